@@ -1,0 +1,60 @@
+"""SQLModel tables and enums. Importing this module registers every table on the metadata."""
+
+from outreach.model.enums import (
+    ConversationKind,
+    Cytology,
+    DecisionKind,
+    FollowUpReason,
+    FollowUpStatus,
+    HasCervix,
+    HpvResult,
+    LeftReason,
+    ResultAction,
+    Role,
+    SampleTaker,
+    ScreeningEventKind,
+    TargetMeasure,
+    Where,
+)
+from outreach.model.outreach_log import (
+    Conversation,
+    ConversationAttendee,
+    ConversationBarrier,
+    ConversationMentor,
+    Mentor,
+)
+from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
+from outreach.model.people import Person, Stay, Unit
+from outreach.model.site import Account, AuditEntry, Site
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Conversation",
+    "ConversationAttendee",
+    "ConversationBarrier",
+    "ConversationKind",
+    "ConversationMentor",
+    "Cytology",
+    "Decision",
+    "DecisionKind",
+    "FollowUp",
+    "FollowUpReason",
+    "FollowUpStatus",
+    "HasCervix",
+    "HpvResult",
+    "LeftReason",
+    "Mentor",
+    "Person",
+    "ResultAction",
+    "Role",
+    "SampleTaker",
+    "ScreeningEvent",
+    "ScreeningEventKind",
+    "Site",
+    "Stay",
+    "Target",
+    "TargetMeasure",
+    "Unit",
+    "Where",
+]

@@ -1,0 +1,67 @@
+"""Peer mentors and the conversations they hold."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+
+class Mentor(SQLModel, table=True):
+    """A peer mentor; may also be a person in the population."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    trained_on: date | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Conversation(SQLModel, table=True):
+    """An outreach conversation: one-to-one with ``person_id``, or a group of ``attendees``."""
+
+    __table_args__ = (
+        CheckConstraint("minutes >= 0", name="conversation_minutes_positive"),
+        CheckConstraint("attendees >= 1", name="conversation_attendees_positive"),
+        Index("ix_conversation_person_on", "person_id", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_on: date = Field(index=True)
+    kind: str
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    attendees: int = 1
+    setting: str
+    minutes: int = 0
+    outcome: str
+    next_step_on: date | None = None
+    note: str | None = None
+    logged_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime
+
+
+class ConversationMentor(SQLModel, table=True):
+    """Which mentors held a conversation."""
+
+    __tablename__ = "conversation_mentor"
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    mentor_id: int = Field(foreign_key="mentor.id", primary_key=True, index=True)
+
+
+class ConversationBarrier(SQLModel, table=True):
+    """A barrier code raised in a conversation (codes only: never the detail)."""
+
+    __tablename__ = "conversation_barrier"
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(primary_key=True, index=True)
+
+
+class ConversationAttendee(SQLModel, table=True):
+    """An identified attendee of a group session."""
+
+    __tablename__ = "conversation_attendee"
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)

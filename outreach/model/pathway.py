@@ -1,0 +1,80 @@
+"""The screening pathway: events, the person's own decisions, follow-ups and targets."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class ScreeningEvent(SQLModel, table=True):
+    """A step on a programme's pathway. A ``test`` carries its results and derived ``action``."""
+
+    __tablename__ = "screening_event"
+    __table_args__ = (
+        Index("ix_screening_person_programme_on", "person_id", "programme", "occurred_on"),
+        Index("ix_screening_programme_event_on", "programme", "event", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    programme: str = "cervical-screening"
+    occurred_on: date
+    event: str
+    hpv: str | None = None
+    cytology: str | None = None
+    sample: str | None = None
+    where: str | None = None
+    reason: str | None = None
+    action: str | None = None
+    note: str | None = None
+    logged_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime
+
+
+class Decision(SQLModel, table=True):
+    """A person's own decision; the latest one by ``decided_on`` then ``id`` is in force."""
+
+    __table_args__ = (Index("ix_decision_person_on", "person_id", "decided_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    programme: str = "cervical-screening"
+    kind: str
+    decided_on: date
+    revisit_on: date | None = None
+    note: str | None = None
+    logged_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime
+
+
+class FollowUp(SQLModel, table=True):
+    """Something to do for a person by a date. Never created under do-not-approach."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_status_due", "status", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    programme: str = "cervical-screening"
+    due_on: date
+    reason: str
+    assignee_id: int | None = Field(default=None, foreign_key="account.id")
+    status: str = "open"
+    done_on: date | None = None
+    source_event_id: int | None = Field(default=None, foreign_key="screening_event.id")
+    note: str | None = None
+    created_at: datetime
+
+
+class Target(SQLModel, table=True):
+    """A target for a measure, with its baseline; scope is the site or one unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme: str = "cervical-screening"
+    measure: str
+    value: float
+    baseline_value: float | None = None
+    baseline_on: date | None = None
+    target_on: date
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    created_at: datetime

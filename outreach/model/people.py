@@ -1,0 +1,41 @@
+"""The population: units, people and their stays."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+
+class Unit(SQLModel, table=True):
+    """A wing, house block or other part of the site."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class Person(SQLModel, table=True):
+    """Someone in the defined population. ``ref`` is the site's own reference (prison number)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, index=True)
+    display_name: str
+    date_of_birth: date
+    has_cervix: str = "unknown"
+    language: str | None = None
+    created_at: datetime
+
+
+class Stay(SQLModel, table=True):
+    """A period of residence. Resident on D: arrived <= D and (left is empty or left > D)."""
+
+    __table_args__ = (
+        CheckConstraint("left_on IS NULL OR left_on >= arrived_on", name="stay_left_after_arrival"),
+        Index("ix_stay_person_arrived", "person_id", "arrived_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    arrived_on: date
+    left_on: date | None = None
+    left_reason: str | None = None

@@ -1,4 +1,7 @@
-"""Where the shipped data contracts live: ``schema/`` in a checkout, ``outreach/_schema`` in a wheel."""
+"""Where the shipped data contracts live.
+
+``schema/`` in a checkout, ``outreach/_schema`` inside an installed wheel.
+"""
 
 from functools import cache
 from pathlib import Path

@@ -45,7 +45,9 @@ class ConversationMentor(SQLModel, table=True):
 
     __tablename__ = "conversation_mentor"
 
-    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: int = Field(
+        foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
+    )
     mentor_id: int = Field(foreign_key="mentor.id", primary_key=True, index=True)
 
 
@@ -54,7 +56,9 @@ class ConversationBarrier(SQLModel, table=True):
 
     __tablename__ = "conversation_barrier"
 
-    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: int = Field(
+        foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
+    )
     code: str = Field(primary_key=True, index=True)
 
 
@@ -63,5 +67,7 @@ class ConversationAttendee(SQLModel, table=True):
 
     __tablename__ = "conversation_attendee"
 
-    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    conversation_id: int = Field(
+        foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
+    )
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)

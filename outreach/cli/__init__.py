@@ -1,0 +1,49 @@
+"""The ``outreach`` command. A thin layer: every command calls the store, services, stats or
+exports, and turns their errors into one line and a non-zero exit.
+
+Each group of commands lives in its own module and registers itself on :data:`app` here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from outreach import __version__
+
+app = typer.Typer(
+    name="outreach",
+    help="Track peer-mentor outreach, screening uptake and follow-ups, offline and encrypted.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Rich tracebacks print local variables, which may hold keys or personal data.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"outreach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """outreach: peer-mentor outreach and screening uptake, offline and encrypted."""
+
+
+# Command modules register themselves on import.
+from outreach.cli import store_commands  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point of the ``outreach`` console script."""
+    app()

@@ -1,0 +1,102 @@
+"""What every command shares: where the store is, who is acting, how errors are shown."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="OUTREACH_STORE",
+        help="The store folder (default: the per-user data folder).",
+        show_default=False,
+    ),
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="OUTREACH_USER",
+        help="Account to act as; optional when the store has one account.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def store_folder(store: Path | None) -> Path:
+    from outreach.store.store import default_folder
+
+    return store if store is not None else default_folder()
+
+
+def passphrase(prompt: str = "Passphrase") -> str:
+    """``OUTREACH_PASSPHRASE`` when set, else a hidden prompt."""
+    env = os.environ.get("OUTREACH_PASSPHRASE")
+    if env is not None:
+        return env
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+def new_passphrase(prompt: str = "New passphrase") -> str:
+    """``OUTREACH_NEW_PASSPHRASE`` when set, else a hidden prompt asked twice."""
+    env = os.environ.get("OUTREACH_NEW_PASSPHRASE")
+    if env is not None:
+        return env
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def errors_shown() -> Iterator[None]:
+    """Turn the errors a person can act on into one line on stderr and a non-zero exit.
+
+    Anything unexpected is reported by type only: its text may carry data from the store.
+    """
+    from outreach.store.errors import StoreError
+
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except (StoreError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:
+        if os.environ.get("OUTREACH_DEBUG"):
+            raise
+        raise fail(
+            f"unexpected {type(exc).__name__}; nothing was saved by the failed step. "
+            "Run again with OUTREACH_DEBUG=1 to see details (they may show data)."
+        ) from None
+
+
+def unlock(store: Path | None, user: str | None) -> Store:
+    """Unlock the store for a command, waiting out the pause after repeated failures."""
+    from outreach.store.errors import Throttled
+    from outreach.store.store import Store
+
+    folder = store_folder(store)
+    secret = passphrase()
+    try:
+        return Store.unlock(folder, user=user, passphrase=secret)
+    except Throttled as exc:
+        typer.echo(f"{exc}; waiting…", err=True)
+        sys.stderr.flush()
+        time.sleep(exc.wait_seconds)
+        return Store.unlock(folder, user=user, passphrase=secret)

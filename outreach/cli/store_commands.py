@@ -1,0 +1,155 @@
+"""``outreach init``, ``outreach check`` and ``outreach keys ...``: the store and its key slots."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import (
+    StoreOption,
+    UserOption,
+    errors_shown,
+    fail,
+    new_passphrase,
+    passphrase,
+    store_folder,
+    unlock,
+)
+
+keys = typer.Typer(help="Manage accounts and their key slots.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+@app.command()
+def init(
+    site: Annotated[str, typer.Option("--site", help="Name of the site the store serves.")],
+    user: Annotated[
+        str, typer.Option("--user", envvar="OUTREACH_USER", help="Name of the first admin account.")
+    ],
+    store: StoreOption = None,
+) -> None:
+    """Create a new encrypted store with its first admin account; prints the recovery code once."""
+    from outreach.store.store import Store
+
+    with errors_shown():
+        folder = store_folder(store)
+        secret = new_passphrase("Passphrase for the new account")
+        created, recovery = Store.init(folder, site_name=site, admin=user, passphrase=secret)
+        created.close()
+    typer.echo(f"Created a store for {site} in {folder} with admin account {user}.")
+    typer.echo("")
+    typer.echo("Recovery code (shown this once; write it down and keep it locked away):")
+    typer.echo(f"    {recovery}")
+    typer.echo("It opens the store if every passphrase is lost: outreach keys recover.")
+
+
+@app.command()
+def check(store: StoreOption = None, user: UserOption = None) -> None:
+    """Verify a store: page encryption, integrity, references, schema, key slots, audit chain.
+
+    Exits 0 only when every check holds.
+    """
+    from outreach.store.check import check_store
+    from outreach.store.store import unwrap_data_key
+
+    with errors_shown():
+        folder = store_folder(store)
+        keyfile, _, data_key = unwrap_data_key(folder, user=user, passphrase=passphrase())
+        findings = check_store(folder, data_key, keyfile)
+    width = max(len(f.name) for f in findings)
+    for f in findings:
+        typer.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")
+    if not all(f.ok for f in findings):
+        raise fail("the store has problems (see FAIL lines above)")
+
+
+@keys.command("list")
+def keys_list(store: StoreOption = None, user: UserOption = None) -> None:
+    """List the key slots: one per account, plus the recovery slot."""
+    with errors_shown():
+        opened = unlock(store, user)
+        slots = opened.slots()
+        opened.close()
+    for slot in slots:
+        kdf = slot.kdf
+        who = f"{slot.account} ({slot.role})" if slot.account else "recovery code"
+        typer.echo(
+            f"{slot.id[:8]}  {slot.kind:<8}  {who:<28}  argon2id t={kdf.iterations} "
+            f"m={kdf.memory_kib // 1024} MiB p={kdf.lanes}"
+        )
+
+
+@keys.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Name of the new account.")],
+    role: Annotated[str, typer.Option("--role", help="admin, staff or viewer.")] = "staff",
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Add an account with its own passphrase (admins only)."""
+    from outreach.model import Role
+
+    with errors_shown():
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise ValueError("role: one of admin, staff, viewer") from None
+        opened = unlock(store, user)
+        try:
+            secret = new_passphrase(f"Passphrase for {name}")
+            opened.add_account(name, chosen, secret)
+        finally:
+            opened.close()
+    typer.echo(f"Added {name} ({chosen.value}).")
+
+
+@keys.command("remove")
+def keys_remove(
+    name: Annotated[str, typer.Argument(help="Account to remove.")],
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Remove an account and its key slot (admins only; the last admin stays)."""
+    with errors_shown():
+        opened = unlock(store, user)
+        try:
+            opened.remove_account(name)
+        finally:
+            opened.close()
+    typer.echo(f"Removed {name}.")
+
+
+@keys.command("passwd")
+def keys_passwd(store: StoreOption = None, user: UserOption = None) -> None:
+    """Change your own passphrase."""
+    with errors_shown():
+        opened = unlock(store, user)
+        try:
+            opened.change_passphrase(new_passphrase())
+        finally:
+            opened.close()
+    typer.echo("Passphrase changed.")
+
+
+@keys.command("recover")
+def keys_recover(
+    user: Annotated[
+        str,
+        typer.Option("--user", envvar="OUTREACH_USER", help="Account to give a new passphrase."),
+    ],
+    store: StoreOption = None,
+) -> None:
+    """Use the recovery code to set a new passphrase for an account."""
+    import os
+
+    from outreach.store.store import Store
+
+    with errors_shown():
+        code = os.environ.get("OUTREACH_RECOVERY_CODE") or str(
+            typer.prompt("Recovery code", hide_input=True)
+        )
+        secret = new_passphrase(f"New passphrase for {user}")
+        Store.recover(store_folder(store), code=code, user=user, new_passphrase=secret).close()
+    typer.echo(f"New passphrase set for {user}.")

@@ -1,0 +1,86 @@
+"""The tamper-evident audit log: one row per user action, hash-chained.
+
+A row names the action, the kind of record and its id, and the names of the fields touched.
+It never holds names, references, notes or results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from outreach.clock import now
+from outreach.model import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _digest(entry: AuditEntry) -> str:
+    canonical = json.dumps(
+        [
+            entry.prev_hash,
+            entry.at.isoformat(timespec="microseconds"),
+            entry.account_id,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.fields,
+        ],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def head(session: Session) -> str:
+    """The hash of the newest row: the chain head that signed exports carry."""
+    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    return last.hash if last else GENESIS
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    entity: str = "",
+    entity_id: int | None = None,
+    fields: Iterable[str] = (),
+) -> AuditEntry:
+    """Append one audit row in the caller's transaction (call inside a write transaction)."""
+    entry = AuditEntry(
+        at=now(),
+        account_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        fields=",".join(sorted(set(fields))),
+        prev_hash=head(session),
+        hash="",
+    )
+    entry.hash = _digest(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    row_id: int
+    reason: str
+
+
+def verify_chain(session: Session) -> ChainBreak | None:
+    """The first row where the chain does not hold, or None when every row links up."""
+    expected_prev = GENESIS
+    for entry in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
+        assert entry.id is not None
+        if entry.prev_hash != expected_prev:
+            return ChainBreak(entry.id, "does not follow the row before it (a row removed?)")
+        if _digest(entry) != entry.hash:
+            return ChainBreak(entry.id, "its contents changed after it was written")
+        expected_prev = entry.hash
+    return None

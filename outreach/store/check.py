@@ -1,0 +1,98 @@
+"""``outreach check``: does a store hold together? Each finding names what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from outreach.store import audit, keyslots
+from outreach.store.engine import connect, make_engine
+from outreach.store.errors import StoreDamaged
+from outreach.store.migrations import current_revision, head_revision
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> list[Finding]:
+    """Run every check on fresh connections (a damaged page poisons later checks on the same
+    connection). Never changes the store."""
+    db = folder / "data.db"
+    findings: list[Finding] = []
+    problems = list(keyfile.verify_structure())
+    findings.append(
+        Finding(
+            "key slots",
+            not problems,
+            "; ".join(problems) or f"{len(keyfile.slots)} slots, all well formed",
+        )
+    )
+    try:
+        conn = connect(db, data_key)
+    except StoreDamaged:
+        findings.append(
+            Finding(
+                "cipher integrity", False, "page 1 (the header) cannot be decrypted with this key"
+            )
+        )
+        return findings
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    finally:
+        conn.close()
+    findings.append(Finding("cipher integrity", not rows, "; ".join(rows) or "every page verified"))
+    checks = [
+        ("integrity", "PRAGMA integrity_check"),
+        ("foreign keys", "PRAGMA foreign_key_check"),
+    ]
+    for name, sql in checks:
+        conn = connect(db, data_key)
+        try:
+            out = conn.execute(sql).fetchall()
+        except Exception as exc:  # a damaged page can make the check itself fail
+            findings.append(Finding(name, False, f"could not run: {type(exc).__name__}: {exc}"))
+            continue
+        finally:
+            conn.close()
+        if name == "integrity":
+            ok = out == [("ok",)]
+            findings.append(Finding(name, ok, "ok" if ok else "; ".join(r[0] for r in out[:5])))
+        else:
+            detail = "; ".join(f"{r[0]} row {r[1]} -> {r[2]}" for r in out[:5])
+            findings.append(Finding(name, not out, detail or "every reference resolves"))
+    engine = make_engine(db, data_key, pool_size=1)
+    try:
+        try:
+            rev, head = current_revision(engine), head_revision()
+            findings.append(
+                Finding(
+                    "schema version",
+                    rev == head,
+                    f"at {rev}" + ("" if rev == head else f", expected {head}"),
+                )
+            )
+        except Exception as exc:
+            findings.append(Finding("schema version", False, f"could not read: {exc}"))
+        try:
+            with Session(engine) as session:
+                broken = audit.verify_chain(session)
+            findings.append(
+                Finding(
+                    "audit chain",
+                    broken is None,
+                    "every row links to the one before"
+                    if broken is None
+                    else f"row {broken.row_id} {broken.reason}",
+                )
+            )
+        except Exception as exc:
+            findings.append(Finding("audit chain", False, f"could not read: {exc}"))
+    finally:
+        engine.dispose()
+    return findings

@@ -1,0 +1,116 @@
+"""SQLCipher connections and the SQLAlchemy engine over them.
+
+The data key is given to SQLCipher as a raw key (``x'<hex>'``) inside a ``creator`` function,
+never through a URL, and every connection gets the same pragmas before it is used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from outreach.store.errors import StoreDamaged, UnsupportedLibrary
+
+MIN_SQLCIPHER = (4, 0, 0)
+MIN_SQLITE = (3, 51, 3)
+BUSY_TIMEOUT_MS = 10_000
+
+# Execution option that makes a transaction take the write lock at BEGIN, so two writers
+# queue on busy_timeout instead of failing when a read transaction tries to upgrade.
+WRITE = "outreach_write"
+
+
+def check_library() -> None:
+    """Refuse a SQLCipher older than 4 or a SQLite older than 3.51.3, with a clear message."""
+    sqlite = tuple(int(p) for p in sqlcipher3.sqlite_version.split("."))
+    if sqlite < MIN_SQLITE:
+        raise UnsupportedLibrary(
+            f"SQLite {sqlcipher3.sqlite_version} is too old: outreach needs 3.51.3 or newer"
+        )
+    probe = sqlcipher3.connect(":memory:")
+    try:
+        row = probe.execute("PRAGMA cipher_version").fetchone()
+    finally:
+        probe.close()
+    if not row:
+        raise UnsupportedLibrary("this SQLite has no SQLCipher: install the sqlcipher3 package")
+    version = tuple(int(p) for p in row[0].split()[0].split(".")[:3])
+    if version < MIN_SQLCIPHER:
+        raise UnsupportedLibrary(f"SQLCipher {row[0]} is too old: outreach needs 4 or newer")
+
+
+def connect(db_path: Path, data_key: bytes) -> Any:
+    """A keyed DB-API connection with the store's pragmas; raises if the key does not open it."""
+    if len(data_key) != 32:
+        raise ValueError("the data key must be 32 bytes")
+    conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+    try:
+        # Before the key: a failed HMAC check would otherwise be printed on stderr.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError:
+            raise StoreDamaged(
+                f"{db_path.name} cannot be opened with the key in keys.json: "
+                "the two files do not belong together, or data.db is damaged"
+            ) from None
+        # WAL only after the key, or the header is read unkeyed.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def make_engine(db_path: Path, data_key: bytes, *, pool_size: int = 4) -> Engine:
+    """An engine whose pooled connections are all keyed; dispose() it on lock and exit."""
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        module=sqlcipher3.dbapi2,
+        creator=lambda: connect(db_path, data_key),
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=4,
+        pool_pre_ping=False,
+        # SQL parameters hold names and notes: keep them out of exception text.
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # The driver is in autocommit (isolation_level=None); we issue BEGIN ourselves so
+        # that SQLAlchemy's transaction is SQLite's transaction, DDL included.
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def copy_database(source: Path, target: Path, data_key: bytes) -> None:
+    """A consistent, keyed copy of ``source`` at ``target`` through SQLite's backup API.
+
+    Both ends are keyed alike (the API refuses encrypted-to-plain copies); the copy is left
+    in rollback-journal mode, fsynced, as one self-contained file.
+    """
+    src = connect(source, data_key)
+    dest = sqlcipher3.connect(str(target), isolation_level=None)
+    try:
+        dest.execute("PRAGMA cipher_log_level = NONE")
+        dest.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        src.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dest.close()
+        src.close()
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,49 @@
+"""Errors a person can act on. Messages are one line and never contain key material."""
+
+
+class StoreError(Exception):
+    """Base for every error the store reports to a person."""
+
+
+class StoreNotFound(StoreError):
+    pass
+
+
+class StoreExists(StoreError):
+    pass
+
+
+class StoreDamaged(StoreError):
+    pass
+
+
+class KeysMissing(StoreError):
+    pass
+
+
+class WrongPassphrase(StoreError):
+    pass
+
+
+class UnknownAccount(StoreError):
+    pass
+
+
+class NotAllowed(StoreError):
+    pass
+
+
+class Throttled(StoreError):
+    """Too many failed unlocks in a row; ``wait_seconds`` remain before the next try."""
+
+    def __init__(self, message: str, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class UnsupportedLibrary(StoreError):
+    pass

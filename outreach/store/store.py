@@ -1,0 +1,433 @@
+"""A store: a folder holding ``data.db`` (SQLCipher 4, WAL) and ``keys.json`` (key slots).
+
+:class:`Store` is an unlocked store: a keyed engine plus the account acting on it. Services
+take a Store and do each user action in one :meth:`Store.write` transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from platformdirs import user_data_path
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from outreach.clock import now
+from outreach.model import Account, Role, Site
+from outreach.store import audit, keyslots
+from outreach.store.engine import WRITE, check_library, copy_database, make_engine
+from outreach.store.errors import (
+    NotAllowed,
+    StoreExists,
+    StoreNotFound,
+    Throttled,
+    UnknownAccount,
+    WrongPassphrase,
+)
+from outreach.store.migrations import ensure_current, upgrade
+
+DATA = "data.db"
+KEYS = "keys.json"
+BACKUPS = "backups"
+
+# After this many failed unlocks in a row, each further try waits longer.
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 15 * 60
+
+
+def default_folder() -> Path:
+    """``OUTREACH_STORE`` if set, else the platform's per-user data folder."""
+    env = os.environ.get("OUTREACH_STORE")
+    if env:
+        return Path(env).expanduser()
+    return user_data_path("outreach", appauthor=False) / "store"
+
+
+def wait_after(failures: int) -> float:
+    """Seconds to wait before the next try after ``failures`` failed unlocks in a row."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(2 ** (failures - FREE_FAILURES + 1), MAX_WAIT_SECONDS))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The account acting on an unlocked store."""
+
+    id: int
+    name: str
+    role: Role
+
+
+class Store:
+    """An unlocked store. Close it (or use it as a context manager) to drop the keyed engine."""
+
+    def __init__(
+        self,
+        folder: Path,
+        engine: Engine,
+        actor: Actor,
+        keyfile: keyslots.KeyFile,
+        data_key: bytes,
+    ) -> None:
+        self.folder = folder
+        # Kept in memory only, to wrap new key slots; close() forgets it.
+        self._data_key = data_key
+        self.engine = engine
+        self.actor = actor
+        self._keyfile = keyfile
+        self._write_engine = engine.execution_options(**{WRITE: True})
+
+    # -- paths -----------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.folder / DATA
+
+    @property
+    def keys_path(self) -> Path:
+        return self.folder / KEYS
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls, folder: Path, *, site_name: str, admin: str, passphrase: str
+    ) -> tuple[Store, str]:
+        """Create a store with its first admin; returns it and the recovery code (shown once)."""
+        check_library()
+        admin = _account_name(admin)
+        if not site_name.strip():
+            raise ValueError("site name: must not be empty")
+        _check_new_passphrase(passphrase)
+        folder.mkdir(parents=True, exist_ok=True)
+        if (folder / DATA).exists() or (folder / KEYS).exists():
+            raise StoreExists(f"{folder} already holds a store")
+        data_key = secrets.token_bytes(32)
+        store_id = str(uuid.uuid4())
+        keyfile = keyslots.KeyFile(store_id=store_id)
+        recovery = keyslots.new_recovery_code()
+        keyfile.add_slot(
+            kind=keyslots.RECOVERY, secret=recovery, data_key=data_key, account=None, role=None
+        )
+        keyfile.add_slot(
+            kind=keyslots.ACCOUNT,
+            secret=passphrase,
+            data_key=data_key,
+            account=admin,
+            role=Role.admin,
+        )
+        engine = make_engine(folder / DATA, data_key)
+        try:
+            upgrade(engine)
+            with Session(engine.execution_options(**{WRITE: True})) as session, session.begin():
+                signing = Ed25519PrivateKey.generate().private_bytes_raw()
+                session.add(
+                    Site(
+                        name=site_name.strip(),
+                        store_id=store_id,
+                        signing_key=signing,
+                        created_at=now(),
+                    )
+                )
+                account = Account(name=admin, role=Role.admin, created_at=now())
+                session.add(account)
+                session.flush()
+                assert account.id is not None
+                actor = Actor(account.id, admin, Role.admin)
+                audit.record(session, actor_id=actor.id, action="store.init", entity="site")
+            keyfile.save(folder / KEYS)
+        except BaseException:
+            engine.dispose()
+            for name in (DATA, f"{DATA}-wal", f"{DATA}-shm"):
+                (folder / name).unlink(missing_ok=True)
+            raise
+        return cls(folder, engine, actor, keyfile, data_key), recovery
+
+    @classmethod
+    def unlock(cls, folder: Path, *, user: str | None, passphrase: str) -> Store:
+        """Open with an account's passphrase. Wrong passphrases never touch ``data.db``."""
+        keyfile, account, data_key = unwrap_data_key(folder, user=user, passphrase=passphrase)
+        return cls._open(folder, keyfile, data_key, account)
+
+    @classmethod
+    def recover(cls, folder: Path, *, code: str, user: str, new_passphrase: str) -> Store:
+        """Unlock with the recovery code and give ``user`` a new passphrase."""
+        keyfile = _load_keyfile(folder)
+        try:
+            data_key = keyfile.unwrap(
+                keyfile.recovery_slot(), keyslots.normalise_recovery_code(code)
+            )
+        except WrongPassphrase:
+            raise WrongPassphrase("that recovery code does not open this store") from None
+        _check_new_passphrase(new_passphrase)
+        store = cls._open(folder, keyfile, data_key, _account_name(user), via_recovery=True)
+        store._replace_slot(
+            store.actor.name, store.actor.role, new_passphrase, data_key, action="keys.recover"
+        )
+        return store
+
+    @classmethod
+    def _open(
+        cls,
+        folder: Path,
+        keyfile: keyslots.KeyFile,
+        data_key: bytes,
+        user: str,
+        *,
+        via_recovery: bool = False,
+    ) -> Store:
+        check_library()
+        engine = make_engine(folder / DATA, data_key)
+        try:
+            ensure_current(
+                engine, backup=lambda rev: _backup_before_migration(folder, data_key, rev)
+            )
+            with Session(engine) as session:
+                account = session.exec(
+                    select(Account).where(Account.name == user, Account.removed_at == None)  # noqa: E711
+                ).first()
+            if account is None or account.id is None:
+                raise UnknownAccount(f"no active account named {user!r} in this store")
+            actor = Actor(account.id, account.name, Role(account.role))
+            store = cls(folder, engine, actor, keyfile, data_key)
+            failures = keyfile.unlock_failures
+            if failures.get("count"):
+                with store.write() as session:
+                    fields = [
+                        f"failures={int(failures['count'])}",
+                        f"waited_s={float(failures.get('waited_s', 0)):.0f}",
+                    ]
+                    audit.record(
+                        session,
+                        actor_id=account.id,
+                        action="unlock.after_failures",
+                        entity="account",
+                        entity_id=account.id,
+                        fields=fields,
+                    )
+                keyfile.unlock_failures = {}
+                keyfile.save(folder / KEYS)
+            return store
+        except BaseException:
+            engine.dispose()
+            raise
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE), committed when the block ends cleanly.
+
+        The caller writes its audit row in the same block, so action and audit land together.
+        """
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        """Drop every keyed connection and forget the key (used on lock and exit)."""
+        self.engine.dispose()
+        self._data_key = b""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- accounts and key slots ------------------------------------------------------------
+    def require(self, *roles: Role) -> None:
+        if self.actor.role not in roles:
+            wanted = " or ".join(r.value for r in roles)
+            raise NotAllowed(f"{self.actor.name} is {self.actor.role.value}; this needs {wanted}")
+
+    def slots(self) -> list[keyslots.Slot]:
+        return list(self._keyfile.slots)
+
+    def add_account(self, name: str, role: Role, passphrase: str) -> Account:
+        """A new account with its own key slot; admins only."""
+        self.require(Role.admin)
+        name = _account_name(name)
+        _check_new_passphrase(passphrase)
+        with self.write() as session:
+            existing = session.exec(select(Account).where(Account.name == name)).first()
+            if existing is not None and existing.removed_at is None:
+                raise ValueError(f"name: an account named {name!r} already exists")
+            if existing is not None:
+                existing.removed_at = None
+                existing.role = role
+                account = existing
+            else:
+                account = Account(name=name, role=role, created_at=now())
+            session.add(account)
+            session.flush()
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="account.add",
+                entity="account",
+                entity_id=account.id,
+                fields=["name", "role"],
+            )
+            # keys.json is written last inside the transaction: if it fails, the account
+            # row rolls back; if the commit then fails, the extra slot opens nothing new.
+            self._keyfile.add_slot(
+                kind=keyslots.ACCOUNT,
+                secret=passphrase,
+                data_key=self._data_key,
+                account=name,
+                role=role,
+            )
+            self._keyfile.save(self.keys_path)
+        return account
+
+    def remove_account(self, name: str) -> None:
+        """Remove an account and its slot; the last admin cannot be removed."""
+        self.require(Role.admin)
+        with self.write() as session:
+            account = session.exec(
+                select(Account).where(Account.name == name, Account.removed_at == None)  # noqa: E711
+            ).first()
+            if account is None:
+                raise UnknownAccount(f"no active account named {name!r}")
+            admins = session.exec(
+                select(Account).where(Account.role == Role.admin, Account.removed_at == None)  # noqa: E711
+            ).all()
+            if account.role == Role.admin and len(admins) <= 1:
+                raise NotAllowed(f"{name!r} is the last admin and cannot be removed")
+            account.removed_at = now()
+            session.add(account)
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="account.remove",
+                entity="account",
+                entity_id=account.id,
+                fields=["removed_at"],
+            )
+            slot = self._keyfile.slot_for(name)
+            self._keyfile.remove_slot(slot.id)
+            self._keyfile.save(self.keys_path)
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Give the acting account a new passphrase (a fresh slot with a fresh salt)."""
+        _check_new_passphrase(new_passphrase)
+        self._replace_slot(
+            self.actor.name, self.actor.role, new_passphrase, self._data_key, action="keys.passwd"
+        )
+
+    def _replace_slot(
+        self, name: str, role: Role, passphrase: str, data_key: bytes, *, action: str
+    ) -> None:
+        with self.write() as session:
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action=action,
+                entity="account",
+                entity_id=self.actor.id,
+                fields=["passphrase"],
+            )
+            try:
+                old = self._keyfile.slot_for(name)
+            except UnknownAccount:
+                old = None
+            self._keyfile.add_slot(
+                kind=keyslots.ACCOUNT, secret=passphrase, data_key=data_key, account=name, role=role
+            )
+            if old is not None:
+                self._keyfile.remove_slot(old.id)
+            self._keyfile.save(self.keys_path)
+
+
+def unwrap_data_key(
+    folder: Path, *, user: str | None, passphrase: str
+) -> tuple[keyslots.KeyFile, str, bytes]:
+    """The key file, account name and data key, counting failures in keys.json.
+
+    After ``FREE_FAILURES`` failures in a row each try must wait longer (:func:`wait_after`);
+    a try made too soon raises :class:`Throttled` and is not counted.
+    """
+    keyfile = _load_keyfile(folder)
+    slot = _choose_slot(keyfile, user)
+    failures = int(keyfile.unlock_failures.get("count", 0))
+    wait = wait_after(failures)
+    if wait:
+        last = float(keyfile.unlock_failures.get("last_at", 0))
+        remaining = last + wait - time.time()
+        if remaining > 0:
+            raise Throttled(
+                f"{failures} failed unlocks in a row: wait {remaining:.0f} s before trying again",
+                remaining,
+            )
+    try:
+        data_key = keyfile.unwrap(slot, passphrase)
+    except WrongPassphrase:
+        keyfile.unlock_failures = {
+            "count": failures + 1,
+            "last_at": time.time(),
+            "waited_s": float(keyfile.unlock_failures.get("waited_s", 0)) + wait,
+        }
+        keyfile.save(folder / KEYS)
+        in_a_row = (
+            f" ({failures + 1} failed tries in a row)" if failures + 1 >= FREE_FAILURES else ""
+        )
+        raise WrongPassphrase(f"wrong passphrase for {slot.account!r}{in_a_row}") from None
+    assert slot.account is not None
+    return keyfile, slot.account, data_key
+
+
+def _load_keyfile(folder: Path) -> keyslots.KeyFile:
+    if not (folder / DATA).exists():
+        if (folder / KEYS).exists():
+            raise StoreNotFound(f"{folder} has keys.json but no data.db: restore from a backup")
+        raise StoreNotFound(
+            f"no store in {folder}: create one with 'outreach init' or point --store at it"
+        )
+    return keyslots.KeyFile.load(folder / KEYS)
+
+
+def _choose_slot(keyfile: keyslots.KeyFile, user: str | None) -> keyslots.Slot:
+    if user:
+        return keyfile.slot_for(user)
+    slots = keyfile.account_slots()
+    if len(slots) == 1:
+        return slots[0]
+    names = ", ".join(sorted(s.account or "" for s in slots))
+    raise UnknownAccount(f"this store has several accounts ({names}): say which with --user")
+
+
+def _account_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+        raise ValueError("user: a name of 1 to 64 characters without spaces")
+    return name
+
+
+def _check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < 8:
+        raise ValueError("passphrase: at least 8 characters")
+
+
+def _backup_before_migration(folder: Path, data_key: bytes, revision: str) -> Path:
+    """A keyed copy of data.db in backups/, consistent even with the WAL in use."""
+    target_dir = folder / BACKUPS
+    target_dir.mkdir(exist_ok=True)
+    stamp = now().strftime("%Y%m%dT%H%M%SZ")
+    target = target_dir / f"data-before-migration-from-{revision}-{stamp}.db"
+    tmp = target.with_name(target.name + ".partial")
+    copy_database(folder / DATA, tmp, data_key)
+    os.replace(tmp, target)
+    keyslots.fsync_dir(target_dir)
+    return target

@@ -1,0 +1,23 @@
+"""Alembic environment: runs only on a keyed connection handed over by the application.
+
+The key never goes into alembic.ini or a URL; ``outreach.store.migrations`` passes the open
+connection through ``config.attributes["connection"]``.
+"""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import outreach.model  # noqa: F401  (registers every table on the metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("migrations run through outreach, which hands over a keyed connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=context.config.attributes.get("target_metadata", SQLModel.metadata),
+    render_as_batch=True,
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,48 @@
+"""ruff and mypy are part of the test suite: a lint or type error fails the build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_lint_is_clean() -> None:
+    result = _run("ruff", "check", "outreach", "tests", "fixtures", "schema")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", "outreach", "tests", "fixtures", "schema")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean() -> None:
+    result = _run("mypy", "outreach")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_tui_imports_textual() -> None:
+    """Everything outside outreach.tui must work without loading Textual."""
+    code = (
+        "import sys, importlib, pkgutil, outreach\n"
+        "for m in pkgutil.walk_packages(outreach.__path__, 'outreach.'):\n"
+        "    if m.name.startswith('outreach.tui') or m.name == 'outreach.__main__':\n"
+        "        continue\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n == 'textual' or n.startswith('textual.'))\n"
+        "print(','.join(bad[:3]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

@@ -16,12 +16,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint_is_clean() -> None:
-    result = _run("ruff", "check", "outreach", "tests", "fixtures", "schema")
+    result = _run("ruff", "check", "outreach", "tests", "schema", "tools")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = _run("ruff", "format", "--check", "outreach", "tests", "fixtures", "schema")
+    result = _run("ruff", "format", "--check", "outreach", "tests", "schema", "tools")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -105,15 +105,33 @@ def check() -> int:
     return 1 if failures else 0
 
 
-def build(out: Path) -> int:
-    """Download every wheel for every platform into ``out`` and add the offline installer."""
+def build(out: Path, *, only_current: bool = False) -> int:
+    """Download every wheel for every platform into ``out`` and add the offline installer.
+
+    ``only_current`` takes just this machine's platform and Python (a quick, smaller stick).
+    """
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(ROOT)],
         check=True,
     )
-    for platform in PLATFORMS:
+    if only_current:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--only-binary=:all:",
+                "-d",
+                str(wheels),
+                *requirements(),
+            ],
+            check=True,
+        )
+    for platform in () if only_current else PLATFORMS:
         for python in PYTHONS:
             print(f"downloading {platform} Python {python}", flush=True)
             subprocess.run(
@@ -142,9 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="download every wheel into a folder")
     b.add_argument("--out", type=Path, default=ROOT / "wheelhouse")
+    b.add_argument(
+        "--only-current",
+        action="store_true",
+        help="only this machine's platform and Python version",
+    )
     sub.add_parser("check", help="check every dependency has wheels for every platform")
     args = parser.parse_args(argv)
-    return build(args.out) if args.command == "build" else check()
+    if args.command == "build":
+        return build(args.out, only_current=args.only_current)
+    return check()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""``outreach open``: the terminal application (also what plain ``outreach`` runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import StoreOption, UserOption, store_folder
+
+IdleOption = Annotated[
+    float | None,
+    typer.Option(
+        "--idle-minutes",
+        envvar="OUTREACH_IDLE_MINUTES",
+        min=0.1,
+        help="Lock after this many idle minutes (default 5).",
+        show_default=False,
+    ),
+]
+
+
+@app.command("open")
+def open_app(
+    store: StoreOption = None,
+    user: UserOption = None,
+    idle_minutes: IdleOption = None,
+) -> None:
+    """Open the application: unlock, then log conversations, screening steps and follow-ups."""
+    run_app(store=store, user=user, idle_minutes=idle_minutes)
+
+
+def run_app(
+    *,
+    store: StoreOption = None,
+    user: UserOption = None,
+    idle_minutes: float | None = None,
+    demo: bool = False,
+) -> None:
+    """Start the application on a store folder; returns when the person quits."""
+    # Imported here so that other commands (and --help) start without loading Textual.
+    from outreach.tui.app import create_app
+
+    create_app(store_folder(store), user=user, demo=demo, idle_minutes=idle_minutes).run()

@@ -1,0 +1,74 @@
+"""Every application-wide action: its key, an alternative key for consoles that drop some
+keys (old Windows consoles), and the words the help screen and command palette show.
+
+One table feeds the bindings, the command palette and the help screen, so they never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class AppAction:
+    """An action reachable from anywhere once the store is unlocked."""
+
+    id: str
+    keys: str
+    """Comma-separated keys: the usual key first, then the alternative (a function key)."""
+    action: str
+    title: str
+    help: str
+    show: bool = True
+    needs_admin: bool = False
+
+
+APP_ACTIONS: tuple[AppAction, ...] = (
+    AppAction("dashboard", "d,f2", "go('dashboard')", "Dashboard", "Coverage against target"),
+    AppAction("people", "p,f3", "go('people')", "People", "Search and filter people"),
+    AppAction("followups", "w,f4", "go('followups')", "Follow-ups", "Worklist of follow-ups due"),
+    AppAction(
+        "conversation", "c,f5", "log_conversation", "Log conversation", "Log an outreach talk"
+    ),
+    AppAction("screening", "s,f6", "record_screening", "Screening step", "Record a screening step"),
+    AppAction("mentors", "m,f7", "go('mentors')", "Mentors", "Peer mentors", show=False),
+    AppAction("targets", "t,f8", "go('targets')", "Targets", "Targets and baselines", show=False),
+    AppAction("export", "x,f9", "go('export')", "Export", "Governance export", show=False),
+    AppAction(
+        "accounts",
+        "a,f11",
+        "go('accounts')",
+        "Accounts",
+        "Staff accounts and passphrases",
+        show=False,
+    ),
+    AppAction(
+        "audit",
+        "u",
+        "go('audit')",
+        "Audit log",
+        "Who did what (admins)",
+        show=False,
+        needs_admin=True,
+    ),
+    AppAction("lock", "ctrl+l,f12", "lock", "Lock", "Lock now: hide everything, ask again"),
+    AppAction("help", "question_mark,f1", "help", "Help", "Keys on this screen"),
+)
+
+
+def app_bindings() -> list[Binding]:
+    """Bindings for :data:`APP_ACTIONS`; lock and help work even while typing in a field."""
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.title,
+            show=a.show,
+            id=a.id,
+            priority=a.id == "lock",
+            key_display=a.keys.split(",")[0].replace("question_mark", "?"),
+        )
+        for a in APP_ACTIONS
+    ]

@@ -1,0 +1,241 @@
+"""The Textual application and its one factory, :func:`create_app`.
+
+The app starts locked (the unlock screen is the base of the default mode). Unlocking adds a
+``main`` mode whose screens hold data; locking switches back to the unlock screen and removes
+that mode, so every screen that showed data is gone before the store is closed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from outreach.model import Role
+from outreach.tui.actions import APP_ACTIONS, app_bindings
+from outreach.tui.messages import Unlocked
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
+
+DEFAULT_IDLE_MINUTES = 5.0
+IDLE_ENV = "OUTREACH_IDLE_MINUTES"
+MAIN = "main"
+LOCKED = "locked"
+
+# Input that counts as someone being at the keyboard.
+_ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+
+
+def idle_minutes_from_env(default: float = DEFAULT_IDLE_MINUTES) -> float:
+    """``OUTREACH_IDLE_MINUTES`` when it holds a positive number, else ``default``."""
+    raw = os.environ.get(IDLE_ENV, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+class OutreachApp(App[None]):
+    """Outreach: log conversations, record screening steps, work follow-ups, see coverage."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "outreach"
+    ENABLE_COMMAND_PALETTE = True
+    DEFAULT_MODE = LOCKED
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *app_bindings(),
+        Binding("ctrl+q,f10", "quit", "Quit", id="quit", priority=True, key_display="ctrl+q"),
+        Binding("ctrl+p,colon", "command_palette", "Commands", id="palette", show=False),
+    ]
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        user: str | None = None,
+        demo: bool = False,
+        idle_minutes: float = DEFAULT_IDLE_MINUTES,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.folder = folder
+        self.preset_user = user
+        self.demo = demo
+        self.idle_seconds = idle_minutes * 60
+        self.store: Store | None = None
+        self.site_name = ""
+        self._given_store = store
+        self._clock = clock
+        self._last_activity = clock()
+        self.last_mentor: str | None = None
+        """The mentor picked in the last conversation form: the next one's default."""
+
+        self.add_mode(LOCKED, self._unlock_screen)
+
+    # -- start -----------------------------------------------------------------------------
+    def _unlock_screen(self) -> Screen:
+        from outreach.tui.screens.unlock import UnlockScreen
+
+        return UnlockScreen(self.folder, user=self.preset_user)
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.lock_if_idle, name="idle-lock")
+        if self._given_store is not None:
+            store, self._given_store = self._given_store, None
+            self.open_store(store)
+
+    @on(Unlocked)
+    def _unlocked(self, message: Unlocked) -> None:
+        self.open_store(message.store)
+
+    def open_store(self, store: Store) -> None:
+        """Take an unlocked store and show the dashboard."""
+        from outreach.tui.screens.dashboard import DashboardScreen
+
+        self.store = store
+        self.site_name = _site_name(store)
+        self._last_activity = self._clock()
+        self.add_mode(MAIN, DashboardScreen)
+        self.switch_mode(MAIN)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.store is None
+
+    # -- locking ---------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):
+            self._last_activity = self._clock()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock when nobody has touched a key or the mouse for the idle time."""
+        if not self.is_locked and self._clock() - self._last_activity >= self.idle_seconds:
+            self.lock()
+
+    def action_lock(self) -> None:
+        self.lock()
+
+    def lock(self) -> None:
+        """Remove every screen that shows data, close the store, show the unlock screen."""
+        if self.store is None:
+            return
+        from outreach.tui.screens.unlock import UnlockScreen
+
+        store, self.store = self.store, None
+        self.workers.cancel_all()
+        self.clear_notifications()
+        self.switch_mode(LOCKED)
+        self.remove_mode(MAIN)
+        store.close()
+        self.site_name = ""
+        self.last_mentor = None
+        screen = self.screen
+        if isinstance(screen, UnlockScreen):
+            screen.reset(notice="Locked. Unlock to carry on.")
+
+    async def action_quit(self) -> None:
+        if self.store is not None:
+            self.lock()
+        self.exit()
+
+    # -- navigation ------------------------------------------------------------------------
+    def action_go(self, where: str) -> None:
+        """Show one of the main screens above the dashboard (the dashboard: close the rest)."""
+        if self.is_locked:
+            return
+        from outreach.tui.screens.registry import screen_for
+
+        if not self._allowed(where):
+            self.notify("Only admins can open that.", severity="warning")
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if where != "dashboard":
+            self.push_screen(screen_for(where))
+
+    def action_log_conversation(self) -> None:
+        if self.is_locked:
+            return
+        from outreach.tui.dialogs.conversation_form import ConversationForm
+
+        self.push_screen(ConversationForm())
+
+    def action_record_screening(self) -> None:
+        if self.is_locked:
+            return
+        from outreach.tui.dialogs.screening_form import ScreeningForm
+
+        self.push_screen(ScreeningForm())
+
+    def action_help(self) -> None:
+        from outreach.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def _allowed(self, action_id: str) -> bool:
+        needs_admin = any(a.needs_admin for a in APP_ACTIONS if a.id == action_id)
+        return not needs_admin or (self.store is not None and self.store.actor.role == Role.admin)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Before unlocking only help, the palette and quit make sense.
+        return not self.is_locked or action in {"help", "quit", "command_palette", "lock"}
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every application action, so each is reachable without its key."""
+        if not self.is_locked:
+            for a in APP_ACTIONS:
+                if self._allowed(a.id):
+                    yield SystemCommand(a.title, f"{a.help}  [{a.keys}]", _runner(self, a.action))
+        else:
+            yield SystemCommand("Help", "Keys on this screen", self.action_help)
+        yield SystemCommand("Quit", "Lock and leave the application", self.action_quit)
+
+
+def _runner(app: App[None], action: str) -> Callable[[], object]:
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run
+
+
+def _site_name(store: Store) -> str:
+    try:
+        from outreach.services import site as site_service  # type: ignore[attr-defined]
+    except ImportError:
+        return ""
+    try:
+        return str(site_service.site_name(store))
+    except Exception:
+        return ""
+
+
+def create_app(
+    folder: Path,
+    *,
+    user: str | None = None,
+    demo: bool = False,
+    idle_minutes: float | None = None,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> OutreachApp:
+    """The application for the store in ``folder``.
+
+    ``user`` presets the account on the unlock screen; ``demo`` shows a DEMO badge;
+    ``idle_minutes`` (default ``OUTREACH_IDLE_MINUTES`` or 5) is the idle time before it locks;
+    ``store`` is an already unlocked store to start with (tests); ``clock`` gives monotonic
+    seconds for the idle timer (tests pass a fake one).
+    """
+    minutes = idle_minutes if idle_minutes and idle_minutes > 0 else idle_minutes_from_env()
+    return OutreachApp(folder, user=user, demo=demo, idle_minutes=minutes, store=store, clock=clock)

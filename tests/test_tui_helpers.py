@@ -1,0 +1,31 @@
+"""Helpers shared by the terminal application's tests (this module holds no tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+SIZE = (100, 30)
+
+
+def still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A still cursor, so screens and snapshots do not depend on timing."""
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    """Press a key for each character of ``text``."""
+    names = {" ": "space", "-": "minus", "/": "slash", ".": "full_stop", ":": "colon"}
+    await pilot.press(*[names.get(ch, ch) for ch in text])
+
+
+async def wait_for(pilot: Any, condition: Callable[[], object], tries: int = 300) -> None:
+    """Let the app run until ``condition()`` holds (workers answer asynchronously)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the application never reached the expected state")

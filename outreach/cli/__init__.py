@@ -15,7 +15,7 @@ from outreach import __version__
 app = typer.Typer(
     name="outreach",
     help="Track peer-mentor outreach, screening uptake and follow-ups, offline and encrypted.",
-    no_args_is_help=True,
+    no_args_is_help=False,
     add_completion=False,
     # Rich tracebacks print local variables, which may hold keys or personal data.
     pretty_exceptions_enable=False,
@@ -30,18 +30,29 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """outreach: peer-mentor outreach and screening uptake, offline and encrypted."""
+    """outreach: peer-mentor outreach and screening uptake, offline and encrypted.
+
+    With no command, opens the application (``outreach open``).
+    """
+    if ctx.invoked_subcommand is None:
+        from outreach.cli.tui_commands import run_app
+
+        run_app()
 
 
 # Command modules register themselves on import.
-from outreach.cli import store_commands  # noqa: E402,F401
+from outreach.cli import (
+    store_commands,  # noqa: F401
+    tui_commands,  # noqa: F401
+)
 
 
 def main() -> None:

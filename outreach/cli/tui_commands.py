@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, store_folder
+from outreach.cli.common import StoreOption, UserOption, fail, store_folder
 
 IdleOption = Annotated[
     float | None,
@@ -39,7 +39,12 @@ def run_app(
     demo: bool = False,
 ) -> None:
     """Start the application on a store folder; returns when the person quits."""
+    from outreach.store.store import DATA
+
+    folder = store_folder(store)
+    if not (folder / DATA).exists():
+        raise fail(f"no store in {folder}: create one with 'outreach init' or point --store at it")
     # Imported here so that other commands (and --help) start without loading Textual.
     from outreach.tui.app import create_app
 
-    create_app(store_folder(store), user=user, demo=demo, idle_minutes=idle_minutes).run()
+    create_app(folder, user=user, demo=demo, idle_minutes=idle_minutes).run()

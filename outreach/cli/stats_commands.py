@@ -1,0 +1,220 @@
+"""``outreach stats`` and ``outreach targets set|list``: the measures against their targets."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+
+if TYPE_CHECKING:
+    from outreach.stats.dashboard import Dashboard
+
+targets = typer.Typer(
+    help="Set and list targets for coverage, uptake and reach.", no_args_is_help=True
+)
+app.add_typer(targets, name="targets")
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{option}: {text!r} is not a date (write 2024-03-31)") from None
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+@app.command()
+def stats(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Measure as on this date (YYYY-MM-DD; default today)."),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Calendar year, quarter or month: 2024, 2024-Q1 or 2024-03 "
+            "(default: the year holding the as-of date).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Coverage, uptake, reach and outreach figures, against the targets set."""
+    from outreach.stats.dashboard import dashboard
+    from outreach.stats.period import Period
+
+    with errors_shown():
+        day = _day(as_of, "--as-of")
+        chosen = Period.parse(period) if period is not None else None
+        opened = unlock(store, user)
+        try:
+            board = dashboard(opened, as_of=day, period=chosen)
+        finally:
+            opened.close()
+    if as_json:
+        typer.echo(json.dumps(board.to_json(), indent=2))
+    else:
+        typer.echo("\n".join(summary_lines(board)))
+
+
+def summary_lines(board: Dashboard) -> list[str]:
+    """The dashboard as lines of text for a person."""
+    cov = board.coverage
+    lines = [
+        f"Coverage on {board.as_of.isoformat()}: {_pct(cov.rate)} "
+        f"({cov.covered} of {cov.eligible} eligible residents covered)",
+    ]
+    for band, (eligible, covered) in cov.by_age_band.items():
+        rate = _pct(100.0 * covered / eligible if eligible else None)
+        lines.append(f"  aged {band}: {rate} ({covered} of {eligible})")
+    for unit, (eligible, covered) in cov.by_unit.items():
+        rate = _pct(100.0 * covered / eligible if eligible else None)
+        lines.append(f"  {unit}: {rate} ({covered} of {eligible})")
+    if board.targets:
+        lines.append("")
+        lines.append("Targets:")
+    for p in board.targets:
+        t = p.target
+        scope = f" in {t.unit}" if t.unit else ""
+        track = {True: "on track", False: "behind the line", None: "no figure yet"}[p.on_track]
+        baseline = (
+            f", baseline {t.baseline:g}% on {t.baseline_on.isoformat()}"
+            if t.baseline is not None and t.baseline_on is not None
+            else ""
+        )
+        lines.append(
+            f"  {t.measure}{scope}: {_pct(p.value)} against {t.value:g}% by "
+            f"{t.target_on.isoformat()}{baseline}; {track} (line {p.expected:.1f}%); "
+            f"{p.needed} more people to reach the target"
+        )
+    trend = "  ".join(f"{c.day:%b %y} {_pct(c.rate)}" for c in board.trend)
+    lines += ["", f"Monthly coverage: {trend}", ""]
+    up, reach, col = board.uptake, board.reach, board.colposcopy
+    act = board.activity
+    conv = act.conversations
+    lines += [
+        f"Period {board.period.label} (read up to {min(board.period.end, board.as_of)}):",
+        f"  Uptake: {_pct(up.rate)} ({up.tested} of {up.denominator} offers tested within "
+        f"the window; {up.pending} pending)",
+        f"  Reach: {_pct(reach.rate)} ({reach.reached} of {reach.uncovered} uncovered people "
+        "had a one-to-one conversation)",
+        f"  Conversations: {conv.count} ({conv.one_to_one} one-to-one, {conv.group} group, "
+        f"{conv.attendees} attending), {conv.people} people, {conv.minutes} minutes",
+    ]
+    for name, (count, minutes) in conv.by_mentor.items():
+        lines.append(f"    mentor {name}: {count} conversations, {minutes} minutes")
+    for code, (count, minutes) in conv.by_setting.items():
+        lines.append(f"    setting {code}: {count} conversations, {minutes} minutes")
+    for code, (count, people) in act.barriers.items():
+        lines.append(f"    barrier {code}: {count} conversations, {people} people")
+    for code, count in act.outcomes.items():
+        lines.append(f"    outcome {code}: {count}")
+    wait = act.days_to_test
+    median = "-" if wait.median_days is None else f"{wait.median_days:g} days"
+    fu = act.follow_ups
+    lines += [
+        f"  First conversation to test: {wait.tested} of {wait.people} tested, median {median}",
+        f"  Follow-ups: {fu.open} open, {fu.overdue} overdue; {fu.completed} completed, "
+        f"{fu.completed_on_time} on time",
+        f"  Colposcopy: {col.referred} referred, {col.within_2_weeks} attended within 2 weeks, "
+        f"{col.within_6_weeks} within 6 weeks, {col.pending} pending",
+    ]
+    return lines
+
+
+@targets.command("set")
+def targets_set(
+    measure: Annotated[str, typer.Argument(help="coverage, uptake or reach.")],
+    value: Annotated[float, typer.Argument(help="The target, a percentage (90 = 90%).")],
+    by: Annotated[str, typer.Option("--by", help="Date to reach it by (YYYY-MM-DD).")],
+    baseline: Annotated[
+        float | None, typer.Option("--baseline", help="Baseline value, a percentage.")
+    ] = None,
+    baseline_date: Annotated[
+        str | None, typer.Option("--baseline-date", help="Date of the baseline (YYYY-MM-DD).")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="A unit's name (coverage only; default: site).")
+    ] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Set a target (replacing the one for the same measure and scope)."""
+    from outreach.services.targets import set_target
+
+    with errors_shown():
+        target_on = _day(by, "--by")
+        assert target_on is not None
+        baseline_on = _day(baseline_date, "--baseline-date")
+        opened = unlock(store, user)
+        try:
+            row = set_target(
+                opened,
+                measure=measure,
+                value=value,
+                baseline=baseline,
+                baseline_on=baseline_on,
+                target_on=target_on,
+                unit=unit,
+            )
+        finally:
+            opened.close()
+    scope = f" in {row.unit}" if row.unit else ""
+    typer.echo(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
+
+
+@targets.command("list")
+def targets_list(
+    as_json: JsonOption = False, store: StoreOption = None, user: UserOption = None
+) -> None:
+    """List the targets set."""
+    from outreach.services.targets import list_targets
+
+    with errors_shown():
+        opened = unlock(store, user)
+        try:
+            rows = list_targets(opened)
+        finally:
+            opened.close()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "measure": r.measure,
+                        "unit": r.unit,
+                        "target": r.value,
+                        "target_on": r.target_on.isoformat(),
+                        "baseline": r.baseline,
+                        "baseline_on": r.baseline_on.isoformat() if r.baseline_on else None,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        typer.echo("No targets set: outreach targets set coverage 90 --by 2026-12-31")
+    for r in rows:
+        baseline = (
+            f" (baseline {r.baseline:g}% on {r.baseline_on.isoformat()})"
+            if r.baseline is not None and r.baseline_on is not None
+            else ""
+        )
+        typer.echo(
+            f"{r.measure:<9} {r.unit or 'site':<12} {r.value:g}% by {r.target_on.isoformat()}"
+            f"{baseline}"
+        )

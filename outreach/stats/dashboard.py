@@ -1,0 +1,204 @@
+"""Everything the stats screen, ``outreach stats`` and the export show, read in one go.
+
+:func:`dashboard` is the one entry point: the CLI, the TUI dashboard and the export call it
+and format its :class:`Dashboard`. Definitions: ``outreach/stats/definitions.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from outreach.clock import today
+from outreach.model.enums import TargetMeasure
+from outreach.rules.programme import Programme, load_programme
+from outreach.services.targets import targets_in
+from outreach.stats.activity import Activity, activity
+from outreach.stats.coverage import Coverage, coverage_on, coverage_trend
+from outreach.stats.pathway import Colposcopy, Reach, Uptake, colposcopy, reach, uptake
+from outreach.stats.period import Period
+from outreach.stats.progress import TargetProgress, progress
+from outreach.store.store import Store
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The measures on ``as_of`` (coverage, trend, targets) and over ``period``."""
+
+    as_of: date
+    period: Period
+    programme: str
+    coverage: Coverage
+    trend: list[Coverage]
+    uptake: Uptake
+    reach: Reach
+    colposcopy: Colposcopy
+    activity: Activity
+    targets: list[TargetProgress]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (dates as ISO text, rates as percentages or null)."""
+        return _as_json(self)
+
+
+def dashboard(
+    store: Store,
+    *,
+    as_of: date | None = None,
+    period: Period | None = None,
+    programme: Programme | None = None,
+) -> Dashboard:
+    """Every measure on ``as_of`` (default today) and over ``period`` (default the calendar
+    year holding ``as_of``), read in one read transaction so the figures agree."""
+    with store.read() as session:
+        return dashboard_in(session, as_of=as_of, period=period, programme=programme)
+
+
+def dashboard_in(
+    session: Session,
+    *,
+    as_of: date | None = None,
+    period: Period | None = None,
+    programme: Programme | None = None,
+) -> Dashboard:
+    """:func:`dashboard` inside a caller's session."""
+    programme = programme or load_programme()
+    as_of = as_of or today()
+    period = period or Period.containing(as_of, "year")
+    trend = coverage_trend(session, as_of, months=TREND_MONTHS, programme=programme)
+    # The trend's last point is as_of itself: no second query for today's coverage.
+    current = trend[-1]
+    period_uptake = uptake(session, period, as_of=as_of, programme=programme)
+    period_reach = reach(session, period, as_of=as_of, programme=programme)
+    targets = []
+    for target in targets_in(session, programme=programme.key):
+        if target.measure == TargetMeasure.coverage:
+            cov = (
+                current
+                if target.unit_id is None
+                else coverage_on(session, as_of, unit=target.unit_id, programme=programme)
+            )
+            numerator, denominator = cov.covered, cov.eligible
+        elif target.measure == TargetMeasure.uptake:
+            numerator, denominator = period_uptake.tested, period_uptake.denominator
+        else:
+            numerator, denominator = period_reach.reached, period_reach.uncovered
+        targets.append(progress(target, numerator=numerator, denominator=denominator, as_of=as_of))
+    return Dashboard(
+        as_of=as_of,
+        period=period,
+        programme=programme.key,
+        coverage=current,
+        trend=trend,
+        uptake=period_uptake,
+        reach=period_reach,
+        colposcopy=colposcopy(session, period, as_of=as_of, programme=programme),
+        activity=activity(session, period, as_of=as_of, programme=programme),
+        targets=targets,
+    )
+
+
+def _pair(cell: tuple[int, int]) -> dict[str, Any]:
+    eligible, covered = cell
+    return {
+        "eligible": eligible,
+        "covered": covered,
+        "rate": 100.0 * covered / eligible if eligible else None,
+    }
+
+
+def _coverage(cov: Coverage) -> dict[str, Any]:
+    return {
+        "day": cov.day.isoformat(),
+        "eligible": cov.eligible,
+        "covered": cov.covered,
+        "rate": cov.rate,
+        "by_age_band": {k: _pair(v) for k, v in cov.by_age_band.items()},
+        "by_unit": {k: _pair(v) for k, v in cov.by_unit.items()},
+    }
+
+
+def _as_json(board: Dashboard) -> dict[str, Any]:
+    act = board.activity
+    conv = act.conversations
+    return {
+        "as_of": board.as_of.isoformat(),
+        "programme": board.programme,
+        "period": {
+            "label": board.period.label,
+            "kind": board.period.kind,
+            "start": board.period.start.isoformat(),
+            "end": board.period.end.isoformat(),
+        },
+        "coverage": _coverage(board.coverage),
+        "trend": [
+            {"day": c.day.isoformat(), "eligible": c.eligible, "covered": c.covered, "rate": c.rate}
+            for c in board.trend
+        ],
+        "uptake": {
+            "offers": board.uptake.offers,
+            "tested": board.uptake.tested,
+            "untested": board.uptake.untested,
+            "pending": board.uptake.pending,
+            "rate": board.uptake.rate,
+        },
+        "reach": {
+            "uncovered": board.reach.uncovered,
+            "reached": board.reach.reached,
+            "rate": board.reach.rate,
+        },
+        "colposcopy": {
+            "referred": board.colposcopy.referred,
+            "within_2_weeks": board.colposcopy.within_2_weeks,
+            "within_6_weeks": board.colposcopy.within_6_weeks,
+            "pending": board.colposcopy.pending,
+        },
+        "conversations": {
+            "count": conv.count,
+            "people": conv.people,
+            "one_to_one": conv.one_to_one,
+            "group": conv.group,
+            "attendees": conv.attendees,
+            "minutes": conv.minutes,
+            "by_mentor": {
+                k: {"conversations": c, "minutes": m} for k, (c, m) in conv.by_mentor.items()
+            },
+            "by_setting": {
+                k: {"conversations": c, "minutes": m} for k, (c, m) in conv.by_setting.items()
+            },
+        },
+        "barriers": {k: {"conversations": c, "people": p} for k, (c, p) in act.barriers.items()},
+        "outcomes": dict(act.outcomes),
+        "days_to_test": {
+            "people": act.days_to_test.people,
+            "tested": act.days_to_test.tested,
+            "median_days": act.days_to_test.median_days,
+        },
+        "follow_ups": {
+            "open": act.follow_ups.open,
+            "overdue": act.follow_ups.overdue,
+            "completed": act.follow_ups.completed,
+            "completed_on_time": act.follow_ups.completed_on_time,
+        },
+        "targets": [
+            {
+                "measure": p.target.measure,
+                "unit": p.target.unit,
+                "value": p.value,
+                "target": p.target.value,
+                "baseline": p.target.baseline,
+                "baseline_on": p.target.baseline_on.isoformat() if p.target.baseline_on else None,
+                "target_on": p.target.target_on.isoformat(),
+                "gap": p.gap,
+                "needed": p.needed,
+                "expected": p.expected,
+                "on_track": p.on_track,
+            }
+            for p in board.targets
+        ],
+    }

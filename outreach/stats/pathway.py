@@ -1,0 +1,214 @@
+"""Uptake, reach and colposcopy attendance over a period, each one SQL query.
+
+Definitions: ``outreach/stats/definitions.md`` ("Uptake", "Reach", "Colposcopy").
+Every measure looks only at events on or before ``as_of``; a period reaching past ``as_of``
+is read up to ``as_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from outreach.model.enums import ResultAction
+from outreach.rules.programme import Programme, load_programme
+from outreach.stats.bounds import band_json, days_json
+from outreach.stats.coverage import ADEQUATE, BANDS_CTE, STATUS_CTE, percent
+from outreach.stats.period import Period
+
+UPTAKE_SQL = f"""
+WITH offers(tested, window_end) AS (
+    SELECT
+        EXISTS (
+            SELECT 1 FROM screening_event t
+            WHERE t.person_id = o.person_id AND t.programme = :programme AND t.event = 'test'
+              AND t.occurred_on >= o.occurred_on
+              AND t.occurred_on <= date(o.occurred_on, :window)
+              AND t.occurred_on <= :as_of
+              AND {ADEQUATE.format(e="t")}
+        ),
+        date(o.occurred_on, :window)
+    FROM screening_event o
+    WHERE o.programme = :programme AND o.event = 'offered'
+      AND o.occurred_on >= :start AND o.occurred_on <= :stop
+)
+SELECT count(*),
+    coalesce(sum(tested), 0),
+    coalesce(sum(NOT tested AND window_end < :as_of), 0)
+FROM offers
+"""
+
+REACH_SQL = f"""
+WITH {BANDS_CTE},
+grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
+checks(person_id, unit_id, d) AS (
+    SELECT s.person_id, NULL, g.d
+    FROM grid g
+    JOIN stay s ON s.arrived_on <= g.d AND (s.left_on IS NULL OR s.left_on > g.d)
+    UNION
+    SELECT s.person_id, NULL, s.arrived_on
+    FROM stay s
+    WHERE s.arrived_on >= :start AND s.arrived_on <= :stop
+      AND (s.left_on IS NULL OR s.left_on > s.arrived_on)
+),
+{STATUS_CTE},
+uncovered(person_id) AS (SELECT DISTINCT person_id FROM status WHERE covered = 0)
+SELECT count(*),
+    coalesce(sum(EXISTS (
+        SELECT 1 FROM conversation c
+        WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
+          AND c.occurred_on >= :start AND c.occurred_on <= :stop
+    )), 0)
+FROM uncovered u
+"""
+
+COLPOSCOPY_SQL = """
+WITH referrals(days_to_attend, deadline) AS (
+    SELECT
+        (SELECT julianday(min(a.occurred_on)) - julianday(r.occurred_on)
+         FROM screening_event a
+         WHERE a.person_id = r.person_id AND a.programme = :programme
+           AND a.event = 'colposcopy_attended'
+           AND a.occurred_on >= r.occurred_on AND a.occurred_on <= :as_of),
+        date(r.occurred_on, :long)
+    FROM screening_event r
+    WHERE r.programme = :programme AND r.event = 'colposcopy_referred'
+      AND r.occurred_on >= :start AND r.occurred_on <= :stop
+)
+SELECT count(*),
+    coalesce(sum(days_to_attend <= :short_days), 0),
+    coalesce(sum(days_to_attend <= :long_days), 0),
+    coalesce(sum((days_to_attend IS NULL OR days_to_attend > :long_days)
+                 AND deadline >= :as_of), 0)
+FROM referrals
+"""
+
+
+@dataclass(frozen=True)
+class Uptake:
+    """Offers in the period: ``tested`` within the window, ``untested`` with the window
+    passed, ``pending`` (window still open, no test yet). ``rate`` = tested / (tested +
+    untested), a percentage, None with no denominator."""
+
+    offers: int
+    tested: int
+    untested: int
+
+    @property
+    def pending(self) -> int:
+        return self.offers - self.tested - self.untested
+
+    @property
+    def denominator(self) -> int:
+        return self.tested + self.untested
+
+    @property
+    def rate(self) -> float | None:
+        return percent(self.tested, self.denominator)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Eligible residents not covered at some point in the period (``uncovered``) and those of
+    them who had a one-to-one conversation in it (``reached``)."""
+
+    uncovered: int
+    reached: int
+
+    @property
+    def rate(self) -> float | None:
+        return percent(self.reached, self.uncovered)
+
+
+@dataclass(frozen=True)
+class Colposcopy:
+    """Colposcopy referrals in the period and how many were attended within 2 and 6 weeks
+    (the 6-week count includes the 2-week one); ``pending``: not yet attended, 6 weeks not
+    yet passed."""
+
+    referred: int
+    within_2_weeks: int
+    within_6_weeks: int
+    pending: int
+
+
+def stop_day(period: Period, as_of: date) -> date:
+    """The last day of ``period`` that is read on ``as_of``."""
+    return min(period.end, as_of)
+
+
+def uptake(
+    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
+) -> Uptake:
+    """Uptake of offers made in ``period`` (see definitions.md, "Uptake")."""
+    programme = programme or load_programme()
+    offers, tested, untested = session.execute(
+        text(UPTAKE_SQL),
+        {
+            "programme": programme.key,
+            "window": f"+{programme.uptake_window_days} days",
+            "start": period.start.isoformat(),
+            "stop": stop_day(period, as_of).isoformat(),
+            "as_of": as_of.isoformat(),
+        },
+    ).one()
+    return Uptake(int(offers), int(tested), int(untested))
+
+
+def reach_check_days(period: Period, as_of: date) -> list[date]:
+    """The days everyone resident is checked on for :func:`reach`: the period's first day and
+    each month end in it, up to ``as_of`` (the current month is checked on ``as_of``)."""
+    stop = stop_day(period, as_of)
+    if stop < period.start:
+        return []
+    days = {period.start, stop}
+    days.update(end for end in period.month_ends() if end <= stop)
+    return sorted(days)
+
+
+def reach(
+    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
+) -> Reach:
+    """Reach of one-to-one conversations among the uncovered (see definitions.md, "Reach")."""
+    programme = programme or load_programme()
+    grid = reach_check_days(period, as_of)
+    if not grid:
+        return Reach(0, 0)
+    stop = stop_day(period, as_of)
+    every_day = [period.start + timedelta(days=n) for n in range((stop - period.start).days + 1)]
+    uncovered, reached = session.execute(
+        text(REACH_SQL),
+        {
+            "days": days_json(grid),
+            "bands": band_json(programme, every_day),
+            "programme": programme.key,
+            "start": period.start.isoformat(),
+            "stop": stop.isoformat(),
+        },
+    ).one()
+    return Reach(int(uncovered), int(reached))
+
+
+def colposcopy(
+    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
+) -> Colposcopy:
+    """Colposcopy referrals made in ``period`` and their attendance by ``as_of``."""
+    programme = programme or load_programme()
+    short = programme.colposcopy_days[ResultAction.colposcopy_2_weeks]
+    long = programme.colposcopy_days[ResultAction.colposcopy_6_weeks]
+    row = session.execute(
+        text(COLPOSCOPY_SQL),
+        {
+            "programme": programme.key,
+            "start": period.start.isoformat(),
+            "stop": stop_day(period, as_of).isoformat(),
+            "as_of": as_of.isoformat(),
+            "short_days": short,
+            "long_days": long,
+            "long": f"+{long} days",
+        },
+    ).one()
+    return Colposcopy(*(int(value) for value in row))

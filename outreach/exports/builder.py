@@ -1,0 +1,163 @@
+"""Build the aggregate table of one export from the stats, in one read transaction.
+
+Coverage is measured on the last day of the period, with its monthly trend over the period
+and the 12 months before it; uptake, reach, colposcopy and outreach activity over the period,
+read on ``as_of``. Mentor names are never exported: peer mentors are people too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from outreach.exports.table import MONTH, TOTAL, AggregateTable, ExportPeriod
+from outreach.model import Site, TargetMeasure
+from outreach.rules.programme import Programme, load_programme
+from outreach.services.targets import TargetRow, targets_in
+from outreach.stats.activity import activity
+from outreach.stats.coverage import Coverage, coverage_on, coverage_trend
+from outreach.stats.pathway import Reach, Uptake, colposcopy, reach, uptake
+from outreach.stats.period import Period
+from outreach.stats.progress import needed_to_reach
+
+CONTEXT_MONTHS = 12
+"""Months of coverage trend shown before the period, for context."""
+
+
+def export_period(period: Period) -> ExportPeriod:
+    """The period as the export names it: by label and months, never by day."""
+    return ExportPeriod(
+        label=period.label,
+        kind=period.kind,
+        first_month=period.start.strftime("%Y-%m"),
+        last_month=period.end.strftime("%Y-%m"),
+    )
+
+
+def build_table(
+    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
+) -> AggregateTable:
+    """The exact figures of an export of ``period`` read on ``as_of`` (after the period)."""
+    programme = programme or load_programme()
+    site = session.exec(select(Site)).one()
+    national = programme.national_coverage
+    table = AggregateTable(
+        site=site.name,
+        programme=programme.key,
+        programme_title=programme.title,
+        period=export_period(period),
+        as_of=as_of,
+        national_coverage=national.value,
+        national_coverage_source=f"{national.area}, {national.as_of:%B %Y}: {national.source}",
+    )
+    months = len(list(period.months())) + CONTEXT_MONTHS
+    trend = coverage_trend(session, period.end, months=months, programme=programme)
+    at_end = trend[-1]
+    _coverage(table, at_end)
+    for point in trend:
+        table.rate("coverage_trend", point.covered, point.eligible, MONTH, f"{point.day:%Y-%m}")
+    period_uptake = uptake(session, period, as_of=as_of, programme=programme)
+    table.rate(
+        "uptake",
+        period_uptake.tested,
+        period_uptake.denominator,
+        initial_population=period_uptake.offers,
+        exclusions=period_uptake.pending,
+    )
+    table.count("uptake_pending", period_uptake.pending)
+    period_reach = reach(session, period, as_of=as_of, programme=programme)
+    table.rate(
+        "reach",
+        period_reach.reached,
+        period_reach.uncovered,
+        initial_population=period_reach.uncovered,
+    )
+    _activity(table, session, period, as_of, programme)
+    _targets(table, session, period, programme, at_end, period_uptake, period_reach)
+    return table
+
+
+def _coverage(table: AggregateTable, at_end: Coverage) -> None:
+    table.rate("coverage", at_end.covered, at_end.eligible, initial_population=at_end.eligible)
+    for band, (eligible, covered) in at_end.by_age_band.items():
+        table.rate("coverage", covered, eligible, "age_band", band, initial_population=eligible)
+    for unit, (eligible, covered) in at_end.by_unit.items():
+        table.rate("coverage", covered, eligible, "unit", unit, initial_population=eligible)
+
+
+def _activity(
+    table: AggregateTable, session: Session, period: Period, as_of: date, programme: Programme
+) -> None:
+    done = activity(session, period, as_of=as_of, programme=programme)
+    talks = done.conversations
+    table.count("conversations", talks.count)
+    table.count("conversations", talks.one_to_one, "kind", "one-to-one")
+    table.count("conversations", talks.group, "kind", "group")
+    for code, (count, _minutes) in talks.by_setting.items():
+        table.count("conversations", count, "setting", programme.settings.get(code, code))
+    table.count("people_reached", talks.people)
+    table.count("group_attendees", talks.attendees)
+    table.count("conversation_minutes", talks.minutes)
+    for code, (count, people) in done.barriers.items():
+        label = programme.barrier_codes.get(code, code)
+        table.count("barriers", count, "barrier", label)
+        table.count("barrier_people", people, "barrier", label)
+    for code, count in done.outcomes.items():
+        table.count("outcomes", count, "outcome", programme.outcome_codes.get(code, code))
+    days = done.days_to_test
+    table.count("first_conversations", days.people)
+    table.count("tested_after_conversation", days.tested)
+    if days.median_days is not None:
+        # The median of n copies of the median is the median: the policy's minimum number of
+        # values then decides, in rules/disclosure.py, whether it may be published.
+        table.median("days_to_test", (days.median_days,) * days.tested)
+    else:
+        table.median("days_to_test", ())
+    follow = done.follow_ups
+    table.rate("follow_ups_on_time", follow.completed_on_time, follow.completed)
+    table.count("follow_ups_open", follow.open)
+    table.count("follow_ups_overdue", follow.overdue)
+    colpo = colposcopy(session, period, as_of=as_of, programme=programme)
+    table.count("colposcopy_referred", colpo.referred)
+    table.count("colposcopy_attended", colpo.within_2_weeks, "within", "2 weeks")
+    table.count("colposcopy_attended", colpo.within_6_weeks, "within", "6 weeks")
+    table.count("colposcopy_pending", colpo.pending)
+
+
+def _targets(
+    table: AggregateTable,
+    session: Session,
+    period: Period,
+    programme: Programme,
+    at_end: Coverage,
+    period_uptake: Uptake,
+    period_reach: Reach,
+) -> None:
+    latest: dict[tuple[str, str | None], TargetRow] = {}
+    for target in targets_in(session, programme=programme.key):
+        latest[(target.measure, target.unit)] = target
+    for (measure, unit), target in latest.items():
+        breakdown, category = (TOTAL, "all") if unit is None else ("unit", unit)
+        if measure == TargetMeasure.coverage:
+            scope = (
+                at_end
+                if target.unit_id is None
+                else coverage_on(session, period.end, unit=target.unit_id, programme=programme)
+            )
+            numerator, denominator = scope.covered, scope.eligible
+        elif measure == TargetMeasure.uptake:
+            numerator, denominator = period_uptake.tested, period_uptake.denominator
+        else:
+            numerator, denominator = period_reach.reached, period_reach.uncovered
+        table.set_value(f"{measure}_target", target.value, breakdown, category)
+        if target.baseline is not None:
+            table.set_value(f"{measure}_baseline", target.baseline, breakdown, category)
+        if unit is not None and measure != TargetMeasure.coverage:
+            continue  # uptake and reach are measured for the site only
+        table.count(
+            f"{measure}_target_needed",
+            needed_to_reach(target.value, numerator, denominator),
+            breakdown,
+            category,
+        )

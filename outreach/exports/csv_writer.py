@@ -1,0 +1,38 @@
+"""CSV, long form: one published figure per line, UTF-8 with a BOM so Excel reads it right."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from outreach.exports.long_form import figures
+from outreach.exports.table import PublishedSummary
+
+HEADER = ("period", "measure", "breakdown", "category", "value", "suppressed", "policy")
+
+
+def write_csv(summary: PublishedSummary, path: Path) -> None:
+    """Write ``summary`` to ``path``: a header, then one line per figure.
+
+    A suppressed figure has an empty ``value`` and ``suppressed`` = ``true``; every line names
+    the disclosure policy.
+    """
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for figure in figures(summary):
+            writer.writerow(
+                (
+                    summary.period.label,
+                    figure.measure,
+                    figure.breakdown,
+                    figure.category,
+                    "" if figure.value is None else _number(figure.value),
+                    "true" if figure.suppressed else "false",
+                    summary.policy.name,
+                )
+            )
+
+
+def _number(value: int | float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.1f}"

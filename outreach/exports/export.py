@@ -1,0 +1,190 @@
+"""Write a signed governance export of one period into a folder, and record it in the audit.
+
+The files are written into a temporary folder beside the target, signed, then renamed into
+place, so a half-written export never appears under the target's name.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import select
+
+from outreach.clock import today
+from outreach.exports.builder import build_table
+from outreach.exports.csv_writer import write_csv
+from outreach.exports.fhir_writer import write_fhir
+from outreach.exports.html_writer import write_html
+from outreach.exports.json_writer import write_json
+from outreach.exports.notes import notes
+from outreach.exports.signing import MANIFEST, fingerprint, public_key_of, sign_folder
+from outreach.exports.table import PublishedSummary
+from outreach.exports.xlsx_writer import write_xlsx
+from outreach.model import Role, Site
+from outreach.rules.disclosure import DEFAULT_POLICY_NAME, get_policy
+from outreach.stats.period import Period
+from outreach.store import audit
+from outreach.store.store import Store
+
+Progress = Callable[[str, float], None]
+"""Called with what is being done and the share done so far, 0.0 to 1.0."""
+
+Writer = Callable[[PublishedSummary, Path], None]
+
+FORMATS: dict[str, tuple[str, Writer]] = {
+    "csv": ("summary.csv", write_csv),
+    "xlsx": ("summary.xlsx", write_xlsx),
+    "json": ("summary.json", write_json),
+    "fhir": ("measure-reports.fhir.json", write_fhir),
+    "html": ("report.html", write_html),
+}
+NOTES_FILE = "notes.txt"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where an export went and how it was signed."""
+
+    folder: Path
+    files: tuple[str, ...]
+    period: str
+    policy: str
+    key_fingerprint: str
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"csv,xlsx"`` (or a list) as known format names in a fixed order; ValueError otherwise."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    unknown = sorted(wanted - FORMATS.keys())
+    if unknown or not wanted:
+        raise ValueError(
+            f"format: {', '.join(unknown) or 'none given'} (choose from {', '.join(FORMATS)})"
+        )
+    return tuple(name for name in FORMATS if name in wanted)
+
+
+def check_period_ended(period: Period, as_of: date) -> None:
+    """Refuse a period that has not ended by ``as_of``: its figures would still change, and two
+    exports of a part-period could be subtracted to single people out."""
+    if as_of <= period.end:
+        raise ValueError(
+            f"period: {period.label} runs to {period.end.isoformat()} and has not ended on "
+            f"{as_of.isoformat()}; export it from {date.fromordinal(period.end.toordinal() + 1)}"
+            " (only whole, ended periods are exported, so figures never change between exports)"
+        )
+
+
+def export_summary(
+    store: Store,
+    *,
+    period: Period | str,
+    out: Path,
+    formats: Sequence[str] = tuple(FORMATS),
+    policy: str = DEFAULT_POLICY_NAME,
+    as_of: date | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
+
+    Refuses a period that has not ended on ``as_of`` (default today), an ``as_of`` in the
+    future, and a non-empty ``out`` unless ``force`` (which replaces only a previous export).
+    """
+    store.require(Role.admin, Role.staff)
+    report = progress or (lambda _what, _share: None)
+    chosen = get_policy(policy)
+    wanted = parse_formats(formats)
+    the_period = Period.parse(period) if isinstance(period, str) else period
+    day = as_of or today()
+    if day > today():
+        raise ValueError(f"as-of: {day.isoformat()} is in the future")
+    check_period_ended(the_period, day)
+    out = out.expanduser().resolve()
+    _check_target(out, force)
+
+    report("counting", 0.0)
+    with store.read() as session:
+        summary = build_table(session, the_period, as_of=day).publish(chosen)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
+    partial.mkdir()
+    aside: Path | None = None
+    placed = False
+    try:
+        steps = len(wanted) + 2
+        for done, name in enumerate(wanted, start=1):
+            filename, write = FORMATS[name]
+            report(f"writing {filename}", done / steps)
+            write(summary, partial / filename)
+        (partial / NOTES_FILE).write_text("\n\n".join(notes(summary)) + "\n", encoding="utf-8")
+        report("signing", (steps - 1) / steps)
+        with store.write() as session:
+            entry = audit.record(
+                session,
+                actor_id=store.actor.id,
+                action="export",
+                entity="export",
+                fields=["period", "policy", "formats"],
+            )
+            site = session.exec(select(Site)).one()
+            sign_folder(
+                partial,
+                site.signing_key,
+                site=site.name,
+                period=the_period.label,
+                policy=chosen.name,
+                as_of=day,
+                created_on=today(),
+                audit_head=entry.hash,
+            )
+            key = fingerprint(public_key_of(site.signing_key))
+            # Renamed into place last, inside the transaction: if the rename fails, the audit
+            # row rolls back with it.
+            aside = _move_into_place(partial, out)
+            placed = True
+    except BaseException:
+        if placed:
+            shutil.rmtree(out, ignore_errors=True)
+            if aside is not None:
+                os.rename(aside, out)
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+    report("done", 1.0)
+    files = tuple(sorted(p.name for p in out.iterdir()))
+    return ExportResult(out, files, the_period.label, chosen.name, key)
+
+
+def _check_target(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out: {out} is a file, not a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        raise ValueError(f"out: {out} is not empty; choose an empty folder or pass --force")
+    if not (out / MANIFEST).is_file():
+        raise ValueError(
+            f"out: {out} holds files that are not an export; --force only replaces a previous "
+            "export"
+        )
+
+
+def _move_into_place(partial: Path, out: Path) -> Path | None:
+    """Rename ``partial`` to ``out``; a previous export there is moved aside and returned."""
+    aside = None
+    if out.is_dir():
+        if any(out.iterdir()):
+            aside = out.parent / f".{out.name}.replaced-{secrets.token_hex(4)}"
+            os.rename(out, aside)
+        else:
+            out.rmdir()
+    os.rename(partial, out)
+    return aside

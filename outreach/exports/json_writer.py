@@ -1,0 +1,69 @@
+"""JSON: the summary as one document, valid against ``schema/export/summary.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from outreach import __version__
+from outreach.exports.long_form import figures
+from outreach.exports.notes import notes
+from outreach.exports.table import PublishedSummary
+from outreach.paths import schema_dir
+
+FORMAT = "outreach-summary/1"
+
+
+def summary_document(summary: PublishedSummary) -> dict[str, Any]:
+    """The JSON document of ``summary`` as plain Python data."""
+    period = summary.period
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "app_version": __version__,
+        "site": summary.site,
+        "programme": {"key": summary.programme, "title": summary.programme_title},
+        "period": {
+            "label": period.label,
+            "kind": period.kind,
+            "first_month": period.first_month,
+            "last_month": period.last_month,
+        },
+        "as_of": summary.as_of.isoformat(),
+        "disclosure": {
+            "policy": summary.policy.name,
+            "description": summary.policy.description,
+        },
+        "figures": [
+            {
+                "measure": f.measure,
+                "breakdown": f.breakdown,
+                "category": f.category,
+                "value": f.value,
+                "suppressed": f.suppressed,
+            }
+            for f in figures(summary)
+        ],
+        "notes": notes(summary),
+    }
+    if summary.national_coverage is not None:
+        document["national_coverage"] = {
+            "value": summary.national_coverage,
+            "source": summary.national_coverage_source,
+        }
+    return document
+
+
+def write_json(summary: PublishedSummary, path: Path) -> None:
+    """Write ``summary`` to ``path`` as UTF-8 JSON."""
+    text = json.dumps(summary_document(summary), ensure_ascii=False, indent=2)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+@cache
+def summary_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) every summary document satisfies."""
+    path = schema_dir() / "export" / "summary.schema.json"
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded

@@ -1,0 +1,38 @@
+"""The summary as long-form records: one published figure per record, shared by CSV and JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from outreach.exports.measures import measure_info
+from outreach.exports.table import Kind, PublishedRow, PublishedSummary
+from outreach.rules.disclosure import Published
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published figure: ``value`` is None exactly when ``suppressed``."""
+
+    measure: str
+    breakdown: str
+    category: str
+    value: int | float | None
+    suppressed: bool
+
+
+def figures(summary: PublishedSummary) -> Iterator[Figure]:
+    """Every published figure; a rate gives its percentage, then its numerator and denominator
+    as ``<measure>.<numerator name>`` and ``<measure>.<denominator name>``."""
+    for row in summary.rows:
+        yield _figure(row, row.measure, row.value)
+        if row.kind is Kind.rate:
+            info = measure_info(row.measure)
+            if row.numerator is not None:
+                yield _figure(row, f"{row.measure}.{info.numerator}", row.numerator)
+            if row.denominator is not None:
+                yield _figure(row, f"{row.measure}.{info.denominator}", row.denominator)
+
+
+def _figure(row: PublishedRow, measure: str, published: Published) -> Figure:
+    return Figure(measure, row.breakdown, row.category, published.value, published.suppressed)

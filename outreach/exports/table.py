@@ -1,0 +1,220 @@
+"""The one aggregate table every export format is written from.
+
+:class:`AggregateTable` holds exact counts, in memory only. :meth:`AggregateTable.publish` puts
+every figure through a disclosure policy and returns a :class:`PublishedSummary`, the only
+thing the writers ever see, so no format can show a raw count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from outreach.rules.disclosure import (
+    DisclosurePolicy,
+    Published,
+    publish_count,
+    publish_median,
+    publish_rate,
+)
+
+TOTAL = "total"
+"""The breakdown of a row that covers everyone in the measure."""
+ALL = "all"
+"""The category of a ``total`` row."""
+MONTH = "month"
+"""The breakdown of trend rows; their category is a month, ``YYYY-MM``."""
+
+
+class Kind(Enum):
+    """What a row's figure is."""
+
+    count = "count"
+    """A count of people or events: published through the policy."""
+    rate = "rate"
+    """numerator / denominator as a percentage, worked out from the published counts."""
+    median = "median"
+    """The median of some values; suppressed when there are too few."""
+    setting = "setting"
+    """A figure staff set (a target), not counted from people: published as it is."""
+
+
+@dataclass(frozen=True)
+class ExportPeriod:
+    """A whole calendar month, quarter or year, named by its label and its months."""
+
+    label: str
+    """``2024``, ``2024-Q3`` or ``2024-03``."""
+    kind: str
+    """``year``, ``quarter`` or ``month``."""
+    first_month: str
+    """``YYYY-MM`` of the first month in the period."""
+    last_month: str
+    """``YYYY-MM`` of the last month in the period."""
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    """One exact figure, before disclosure control.
+
+    A ``count`` uses ``numerator``; a ``rate`` uses ``numerator`` and ``denominator`` (and, when
+    known, the ``initial_population`` and ``exclusions`` that led to the denominator); a
+    ``median`` uses ``values``; a ``setting`` uses ``setting``.
+    """
+
+    measure: str
+    breakdown: str
+    category: str
+    kind: Kind
+    numerator: int = 0
+    denominator: int = 0
+    values: tuple[float, ...] = ()
+    setting: float | None = None
+    initial_population: int | None = None
+    exclusions: int | None = None
+
+    def __post_init__(self) -> None:
+        if min(self.numerator, self.denominator) < 0:
+            raise ValueError(f"{self.measure}: counts cannot be negative")
+        if self.kind is Kind.rate and self.numerator > self.denominator:
+            raise ValueError(f"{self.measure}: numerator is larger than denominator")
+        if self.kind is Kind.setting and self.setting is None:
+            raise ValueError(f"{self.measure}: a setting row needs its value")
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """One figure as it may leave the building: every number already through the policy."""
+
+    measure: str
+    breakdown: str
+    category: str
+    kind: Kind
+    value: Published
+    """The count, percentage, median or setting."""
+    numerator: Published | None = None
+    """A rate's published numerator."""
+    denominator: Published | None = None
+    """A rate's published denominator."""
+    initial_population: Published | None = None
+    exclusions: Published | None = None
+
+
+@dataclass(frozen=True)
+class PublishedSummary:
+    """Everything an export shows, with no raw count anywhere in it."""
+
+    site: str
+    programme: str
+    programme_title: str
+    period: ExportPeriod
+    as_of: date
+    policy: DisclosurePolicy
+    rows: tuple[PublishedRow, ...]
+    national_coverage: float | None = None
+    national_coverage_source: str = ""
+
+    def measure_rows(self, measure: str, breakdown: str | None = None) -> list[PublishedRow]:
+        """The rows of ``measure``, in table order, optionally of one ``breakdown``."""
+        return [
+            row
+            for row in self.rows
+            if row.measure == measure and (breakdown is None or row.breakdown == breakdown)
+        ]
+
+    def total(self, measure: str) -> PublishedRow | None:
+        """The ``total`` row of ``measure``, if the table has one."""
+        rows = self.measure_rows(measure, TOTAL)
+        return rows[0] if rows else None
+
+
+@dataclass
+class AggregateTable:
+    """The exact figures of one export, in the order they are shown."""
+
+    site: str
+    programme: str
+    programme_title: str
+    period: ExportPeriod
+    as_of: date
+    rows: list[AggregateRow] = field(default_factory=list)
+    national_coverage: float | None = None
+    national_coverage_source: str = ""
+
+    def add(self, row: AggregateRow) -> None:
+        self.rows.append(row)
+
+    def count(self, measure: str, n: int, breakdown: str = TOTAL, category: str = ALL) -> None:
+        self.add(AggregateRow(measure, breakdown, category, Kind.count, numerator=n))
+
+    def rate(
+        self,
+        measure: str,
+        numerator: int,
+        denominator: int,
+        breakdown: str = TOTAL,
+        category: str = ALL,
+        *,
+        initial_population: int | None = None,
+        exclusions: int | None = None,
+    ) -> None:
+        self.add(
+            AggregateRow(
+                measure,
+                breakdown,
+                category,
+                Kind.rate,
+                numerator=numerator,
+                denominator=denominator,
+                initial_population=initial_population,
+                exclusions=exclusions,
+            )
+        )
+
+    def median(
+        self, measure: str, values: Sequence[float], breakdown: str = TOTAL, category: str = ALL
+    ) -> None:
+        self.add(AggregateRow(measure, breakdown, category, Kind.median, values=tuple(values)))
+
+    def set_value(
+        self, measure: str, value: float, breakdown: str = TOTAL, category: str = ALL
+    ) -> None:
+        self.add(AggregateRow(measure, breakdown, category, Kind.setting, setting=value))
+
+    def publish(self, policy: DisclosurePolicy) -> PublishedSummary:
+        """Every row through ``policy``: the only way figures leave this table."""
+        return PublishedSummary(
+            site=self.site,
+            programme=self.programme,
+            programme_title=self.programme_title,
+            period=self.period,
+            as_of=self.as_of,
+            policy=policy,
+            rows=tuple(_publish_row(row, policy) for row in self.rows),
+            national_coverage=self.national_coverage,
+            national_coverage_source=self.national_coverage_source,
+        )
+
+
+def _publish_row(row: AggregateRow, policy: DisclosurePolicy) -> PublishedRow:
+    def optional(n: int | None) -> Published | None:
+        return None if n is None else publish_count(n, policy)
+
+    base = (row.measure, row.breakdown, row.category, row.kind)
+    if row.kind is Kind.count:
+        return PublishedRow(*base, value=publish_count(row.numerator, policy))
+    if row.kind is Kind.rate:
+        return PublishedRow(
+            *base,
+            value=publish_rate(row.numerator, row.denominator, policy),
+            numerator=publish_count(row.numerator, policy),
+            denominator=publish_count(row.denominator, policy),
+            initial_population=optional(row.initial_population),
+            exclusions=optional(row.exclusions),
+        )
+    if row.kind is Kind.median:
+        return PublishedRow(*base, value=publish_median(row.values, policy))
+    assert row.setting is not None
+    return PublishedRow(*base, value=Published(value=round(row.setting, 1), suppressed=False))

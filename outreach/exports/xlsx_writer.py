@@ -1,0 +1,99 @@
+"""XLSX: Summary, Trend, Breakdowns and Notes sheets, with * for every suppressed figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.notes import notes
+from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
+from outreach.rules.disclosure import SUPPRESSED_MARK, Published
+
+COLUMNS = ("Measure", "Breakdown", "Category", "Value", "Numerator", "Denominator")
+TREND_MEASURE = "coverage_trend"
+
+
+def write_xlsx(summary: PublishedSummary, path: Path) -> None:
+    """Write ``summary`` to ``path`` as a workbook of four sheets."""
+    book = Workbook()
+    # No author or editor from the operating system account: only the site is named.
+    book.properties.creator = summary.site
+    book.properties.lastModifiedBy = None
+    summary_sheet = book.active
+    assert summary_sheet is not None
+    summary_sheet.title = "Summary"
+    _heading(summary_sheet, summary)
+    _rows(summary_sheet, [r for r in summary.rows if r.breakdown == TOTAL])
+    _trend(book.create_sheet("Trend"), summary)
+    breakdowns = book.create_sheet("Breakdowns")
+    _heading(breakdowns, summary)
+    _rows(breakdowns, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)])
+    notes_sheet = book.create_sheet("Notes")
+    notes_sheet.append(["Notes"])
+    notes_sheet["A1"].font = Font(bold=True)
+    for line in notes(summary):
+        notes_sheet.append([line])
+    notes_sheet.column_dimensions["A"].width = 120
+    book.save(path)
+
+
+def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
+    sheet.append([f"{summary.programme_title}: {summary.site}"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(["Period", summary.period.label])
+    sheet.append(["As of", summary.as_of.isoformat()])
+    sheet.append(["Disclosure control", summary.policy.name])
+    sheet.append([])
+
+
+def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
+    sheet.append(list(COLUMNS))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(
+            [
+                measure_info(row.measure).label,
+                breakdown_label(row.breakdown),
+                row.category,
+                _cell(row.value),
+                _cell(row.numerator),
+                _cell(row.denominator),
+            ]
+        )
+    for column, width in zip("ABCDEF", (44, 16, 40, 10, 12, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+
+
+def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
+    _heading(sheet, summary)
+    target = summary.total("coverage_target")
+    info = measure_info(TREND_MEASURE)
+    sheet.append(["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in summary.measure_rows(TREND_MEASURE, MONTH):
+        if row.kind is not Kind.rate:
+            continue
+        sheet.append(
+            [
+                row.category,
+                _cell(row.value),
+                _cell(row.numerator),
+                _cell(row.denominator),
+                _cell(target.value) if target else None,
+                summary.national_coverage,
+            ]
+        )
+    for column in "ABCDEF":
+        sheet.column_dimensions[column].width = 16
+
+
+def _cell(published: Published | None) -> int | float | str | None:
+    if published is None:
+        return None
+    return SUPPRESSED_MARK if published.value is None else published.value

@@ -50,6 +50,7 @@ def _root(
 
 # Command modules register themselves on import.
 from outreach.cli import (  # noqa: E402
+    backup_commands,  # noqa: F401
     export_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401

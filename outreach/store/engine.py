@@ -6,6 +6,7 @@ never through a URL, and every connection gets the same pragmas before it is use
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,18 @@ BUSY_TIMEOUT_MS = 10_000
 # Execution option that makes a transaction take the write lock at BEGIN, so two writers
 # queue on busy_timeout instead of failing when a read transaction tries to upgrade.
 WRITE = "outreach_write"
+
+
+SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the driver error it wraps) means the disk ran out of space."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC:
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_FULL
 
 
 def check_library() -> None:

@@ -17,6 +17,14 @@ class StoreDamaged(StoreError):
     pass
 
 
+class BackupDamaged(StoreDamaged):
+    """A backup file that is truncated, altered or not a backup at all."""
+
+
+class DiskFull(StoreError):
+    """The disk filled up; whatever was being written was not saved."""
+
+
 class KeysMissing(StoreError):
     pass
 

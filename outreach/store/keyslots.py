@@ -102,27 +102,34 @@ class KeyFile:
             )
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise ValueError(f"unknown format {raw.get('format')!r}")
-            slots = [
-                Slot(
-                    id=s["id"],
-                    kind=s["kind"],
-                    account=s.get("account"),
-                    role=s.get("role"),
-                    kdf=KdfParams(**s["kdf"]),
-                    nonce=s["nonce"],
-                    wrapped_key=s["wrapped_key"],
-                )
-                for s in raw["slots"]
-            ]
-            return cls(
-                store_id=raw["store_id"],
-                slots=slots,
-                unlock_failures=raw.get("unlock_failures", {}),
-            )
+            return cls.from_json(raw)
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreDamaged(f"{path} is damaged and cannot be read ({exc})") from None
+
+    @classmethod
+    def from_json(cls, raw: Any) -> KeyFile:
+        """The key file from its parsed JSON; raises ValueError, KeyError or TypeError."""
+        if not isinstance(raw, dict):
+            raise TypeError("not a JSON object")
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"unknown format {raw.get('format')!r}")
+        slots = [
+            Slot(
+                id=s["id"],
+                kind=s["kind"],
+                account=s.get("account"),
+                role=s.get("role"),
+                kdf=KdfParams(**s["kdf"]),
+                nonce=s["nonce"],
+                wrapped_key=s["wrapped_key"],
+            )
+            for s in raw["slots"]
+        ]
+        return cls(
+            store_id=raw["store_id"],
+            slots=slots,
+            unlock_failures=raw.get("unlock_failures", {}),
+        )
 
     def account_slots(self) -> list[Slot]:
         return [s for s in self.slots if s.kind == ACCOUNT]
@@ -196,8 +203,9 @@ class KeyFile:
     def remove_slot(self, slot_id: str) -> None:
         self.slots = [s for s in self.slots if s.id != slot_id]
 
-    def save(self, path: Path) -> None:
-        body = {
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object that ``keys.json`` holds."""
+        return {
             "format": FORMAT,
             "store_id": self.store_id,
             "slots": [
@@ -206,7 +214,9 @@ class KeyFile:
             ],
             "unlock_failures": self.unlock_failures,
         }
-        atomic_write(path, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8"))
 
 
 def new_recovery_code() -> str:

@@ -6,6 +6,7 @@ take a Store and do each user action in one :meth:`Store.write` transaction with
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import time
@@ -18,13 +19,21 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from platformdirs import user_data_path
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from outreach.clock import now
 from outreach.model import Account, Role, Site
 from outreach.store import audit, keyslots
-from outreach.store.engine import WRITE, check_library, copy_database, make_engine
+from outreach.store.engine import (
+    WRITE,
+    check_library,
+    copy_database,
+    is_disk_full,
+    make_engine,
+)
 from outreach.store.errors import (
+    DiskFull,
     NotAllowed,
     StoreExists,
     StoreNotFound,
@@ -231,9 +240,17 @@ class Store:
         """One write transaction (BEGIN IMMEDIATE), committed when the block ends cleanly.
 
         The caller writes its audit row in the same block, so action and audit land together.
+        A full disk raises :class:`DiskFull`; the transaction is then rolled back whole.
         """
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(
+                    "the disk is full: nothing was saved. Free some space and try again"
+                ) from None
+            raise
 
     def close(self) -> None:
         """Drop every keyed connection and forget the key (used on lock and exit)."""
@@ -282,14 +299,15 @@ class Store:
             )
             # keys.json is written last inside the transaction: if it fails, the account
             # row rolls back; if the commit then fails, the extra slot opens nothing new.
-            self._keyfile.add_slot(
+            updated = copy.deepcopy(self._keyfile)
+            updated.add_slot(
                 kind=keyslots.ACCOUNT,
                 secret=passphrase,
                 data_key=self._data_key,
                 account=name,
                 role=role,
             )
-            self._keyfile.save(self.keys_path)
+            self._save_keyfile(updated)
         return account
 
     def remove_account(self, name: str) -> None:
@@ -316,9 +334,9 @@ class Store:
                 entity_id=account.id,
                 fields=["removed_at"],
             )
-            slot = self._keyfile.slot_for(name)
-            self._keyfile.remove_slot(slot.id)
-            self._keyfile.save(self.keys_path)
+            updated = copy.deepcopy(self._keyfile)
+            updated.remove_slot(updated.slot_for(name).id)
+            self._save_keyfile(updated)
 
     def change_passphrase(self, new_passphrase: str) -> None:
         """Give the acting account a new passphrase (a fresh slot with a fresh salt)."""
@@ -339,16 +357,23 @@ class Store:
                 entity_id=self.actor.id,
                 fields=["passphrase"],
             )
+            updated = copy.deepcopy(self._keyfile)
             try:
-                old = self._keyfile.slot_for(name)
+                old = updated.slot_for(name)
             except UnknownAccount:
                 old = None
-            self._keyfile.add_slot(
+            updated.add_slot(
                 kind=keyslots.ACCOUNT, secret=passphrase, data_key=data_key, account=name, role=role
             )
             if old is not None:
-                self._keyfile.remove_slot(old.id)
-            self._keyfile.save(self.keys_path)
+                updated.remove_slot(old.id)
+            self._save_keyfile(updated)
+
+    def _save_keyfile(self, updated: keyslots.KeyFile) -> None:
+        # Save a changed copy and adopt it only once it is on disk: if the save fails, the
+        # slots in memory still match keys.json and a later save cannot resurrect the change.
+        updated.save(self.keys_path)
+        self._keyfile = updated
 
 
 def unwrap_data_key(

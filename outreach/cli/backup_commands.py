@@ -1,0 +1,83 @@
+"""``outreach backup`` and ``outreach restore``: one authenticated file per backup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import (
+    StoreOption,
+    UserOption,
+    errors_shown,
+    passphrase,
+    store_folder,
+    unlock,
+)
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write (replaced if present).")],
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Write an encrypted, tamper-evident backup of the store and its key slots to FILE.
+
+    The file opens with the passphrase of any account in the store, or the recovery code.
+    """
+    from outreach.store.backup import create_backup
+
+    with errors_shown():
+        opened = unlock(store, user)
+        try:
+            info = create_backup(opened, file)
+        finally:
+            opened.close()
+    typer.echo(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="The backup file to restore.")],
+    store: StoreOption = None,
+    user: UserOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Move an existing store aside (never deleted) and restore."),
+    ] = False,
+    recovery: Annotated[
+        bool, typer.Option("--recovery", help="Open the backup with the recovery code.")
+    ] = False,
+) -> None:
+    """Restore a backup into the store folder, after checking every byte of it.
+
+    Refuses a folder that holds a store unless --force; nothing is written if the backup is
+    damaged or the passphrase is wrong.
+    """
+    from outreach.store.backup import read_backup_info, restore_backup, store_present
+    from outreach.store.errors import StoreExists
+
+    with errors_shown():
+        folder = store_folder(store)
+        if store_present(folder) and not force:
+            raise StoreExists(
+                f"{folder} already holds a store: use --force to move it aside and restore"
+            )
+        info = read_backup_info(file)
+        if recovery:
+            secret = os.environ.get("OUTREACH_RECOVERY_CODE") or str(
+                typer.prompt("Recovery code", hide_input=True)
+            )
+        else:
+            secret = passphrase()
+        moved = restore_backup(
+            file, folder, secret=secret, user=user, recovery=recovery, force=force
+        )
+    if moved is not None:
+        typer.echo(f"The store that was there is kept in {moved}.")
+    typer.echo(f"Restored the backup of {info.created_at} into {folder}.")
+    typer.echo("Run 'outreach check' to verify it.")

@@ -1,0 +1,396 @@
+"""Backups: one file holding a consistent snapshot of ``data.db`` and its key slots.
+
+Layout (integers big-endian)::
+
+    MAGIC (16 bytes) | u32 header length | header (UTF-8 JSON)
+    then chunks: u32 length | AES-256-GCM ciphertext with its tag
+
+The header carries the key slots in clear (each already wraps the data key), the store id, the
+schema revision, a random salt and the chunk size. The body is the SQLCipher snapshot,
+encrypted again under ``HKDF-SHA256(data key, salt)``; each chunk's associated data binds the
+header's SHA-256, the chunk's index and a final-chunk flag, so a changed byte, a truncation, a
+reordering or an edited header is detected. The nonce is the chunk index: every backup has
+its own key, from its own salt, so a nonce is never used twice under one key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import sqlcipher3
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlmodel import Session, col, select
+
+from outreach.clock import now
+from outreach.model import Account, AuditEntry
+from outreach.store import audit, keyslots
+from outreach.store.engine import copy_database, is_disk_full, make_engine
+from outreach.store.errors import (
+    BackupDamaged,
+    DiskFull,
+    StoreExists,
+    StoreTooNew,
+    WrongPassphrase,
+)
+from outreach.store.migrations import alembic_config, current_revision
+from outreach.store.store import DATA, KEYS, Store
+
+MAGIC = b"OUTREACH-BACKUP\n"
+FORMAT = "outreach-backup/1"
+CHUNK_SIZE = 1024 * 1024
+MAX_HEADER = 1024 * 1024
+_LENGTH = struct.Struct(">I")
+_TAG = 16
+# O_BINARY matters on Windows only, where a descriptor otherwise translates newlines.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+BACKUP_ACTION = "store.backup"
+RESTORE_ACTION = "store.restore"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup file says about itself (readable without any passphrase)."""
+
+    path: Path
+    store_id: str
+    created_at: str
+    revision: str | None
+    accounts: list[str]
+    size: int
+
+
+@dataclass(frozen=True)
+class _Header:
+    raw: bytes  # MAGIC + length + JSON, exactly as in the file
+    body: dict[str, Any]
+    keyfile: keyslots.KeyFile
+
+    @property
+    def digest(self) -> bytes:
+        return hashlib.sha256(self.raw).digest()
+
+
+def _body_key(data_key: bytes, salt: bytes) -> AESGCM:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=FORMAT.encode() + b" body")
+    return AESGCM(hkdf.derive(data_key))
+
+
+def _aad(header_digest: bytes, index: int, final: bool) -> bytes:
+    return header_digest + struct.pack(">QB", index, 1 if final else 0)
+
+
+def _nonce(index: int) -> bytes:
+    return index.to_bytes(12, "big")
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def create_backup(store: Store, target: Path) -> BackupInfo:
+    """Write a backup of the open ``store`` to ``target`` and record it in the audit.
+
+    The file appears whole or not at all: it is written to a temporary file next to
+    ``target``, fsynced and renamed. A full disk raises :class:`DiskFull` and leaves any
+    earlier ``target`` as it was.
+    """
+    target = target.expanduser().absolute()
+    if target.is_dir():
+        raise ValueError(f"{target} is a folder: give the backup file's name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = secrets.token_hex(4)
+    # Both temporary files sit next to the target; the snapshot is SQLCipher-encrypted.
+    snapshot = target.with_name(f".{target.name}.{stamp}.snapshot")
+    partial = target.with_name(f".{target.name}.{stamp}.partial")
+    # Reaching into the store for its key is confined to this package.
+    data_key = store._data_key
+    try:
+        revision = current_revision(store.engine)
+        copy_database(store.db_path, snapshot, data_key)
+        keyfile = copy.deepcopy(store._keyfile)
+        keyfile.unlock_failures = {}
+        salt = secrets.token_bytes(32)
+        header_json = json.dumps(
+            {
+                "format": FORMAT,
+                "store_id": keyfile.store_id,
+                "created_at": now().isoformat(timespec="seconds"),
+                "revision": revision,
+                "chunk_size": CHUNK_SIZE,
+                "salt": salt.hex(),
+                "keys": keyfile.to_json(),
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
+        header = MAGIC + _LENGTH.pack(len(header_json)) + header_json
+        digest = hashlib.sha256(header).digest()
+        aead = _body_key(data_key, salt)
+        with _create(partial) as out, open(snapshot, "rb") as body:
+            out.write(header)
+            for index, chunk, final in _chunks(body):
+                sealed = aead.encrypt(_nonce(index), chunk, _aad(digest, index, final))
+                out.write(_LENGTH.pack(len(sealed)))
+                out.write(sealed)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+        keyslots.fsync_dir(target.parent)
+    except (OSError, sqlcipher3.DatabaseError) as exc:
+        if is_disk_full(exc):
+            raise DiskFull(
+                f"no space left in {target.parent}: the backup was not written"
+            ) from None
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+        snapshot.unlink(missing_ok=True)
+    with store.write() as session:
+        audit.record(session, actor_id=store.actor.id, action=BACKUP_ACTION, entity="store")
+    return read_backup_info(target)
+
+
+def _create(path: Path) -> IO[bytes]:
+    """A new file only its owner can read (its content is encrypted; its name is not)."""
+    return os.fdopen(os.open(path, _NEW_FILE, 0o600), "wb")
+
+
+def _chunks(body: IO[bytes]) -> Iterator[tuple[int, bytes, bool]]:
+    """(index, bytes, is_last) for each chunk; an empty body still yields one final chunk."""
+    index = 0
+    current = body.read(CHUNK_SIZE)
+    while True:
+        following = body.read(CHUNK_SIZE)
+        yield index, current, not following
+        if not following:
+            return
+        index, current = index + 1, following
+
+
+def last_backup_at(store: Store) -> datetime | None:
+    """When this store was last backed up (from the audit), or None if never."""
+    with store.read() as session:
+        entry = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.action == BACKUP_ACTION)
+            .order_by(col(AuditEntry.id).desc())
+            .limit(1)
+        ).first()
+    return entry.at if entry else None
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _damaged(path: Path, why: str) -> BackupDamaged:
+    return BackupDamaged(f"the backup {path.name} is damaged ({why}): nothing was restored")
+
+
+def _read_header(path: Path, handle: IO[bytes]) -> _Header:
+    start = handle.read(len(MAGIC) + _LENGTH.size)
+    if len(start) < len(MAGIC) + _LENGTH.size or not start.startswith(MAGIC):
+        raise _damaged(path, "not an outreach backup, or cut short")
+    (length,) = _LENGTH.unpack(start[len(MAGIC) :])
+    if length > MAX_HEADER:
+        raise _damaged(path, "header too large")
+    header_json = handle.read(length)
+    if len(header_json) != length:
+        raise _damaged(path, "cut short in its header")
+    try:
+        body = json.loads(header_json.decode("utf-8"))
+        if body.get("format") != FORMAT:
+            raise ValueError("format")
+        keyfile = keyslots.KeyFile.from_json(body["keys"])
+        bytes.fromhex(body["salt"])
+        int(body["chunk_size"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise _damaged(path, "its header cannot be read") from None
+    return _Header(start + header_json, body, keyfile)
+
+
+def read_backup_info(path: Path) -> BackupInfo:
+    """The header of a backup, checked for form only (the body needs the key)."""
+    with _open_backup(path) as handle:
+        header = _read_header(path, handle)
+    return BackupInfo(
+        path=path,
+        store_id=header.keyfile.store_id,
+        created_at=str(header.body.get("created_at")),
+        revision=header.body.get("revision"),
+        accounts=sorted(s.account or "" for s in header.keyfile.account_slots()),
+        size=path.stat().st_size,
+    )
+
+
+@contextlib.contextmanager
+def _open_backup(path: Path) -> Iterator[IO[bytes]]:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        raise BackupDamaged(f"no backup file at {path}") from None
+    with handle:
+        yield handle
+
+
+def _plain_chunks(path: Path, handle: IO[bytes], header: _Header, key: AESGCM) -> Iterator[bytes]:
+    """Each chunk decrypted and authenticated, in order, up to the flagged final one."""
+    limit = int(header.body["chunk_size"]) + _TAG
+    index = 0
+    while True:
+        prefix = handle.read(_LENGTH.size)
+        if len(prefix) != _LENGTH.size:
+            raise _damaged(path, f"cut short before part {index + 1}")
+        (length,) = _LENGTH.unpack(prefix)
+        if length < _TAG or length > limit:
+            raise _damaged(path, f"part {index + 1} has an impossible length")
+        sealed = handle.read(length)
+        if len(sealed) != length:
+            raise _damaged(path, f"cut short in part {index + 1}")
+        for final in (False, True):
+            try:
+                plain = key.decrypt(_nonce(index), sealed, _aad(header.digest, index, final))
+            except InvalidTag:
+                continue
+            yield plain
+            if final:
+                if handle.read(1):
+                    raise _damaged(path, "bytes after its last part")
+                return
+            break
+        else:
+            raise _damaged(path, f"part {index + 1} does not authenticate")
+        index += 1
+
+
+def _unwrap(
+    header: _Header, secret: str, *, user: str | None, recovery: bool
+) -> tuple[bytes, str | None]:
+    keyfile = header.keyfile
+    if recovery:
+        try:
+            code = keyslots.normalise_recovery_code(secret)
+            return keyfile.unwrap(keyfile.recovery_slot(), code), None
+        except WrongPassphrase:
+            raise WrongPassphrase("that recovery code does not open this backup") from None
+    slots = keyfile.account_slots()
+    if user:
+        slot = keyfile.slot_for(user)
+    elif len(slots) == 1:
+        slot = slots[0]
+    else:
+        names = ", ".join(sorted(s.account or "" for s in slots))
+        raise ValueError(f"user: the backup has several accounts ({names}): say which with --user")
+    try:
+        return keyfile.unwrap(slot, secret), slot.account
+    except WrongPassphrase:
+        raise WrongPassphrase(f"wrong passphrase for {slot.account!r} in this backup") from None
+
+
+# -- restoring -----------------------------------------------------------------------------
+
+
+def store_present(folder: Path) -> bool:
+    return (folder / DATA).exists() or (folder / KEYS).exists()
+
+
+def restore_backup(
+    source: Path,
+    folder: Path,
+    *,
+    secret: str,
+    user: str | None = None,
+    recovery: bool = False,
+    force: bool = False,
+) -> Path | None:
+    """Restore ``source`` into the store folder ``folder``.
+
+    ``secret`` is the passphrase of an account in the backup (or, with ``recovery``, the
+    recovery code). The whole file is authenticated before anything is written. An existing
+    store is refused unless ``force``, and then moved aside (returned), never deleted. The
+    restore is recorded in the restored store's audit.
+    """
+    if store_present(folder) and not force:
+        raise StoreExists(
+            f"{folder} already holds a store: use --force to move it aside and restore over it"
+        )
+    with _open_backup(source) as handle:
+        header = _read_header(source, handle)
+        revision = header.body.get("revision")
+        if revision is not None:
+            _require_known_revision(revision)
+        data_key, account = _unwrap(header, secret, user=user, recovery=recovery)
+        key = _body_key(data_key, bytes.fromhex(header.body["salt"]))
+        body_start = handle.tell()
+        for _ in _plain_chunks(source, handle, header, key):
+            pass  # first pass: authenticate everything, write nothing
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{DATA}.{secrets.token_hex(4)}.restoring"
+        moved = None
+        try:
+            handle.seek(body_start)
+            with _create(partial) as out:
+                for plain in _plain_chunks(source, handle, header, key):
+                    out.write(plain)
+                out.flush()
+                os.fsync(out.fileno())
+            moved = _move_aside(folder) if store_present(folder) else None
+            os.replace(partial, folder / DATA)
+            keyfile = copy.deepcopy(header.keyfile)
+            keyfile.unlock_failures = {}
+            keyfile.save(folder / KEYS)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(f"no space left in {folder}: the backup was not restored") from None
+            raise
+        finally:
+            partial.unlink(missing_ok=True)
+    _record_restore(folder, data_key, account)
+    return moved
+
+
+def _require_known_revision(revision: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except Exception:
+        raise StoreTooNew(
+            f"this backup has schema revision {revision}, which this version of outreach "
+            "does not know: restore it with a newer outreach. Nothing was written."
+        ) from None
+
+
+def _move_aside(folder: Path) -> Path:
+    aside = folder / f"replaced-{now().strftime('%Y%m%dT%H%M%S%fZ')}"
+    aside.mkdir()
+    for name in (DATA, f"{DATA}-wal", f"{DATA}-shm", KEYS):
+        if (folder / name).exists():
+            shutil.move(str(folder / name), str(aside / name))
+    keyslots.fsync_dir(folder)
+    return aside
+
+
+def _record_restore(folder: Path, data_key: bytes, account: str | None) -> None:
+    engine = make_engine(folder / DATA, data_key, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            actor = None
+            if account is not None:
+                found = session.exec(select(Account).where(Account.name == account)).first()
+                actor = found.id if found else None
+            audit.record(session, actor_id=actor, action=RESTORE_ACTION, entity="store")
+    finally:
+        engine.dispose()

@@ -1,0 +1,280 @@
+"""Outreach conversations: one-to-one or group, held by peer mentors, logged by staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from outreach.clock import now
+from outreach.model import (
+    Conversation,
+    ConversationAttendee,
+    ConversationBarrier,
+    ConversationKind,
+    ConversationMentor,
+    Decision,
+    DecisionKind,
+    FollowUp,
+    FollowUpReason,
+    Mentor,
+    Person,
+)
+from outreach.rules.programme import load_programme
+from outreach.rules.screening import add_months
+from outreach.services.dates import not_in_future
+from outreach.services.decisions import record_decision_in
+from outreach.services.errors import ValidationError
+from outreach.services.followups import create_followup_in
+from outreach.services.lookups import (
+    PROGRAMME,
+    choice,
+    clean_note,
+    mentor_by_name,
+    not_before_birth,
+    person_by_ref,
+    require_writer,
+)
+from outreach.services.mentors import is_active
+from outreach.services.standing import is_do_not_approach
+from outreach.store import audit
+from outreach.store.store import Store
+
+# Outcomes that are the person's own decision, recorded as a Decision too.
+_DECISION_OUTCOMES = {
+    "informed_decline": DecisionKind.informed_decline,
+    "do_not_approach": DecisionKind.do_not_approach,
+}
+
+
+@dataclass(frozen=True)
+class ConversationLogged:
+    """A logged conversation and what it set in motion."""
+
+    conversation: Conversation
+    follow_up: FollowUp | None
+    """The next-step follow-up (one-to-one with a next step), or an informed decline's revisit."""
+    decision: Decision | None
+    """The decision an informed-decline or do-not-approach outcome recorded."""
+
+
+def _codes(codes: Sequence[str], valid: object, field: str, what: str) -> list[str]:
+    out: list[str] = []
+    for raw in codes:
+        code = raw.strip()
+        if not code:
+            continue
+        if code not in valid:  # type: ignore[operator]
+            raise ValidationError(field, f"{code!r} is not a {what} code of the programme")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def log_conversation_in(
+    session: Session,
+    *,
+    actor_id: int | None,
+    occurred_on: date,
+    kind: str,
+    mentors: Sequence[str],
+    setting: str,
+    outcome: str,
+    minutes: int = 0,
+    person_ref: str | None = None,
+    attendees: int | None = None,
+    attendee_refs: Sequence[str] = (),
+    barriers: Sequence[str] = (),
+    next_step_on: date | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> ConversationLogged:
+    """Log a conversation after checking every field against the programme's code lists.
+
+    - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
+      many ``attendee_refs``.
+    - ``mentors``: at least one, each existing and active on ``occurred_on``.
+    - ``next_step_on`` (not before ``occurred_on``) on a one-to-one schedules a next-step
+      follow-up, unless the person is marked do not approach.
+    - An informed_decline outcome records an informed decline whose revisit date is
+      ``next_step_on``, or the programme's first deferral step (6 months) after the
+      conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
+      records that decision and schedules nothing. Both need a one-to-one.
+    """
+    rules = load_programme(programme)
+    conversation_kind = choice(ConversationKind, kind, "kind")
+    not_in_future(occurred_on, "occurred_on")
+    person = None
+    if conversation_kind == ConversationKind.one_to_one:
+        if not person_ref or not person_ref.strip():
+            raise ValidationError("person_ref", "a one-to-one conversation needs a person")
+        person = person_by_ref(session, person_ref)
+        not_before_birth(person, occurred_on, "occurred_on")
+        if attendees not in (None, 1):
+            raise ValidationError("attendees", "a one-to-one conversation has one attendee")
+        if attendee_refs:
+            raise ValidationError("attendee_refs", "only a group session lists attendees")
+        count = 1
+    else:
+        if person_ref:
+            raise ValidationError("person_ref", "a group session lists attendee_refs instead")
+        if attendees is None or attendees < 1:
+            raise ValidationError("attendees", "a group session needs at least 1 attendee")
+        count = attendees
+    named: list[Person] = []
+    for ref in attendee_refs:
+        found = person_by_ref(session, ref, field="attendee_refs")
+        if found.id not in (p.id for p in named):
+            named.append(found)
+    if len(named) > count:
+        raise ValidationError("attendee_refs", f"{len(named)} named but {count} attended")
+    mentor_rows: list[Mentor] = []
+    for name in mentors:
+        if not name.strip():
+            continue
+        mentor = mentor_by_name(session, name)
+        if not is_active(mentor, occurred_on):
+            raise ValidationError(
+                "mentor", f"{mentor.name} was not active on {occurred_on.isoformat()}"
+            )
+        if mentor.id not in (m.id for m in mentor_rows):
+            mentor_rows.append(mentor)
+    if not mentor_rows:
+        raise ValidationError("mentor", "at least one mentor is needed")
+    setting_code = setting.strip()
+    if not rules.is_valid_setting(setting_code):
+        raise ValidationError("setting", f"{setting_code!r} is not a setting code of the programme")
+    barrier_codes = _codes(barriers, rules.barrier_codes, "barriers", "barrier")
+    outcome_code = outcome.strip()
+    if not rules.is_valid_outcome(outcome_code):
+        raise ValidationError(
+            "outcome", f"{outcome_code!r} is not an outcome code of the programme"
+        )
+    if minutes < 0:
+        raise ValidationError("minutes", f"{minutes} is below 0")
+    if next_step_on is not None and next_step_on < occurred_on:
+        raise ValidationError(
+            "next_step_on", f"{next_step_on.isoformat()} is before the conversation"
+        )
+    decision_kind = _DECISION_OUTCOMES.get(outcome_code)
+    if decision_kind is not None and person is None:
+        raise ValidationError(
+            "outcome", f"{outcome_code} is one person's decision: log a one-to-one"
+        )
+
+    conversation = Conversation(
+        occurred_on=occurred_on,
+        kind=conversation_kind.value,
+        person_id=person.id if person else None,
+        attendees=count,
+        setting=setting_code,
+        minutes=minutes,
+        outcome=outcome_code,
+        next_step_on=next_step_on,
+        note=clean_note(note),
+        logged_by=actor_id,
+        created_at=now(),
+    )
+    session.add(conversation)
+    session.flush()
+    assert conversation.id is not None
+    for mentor in mentor_rows:
+        assert mentor.id is not None
+        session.add(ConversationMentor(conversation_id=conversation.id, mentor_id=mentor.id))
+    for code in barrier_codes:
+        session.add(ConversationBarrier(conversation_id=conversation.id, code=code))
+    for attendee in named:
+        assert attendee.id is not None
+        session.add(ConversationAttendee(conversation_id=conversation.id, person_id=attendee.id))
+    session.flush()
+
+    follow_up: FollowUp | None = None
+    decision: Decision | None = None
+    if person is not None and decision_kind is not None:
+        revisit = None
+        if decision_kind == DecisionKind.informed_decline:
+            revisit = next_step_on or add_months(occurred_on, rules.deferral_step_months)
+            if revisit <= occurred_on:
+                revisit = add_months(occurred_on, rules.deferral_step_months)
+        recorded = record_decision_in(
+            session,
+            actor_id=actor_id,
+            person_ref=person.ref,
+            kind=decision_kind,
+            decided_on=occurred_on,
+            revisit_on=revisit,
+            programme=programme,
+        )
+        decision, follow_up = recorded.decision, recorded.follow_up
+    elif person is not None and next_step_on is not None:
+        assert person.id is not None
+        if not is_do_not_approach(session, person.id, next_step_on, programme):
+            follow_up = create_followup_in(
+                session,
+                person_id=person.id,
+                person_ref=person.ref,
+                due_on=next_step_on,
+                reason=FollowUpReason.next_step,
+                programme=programme,
+            )
+    return ConversationLogged(conversation, follow_up, decision)
+
+
+def log_conversation(
+    store: Store,
+    *,
+    occurred_on: date,
+    kind: str,
+    mentors: Sequence[str],
+    setting: str,
+    outcome: str,
+    minutes: int = 0,
+    person_ref: str | None = None,
+    attendees: int | None = None,
+    attendee_refs: Sequence[str] = (),
+    barriers: Sequence[str] = (),
+    next_step_on: date | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> ConversationLogged:
+    """Log a conversation with one ``conversation.log`` audit row (see
+    :func:`log_conversation_in` for the checks and what it sets in motion)."""
+    require_writer(store)
+    with store.write() as session:
+        logged = log_conversation_in(
+            session,
+            actor_id=store.actor.id,
+            occurred_on=occurred_on,
+            kind=kind,
+            mentors=mentors,
+            setting=setting,
+            outcome=outcome,
+            minutes=minutes,
+            person_ref=person_ref,
+            attendees=attendees,
+            attendee_refs=attendee_refs,
+            barriers=barriers,
+            next_step_on=next_step_on,
+            note=note,
+            programme=programme,
+        )
+        c = logged.conversation
+        fields = ["occurred_on", "kind", "mentors", "setting", "minutes", "outcome", "attendees"]
+        fields += ["person_id"] if c.person_id else []
+        fields += ["attendee_refs"] if attendee_refs else []
+        fields += ["barriers"] if barriers else []
+        fields += ["next_step_on"] if c.next_step_on else []
+        fields += ["note"] if c.note else []
+        fields += ["follow_up"] if logged.follow_up else []
+        fields += ["decision"] if logged.decision else []
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="conversation.log",
+            entity="conversation",
+            entity_id=c.id,
+            fields=fields,
+        )
+    return logged

@@ -1,0 +1,343 @@
+"""Follow-ups: things to do for a person by a date, and the worklist of those due.
+
+Outreach follow-ups (next step, revisit, other) are never scheduled for a person marked do not
+approach. Clinical ones (repeat test, colposcopy, result) are care rather than outreach: they
+are still created under do-not-approach, and the worklist flags them so nobody approaches the
+person about screening while arranging that care.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from outreach.clock import now, today
+from outreach.model import FollowUp, FollowUpReason, FollowUpStatus
+from outreach.services.dates import not_in_future
+from outreach.services.errors import ValidationError
+from outreach.services.lookups import (
+    PROGRAMME,
+    account_by_name,
+    choice,
+    clean_note,
+    followup_by_id,
+    person_by_ref,
+    require_writer,
+)
+from outreach.services.standing import is_do_not_approach
+from outreach.store import audit
+from outreach.store.store import Store
+
+OUTREACH_REASONS = frozenset(
+    {FollowUpReason.next_step, FollowUpReason.revisit, FollowUpReason.other}
+)
+"""Reasons that mean approaching the person; blocked by do-not-approach."""
+
+
+def is_outreach(reason: str) -> bool:
+    return reason in OUTREACH_REASONS
+
+
+def _audit(
+    store: Store, session: Session, action: str, followup: FollowUp, fields: list[str]
+) -> None:
+    audit.record(
+        session,
+        actor_id=store.actor.id,
+        action=action,
+        entity="follow_up",
+        entity_id=followup.id,
+        fields=fields,
+    )
+
+
+def create_followup_in(
+    session: Session,
+    *,
+    person_id: int,
+    person_ref: str,
+    due_on: date,
+    reason: str,
+    assignee_id: int | None = None,
+    note: str | None = None,
+    source_event_id: int | None = None,
+    programme: str = PROGRAMME,
+) -> FollowUp:
+    """Add an open follow-up for a person already looked up; refuses outreach reasons under
+    do-not-approach with a ValidationError on ``reason``."""
+    kind = choice(FollowUpReason, reason, "reason")
+    if kind in OUTREACH_REASONS and is_do_not_approach(
+        session, person_id, max(today(), due_on), programme
+    ):
+        raise ValidationError("reason", f"{person_ref} is marked do not approach")
+    followup = FollowUp(
+        person_id=person_id,
+        programme=programme,
+        due_on=due_on,
+        reason=kind.value,
+        assignee_id=assignee_id,
+        status=FollowUpStatus.open.value,
+        note=clean_note(note),
+        source_event_id=source_event_id,
+        created_at=now(),
+    )
+    session.add(followup)
+    session.flush()
+    return followup
+
+
+def schedule_followup_in(
+    session: Session,
+    *,
+    actor_id: int | None,
+    person_ref: str,
+    due_on: date,
+    reason: str,
+    assignee: str | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> FollowUp:
+    """Schedule a follow-up by person reference; ``assignee`` is an account name."""
+    person = person_by_ref(session, person_ref)
+    assert person.id is not None
+    assignee_id = account_by_name(session, assignee).id if assignee and assignee.strip() else None
+    return create_followup_in(
+        session,
+        person_id=person.id,
+        person_ref=person.ref,
+        due_on=due_on,
+        reason=reason,
+        assignee_id=assignee_id,
+        note=note,
+        programme=programme,
+    )
+
+
+def schedule_followup(
+    store: Store,
+    *,
+    person_ref: str,
+    due_on: date,
+    reason: str,
+    assignee: str | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> FollowUp:
+    """Schedule a follow-up with one ``followup.schedule`` audit row."""
+    require_writer(store)
+    with store.write() as session:
+        followup = schedule_followup_in(
+            session,
+            actor_id=store.actor.id,
+            person_ref=person_ref,
+            due_on=due_on,
+            reason=reason,
+            assignee=assignee,
+            note=note,
+            programme=programme,
+        )
+        fields = ["due_on", "reason", "person_id", "status"]
+        fields += ["assignee_id"] if followup.assignee_id else []
+        fields += ["note"] if followup.note else []
+        _audit(store, session, "followup.schedule", followup, fields)
+    return followup
+
+
+def _open(session: Session, followup_id: int) -> FollowUp:
+    followup = followup_by_id(session, followup_id)
+    if followup.status != FollowUpStatus.open:
+        raise ValidationError(
+            "followup_id", f"follow-up {followup_id} is already {followup.status}"
+        )
+    return followup
+
+
+def complete_followup_in(
+    session: Session, *, actor_id: int | None, followup_id: int, done_on: date
+) -> FollowUp:
+    """Mark an open follow-up done on ``done_on`` (not in the future)."""
+    followup = _open(session, followup_id)
+    not_in_future(done_on, "done_on")
+    followup.status = FollowUpStatus.done.value
+    followup.done_on = done_on
+    session.add(followup)
+    session.flush()
+    return followup
+
+
+def complete_followup(store: Store, *, followup_id: int, done_on: date | None = None) -> FollowUp:
+    """Mark a follow-up done (today unless ``done_on`` is given); one ``followup.done`` row."""
+    require_writer(store)
+    with store.write() as session:
+        followup = complete_followup_in(
+            session, actor_id=store.actor.id, followup_id=followup_id, done_on=done_on or today()
+        )
+        _audit(store, session, "followup.done", followup, ["status", "done_on"])
+    return followup
+
+
+def cancel_followup_in(session: Session, *, actor_id: int | None, followup_id: int) -> FollowUp:
+    followup = _open(session, followup_id)
+    followup.status = FollowUpStatus.cancelled.value
+    session.add(followup)
+    session.flush()
+    return followup
+
+
+def cancel_followup(store: Store, *, followup_id: int) -> FollowUp:
+    """Cancel an open follow-up; one ``followup.cancel`` audit row."""
+    require_writer(store)
+    with store.write() as session:
+        followup = cancel_followup_in(session, actor_id=store.actor.id, followup_id=followup_id)
+        _audit(store, session, "followup.cancel", followup, ["status"])
+    return followup
+
+
+def reschedule_followup_in(
+    session: Session, *, actor_id: int | None, followup_id: int, due_on: date
+) -> FollowUp:
+    """Move an open follow-up to ``due_on``; outreach ones are refused under do-not-approach."""
+    followup = _open(session, followup_id)
+    if is_outreach(followup.reason) and is_do_not_approach(
+        session, followup.person_id, max(today(), due_on), followup.programme
+    ):
+        raise ValidationError("due_on", "the person is marked do not approach")
+    followup.due_on = due_on
+    session.add(followup)
+    session.flush()
+    return followup
+
+
+def reschedule_followup(store: Store, *, followup_id: int, due_on: date) -> FollowUp:
+    """Move a follow-up to a new due date; one ``followup.reschedule`` audit row."""
+    require_writer(store)
+    with store.write() as session:
+        followup = reschedule_followup_in(
+            session, actor_id=store.actor.id, followup_id=followup_id, due_on=due_on
+        )
+        _audit(store, session, "followup.reschedule", followup, ["due_on"])
+    return followup
+
+
+def close_open_followups_in(
+    session: Session,
+    *,
+    person_id: int,
+    reasons: frozenset[str],
+    status: FollowUpStatus,
+    done_on: date | None = None,
+    programme: str = PROGRAMME,
+) -> list[FollowUp]:
+    """Complete or cancel every open follow-up of the person with one of ``reasons``."""
+    rows = list(
+        session.exec(
+            select(FollowUp).where(
+                FollowUp.person_id == person_id,
+                FollowUp.programme == programme,
+                FollowUp.status == FollowUpStatus.open,
+                col(FollowUp.reason).in_(sorted(reasons)),
+            )
+        )
+    )
+    for followup in rows:
+        followup.status = status.value
+        followup.done_on = done_on if status == FollowUpStatus.done else None
+        session.add(followup)
+    session.flush()
+    return rows
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """One line of the follow-up worklist."""
+
+    id: int
+    person_ref: str
+    person_name: str
+    unit: str | None
+    due_on: date
+    reason: str
+    assignee: str | None
+    days_overdue: int
+    """Days past due on the worklist's date; 0 or negative when not yet due."""
+    left: bool
+    """The person is not resident on the worklist's date (only listed with include_left)."""
+    do_not_approach: bool
+    """A clinical follow-up for someone marked do not approach: arrange care, don't approach."""
+
+
+_DUE_SQL = """
+WITH listed AS (
+  SELECT f.id, p.ref, p.display_name, f.due_on, f.reason, a.name AS assignee,
+    (SELECT u.name FROM stay s LEFT JOIN unit u ON u.id = s.unit_id
+      WHERE s.person_id = p.id AND s.arrived_on <= :as_of
+      ORDER BY s.arrived_on DESC, s.id DESC LIMIT 1) AS unit,
+    EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of
+      AND (s.left_on IS NULL OR s.left_on > :as_of)) AS resident,
+    coalesce((SELECT d.kind = 'do_not_approach' FROM decision d
+      WHERE d.person_id = p.id AND d.programme = f.programme AND d.decided_on <= :as_of
+      ORDER BY d.decided_on DESC, d.id DESC LIMIT 1), 0) AS dna
+  FROM follow_up f
+  JOIN person p ON p.id = f.person_id
+  LEFT JOIN account a ON a.id = f.assignee_id
+  WHERE f.status = 'open' AND f.due_on <= :until AND f.programme = :programme
+)
+SELECT * FROM listed
+WHERE (resident OR :include_left) AND NOT (dna AND reason IN ({outreach}))
+ORDER BY due_on, id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def due_followups(
+    store: Store,
+    *,
+    as_of: date | None = None,
+    include_upcoming_days: int = 0,
+    include_left: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    programme: str = PROGRAMME,
+) -> list[FollowUpRow]:
+    """Open follow-ups due on or before ``as_of`` (+ ``include_upcoming_days``), oldest due
+    first, so the most overdue lead.
+
+    People who are not resident on ``as_of`` are left out unless ``include_left`` (then their
+    rows carry ``left=True``); outreach follow-ups of people marked do not approach are always
+    left out, and their clinical ones carry ``do_not_approach=True``.
+    """
+    day = as_of or today()
+    if include_upcoming_days < 0:
+        raise ValidationError("include_upcoming_days", "must be 0 or more")
+    outreach = ", ".join(f"'{reason.value}'" for reason in sorted(OUTREACH_REASONS))
+    query = text(_DUE_SQL.format(outreach=outreach))
+    with store.read() as session:
+        rows = session.connection().execute(
+            query,
+            {
+                "as_of": day.isoformat(),
+                "until": (day + timedelta(days=include_upcoming_days)).isoformat(),
+                "programme": programme,
+                "include_left": include_left,
+                "limit": max(0, limit),
+                "offset": max(0, offset),
+            },
+        )
+        return [
+            FollowUpRow(
+                id=row.id,
+                person_ref=row.ref,
+                person_name=row.display_name,
+                unit=row.unit,
+                due_on=date.fromisoformat(row.due_on),
+                reason=row.reason,
+                assignee=row.assignee,
+                days_overdue=(day - date.fromisoformat(row.due_on)).days,
+                left=not row.resident,
+                do_not_approach=bool(row.dna),
+            )
+            for row in rows
+        ]

@@ -1,0 +1,106 @@
+"""Finding records by the references staff type, and checks every service shares."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from outreach.model import Account, FollowUp, Mentor, Person, Role, Stay
+from outreach.services.dates import EARLIEST
+from outreach.services.errors import ValidationError
+from outreach.store.store import Store
+
+PROGRAMME = "cervical-screening"
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def require_writer(store: Store) -> None:
+    """Staff and admins may write; viewers get NotAllowed."""
+    store.require(Role.admin, Role.staff)
+
+
+def actor_id(store: Store) -> int:
+    return store.actor.id
+
+
+def person_by_ref(session: Session, ref: str, field: str = "person_ref") -> Person:
+    """The person with reference ``ref`` (exact, else ignoring case), or ValidationError."""
+    text = ref.strip()
+    if not text:
+        raise ValidationError(field, "a person reference is needed")
+    person = session.exec(select(Person).where(Person.ref == text)).first()
+    if person is None:
+        person = session.exec(select(Person).where(func.lower(Person.ref) == text.lower())).first()
+    if person is None:
+        raise ValidationError(field, f"no person with reference {text!r}")
+    return person
+
+
+def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor:
+    """The mentor called ``name`` (ignoring case), or ValidationError."""
+    text = name.strip()
+    mentor = session.exec(select(Mentor).where(func.lower(Mentor.name) == text.lower())).first()
+    if mentor is None:
+        raise ValidationError(field, f"no mentor named {text!r}")
+    return mentor
+
+
+def account_by_name(session: Session, name: str, field: str = "assignee") -> Account:
+    account = session.exec(
+        select(Account).where(Account.name == name.strip(), Account.removed_at == None)  # noqa: E711
+    ).first()
+    if account is None:
+        raise ValidationError(field, f"no active account named {name.strip()!r}")
+    return account
+
+
+def followup_by_id(session: Session, followup_id: int, field: str = "followup_id") -> FollowUp:
+    followup = session.get(FollowUp, followup_id)
+    if followup is None:
+        raise ValidationError(field, f"no follow-up with id {followup_id}")
+    return followup
+
+
+def choice(enum: type[E], value: str | None, field: str) -> E:
+    """``value`` as a member of ``enum``, or ValidationError listing the allowed values."""
+    try:
+        return enum(str(value).strip())
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ValidationError(field, f"{value!r} is not one of {allowed}") from None
+
+
+def optional_choice(enum: type[E], value: str | None, field: str) -> E | None:
+    if value is None or not str(value).strip():
+        return None
+    return choice(enum, value, field)
+
+
+def not_before_birth(person: Person, day: date, field: str) -> None:
+    if day < person.date_of_birth:
+        raise ValidationError(field, f"{day.isoformat()} is before the person's date of birth")
+
+
+def not_before_1900(day: date, field: str) -> None:
+    if day < EARLIEST:
+        raise ValidationError(field, f"{day.isoformat()} is before {EARLIEST.year}")
+
+
+def clean_note(note: str | None) -> str | None:
+    """A note with surrounding space removed; empty notes are stored as nothing."""
+    if note is None:
+        return None
+    text = note.strip()
+    return text or None
+
+
+def open_stay(session: Session, person_id: int) -> Stay | None:
+    """The person's stay with no leaving date, if any."""
+    return session.exec(
+        select(Stay).where(Stay.person_id == person_id, Stay.left_on == None)  # noqa: E711
+    ).first()

@@ -1,0 +1,156 @@
+"""Everything about one person on one screen: status, stays and a timeline, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from outreach.clock import today
+from outreach.model import (
+    Conversation,
+    ConversationAttendee,
+    ConversationBarrier,
+    ConversationMentor,
+    Decision,
+    FollowUp,
+    Mentor,
+    ScreeningEvent,
+    Stay,
+    Unit,
+)
+from outreach.services.lookups import PROGRAMME, person_by_ref
+from outreach.services.status import PersonStatus, age_of, statuses_of
+from outreach.store.store import Store
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One dated thing that happened to or for the person."""
+
+    on: date
+    kind: str
+    """conversation, screening, decision, follow_up or stay."""
+    id: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    ref: str
+    name: str
+    date_of_birth: date
+    age: int
+    has_cervix: str
+    language: str | None
+    status: PersonStatus
+    timeline: list[TimelineItem]
+    """Newest first."""
+
+
+def person_profile(
+    store: Store, ref: str, *, as_of: date | None = None, programme: str = PROGRAMME
+) -> PersonProfile:
+    """The person's status on ``as_of`` (default today) and their timeline, newest first."""
+    day = as_of or today()
+    with store.read() as session:
+        person = person_by_ref(session, ref, field="ref")
+        assert person.id is not None
+        status = statuses_of(session, [person], day, programme)[person.id]
+        timeline = _timeline(session, person.id, programme)
+    return PersonProfile(
+        ref=person.ref,
+        name=person.display_name,
+        date_of_birth=person.date_of_birth,
+        age=age_of(person, day),
+        has_cervix=person.has_cervix,
+        language=person.language,
+        status=status,
+        timeline=timeline,
+    )
+
+
+def _words(code: str | None) -> str:
+    return (code or "").replace("_", " ")
+
+
+def _timeline(session: Session, person_id: int, programme: str) -> list[TimelineItem]:
+    items: list[TimelineItem] = []
+    attended = select(ConversationAttendee.conversation_id).where(
+        ConversationAttendee.person_id == person_id
+    )
+    for c in session.exec(
+        select(Conversation).where(
+            or_(col(Conversation.person_id) == person_id, col(Conversation.id).in_(attended))
+        )
+    ):
+        assert c.id is not None
+        mentors = session.exec(
+            select(Mentor.name)
+            .join(ConversationMentor, col(ConversationMentor.mentor_id) == Mentor.id)
+            .where(ConversationMentor.conversation_id == c.id)
+            .order_by(Mentor.name)
+        ).all()
+        barriers = session.exec(
+            select(ConversationBarrier.code).where(ConversationBarrier.conversation_id == c.id)
+        ).all()
+        what = "one-to-one" if c.kind == "one_to_one" else f"group of {c.attendees}"
+        text = f"{what}, {c.minutes} min with {', '.join(mentors)} ({_words(c.setting)})"
+        text += f"; outcome {_words(c.outcome)}"
+        if barriers:
+            text += f"; barriers: {', '.join(sorted(barriers))}"
+        if c.next_step_on:
+            text += f"; next step {c.next_step_on.isoformat()}"
+        items.append(TimelineItem(c.occurred_on, "conversation", c.id, text))
+    for e in session.exec(
+        select(ScreeningEvent).where(
+            ScreeningEvent.person_id == person_id, ScreeningEvent.programme == programme
+        )
+    ):
+        assert e.id is not None
+        parts = [_words(e.event)]
+        if e.hpv:
+            parts.append(f"HPV {e.hpv}")
+        if e.cytology:
+            parts.append(f"cytology {_words(e.cytology)}")
+        if e.sample:
+            parts.append(f"{e.sample}-taken")
+        if e.where:
+            parts.append(_words(e.where))
+        if e.reason:
+            parts.append(f"reason {_words(e.reason)}")
+        if e.action:
+            parts.append(f"-> {_words(e.action)}")
+        items.append(TimelineItem(e.occurred_on, "screening", e.id, ", ".join(parts)))
+    for d in session.exec(
+        select(Decision).where(Decision.person_id == person_id, Decision.programme == programme)
+    ):
+        assert d.id is not None
+        text = _words(d.kind)
+        if d.revisit_on:
+            text += f", revisit {d.revisit_on.isoformat()}"
+        items.append(TimelineItem(d.decided_on, "decision", d.id, text))
+    for f in session.exec(
+        select(FollowUp).where(FollowUp.person_id == person_id, FollowUp.programme == programme)
+    ):
+        assert f.id is not None
+        text = f"#{f.id} {_words(f.reason)} due {f.due_on.isoformat()}: {f.status}"
+        if f.done_on:
+            text += f" {f.done_on.isoformat()}"
+        items.append(TimelineItem(f.due_on, "follow_up", f.id, text))
+    for stay, unit in session.exec(
+        select(Stay, Unit.name)
+        .join(Unit, col(Unit.id) == Stay.unit_id, isouter=True)
+        .where(Stay.person_id == person_id)
+    ):
+        assert stay.id is not None
+        where = f" to {unit}" if unit else ""
+        items.append(TimelineItem(stay.arrived_on, "stay", stay.id, f"arrived{where}"))
+        if stay.left_on:
+            items.append(
+                TimelineItem(stay.left_on, "stay", stay.id, f"left ({_words(stay.left_reason)})")
+            )
+    items.sort(key=lambda item: (item.on, item.id), reverse=True)
+    return items

@@ -1,0 +1,331 @@
+"""Steps on the screening pathway: offers, tests and their results, colposcopy, ceasing.
+
+Decisions taken here, and why:
+
+- A test's ``action`` comes from the programme's result table over the person's earlier
+  tests. A test entered out of order (screening history found at reception) recomputes the
+  actions of the later tests, and only the latest test creates follow-ups.
+- Clinical follow-ups (repeat test, colposcopy) are created even for a person marked do not
+  approach: they are care, not outreach. The follow-up worklist flags them.
+- A new test completes open repeat-test follow-ups (the test is the repeat).
+- Ceasing for ``no_cervix`` or ``radiotherapy`` is clinical: the person leaves the coverage
+  denominator. ``informed_choice`` and ``other`` stop invitations but the person still counts
+  in the denominator, as in the official coverage definition. Any ceasing cancels open
+  outreach and repeat-test follow-ups; a colposcopy follow-up stays.
+- A colposcopy referral creates a colposcopy follow-up unless one is open, due as the latest
+  test's action says (14 or 42 days), else in the shorter time; attending completes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from outreach.clock import now
+from outreach.model import (
+    Cytology,
+    FollowUp,
+    FollowUpReason,
+    FollowUpStatus,
+    HpvResult,
+    ResultAction,
+    SampleTaker,
+    ScreeningEvent,
+    ScreeningEventKind,
+    Where,
+)
+from outreach.rules.programme import Programme, load_programme
+from outreach.rules.screening import TestResult, action_for_result, followup_for_action
+from outreach.services.dates import not_in_future
+from outreach.services.errors import ValidationError
+from outreach.services.followups import close_open_followups_in, create_followup_in
+from outreach.services.lookups import (
+    PROGRAMME,
+    choice,
+    clean_note,
+    not_before_birth,
+    optional_choice,
+    person_by_ref,
+    require_writer,
+)
+from outreach.store import audit
+from outreach.store.store import Store
+
+
+class CeaseReason(StrEnum):
+    """Why screening stopped for someone."""
+
+    no_cervix = "no_cervix"
+    radiotherapy = "radiotherapy"
+    informed_choice = "informed_choice"
+    other = "other"
+
+
+CLINICAL_CEASE_REASONS = frozenset({CeaseReason.no_cervix, CeaseReason.radiotherapy})
+"""Ceasing that removes a person from the coverage denominator."""
+
+_CEASING_CANCELS = frozenset(
+    {
+        FollowUpReason.next_step,
+        FollowUpReason.revisit,
+        FollowUpReason.other,
+        FollowUpReason.repeat_test,
+    }
+)
+
+
+@dataclass
+class ScreeningRecorded:
+    """A recorded event and what it set in motion."""
+
+    event: ScreeningEvent
+    action: str | None = None
+    """For a test: the ResultAction value its result asks for."""
+    follow_up: FollowUp | None = None
+    """The follow-up created (repeat test or colposcopy), if any."""
+    completed: list[FollowUp] = field(default_factory=list)
+    cancelled: list[FollowUp] = field(default_factory=list)
+
+
+def as_test_result(event: ScreeningEvent) -> TestResult:
+    """A stored ``test`` event as the rules read it."""
+    return TestResult(
+        taken_on=event.occurred_on, hpv=event.hpv, cytology=event.cytology, sample=event.sample
+    )
+
+
+def tests_of(session: Session, person_id: int, programme: str = PROGRAMME) -> list[ScreeningEvent]:
+    """The person's tests, oldest first (same day: in the order entered)."""
+    return list(
+        session.exec(
+            select(ScreeningEvent)
+            .where(
+                ScreeningEvent.person_id == person_id,
+                ScreeningEvent.programme == programme,
+                ScreeningEvent.event == ScreeningEventKind.test,
+            )
+            .order_by(col(ScreeningEvent.occurred_on), col(ScreeningEvent.id))
+        )
+    )
+
+
+def _open_followups(
+    session: Session, person_id: int, reason: str, programme: str
+) -> list[FollowUp]:
+    return list(
+        session.exec(
+            select(FollowUp).where(
+                FollowUp.person_id == person_id,
+                FollowUp.programme == programme,
+                FollowUp.reason == reason,
+                FollowUp.status == FollowUpStatus.open,
+            )
+        )
+    )
+
+
+def record_screening_event_in(
+    session: Session,
+    *,
+    actor_id: int | None,
+    person_ref: str,
+    occurred_on: date,
+    event: str,
+    hpv: str | None = None,
+    cytology: str | None = None,
+    sample: str | None = None,
+    where: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> ScreeningRecorded:
+    """Record one pathway event (see the module docstring for what each kind sets in motion).
+
+    Checks: the date is neither before birth nor in the future; results (``hpv``,
+    ``cytology``, ``sample``) only on a test, which needs an HPV or cytology result and, when
+    HPV positive, its cytology; ``reason`` (a CeaseReason) only and always on ``ceased``.
+    """
+    rules = load_programme(programme)
+    person = person_by_ref(session, person_ref)
+    assert person.id is not None
+    kind = choice(ScreeningEventKind, event, "event")
+    not_in_future(occurred_on, "occurred_on")
+    not_before_birth(person, occurred_on, "occurred_on")
+    hpv_value = optional_choice(HpvResult, hpv, "hpv")
+    cytology_value = optional_choice(Cytology, cytology, "cytology")
+    sample_value = optional_choice(SampleTaker, sample, "sample")
+    where_value = optional_choice(Where, where, "where")
+    is_test = kind == ScreeningEventKind.test
+    if not is_test:
+        for name, value in (
+            ("hpv", hpv_value),
+            ("cytology", cytology_value),
+            ("sample", sample_value),
+        ):
+            if value is not None:
+                raise ValidationError(name, f"only a test has a {name} result")
+    reason_value = None
+    if kind == ScreeningEventKind.ceased:
+        reason_value = choice(CeaseReason, reason, "reason")
+    elif reason is not None and reason.strip():
+        raise ValidationError("reason", "only a ceased event has a reason")
+
+    earlier = tests_of(session, person.id, programme)
+    action = None
+    if is_test:
+        if hpv_value is None and cytology_value is None:
+            raise ValidationError("hpv", "a test needs an HPV or cytology result")
+        result = TestResult(
+            taken_on=occurred_on,
+            hpv=hpv_value.value if hpv_value else None,
+            cytology=cytology_value.value if cytology_value else None,
+            sample=sample_value.value if sample_value else None,
+        )
+        try:
+            action = action_for_result(
+                rules, result=result, history=[as_test_result(t) for t in earlier]
+            )
+        except ValueError as error:
+            raise ValidationError("cytology", str(error)) from None
+
+    row = ScreeningEvent(
+        person_id=person.id,
+        programme=programme,
+        occurred_on=occurred_on,
+        event=kind.value,
+        hpv=hpv_value.value if hpv_value else None,
+        cytology=cytology_value.value if cytology_value else None,
+        sample=sample_value.value if sample_value else None,
+        where=where_value.value if where_value else None,
+        reason=reason_value.value if reason_value else None,
+        action=action,
+        note=clean_note(note),
+        logged_by=actor_id,
+        created_at=now(),
+    )
+    session.add(row)
+    session.flush()
+    recorded = ScreeningRecorded(row, action=action)
+
+    def close(
+        reasons: frozenset[str], status: FollowUpStatus, done_on: date | None
+    ) -> list[FollowUp]:
+        assert person.id is not None
+        return close_open_followups_in(
+            session,
+            person_id=person.id,
+            reasons=reasons,
+            status=status,
+            done_on=done_on,
+            programme=programme,
+        )
+
+    def new_followup(reason: str, due_on: date) -> FollowUp:
+        assert person.id is not None
+        return create_followup_in(
+            session,
+            person_id=person.id,
+            person_ref=person.ref,
+            due_on=due_on,
+            reason=reason,
+            source_event_id=row.id,
+            programme=programme,
+        )
+
+    if is_test and action is not None:
+        later = [t for t in earlier if t.occurred_on > occurred_on]
+        if later:
+            _recompute_actions(session, rules, [*earlier, row], later)
+        else:
+            done_reasons = frozenset({FollowUpReason.repeat_test.value})
+            recorded.completed = close(done_reasons, FollowUpStatus.done, occurred_on)
+            wanted = followup_for_action(rules, action, occurred_on)
+            if wanted is not None:
+                reason_code, due_on = wanted
+                if not _open_followups(session, person.id, reason_code, programme):
+                    recorded.follow_up = new_followup(reason_code, due_on)
+    elif kind == ScreeningEventKind.ceased:
+        recorded.cancelled = close(
+            frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, None
+        )
+    elif kind == ScreeningEventKind.colposcopy_referred:
+        if not _open_followups(session, person.id, FollowUpReason.colposcopy, programme):
+            latest_action = (earlier[-1].action if earlier else None) or ""
+            key = (
+                latest_action
+                if latest_action in rules.colposcopy_days
+                else ResultAction.colposcopy_2_weeks.value
+            )
+            due_on = occurred_on + timedelta(days=rules.colposcopy_days[key])
+            recorded.follow_up = new_followup(FollowUpReason.colposcopy, due_on)
+    elif kind == ScreeningEventKind.colposcopy_attended:
+        recorded.completed = close(
+            frozenset({FollowUpReason.colposcopy.value}), FollowUpStatus.done, occurred_on
+        )
+    return recorded
+
+
+def _recompute_actions(
+    session: Session, rules: Programme, tests: list[ScreeningEvent], later: list[ScreeningEvent]
+) -> None:
+    """Bring the stored actions of ``later`` tests up to date with a test entered before them."""
+    for test in later:
+        history = [as_test_result(t) for t in tests if t is not test]
+        test.action = action_for_result(rules, result=as_test_result(test), history=history)
+        session.add(test)
+    session.flush()
+
+
+def record_screening_event(
+    store: Store,
+    *,
+    person_ref: str,
+    occurred_on: date,
+    event: str,
+    hpv: str | None = None,
+    cytology: str | None = None,
+    sample: str | None = None,
+    where: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+) -> ScreeningRecorded:
+    """Record a screening pathway event with one ``screening.record`` audit row."""
+    require_writer(store)
+    with store.write() as session:
+        recorded = record_screening_event_in(
+            session,
+            actor_id=store.actor.id,
+            person_ref=person_ref,
+            occurred_on=occurred_on,
+            event=event,
+            hpv=hpv,
+            cytology=cytology,
+            sample=sample,
+            where=where,
+            reason=reason,
+            note=note,
+            programme=programme,
+        )
+        row = recorded.event
+        fields = ["person_id", "event", "occurred_on"]
+        fields += [
+            name
+            for name in ("hpv", "cytology", "sample", "where", "reason", "action", "note")
+            if getattr(row, name) is not None
+        ]
+        fields += ["follow_up"] if recorded.follow_up else []
+        fields += ["completed_follow_ups"] if recorded.completed else []
+        fields += ["cancelled_follow_ups"] if recorded.cancelled else []
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="screening.record",
+            entity="screening_event",
+            entity_id=row.id,
+            fields=fields,
+        )
+    return recorded

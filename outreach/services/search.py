@@ -1,0 +1,283 @@
+"""Finding people: text and status filters, paged in SQL so it stays quick on a large store.
+
+The status filters are :mod:`outreach.services.status` written in SQL (correlated
+subqueries on the per-person indexes); :func:`matches` states each filter in terms of
+:class:`~outreach.services.status.PersonStatus`, and the tests hold the two to agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import text as sql_text
+from sqlmodel import col, select
+
+from outreach.clock import today
+from outreach.model import DecisionKind, Person
+from outreach.rules.programme import Programme, load_programme
+from outreach.rules.screening import add_months
+from outreach.services.errors import ValidationError
+from outreach.services.lookups import PROGRAMME
+from outreach.services.screening import CLINICAL_CEASE_REASONS
+from outreach.services.status import PersonStatus, statuses_of
+from outreach.store.store import Store
+
+MAX_PAGE = 500
+
+
+class PeopleFilter(StrEnum):
+    """Which people a search lists. Every filter but ``all`` and ``left`` means residents."""
+
+    all = "all"
+    resident = "resident"
+    due = "due"
+    overdue = "overdue"
+    never_screened = "never_screened"
+    covered = "covered"
+    declined = "declined"
+    do_not_approach = "do_not_approach"
+    left = "left"
+
+
+def matches(which: PeopleFilter, status: PersonStatus) -> bool:
+    """Whether a person with ``status`` is listed under ``which``."""
+    return {
+        PeopleFilter.all: True,
+        PeopleFilter.resident: status.resident,
+        PeopleFilter.due: status.due,
+        PeopleFilter.overdue: status.overdue,
+        PeopleFilter.never_screened: status.never_screened,
+        PeopleFilter.covered: status.covered,
+        PeopleFilter.declined: status.resident and status.decision == DecisionKind.informed_decline,
+        PeopleFilter.do_not_approach: status.resident and status.do_not_approach,
+        PeopleFilter.left: status.left,
+    }[which]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of a people list."""
+
+    id: int
+    ref: str
+    name: str
+    unit: str | None
+    status: str
+    """A few words: "overdue since 2023-04-01", "covered, next due 2027-01-05", "left"."""
+    detail: PersonStatus
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    rows: list[PersonRow]
+    offset: int
+    limit: int
+    has_more: bool
+    """Whether another page follows."""
+
+
+def _add_months_sql(expr: str, months: int) -> str:
+    """SQL for outreach.rules.screening.add_months: SQLite's date() rolls 31 Aug + 6 months
+    over into March, so an overflow is pulled back to the last day of the month meant."""
+    moved = f"date({expr}, '{months:+d} months')"
+    return (
+        f"(CASE WHEN strftime('%d', {moved}) = strftime('%d', {expr}) THEN {moved} "
+        f"ELSE date({expr}, '{months:+d} months', 'start of month', '-1 day') END)"
+    )
+
+
+def _age_at_sql(day: str) -> str:
+    """SQL for age_on(p.date_of_birth, day): whole years, birthdays compared as mm-dd."""
+    return (
+        f"(CAST(strftime('%Y', {day}) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS "
+        f"INTEGER) - (strftime('%m-%d', {day}) < strftime('%m-%d', p.date_of_birth)))"
+    )
+
+
+def _in_list(values: frozenset[str] | frozenset[StrEnum]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+_RESIDENT = (
+    "EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of "
+    "AND (s.left_on IS NULL OR s.left_on > :as_of))"
+)
+_LEFT = (
+    f"(NOT {_RESIDENT} AND EXISTS (SELECT 1 FROM stay s2 WHERE s2.person_id = p.id "
+    "AND s2.left_on <= :as_of))"
+)
+_DECISION = (
+    "(SELECT {what} FROM decision d WHERE d.person_id = p.id AND d.programme = :programme "
+    "AND d.decided_on <= :as_of ORDER BY d.decided_on DESC, d.id DESC LIMIT 1)"
+)
+_EVENTS = (
+    "screening_event {a} WHERE {a}.person_id = p.id AND {a}.programme = :programme "
+    "AND {a}.event = '{event}'"
+)
+_LATEST_TEST = (
+    f"(SELECT s.id FROM {_EVENTS.format(a='s', event='test')} AND s.occurred_on <= :as_of "
+    "ORDER BY s.occurred_on DESC, s.id DESC LIMIT 1)"
+)
+_ADEQUATE = (
+    "(t.hpv IN ('negative', 'positive') OR "
+    "(t.hpv IS NULL AND t.cytology IS NOT NULL AND t.cytology != 'inadequate'))"
+)
+
+
+def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str], dict[str, Any]]:
+    """The WHERE clause of each filter and the parameters they share."""
+    params: dict[str, Any] = {
+        "as_of": day.isoformat(),
+        "dob_youngest": add_months(day, -12 * programme.eligibility.min_age).isoformat(),
+        "dob_oldest": add_months(day, -12 * (programme.eligibility.max_age + 1)).isoformat(),
+    }
+    ceasings = f"SELECT 1 FROM {_EVENTS.format(a='c', event='ceased')} AND c.occurred_on <= :as_of"
+    ceased = f"EXISTS ({ceasings})"
+    clinical = f"EXISTS ({ceasings} AND c.reason IN ({_in_list(CLINICAL_CEASE_REASONS)}))"
+    eligible = (
+        f"({_RESIDENT} AND p.has_cervix != 'no' AND NOT {clinical} "
+        "AND p.date_of_birth <= :dob_youngest AND p.date_of_birth > :dob_oldest)"
+    )
+    # Coverage window by age band on the day: band k applies from dob <= band_k_dob.
+    window = "CASE"
+    for index, band in reversed(list(enumerate(programme.age_bands))):
+        params[f"band{index}_dob"] = add_months(day, -12 * band.min_age).isoformat()
+        params[f"band{index}_start"] = add_months(day, -band.coverage_months).isoformat()
+        if index:
+            window += f" WHEN p.date_of_birth <= :band{index}_dob THEN :band{index}_start"
+    window += " ELSE :band0_start END"
+    covered = (
+        f"({eligible} AND EXISTS (SELECT 1 FROM {_EVENTS.format(a='t', event='test')} "
+        f"AND t.occurred_on <= :as_of AND t.occurred_on > ({window}) AND {_ADEQUATE}))"
+    )
+    dna = f"coalesce({_DECISION.format(what='d.kind')}, '') = 'do_not_approach'"
+    waiting = (
+        "coalesce("
+        + _DECISION.format(what="d.kind = 'informed_decline' AND d.revisit_on > :as_of")
+        + ", 0)"
+    )
+    worklist = f"({eligible} AND NOT {ceased} AND NOT {dna} AND NOT {waiting})"
+    due_on = _next_due_le_day_sql(programme, params)
+    due = (
+        f"({worklist} AND ({_LATEST_TEST} IS NULL OR EXISTS (SELECT 1 FROM screening_event lt "
+        f"WHERE lt.id = {_LATEST_TEST} AND {due_on})))"
+    )
+    decision_kind = _DECISION.format(what="d.kind")
+    return (
+        {
+            PeopleFilter.all: "1",
+            PeopleFilter.resident: _RESIDENT,
+            PeopleFilter.left: _LEFT,
+            PeopleFilter.covered: covered,
+            PeopleFilter.due: due,
+            PeopleFilter.overdue: f"({due} AND NOT {covered})",
+            PeopleFilter.never_screened: f"({worklist} AND {_LATEST_TEST} IS NULL)",
+            PeopleFilter.declined: f"({_RESIDENT} AND {decision_kind} = 'informed_decline')",
+            PeopleFilter.do_not_approach: f"({_RESIDENT} AND {decision_kind} = 'do_not_approach')",
+        },
+        params,
+    )
+
+
+def _next_due_le_day_sql(programme: Programme, params: dict[str, Any]) -> str:
+    """Whether the next test after the latest test ``lt`` is due on or before :as_of: the SQL
+    form of next_test_due, reading the action stored with the test."""
+    taken = "lt.occurred_on"
+    age = _age_at_sql(taken)
+    rule = programme.extended_recall
+    params["ext_start"] = rule.starts_on.isoformat()
+    extended = (
+        f"(lt.hpv = 'negative' AND {taken} >= :ext_start "
+        f"AND {_add_months_sql('p.date_of_birth', rule.min_age_months)} <= {taken} "
+        f"AND {age} <= {rule.max_age}"
+    )
+    if rule.self_sample_keeps_routine:
+        extended += " AND lt.sample = 'clinician'"
+    if rule.recent_positive_keeps_routine:
+        since = _add_months_sql(taken, -rule.recent_positive_months)
+        extended += (
+            f" AND NOT EXISTS (SELECT 1 FROM {_EVENTS.format(a='o', event='test')} "
+            f"AND o.hpv = 'positive' AND o.occurred_on < {taken} AND o.occurred_on > {since} "
+            f"AND NOT EXISTS (SELECT 1 FROM {_EVENTS.format(a='k', event='test')} "
+            "AND k.hpv = 'negative' AND k.sample = 'clinician' "
+            f"AND k.occurred_on > o.occurred_on AND k.occurred_on < {taken}))"
+        )
+    extended += ")"
+    recall = f"CASE WHEN {age} > {programme.eligibility.max_age} THEN 0"
+    bands = list(programme.age_bands)
+    for index, band in reversed(list(enumerate(bands))):
+        longer = max(band.recall_months, rule.recall_months)
+        months = (
+            f"(CASE WHEN {extended} THEN {_add_months_sql(taken, longer)} "
+            f"ELSE {_add_months_sql(taken, band.recall_months)} END)"
+        )
+        test = f"{months} <= :as_of"
+        recall += f" WHEN {age} >= {band.min_age} THEN {test}" if index else f" ELSE {test} END"
+    repeats = " ".join(
+        f"WHEN '{action}' THEN {_add_months_sql(taken, months)} <= :as_of"
+        for action, months in programme.results.repeat_months.items()
+    )
+    return f"(CASE lt.action {repeats} WHEN 'routine_recall' THEN ({recall}) ELSE 0 END)"
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_people(
+    store: Store,
+    *,
+    text: str = "",
+    filter: PeopleFilter | str = PeopleFilter.all,
+    as_of: date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    programme: str = PROGRAMME,
+) -> PeoplePage:
+    """People whose reference starts with ``text`` or whose name contains it (ignoring case),
+    under ``filter`` on ``as_of`` (default today), ordered by reference, one page at a time."""
+    try:
+        which = PeopleFilter(filter)
+    except ValueError:
+        allowed = ", ".join(f.value for f in PeopleFilter)
+        raise ValidationError("filter", f"{filter!r} is not one of {allowed}") from None
+    if offset < 0:
+        raise ValidationError("offset", "must be 0 or more")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError("limit", f"must be between 1 and {MAX_PAGE}")
+    day = as_of or today()
+    clauses, params = _status_sql(load_programme(programme), day)
+    params.update(programme=programme, limit=limit + 1, offset=offset)
+    where = [clauses[which]]
+    needle = text.strip()
+    if needle:
+        params["prefix"] = _like_escape(needle) + "%"
+        params["within"] = "%" + _like_escape(needle) + "%"
+        where.append("(p.ref LIKE :prefix ESCAPE '\\' OR p.display_name LIKE :within ESCAPE '\\')")
+    query = (
+        f"SELECT p.id FROM person p WHERE {' AND '.join(where)} "
+        "ORDER BY p.ref LIMIT :limit OFFSET :offset"
+    )
+    with store.read() as session:
+        ids = [row[0] for row in session.connection().execute(sql_text(query), params)]
+        has_more = len(ids) > limit
+        ids = ids[:limit]
+        people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
+        ordered = [people[i] for i in ids]
+        statuses = statuses_of(session, ordered, day, programme)
+    rows = [
+        PersonRow(
+            id=pid,
+            ref=person.ref,
+            name=person.display_name,
+            unit=statuses[pid].unit,
+            status=statuses[pid].summary,
+            detail=statuses[pid],
+        )
+        for person in ordered
+        if (pid := person.id) is not None
+    ]
+    return PeoplePage(rows=rows, offset=offset, limit=limit, has_more=has_more)

@@ -1,0 +1,221 @@
+"""A person's screening status on a day, from the rules in :mod:`outreach.rules.screening`.
+
+The same definitions are written in SQL by :mod:`outreach.services.search` for its filters;
+``tests/test_services_search.py`` checks the two agree person by person.
+
+On day D:
+
+- resident: a stay with arrived <= D and (no left date or left > D); ``left``: not resident
+  and a stay ended on or before D.
+- eligible: resident and the programme's eligibility (has a cervix or unknown, aged 25-64,
+  not clinically ceased).
+- covered: eligible and an adequate test within the age band's window.
+- on the worklist: eligible, not ceased for any reason, not marked do not approach, and not
+  within an informed decline's revisit period.
+- due: on the worklist and the next test is due on or before D (never screened is due);
+  overdue: due and not covered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from outreach.model import (
+    Decision,
+    DecisionKind,
+    Person,
+    ScreeningEvent,
+    ScreeningEventKind,
+    Stay,
+    Unit,
+)
+from outreach.rules.programme import Programme, load_programme
+from outreach.rules.screening import age_on, is_covered, is_eligible, next_test_due
+from outreach.services.lookups import PROGRAMME
+from outreach.services.screening import CLINICAL_CEASE_REASONS, as_test_result
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """Where a person stands on ``as_of``."""
+
+    as_of: date
+    resident: bool
+    unit: str | None
+    left: bool
+    eligible: bool
+    ceased: str | None
+    """The reason of the ceasing in force, if any."""
+    ceased_clinically: bool
+    covered: bool
+    last_test_on: date | None
+    last_action: str | None
+    next_test_due: date | None
+    on_worklist: bool
+    due: bool
+    overdue: bool
+    never_screened: bool
+    decision: str | None
+    """The DecisionKind value in force, if any."""
+    revisit_on: date | None
+    do_not_approach: bool
+
+    @property
+    def summary(self) -> str:
+        """A few words for a list: what matters most about this person today."""
+        if not self.resident:
+            return "left" if self.left else "not resident"
+        if self.do_not_approach:
+            return "do not approach"
+        if self.ceased:
+            return f"ceased ({self.ceased.replace('_', ' ')})"
+        if not self.eligible:
+            return "not eligible"
+        if self.decision == DecisionKind.informed_decline and not self.on_worklist:
+            return f"declined, revisit {self.revisit_on.isoformat() if self.revisit_on else ''}"
+        if self.never_screened:
+            return "never screened"
+        if self.overdue:
+            return f"overdue since {_iso(self.next_test_due)}"
+        if self.due:
+            return f"due since {_iso(self.next_test_due)}"
+        if self.covered and self.next_test_due:
+            return f"covered, next due {self.next_test_due.isoformat()}"
+        if self.covered:
+            return "covered"
+        return "not covered"
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def compute_status(
+    programme: Programme,
+    *,
+    person: Person,
+    stays: Sequence[tuple[Stay, str | None]],
+    events: Sequence[ScreeningEvent],
+    decision: Decision | None,
+    as_of: date,
+) -> PersonStatus:
+    """The status of ``person`` on ``as_of`` from their stays (with unit names), their
+    screening events (tests and ceasings; later ones are ignored) and the decision in force."""
+    day = as_of
+    current = [
+        (stay, unit)
+        for stay, unit in stays
+        if stay.arrived_on <= day and (stay.left_on is None or stay.left_on > day)
+    ]
+    resident = bool(current)
+    unit = (
+        max(current, key=lambda pair: (pair[0].arrived_on, pair[0].id or 0))[1] if current else None
+    )
+    left = not resident and any(s.left_on is not None and s.left_on <= day for s, _ in stays)
+    past = sorted(
+        (e for e in events if e.occurred_on <= day), key=lambda e: (e.occurred_on, e.id or 0)
+    )
+    tests = [e for e in past if e.event == ScreeningEventKind.test]
+    ceasings = [e for e in past if e.event == ScreeningEventKind.ceased]
+    ceased = ceasings[-1].reason if ceasings else None
+    clinically = any(e.reason in CLINICAL_CEASE_REASONS for e in ceasings)
+    eligible = resident and is_eligible(
+        programme,
+        date_of_birth=person.date_of_birth,
+        has_cervix=person.has_cervix,
+        ceased_clinically=clinically,
+        day=day,
+    )
+    results = [as_test_result(t) for t in tests]
+    covered = eligible and is_covered(
+        programme, date_of_birth=person.date_of_birth, tests=results, day=day
+    )
+    due_on = next_test_due(programme, date_of_birth=person.date_of_birth, tests=results, day=day)
+    kind = decision.kind if decision else None
+    dna = kind == DecisionKind.do_not_approach
+    declined_waiting = (
+        kind == DecisionKind.informed_decline
+        and decision is not None
+        and decision.revisit_on is not None
+        and decision.revisit_on > day
+    )
+    worklist = eligible and not ceasings and not dna and not declined_waiting
+    due = worklist and due_on is not None and due_on <= day
+    return PersonStatus(
+        as_of=day,
+        resident=resident,
+        unit=unit,
+        left=left,
+        eligible=eligible,
+        ceased=ceased,
+        ceased_clinically=clinically,
+        covered=covered,
+        last_test_on=tests[-1].occurred_on if tests else None,
+        last_action=tests[-1].action if tests else None,
+        next_test_due=due_on,
+        on_worklist=worklist,
+        due=due,
+        overdue=due and not covered,
+        never_screened=worklist and not tests,
+        decision=kind,
+        revisit_on=decision.revisit_on if decision else None,
+        do_not_approach=dna,
+    )
+
+
+def statuses_of(
+    session: Session, people: Sequence[Person], as_of: date, programme: str = PROGRAMME
+) -> dict[int, PersonStatus]:
+    """Statuses of a page of people, loaded with one query per table."""
+    ids = [p.id for p in people if p.id is not None]
+    if not ids:
+        return {}
+    stays: dict[int, list[tuple[Stay, str | None]]] = defaultdict(list)
+    for stay, unit_name in session.exec(
+        select(Stay, Unit.name)
+        .join(Unit, col(Unit.id) == Stay.unit_id, isouter=True)
+        .where(col(Stay.person_id).in_(ids))
+    ):
+        stays[stay.person_id].append((stay, unit_name))
+    events: dict[int, list[ScreeningEvent]] = defaultdict(list)
+    for event in session.exec(
+        select(ScreeningEvent).where(
+            col(ScreeningEvent.person_id).in_(ids),
+            ScreeningEvent.programme == programme,
+            col(ScreeningEvent.event).in_([ScreeningEventKind.test, ScreeningEventKind.ceased]),
+        )
+    ):
+        events[event.person_id].append(event)
+    decisions: dict[int, Decision] = {}
+    for decision in session.exec(
+        select(Decision)
+        .where(
+            col(Decision.person_id).in_(ids),
+            Decision.programme == programme,
+            Decision.decided_on <= as_of,
+        )
+        .order_by(col(Decision.decided_on), col(Decision.id))
+    ):
+        decisions[decision.person_id] = decision  # the last one wins: the one in force
+    rules = load_programme(programme)
+    return {
+        pid: compute_status(
+            rules,
+            person=person,
+            stays=stays[pid],
+            events=events[pid],
+            decision=decisions.get(pid),
+            as_of=as_of,
+        )
+        for person in people
+        if (pid := person.id) is not None
+    }
+
+
+def age_of(person: Person, as_of: date) -> int:
+    return age_on(person.date_of_birth, as_of)

@@ -26,11 +26,13 @@ class AppAction:
 
 
 APP_ACTIONS: tuple[AppAction, ...] = (
-    AppAction("dashboard", "d,f2", "go('dashboard')", "Dashboard", "Coverage against target"),
+    AppAction(
+        "dashboard", "d,f2", "go('dashboard')", "Dashboard", "Coverage against target", show=False
+    ),
     AppAction("people", "p,f3", "go('people')", "People", "Search and filter people"),
     AppAction("followups", "w,f4", "go('followups')", "Follow-ups", "Worklist of follow-ups due"),
     AppAction(
-        "conversation", "c,f5", "log_conversation", "Log conversation", "Log an outreach talk"
+        "conversation", "c,f5", "log_conversation", "Log talk", "Log an outreach conversation"
     ),
     AppAction("screening", "s,f6", "record_screening", "Screening step", "Record a screening step"),
     AppAction("mentors", "m,f7", "go('mentors')", "Mentors", "Peer mentors", show=False),

@@ -1,0 +1,248 @@
+"""Log a conversation: one-to-one or a group, with the mentor, barriers, outcome and next step.
+
+Designed for few keys: ``c`` opens it with the cursor in "Person"; three letters and enter pick
+the person; mentor (the last one used), date (today), setting and outcome come filled in;
+ctrl+s saves.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, SelectionList, Static
+
+from outreach.clock import today
+from outreach.tui.dialogs.form import Form, field_row
+from outreach.tui.messages import Loaded
+from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
+
+if TYPE_CHECKING:
+    from outreach.services.conversations import ConversationLogged
+    from outreach.store.store import Store
+
+DEFAULT_OUTCOME = "undecided_more_time"
+DEFAULT_SETTING = "wing"
+
+
+def _parse_day(text: str, field: str) -> tuple[date | None, str]:
+    from outreach.services.dates import parse_optional_date
+    from outreach.services.errors import ValidationError
+
+    try:
+        return parse_optional_date(text, field), ""
+    except ValidationError as exc:
+        return None, exc.problem
+
+
+class ConversationForm(Form):
+    """The conversation form; dismisses with True once the conversation is logged."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "person_ref",
+        "attendees",
+        "mentors",
+        "occurred_on",
+        "setting",
+        "minutes",
+        "barriers",
+        "outcome",
+        "next_step_on",
+        "note",
+    )
+
+    def __init__(self, person: PersonChoice | None = None) -> None:
+        super().__init__()
+        self._person = person
+        self._mentors: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        from outreach.rules.programme import load_programme
+
+        programme = load_programme()
+        with VerticalScroll(classes="form", id="conversation-form"):
+            yield Static("Log a conversation", classes="form-title")
+            yield Static("", id="form-status", classes="form-status")
+            kind = RadioSet(
+                RadioButton("One-to-one", value=True, id="one_to_one"),
+                RadioButton("Group", id="group"),
+                id="kind",
+            )
+            yield from field_row("Kind", kind, "kind")
+            yield from field_row("Person", PersonPicker(id="person"), "person_ref")
+            yield from field_row(
+                "Attendees",
+                Input(placeholder="how many", id="attendees", type="integer"),
+                "attendees",
+            )
+            yield from field_row(
+                "Mentor", Input(placeholder="peer mentor's name", id="mentor"), "mentors"
+            )
+            yield from field_row(
+                "Date", Input(today().isoformat(), id="occurred_on"), "occurred_on"
+            )
+            settings = [(label, code) for code, label in programme.settings.items()]
+            yield from field_row(
+                "Where",
+                Select(settings, value=DEFAULT_SETTING, allow_blank=False, id="setting"),
+                "setting",
+            )
+            yield from field_row(
+                "Minutes", Input(placeholder="0", id="minutes", type="integer"), "minutes"
+            )
+            barriers = [(label, code) for code, label in programme.barrier_codes.items()]
+            yield from field_row(
+                "Barriers", SelectionList[str](*barriers, id="barriers"), "barriers"
+            )
+            outcomes = [(label, code) for code, label in programme.outcome_codes.items()]
+            yield from field_row(
+                "Outcome",
+                Select(outcomes, value=DEFAULT_OUTCOME, allow_blank=False, id="outcome"),
+                "outcome",
+            )
+            yield from field_row(
+                "Next step",
+                Input(placeholder="date, optional", id="next_step_on"),
+                "next_step_on",
+            )
+            yield from field_row(
+                "Note",
+                Input(placeholder="optional; no detail of trauma", id="note", max_length=500),
+                "note",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from outreach.services.mentors import list_mentors
+
+        self.query_one("#row-attendees").display = False
+        self.query_one("#err-attendees").display = False
+        picker = self.query_one(PersonPicker)
+        if self._person is not None:
+            picker.set_choice(self._person)
+        last = getattr(self.app, "last_mentor", None)
+        if last:
+            self.query_one("#mentor", Input).value = last
+        self.call("mentors", list_mentors, as_of=today(), active_only=True)
+        if self._person is None:
+            picker.focus_input()
+        else:
+            self.query_one("#mentor", Input).focus()
+
+    # -- typing ----------------------------------------------------------------------------
+    @property
+    def is_group(self) -> bool:
+        return self.query_one("#group", RadioButton).value
+
+    @on(RadioSet.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        group = self.is_group
+        for field, shown in (("person_ref", not group), ("attendees", group)):
+            self.query_one(f"#row-{field}").display = shown
+            self.query_one(f"#err-{field}").display = shown
+        self.revalidate({"person_ref", "attendees"})
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input.id == "person-input":
+            return
+        field = {"mentor": "mentors"}.get(event.input.id or "", event.input.id or "")
+        touched = {field}
+        if field == "occurred_on":
+            touched.add("next_step_on")
+        self.revalidate(touched)
+
+    @on(PersonPicker.Picked)
+    def _picked(self, event: PersonPicker.Picked) -> None:
+        if event.choice is not None:
+            self.revalidate({"person_ref"})
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "mentors":
+            self._mentors = [m.name for m in message.data]
+            mentor = self.query_one("#mentor", Input)
+            mentor.suggester = SuggestFromList(self._mentors, case_sensitive=False)
+            if not mentor.value and len(self._mentors) == 1:
+                mentor.value = self._mentors[0]
+        elif message.what == "save":
+            self._saved(message.data)
+
+    # -- checking --------------------------------------------------------------------------
+    def check(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if self.is_group:
+            attendees = self.value_of("#attendees").strip()
+            if not attendees.isdigit() or int(attendees) < 1:
+                errors["attendees"] = "how many attended (1 or more)"
+        elif self.query_one(PersonPicker).choice is None:
+            errors["person_ref"] = "type a few letters and pick the person (enter)"
+        mentor = self.value_of("#mentor").strip()
+        if not mentor:
+            errors["mentors"] = "who held the conversation"
+        elif self._mentors and mentor.lower() not in {m.lower() for m in self._mentors}:
+            errors["mentors"] = f"no active mentor called {mentor!r}"
+        occurred, problem = _parse_day(self.value_of("#occurred_on"), "occurred_on")
+        if problem or occurred is None:
+            errors["occurred_on"] = problem or "when it took place"
+        elif occurred > today():
+            errors["occurred_on"] = "is in the future"
+        minutes = self.value_of("#minutes").strip()
+        if minutes and not minutes.isdigit():
+            errors["minutes"] = "whole minutes, 0 or more"
+        next_step, problem = _parse_day(self.value_of("#next_step_on"), "next_step_on")
+        if problem:
+            errors["next_step_on"] = problem
+        elif next_step and occurred and next_step < occurred:
+            errors["next_step_on"] = "is before the conversation"
+        return errors
+
+    # -- saving ----------------------------------------------------------------------------
+    def save(self) -> None:
+        from outreach.services.conversations import log_conversation
+        from outreach.services.dates import parse_date, parse_optional_date
+
+        mentor = self.value_of("#mentor").strip()
+        mentor = next((m for m in self._mentors if m.lower() == mentor.lower()), mentor)
+        group = self.is_group
+        choice = self.query_one(PersonPicker).choice
+        minutes = self.value_of("#minutes").strip()
+        fields = {
+            "occurred_on": parse_date(self.value_of("#occurred_on"), "occurred_on"),
+            "kind": "group" if group else "one_to_one",
+            "mentors": [mentor],
+            "setting": str(self.value_of("#setting")),
+            "outcome": str(self.value_of("#outcome")),
+            "minutes": int(minutes) if minutes else 0,
+            "person_ref": None if group or choice is None else choice.ref,
+            "attendees": int(self.value_of("#attendees")) if group else None,
+            "barriers": list(self.query_one("#barriers", SelectionList).selected),
+            "next_step_on": parse_optional_date(self.value_of("#next_step_on"), "next_step_on"),
+            "note": self.value_of("#note").strip() or None,
+        }
+        self._mentor_used = mentor
+
+        def work(store: Store) -> ConversationLogged:
+            return log_conversation(store, **fields)  # type: ignore[arg-type]
+
+        self.call("save", work)
+
+    def _saved(self, logged: ConversationLogged) -> None:
+        self.app.last_mentor = self._mentor_used  # type: ignore[attr-defined]
+        who = self.query_one(PersonPicker).choice
+        text = (
+            f"Conversation logged for {who.ref}."
+            if who and not self.is_group
+            else ("Group conversation logged.")
+        )
+        if logged.follow_up is not None:
+            text += f" Follow-up on {logged.follow_up.due_on:%d %b %Y}."
+        if logged.decision is not None:
+            text += f" Decision recorded: {logged.decision.kind.replace('_', ' ')}."
+        self.app.notify(text, title="Saved")
+        self.dismiss(True)

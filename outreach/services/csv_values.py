@@ -9,6 +9,7 @@ Every parser raises :class:`~outreach.services.errors.ValidationError` naming th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -100,6 +101,21 @@ def code(text: str, enum: type[E], column: str) -> E:
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
         raise ValidationError(column, f"{_short(text)!r} is not one of {allowed}") from None
+
+
+def listed_code(text: str, labels: Mapping[str, str], column: str) -> str:
+    """A code from a programme's list (``labels`` maps code to label), given as the code or
+    its label in any case: "On the wing", "wing" and "WING" are all ``wing``."""
+    key = code_key(text)
+    if key in labels:
+        return key
+    wanted = text.strip().casefold()
+    for listed, label in labels.items():
+        if label.casefold() == wanted:
+            return listed
+    raise ValidationError(
+        column, f"{_short(text)!r} is not one of {', '.join(labels)} (codes or their labels)"
+    )
 
 
 def day(text: str, column: str) -> date:

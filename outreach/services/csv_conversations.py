@@ -1,0 +1,231 @@
+"""The conversations file: one row per outreach conversation.
+
+Columns: ``date,mentor,kind,setting,outcome`` are required; ``ref,attendees,minutes,barriers,
+next_step,note`` may be left out. ``mentor`` names one mentor or several separated by ``;``;
+every mentor must already be in the store (add mentors first). ``kind`` is one_to_one (with
+the person's ``ref``) or group (with ``attendees``, and optionally the refs of identified
+attendees in ``ref`` separated by ``;``). ``setting``, ``outcome`` and ``barriers`` (several
+separated by ``;``) are the programme's codes or their labels.
+
+A row whose natural key (person, date, mentors, kind, attendees, minutes, outcome) matches a
+stored conversation, or an earlier row of the file, is counted as unchanged and not added.
+Rows are applied in date order, so decisions and follow-ups come out as if logged live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from outreach.model import Conversation, ConversationKind, ConversationMentor, Mentor, Person
+from outreach.rules.programme import load_programme
+from outreach.services import csv_values as cell
+from outreach.services.conversations import log_conversation_in
+from outreach.services.csv_files import Columns, Row
+from outreach.services.csv_people import past
+from outreach.services.errors import ValidationError
+from outreach.services.importing import ImportRun, RowProblems
+from outreach.services.lookups import PROGRAMME
+
+COLUMNS = Columns(
+    required=("date", "mentor", "kind", "setting", "outcome"),
+    optional=("ref", "attendees", "minutes", "barriers", "next_step", "note"),
+)
+
+RENAMES = {
+    "occurred_on": "date",
+    "person_ref": "ref",
+    "attendee_refs": "ref",
+    "next_step_on": "next_step",
+}
+
+Key = tuple[int | None, date, frozenset[int], str, int, int, str]
+"""person id, date, mentor ids, kind, attendees, minutes, outcome."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A conversation row, parsed and resolved against the store."""
+
+    line: int
+    occurred_on: date
+    kind: ConversationKind
+    mentors: list[str]
+    mentor_ids: frozenset[int]
+    refs: list[str]
+    person_id: int | None
+    attendees: int | None
+    minutes: int
+    setting: str
+    outcome: str
+    barriers: list[str]
+    next_step_on: date | None
+    note: str | None
+
+    @property
+    def key(self) -> Key:
+        count = 1 if self.kind == ConversationKind.one_to_one else self.attendees or 0
+        return (
+            self.person_id,
+            self.occurred_on,
+            self.mentor_ids,
+            self.kind.value,
+            count,
+            self.minutes,
+            self.outcome,
+        )
+
+
+class _Lookups:
+    """People and mentors of the store, read once for the whole file."""
+
+    def __init__(self, run: ImportRun) -> None:
+        session = run.session
+        self.people: dict[str, int] = {}
+        for person_id, ref in session.exec(select(Person.id, Person.ref)):
+            assert person_id is not None
+            self.people.setdefault(ref.lower(), person_id)
+        self.mentors = {
+            name.casefold(): mentor_id
+            for mentor_id, name in session.exec(select(Mentor.id, Mentor.name))
+            if mentor_id is not None
+        }
+
+    def person(self, ref: str) -> int:
+        found = self.people.get(ref.lower())
+        if found is None:
+            raise ValidationError("ref", f"no person with reference {ref!r}: import people first")
+        return found
+
+    def mentor(self, name: str) -> int:
+        found = self.mentors.get(name.casefold())
+        if found is None:
+            raise ValidationError(
+                "mentor", f"no mentor named {name!r}: add mentors before importing conversations"
+            )
+        return found
+
+
+def parse(row: Row, lookups: _Lookups, problems: RowProblems) -> Entry | None:
+    """The row as an Entry, or None after recording each of its problems."""
+    rules = load_programme(PROGRAMME)
+    before = problems.count
+    problems.needed(row, "date", "a date")
+    occurred_on = problems.parsed(row, "date", lambda t: past(t, "date"))
+    problems.needed(row, "kind", "a kind (one_to_one or group)")
+    kind = problems.parsed(row, "kind", lambda t: cell.code(t, ConversationKind, "kind"))
+    mentors = cell.several(problems.needed(row, "mentor", "a mentor"))
+    mentor_ids: set[int] = set()
+    for name in mentors:
+        try:
+            mentor_ids.add(lookups.mentor(name))
+        except ValidationError as exc:
+            problems.refused(row.line, exc)
+    refs = cell.several(row.get("ref"))
+    person_id = None
+    if kind == ConversationKind.one_to_one:
+        if len(refs) != 1:
+            problems.add(row.line, "ref", "a one-to-one conversation needs one person's ref")
+        else:
+            person_id = problems.parsed(row, "ref", lambda t: lookups.person(t))
+    else:
+        for ref in refs:
+            try:
+                lookups.person(ref)
+            except ValidationError as exc:
+                problems.refused(row.line, exc)
+    attendees = problems.parsed(
+        row, "attendees", lambda t: cell.whole_number(t, "attendees", least=1)
+    )
+    if kind == ConversationKind.group and attendees is None and row.get("attendees") is None:
+        problems.add(row.line, "attendees", "a group session needs the number who attended")
+    minutes = problems.parsed(row, "minutes", lambda t: cell.whole_number(t, "minutes", least=0))
+    problems.needed(row, "setting", "a setting")
+    setting = problems.parsed(
+        row, "setting", lambda t: cell.listed_code(t, rules.settings, "setting")
+    )
+    problems.needed(row, "outcome", "an outcome")
+    outcome = problems.parsed(
+        row, "outcome", lambda t: cell.listed_code(t, rules.outcome_codes, "outcome")
+    )
+    barriers: list[str] = []
+    for text in cell.several(row.get("barriers")):
+        try:
+            code = cell.listed_code(text, rules.barrier_codes, "barriers")
+        except ValidationError as exc:
+            problems.refused(row.line, exc)
+            continue
+        if code not in barriers:
+            barriers.append(code)
+    next_step_on = problems.parsed(row, "next_step", lambda t: cell.day(t, "next_step"))
+    if problems.count > before:
+        return None
+    assert occurred_on and kind and setting and outcome
+    return Entry(
+        line=row.line,
+        occurred_on=occurred_on,
+        kind=kind,
+        mentors=mentors,
+        mentor_ids=frozenset(mentor_ids),
+        refs=refs,
+        person_id=person_id,
+        attendees=attendees,
+        minutes=minutes or 0,
+        setting=setting,
+        outcome=outcome,
+        barriers=barriers,
+        next_step_on=next_step_on,
+        note=row.get("note"),
+    )
+
+
+def apply(run: ImportRun, rows: list[Row]) -> None:
+    """Log each new conversation of the file, in date order."""
+    lookups = _Lookups(run)
+    entries = [e for e in (parse(row, lookups, run.problems) for row in rows) if e is not None]
+    keys = _stored_keys(run)
+    done = len(rows) - len(entries)
+    for entry in sorted(entries, key=lambda e: e.occurred_on):
+        if entry.key in keys:
+            run.report.unchanged += 1
+        else:
+            keys.add(entry.key)
+            try:
+                log_conversation_in(
+                    run.session,
+                    actor_id=run.actor_id,
+                    occurred_on=entry.occurred_on,
+                    kind=entry.kind.value,
+                    mentors=entry.mentors,
+                    setting=entry.setting,
+                    outcome=entry.outcome,
+                    minutes=entry.minutes,
+                    person_ref=entry.refs[0] if entry.person_id is not None else None,
+                    attendees=entry.attendees if entry.kind == ConversationKind.group else None,
+                    attendee_refs=entry.refs if entry.kind == ConversationKind.group else (),
+                    barriers=entry.barriers,
+                    next_step_on=entry.next_step_on,
+                    note=entry.note,
+                )
+                run.report.added += 1
+            except ValidationError as exc:
+                run.problems.refused(entry.line, exc)
+        done += 1
+        run.tick(done)
+
+
+def _stored_keys(run: ImportRun) -> set[Key]:
+    mentors: dict[int, set[int]] = {}
+    for conversation_id, mentor_id in run.session.exec(
+        select(ConversationMentor.conversation_id, ConversationMentor.mentor_id)
+    ):
+        mentors.setdefault(conversation_id, set()).add(mentor_id)
+    keys: set[Key] = set()
+    for c in run.session.exec(select(Conversation)):
+        mentor_ids = frozenset(mentors.get(c.id or 0, ()))
+        keys.add(
+            (c.person_id, c.occurred_on, mentor_ids, c.kind, c.attendees, c.minutes, c.outcome)
+        )
+    return keys

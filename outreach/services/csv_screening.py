@@ -1,0 +1,144 @@
+"""The screening file: one row per step on a person's screening pathway.
+
+Columns: ``ref,date,event`` are required; ``hpv,cytology,sample,where,reason,note`` may be
+left out. ``event`` is offered, declined, booked, attended, did_not_attend, test,
+result_communicated, colposcopy_referred, colposcopy_attended or ceased; a test carries its
+``hpv`` (negative, positive, unavailable), ``cytology`` and ``sample`` (clinician, self);
+``where`` is on_site, outside or before_arrival; ``reason`` (why screening ceased) is
+no_cervix, radiotherapy, informed_choice or other, only on ceased.
+
+A row whose natural key (person, date, event, HPV and cytology result) matches a stored event
+or an earlier row is counted as unchanged and not added. Rows are applied in date order, so a
+history entered in any order gets the result actions and follow-ups it would have had live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
+from outreach.model.enums import ScreeningEventKind
+from outreach.services import csv_values as cell
+from outreach.services.csv_files import Columns, Row
+from outreach.services.csv_people import past
+from outreach.services.errors import ValidationError
+from outreach.services.importing import ImportRun, RowProblems
+from outreach.services.lookups import PROGRAMME
+from outreach.services.screening import CeaseReason, record_screening_event_in
+
+COLUMNS = Columns(
+    required=("ref", "date", "event"),
+    optional=("hpv", "cytology", "sample", "where", "reason", "note"),
+)
+
+RENAMES = {"occurred_on": "date", "person_ref": "ref"}
+
+Key = tuple[int, date, str, str | None, str | None]
+"""person id, date, event, hpv, cytology."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A screening row, parsed and resolved against the store."""
+
+    line: int
+    ref: str
+    person_id: int
+    occurred_on: date
+    event: ScreeningEventKind
+    hpv: HpvResult | None
+    cytology: Cytology | None
+    sample: SampleTaker | None
+    where: Where | None
+    reason: CeaseReason | None
+    note: str | None
+
+    @property
+    def key(self) -> Key:
+        hpv = self.hpv.value if self.hpv else None
+        cytology = self.cytology.value if self.cytology else None
+        return (self.person_id, self.occurred_on, self.event.value, hpv, cytology)
+
+
+def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | None:
+    """The row as an Entry, or None after recording each of its problems."""
+    before = problems.count
+    ref = problems.needed(row, "ref", "a reference")
+    person_id = people.get(ref.lower()) if ref else None
+    if ref and person_id is None:
+        problems.add(row.line, "ref", f"no person with reference {ref!r}: import people first")
+    problems.needed(row, "date", "a date")
+    occurred_on = problems.parsed(row, "date", lambda t: past(t, "date"))
+    problems.needed(row, "event", "an event")
+    event = problems.parsed(row, "event", lambda t: cell.code(t, ScreeningEventKind, "event"))
+    hpv = problems.parsed(row, "hpv", lambda t: cell.code(t, HpvResult, "hpv"))
+    cytology = problems.parsed(row, "cytology", lambda t: cell.code(t, Cytology, "cytology"))
+    sample = problems.parsed(row, "sample", lambda t: cell.code(t, SampleTaker, "sample"))
+    where = problems.parsed(row, "where", lambda t: cell.code(t, Where, "where"))
+    reason = problems.parsed(row, "reason", lambda t: cell.code(t, CeaseReason, "reason"))
+    if problems.count > before:
+        return None
+    assert ref and person_id and occurred_on and event
+    return Entry(
+        line=row.line,
+        ref=ref,
+        person_id=person_id,
+        occurred_on=occurred_on,
+        event=event,
+        hpv=hpv,
+        cytology=cytology,
+        sample=sample,
+        where=where,
+        reason=reason,
+        note=row.get("note"),
+    )
+
+
+def apply(run: ImportRun, rows: list[Row]) -> None:
+    """Record each new pathway event of the file, in date order."""
+    people: dict[str, int] = {}
+    for person_id, ref in run.session.exec(select(Person.id, Person.ref)):
+        assert person_id is not None
+        people.setdefault(ref.lower(), person_id)
+    entries = [e for e in (parse(row, people, run.problems) for row in rows) if e is not None]
+    keys = _stored_keys(run)
+    done = len(rows) - len(entries)
+    for entry in sorted(entries, key=lambda e: e.occurred_on):
+        if entry.key in keys:
+            run.report.unchanged += 1
+        else:
+            keys.add(entry.key)
+            try:
+                record_screening_event_in(
+                    run.session,
+                    actor_id=run.actor_id,
+                    person_ref=entry.ref,
+                    occurred_on=entry.occurred_on,
+                    event=entry.event.value,
+                    hpv=_value(entry.hpv),
+                    cytology=_value(entry.cytology),
+                    sample=_value(entry.sample),
+                    where=_value(entry.where),
+                    reason=_value(entry.reason),
+                    note=entry.note,
+                )
+                run.report.added += 1
+            except ValidationError as exc:
+                run.problems.refused(entry.line, exc)
+        done += 1
+        run.tick(done)
+
+
+def _value(member: object) -> str | None:
+    return None if member is None else str(member)
+
+
+def _stored_keys(run: ImportRun) -> set[Key]:
+    keys: set[Key] = set()
+    events = run.session.exec(select(ScreeningEvent).where(ScreeningEvent.programme == PROGRAMME))
+    for e in events:
+        keys.add((e.person_id, e.occurred_on, e.event, e.hpv, e.cytology))
+    return keys

@@ -1,0 +1,533 @@
+"""Day-to-day commands: people, mentors, conversations, screening, decisions, follow-ups.
+
+Each command unlocks the store, calls one service and prints the result; dates may be typed
+as 2024-03-05 or 05/03/2024.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
+
+log = typer.Typer(help="Log a conversation or a screening event.", no_args_is_help=True)
+people = typer.Typer(help="Add, search and discharge people.", no_args_is_help=True)
+mentors = typer.Typer(help="Peer mentors.", no_args_is_help=True)
+followups = typer.Typer(
+    help="Follow-ups due and overdue (oldest first), and marking them done or cancelled.",
+    invoke_without_command=True,
+)
+app.add_typer(log, name="log")
+app.add_typer(people, name="people")
+app.add_typer(mentors, name="mentors")
+app.add_typer(followups, name="followups")
+
+DateText = Annotated[str, typer.Option("--date", help="Date: 2024-03-05 or 05/03/2024.")]
+
+
+def _day(text: str | None, field: str) -> date | None:
+    from outreach.services.dates import parse_optional_date
+
+    return parse_optional_date(text, field)
+
+
+def _required_day(text: str, field: str) -> date:
+    from outreach.services.dates import parse_date
+
+    return parse_date(text, field)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=lambda v: v.isoformat(), indent=2, ensure_ascii=False)
+
+
+def _open(store: Any, user: str | None) -> Store:
+    return unlock(store, user)
+
+
+@log.command("conversation")
+def log_conversation(
+    date_text: DateText,
+    mentor: Annotated[
+        list[str], typer.Option("--mentor", help="Mentor who held it (repeat for more).")
+    ],
+    setting: Annotated[str, typer.Option("--setting", help="Setting code, e.g. wing.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome code, e.g. booked.")],
+    person: Annotated[
+        str | None, typer.Option("--person", help="Reference of the person (one-to-one).")
+    ] = None,
+    group: Annotated[
+        int | None, typer.Option("--group", help="A group session with N attendees.")
+    ] = None,
+    attendee: Annotated[
+        list[str] | None,
+        typer.Option("--attendee", help="Reference of an identified group attendee (repeat)."),
+    ] = None,
+    minutes: Annotated[int, typer.Option("--minutes", help="Minutes spent.")] = 0,
+    barrier: Annotated[
+        list[str] | None, typer.Option("--barrier", help="Barrier code raised (repeat).")
+    ] = None,
+    next_step: Annotated[
+        str | None, typer.Option("--next-step", help="Date of the next step.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Log a one-to-one (--person REF) or group (--group N) conversation."""
+    from outreach.services.conversations import log_conversation as service
+    from outreach.services.errors import ValidationError
+
+    with errors_shown():
+        if (person is None) == (group is None):
+            raise ValidationError("person", "give either --person REF or --group N")
+        occurred_on = _required_day(date_text, "date")
+        next_step_on = _day(next_step, "next_step")
+        opened = _open(store, user)
+        try:
+            logged = service(
+                opened,
+                occurred_on=occurred_on,
+                kind="one_to_one" if person is not None else "group",
+                person_ref=person,
+                attendees=group,
+                attendee_refs=attendee or [],
+                mentors=mentor,
+                setting=setting,
+                minutes=minutes,
+                barriers=barrier or [],
+                outcome=outcome,
+                next_step_on=next_step_on,
+                note=note,
+            )
+        finally:
+            opened.close()
+    typer.echo(f"Logged conversation {logged.conversation.id}.")
+    if logged.decision is not None:
+        typer.echo(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
+    if logged.follow_up is not None:
+        f = logged.follow_up
+        typer.echo(f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}.")
+
+
+@log.command("screening")
+def log_screening(
+    person: Annotated[str, typer.Option("--person", help="Reference of the person.")],
+    event: Annotated[
+        str, typer.Option("--event", help="offered, test, colposcopy_referred, ceased, ...")
+    ],
+    date_text: DateText,
+    hpv: Annotated[
+        str | None, typer.Option("--hpv", help="negative, positive or unavailable.")
+    ] = None,
+    cytology: Annotated[
+        str | None, typer.Option("--cytology", help="normal, borderline, high_grade, ...")
+    ] = None,
+    sample: Annotated[str | None, typer.Option("--sample", help="clinician or self.")] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", help="on_site, outside or before_arrival.")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="For ceased: no_cervix, radiotherapy, informed_choice, other."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Record a screening event; for a test, prints the action its result asks for."""
+    from outreach.services.screening import record_screening_event
+
+    with errors_shown():
+        occurred_on = _required_day(date_text, "date")
+        opened = _open(store, user)
+        try:
+            recorded = record_screening_event(
+                opened,
+                person_ref=person,
+                occurred_on=occurred_on,
+                event=event,
+                hpv=hpv,
+                cytology=cytology,
+                sample=sample,
+                where=where,
+                reason=reason,
+                note=note,
+            )
+        finally:
+            opened.close()
+    typer.echo(f"Recorded {recorded.event.event.replace('_', ' ')} ({recorded.event.id}).")
+    if recorded.action:
+        typer.echo(f"Action: {recorded.action.replace('_', ' ')}.")
+    if recorded.follow_up is not None:
+        f = recorded.follow_up
+        typer.echo(f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}.")
+    for f in recorded.completed:
+        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) done.")
+    for f in recorded.cancelled:
+        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
+
+
+@app.command("person")
+def person_show(
+    ref: Annotated[str, typer.Argument(help="Reference of the person.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Status on this date.")] = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """A person's status (resident, eligible, covered, next test due, decisions) and timeline."""
+    from outreach.services.profile import person_profile
+
+    with errors_shown():
+        day = _day(as_of, "as_of")
+        opened = _open(store, user)
+        try:
+            profile = person_profile(opened, ref, as_of=day)
+        finally:
+            opened.close()
+    if as_json:
+        data = asdict(profile)
+        data["status"]["summary"] = profile.status.summary
+        typer.echo(_json(data))
+        return
+    s = profile.status
+    typer.echo(f"{profile.ref}  {profile.name}  (born {profile.date_of_birth}, age {profile.age})")
+    typer.echo(f"Status on {s.as_of}: {s.summary}")
+    where = f"resident on {s.unit}" if s.resident and s.unit else "resident"
+    typer.echo(f"  {where if s.resident else ('left' if s.left else 'not resident')}")
+    typer.echo(
+        f"  eligible: {'yes' if s.eligible else 'no'}; covered: {'yes' if s.covered else 'no'}"
+    )
+    last = (
+        f"{s.last_test_on} ({(s.last_action or '').replace('_', ' ')})"
+        if s.last_test_on
+        else "none"
+    )
+    typer.echo(f"  last test: {last}")
+    typer.echo(f"  next test due: {s.next_test_due or '-'}")
+    if s.decision:
+        revisit = f", revisit {s.revisit_on}" if s.revisit_on else ""
+        typer.echo(f"  decision in force: {s.decision.replace('_', ' ')}{revisit}")
+    if s.ceased:
+        typer.echo(f"  ceased: {s.ceased.replace('_', ' ')}")
+    typer.echo("Timeline (newest first):")
+    for item in profile.timeline:
+        typer.echo(f"  {item.on}  {item.kind:<12}  {item.summary}")
+
+
+@people.command("add")
+def people_add(
+    ref: Annotated[str, typer.Argument(help="The site's reference (e.g. prison number).")],
+    name: Annotated[str, typer.Option("--name", help="Name as staff use it.")],
+    dob: Annotated[str, typer.Option("--dob", help="Date of birth.")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit (wing) on arrival.")] = None,
+    arrived: Annotated[str | None, typer.Option("--arrived", help="Arrival date.")] = None,
+    has_cervix: Annotated[
+        str, typer.Option("--has-cervix", help="yes, no or unknown.")
+    ] = "unknown",
+    language: Annotated[str | None, typer.Option("--language", help="Preferred language.")] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Add a person, with their arrival when --arrived is given."""
+    from outreach.services.people import add_person
+
+    with errors_shown():
+        date_of_birth = _required_day(dob, "date_of_birth")
+        arrived_on = _day(arrived, "arrived_on")
+        opened = _open(store, user)
+        try:
+            person = add_person(
+                opened,
+                ref=ref,
+                display_name=name,
+                date_of_birth=date_of_birth,
+                has_cervix=has_cervix,
+                language=language,
+                unit=unit,
+                arrived_on=arrived_on,
+            )
+        finally:
+            opened.close()
+    typer.echo(f"Added {person.ref}.")
+
+
+@people.command("arrive")
+def people_arrive(
+    ref: Annotated[str, typer.Argument(help="Reference of the person.")],
+    date_text: DateText,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit (wing).")] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Record a person arriving (a new stay)."""
+    from outreach.services.people import record_arrival
+
+    with errors_shown():
+        arrived_on = _required_day(date_text, "arrived_on")
+        opened = _open(store, user)
+        try:
+            record_arrival(opened, person_ref=ref, arrived_on=arrived_on, unit=unit)
+        finally:
+            opened.close()
+    typer.echo(f"Recorded the arrival of {ref} on {arrived_on}.")
+
+
+@people.command("leave")
+def people_leave(
+    ref: Annotated[str, typer.Argument(help="Reference of the person.")],
+    date_text: DateText,
+    reason: Annotated[str, typer.Option("--reason", help="released, transferred or other.")],
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Record a person leaving (ends their open stay)."""
+    from outreach.services.people import record_leaving
+
+    with errors_shown():
+        left_on = _required_day(date_text, "left_on")
+        opened = _open(store, user)
+        try:
+            record_leaving(opened, person_ref=ref, left_on=left_on, left_reason=reason)
+        finally:
+            opened.close()
+    typer.echo(f"Recorded {ref} leaving on {left_on}.")
+
+
+@people.command("search")
+def people_search(
+    text: Annotated[str, typer.Argument(help="Start of a reference or part of a name.")] = "",
+    filter_name: Annotated[
+        str,
+        typer.Option(
+            "--filter",
+            help="all, resident, due, overdue, never_screened, covered, declined, "
+            "do_not_approach or left.",
+        ),
+    ] = "all",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Status on this date.")] = None,
+    page: Annotated[int, typer.Option("--page", help="Page number, from 1.")] = 1,
+    per_page: Annotated[int, typer.Option("--per-page", help="Rows per page.")] = 50,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Search people by reference or name, optionally by status."""
+    from outreach.services.errors import ValidationError
+    from outreach.services.search import search_people
+
+    with errors_shown():
+        if page < 1:
+            raise ValidationError("page", "pages start at 1")
+        day = _day(as_of, "as_of")
+        opened = _open(store, user)
+        try:
+            result = search_people(
+                opened,
+                text=text,
+                filter=filter_name,
+                as_of=day,
+                offset=(page - 1) * per_page,
+                limit=per_page,
+            )
+        finally:
+            opened.close()
+    if as_json:
+        rows = [
+            {"ref": r.ref, "name": r.name, "unit": r.unit, "status": r.status} for r in result.rows
+        ]
+        typer.echo(_json({"rows": rows, "page": page, "has_more": result.has_more}))
+        return
+    for r in result.rows:
+        typer.echo(f"{r.ref:<12}  {r.name:<28}  {r.unit or '-':<12}  {r.status}")
+    if not result.rows:
+        typer.echo("No one found.")
+    elif result.has_more:
+        typer.echo(f"More on page {page + 1} (--page {page + 1}).")
+
+
+@mentors.command("add")
+def mentors_add(
+    name: Annotated[str, typer.Argument(help="The mentor's name.")],
+    trained_on: Annotated[str | None, typer.Option("--trained-on", help="Date trained.")] = None,
+    active_from: Annotated[
+        str | None, typer.Option("--active-from", help="First active day.")
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Their reference, if also a resident.")
+    ] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Add a peer mentor."""
+    from outreach.services.mentors import add_mentor
+
+    with errors_shown():
+        trained = _day(trained_on, "trained_on")
+        start = _day(active_from, "active_from")
+        opened = _open(store, user)
+        try:
+            mentor = add_mentor(
+                opened, name=name, trained_on=trained, active_from=start, person_ref=person
+            )
+        finally:
+            opened.close()
+    typer.echo(f"Added mentor {mentor.name}.")
+
+
+@mentors.command("list")
+def mentors_list(
+    as_json: JsonOption = False, store: StoreOption = None, user: UserOption = None
+) -> None:
+    """List mentors and whether they are active today."""
+    from outreach.services.mentors import list_mentors
+
+    with errors_shown():
+        opened = _open(store, user)
+        try:
+            rows = list_mentors(opened)
+        finally:
+            opened.close()
+    if as_json:
+        typer.echo(_json([asdict(r) for r in rows]))
+        return
+    for r in rows:
+        trained = f"trained {r.trained_on}" if r.trained_on else ""
+        typer.echo(f"{r.name:<24}  {'active' if r.active else 'inactive':<8}  {trained}")
+    if not rows:
+        typer.echo("No mentors yet: outreach mentors add NAME.")
+
+
+@followups.callback()
+def followups_due(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Worklist date.")] = None,
+    upcoming: Annotated[
+        int, typer.Option("--upcoming", help="Also list those due in the next N days.")
+    ] = 0,
+    include_left: Annotated[
+        bool, typer.Option("--include-left", help="Also list people who have left.")
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Follow-ups due and overdue, oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from outreach.services.followups import due_followups
+
+    with errors_shown():
+        day = _day(as_of, "as_of")
+        opened = _open(store, user)
+        try:
+            rows = due_followups(
+                opened, as_of=day, include_upcoming_days=upcoming, include_left=include_left
+            )
+        finally:
+            opened.close()
+    if as_json:
+        typer.echo(_json([asdict(r) for r in rows]))
+        return
+    for r in rows:
+        late = f"{r.days_overdue} days overdue" if r.days_overdue > 0 else "due"
+        flags = (" [left]" if r.left else "") + (
+            " [do not approach: care only]" if r.do_not_approach else ""
+        )
+        typer.echo(
+            f"{r.id:>5}  {r.due_on}  {late:<18}  {r.person_ref:<10}  {r.person_name:<24}  "
+            f"{r.reason.replace('_', ' ')}{flags}"
+        )
+    if not rows:
+        typer.echo("Nothing due.")
+
+
+@followups.command("done")
+def followups_done(
+    followup_id: Annotated[int, typer.Argument(help="Follow-up number.")],
+    date_text: Annotated[
+        str | None, typer.Option("--date", help="Date done (default today).")
+    ] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Mark a follow-up done."""
+    from outreach.services.followups import complete_followup
+
+    with errors_shown():
+        done_on = _day(date_text, "done_on")
+        opened = _open(store, user)
+        try:
+            followup = complete_followup(opened, followup_id=followup_id, done_on=done_on)
+        finally:
+            opened.close()
+    typer.echo(f"Follow-up {followup.id} done on {followup.done_on}.")
+
+
+@followups.command("cancel")
+def followups_cancel(
+    followup_id: Annotated[int, typer.Argument(help="Follow-up number.")],
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Cancel a follow-up."""
+    from outreach.services.followups import cancel_followup
+
+    with errors_shown():
+        opened = _open(store, user)
+        try:
+            cancel_followup(opened, followup_id=followup_id)
+        finally:
+            opened.close()
+    typer.echo(f"Follow-up {followup_id} cancelled.")
+
+
+@app.command("decide")
+def decide(
+    ref: Annotated[str, typer.Argument(help="Reference of the person.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="informed_decline, do_not_approach or approach_again.")
+    ],
+    date_text: DateText,
+    revisit: Annotated[
+        str | None, typer.Option("--revisit", help="Revisit date (informed decline).")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Record a person's own decision."""
+    from outreach.services.decisions import record_decision
+
+    with errors_shown():
+        decided_on = _required_day(date_text, "decided_on")
+        revisit_on = _day(revisit, "revisit_on")
+        opened = _open(store, user)
+        try:
+            result = record_decision(
+                opened,
+                person_ref=ref,
+                kind=kind,
+                decided_on=decided_on,
+                revisit_on=revisit_on,
+                note=note,
+            )
+        finally:
+            opened.close()
+    typer.echo(f"Recorded {result.decision.kind.replace('_', ' ')} for {ref}.")
+    for f in result.cancelled:
+        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
+    if result.follow_up is not None:
+        typer.echo(f"Revisit follow-up {result.follow_up.id} due {result.follow_up.due_on}.")

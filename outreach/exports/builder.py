@@ -97,7 +97,6 @@ def _activity(
     for code, (count, _minutes) in talks.by_setting.items():
         table.count("conversations", count, "setting", programme.settings.get(code, code))
     table.count("people_reached", talks.people)
-    table.count("group_attendees", talks.attendees)
     table.count("conversation_minutes", talks.minutes)
     for code, (count, people) in done.barriers.items():
         label = programme.barrier_codes.get(code, code)

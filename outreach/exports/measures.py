@@ -36,7 +36,7 @@ MEASURES: dict[str, MeasureInfo] = {
         "Offers made in the period that were followed by an adequate test within 183 days, "
         "out of the offers whose 183 days have passed or that were followed by a test.",
         "tested",
-        "offers",
+        "resolved_offers",
     ),
     "uptake_pending": MeasureInfo(
         "Offers still within 183 days",
@@ -55,9 +55,6 @@ MEASURES: dict[str, MeasureInfo] = {
     ),
     "people_reached": MeasureInfo(
         "People reached", "Different people who had at least one conversation in the period."
-    ),
-    "group_attendees": MeasureInfo(
-        "Group session attendees", "Attendees of group sessions in the period, added up."
     ),
     "conversation_minutes": MeasureInfo(
         "Minutes spent in conversations", "Total minutes spent in conversations in the period."

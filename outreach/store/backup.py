@@ -2,15 +2,17 @@
 
 Layout (integers big-endian)::
 
-    MAGIC (16 bytes) | u32 header length | header (UTF-8 JSON)
+    MAGIC (16 bytes) | u32 header length | header (UTF-8 JSON) | SHA-256 of all before it
     then chunks: u32 length | AES-256-GCM ciphertext with its tag
 
 The header carries the key slots in clear (each already wraps the data key), the store id, the
 schema revision, a random salt and the chunk size. The body is the SQLCipher snapshot,
 encrypted again under ``HKDF-SHA256(data key, salt)``; each chunk's associated data binds the
 header's SHA-256, the chunk's index and a final-chunk flag, so a changed byte, a truncation, a
-reordering or an edited header is detected. The nonce is the chunk index: every backup has
-its own key, from its own salt, so a nonce is never used twice under one key.
+reordering or an edited header is detected. The header's own checksum lets damage to the
+key slots be reported as damage (rather than as a wrong passphrase) before any key is
+derived. The nonce is the chunk index: every backup has its own key, from its own salt, so a
+nonce is never used twice under one key.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ def create_backup(store: Store, target: Path) -> BackupInfo:
         ).encode("utf-8")
         header = MAGIC + _LENGTH.pack(len(header_json)) + header_json
         digest = hashlib.sha256(header).digest()
+        header += digest
         aead = _body_key(data_key, salt)
         with _create(partial) as out, open(snapshot, "rb") as body:
             out.write(header)
@@ -207,8 +210,11 @@ def _read_header(path: Path, handle: IO[bytes]) -> _Header:
     if length > MAX_HEADER:
         raise _damaged(path, "header too large")
     header_json = handle.read(length)
-    if len(header_json) != length:
+    checksum = handle.read(32)
+    if len(header_json) != length or len(checksum) != 32:
         raise _damaged(path, "cut short in its header")
+    if hashlib.sha256(start + header_json).digest() != checksum:
+        raise _damaged(path, "its header does not match its checksum")
     try:
         body = json.loads(header_json.decode("utf-8"))
         if body.get("format") != FORMAT:

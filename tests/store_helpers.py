@@ -1,0 +1,114 @@
+"""Helpers for store tests: rows in bulk, stores at an older schema, raw keyed access, scans."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from sqlalchemy import text
+
+from outreach.clock import now
+from outreach.model import Conversation, Person
+from outreach.store import migrations
+from outreach.store.engine import connect
+from outreach.store.store import Store
+
+PASSPHRASE = "correct horse battery"
+
+
+def add_people(store: Store, count: int, *, name: str = "Resident", start: int = 0) -> None:
+    """``count`` people, each with a one-to-one conversation whose note repeats ``name``."""
+    with store.write() as session:
+        for i in range(start, start + count):
+            person = Person(
+                ref=f"A{i:05d}",
+                display_name=f"{name} {i:05d}",
+                date_of_birth=date(1980 + i % 30, 1 + i % 12, 1 + i % 28),
+                created_at=now(),
+            )
+            session.add(person)
+            session.flush()
+            session.add(
+                Conversation(
+                    occurred_on=date(2024, 1 + i % 12, 1 + i % 28),
+                    kind="one_to_one",
+                    person_id=person.id,
+                    setting="wing",
+                    minutes=10 + i % 30,
+                    outcome="considering",
+                    note=f"{name} said: {name} {i}",
+                    created_at=now(),
+                )
+            )
+
+
+def init_store_at(
+    folder: Path, revision: str, *, passphrase: str = PASSPHRASE
+) -> tuple[Store, str]:
+    """A new store whose schema stops at ``revision`` (as an older outreach would have made)."""
+
+    def upgrade_to_revision(engine: Any, target: str = "head") -> None:
+        migrations.upgrade(engine, revision)
+
+    with mock.patch("outreach.store.store.upgrade", upgrade_to_revision):
+        return Store.init(folder, site_name="HMP Test", admin="ana", passphrase=passphrase)
+
+
+def raw(folder: Path, data_key: bytes) -> Any:
+    """A keyed DB-API connection to the store's data.db (autocommit)."""
+    return connect(folder / "data.db", data_key)
+
+
+def revision_of(folder: Path, data_key: bytes) -> str | None:
+    conn = raw(folder, data_key)
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    """Rows per table, every table of the schema."""
+    with store.read() as session:
+        names = [
+            r[0]
+            for r in session.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            )
+        ]
+        return {
+            n: int(session.execute(text(f'SELECT count(*) FROM "{n}"')).scalar_one()) for n in names
+        }
+
+
+def encodings_of(marker: str) -> list[bytes]:
+    return [marker.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be")]
+
+
+def files_under(folder: Path) -> Iterator[Path]:
+    for root, _, names in os.walk(folder):
+        for name in names:
+            yield Path(root) / name
+
+
+def files_containing(paths: Iterable[Path], needles: list[bytes]) -> list[str]:
+    """Files (and which needle) that contain any of ``needles``; unreadable files are skipped."""
+    found = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        found += [f"{path} has {n!r}" for n in needles if n in data]
+    return found
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target

@@ -34,7 +34,7 @@ APP_ACTIONS: tuple[AppAction, ...] = (
     AppAction(
         "conversation", "c,f5", "log_conversation", "Log talk", "Log an outreach conversation"
     ),
-    AppAction("screening", "s,f6", "record_screening", "Screening step", "Record a screening step"),
+    AppAction("screening", "s,f6", "record_screening", "Screening", "Record a screening step"),
     AppAction("mentors", "m,f7", "go('mentors')", "Mentors", "Peer mentors", show=False),
     AppAction("targets", "t,f8", "go('targets')", "Targets", "Targets and baselines", show=False),
     AppAction("export", "x,f9", "go('export')", "Export", "Governance export", show=False),

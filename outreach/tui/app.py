@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from outreach.model import Role
 from outreach.tui.actions import APP_ACTIONS, app_bindings
@@ -29,6 +29,8 @@ DEFAULT_IDLE_MINUTES = 5.0
 IDLE_ENV = "OUTREACH_IDLE_MINUTES"
 MAIN = "main"
 LOCKED = "locked"
+
+_NAVIGATION = {"go", "log_conversation", "record_screening"}
 
 # Input that counts as someone being at the keyboard.
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
@@ -190,7 +192,10 @@ class OutreachApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Before unlocking only help, the palette and quit make sense.
-        return not self.is_locked or action in {"help", "quit", "command_palette", "lock"}
+        if self.is_locked:
+            return action in {"help", "quit", "command_palette", "lock"}
+        # Over a form, moving elsewhere would throw away what was typed.
+        return not (isinstance(self.screen, ModalScreen) and action in _NAVIGATION)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every application action, so each is reachable without its key."""

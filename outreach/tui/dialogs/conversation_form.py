@@ -7,7 +7,6 @@ ctrl+s saves.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -17,7 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, SelectionList, Static
 
 from outreach.clock import today
-from outreach.tui.dialogs.form import Form, field_row
+from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 
@@ -27,16 +26,6 @@ if TYPE_CHECKING:
 
 DEFAULT_OUTCOME = "undecided_more_time"
 DEFAULT_SETTING = "wing"
-
-
-def _parse_day(text: str, field: str) -> tuple[date | None, str]:
-    from outreach.services.dates import parse_optional_date
-    from outreach.services.errors import ValidationError
-
-    try:
-        return parse_optional_date(text, field), ""
-    except ValidationError as exc:
-        return None, exc.problem
 
 
 class ConversationForm(Form):
@@ -187,7 +176,7 @@ class ConversationForm(Form):
             errors["mentors"] = "who held the conversation"
         elif self._mentors and mentor.lower() not in {m.lower() for m in self._mentors}:
             errors["mentors"] = f"no active mentor called {mentor!r}"
-        occurred, problem = _parse_day(self.value_of("#occurred_on"), "occurred_on")
+        occurred, problem = parse_day(self.value_of("#occurred_on"), "occurred_on")
         if problem or occurred is None:
             errors["occurred_on"] = problem or "when it took place"
         elif occurred > today():
@@ -195,7 +184,7 @@ class ConversationForm(Form):
         minutes = self.value_of("#minutes").strip()
         if minutes and not minutes.isdigit():
             errors["minutes"] = "whole minutes, 0 or more"
-        next_step, problem = _parse_day(self.value_of("#next_step_on"), "next_step_on")
+        next_step, problem = parse_day(self.value_of("#next_step_on"), "next_step_on")
         if problem:
             errors["next_step_on"] = problem
         elif next_step and occurred and next_step < occurred:

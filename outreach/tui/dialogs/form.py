@@ -3,6 +3,7 @@ turning a service's ValidationError into the message next to the field it names.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from textual import on
@@ -22,6 +23,17 @@ def field_row(label: str, widget: Widget, field: str) -> ComposeResult:
         yield Label(label, classes="field-label")
         yield widget
     yield Static("", classes="field-error", id=f"err-{field}")
+
+
+def parse_day(text: str, field: str) -> tuple[date | None, str]:
+    """The optional date in ``text`` and the problem with it (empty when none)."""
+    from outreach.services.dates import parse_optional_date
+    from outreach.services.errors import ValidationError
+
+    try:
+        return parse_optional_date(text, field), ""
+    except ValidationError as exc:
+        return None, exc.problem
 
 
 class Form(DataDialog):

@@ -1,0 +1,138 @@
+"""People: search as you type by reference or name, filter by status, one page at a time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from outreach.clock import today
+from outreach.tui.messages import Failed, Loaded
+from outreach.tui.screens.base import DataScreen
+from outreach.tui.widgets.site_header import SiteHeader
+
+if TYPE_CHECKING:
+    from outreach.services.search import PeoplePage
+
+PAGE = 50
+DEBOUNCE_SECONDS = 0.25
+
+FILTERS = [
+    ("Residents", "resident"),
+    ("Due", "due"),
+    ("Overdue", "overdue"),
+    ("Never screened", "never_screened"),
+    ("Covered", "covered"),
+    ("Declined", "declined"),
+    ("Do not approach", "do_not_approach"),
+    ("Left", "left"),
+    ("Everyone", "all"),
+]
+
+
+class PeopleScreen(DataScreen):
+    """Find a person; enter opens them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n,right_square_bracket", "page(1)", "Next page", id="people.next"),
+        Binding("ctrl+b,left_square_bracket", "page(-1)", "Prev page", id="people.previous"),
+        Binding("ctrl+f,slash", "focus_search", "Search", id="people.search"),
+        Binding("escape", "app.go('dashboard')", "Back", id="people.back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page_start = 0
+        self.has_more = False
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SiteHeader("People")
+        with Horizontal(id="people-bar"):
+            yield Input(placeholder="reference or name", id="people-search")
+            yield Select(FILTERS, value="resident", allow_blank=False, id="people-filter")
+        yield Static("Loading…", id="people-status", classes="muted")
+        yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Ref", key="ref")
+        table.add_column("Name", key="name")
+        table.add_column("Unit", key="unit")
+        table.add_column("Status", key="status")
+        self.query_one("#people-search", Input).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        from outreach.services.search import search_people
+
+        self.call(
+            "people",
+            search_people,
+            text=self.query_one("#people-search", Input).value,
+            filter=str(self.query_one("#people-filter", Select).value),
+            as_of=today(),
+            offset=self.page_start,
+            limit=PAGE,
+        )
+
+    @on(Input.Changed, "#people-search")
+    def _typed(self) -> None:
+        self.page_start = 0
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.reload)
+
+    @on(Input.Submitted, "#people-search")
+    def _to_list(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(Select.Changed, "#people-filter")
+    def _filtered(self) -> None:
+        self.page_start = 0
+        self.reload()
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "people":
+            self._show(message.data)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#people-status", Static).update(message.error)
+
+    def _show(self, page: PeoplePage) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows([(row.ref, row.name, row.unit or "", row.status) for row in page.rows])
+        self.has_more = page.has_more
+        first = page.offset + 1
+        last = page.offset + len(page.rows)
+        if not page.rows:
+            status = "Nobody matches." if page.offset == 0 else "No more people."
+        else:
+            more = "  (ctrl+n: next page)" if page.has_more else ""
+            status = f"People {first}–{last}{more}"
+        self.query_one("#people-status", Static).update(status)
+
+    def action_page(self, step: int) -> None:
+        if step > 0 and not self.has_more:
+            return
+        self.page_start = max(0, self.page_start + step * PAGE)
+        self.reload()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#people-search", Input).focus()
+
+    @on(DataTable.RowSelected, "#people")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from outreach.tui.screens.person import PersonScreen
+
+        ref = str(event.data_table.get_row_at(event.cursor_row)[0])
+        self.app.push_screen(PersonScreen(ref))

@@ -1,0 +1,107 @@
+"""One person: where they stand today, what is next, and everything that happened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
+from outreach.clock import today
+from outreach.tui.messages import Failed, Loaded
+from outreach.tui.screens.base import DataScreen
+from outreach.tui.widgets.person_picker import PersonChoice
+from outreach.tui.widgets.site_header import SiteHeader
+
+if TYPE_CHECKING:
+    from outreach.services.profile import PersonProfile
+
+
+def _day(value: object) -> str:
+    return value.isoformat() if value is not None else "–"  # type: ignore[attr-defined]
+
+
+class PersonScreen(DataScreen):
+    """Status, next due date and timeline of the person with reference ``ref``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,f5", "conversation", "Log talk", id="person.conversation"),
+        Binding("s,f6", "screening", "Screening", id="person.screening"),
+        Binding("escape,backspace", "app.pop_screen", "Back", id="person.back"),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+        self.profile: PersonProfile | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SiteHeader(f"Person {self.ref}")
+        yield Static("Loading…", id="person-status")
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Date", "What", "Detail")
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.profile is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        from outreach.services.profile import person_profile
+
+        self.call("profile", person_profile, ref=self.ref, as_of=today())
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what != "profile":
+            return
+        profile: PersonProfile = message.data
+        self.profile = profile
+        s = profile.status
+        lines = [
+            f"[b]{profile.name}[/b]  {profile.ref}  ·  age {profile.age}  ·  {s.unit or 'no unit'}",
+            f"Status: [b]{s.summary}[/b]",
+            f"Last test: {_day(s.last_test_on)}"
+            + (f" ({s.last_action.replace('_', ' ')})" if s.last_action else "")
+            + f"   Next due: {_day(s.next_test_due)}",
+        ]
+        if s.decision:
+            lines.append(
+                f"Decision: {s.decision.replace('_', ' ')}"
+                + (f", revisit {_day(s.revisit_on)}" if s.revisit_on else "")
+            )
+        if profile.language:
+            lines.append(f"Language: {profile.language}")
+        self.query_one("#person-status", Static).update("\n".join(lines))
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(
+            [
+                (item.on.isoformat(), item.kind.replace("_", " "), item.summary)
+                for item in profile.timeline
+            ]
+        )
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#person-status", Static).update(message.error)
+
+    def _choice(self) -> PersonChoice:
+
+        name = self.profile.name if self.profile else ""
+        return PersonChoice(self.ref, f"{self.ref}  {name}".strip())
+
+    def action_conversation(self) -> None:
+        from outreach.tui.dialogs.conversation_form import ConversationForm
+
+        self.app.push_screen(ConversationForm(self._choice()))
+
+    def action_screening(self) -> None:
+        from outreach.tui.dialogs.screening_form import ScreeningForm
+
+        self.app.push_screen(ScreeningForm(self._choice()))

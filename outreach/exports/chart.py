@@ -30,6 +30,13 @@ def trend_svg(summary: PublishedSummary) -> str:
         figure = Figure(figsize=(8, 3.6), dpi=100)
         axes = figure.add_subplot()
         positions = list(range(len(months)))
+        if summary.period.first_month in months:
+            first = months.index(summary.period.first_month)
+            axes.axvspan(
+                first - 0.5, len(months) - 0.5, color="#e8eef6", label=summary.period.label
+            )
+        if months and all(value != value for value in values):  # every month is NaN
+            axes.text(0.5, 0.5, "Every month withheld (*)", transform=axes.transAxes, ha="center")
         axes.plot(positions, values, marker="o", color="#1d4e89", label="Coverage")
         target = summary.total(TARGET_MEASURE)
         if target is not None and target.value.value is not None:

@@ -39,6 +39,8 @@ def report_html(summary: PublishedSummary) -> str:
         "A * marks a figure withheld because it is too small to publish safely.</p>",
         "<h2>Coverage trend</h2>",
         trend_svg(summary),
+        '<p class="meta">The shaded months are the period. A gap in the line is a month whose '
+        "figures are withheld (*).</p>",
         "<h2>Summary</h2>",
         _table([r for r in summary.rows if r.breakdown == TOTAL]),
         "<h2>Breakdowns</h2>",

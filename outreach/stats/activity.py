@@ -30,17 +30,18 @@ people(conversation_id, person_id) AS (
     FROM conversation_attendee a JOIN conv ON conv.id = a.conversation_id
 )"""
 
-TOTALS_SQL = f"""
+PEOPLE_SQL = f"""
 WITH {_PERIOD_PEOPLE}
-SELECT
-    (SELECT count(*) FROM conv),
-    (SELECT count(DISTINCT person_id) FROM people),
-    coalesce(sum(kind = 'one_to_one'), 0),
-    coalesce(sum(kind = 'group'), 0),
-    coalesce(sum(attendees), 0),
-    coalesce(sum(minutes), 0)
+SELECT count(DISTINCT person_id) FROM people
+"""
+
+# One pass over the period's conversations (index-only on ix_conversation_on_cover); totals,
+# settings and outcomes are sums over these few groups.
+GROUPS_SQL = """
+SELECT kind, setting, outcome, count(*), sum(minutes), sum(attendees)
 FROM conversation
 WHERE occurred_on >= :start AND occurred_on <= :stop
+GROUP BY kind, setting, outcome
 """
 
 BY_MENTOR_SQL = """
@@ -51,22 +52,6 @@ JOIN mentor m ON m.id = cm.mentor_id
 WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
 GROUP BY m.id
 ORDER BY m.name
-"""
-
-BY_SETTING_SQL = """
-SELECT setting, count(*), coalesce(sum(minutes), 0)
-FROM conversation
-WHERE occurred_on >= :start AND occurred_on <= :stop
-GROUP BY setting
-ORDER BY setting
-"""
-
-OUTCOMES_SQL = """
-SELECT outcome, count(*)
-FROM conversation
-WHERE occurred_on >= :start AND occurred_on <= :stop
-GROUP BY outcome
-ORDER BY outcome
 """
 
 BARRIERS_SQL = f"""
@@ -184,21 +169,45 @@ def _params(period: Period, as_of: date, programme: Programme) -> dict[str, str]
 
 
 def conversations(session: Session, period: Period, *, as_of: date) -> Conversations:
+    return _conversations_and_outcomes(session, period, as_of=as_of)[0]
+
+
+def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
+    return _conversations_and_outcomes(session, period, as_of=as_of)[1]
+
+
+def _conversations_and_outcomes(
+    session: Session, period: Period, *, as_of: date
+) -> tuple[Conversations, dict[str, int]]:
     params = _params(period, as_of, load_programme())
-    count, people, one, group, attendees, minutes = session.execute(text(TOTALS_SQL), params).one()
+    kinds: dict[str, int] = {}
+    settings: dict[str, tuple[int, int]] = {}
+    by_outcome: dict[str, int] = {}
+    count = minutes = attendees = 0
+    for kind, setting, outcome, n, spent, came in session.execute(text(GROUPS_SQL), params):
+        count, minutes, attendees = count + n, minutes + spent, attendees + came
+        kinds[kind] = kinds.get(kind, 0) + n
+        old = settings.get(setting, (0, 0))
+        settings[setting] = (old[0] + n, old[1] + spent)
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + n
+    people = session.execute(text(PEOPLE_SQL), params).scalar_one()
     mentors = {r[0]: (r[1], r[2]) for r in session.execute(text(BY_MENTOR_SQL), params)}
-    settings = {r[0]: (r[1], r[2]) for r in session.execute(text(BY_SETTING_SQL), params)}
-    return Conversations(count, people, one, group, attendees, minutes, mentors, settings)
+    found = Conversations(
+        count=count,
+        people=int(people),
+        one_to_one=kinds.get("one_to_one", 0),
+        group=kinds.get("group", 0),
+        attendees=attendees,
+        minutes=minutes,
+        by_mentor=mentors,
+        by_setting=dict(sorted(settings.items())),
+    )
+    return found, dict(sorted(by_outcome.items()))
 
 
 def barriers(session: Session, period: Period, *, as_of: date) -> dict[str, tuple[int, int]]:
     params = _params(period, as_of, load_programme())
     return {r[0]: (r[1], r[2]) for r in session.execute(text(BARRIERS_SQL), params)}
-
-
-def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
-    params = _params(period, as_of, load_programme())
-    return {r[0]: r[1] for r in session.execute(text(OUTCOMES_SQL), params)}
 
 
 def days_to_test(
@@ -222,10 +231,11 @@ def activity(
 ) -> Activity:
     """Every outreach figure for ``period`` read on ``as_of``."""
     programme = programme or load_programme()
+    held, by_outcome = _conversations_and_outcomes(session, period, as_of=as_of)
     return Activity(
-        conversations=conversations(session, period, as_of=as_of),
+        conversations=held,
         barriers=barriers(session, period, as_of=as_of),
-        outcomes=outcomes(session, period, as_of=as_of),
+        outcomes=by_outcome,
         days_to_test=days_to_test(session, period, as_of=as_of, programme=programme),
         follow_ups=follow_ups(session, period, as_of=as_of, programme=programme),
     )

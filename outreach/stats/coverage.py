@@ -64,15 +64,18 @@ status(person_id, unit_id, d, band, covered) AS (
 )"""
 
 # Residents on each grid day; a person with overlapping stays counts once, in the unit of the
-# stay that began last (SQLite takes bare columns from the row holding the max()).
+# stay that began last (SQLite takes bare columns from the row holding the max()). Only stays
+# overlapping [first, last] are read: a range of ix_stay_until_arrived (migration 0003), whose
+# expression coalesce(left_on, '9999-12-31') must be written exactly so here.
 RESIDENT_CTE = """
 grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
 checks(person_id, unit_id, d) AS (
     SELECT person_id, unit_id, d FROM (
         SELECT s.person_id, s.unit_id, g.d,
             max(s.arrived_on || printf('%012d', s.id)) AS latest
-        FROM grid g
-        JOIN stay s ON s.arrived_on <= g.d AND (s.left_on IS NULL OR s.left_on > g.d)
+        FROM stay s CROSS JOIN grid g
+        WHERE coalesce(s.left_on, '9999-12-31') > :first AND s.arrived_on <= :last
+          AND s.arrived_on <= g.d AND coalesce(s.left_on, '9999-12-31') > g.d
         GROUP BY s.person_id, g.d
     )
     WHERE :unit IS NULL OR unit_id = :unit
@@ -134,6 +137,8 @@ def coverage_on_days(
         text(COVERAGE_SQL),
         {
             "days": days_json(sorted(set(days))),
+            "first": min(days).isoformat(),
+            "last": max(days).isoformat(),
             "bands": band_json(programme, sorted(set(days))),
             "programme": programme.key,
             "unit": unit,

@@ -46,13 +46,15 @@ WITH {BANDS_CTE},
 grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
 checks(person_id, unit_id, d) AS (
     SELECT s.person_id, NULL, g.d
-    FROM grid g
-    JOIN stay s ON s.arrived_on <= g.d AND (s.left_on IS NULL OR s.left_on > g.d)
+    FROM stay s CROSS JOIN grid g
+    WHERE coalesce(s.left_on, '9999-12-31') > :start AND s.arrived_on <= :stop
+      AND s.arrived_on <= g.d AND coalesce(s.left_on, '9999-12-31') > g.d
     UNION
     SELECT s.person_id, NULL, s.arrived_on
     FROM stay s
-    WHERE s.arrived_on >= :start AND s.arrived_on <= :stop
-      AND (s.left_on IS NULL OR s.left_on > s.arrived_on)
+    WHERE coalesce(s.left_on, '9999-12-31') > :start
+      AND s.arrived_on >= :start AND s.arrived_on <= :stop
+      AND coalesce(s.left_on, '9999-12-31') > s.arrived_on
 ),
 {STATUS_CTE},
 uncovered(person_id) AS (SELECT DISTINCT person_id FROM status WHERE covered = 0)

@@ -1,0 +1,311 @@
+"""``python -m outreach.bench [--sizes 1000,10000,200000] [--quick]``: time the everyday
+operations on synthetic stores beside hand-written SQL on a plain sqlite3 copy of the same
+data, and print the figures with the peak memory.
+
+For each size it builds a keyed store and a plain (stdlib sqlite3, unencrypted) database with
+the same schema and the same rows (bulk executemany, then ANALYZE on both), and reports the
+median of several runs of:
+
+- dashboard: ``stats.dashboard.dashboard()``; plain: the same SQL statements, captured from
+  one dashboard run, executed directly on the plain copy (so the ratio is the cost of
+  encryption, SQLAlchemy and the Python assembly);
+- person search: ``services.search.search_people`` (a hand query if absent); plain: a prefix /
+  substring LIKE query;
+- log conversation: ``services.conversations.log_conversation`` (insert + audit row if absent);
+  plain: the same inserts and an audit row in one transaction, WAL and synchronous=FULL;
+- import people: ``services.importing.import_people`` of a CSV (skipped if absent); plain:
+  executemany of the people and their stays in one transaction;
+- export a year: ``exports.export.export_summary`` in every format (skipped if absent).
+
+Only synthetic data is written, in a temporary folder removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+
+from outreach.bench.data import AS_OF, load
+from outreach.stats.dashboard import dashboard
+from outreach.stats.period import Period
+from outreach.store import audit
+from outreach.store.store import Store
+
+PASSPHRASE = "benchmark passphrase"
+PERIOD = Period.year(AS_OF.year)
+Timing = tuple[str, float | None, float | None, str]
+
+
+def _median_ms(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def plain_copy(store: Store, path: Path) -> sqlite3.Connection:
+    """An unencrypted database with the store's schema (tables and indexes), same pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    with store.read() as session:
+        ddl = session.execute(
+            text(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid"
+            )
+        ).all()
+    for (sql,) in ddl:
+        conn.execute(sql)
+    conn.execute(
+        "INSERT INTO account (id, name, role, created_at) "
+        "VALUES (1, 'bench', 'admin', '2025-01-01 00:00:00')"
+    )
+    return conn
+
+
+def build(folder: Path, size: int) -> tuple[Store, sqlite3.Connection, float]:
+    store, _ = Store.init(folder / "store", site_name="Bench", admin="bench", passphrase=PASSPHRASE)
+    start = time.perf_counter()
+    with store.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        load(raw, size)
+    plain = plain_copy(store, folder / "plain.db")
+    load(plain, size)
+    return store, plain, time.perf_counter() - start
+
+
+def captured_dashboard_sql(store: Store) -> list[tuple[str, Any]]:
+    """The statements one dashboard run sends to SQLite, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        dashboard(store, as_of=AS_OF, period=PERIOD)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    return seen
+
+
+def time_dashboard(store: Store, plain: sqlite3.Connection, runs: int) -> Timing:
+    statements = captured_dashboard_sql(store)
+
+    statements = [(sql, params) for sql, params in statements if not sql.startswith("BEGIN")]
+
+    def replay() -> None:
+        plain.execute("BEGIN")
+        for statement, params in statements:
+            plain.execute(statement, params).fetchall()
+        plain.execute("COMMIT")
+
+    ours = _median_ms(lambda: dashboard(store, as_of=AS_OF, period=PERIOD), runs)
+    return "dashboard", ours, _median_ms(replay, runs), f"{len(statements)} statements"
+
+
+def time_search(store: Store, plain: sqlite3.Connection, size: int, runs: int) -> Timing:
+    needle = f"Person {size // 2}"
+    sql = (
+        "SELECT id, ref, display_name, date_of_birth FROM person "
+        "WHERE ref LIKE ? OR display_name LIKE ? ORDER BY ref LIMIT 50"
+    )
+    params = (f"{needle}%", f"%{needle}%")
+    try:
+        from outreach.services.search import search_people
+    except ImportError:
+        note = "hand query (no search service)"
+        named = sql.replace("LIKE ? OR", "LIKE :a OR").replace("LIKE ? ORDER", "LIKE :b ORDER")
+
+        def ours_run() -> object:
+            with store.read() as session:
+                return session.execute(text(named), {"a": params[0], "b": params[1]}).all()
+    else:
+        note = "search_people, filter all"
+
+        def ours_run() -> object:
+            return search_people(store, text=needle, as_of=AS_OF)
+
+    ours = _median_ms(ours_run, runs)
+    theirs = _median_ms(lambda: plain.execute(sql, params).fetchall(), runs)
+    return "person search", ours, theirs, note
+
+
+def time_log_conversation(store: Store, plain: sqlite3.Connection, runs: int) -> Timing:
+    day = date(AS_OF.year, 12, 1)
+    log_conversation: Callable[..., object] | None
+    try:
+        from outreach.services.conversations import log_conversation
+    except ImportError:
+        log_conversation = None
+
+    def ours_run() -> object:
+        if log_conversation is not None:
+            return log_conversation(
+                store,
+                occurred_on=day,
+                kind="one_to_one",
+                mentors=["Mentor 1"],
+                setting="wing",
+                outcome="booked",
+                minutes=15,
+                person_ref="R0000001",
+                barriers=["fear_anxiety"],
+            )
+        with store.write() as session:
+            row = session.execute(
+                text(
+                    "INSERT INTO conversation (occurred_on, kind, person_id, attendees, setting,"
+                    " minutes, outcome, created_at) VALUES (:d, 'one_to_one', 1, 1, 'wing', 15,"
+                    " 'booked', '2025-01-01 00:00:00') RETURNING id"
+                ),
+                {"d": day.isoformat()},
+            ).one()
+            audit.record(
+                session, actor_id=store.actor.id, action="conversation.log", entity_id=row[0]
+            )
+        return None
+
+    def theirs_run() -> None:
+        plain.execute("BEGIN IMMEDIATE")
+        cid = plain.execute(
+            "INSERT INTO conversation (occurred_on, kind, person_id, attendees, setting, minutes,"
+            " outcome, created_at) VALUES (?, 'one_to_one', 1, 1, 'wing', 15, 'booked',"
+            " '2025-01-01 00:00:00')",
+            (day.isoformat(),),
+        ).lastrowid
+        plain.execute("INSERT INTO conversation_mentor VALUES (?, 1)", (cid,))
+        plain.execute("INSERT INTO conversation_barrier VALUES (?, 'fear_anxiety')", (cid,))
+        last = plain.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        plain.execute(
+            "INSERT INTO audit (at, account_id, action, entity, entity_id, fields, prev_hash,"
+            " hash) VALUES ('2025-01-01 00:00:00', 1, 'conversation.log', 'conversation', ?,"
+            " '', ?, ?)",
+            (cid, last[0] if last else "0" * 64, "f" * 64),
+        )
+        plain.execute("COMMIT")
+
+    note = "log_conversation" if log_conversation is not None else "insert + audit row"
+    return "log conversation", _median_ms(ours_run, runs), _median_ms(theirs_run, runs), note
+
+
+def time_import(
+    store: Store, plain: sqlite3.Connection, rows: int, runs: int, folder: Path
+) -> Timing:
+    try:
+        from outreach.services.importing import import_people
+    except ImportError:
+        return "import people", None, None, "skipped: no import service"
+    batch = [0]
+
+    def csv_bytes(n: int) -> bytes:
+        lines = ["ref,name,date_of_birth,arrived,unit"]
+        lines += [f"N{n}-{i:06d},New person {i},1990-01-01,2024-12-01,Unit 1" for i in range(rows)]
+        return ("\n".join(lines) + "\n").encode()
+
+    def ours_run() -> None:
+        batch[0] += 1
+        report = import_people(store, csv_bytes(batch[0]))
+        if getattr(report, "errors", None):
+            raise RuntimeError(f"benchmark import refused: {report.errors[:1]}")
+
+    def theirs_run() -> None:
+        batch[0] += 1
+        start = plain.execute("SELECT max(id) FROM person").fetchone()[0] + 1
+        plain.execute("BEGIN IMMEDIATE")
+        plain.executemany(
+            "INSERT INTO person (id, ref, display_name, date_of_birth, has_cervix, created_at)"
+            " VALUES (?, ?, ?, '1990-01-01', 'unknown', '2025-01-01 00:00:00')",
+            [(start + i, f"N{batch[0]}-{i:06d}", f"New person {i}") for i in range(rows)],
+        )
+        plain.executemany(
+            "INSERT INTO stay (person_id, unit_id, arrived_on) VALUES (?, 1, '2024-12-01')",
+            [(start + i,) for i in range(rows)],
+        )
+        plain.execute("COMMIT")
+
+    return (
+        f"import {rows} people",
+        _median_ms(ours_run, runs),
+        _median_ms(theirs_run, runs),
+        "import_people (CSV)",
+    )
+
+
+def time_export(store: Store, runs: int, folder: Path) -> Timing:
+    try:
+        from outreach.exports.export import export_summary
+    except ImportError:
+        return "export a year", None, None, "skipped: no exports package"
+    count = [0]
+
+    def ours_run() -> object:
+        count[0] += 1
+        return export_summary(store, period=PERIOD.label, out=folder / f"export-{count[0]}")
+
+    return "export a year", _median_ms(ours_run, runs), None, "all formats; no plain equivalent"
+
+
+def run_size(size: int, *, runs: int, import_rows: int) -> list[Timing]:
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+        folder = Path(tmp)
+        store, plain, seconds = build(folder, size)
+        print(f"\n{size:,} people: built both stores in {seconds:.1f} s", flush=True)
+        try:
+            timings = [
+                time_dashboard(store, plain, runs),
+                time_search(store, plain, size, runs),
+                time_log_conversation(store, plain, max(runs, 20)),
+                time_import(store, plain, import_rows, max(1, runs // 2), folder),
+                time_export(store, max(1, runs // 2), folder),
+            ]
+        finally:
+            plain.close()
+            store.close()
+    for name, ours, theirs, note in timings:
+        ours_text = "skipped" if ours is None else f"{ours:9.1f} ms"
+        theirs_text = "-" if theirs is None else f"{theirs:9.1f} ms"
+        ratio = f"{ours / theirs:5.2f}x" if ours is not None and theirs else "  -"
+        print(f"  {name:<22} {ours_text:>12}  plain {theirs_text:>12}  {ratio}  {note}")
+    print(f"  peak memory so far: {peak_mb():.0f} MB", flush=True)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m outreach.bench", description=__doc__)
+    parser.add_argument("--sizes", default=None, help="people per store, comma separated")
+    parser.add_argument("--quick", action="store_true", help="fewer runs and smaller sizes")
+    args = parser.parse_args(argv)
+    default = "1000,10000" if args.quick else "1000,10000,200000"
+    sizes = [int(part.replace("_", "")) for part in (args.sizes or default).split(",")]
+    runs = 3 if args.quick else 7
+    import_rows = 1000 if args.quick else 10_000
+    print(f"outreach benchmark: as of {AS_OF}, period {PERIOD.label}, median of {runs} runs")
+    for size in sizes:
+        run_size(size, runs=runs, import_rows=import_rows)
+    print(f"\npeak memory: {peak_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

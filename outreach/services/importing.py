@@ -22,6 +22,7 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from outreach.services.csv_files import UTF8, Columns, Row, RowError, read_table
+from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import require_writer
 from outreach.store import audit
@@ -189,6 +190,8 @@ def import_people(
     resident missing from the file as having left on that date (reason "other")."""
     from outreach.services import csv_people
 
+    if mark_missing_left is not None:
+        not_in_future(mark_missing_left, csv_people.MARK_MISSING_LEFT)
     return run_import(
         store,
         kind="people",

@@ -1,0 +1,145 @@
+"""Build the demo store: a fictional women's prison of about 500 residents, from 2019 to a
+given day, with peer mentors from April 2020.
+
+Everything comes from one seeded random source, so a seed and a day always give the same
+store (same people, same steps, same figures). The steps are written through the services,
+so the demo follows the same rules as real use; see :mod:`outreach.demo.pathway` for the
+story the simulation tells.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from platformdirs import user_data_path
+from sqlmodel import select
+
+from outreach.clock import today as clock_today
+from outreach.demo.names import SITE_NAME
+from outreach.demo.simulate import plan_demo
+from outreach.demo.writer import Replay
+from outreach.model import Site, TargetMeasure
+from outreach.services.targets import set_target
+from outreach.store.errors import StoreError
+from outreach.store.store import DATA, KEYS, Store, default_folder
+
+DEFAULT_SEED = 20200401
+DEMO_USER = "demo"
+DEMO_PASSPHRASE = "demo-passphrase"
+
+# The Butterfly Project's published target: 90% coverage by the end of 2022 from a baseline
+# of 64% in April 2020. These are the figures staff would enter; the demo's own coverage
+# comes from its events.
+TARGET = 90.0
+BASELINE = 64.0
+BASELINE_ON = date(2020, 4, 1)
+TARGET_ON = date(2022, 12, 31)
+
+
+class NotADemoStore(StoreError):
+    """The folder holds a store that the demo must not touch."""
+
+
+@dataclass
+class DemoInfo:
+    """What :func:`build_demo` made, and how to open it."""
+
+    folder: Path
+    user: str
+    passphrase: str
+    seed: int
+    today: date
+    counts: dict[str, int]
+    """Steps written, by kind (Arrive, Talk, Step, ...)."""
+    seconds: float
+    """Time the build took."""
+    store: Store | None = field(default=None, repr=False, compare=False)
+    """The unlocked store, when the build was asked to keep it open."""
+
+
+def default_demo_folder() -> Path:
+    """Where ``outreach demo`` keeps its store: beside, never inside, the real store."""
+    return user_data_path("outreach", appauthor=False) / "demo"
+
+
+def is_demo_store(folder: Path) -> bool:
+    """Whether ``folder`` holds a store that the demo account opens and that is the demo site."""
+    if not (folder / DATA).exists():
+        return False
+    try:
+        with Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) as store:
+            with store.read() as session:
+                site = session.exec(select(Site)).first()
+            return site is not None and site.name == SITE_NAME
+    except StoreError:
+        return False
+
+
+def build_demo(
+    folder: Path,
+    *,
+    today: date,
+    seed: int = DEFAULT_SEED,
+    residents: int = 500,
+    keep_open: bool = False,
+) -> DemoInfo:
+    """Create the demo store in ``folder`` (which must not hold a store), built up to
+    ``today`` (not after the clock's today: the services refuse future dates).
+
+    The store is built in a sibling folder and moved into place once complete, so an
+    interrupted build leaves no half-made demo. With ``keep_open`` the unlocked store is
+    returned in :attr:`DemoInfo.store` (the caller closes it).
+    """
+    if today > clock_today():
+        raise ValueError(f"today: {today.isoformat()} is after today's date")
+    if folder.resolve() == default_folder().resolve():
+        raise NotADemoStore(f"{folder} is the real store's folder: the demo goes elsewhere")
+    if (folder / DATA).exists() or (folder / KEYS).exists():
+        raise NotADemoStore(f"{folder} already holds a store")
+    started = time.perf_counter()
+    plan = plan_demo(seed=seed, today=today, residents=residents)
+    building = folder.with_name(folder.name + ".building")
+    if building.exists():
+        shutil.rmtree(building)
+    store, _recovery = Store.init(
+        building, site_name=SITE_NAME, admin=DEMO_USER, passphrase=DEMO_PASSPHRASE
+    )
+    try:
+        replay = Replay(store, plan.people)
+        replay.write(plan.acts)
+        set_target(
+            store,
+            measure=TargetMeasure.coverage,
+            value=TARGET,
+            target_on=TARGET_ON,
+            baseline=BASELINE,
+            baseline_on=BASELINE_ON,
+        )
+    finally:
+        store.close()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        folder.rmdir()  # empty: checked above that it holds no store
+    building.rename(folder)
+    opened = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) if keep_open else None
+    return DemoInfo(
+        folder=folder,
+        user=DEMO_USER,
+        passphrase=DEMO_PASSPHRASE,
+        seed=seed,
+        today=today,
+        counts=dict(sorted(replay.counts.items())),
+        seconds=time.perf_counter() - started,
+        store=opened,
+    )
+
+
+def remove_demo(folder: Path) -> None:
+    """Delete the demo store in ``folder``; refuses any folder that is not the demo's."""
+    if folder.resolve() == default_folder().resolve() or not is_demo_store(folder):
+        raise NotADemoStore(f"{folder} does not hold the demo store: not removing it")
+    shutil.rmtree(folder)

@@ -1,0 +1,321 @@
+"""Importing conversations and screening events: codes and labels, natural-key duplicates,
+per-line errors, all-or-nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import col, select
+
+from outreach.model import (
+    AuditEntry,
+    Conversation,
+    ConversationAttendee,
+    ConversationBarrier,
+    ConversationMentor,
+    FollowUp,
+    Mentor,
+    Person,
+    ScreeningEvent,
+)
+from outreach.services.csv_files import RowError
+from outreach.services.importing import import_conversations, import_people, import_screening
+from outreach.services.mentors import add_mentor
+from outreach.store.engine import make_engine
+from outreach.store.store import Store
+from tests.conftest import PASSPHRASE
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TODAY = "2024-12-01"
+CONVERSATIONS = "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome,next_step,note\n"
+SCREENING = "ref,date,event,hpv,cytology,sample,where,reason,note\n"
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    with freeze_time(TODAY):
+        yield
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store holding the sample roll and three mentors, closed; each test opens a copy."""
+    folder = tmp_path_factory.mktemp("template") / "store"
+    with freeze_time(TODAY):
+        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        assert import_people(opened, FIXTURES / "people.csv").written
+        for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
+            add_mentor(opened, name=name)
+    key = opened._data_key
+    opened.close()
+    opened._data_key = key
+    return opened
+
+
+@pytest.fixture
+def store(template: Store, tmp_path: Path) -> Iterator[Store]:
+    folder = tmp_path / "copy"
+    shutil.copytree(template.folder, folder)
+    engine = make_engine(folder / "data.db", template._data_key)
+    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+        yield copy
+
+
+def _audit(store: Store) -> list[tuple[str, str]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(AuditEntry.action, AuditEntry.fields).order_by(col(AuditEntry.id))
+        ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _conversation_on(store: Store, day: date, ref: str | None = None) -> dict[str, object]:
+    """The stored conversation on ``day`` (with ``ref``, or the group session), as plain data."""
+    with store.read() as session:
+        person_id = None
+        if ref is not None:
+            person_id = session.exec(select(Person.id).where(Person.ref == ref)).one()
+        c = session.exec(
+            select(Conversation).where(
+                Conversation.occurred_on == day, Conversation.person_id == person_id
+            )
+        ).one()
+        mentors = session.exec(
+            select(Mentor.name)
+            .join(ConversationMentor, col(ConversationMentor.mentor_id) == col(Mentor.id))
+            .where(ConversationMentor.conversation_id == c.id)
+        ).all()
+        barriers = session.exec(
+            select(ConversationBarrier.code).where(ConversationBarrier.conversation_id == c.id)
+        ).all()
+        attendees = session.exec(
+            select(Person.ref)
+            .join(ConversationAttendee, col(ConversationAttendee.person_id) == col(Person.id))
+            .where(ConversationAttendee.conversation_id == c.id)
+        ).all()
+    return {
+        "kind": c.kind,
+        "attendees": c.attendees,
+        "minutes": c.minutes,
+        "setting": c.setting,
+        "outcome": c.outcome,
+        "next_step_on": c.next_step_on,
+        "note": c.note,
+        "mentors": sorted(mentors),
+        "barriers": sorted(barriers),
+        "named": sorted(attendees),
+    }
+
+
+def test_conversations_file_imports_every_row(store: Store) -> None:
+    report = import_conversations(store, FIXTURES / "conversations.csv")
+    assert (report.errors, report.added, report.written) == ([], 12, True)
+    assert _audit(store)[-1] == (
+        "import.conversations",
+        "attendees,barriers,date,kind,mentor,minutes,next_step,note,outcome,ref,setting",
+    )
+
+
+def test_group_session_keeps_mentors_count_and_named_attendees(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    assert _conversation_on(store, date(2024, 6, 12)) == {
+        "kind": "group",
+        "attendees": 7,
+        "minutes": 45,
+        "setting": "group_room",
+        "outcome": "accepted_offer",
+        "next_step_on": None,
+        "note": None,
+        "mentors": ["Dee Hartley", "Lou Evans"],
+        "barriers": ["not_knowing"],
+        "named": ["A1003AC", "A1004AD"],
+    }
+
+
+def test_labels_spaced_kinds_and_uk_dates_are_read_as_codes(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    assert _conversation_on(store, date(2024, 6, 10), "A1005AE") == {
+        "kind": "one_to_one",
+        "attendees": 1,
+        "minutes": 20,
+        "setting": "wing",
+        "outcome": "informed_decline",
+        "next_step_on": date(2024, 12, 10),
+        "note": None,
+        "mentors": ["Lou Evans"],
+        "barriers": ["embarrassment_body_image"],
+        "named": [],
+    }
+
+
+def test_a_note_spanning_lines_is_kept(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    note = _conversation_on(store, date(2024, 7, 8), "A1011AL")["note"]
+    assert note == "Talked it through.\nWill think about it."
+
+
+def test_second_conversations_import_changes_nothing(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    audit = _audit(store)
+    again = import_conversations(store, FIXTURES / "conversations.csv")
+    assert (again.added, again.unchanged, again.written) == (0, 12, False)
+    assert _audit(store) == audit
+
+
+def test_a_row_repeated_in_the_file_is_added_once(store: Store) -> None:
+    row = "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+    report = import_conversations(store, (CONVERSATIONS + row + row).encode())
+    assert (report.added, report.unchanged) == (1, 1)
+
+
+def test_unknown_mentor_is_named_with_a_hint_and_nothing_is_written(store: Store) -> None:
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1002AB,2024-06-04,Dee Hartley;Jo Nobody,one_to_one,,25,wing,,booked,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "mentor",
+            "no mentor named 'Jo Nobody': add mentors before importing conversations",
+        )
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+
+
+def test_conversation_errors_name_line_and_column(store: Store) -> None:
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + ",2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,chat,,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,garden,,maybe,,\n"
+            + "A1001AA;A1002AB,2024-06-03,Dee Hartley,group,1,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,boredom,booked,,\n"
+        ).encode(),
+    )
+    assert [(e.line, e.field) for e in report.errors] == [
+        (2, "ref"),
+        (3, "kind"),
+        (4, "setting"),
+        (4, "outcome"),
+        (5, "ref"),
+        (6, "barriers"),
+    ]
+    assert report.errors[4].message == "2 named but 1 attended"
+
+
+def _events(store: Store) -> list[tuple[str, date, str, str | None, str | None, str | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, ScreeningEvent).join(
+                Person, col(Person.id) == col(ScreeningEvent.person_id)
+            )
+        ).all()
+    return sorted((ref, e.occurred_on, e.event, e.hpv, e.where, e.action) for ref, e in rows)
+
+
+def _followups(store: Store) -> list[tuple[str, str, date, str, date | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, FollowUp).join(Person, col(Person.id) == col(FollowUp.person_id))
+        ).all()
+    return sorted((ref, f.reason, f.due_on, f.status, f.done_on) for ref, f in rows)
+
+
+def test_screening_file_imports_with_aliases_and_result_actions(store: Store) -> None:
+    report = import_screening(store, FIXTURES / "screening.csv")
+    assert (report.errors, report.added) == ([], 14)
+    events = _events(store)
+    assert ("A1002AB", date(2024, 6, 20), "did_not_attend", None, "on_site", None) in events
+    assert (
+        "A1002AB",
+        date(2024, 7, 18),
+        "test",
+        "positive",
+        "on_site",
+        "repeat_12_months",
+    ) in events
+    assert (
+        "A1006AF",
+        date(2023, 2, 1),
+        "test",
+        "negative",
+        "before_arrival",
+        "routine_recall",
+    ) in events
+    assert (
+        "A1008AH",
+        date(2024, 7, 12),
+        "test",
+        "positive",
+        "on_site",
+        "colposcopy_6_weeks",
+    ) in events
+
+
+def test_second_screening_import_changes_nothing(store: Store) -> None:
+    import_screening(store, FIXTURES / "screening.csv")
+    events, audit = _events(store), _audit(store)
+    again = import_screening(store, FIXTURES / "screening.csv")
+    assert (again.added, again.unchanged, again.written) == (0, 14, False)
+    assert (_events(store), _audit(store)) == (events, audit)
+
+
+def test_screening_rows_in_any_order_give_the_same_history(
+    store: Store, template: Store, tmp_path: Path
+) -> None:
+    lines = (FIXTURES / "screening.csv").read_text().splitlines()
+    reversed_file = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
+    import_screening(store, FIXTURES / "screening.csv")
+    folder = tmp_path / "second"
+    shutil.copytree(template.folder, folder)
+    engine = make_engine(folder / "data.db", template._data_key)
+    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as other:
+        import_screening(other, reversed_file.encode())
+        assert _events(other) == _events(store)
+        assert _followups(other) == _followups(store)
+    # 12 months after the positive/normal test; 6 weeks (42 days) after the low-grade one.
+    assert _followups(store) == [
+        ("A1002AB", "repeat_test", date(2025, 7, 18), "open", None),
+        ("A1008AH", "colposcopy", date(2024, 8, 23), "done", date(2024, 8, 16)),
+    ]
+
+
+def test_screening_errors_name_line_and_column_and_nothing_is_written(store: Store) -> None:
+    report = import_screening(
+        store,
+        (
+            SCREENING
+            + "A1001AA,2024-06-17,offered,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,booked,negative,,,on_site,,\n"
+            + "Z9999ZZ,2024-06-28,booked,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,screened,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,test,,,,on_site,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(3, "hpv", "only a test has a hpv result"),
+        RowError(4, "ref", "no person with reference 'Z9999ZZ': import people first"),
+        RowError(
+            5,
+            "event",
+            "'screened' is not one of offered, declined, booked, attended, did_not_attend, "
+            "test, result_communicated, colposcopy_referred, colposcopy_attended, ceased",
+        ),
+        RowError(6, "hpv", "a test needs an HPV or cytology result"),
+    ]
+    assert _events(store) == []

@@ -50,6 +50,7 @@ class PeopleScreen(DataScreen):
         self.page_start = 0
         self.has_more = False
         self._timer: Timer | None = None
+        self._filter = "resident"
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("People")
@@ -94,7 +95,11 @@ class PeopleScreen(DataScreen):
         self.query_one(DataTable).focus()
 
     @on(Select.Changed, "#people-filter")
-    def _filtered(self) -> None:
+    def _filtered(self, event: Select.Changed) -> None:
+        # The Select announces its first value on mount too: load once, not twice.
+        if event.value == self._filter:
+            return
+        self._filter = str(event.value)
         self.page_start = 0
         self.reload()
 

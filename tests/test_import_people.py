@@ -16,6 +16,7 @@ from outreach.model import AuditEntry, Person, Role, Stay, Unit
 from outreach.services.csv_files import RowError
 from outreach.services.errors import ValidationError
 from outreach.services.importing import import_people
+from outreach.services.people import add_person_in
 from outreach.store.engine import make_engine
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
@@ -318,3 +319,50 @@ def test_viewers_cannot_import(store: Store) -> None:
             import_people(viewer, FIXTURES / "people.csv", dry_run=True)
     finally:
         viewer.close()
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "service_field", "kwargs"),
+    [
+        (
+            "R" * 41 + ",Ann Lee,1990-01-01,Elm,2024-01-10,,,yes",
+            "ref",
+            "ref",
+            {"ref": "R" * 41},
+        ),
+        (
+            "A1,Ann Lee,1899-12-31,Elm,2024-01-10,,,yes",
+            "date_of_birth",
+            "date_of_birth",
+            {"date_of_birth": date(1899, 12, 31)},
+        ),
+        (
+            "A1,Ann Lee,1990-01-01,Elm,1989-12-31,,,yes",
+            "arrived",
+            "arrived_on",
+            {"arrived_on": date(1989, 12, 31)},
+        ),
+        (
+            "A1,Ann Lee,1990-01-01,Elm,2024-12-02,,,yes",
+            "arrived",
+            "arrived_on",
+            {"arrived_on": date(2024, 12, 2)},
+        ),
+    ],
+)
+def test_new_people_are_refused_as_add_person_refuses_them(
+    store: Store, row: str, column: str, service_field: str, kwargs: dict[str, object]
+) -> None:
+    person: dict[str, object] = {
+        "ref": "A1",
+        "display_name": "Ann Lee",
+        "date_of_birth": date(1990, 1, 1),
+        "unit": "Elm",
+        "arrived_on": date(2024, 1, 10),
+        **kwargs,
+    }
+    with pytest.raises(ValidationError) as refused, store.write() as session:
+        add_person_in(session, actor_id=store.actor.id, **person)
+    report = import_people(store, _csv(row))
+    assert refused.value.field == service_field
+    assert report.errors == [RowError(2, column, refused.value.problem)]

@@ -35,7 +35,10 @@ def is_disk_full(exc: BaseException) -> bool:
     if isinstance(orig, OSError) and orig.errno == errno.ENOSPC:
         return True
     code = getattr(orig, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF == SQLITE_FULL
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_FULL
+    # The backup API's errors carry no code, only SQLite's fixed text for SQLITE_FULL.
+    return "database or disk is full" in str(orig)
 
 
 def check_library() -> None:

@@ -1,0 +1,87 @@
+"""A child process for the fault tests: does one kind of work on a store until it is killed.
+
+    python fault_worker.py save FOLDER FIRST      numbered people + conversations, one per commit
+    python fault_worker.py passwd FOLDER NEW      change ana's passphrase
+    python fault_worker.py backup FOLDER TARGET   write a backup
+    python fault_worker.py migrate FOLDER         unlock (which migrates an old store)
+
+The passphrase comes from OUTREACH_PASSPHRASE. The worker prints "ready" just before the
+work starts, each committed id for ``save``, and "done" when the work is complete; every
+line is flushed, so a line the parent has read is a promise the work was committed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    mode, folder = sys.argv[1], Path(sys.argv[2])
+    passphrase = os.environ["OUTREACH_PASSPHRASE"]
+
+    from outreach.clock import now
+    from outreach.model import Conversation, Person
+    from outreach.store import audit
+    from outreach.store.backup import create_backup
+    from outreach.store.store import Store
+
+    if mode == "migrate":
+        say("ready")
+        Store.unlock(folder, user="ana", passphrase=passphrase).close()
+        say("done")
+        return
+    store = Store.unlock(folder, user="ana", passphrase=passphrase)
+    if mode == "save":
+        say("ready")
+        for i in itertools.count(int(sys.argv[3])):
+            with store.write() as session:
+                person = Person(
+                    ref=f"K{i:06d}",
+                    display_name=f"Kill test {i}",
+                    date_of_birth=date(1990, 1, 1),
+                    created_at=now(),
+                )
+                session.add(person)
+                session.flush()
+                session.add(
+                    Conversation(
+                        occurred_on=date(2025, 1, 1),
+                        kind="one_to_one",
+                        person_id=person.id,
+                        setting="wing",
+                        outcome="considering",
+                        note=f"note {i}",
+                        created_at=now(),
+                    )
+                )
+                audit.record(
+                    session,
+                    actor_id=store.actor.id,
+                    action="person.add",
+                    entity="person",
+                    entity_id=person.id,
+                )
+            say(str(i))
+    elif mode == "passwd":
+        say("ready")
+        store.change_passphrase(sys.argv[3])
+    elif mode == "backup":
+        say("ready")
+        create_backup(store, Path(sys.argv[3]))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    store.close()
+    say("done")
+
+
+if __name__ == "__main__":
+    main()

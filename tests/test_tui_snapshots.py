@@ -75,7 +75,9 @@ def test_people(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, PeopleScreen))
         table = pilot.app.screen.query_one("#people", DataTable)
         await wait_for(pilot, lambda: table.row_count == 6)
-        await pilot.pause()
+        # Let the table lay out its columns before the picture is taken.
+        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
 
     assert _shot(snap_compare, store, size, people_listed)
 

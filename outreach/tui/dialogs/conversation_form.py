@@ -66,23 +66,29 @@ class ConversationForm(Form):
             yield from field_row("Person", PersonPicker(id="person"), "person_ref")
             yield from field_row(
                 "Attendees",
-                Input(placeholder="how many", id="attendees", type="integer"),
+                Input(compact=True, placeholder="how many", id="attendees", type="integer"),
                 "attendees",
             )
             yield from field_row(
-                "Mentor", Input(placeholder="peer mentor's name", id="mentor"), "mentors"
+                "Mentor",
+                Input(compact=True, placeholder="peer mentor's name", id="mentor"),
+                "mentors",
             )
             yield from field_row(
-                "Date", Input(today().isoformat(), id="occurred_on"), "occurred_on"
+                "Date", Input(today().isoformat(), compact=True, id="occurred_on"), "occurred_on"
             )
             settings = [(label, code) for code, label in programme.settings.items()]
             yield from field_row(
                 "Where",
-                Select(settings, value=DEFAULT_SETTING, allow_blank=False, id="setting"),
+                Select(
+                    settings, compact=True, value=DEFAULT_SETTING, allow_blank=False, id="setting"
+                ),
                 "setting",
             )
             yield from field_row(
-                "Minutes", Input(placeholder="0", id="minutes", type="integer"), "minutes"
+                "Minutes",
+                Input(compact=True, placeholder="0", id="minutes", type="integer"),
+                "minutes",
             )
             barriers = [(label, code) for code, label in programme.barrier_codes.items()]
             yield from field_row(
@@ -91,17 +97,24 @@ class ConversationForm(Form):
             outcomes = [(label, code) for code, label in programme.outcome_codes.items()]
             yield from field_row(
                 "Outcome",
-                Select(outcomes, value=DEFAULT_OUTCOME, allow_blank=False, id="outcome"),
+                Select(
+                    outcomes, compact=True, value=DEFAULT_OUTCOME, allow_blank=False, id="outcome"
+                ),
                 "outcome",
             )
             yield from field_row(
                 "Next step",
-                Input(placeholder="date, optional", id="next_step_on"),
+                Input(compact=True, placeholder="date, optional", id="next_step_on"),
                 "next_step_on",
             )
             yield from field_row(
                 "Note",
-                Input(placeholder="optional; no detail of trauma", id="note", max_length=500),
+                Input(
+                    compact=True,
+                    placeholder="optional; no detail of trauma",
+                    id="note",
+                    max_length=500,
+                ),
                 "note",
             )
         yield Footer()

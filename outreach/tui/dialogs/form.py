@@ -22,7 +22,7 @@ def field_row(label: str, widget: Widget, field: str) -> ComposeResult:
     with Horizontal(classes="field-row", id=f"row-{field}"):
         yield Label(label, classes="field-label")
         yield widget
-    yield Static("", classes="field-error", id=f"err-{field}")
+    yield Static("", classes="field-error -empty", id=f"err-{field}")
 
 
 def parse_day(text: str, field: str) -> tuple[date | None, str]:
@@ -58,16 +58,18 @@ class Form(DataDialog):
     def save(self) -> None:
         raise NotImplementedError
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        for field in self.FIELDS:
-            self.query_one(f"#err-{field}", Static).update(errors.get(field, ""))
+    def set_error(self, field: str, text: str) -> None:
+        """Show ``text`` under ``field`` (an empty text hides the line)."""
+        line = self.query_one(f"#err-{field}", Static)
+        line.update(text)
+        line.set_class(not text, "-empty")
 
     def revalidate(self, only: set[str] | None = None) -> dict[str, str]:
         """Check and show problems; ``only`` limits which fields' lines change."""
         errors = self.check()
         for field in self.FIELDS:
             if only is None or field in only:
-                self.query_one(f"#err-{field}", Static).update(errors.get(field, ""))
+                self.set_error(field, errors.get(field, ""))
         return errors
 
     def action_save(self) -> None:
@@ -89,7 +91,7 @@ class Form(DataDialog):
         status = self.query_one("#form-status", Static)
         if message.field and message.field in self.FIELDS:
             problem = message.error.split(":", 1)[-1].strip()
-            self.query_one(f"#err-{message.field}", Static).update(problem)
+            self.set_error(message.field, problem)
             status.update("Not saved: correct the field marked below.")
             self._focus_field(message.field)
         else:

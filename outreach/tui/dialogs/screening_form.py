@@ -54,23 +54,43 @@ class ScreeningForm(Form):
             yield from field_row("Person", PersonPicker(id="person"), "person_ref")
             yield from field_row(
                 "Step",
-                Select(_options(ScreeningEventKind), value="test", allow_blank=False, id="event"),
+                Select(
+                    compact=True,
+                    options=_options(ScreeningEventKind),
+                    value="test",
+                    allow_blank=False,
+                    id="event",
+                ),
                 "event",
             )
             yield from field_row(
-                "Date", Input(today().isoformat(), id="occurred_on"), "occurred_on"
-            )
-            yield from field_row("HPV", Select(_options(HpvResult), id="hpv"), "hpv")
-            yield from field_row("Cytology", Select(_options(Cytology), id="cytology"), "cytology")
-            yield from field_row(
-                "Sample", Select(_options(SampleTaker), value="clinician", id="sample"), "sample"
+                "Date", Input(today().isoformat(), compact=True, id="occurred_on"), "occurred_on"
             )
             yield from field_row(
-                "Where", Select(_options(Where), value="on_site", id="where"), "where"
+                "HPV", Select(compact=True, options=_options(HpvResult), id="hpv"), "hpv"
             )
-            yield from field_row("Reason", Select(_options(CeaseReason), id="reason"), "reason")
             yield from field_row(
-                "Note", Input(placeholder="optional", id="note", max_length=500), "note"
+                "Cytology",
+                Select(compact=True, options=_options(Cytology), id="cytology"),
+                "cytology",
+            )
+            yield from field_row(
+                "Sample",
+                Select(compact=True, options=_options(SampleTaker), value="clinician", id="sample"),
+                "sample",
+            )
+            yield from field_row(
+                "Where",
+                Select(compact=True, options=_options(Where), value="on_site", id="where"),
+                "where",
+            )
+            yield from field_row(
+                "Reason", Select(compact=True, options=_options(CeaseReason), id="reason"), "reason"
+            )
+            yield from field_row(
+                "Note",
+                Input(compact=True, placeholder="optional", id="note", max_length=500),
+                "note",
             )
         yield Footer()
 

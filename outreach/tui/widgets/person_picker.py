@@ -76,7 +76,9 @@ class PersonPicker(Vertical):
         self._matches: list[PersonChoice] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, id=f"{self.id}-input" if self.id else None)
+        yield Input(
+            compact=True, placeholder=self._placeholder, id=f"{self.id}-input" if self.id else None
+        )
         yield OptionList()
 
     @property

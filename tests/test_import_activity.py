@@ -205,6 +205,7 @@ def test_conversation_errors_name_line_and_column(store: Store) -> None:
             + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,garden,,maybe,,\n"
             + "A1001AA;A1002AB,2024-06-03,Dee Hartley,group,1,25,wing,,booked,,\n"
             + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,boredom,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,3,25,wing,,booked,,\n"
         ).encode(),
     )
     assert [(e.line, e.field) for e in report.errors] == [
@@ -214,6 +215,7 @@ def test_conversation_errors_name_line_and_column(store: Store) -> None:
         (4, "outcome"),
         (5, "ref"),
         (6, "barriers"),
+        (7, "attendees"),
     ]
     assert report.errors[4].message == "2 named but 1 attended"
 

@@ -141,6 +141,8 @@ def parse(row: Row, lookups: _Lookups, problems: RowProblems) -> Entry | None:
     )
     if kind == ConversationKind.group and attendees is None and row.get("attendees") is None:
         problems.add(row.line, "attendees", "a group session needs the number who attended")
+    if kind == ConversationKind.one_to_one and attendees not in (None, 1):
+        problems.add(row.line, "attendees", "a one-to-one conversation has one attendee")
     minutes = problems.parsed(row, "minutes", lambda t: cell.whole_number(t, "minutes", least=0))
     problems.needed(row, "setting", "a setting")
     setting = problems.parsed(

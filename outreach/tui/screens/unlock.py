@@ -45,6 +45,15 @@ class UnlockScreen(Screen[None]):
         if not self.preset_user:
             self.query_one("#account", Input).focus()
         self.set_interval(0.5, self._tick, name="unlock-countdown")
+        self._warm_up()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        """Import the store, services and stats while the passphrase is typed: about a second
+        of SQLAlchemy and Alembic imports that would otherwise follow pressing enter."""
+        import outreach.services.followups
+        import outreach.stats.dashboard
+        import outreach.store.store  # noqa: F401
 
     def reset(self, notice: str = "") -> None:
         """Forget the typed passphrase and show ``notice`` (used when the app locks)."""

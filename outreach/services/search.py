@@ -117,8 +117,11 @@ _EVENTS = (
     "screening_event {a} WHERE {a}.person_id = p.id AND {a}.programme = :programme "
     "AND {a}.event = '{event}'"
 )
+# The unary + keeps SQLite off the (programme, event, occurred_on) index, which would read
+# every test in the store to satisfy the ORDER BY; by person it reads a handful.
 _LATEST_TEST = (
-    f"(SELECT s.id FROM {_EVENTS.format(a='s', event='test')} AND s.occurred_on <= :as_of "
+    "(SELECT s.id FROM screening_event s WHERE s.person_id = p.id "
+    "AND +s.programme = :programme AND +s.event = 'test' AND s.occurred_on <= :as_of "
     "ORDER BY s.occurred_on DESC, s.id DESC LIMIT 1)"
 )
 _ADEQUATE = (

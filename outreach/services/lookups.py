@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from outreach.model import Account, FollowUp, Mentor, Person, Role, Stay
 from outreach.services.dates import EARLIEST
@@ -29,16 +29,24 @@ def actor_id(store: Store) -> int:
 
 
 def person_by_ref(session: Session, ref: str, field: str = "person_ref") -> Person:
-    """The person with reference ``ref`` (exact, else ignoring case), or ValidationError."""
+    """The person with reference ``ref`` (as typed, or in upper or lower case), or
+    ValidationError."""
     text = ref.strip()
     if not text:
         raise ValidationError(field, "a person reference is needed")
     person = session.exec(select(Person).where(Person.ref == text)).first()
     if person is None:
-        person = session.exec(select(Person).where(func.lower(Person.ref) == text.lower())).first()
+        spellings = ref_spellings(text)
+        person = session.exec(select(Person).where(col(Person.ref).in_(spellings))).first()
     if person is None:
         raise ValidationError(field, f"no person with reference {text!r}")
     return person
+
+
+def ref_spellings(ref: str) -> list[str]:
+    """The ways a reference is commonly typed (as given, upper, lower case): matched through
+    the unique index on ``person.ref``, where ``lower(ref) = ?`` would read every person."""
+    return sorted({ref, ref.upper(), ref.lower()})
 
 
 def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor:

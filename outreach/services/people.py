@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
@@ -21,6 +21,7 @@ from outreach.services.lookups import (
     not_before_birth,
     open_stay,
     person_by_ref,
+    ref_spellings,
     require_writer,
 )
 from outreach.services.profile import PersonProfile, person_profile
@@ -68,7 +69,7 @@ def _check_ref(session: Session, ref: str, *, field: str = "ref") -> str:
         raise ValidationError(field, "a reference is needed")
     if len(text) > 40:
         raise ValidationError(field, "at most 40 characters")
-    taken = session.exec(select(Person.id).where(func.lower(Person.ref) == text.lower())).first()
+    taken = session.exec(select(Person.id).where(col(Person.ref).in_(ref_spellings(text)))).first()
     if taken is not None:
         raise ValidationError(field, f"{text!r} is already used by another person")
     return text

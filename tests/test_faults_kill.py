@@ -107,7 +107,7 @@ def test_a_killed_passphrase_change_leaves_the_old_or_the_new_one_working(
     for i in range(ROUNDS):
         folder = Path(shutil.copytree(template[0], tmp_path / f"round{i}"))
         r = run_worker(
-            "passwd", str(folder), NEW, passphrase=PASSPHRASE, kill_after=rng.uniform(0, window)
+            "passwd", str(folder), NEW, passphrase=PASSPHRASE, kill_after=rng.uniform(0, 2 * window)
         )
         keyfile = KeyFile.load(folder / "keys.json")
         opens = []
@@ -148,7 +148,7 @@ def test_a_killed_backup_leaves_no_file_that_restore_accepts_unless_whole(
             str(folder),
             str(target),
             passphrase=PASSPHRASE,
-            kill_after=rng.uniform(0, window),
+            kill_after=rng.uniform(0, 2 * window),
         )
         if target.exists():
             restore_backup(target, out / "restored", secret=PASSPHRASE, user="ana")
@@ -214,7 +214,7 @@ def test_a_killed_migration_leaves_a_store_that_unlocks_with_every_row(
     for i in range(ROUNDS):
         folder = Path(shutil.copytree(template, tmp_path / f"round{i}"))
         r = run_worker(
-            "migrate", str(folder), passphrase=PASSPHRASE, kill_after=rng.uniform(0, window)
+            "migrate", str(folder), passphrase=PASSPHRASE, kill_after=rng.uniform(0, 2 * window)
         )
         found = revision_of(folder, key)
         assert found in ("0001", head)

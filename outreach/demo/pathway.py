@@ -54,8 +54,11 @@ class Knobs:
     """The probabilities that shape the demo, in one place (tuned so that coverage follows
     the published Styal figures)."""
 
-    covered_on_arrival: tuple[float, float] = (0.66, 0.74)
-    """Share of arrivals aged 25-49 / 50-64 with a test inside their coverage window."""
+    covered_on_arrival: tuple[float, float] = (0.62, 0.70)
+    """Share of arrivals aged 25-49 / 50-64 with a test inside their coverage window, in 2019."""
+    arrival_cover_drift: float = -0.015
+    """Change in that share a year from 2020: the pause in community screening in 2020 and
+    falling national coverage mean later arrivals are less often covered."""
     history_found: float = 0.90
     """Share of in-window history that reception finds and records."""
     old_history_found: float = 0.6
@@ -65,7 +68,7 @@ class Knobs:
     accept_invite: float = 0.45
     reception_offer: tuple[float, float] = (0.25, 0.35)
     """Chance that a due arrival is offered a test at reception, before / during."""
-    mentor_rate: tuple[float, float] = (1.5, 2.5)
+    mentor_rate: tuple[float, float] = (1.7, 2.7)
     """Bounds of a mentor's one-to-one conversations a week."""
 
 
@@ -121,6 +124,8 @@ class Simulation:
 
     def __post_init__(self) -> None:
         self.tracks = {person.ref: Track(person) for person in self.people}
+        self.present: dict[str, Track] = {}
+        """Residents now, in order of arrival."""
         self.clinic = TestClinic(self)
         self.talk = Conversations(self)
 
@@ -156,7 +161,7 @@ class Simulation:
                 day, index, stay = leavings[b]
                 self._leave(self.people[index], stay, day)
                 b += 1
-            residents = [self.tracks[p.ref] for p in self.people if p.resident_on(week)]
+            residents = list(self.present.values())
             self._healthcare_invites(week, residents)
             if week >= _monday(PROGRAMME_STARTS):
                 self.talk.week(week, residents)
@@ -192,6 +197,7 @@ class Simulation:
         track = self.tracks[person.ref]
         first = person.stays[0] is stay
         self.acts.append(Arrive(day, person.ref, stay.unit, first))
+        self.present[person.ref] = track
         track.arrived_on = day
         track.talks = 0
         track.next_contact = None
@@ -214,6 +220,7 @@ class Simulation:
             track.open_outreach = False
         assert stay.left_reason is not None
         self.acts.append(Leave(day, person.ref, stay.left_reason))
+        self.present.pop(person.ref, None)
         track.busy_until = None
         track.next_contact = None
 
@@ -229,7 +236,7 @@ class Simulation:
         since = add_months(day, -window)
         if any(t.taken_on > since for t in person.tests):
             return  # tested here on an earlier stay and still covered
-        if rng.random() < self.knobs.covered_on_arrival[band]:
+        if rng.random() < self._covered_share(band, day):
             taken = since + timedelta(days=rng.randint(20, (day - since).days - 20))
             found = rng.random() < self.knobs.history_found
         elif rng.random() < 0.55:
@@ -243,6 +250,10 @@ class Simulation:
             track.unrecorded = taken if taken > since else None
             return
         self.record_history(track, day, taken)
+
+    def _covered_share(self, band: int, day: date) -> float:
+        years = max(0.0, (day - HPV_PRIMARY_FROM).days / 365.25)
+        return self.knobs.covered_on_arrival[band] + self.knobs.arrival_cover_drift * years
 
     def record_history(self, track: Track, day: date, taken: date) -> None:
         """Record a test from before arrival, found on ``day``."""

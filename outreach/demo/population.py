@@ -24,7 +24,7 @@ T = TypeVar("T")
 WARM_UP_YEARS = 6
 
 # (share, shortest days, longest days)
-STAY_LENGTHS = ((0.40, 21, 180), (0.40, 180, 730), (0.20, 730, 2200))
+STAY_LENGTHS = ((0.35, 28, 180), (0.40, 180, 730), (0.25, 730, 2200))
 MEAN_STAY_DAYS = sum(share * (low + high) / 2 for share, low, high in STAY_LENGTHS)
 
 # Age on first arrival: (weight, youngest, oldest)
@@ -39,7 +39,11 @@ def simulate_population(
     rng: random.Random, *, start: date, end: date, residents: int
 ) -> list[PersonPlan]:
     """Everyone resident at some point from ``start`` to ``end``, with their stays (stays that
-    ended before ``start`` are dropped), in order of first arrival."""
+    ended before ``start`` are dropped), in order of first arrival.
+
+    A stay's leaving day may fall after ``end``: it is the day the person is due to leave,
+    which :func:`as_of` hides. Arrivals stop at ``end``, and every draw for a day comes before
+    any draw for a later day, so two ends give the same people up to the earlier one."""
     people: list[PersonPlan] = []
     refs: set[str] = set()
     departures: list[tuple[date, int]] = []  # (left_on, index into people)
@@ -70,20 +74,25 @@ def simulate_population(
             if stay.left_on is not None:
                 heapq.heappush(departures, (stay.left_on, index))
         day += timedelta(days=1)
-    return _kept(people, start, end)
+    return _kept(people, start)
 
 
-def _kept(people: list[PersonPlan], start: date, end: date) -> list[PersonPlan]:
+def _kept(people: list[PersonPlan], start: date) -> list[PersonPlan]:
     kept = []
     for person in people:
         person.stays = [s for s in person.stays if s.left_on is None or s.left_on > start]
+        if person.stays:
+            kept.append(person)
+    return kept
+
+
+def as_of(people: list[PersonPlan], end: date) -> None:
+    """Forget leaving days after ``end``: on ``end`` those stays are still open."""
+    for person in people:
         for stay in person.stays:
             if stay.left_on is not None and stay.left_on > end:
                 stay.left_on = None
                 stay.left_reason = None
-        if person.stays:
-            kept.append(person)
-    return kept
 
 
 def _new_stay(rng: random.Random, day: date) -> StayPlan:

@@ -6,6 +6,7 @@ missed; from April 2020 the on-site clinic sees people within days.
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -63,7 +64,7 @@ class TestClinic:
             return
         attend = 0.88 if on_site else 0.72
         if self.rng.random() < attend:
-            self._step(appointment, track, ScreeningEventKind.attended)
+            # Staff record the test itself; it shows she attended.
             where = Where.on_site if on_site and self.rng.random() < 0.95 else Where.outside
             if not on_site and self.rng.random() < 0.35:
                 where = Where.on_site
@@ -117,9 +118,6 @@ class TestClinic:
         track.due_override = add_months(seen, 12)
 
 
-def _weighted(rng: object, choices: tuple[tuple[str, int], ...]) -> str:
-    import random
-
-    assert isinstance(rng, random.Random)
+def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
     values = [value for value, _ in choices]
     return rng.choices(values, weights=[weight for _, weight in choices])[0]

@@ -8,12 +8,22 @@ from datetime import date
 
 from outreach.demo.mentors import plan_mentors
 from outreach.demo.pathway import Knobs, Simulation
-from outreach.demo.plan import Act, MentorPlan, PersonPlan
-from outreach.demo.population import simulate_population
+from outreach.demo.plan import Act, MentorPlan, PersonPlan, Step
+from outreach.demo.population import as_of, simulate_population
+from outreach.model import ScreeningEventKind
 from outreach.rules.programme import load_programme
 
 FIRST_DAY = date(2019, 1, 1)
 """The demo's population is everyone resident from this day on."""
+
+_HISTORY_EVENTS = frozenset(
+    {
+        ScreeningEventKind.test,
+        ScreeningEventKind.colposcopy_referred,
+        ScreeningEventKind.colposcopy_attended,
+        ScreeningEventKind.ceased,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -23,13 +33,27 @@ class DemoPlan:
     acts: list[Act]
 
 
-def plan_demo(
-    *, seed: int, today: date, residents: int = 500, knobs: Knobs | None = None
-) -> DemoPlan:
+def plan_demo(*, seed: int, today: date, residents: int = 500, knobs: Knobs = Knobs()) -> DemoPlan:
     """The demo up to ``today``: the same seed and day always give the same plan."""
-    rng = random.Random(seed)
-    knobs = knobs or Knobs()
-    people = simulate_population(rng, start=FIRST_DAY, end=today, residents=residents)
-    mentors = plan_mentors(rng, people, end=today, rate=knobs.mentor_rate)
-    sim = Simulation(rng, load_programme(), people, mentors, today, knobs)
-    return DemoPlan(people, mentors, sim.run())
+    # One random source per part, so that a later ``today`` only adds to the story: the
+    # people, mentors and steps up to an earlier day stay the same.
+    people = simulate_population(
+        random.Random(f"{seed}-people"), start=FIRST_DAY, end=today, residents=residents
+    )
+    mentors = plan_mentors(
+        random.Random(f"{seed}-mentors"), people, end=today, rate=knobs.mentor_rate
+    )
+    as_of(people, today)
+    sim = Simulation(
+        random.Random(f"{seed}-pathway"), load_programme(), people, mentors, today, knobs
+    )
+    acts = [act for act in sim.run() if _kept(act)]
+    return DemoPlan(people, mentors, acts)
+
+
+def _kept(act: Act) -> bool:
+    """Before the first day only stays and the tests (with colposcopy) are kept: what
+    reception would find in the records of the people resident on that day."""
+    if act.on >= FIRST_DAY or not isinstance(act, Step):
+        return True
+    return act.event in _HISTORY_EVENTS

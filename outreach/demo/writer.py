@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.demo.plan import (
@@ -36,6 +37,9 @@ from outreach.services.screening import record_screening_event_in
 from outreach.store import audit
 from outreach.store.store import Store
 
+ANALYSE_AFTER = 2000
+"""Steps written before the tables' statistics are gathered (once)."""
+
 
 class Replay:
     """Writes the steps of a plan; counts what it wrote."""
@@ -51,11 +55,17 @@ class Replay:
 
     def write(self, acts: Iterable[Act]) -> None:
         """Write ``acts`` (in order), one transaction and one audit row per calendar year."""
+        analysed = False
         for year, batch in groupby(acts, key=lambda act: act.on.year):
             with self.store.write() as session:
                 before = sum(self.counts.values())
                 for act in batch:
                     self._one(session, act)
+                if not analysed and sum(self.counts.values()) > ANALYSE_AFTER:
+                    # Table statistics let SQLite pick the per-person indexes the services'
+                    # lookups need; without them it scans every test per new event.
+                    session.execute(text("ANALYZE"))
+                    analysed = True
                 audit.record(
                     session,
                     actor_id=self.actor,

@@ -51,6 +51,8 @@ def _root(
 # Command modules register themselves on import.
 from outreach.cli import (  # noqa: E402
     backup_commands,  # noqa: F401
+    demo_commands,  # noqa: F401
+    domain_commands,  # noqa: F401
     export_commands,  # noqa: F401
     import_commands,  # noqa: F401
     stats_commands,  # noqa: F401

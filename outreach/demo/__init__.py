@@ -13,6 +13,7 @@ from outreach.demo.generator import (
     build_demo,
     default_demo_folder,
     is_demo_store,
+    open_demo,
     remove_demo,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "build_demo",
     "default_demo_folder",
     "is_demo_store",
+    "open_demo",
     "remove_demo",
 ]

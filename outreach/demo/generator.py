@@ -24,7 +24,7 @@ from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
 from outreach.model import Site, TargetMeasure
 from outreach.services.targets import set_target
-from outreach.store.errors import StoreError
+from outreach.store.errors import StoreError, UnknownAccount, WrongPassphrase
 from outreach.store.store import DATA, KEYS, Store, default_folder
 
 DEFAULT_SEED = 20200401
@@ -66,17 +66,37 @@ def default_demo_folder() -> Path:
     return user_data_path("outreach", appauthor=False) / "demo"
 
 
+def open_demo(folder: Path) -> Store:
+    """Unlock the demo store in ``folder`` as the demo account.
+
+    Raises NotADemoStore when the folder holds some other store (the demo passphrase does
+    not open it, or its site is not the demo site), and StoreNotFound when it holds none.
+    """
+    if folder.resolve() == default_folder().resolve():
+        raise NotADemoStore(f"{folder} is the real store's folder, not the demo's")
+    try:
+        store = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE)
+    except (WrongPassphrase, UnknownAccount):
+        raise NotADemoStore(
+            f"{folder} holds a store that is not the demo: leaving it alone"
+        ) from None
+    with store.read() as session:
+        site = session.exec(select(Site)).first()
+    if site is None or site.name != SITE_NAME:
+        store.close()
+        raise NotADemoStore(f"{folder} holds a store that is not the demo: leaving it alone")
+    return store
+
+
 def is_demo_store(folder: Path) -> bool:
-    """Whether ``folder`` holds a store that the demo account opens and that is the demo site."""
+    """Whether ``folder`` holds the demo store (see :func:`open_demo`)."""
     if not (folder / DATA).exists():
         return False
     try:
-        with Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) as store:
-            with store.read() as session:
-                site = session.exec(select(Site)).first()
-            return site is not None and site.name == SITE_NAME
-    except StoreError:
+        open_demo(folder).close()
+    except NotADemoStore:
         return False
+    return True
 
 
 def build_demo(

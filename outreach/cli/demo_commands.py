@@ -1,0 +1,131 @@
+"""``outreach demo``: the application on a fictional demo site, built on first use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import errors_shown
+
+if TYPE_CHECKING:
+    from outreach.stats.dashboard import Dashboard
+
+TOP_BARRIERS = 5
+WORKLIST_LIMIT = 10_000
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Folder for the demo store (default: a 'demo' folder beside the real store's; "
+            "never the real store).",
+            show_default=False,
+        ),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Build the demo store again, up to today.")
+    ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option("--summary", help="Print the dashboard figures instead of opening the app."),
+    ] = False,
+) -> None:
+    """Try outreach on a fictional women's prison of about 500 residents, with peer mentors
+    since 2020. The demo store is built on first use (a few seconds) and reused after."""
+    from outreach.clock import today
+    from outreach.demo import (
+        DEMO_PASSPHRASE,
+        DEMO_USER,
+        build_demo,
+        default_demo_folder,
+        open_demo,
+        remove_demo,
+    )
+    from outreach.store.store import DATA
+
+    with errors_shown():
+        folder = store if store is not None else default_demo_folder()
+        if rebuild and (folder / DATA).exists():
+            remove_demo(folder)
+        if (folder / DATA).exists():
+            opened = open_demo(folder)
+        else:
+            typer.echo(f"Building the demo store in {folder} …")
+            info = build_demo(folder, today=today(), keep_open=True)
+            assert info.store is not None
+            opened = info.store
+            typer.echo(f"Built in {info.seconds:.1f} s.")
+    typer.echo(f"Demo store: {folder}")
+    typer.echo(f"Account: {DEMO_USER}   Passphrase: {DEMO_PASSPHRASE}   (fictional data only)")
+    if summary:
+        from outreach.services.followups import due_followups
+        from outreach.stats.dashboard import dashboard
+        from outreach.stats.period import Period
+
+        with errors_shown():
+            try:
+                day = today()
+                board = dashboard(opened, as_of=day, period=Period.containing(day, "month"))
+                worklist = len(due_followups(opened, as_of=day, limit=WORKLIST_LIMIT))
+            finally:
+                opened.close()
+        typer.echo("")
+        typer.echo("\n".join(summary_lines(board, worklist=worklist)))
+        return
+    from outreach.tui.app import create_app
+
+    try:
+        create_app(folder, user=DEMO_USER, demo=True, store=opened).run()
+    finally:
+        opened.close()
+
+
+def summary_lines(board: Dashboard, *, worklist: int) -> list[str]:
+    """The demo's headline figures: coverage against the target, follow-ups (``worklist``:
+    those due on the worklist, for residents), this month's conversations and the barriers
+    raised most in them."""
+    from outreach.rules.programme import load_programme
+
+    cov = board.coverage
+    rate = "-" if cov.rate is None else f"{cov.rate:.1f}%"
+    lines = [
+        f"Coverage on {board.as_of.isoformat()}: {rate} "
+        f"({cov.covered} of {cov.eligible} eligible residents)"
+    ]
+    for progress in board.targets:
+        target = progress.target
+        if target.measure != "coverage" or target.unit is not None:
+            continue
+        baseline = (
+            f"; baseline {target.baseline:g}% on {target.baseline_on.isoformat()}"
+            if target.baseline is not None and target.baseline_on is not None
+            else ""
+        )
+        lines.append(f"Target: {target.value:g}% by {target.target_on.isoformat()}{baseline}")
+        if progress.needed:
+            lines.append(f"{progress.needed} more people screened to reach the target")
+        else:
+            lines.append("Target reached: no more people needed")
+    follow_ups = board.activity.follow_ups
+    lines.append(
+        f"Follow-ups: {follow_ups.open} open, {follow_ups.overdue} overdue; "
+        f"{worklist} due on the worklist (residents)"
+    )
+    conv = board.activity.conversations
+    lines.append(
+        f"Conversations in {board.period.label}: {conv.count} "
+        f"({conv.one_to_one} one-to-one, {conv.group} group), {conv.minutes} minutes"
+    )
+    labels = load_programme(board.programme).barrier_codes
+    top = sorted(board.activity.barriers.items(), key=lambda item: (-item[1][0], item[0]))
+    if top:
+        lines.append("Barriers raised most:")
+        for code, (count, _people) in top[:TOP_BARRIERS]:
+            lines.append(f"  {labels.get(code, code)}: {count}")
+    return lines

@@ -50,8 +50,18 @@ def test_csv_reads_back_with_the_coverage_at_period_end(exported: Path) -> None:
         "30",
         "45",
     )
-    units = {(r["measure"], r["category"]): r["value"] for r in rows if r["breakdown"] == "unit"}
-    assert units[("coverage", ALDER)] == "75.0" and units[("coverage", BIRCH)] == ""
+    # Birch House (3 eligible) is suppressed, so the whole unit breakdown is withheld; the age
+    # bands have no small cell: 21 of 24 -> 20 of 25 -> 80.0, 9 of 19 -> 10 of 20 -> 50.0.
+    units = {(r["measure"], r["category"]): r for r in rows if r["breakdown"] == "unit"}
+    for unit in (ALDER, BIRCH):
+        withheld = units[("coverage", unit)]
+        assert (withheld["value"], withheld["suppressed"], withheld["withheld_reason"]) == (
+            "",
+            "true",
+            "breakdown",
+        )
+    bands = {r["category"]: r["value"] for r in rows if r["measure"] == "coverage"}
+    assert (bands["25-49"], bands["50-64"]) == ("80.0", "50.0")
 
 
 def test_xlsx_reads_back_with_its_four_sheets(exported: Path) -> None:

@@ -8,14 +8,24 @@ from pathlib import Path
 from outreach.exports.long_form import figures
 from outreach.exports.table import PublishedSummary
 
-HEADER = ("period", "measure", "breakdown", "category", "value", "suppressed", "policy")
+HEADER = (
+    "period",
+    "measure",
+    "breakdown",
+    "category",
+    "value",
+    "suppressed",
+    "policy",
+    "withheld_reason",
+)
 
 
 def write_csv(summary: PublishedSummary, path: Path) -> None:
     """Write ``summary`` to ``path``: a header, then one line per figure.
 
     A suppressed figure has an empty ``value`` and ``suppressed`` = ``true``; every line names
-    the disclosure policy.
+    the disclosure policy. ``withheld_reason`` is empty unless the breakdown rule withheld the
+    figure: ``breakdown`` (withheld with its whole breakdown) or ``total`` (a total of parts).
     """
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
@@ -30,6 +40,7 @@ def write_csv(summary: PublishedSummary, path: Path) -> None:
                     "" if figure.value is None else _number(figure.value),
                     "true" if figure.suppressed else "false",
                     summary.policy.name,
+                    figure.withheld_reason or "",
                 )
             )
 

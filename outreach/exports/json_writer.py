@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach import __version__
-from outreach.exports.long_form import figures
+from outreach.exports.long_form import Figure, figures
 from outreach.exports.notes import notes
 from outreach.exports.table import PublishedSummary
 from outreach.paths import schema_dir
@@ -35,16 +35,7 @@ def summary_document(summary: PublishedSummary) -> dict[str, Any]:
             "policy": summary.policy.name,
             "description": summary.policy.description,
         },
-        "figures": [
-            {
-                "measure": f.measure,
-                "breakdown": f.breakdown,
-                "category": f.category,
-                "value": f.value,
-                "suppressed": f.suppressed,
-            }
-            for f in figures(summary)
-        ],
+        "figures": [_figure(f) for f in figures(summary)],
         "notes": notes(summary),
     }
     if summary.national_coverage is not None:
@@ -53,6 +44,19 @@ def summary_document(summary: PublishedSummary) -> dict[str, Any]:
             "source": summary.national_coverage_source,
         }
     return document
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "measure": figure.measure,
+        "breakdown": figure.breakdown,
+        "category": figure.category,
+        "value": figure.value,
+        "suppressed": figure.suppressed,
+    }
+    if figure.withheld_reason is not None:
+        found["withheld_reason"] = figure.withheld_reason
+    return found
 
 
 def write_json(summary: PublishedSummary, path: Path) -> None:

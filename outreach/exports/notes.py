@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from outreach.exports.measures import measure_info
+from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
 from outreach.exports.table import PublishedSummary
 
 SUPPRESSED_IN_FHIR = (
@@ -10,6 +11,46 @@ SUPPRESSED_IN_FHIR = (
     "standard data-absent-reason extension with the code 'masked' (withheld so no one can be "
     "identified)."
 )
+
+
+ACROSS_EXPORTS = (
+    "What these rules cannot see: other exports. Counts of events (conversations, minutes, "
+    "offers, referrals, outcomes) in a year add up to those of its quarters and months, and "
+    "each export is checked on its own. Someone holding a year and all its quarters, or a "
+    "quarter and all its months, can combine them and may narrow a figure shown as * here. "
+    "When counts are small, share either a year or its quarters and months, not both."
+)
+
+
+def breakdown_rule(summary: PublishedSummary) -> list[str]:
+    """The breakdown rule in plain words, and what it withheld in this export (nothing under a
+    policy that suppresses nothing)."""
+    policy = summary.policy
+    if policy.suppress_to < policy.suppress_from:
+        return []
+    lines = [
+        f"A breakdown is withheld when one of its cells is between {policy.suppress_from} and "
+        f"{policy.suppress_to}, because its other cells and the total would otherwise reveal "
+        "it. All its figures, percentages included, are then shown as * (in the CSV and JSON "
+        f"files with the withheld reason '{BREAKDOWN}'), and the total is still published. "
+        "Whether a breakdown is withheld depends only on which of its cells are *, never on "
+        "the hidden counts. Breakdowns whose categories overlap (barriers: a conversation or a "
+        "person can raise several; colposcopy attended within 2 weeks, which are also within "
+        "6 weeks) add up to nothing published, so their small cells are shown as * one by one.",
+        "The number of offers (the initial population of uptake, in the FHIR file) is withheld "
+        "when the resolved or the pending offers are *, because it is their sum "
+        f"(withheld reason '{TOTAL_OF_PARTS}').",
+    ]
+    withheld: list[str] = []
+    for row in summary.rows:
+        if row.withheld_reason != BREAKDOWN:
+            continue
+        name = f"{measure_info(row.measure).label} by {breakdown_label(row.breakdown).lower()}"
+        if name not in withheld:
+            withheld.append(name)
+    if withheld:
+        lines.append("Withheld in this export: " + "; ".join(withheld) + ".")
+    return lines
 
 
 def policy_line(summary: PublishedSummary) -> str:
@@ -26,9 +67,12 @@ def notes(summary: PublishedSummary) -> list[str]:
         policy_line(summary) + " " + summary.policy.description,
         "A * means the figure is withheld because it is too small to publish safely. "
         "Every figure is rounded on its own, so figures may not add up to the totals shown.",
+        *breakdown_rule(summary),
         "Aggregates only: no names, references, notes or dates finer than a month. Periods are "
-        "whole calendar months, quarters or years, so two exports can never be subtracted to "
-        "single out a few people.",
+        "whole calendar months, quarters or years, never arbitrary ranges, and every figure is "
+        "rounded or withheld on its own, so subtracting the exports of two neighbouring periods "
+        "always leaves more than one possible difference.",
+        ACROSS_EXPORTS,
         SUPPRESSED_IN_FHIR,
     ]
     if summary.national_coverage is not None:

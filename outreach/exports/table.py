@@ -2,7 +2,8 @@
 
 :class:`AggregateTable` holds exact counts, in memory only. :meth:`AggregateTable.publish` puts
 every figure through a disclosure policy and returns a :class:`PublishedSummary`, the only
-thing the writers ever see, so no format can show a raw count.
+thing the writers ever see, so no format can show a raw count. Publishing ends with the
+breakdown rule of :mod:`outreach.exports.secondary`, so every format withholds the same figures.
 """
 
 from __future__ import annotations
@@ -100,6 +101,14 @@ class PublishedRow:
     """A rate's published denominator."""
     initial_population: Published | None = None
     exclusions: Published | None = None
+    withheld: tuple[str, ...] = ()
+    """Figures of this row (``value``, ``numerator``, ...) withheld by the breakdown rule."""
+    withheld_reason: str | None = None
+    """Why they were withheld: ``breakdown`` or ``total`` (see ``secondary.py``)."""
+
+    def reason_for(self, part: str) -> str | None:
+        """The breakdown rule's reason for withholding figure ``part``, None if it did not."""
+        return self.withheld_reason if part in self.withheld else None
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,11 @@ class AggregateTable:
         self.add(AggregateRow(measure, breakdown, category, Kind.setting, setting=value))
 
     def publish(self, policy: DisclosurePolicy) -> PublishedSummary:
-        """Every row through ``policy``: the only way figures leave this table."""
+        """Every row through ``policy``, then the breakdown rule: the only way figures leave
+        this table."""
+        # Imported here: the rule works on this module's published rows.
+        from outreach.exports.secondary import protect
+
         return PublishedSummary(
             site=self.site,
             programme=self.programme,
@@ -192,13 +205,16 @@ class AggregateTable:
             period=self.period,
             as_of=self.as_of,
             policy=policy,
-            rows=tuple(_publish_row(row, policy) for row in self.rows),
+            rows=protect([publish_row(row, policy) for row in self.rows]),
             national_coverage=self.national_coverage,
             national_coverage_source=self.national_coverage_source,
         )
 
 
-def _publish_row(row: AggregateRow, policy: DisclosurePolicy) -> PublishedRow:
+def publish_row(row: AggregateRow, policy: DisclosurePolicy) -> PublishedRow:
+    """One row through ``policy`` on its own, before the breakdown rule (which needs the whole
+    table): not safe to publish by itself."""
+
     def optional(n: int | None) -> Published | None:
         return None if n is None else publish_count(n, policy)
 

@@ -125,6 +125,7 @@ class Simulation:
     def __post_init__(self) -> None:
         self.tracks = {person.ref: Track(person) for person in self.people}
         self.present: dict[str, Track] = {}
+        self._quota = [self.rng.random(), self.rng.random()]
         """Residents now, in order of arrival."""
         self.clinic = TestClinic(self)
         self.talk = Conversations(self)
@@ -236,7 +237,7 @@ class Simulation:
         since = add_months(day, -window)
         if any(t.taken_on > since for t in person.tests):
             return  # tested here on an earlier stay and still covered
-        if rng.random() < self._covered_share(band, day):
+        if self._arrives_covered(band, day):
             taken = since + timedelta(days=rng.randint(20, (day - since).days - 20))
             found = rng.random() < self.knobs.history_found
         elif rng.random() < 0.55:
@@ -251,9 +252,16 @@ class Simulation:
             return
         self.record_history(track, day, taken)
 
-    def _covered_share(self, band: int, day: date) -> float:
+    def _arrives_covered(self, band: int, day: date) -> bool:
+        """Whether this arrival comes in covered. A running quota rather than a coin per
+        person, so that arrivals match the share closely even in a small population."""
         years = max(0.0, (day - HPV_PRIMARY_FROM).days / 365.25)
-        return self.knobs.covered_on_arrival[band] + self.knobs.arrival_cover_drift * years
+        share = self.knobs.covered_on_arrival[band] + self.knobs.arrival_cover_drift * years
+        self._quota[band] += share
+        if self._quota[band] >= 1.0:
+            self._quota[band] -= 1.0
+            return True
+        return False
 
     def record_history(self, track: Track, day: date, taken: date) -> None:
         """Record a test from before arrival, found on ``day``."""

@@ -108,7 +108,7 @@ class TestClinic:
         elif roll < 0.96:
             days = rng.randint(limit + 1, limit + 35)
         else:
-            return  # not attended while here
+            days = rng.randint(limit + 36, limit + 90)  # missed and rebooked
         seen = referred + timedelta(days=days)
         track.busy_until = seen
         if not person.resident_on(seen):

@@ -123,14 +123,13 @@ class Conversations:
             outcome = "booked" if rng.random() < 0.7 else "accepted_offer"
             self._talk(day, active, track, outcome, barriers, None)
             track.bump = 0.0
-            from outreach.model import ScreeningEventKind
-
-            sim.clinic._step(day, track, ScreeningEventKind.offered)
+            sim.clinic.offered(track, day)
             sim.clinic.book(track, day + timedelta(days=0 if outcome == "booked" else 2))
         elif roll < accept + decline:
             months = rng.choices((6, 12, 18), weights=(70, 25, 5))[0]
             revisit = add_months(day, months)
             self._talk(day, active, track, "informed_decline", barriers, revisit)
+            sim.clinic.offered(track, day)
             track.declined_until = revisit
             track.next_contact = revisit
             track.open_outreach = True
@@ -151,6 +150,7 @@ class Conversations:
         else:
             next_step = day + timedelta(days=rng.randint(10, 28))
             self._talk(day, active, track, "undecided_more_time", barriers, next_step)
+            sim.clinic.offered(track, day)
             track.next_contact = next_step
             track.open_outreach = True
 

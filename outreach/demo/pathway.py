@@ -92,6 +92,8 @@ class Track:
     bump: float = 0.0
     """Raised acceptance after a group session."""
     ceased: bool = False
+    offered_on: date | None = None
+    """The offer still waiting for a test, if any."""
     arrived_on: date | None = None
     _due: date | None = None
     _due_known: bool = False

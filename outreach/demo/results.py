@@ -42,9 +42,17 @@ class TestClinic:
     def _step(self, day: date, track: Track, event: str, **values: str | None) -> None:
         self.sim.acts.append(Step(day, track.person.ref, event, **values))  # type: ignore[arg-type]
 
+    def offered(self, track: Track, day: date) -> None:
+        """Record that a test was offered, unless an offer made within the uptake window is
+        still waiting for its test (the same offer, talked about again)."""
+        last = track.offered_on
+        if last is None or (day - last).days > self.sim.programme.uptake_window_days:
+            self._step(day, track, ScreeningEventKind.offered)
+            track.offered_on = day
+
     def offer(self, track: Track, day: date, accept: float) -> None:
         """Healthcare offers a test; the person accepts (booked) or declines."""
-        self._step(day, track, ScreeningEventKind.offered)
+        self.offered(track, day)
         if self.rng.random() < accept:
             self.book(track, day)
         else:
@@ -87,6 +95,7 @@ class TestClinic:
         action = action_for_result(self.sim.programme, result=result, history=person.tests)
         person.tests.append(result)
         track.tests_changed()
+        track.offered_on = None
         result_day = day + timedelta(days=rng.randint(7, 14))
         track.busy_until = result_day
         told = result_day + timedelta(days=rng.randint(0, 7))

@@ -37,7 +37,7 @@ from outreach.demo.plan import (
     Step,
     TrainMentor,
 )
-from outreach.demo.results import TestClinic
+from outreach.demo.results import Clinic
 from outreach.model import HasCervix, ScreeningEventKind, Where
 from outreach.rules.programme import Programme
 from outreach.rules.screening import TestResult, add_months, age_on, next_test_due
@@ -129,7 +129,7 @@ class Simulation:
         self.present: dict[str, Track] = {}
         self._quota = [self.rng.random(), self.rng.random()]
         """Residents now, in order of arrival."""
-        self.clinic = TestClinic(self)
+        self.clinic = Clinic(self)
         self.talk = Conversations(self)
 
     # -- the run ---------------------------------------------------------------------------

@@ -30,10 +30,8 @@ CYTOLOGY = (
 _COLPOSCOPY = {ResultAction.colposcopy_2_weeks.value, ResultAction.colposcopy_6_weeks.value}
 
 
-class TestClinic:
+class Clinic:
     """Books, tests and follows results for the simulation it belongs to."""
-
-    __test__ = False  # not a pytest class
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim

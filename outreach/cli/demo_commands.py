@@ -37,7 +37,7 @@ def demo(
     ] = False,
 ) -> None:
     """Try outreach on a fictional women's prison of about 500 residents, with peer mentors
-    since 2020. The demo store is built on first use (a few seconds) and reused after."""
+    since 2020. The demo store is built on first use (about 20 seconds) and reused after."""
     from outreach.clock import today
     from outreach.demo import (
         DEMO_PASSPHRASE,
@@ -56,7 +56,7 @@ def demo(
         if (folder / DATA).exists():
             opened = open_demo(folder)
         else:
-            typer.echo(f"Building the demo store in {folder} …")
+            typer.echo(f"Building the demo store in {folder} (about 20 seconds) …")
             info = build_demo(folder, today=today(), keep_open=True)
             assert info.store is not None
             opened = info.store

@@ -127,8 +127,9 @@ class Simulation:
     def __post_init__(self) -> None:
         self.tracks = {person.ref: Track(person) for person in self.people}
         self.present: dict[str, Track] = {}
-        self._quota = [self.rng.random(), self.rng.random()]
         """Residents now, in order of arrival."""
+        self._quota = [self.rng.random(), self.rng.random()]
+        """Running quotas of covered arrivals for the two age bands."""
         self.clinic = Clinic(self)
         self.talk = Conversations(self)
 

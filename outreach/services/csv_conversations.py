@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from outreach.model import Conversation, ConversationKind, ConversationMentor, Mentor, Person
+from outreach.model import Conversation, ConversationKind, ConversationMentor, Mentor
 from outreach.rules.programme import load_programme
 from outreach.services import csv_values as cell
 from outreach.services.conversations import log_conversation_in
@@ -27,7 +27,7 @@ from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems
-from outreach.services.lookups import PROGRAMME
+from outreach.services.lookups import PROGRAMME, ids_by_ref
 
 COLUMNS = Columns(
     required=("date", "mentor", "kind", "setting", "outcome"),
@@ -40,6 +40,9 @@ RENAMES = {
     "attendee_refs": "ref",
     "next_step_on": "next_step",
 }
+
+# Stored rows are looked up this many ids or days per query.
+_CHUNK = 500
 
 Key = tuple[int | None, date, frozenset[int], str, int, int, str]
 """person id, date, mentor ids, kind, attendees, minutes, outcome."""
@@ -83,10 +86,7 @@ class _Lookups:
 
     def __init__(self, run: ImportRun) -> None:
         session = run.session
-        self.people: dict[str, int] = {}
-        for person_id, ref in session.exec(select(Person.id, Person.ref)):
-            assert person_id is not None
-            self.people.setdefault(ref.lower(), person_id)
+        self.people = ids_by_ref(session)
         self.mentors = {
             name.casefold(): mentor_id
             for mentor_id, name in session.exec(select(Mentor.id, Mentor.name))
@@ -187,7 +187,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     """Log each new conversation of the file, in date order."""
     lookups = _Lookups(run)
     entries = [e for e in (parse(row, lookups, run.problems) for row in rows) if e is not None]
-    keys = _stored_keys(run)
+    keys = _stored_keys(run, entries)
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
@@ -218,16 +218,50 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         run.tick(done)
 
 
-def _stored_keys(run: ImportRun) -> set[Key]:
+def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
+    """The natural keys of the stored conversations a file entry could match: those of the
+    file's people, and group sessions on the file's group dates (read in chunks through the
+    person and date indexes, so the cost follows the file, not the store)."""
+    connection = run.session.connection()
+    people = sorted({e.person_id for e in entries if e.person_id is not None})
+    group_days = sorted({e.occurred_on for e in entries if e.person_id is None})
+    columns = select(
+        Conversation.id,
+        Conversation.person_id,
+        Conversation.occurred_on,
+        Conversation.kind,
+        Conversation.attendees,
+        Conversation.minutes,
+        Conversation.outcome,
+    )
+    stored: list[tuple[int, Key]] = []
+    queries = (
+        [
+            columns.where(col(Conversation.person_id).in_(people[start : start + _CHUNK]))
+            for start in range(0, len(people), _CHUNK)
+        ]
+        + [
+            columns.where(
+                Conversation.person_id == None,  # noqa: E711
+                col(Conversation.occurred_on).in_(group_days[start : start + _CHUNK]),
+            )
+            for start in range(0, len(group_days), _CHUNK)
+        ]
+    )
+    for query in queries:
+        for cid, person_id, occurred_on, kind, attendees, minutes, outcome in connection.execute(
+            query
+        ):
+            stored.append(
+                (cid, (person_id, occurred_on, frozenset(), kind, attendees, minutes, outcome))
+            )
     mentors: dict[int, set[int]] = {}
-    for conversation_id, mentor_id in run.session.exec(
-        select(ConversationMentor.conversation_id, ConversationMentor.mentor_id)
-    ):
-        mentors.setdefault(conversation_id, set()).add(mentor_id)
-    keys: set[Key] = set()
-    for c in run.session.exec(select(Conversation)):
-        mentor_ids = frozenset(mentors.get(c.id or 0, ()))
-        keys.add(
-            (c.person_id, c.occurred_on, mentor_ids, c.kind, c.attendees, c.minutes, c.outcome)
-        )
-    return keys
+    ids = [cid for cid, _ in stored]
+    for start in range(0, len(ids), _CHUNK):
+        for conversation_id, mentor_id in connection.execute(
+            select(ConversationMentor.conversation_id, ConversationMentor.mentor_id).where(
+                col(ConversationMentor.conversation_id).in_(ids[start : start + _CHUNK])
+            )
+        ):
+            mentors.setdefault(conversation_id, set()).add(mentor_id)
+    return {(k[0], k[1], frozenset(mentors.get(cid, ())), *k[3:]) for cid, k in stored}

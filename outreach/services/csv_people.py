@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from outreach.clock import now
@@ -26,7 +26,7 @@ from outreach.services.csv_files import Columns, Row
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.importing import Apply, ImportRun, RowProblems
-from outreach.services.lookups import not_before_1900
+from outreach.services.lookups import ids_by_ref, not_before_1900
 from outreach.services.people import (
     ensure_unit,
     record_arrival_in,
@@ -111,9 +111,9 @@ def applier(mark_missing_left: date | None) -> Apply:
     """The apply step of :func:`outreach.services.importing.run_import` for the roll."""
 
     def apply(run: ImportRun, rows: list[Row]) -> None:
-        roll = _Roll(run)
-        for done, row in enumerate(rows, start=1):
-            entry = parse(row, run.problems)
+        entries = [(row.line, parse(row, run.problems)) for row in rows]
+        roll = _Roll(run, [entry for _, entry in entries if entry is not None])
+        for done, (_, entry) in enumerate(entries, start=1):
             if entry is not None:
                 roll.take(entry)
             if len(roll.pending) >= _BATCH:
@@ -127,18 +127,36 @@ def applier(mark_missing_left: date | None) -> Apply:
 
 
 class _Roll:
-    """The store's people, stays and units, read once, and the new people waiting to be
-    added in a batch (one INSERT per batch instead of several statements per person)."""
+    """What the import needs from the store, read once: every reference (to match rows on),
+    the people and stays of the references in the file, and the units; plus the new people
+    waiting to be added in a batch (one INSERT per batch instead of several per person).
 
-    def __init__(self, run: ImportRun) -> None:
+    Only the file's people are loaded as records, so an import costs what the file holds,
+    not what the store holds.
+    """
+
+    def __init__(self, run: ImportRun, entries: list[Entry]) -> None:
         self.run = run
         session = run.session
-        self.people: dict[str, Person] = {}
-        for person in session.exec(select(Person)):
-            self.people.setdefault(person.ref.lower(), person)
+        # References matched ignoring case; on a clash the oldest person wins, as before.
+        ids = ids_by_ref(session)
+        wanted = sorted({ids[k] for k in (e.ref.lower() for e in entries) if k in ids})
+        by_id: dict[int, Person] = {}
         self.stays: dict[int, list[Stay]] = {}
-        for stay in session.exec(select(Stay).order_by(col(Stay.arrived_on))):
-            self.stays.setdefault(stay.person_id, []).append(stay)
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            for person in session.exec(select(Person).where(col(Person.id).in_(chunk))):
+                assert person.id is not None
+                by_id[person.id] = person
+            for stay in session.exec(
+                select(Stay)
+                .where(col(Stay.person_id).in_(chunk))
+                .order_by(col(Stay.arrived_on), col(Stay.id))
+            ):
+                self.stays.setdefault(stay.person_id, []).append(stay)
+        self.people: dict[str, Person] = {
+            key: by_id[person_id] for key, person_id in ids.items() if person_id in by_id
+        }
         self.units: dict[str, Unit] = {u.name.lower(): u for u in session.exec(select(Unit))}
         self.unit_names = {u.id: u.name for u in self.units.values()}
         self.first_line: dict[str, int] = {}
@@ -281,24 +299,31 @@ class _Roll:
 
 
 def _mark_missing(run: ImportRun, left_on: date, refs_in_file: set[str]) -> None:
-    """Record every person with an open stay who is not in the file as left on ``left_on``."""
-    residents = run.session.exec(
-        select(Person.ref)
+    """Record every person with an open stay who is not in the file as left on ``left_on``.
+
+    Checked as :func:`outreach.services.people.record_leaving_in` checks a leaving (not
+    before the stay began), then written in batched UPDATEs rather than one per person.
+    """
+    session = run.session
+    residents = session.execute(
+        select(Person.ref, Stay.id, Stay.arrived_on)
         .join(Stay, col(Stay.person_id) == col(Person.id))
         .where(Stay.left_on == None)  # noqa: E711
-        .order_by(func.lower(Person.ref))
+        .order_by(func.lower(Person.ref), col(Stay.id))
     ).all()
-    for ref in residents:
+    leaving: list[int] = []
+    for ref, stay_id, arrived_on in residents:
         if ref.lower() in refs_in_file:
             continue
-        try:
-            record_leaving_in(
-                run.session,
-                actor_id=run.actor_id,
-                person_ref=ref,
-                left_on=left_on,
-                left_reason=LeftReason.other,
-            )
-            run.report.marked_left += 1
-        except ValidationError as exc:
-            run.problems.add(0, MARK_MISSING_LEFT, f"{ref}: {exc.problem}")
+        if left_on < arrived_on:
+            problem = f"{left_on.isoformat()} is before the stay began on {arrived_on.isoformat()}"
+            run.problems.add(0, MARK_MISSING_LEFT, f"{ref}: {problem}")
+            continue
+        leaving.append(stay_id)
+    for start in range(0, len(leaving), _BATCH):
+        session.execute(
+            update(Stay)
+            .where(col(Stay.id).in_(leaving[start : start + _BATCH]))
+            .values(left_on=left_on, left_reason=LeftReason.other.value)
+        )
+    run.report.marked_left += len(leaving)

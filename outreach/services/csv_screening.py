@@ -17,16 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
+from outreach.model import Cytology, HpvResult, SampleTaker, ScreeningEvent, Where
 from outreach.model.enums import ScreeningEventKind
 from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems
-from outreach.services.lookups import PROGRAMME
+from outreach.services.lookups import PROGRAMME, ids_by_ref
 from outreach.services.screening import CeaseReason, record_screening_event_in
 
 COLUMNS = Columns(
@@ -35,6 +35,9 @@ COLUMNS = Columns(
 )
 
 RENAMES = {"occurred_on": "date", "person_ref": "ref"}
+
+# Stored events are looked up for this many people per query.
+_CHUNK = 500
 
 Key = tuple[int, date, str, str | None, str | None]
 """person id, date, event, hpv, cytology."""
@@ -99,12 +102,9 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
 
 def apply(run: ImportRun, rows: list[Row]) -> None:
     """Record each new pathway event of the file, in date order."""
-    people: dict[str, int] = {}
-    for person_id, ref in run.session.exec(select(Person.id, Person.ref)):
-        assert person_id is not None
-        people.setdefault(ref.lower(), person_id)
+    people = ids_by_ref(run.session)
     entries = [e for e in (parse(row, people, run.problems) for row in rows) if e is not None]
-    keys = _stored_keys(run)
+    keys = _stored_keys(run, entries)
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
@@ -136,9 +136,24 @@ def _value(member: object) -> str | None:
     return None if member is None else str(member)
 
 
-def _stored_keys(run: ImportRun) -> set[Key]:
+def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
+    """The natural keys of the stored events of the file's people (read in chunks through
+    the person index, so the cost follows the file, not the store)."""
+    connection = run.session.connection()
+    people = sorted({e.person_id for e in entries})
     keys: set[Key] = set()
-    events = run.session.exec(select(ScreeningEvent).where(ScreeningEvent.programme == PROGRAMME))
-    for e in events:
-        keys.add((e.person_id, e.occurred_on, e.event, e.hpv, e.cytology))
+    for start in range(0, len(people), _CHUNK):
+        rows = connection.execute(
+            select(
+                ScreeningEvent.person_id,
+                ScreeningEvent.occurred_on,
+                ScreeningEvent.event,
+                ScreeningEvent.hpv,
+                ScreeningEvent.cytology,
+            ).where(
+                ScreeningEvent.programme == PROGRAMME,
+                col(ScreeningEvent.person_id).in_(people[start : start + _CHUNK]),
+            )
+        )
+        keys.update((p, on, event, hpv, cytology) for p, on, event, hpv, cytology in rows)
     return keys

@@ -37,8 +37,11 @@ def _digest(entry: AuditEntry) -> str:
 
 def head(session: Session) -> str:
     """The hash of the newest row: the chain head that signed exports carry."""
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    return last.hash if last else GENESIS
+    # Only the hash column, read through the primary key: no ORM object is built per write.
+    last = session.execute(
+        select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
+    ).scalar()
+    return last if last is not None else GENESIS
 
 
 def record(

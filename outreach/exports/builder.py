@@ -19,7 +19,6 @@ from outreach.stats.activity import activity
 from outreach.stats.coverage import Coverage, coverage_on, coverage_trend
 from outreach.stats.pathway import Reach, Uptake, colposcopy, reach, uptake
 from outreach.stats.period import Period
-from outreach.stats.progress import needed_to_reach
 
 CONTEXT_MONTHS = 12
 """Months of coverage trend shown before the period, for context."""
@@ -154,9 +153,12 @@ def _targets(
             table.set_value(f"{measure}_baseline", target.baseline, breakdown, category)
         if unit is not None and measure != TargetMeasure.coverage:
             continue  # uptake and reach are measured for the site only
-        table.count(
+        table.needed(
             f"{measure}_target_needed",
-            needed_to_reach(target.value, numerator, denominator),
+            target.value,
+            str(measure),
+            numerator,
+            denominator,
             breakdown,
             category,
         )

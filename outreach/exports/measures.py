@@ -122,7 +122,8 @@ for _key, _name in _TARGETED.items():
         f"More people needed to reach the {_key} target",
         f"How many more people would need to be counted for {_key} to reach its target: the "
         "target times the denominator, rounded up, less the numerator (coverage at the end "
-        "of the period).",
+        "of the period). Like the percentages, it is worked out from the published counts, "
+        "so it reveals nothing they do not, and it is * when either of them is.",
     )
 
 BREAKDOWNS: dict[str, str] = {

@@ -26,7 +26,8 @@ is protected until someone shows it is not. Breakdowns whose categories overlap
 conversations or people in the period; within 2 weeks is at most within 6 weeks), and with no
 equality to push against them they leave a suppressed cell at least two values, so their cells
 are suppressed one by one (``tests/test_export_attack.py`` checks this with the same attack).
-Figures worked out from a breakdown's cells (:data:`DERIVED`) go with it.
+Figures worked out from a breakdown's cells ("more people needed" for a unit's coverage target)
+are worked out from the published cells after this rule (``table.py``), so they go with it.
 
 What this does not cover: sums across separate exports. Counts of events in a year are the sum
 of its quarters and months, and each export is checked on its own, so an intruder who holds a
@@ -83,12 +84,6 @@ OVERLAPPING: frozenset[tuple[str, str]] = frozenset(
 )
 """Breakdowns whose categories overlap, so their cells add up to nothing published."""
 
-DERIVED: dict[tuple[str, str], tuple[str, str]] = {
-    # A unit's "more people needed" is worked out from the unit's covered and eligible.
-    ("coverage_target_needed", "unit"): ("coverage", "unit"),
-}
-"""A breakdown worked out from another one's cells: withheld exactly when that one is."""
-
 
 def protect(rows: Sequence[PublishedRow]) -> tuple[PublishedRow, ...]:
     """``rows`` with every additive breakdown that holds a suppressed count withheld whole, and
@@ -112,15 +107,11 @@ def withheld_breakdowns(rows: Iterable[PublishedRow]) -> set[tuple[str, str]]:
         if row.breakdown in (TOTAL, MONTH) or row.kind not in (Kind.count, Kind.rate):
             continue
         groups.setdefault((row.measure, row.breakdown), []).append(row)
-    withheld = {
+    return {
         key
         for key, members in groups.items()
-        if key not in OVERLAPPING
-        and key not in DERIVED
-        and any(_has_suppressed_count(row) for row in members)
+        if key not in OVERLAPPING and any(_has_suppressed_count(row) for row in members)
     }
-    withheld |= {key for key, parent in DERIVED.items() if key in groups and parent in withheld}
-    return withheld
 
 
 def _has_suppressed_count(row: PublishedRow) -> bool:

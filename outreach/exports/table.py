@@ -9,17 +9,19 @@ breakdown rule of :mod:`outreach.exports.secondary`, so every format withholds t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
 from outreach.rules.disclosure import (
+    SUPPRESSED,
     DisclosurePolicy,
     Published,
     publish_count,
     publish_median,
     publish_rate,
 )
+from outreach.stats.progress import needed_to_reach
 
 TOTAL = "total"
 """The breakdown of a row that covers everyone in the measure."""
@@ -40,6 +42,10 @@ class Kind(Enum):
     """The median of some values; suppressed when there are too few."""
     setting = "setting"
     """A figure staff set (a target), not counted from people: published as it is."""
+    needed = "needed"
+    """People still needed to reach a target (``setting``), worked out like a rate from the
+    published numerator and denominator of the ``source`` rate row: it tells nothing they do
+    not."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,10 @@ class AggregateRow:
 
     A ``count`` uses ``numerator``; a ``rate`` uses ``numerator`` and ``denominator`` (and, when
     known, the ``initial_population`` and ``exclusions`` that led to the denominator); a
-    ``median`` uses ``values``; a ``setting`` uses ``setting``.
+    ``median`` uses ``values``; a ``setting`` uses ``setting``; ``needed`` uses the target in
+    ``setting``, and ``source``, the rate measure whose row of the same breakdown and category
+    it is worked out from (``numerator`` and ``denominator`` are that row's, for when the table
+    has no such row).
     """
 
     measure: str
@@ -75,14 +84,17 @@ class AggregateRow:
     setting: float | None = None
     initial_population: int | None = None
     exclusions: int | None = None
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if min(self.numerator, self.denominator) < 0:
             raise ValueError(f"{self.measure}: counts cannot be negative")
         if self.kind is Kind.rate and self.numerator > self.denominator:
             raise ValueError(f"{self.measure}: numerator is larger than denominator")
-        if self.kind is Kind.setting and self.setting is None:
-            raise ValueError(f"{self.measure}: a setting row needs its value")
+        if self.kind in (Kind.setting, Kind.needed) and self.setting is None:
+            raise ValueError(f"{self.measure}: a setting or needed row needs its value")
+        if self.kind is Kind.needed and self.source is None:
+            raise ValueError(f"{self.measure}: a needed row names its source rate")
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,31 @@ class AggregateTable:
     ) -> None:
         self.add(AggregateRow(measure, breakdown, category, Kind.setting, setting=value))
 
+    def needed(
+        self,
+        measure: str,
+        target: float,
+        source: str,
+        numerator: int,
+        denominator: int,
+        breakdown: str = TOTAL,
+        category: str = ALL,
+    ) -> None:
+        """People still needed for the ``source`` rate of this breakdown and category to reach
+        ``target`` (a percentage)."""
+        self.add(
+            AggregateRow(
+                measure,
+                breakdown,
+                category,
+                Kind.needed,
+                numerator=numerator,
+                denominator=denominator,
+                setting=target,
+                source=source,
+            )
+        )
+
     def publish(self, policy: DisclosurePolicy) -> PublishedSummary:
         """Every row through ``policy``, then the breakdown rule: the only way figures leave
         this table."""
@@ -205,7 +242,7 @@ class AggregateTable:
             period=self.period,
             as_of=self.as_of,
             policy=policy,
-            rows=protect([publish_row(row, policy) for row in self.rows]),
+            rows=_with_needed(self.rows, protect([publish_row(r, policy) for r in self.rows])),
             national_coverage=self.national_coverage,
             national_coverage_source=self.national_coverage_source,
         )
@@ -232,5 +269,50 @@ def publish_row(row: AggregateRow, policy: DisclosurePolicy) -> PublishedRow:
         )
     if row.kind is Kind.median:
         return PublishedRow(*base, value=publish_median(row.values, policy))
+    if row.kind is Kind.needed:
+        # Filled in by _with_needed once the source rows are final.
+        return PublishedRow(
+            *base,
+            value=SUPPRESSED,
+            numerator=publish_count(row.numerator, policy),
+            denominator=publish_count(row.denominator, policy),
+        )
     assert row.setting is not None
     return PublishedRow(*base, value=Published(value=round(row.setting, 1), suppressed=False))
+
+
+def _with_needed(
+    exact: Sequence[AggregateRow], published: Sequence[PublishedRow]
+) -> tuple[PublishedRow, ...]:
+    """``published`` with each needed row worked out from its source row as published (after
+    the breakdown rule), so it is withheld with that row and adds nothing to it. A needed row
+    whose source row is not in the table uses its own counts, published the same way."""
+    rows = {(r.measure, r.breakdown, r.category): r for r in published}
+    result = []
+    for row, out in zip(exact, published, strict=True):
+        if row.kind is not Kind.needed:
+            result.append(out)
+            continue
+        assert row.setting is not None and row.source is not None
+        source = rows.get((row.source, row.breakdown, row.category), out)
+        numerator, denominator = source.numerator, source.denominator
+        value = SUPPRESSED
+        if (
+            numerator is not None
+            and denominator is not None
+            and isinstance(numerator.value, int)
+            and isinstance(denominator.value, int)
+        ):
+            needed = needed_to_reach(row.setting, numerator.value, denominator.value)
+            value = Published(value=needed, suppressed=False)
+        result.append(
+            replace(
+                out,
+                value=value,
+                numerator=None,
+                denominator=None,
+                withheld=("value",) if source.withheld else (),
+                withheld_reason=source.withheld_reason if source.withheld else None,
+            )
+        )
+    return tuple(result)

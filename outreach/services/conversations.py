@@ -30,17 +30,18 @@ from outreach.services.errors import ValidationError
 from outreach.services.followups import create_followup_in
 from outreach.services.lookups import (
     PROGRAMME,
+    Directory,
     choice,
     clean_note,
-    mentor_by_name,
     not_before_birth,
-    person_by_ref,
     require_writer,
 )
 from outreach.services.mentors import is_active
 from outreach.services.standing import is_do_not_approach
 from outreach.store import audit
 from outreach.store.store import Store
+
+_DIRECTORY = Directory()
 
 # Outcomes that are the person's own decision, recorded as a Decision too.
 _DECISION_OUTCOMES = {
@@ -90,6 +91,7 @@ def log_conversation_in(
     next_step_on: date | None = None,
     note: str | None = None,
     programme: str = PROGRAMME,
+    directory: Directory | None = None,
 ) -> ConversationLogged:
     """Log a conversation after checking every field against the programme's code lists.
 
@@ -102,15 +104,18 @@ def log_conversation_in(
       ``next_step_on``, or the programme's first deferral step (6 months) after the
       conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
       records that decision and schedules nothing. Both need a one-to-one.
+
+    ``directory`` finds the people and mentors named (by default, each read as needed).
     """
     rules = load_programme(programme)
+    find = directory or _DIRECTORY
     conversation_kind = choice(ConversationKind, kind, "kind")
     not_in_future(occurred_on, "occurred_on")
     person = None
     if conversation_kind == ConversationKind.one_to_one:
         if not person_ref or not person_ref.strip():
             raise ValidationError("person_ref", "a one-to-one conversation needs a person")
-        person = person_by_ref(session, person_ref)
+        person = find.person(session, person_ref)
         not_before_birth(person, occurred_on, "occurred_on")
         if attendees not in (None, 1):
             raise ValidationError("attendees", "a one-to-one conversation has one attendee")
@@ -125,7 +130,7 @@ def log_conversation_in(
         count = attendees
     named: list[Person] = []
     for ref in attendee_refs:
-        found = person_by_ref(session, ref, field="attendee_refs")
+        found = find.person(session, ref, field="attendee_refs")
         if found.id not in (p.id for p in named):
             named.append(found)
     if len(named) > count:
@@ -134,7 +139,7 @@ def log_conversation_in(
     for name in mentors:
         if not name.strip():
             continue
-        mentor = mentor_by_name(session, name)
+        mentor = find.mentor(session, name)
         if not is_active(mentor, occurred_on):
             raise ValidationError(
                 "mentor", f"{mentor.name} was not active on {occurred_on.isoformat()}"
@@ -188,7 +193,7 @@ def log_conversation_in(
     for attendee in named:
         assert attendee.id is not None
         session.add(ConversationAttendee(conversation_id=conversation.id, person_id=attendee.id))
-    session.flush()
+    # These rows go to the store with the next flush (at the latest, the audit row's).
 
     follow_up: FollowUp | None = None
     decision: Decision | None = None
@@ -206,6 +211,7 @@ def log_conversation_in(
             decided_on=occurred_on,
             revisit_on=revisit,
             programme=programme,
+            person=person,
         )
         decision, follow_up = recorded.decision, recorded.follow_up
     elif person is not None and next_step_on is not None:

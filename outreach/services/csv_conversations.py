@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as columns
 from sqlmodel import col, select
 
 from outreach.model import Conversation, ConversationKind, ConversationMentor, Mentor
@@ -27,7 +28,7 @@ from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems
-from outreach.services.lookups import PROGRAMME, ids_by_ref
+from outreach.services.lookups import PROGRAMME, FileDirectory, ids_by_ref
 
 COLUMNS = Columns(
     required=("date", "mentor", "kind", "setting", "outcome"),
@@ -188,6 +189,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     lookups = _Lookups(run)
     entries = [e for e in (parse(row, lookups, run.problems) for row in rows) if e is not None]
     keys = _stored_keys(run, entries)
+    directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
@@ -210,6 +212,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                     barriers=entry.barriers,
                     next_step_on=entry.next_step_on,
                     note=entry.note,
+                    directory=directory,
                 )
                 run.report.added += 1
             except ValidationError as exc:
@@ -225,29 +228,26 @@ def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
     connection = run.session.connection()
     people = sorted({e.person_id for e in entries if e.person_id is not None})
     group_days = sorted({e.occurred_on for e in entries if e.person_id is None})
-    columns = select(
-        Conversation.id,
-        Conversation.person_id,
-        Conversation.occurred_on,
-        Conversation.kind,
-        Conversation.attendees,
-        Conversation.minutes,
-        Conversation.outcome,
+    wanted = columns(
+        col(Conversation.id),
+        col(Conversation.person_id),
+        col(Conversation.occurred_on),
+        col(Conversation.kind),
+        col(Conversation.attendees),
+        col(Conversation.minutes),
+        col(Conversation.outcome),
     )
-    stored: list[tuple[int, Key]] = []
-    queries = (
-        [
-            columns.where(col(Conversation.person_id).in_(people[start : start + _CHUNK]))
-            for start in range(0, len(people), _CHUNK)
-        ]
-        + [
-            columns.where(
-                Conversation.person_id == None,  # noqa: E711
-                col(Conversation.occurred_on).in_(group_days[start : start + _CHUNK]),
-            )
-            for start in range(0, len(group_days), _CHUNK)
-        ]
-    )
+    stored: list[tuple[int | None, Key]] = []
+    queries = [
+        wanted.where(col(Conversation.person_id).in_(people[start : start + _CHUNK]))
+        for start in range(0, len(people), _CHUNK)
+    ] + [
+        wanted.where(
+            col(Conversation.person_id).is_(None),
+            col(Conversation.occurred_on).in_(group_days[start : start + _CHUNK]),
+        )
+        for start in range(0, len(group_days), _CHUNK)
+    ]
     for query in queries:
         for cid, person_id, occurred_on, kind, attendees, minutes, outcome in connection.execute(
             query
@@ -256,7 +256,7 @@ def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
                 (cid, (person_id, occurred_on, frozenset(), kind, attendees, minutes, outcome))
             )
     mentors: dict[int, set[int]] = {}
-    ids = [cid for cid, _ in stored]
+    ids = [cid for cid, _ in stored if cid is not None]
     for start in range(0, len(ids), _CHUNK):
         for conversation_id, mentor_id in connection.execute(
             select(ConversationMentor.conversation_id, ConversationMentor.mentor_id).where(
@@ -264,4 +264,4 @@ def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
             )
         ):
             mentors.setdefault(conversation_id, set()).add(mentor_id)
-    return {(k[0], k[1], frozenset(mentors.get(cid, ())), *k[3:]) for cid, k in stored}
+    return {(k[0], k[1], frozenset(mentors.get(cid or 0, ())), *k[3:]) for cid, k in stored}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, update
+from sqlalchemy import select as columns
 from sqlmodel import col, select
 
 from outreach.clock import now
@@ -306,9 +307,9 @@ def _mark_missing(run: ImportRun, left_on: date, refs_in_file: set[str]) -> None
     """
     session = run.session
     residents = session.execute(
-        select(Person.ref, Stay.id, Stay.arrived_on)
+        columns(col(Person.ref), col(Stay.id), col(Stay.arrived_on))
         .join(Stay, col(Stay.person_id) == col(Person.id))
-        .where(Stay.left_on == None)  # noqa: E711
+        .where(col(Stay.left_on).is_(None))
         .order_by(func.lower(Person.ref), col(Stay.id))
     ).all()
     leaving: list[int] = []

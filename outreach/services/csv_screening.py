@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as columns
 from sqlmodel import col, select
 
-from outreach.model import Cytology, HpvResult, SampleTaker, ScreeningEvent, Where
+from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
 from outreach.model.enums import ScreeningEventKind
 from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
@@ -27,7 +28,7 @@ from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems
 from outreach.services.lookups import PROGRAMME, ids_by_ref
-from outreach.services.screening import CeaseReason, record_screening_event_in
+from outreach.services.screening import CeaseReason, pathways_of, record_screening_event_in
 
 COLUMNS = Columns(
     required=("ref", "date", "event"),
@@ -101,10 +102,18 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
 
 
 def apply(run: ImportRun, rows: list[Row]) -> None:
-    """Record each new pathway event of the file, in date order."""
+    """Record each new pathway event of the file, in date order.
+
+    The file's people and their pathways (tests and open follow-ups) are read once, a few
+    hundred people per query, and handed to :func:`record_screening_event_in`, which keeps
+    them up to date: every event is recorded exactly as one entered alone would be.
+    """
     people = ids_by_ref(run.session)
     entries = [e for e in (parse(row, people, run.problems) for row in rows) if e is not None]
     keys = _stored_keys(run, entries)
+    person_ids = sorted({e.person_id for e in entries})
+    records = _people(run, person_ids)
+    pathways = pathways_of(run.session, person_ids, PROGRAMME)
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
@@ -124,12 +133,24 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                     where=_value(entry.where),
                     reason=_value(entry.reason),
                     note=entry.note,
+                    person=records[entry.person_id],
+                    pathway=pathways[entry.person_id],
                 )
                 run.report.added += 1
             except ValidationError as exc:
                 run.problems.refused(entry.line, exc)
         done += 1
         run.tick(done)
+
+
+def _people(run: ImportRun, person_ids: list[int]) -> dict[int, Person]:
+    found: dict[int, Person] = {}
+    for start in range(0, len(person_ids), _CHUNK):
+        chunk = person_ids[start : start + _CHUNK]
+        for person in run.session.exec(select(Person).where(col(Person.id).in_(chunk))):
+            assert person.id is not None
+            found[person.id] = person
+    return found
 
 
 def _value(member: object) -> str | None:
@@ -144,14 +165,14 @@ def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
     keys: set[Key] = set()
     for start in range(0, len(people), _CHUNK):
         rows = connection.execute(
-            select(
-                ScreeningEvent.person_id,
-                ScreeningEvent.occurred_on,
-                ScreeningEvent.event,
-                ScreeningEvent.hpv,
-                ScreeningEvent.cytology,
+            columns(
+                col(ScreeningEvent.person_id),
+                col(ScreeningEvent.occurred_on),
+                col(ScreeningEvent.event),
+                col(ScreeningEvent.hpv),
+                col(ScreeningEvent.cytology),
             ).where(
-                ScreeningEvent.programme == PROGRAMME,
+                col(ScreeningEvent.programme) == PROGRAMME,
                 col(ScreeningEvent.person_id).in_(people[start : start + _CHUNK]),
             )
         )

@@ -9,7 +9,14 @@ from datetime import date
 from sqlmodel import Session
 
 from outreach.clock import now, today
-from outreach.model import Decision, DecisionKind, FollowUp, FollowUpReason, FollowUpStatus
+from outreach.model import (
+    Decision,
+    DecisionKind,
+    FollowUp,
+    FollowUpReason,
+    FollowUpStatus,
+    Person,
+)
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.followups import (
@@ -53,8 +60,10 @@ def record_decision_in(
     revisit_on: date | None = None,
     note: str | None = None,
     programme: str = PROGRAMME,
+    person: Person | None = None,
 ) -> DecisionRecorded:
-    """Record a decision.
+    """Record a decision (``person``: the person ``person_ref`` names, when the caller has
+    read them already).
 
     - informed_decline needs ``revisit_on`` after ``decided_on``; open outreach follow-ups are
       replaced by one revisit follow-up due on ``revisit_on``.
@@ -62,7 +71,8 @@ def record_decision_in(
       clinical follow-ups stay. New outreach follow-ups are refused until approach_again.
     - approach_again lifts either; it schedules nothing by itself.
     """
-    person = person_by_ref(session, person_ref)
+    if person is None:
+        person = person_by_ref(session, person_ref)
     assert person.id is not None
     decision_kind = choice(DecisionKind, kind, "kind")
     not_in_future(decided_on, "decided_on")

@@ -269,27 +269,41 @@ class FollowUpRow:
     """A clinical follow-up for someone marked do not approach: arrange care, don't approach."""
 
 
+# The page is chosen first, reading follow-ups in (due_on, id) order straight off
+# ix_follow_up_status_due, so LIMIT stops the scan early; each row skipped or kept costs
+# only the checks that can leave it out: the residency probe (not needed with include_left)
+# and, for outreach reasons alone, the decision probe. Names, units and assignees are then
+# looked up for the page's rows only.
 _DUE_SQL = """
-WITH listed AS (
-  SELECT f.id, p.ref, p.display_name, f.due_on, f.reason, a.name AS assignee,
-    (SELECT u.name FROM stay s LEFT JOIN unit u ON u.id = s.unit_id
-      WHERE s.person_id = p.id AND s.arrived_on <= :as_of
-      ORDER BY s.arrived_on DESC, s.id DESC LIMIT 1) AS unit,
-    EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of
-      AND (s.left_on IS NULL OR s.left_on > :as_of)) AS resident,
-    coalesce((SELECT d.kind = 'do_not_approach' FROM decision d
-      WHERE d.person_id = p.id AND d.programme = f.programme AND d.decided_on <= :as_of
-      ORDER BY d.decided_on DESC, d.id DESC LIMIT 1), 0) AS dna
+WITH page AS (
+  SELECT f.id, f.person_id, f.programme, f.due_on, f.reason, f.assignee_id
   FROM follow_up f
-  JOIN person p ON p.id = f.person_id
-  LEFT JOIN account a ON a.id = f.assignee_id
   WHERE f.status = 'open' AND f.due_on <= :until AND f.programme = :programme
+    AND (:after_due IS NULL OR f.due_on > :after_due
+      OR (f.due_on = :after_due AND f.id > :after_id))
+    AND (:include_left OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = f.person_id
+      AND s.arrived_on <= :as_of AND (s.left_on IS NULL OR s.left_on > :as_of)))
+    AND NOT (f.reason IN ({outreach}) AND {dna})
+  ORDER BY f.due_on, f.id
+  LIMIT :limit OFFSET :offset
 )
-SELECT * FROM listed
-WHERE (resident OR :include_left) AND NOT (dna AND reason IN ({outreach}))
-ORDER BY due_on, id
-LIMIT :limit OFFSET :offset
+SELECT page.id, p.ref, p.display_name, page.due_on, page.reason, a.name AS assignee,
+  (SELECT u.name FROM stay s LEFT JOIN unit u ON u.id = s.unit_id
+    WHERE s.person_id = page.person_id AND s.arrived_on <= :as_of
+    ORDER BY s.arrived_on DESC, s.id DESC LIMIT 1) AS unit,
+  EXISTS (SELECT 1 FROM stay s WHERE s.person_id = page.person_id AND s.arrived_on <= :as_of
+    AND (s.left_on IS NULL OR s.left_on > :as_of)) AS resident,
+  {dna_page} AS dna
+FROM page
+JOIN person p ON p.id = page.person_id
+LEFT JOIN account a ON a.id = page.assignee_id
+ORDER BY page.due_on, page.id
 """
+
+_DNA_SQL = """coalesce((SELECT d.kind = 'do_not_approach' FROM decision d
+      WHERE d.person_id = {f}.person_id AND d.programme = {f}.programme
+        AND d.decided_on <= :as_of
+      ORDER BY d.decided_on DESC, d.id DESC LIMIT 1), 0)"""
 
 
 def due_followups(
@@ -300,20 +314,29 @@ def due_followups(
     include_left: bool = False,
     offset: int = 0,
     limit: int = 100,
+    after: tuple[date, int] | None = None,
     programme: str = PROGRAMME,
 ) -> list[FollowUpRow]:
     """Open follow-ups due on or before ``as_of`` (+ ``include_upcoming_days``), oldest due
-    first, so the most overdue lead.
+    first (then by id), so the most overdue lead.
 
     People who are not resident on ``as_of`` are left out unless ``include_left`` (then their
     rows carry ``left=True``); outreach follow-ups of people marked do not approach are always
     left out, and their clinical ones carry ``do_not_approach=True``.
+
+    Pages: ``offset`` skips that many listed rows; ``after=(due_on, id)`` of the last row of
+    the previous page starts right after it instead, which costs the same however deep the
+    page is (``offset`` then counts from there).
     """
     day = as_of or today()
     if include_upcoming_days < 0:
         raise ValidationError("include_upcoming_days", "must be 0 or more")
     outreach = ", ".join(f"'{reason.value}'" for reason in sorted(OUTREACH_REASONS))
-    query = text(_DUE_SQL.format(outreach=outreach))
+    query = text(
+        _DUE_SQL.format(
+            outreach=outreach, dna=_DNA_SQL.format(f="f"), dna_page=_DNA_SQL.format(f="page")
+        )
+    )
     with store.read() as session:
         rows = session.connection().execute(
             query,
@@ -322,6 +345,8 @@ def due_followups(
                 "until": (day + timedelta(days=include_upcoming_days)).isoformat(),
                 "programme": programme,
                 "include_left": include_left,
+                "after_due": after[0].isoformat() if after else None,
+                "after_id": after[1] if after else None,
                 "limit": max(0, limit),
                 "offset": max(0, offset),
             },

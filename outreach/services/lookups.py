@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -17,6 +18,9 @@ from outreach.store.store import Store
 PROGRAMME = "cervical-screening"
 
 E = TypeVar("E", bound=StrEnum)
+
+# Records are read for this many references per query.
+_CHUNK = 500
 
 
 def require_writer(store: Store) -> None:
@@ -66,6 +70,55 @@ def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor
     if mentor is None:
         raise ValidationError(field, f"no mentor named {text!r}")
     return mentor
+
+
+# SQLite's lower() folds A-Z only; a name matched in Python must fold the same way.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class Directory:
+    """How a service finds the people and mentors a request names: each read from the store
+    as it is asked for (:func:`person_by_ref`, :func:`mentor_by_name`).
+
+    :class:`FileDirectory` answers the same questions from records read once for a whole file.
+    """
+
+    def person(self, session: Session, ref: str, field: str = "person_ref") -> Person:
+        return person_by_ref(session, ref, field)
+
+    def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
+        return mentor_by_name(session, name, field)
+
+
+class FileDirectory(Directory):
+    """People and mentors read up front (a few hundred references per query, every mentor
+    in one), giving exactly the answers :class:`Directory` would: the same person for each
+    spelling of a reference, the same mentor for each name, and the same errors (anything
+    not read up front is looked up in the store)."""
+
+    def __init__(self, session: Session, refs: Iterable[str]) -> None:
+        spellings = sorted({s for ref in refs if ref.strip() for s in ref_spellings(ref.strip())})
+        self._people: dict[str, Person] = {}
+        for start in range(0, len(spellings), _CHUNK):
+            chunk = spellings[start : start + _CHUNK]
+            for person in session.exec(select(Person).where(col(Person.ref).in_(chunk))):
+                self._people[person.ref] = person
+        self._mentors: dict[str, Mentor] = {}
+        for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
+            self._mentors.setdefault(mentor.name.translate(_ASCII_LOWER), mentor)
+
+    def person(self, session: Session, ref: str, field: str = "person_ref") -> Person:
+        text = ref.strip()
+        found = self._people.get(text)
+        if found is None and text:
+            # As person_by_ref: the exact spelling first, else the first of the others in
+            # the order of the unique index.
+            found = next((self._people[s] for s in ref_spellings(text) if s in self._people), None)
+        return found if found is not None else super().person(session, ref, field)
+
+    def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
+        found = self._mentors.get(name.strip().lower())
+        return found if found is not None else super().mentor(session, name, field)
 
 
 def account_by_name(session: Session, name: str, field: str = "assignee") -> Account:

@@ -18,6 +18,7 @@ Decisions taken here, and why:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -31,6 +32,7 @@ from outreach.model import (
     FollowUpReason,
     FollowUpStatus,
     HpvResult,
+    Person,
     ResultAction,
     SampleTaker,
     ScreeningEvent,
@@ -41,7 +43,7 @@ from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import TestResult, action_for_result, followup_for_action
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.followups import close_open_followups_in, create_followup_in
+from outreach.services.followups import create_followup_in
 from outreach.services.lookups import (
     PROGRAMME,
     choice,
@@ -53,6 +55,9 @@ from outreach.services.lookups import (
 )
 from outreach.store import audit
 from outreach.store.store import Store
+
+# Pathways are read for this many people per query.
+_CHUNK = 500
 
 
 class CeaseReason(StrEnum):
@@ -112,19 +117,71 @@ def tests_of(session: Session, person_id: int, programme: str = PROGRAMME) -> li
     )
 
 
-def _open_followups(
-    session: Session, person_id: int, reason: str, programme: str
-) -> list[FollowUp]:
-    return list(
-        session.exec(
-            select(FollowUp).where(
-                FollowUp.person_id == person_id,
+@dataclass
+class Pathway:
+    """One person's stored tests (oldest first; same day: in the order entered) and open
+    follow-ups of a programme, which recording an event reads and keeps up to date.
+
+    :func:`record_screening_event_in` reads it from the store when not given one; an import
+    reads it once per person for the whole file and passes it to every event of that person.
+    """
+
+    tests: list[ScreeningEvent]
+    open_followups: list[FollowUp]
+
+    def open_with(self, reasons: frozenset[str]) -> list[FollowUp]:
+        return [f for f in self.open_followups if f.reason in reasons]
+
+    def close(
+        self, reasons: frozenset[str], status: FollowUpStatus, done_on: date | None
+    ) -> list[FollowUp]:
+        """Complete or cancel every open follow-up with one of ``reasons`` (as
+        :func:`outreach.services.followups.close_open_followups_in` does)."""
+        closing = self.open_with(reasons)
+        for followup in closing:
+            followup.status = status.value
+            followup.done_on = done_on if status == FollowUpStatus.done else None
+        self.open_followups = [f for f in self.open_followups if f not in closing]
+        return closing
+
+    def add_test(self, test: ScreeningEvent) -> None:
+        """Place a newly stored test in date order (last among tests of its day)."""
+        at = len(self.tests)
+        while at > 0 and self.tests[at - 1].occurred_on > test.occurred_on:
+            at -= 1
+        self.tests.insert(at, test)
+
+
+def pathways_of(
+    session: Session, person_ids: Sequence[int], programme: str = PROGRAMME
+) -> dict[int, Pathway]:
+    """The pathways of ``person_ids`` (every one of them, empty when nothing is stored), read
+    with two queries per 500 people."""
+    pathways = {person_id: Pathway([], []) for person_id in person_ids}
+    ids = sorted(pathways)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for test in session.exec(
+            select(ScreeningEvent)
+            .where(
+                col(ScreeningEvent.person_id).in_(chunk),
+                ScreeningEvent.programme == programme,
+                ScreeningEvent.event == ScreeningEventKind.test,
+            )
+            .order_by(col(ScreeningEvent.occurred_on), col(ScreeningEvent.id))
+        ):
+            pathways[test.person_id].tests.append(test)
+        for followup in session.exec(
+            select(FollowUp)
+            .where(
+                col(FollowUp.person_id).in_(chunk),
                 FollowUp.programme == programme,
-                FollowUp.reason == reason,
                 FollowUp.status == FollowUpStatus.open,
             )
-        )
-    )
+            .order_by(col(FollowUp.id))
+        ):
+            pathways[followup.person_id].open_followups.append(followup)
+    return pathways
 
 
 def record_screening_event_in(
@@ -141,15 +198,22 @@ def record_screening_event_in(
     reason: str | None = None,
     note: str | None = None,
     programme: str = PROGRAMME,
+    person: Person | None = None,
+    pathway: Pathway | None = None,
 ) -> ScreeningRecorded:
     """Record one pathway event (see the module docstring for what each kind sets in motion).
 
     Checks: the date is neither before birth nor in the future; results (``hpv``,
     ``cytology``, ``sample``) only on a test, which needs an HPV or cytology result and, when
     HPV positive, its cytology; ``reason`` (a CeaseReason) only and always on ``ceased``.
+
+    ``person`` (the person ``person_ref`` names) and ``pathway`` (theirs, as
+    :func:`pathways_of` reads it) may be given by a caller that has read them already; the
+    pathway is then kept up to date with what this event changes.
     """
     rules = load_programme(programme)
-    person = person_by_ref(session, person_ref)
+    if person is None:
+        person = person_by_ref(session, person_ref)
     assert person.id is not None
     kind = choice(ScreeningEventKind, event, "event")
     not_in_future(occurred_on, "occurred_on")
@@ -173,7 +237,9 @@ def record_screening_event_in(
     elif reason is not None and reason.strip():
         raise ValidationError("reason", "only a ceased event has a reason")
 
-    earlier = tests_of(session, person.id, programme)
+    if pathway is None:
+        pathway = pathways_of(session, [person.id], programme)[person.id]
+    earlier = list(pathway.tests)
     action = None
     if is_test:
         if hpv_value is None and cytology_value is None:
@@ -213,19 +279,14 @@ def record_screening_event_in(
     def close(
         reasons: frozenset[str], status: FollowUpStatus, done_on: date | None
     ) -> list[FollowUp]:
-        assert person.id is not None
-        return close_open_followups_in(
-            session,
-            person_id=person.id,
-            reasons=reasons,
-            status=status,
-            done_on=done_on,
-            programme=programme,
-        )
+        assert pathway is not None
+        closed = pathway.close(reasons, status, done_on)
+        session.add_all(closed)
+        return closed
 
     def new_followup(reason: str, due_on: date) -> FollowUp:
-        assert person.id is not None
-        return create_followup_in(
+        assert person is not None and person.id is not None and pathway is not None
+        followup = create_followup_in(
             session,
             person_id=person.id,
             person_ref=person.ref,
@@ -234,7 +295,11 @@ def record_screening_event_in(
             source_event_id=row.id,
             programme=programme,
         )
+        pathway.open_followups.append(followup)
+        return followup
 
+    if is_test:
+        pathway.add_test(row)
     if is_test and action is not None:
         later = [t for t in earlier if t.occurred_on > occurred_on]
         if later:
@@ -245,14 +310,14 @@ def record_screening_event_in(
             wanted = followup_for_action(rules, action, occurred_on)
             if wanted is not None:
                 reason_code, due_on = wanted
-                if not _open_followups(session, person.id, reason_code, programme):
+                if not pathway.open_with(frozenset({reason_code})):
                     recorded.follow_up = new_followup(reason_code, due_on)
     elif kind == ScreeningEventKind.ceased:
         recorded.cancelled = close(
             frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, None
         )
     elif kind == ScreeningEventKind.colposcopy_referred:
-        if not _open_followups(session, person.id, FollowUpReason.colposcopy, programme):
+        if not pathway.open_with(frozenset({FollowUpReason.colposcopy.value})):
             latest_action = (earlier[-1].action if earlier else None) or ""
             key = (
                 latest_action

@@ -74,3 +74,25 @@ def test_reporting_commands_make_no_network_use(tmp_path: Path, extra: list[str]
     result = _run(["cli", *extra], tmp_path)
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "net.log").exists()
+
+
+def test_the_application_makes_no_network_use(tmp_path: Path) -> None:
+    """Unlock, every screen, a conversation logged and a lock, with every socket refused."""
+    env = {
+        **os.environ,
+        "NETGUARD_LOG": str(tmp_path / "net.log"),
+        "OUTREACH_STORE": str(tmp_path / "store"),
+        "OUTREACH_PASSPHRASE": SECRET,
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [sys.executable, str(GUARD), "tui", "tests.netguard_flows:tui_tour"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not (tmp_path / "net.log").exists(), (tmp_path / "net.log").read_text()

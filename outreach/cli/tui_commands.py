@@ -20,15 +20,28 @@ IdleOption = Annotated[
     ),
 ]
 
+BackupDaysOption = Annotated[
+    float | None,
+    typer.Option(
+        "--backup-days",
+        envvar="OUTREACH_BACKUP_DAYS",
+        min=0,
+        help="On quit, offer a backup when the last one is this many days old or more "
+        "(default 7; 0: never).",
+        show_default=False,
+    ),
+]
+
 
 @app.command("open")
 def open_app(
     store: StoreOption = None,
     user: UserOption = None,
     idle_minutes: IdleOption = None,
+    backup_days: BackupDaysOption = None,
 ) -> None:
     """Open the application: unlock, then log conversations, screening steps and follow-ups."""
-    run_app(store=store, user=user, idle_minutes=idle_minutes)
+    run_app(store=store, user=user, idle_minutes=idle_minutes, backup_days=backup_days)
 
 
 def run_app(
@@ -36,6 +49,7 @@ def run_app(
     store: StoreOption = None,
     user: UserOption = None,
     idle_minutes: float | None = None,
+    backup_days: float | None = None,
     demo: bool = False,
 ) -> None:
     """Start the application on a store folder; returns when the person quits."""
@@ -47,4 +61,6 @@ def run_app(
     # Imported here so that other commands (and --help) start without loading Textual.
     from outreach.tui.app import create_app
 
-    create_app(folder, user=user, demo=demo, idle_minutes=idle_minutes).run()
+    create_app(
+        folder, user=user, demo=demo, idle_minutes=idle_minutes, backup_days=backup_days
+    ).run()

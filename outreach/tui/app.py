@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from outreach.tui.actions import APP_ACTIONS, app_bindings
+from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import Unlocked
 
 if TYPE_CHECKING:
@@ -67,12 +68,15 @@ class OutreachApp(App[None]):
         idle_minutes: float = DEFAULT_IDLE_MINUTES,
         store: Store | None = None,
         clock: Callable[[], float] = time.monotonic,
+        backup_days: float = 7.0,
     ) -> None:
         super().__init__()
         self.folder = folder
         self.preset_user = user
         self.demo = demo
         self.idle_seconds = idle_minutes * 60
+        self.backup_days = backup_days
+        """Offer a backup on quit when the last one is at least this many days old (0: never)."""
         self.store: Store | None = None
         self.site_name = ""
         self._given_store = store
@@ -120,8 +124,11 @@ class OutreachApp(App[None]):
         await super().on_event(event)
 
     def lock_if_idle(self) -> None:
-        """Lock when nobody has touched a key or the mouse for the idle time."""
-        if not self.is_locked and self._clock() - self._last_activity >= self.idle_seconds:
+        """Lock when nobody has touched a key or the mouse for the idle time (not while a
+        backup is being written: it needs the store open)."""
+        if self.is_locked or getattr(self.screen, "writing", False):
+            return
+        if self._clock() - self._last_activity >= self.idle_seconds:
             self.lock()
 
     def action_lock(self) -> None:
@@ -146,6 +153,43 @@ class OutreachApp(App[None]):
             screen.reset(notice="Locked. Unlock to carry on.")
 
     async def action_quit(self) -> None:
+        """Lock and leave; first offer a backup when the last one is old (not on demos)."""
+        from outreach.tui.dialogs.backup_dialog import BackupDialog
+
+        screen = self.screen
+        if isinstance(screen, BackupDialog):
+            if not screen.writing:
+                self._leave()
+            return
+        offer = self._backup_offer()
+        if offer is None:
+            self._leave()
+            return
+
+        def answered(result: bool | None) -> None:
+            if result is not None:
+                self._leave()
+
+        self.push_screen(offer, answered)
+
+    def _backup_offer(self) -> Screen | None:
+        """The backup dialog when a backup is due, else None."""
+        if self.store is None or self.demo or self.backup_days <= 0:
+            return None
+        from outreach.clock import now, today
+        from outreach.store.backup import last_backup_at
+        from outreach.tui.backup_reminder import backup_due, default_backups_folder
+        from outreach.tui.dialogs.backup_dialog import BackupDialog
+
+        try:
+            last = last_backup_at(self.store)
+        except Exception:
+            last = None  # unreadable audit: offering a backup is the safe side
+        if not backup_due(last, now(), self.backup_days):
+            return None
+        return BackupDialog(folder=default_backups_folder(self.folder), day=today(), last=last)
+
+    def _leave(self) -> None:
         if self.store is not None:
             self.lock()
         self.exit()
@@ -215,14 +259,12 @@ def _runner(app: App[None], action: str) -> Callable[[], object]:
 
 
 def _site_name(store: Store) -> str:
+    from outreach.services.site import site_name
+
     try:
-        from outreach.services import site as site_service  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
-    try:
-        return str(site_service.site_name(store))
+        return site_name(store)
     except Exception:
-        return ""
+        return ""  # the header is a nicety: never fail an unlock over it
 
 
 def create_app(
@@ -233,13 +275,25 @@ def create_app(
     idle_minutes: float | None = None,
     store: Store | None = None,
     clock: Callable[[], float] = time.monotonic,
+    backup_days: float | None = None,
 ) -> OutreachApp:
     """The application for the store in ``folder``.
 
     ``user`` presets the account on the unlock screen; ``demo`` shows a DEMO badge;
     ``idle_minutes`` (default ``OUTREACH_IDLE_MINUTES`` or 5) is the idle time before it locks;
     ``store`` is an already unlocked store to start with (tests); ``clock`` gives monotonic
-    seconds for the idle timer (tests pass a fake one).
+    seconds for the idle timer (tests pass a fake one); ``backup_days`` (default
+    ``OUTREACH_BACKUP_DAYS`` or 7; 0 turns it off) is the age of the last backup at which
+    quitting offers a new one (never on demo stores).
     """
     minutes = idle_minutes if idle_minutes and idle_minutes > 0 else idle_minutes_from_env()
-    return OutreachApp(folder, user=user, demo=demo, idle_minutes=minutes, store=store, clock=clock)
+    days = backup_days if backup_days is not None and backup_days >= 0 else backup_days_from_env()
+    return OutreachApp(
+        folder,
+        user=user,
+        demo=demo,
+        idle_minutes=minutes,
+        store=store,
+        clock=clock,
+        backup_days=days,
+    )

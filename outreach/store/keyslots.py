@@ -9,6 +9,7 @@ Every rewrite is atomic: temp file, fsync, rename, fsync of the folder.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -113,6 +114,9 @@ class KeyFile:
             raise TypeError("not a JSON object")
         if raw.get("format") != FORMAT:
             raise ValueError(f"unknown format {raw.get('format')!r}")
+        body = {k: v for k, v in raw.items() if k != "checksum"}
+        if raw.get("checksum") != _checksum(body):
+            raise ValueError("its checksum does not match: bytes in it were changed")
         slots = [
             Slot(
                 id=s["id"],
@@ -204,8 +208,8 @@ class KeyFile:
         self.slots = [s for s in self.slots if s.id != slot_id]
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object that ``keys.json`` holds."""
-        return {
+        """The JSON object that ``keys.json`` holds, with a checksum over the rest of it."""
+        body = {
             "format": FORMAT,
             "store_id": self.store_id,
             "slots": [
@@ -214,6 +218,7 @@ class KeyFile:
             ],
             "unlock_failures": self.unlock_failures,
         }
+        return {**body, "checksum": _checksum(body)}
 
     def save(self, path: Path) -> None:
         atomic_write(path, (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8"))
@@ -254,6 +259,17 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of ``body``.
+
+    It names accidental damage (a flipped byte in a slot would otherwise read as a wrong
+    passphrase). It is not a seal against deliberate edits: the AES-GCM tag of each slot,
+    with its ids and role bound as associated data, is what makes a slot refuse tampering.
+    """
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _b64(data: bytes) -> str:

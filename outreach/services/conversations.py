@@ -170,6 +170,7 @@ def log_conversation_in(
         )
 
     conversation = Conversation(
+        id=find.conversation_id(session),
         occurred_on=occurred_on,
         kind=conversation_kind.value,
         person_id=person.id if person else None,
@@ -183,7 +184,8 @@ def log_conversation_in(
         created_at=now(),
     )
     session.add(conversation)
-    session.flush()
+    if conversation.id is None:
+        session.flush()
     assert conversation.id is not None
     for mentor in mentor_rows:
         assert mentor.id is not None

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from outreach.model import Account, FollowUp, Mentor, Person, Role, Stay
+from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
 from outreach.services.dates import EARLIEST
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
@@ -89,6 +89,10 @@ class Directory:
     def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
         return mentor_by_name(session, name, field)
 
+    def conversation_id(self, session: Session) -> int | None:
+        """The id for a new conversation, or None to let the store number it when written."""
+        return None
+
 
 class FileDirectory(Directory):
     """People and mentors read up front (a few hundred references per query, every mentor
@@ -103,6 +107,7 @@ class FileDirectory(Directory):
             chunk = spellings[start : start + _CHUNK]
             for person in session.exec(select(Person).where(col(Person.ref).in_(chunk))):
                 self._people[person.ref] = person
+        self._last_conversation: int | None = None
         self._mentors: dict[str, Mentor] = {}
         for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
             self._mentors.setdefault(mentor.name.translate(_ASCII_LOWER), mentor)
@@ -119,6 +124,16 @@ class FileDirectory(Directory):
     def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
         found = self._mentors.get(name.strip().lower())
         return found if found is not None else super().mentor(session, name, field)
+
+    def conversation_id(self, session: Session) -> int | None:
+        """The next id after the highest stored: the one SQLite would give, known before the
+        row is written, so rows can be written in batches. Only for use inside one write
+        transaction in which every new conversation is numbered here."""
+        if self._last_conversation is None:
+            stored = session.connection().execute(select(func.max(Conversation.id))).scalar()
+            self._last_conversation = stored or 0
+        self._last_conversation += 1
+        return self._last_conversation
 
 
 def account_by_name(session: Session, name: str, field: str = "assignee") -> Account:

@@ -33,9 +33,11 @@ def upgrade() -> None:
     )
     # A store that has planner statistics gets them for the new indexes too, or the planner
     # would keep preferring the older indexes it has figures for.
-    analyzed = op.get_bind().execute(
-        sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    ).first()
+    analyzed = (
+        op.get_bind()
+        .execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+        .first()
+    )
     if analyzed is not None:
         op.execute("ANALYZE ix_follow_up_worklist")
         op.execute("ANALYZE ix_stay_person_cover")

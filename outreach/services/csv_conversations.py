@@ -29,7 +29,7 @@ from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems
 from outreach.services.lookups import PROGRAMME, FileDirectory, ids_by_ref
-from outreach.services.standing import assume_undecided
+from outreach.services.standing import read_decisions
 
 COLUMNS = Columns(
     required=("date", "mentor", "kind", "setting", "outcome"),
@@ -191,7 +191,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     entries = [e for e in (parse(row, lookups, run.problems) for row in rows) if e is not None]
     keys = _stored_keys(run, entries)
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
-    assume_undecided(run.session, [e.person_id for e in entries if e.person_id is not None])
+    read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:

@@ -32,7 +32,7 @@ from outreach.services.lookups import (
     person_by_ref,
     require_writer,
 )
-from outreach.services.standing import decision_in_force, forget_undecided, is_do_not_approach
+from outreach.services.standing import decision_in_force, decision_recorded, is_do_not_approach
 from outreach.store import audit
 from outreach.store.store import Store
 
@@ -98,7 +98,7 @@ def record_decision_in(
     )
     session.add(decision)
     session.flush()
-    forget_undecided(session, person.id, programme)
+    decision_recorded(session, decision)
     result = DecisionRecorded(decision)
     if decision_kind == DecisionKind.approach_again:
         return result

@@ -14,35 +14,39 @@ from outreach.services.lookups import PROGRAMME
 _CHUNK = 500
 
 
-# session.info key: (programme, person id) pairs known to have no decision in this session's
-# transaction (see assume_undecided).
-_UNDECIDED = "outreach.standing.undecided"
+# session.info key: every decision of some people, by (programme, person id), read once in
+# this session's transaction and kept up to date by decision_recorded (see read_decisions).
+_KNOWN = "outreach.standing.decisions"
 
 
-def assume_undecided(
-    session: Session, person_ids: Sequence[int], programme: str = PROGRAMME
-) -> None:
-    """Find which of ``person_ids`` have no decision stored (one query per 500 people) and
-    let :func:`decision_in_force` answer None for them without a query for the rest of this
-    session's transaction, until :func:`forget_undecided` is called for one (recording a
-    decision calls it). For work that asks about many people at once, such as an import."""
-    undecided: set[tuple[str, int]] = session.info.setdefault(_UNDECIDED, set())
+def read_decisions(session: Session, person_ids: Sequence[int], programme: str = PROGRAMME) -> None:
+    """Read every decision of ``person_ids`` (one query per 500 people) so that, for the
+    rest of this session's transaction, :func:`decision_in_force` answers for them from
+    memory. Every decision recorded in the transaction must then be passed to
+    :func:`decision_recorded` (``record_decision_in`` does). For work that asks about many
+    people at once, such as an import."""
+    known: dict[tuple[str, int], list[Decision]] = session.info.setdefault(_KNOWN, {})
     ids = sorted(set(person_ids))
+    for person_id in ids:
+        known.setdefault((programme, person_id), [])
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        decided = set(
-            session.exec(
-                select(Decision.person_id)
-                .where(col(Decision.person_id).in_(chunk), Decision.programme == programme)
-                .distinct()
+        for decision in session.exec(
+            select(Decision).where(
+                col(Decision.person_id).in_(chunk), Decision.programme == programme
             )
-        )
-        undecided.update((programme, person_id) for person_id in chunk if person_id not in decided)
+        ):
+            listed = known[(programme, decision.person_id)]
+            if not any(d is decision for d in listed):
+                listed.append(decision)
 
 
-def forget_undecided(session: Session, person_id: int, programme: str = PROGRAMME) -> None:
-    """The person may now have a decision: ask the store again from here on."""
-    session.info.get(_UNDECIDED, set()).discard((programme, person_id))
+def decision_recorded(session: Session, decision: Decision) -> None:
+    """Keep the decisions read by :func:`read_decisions` complete (call once the new decision
+    has its id)."""
+    listed = session.info.get(_KNOWN, {}).get((decision.programme, decision.person_id))
+    if listed is not None and not any(d is decision for d in listed):
+        listed.append(decision)
 
 
 def decision_in_force(
@@ -52,8 +56,10 @@ def decision_in_force(
 
     ``approach_again`` is returned like any other: it is in force and lifts the earlier ones.
     """
-    if (programme, person_id) in session.info.get(_UNDECIDED, ()):
-        return None
+    known = session.info.get(_KNOWN, {}).get((programme, person_id))
+    if known is not None:
+        in_force = [d for d in known if d.decided_on <= as_of]
+        return max(in_force, key=lambda d: (d.decided_on, d.id or 0), default=None)
     return session.exec(
         select(Decision)
         .where(

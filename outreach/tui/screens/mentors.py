@@ -1,4 +1,4 @@
-"""Peer mentors: who is active today, and since when."""
+"""Peer mentors: who is active today, and since when; add one, or end or restart a mentor."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
+    from outreach.model import Mentor
     from outreach.services.mentors import MentorRow
+    from outreach.store.store import Store
 
 
 def _day(value: object) -> str:
@@ -23,11 +25,17 @@ def _day(value: object) -> str:
 
 
 class MentorsScreen(DataScreen):
-    """Every peer mentor, active ones first."""
+    """Every peer mentor, active ones first; ``a`` adds one, ``i`` ends or restarts one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a,insert", "add", "Add mentor", id="mentors.add"),
+        Binding("i,ctrl+e", "toggle_active", "Set inactive/active", id="mentors.active"),
         Binding("escape", "app.go('dashboard')", "Back", id="mentors.back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[MentorRow] = []
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Peer mentors")
@@ -36,18 +44,34 @@ class MentorsScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from outreach.services.mentors import list_mentors
-
         self.query_one(DataTable).add_columns(
             "Name", "Active", "Trained", "From", "To", "Also resident"
         )
+        self.reload()
+
+    def reload(self) -> None:
+        from outreach.services.mentors import list_mentors
+
         self.call("mentors", list_mentors, as_of=today())
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        rows: list[MentorRow] = sorted(message.data, key=lambda m: (not m.active, m.name.lower()))
+        if message.what == "mentors":
+            self._show(message.data)
+        elif message.what == "active":
+            mentor: Mentor = message.data
+            if mentor.active_to is not None:
+                said = f"{mentor.name}'s last active day is {mentor.active_to:%d %b %Y}."
+            else:
+                said = f"{mentor.name} is active again from {_day(mentor.active_from)}."
+            self.notify(said, title="Saved")
+            self.reload()
+
+    def _show(self, rows: list[MentorRow]) -> None:
+        self.rows = sorted(rows, key=lambda m: (not m.active, m.name.lower()))
         table = self.query_one(DataTable)
-        for m in rows:
+        table.clear()
+        for m in self.rows:
             table.add_row(
                 m.name,
                 "yes" if m.active else "no",
@@ -56,11 +80,57 @@ class MentorsScreen(DataScreen):
                 _day(m.active_to),
                 m.person_ref or "",
             )
-        active = sum(1 for m in rows if m.active)
+        active = sum(1 for m in self.rows if m.active)
         self.query_one("#mentors-status", Static).update(
-            f"{active} active of {len(rows)} mentors on {today():%d %b %Y}"
+            f"{active} active of {len(self.rows)} mentors on {today():%d %b %Y}"
         )
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#mentors-status", Static).update(message.error)
+        if message.what == "mentors":
+            self.query_one("#mentors-status", Static).update(message.error)
+        else:
+            self.notify(f"Not saved: {message.error}", severity="error", timeout=8)
+
+    @property
+    def selected(self) -> MentorRow | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def action_add(self) -> None:
+        from outreach.tui.dialogs.mentor_form import MentorForm
+
+        def added(name: str | None) -> None:
+            if name:
+                self.reload()
+
+        self.app.push_screen(MentorForm(), added)
+
+    def action_toggle_active(self) -> None:
+        """End the selected mentor's active period today, or start it again today."""
+        from outreach.tui.dialogs.account_dialogs import ConfirmDialog
+
+        mentor = self.selected
+        if mentor is None:
+            return
+        day = today()
+        if mentor.active:
+            question = f"Set {mentor.name} inactive? Today ({day:%d %b %Y}) is their last day."
+        else:
+            question = f"Set {mentor.name} active again from today ({day:%d %b %Y})?"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+
+                def work(store: Store) -> Mentor:
+                    from outreach.services.mentors import set_mentor_active
+
+                    return set_mentor_active(
+                        store, name=mentor.name, active=not mentor.active, on=day
+                    )
+
+                self.call("active", work)
+
+        self.app.push_screen(ConfirmDialog(question), confirmed)

@@ -18,11 +18,17 @@ if TYPE_CHECKING:
 
 
 class TargetsScreen(DataScreen):
-    """Every target of the programme (set them with ``outreach targets set``)."""
+    """Every target of the programme; ``n`` sets a new one, enter changes the selected one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,insert", "set_target", "Set target", id="targets.set"),
+        Binding("e", "edit_target", "Change", id="targets.edit"),
         Binding("escape", "app.go('dashboard')", "Back", id="targets.back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[TargetRow] = []
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Targets")
@@ -31,17 +37,22 @@ class TargetsScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from outreach.services.targets import list_targets
-
         self.query_one(DataTable).add_columns(
             "Scope", "Measure", "Target", "By", "Baseline", "Baseline on"
         )
+        self.reload()
+
+    def reload(self) -> None:
+        from outreach.services.targets import list_targets
+
         self.call("targets", list_targets)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        rows: list[TargetRow] = message.data
-        self.query_one(DataTable).add_rows(
+        self.rows = message.data
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(
             [
                 (
                     t.unit or "Site",
@@ -51,13 +62,36 @@ class TargetsScreen(DataScreen):
                     "" if t.baseline is None else f"{t.baseline:g}%",
                     t.baseline_on.isoformat() if t.baseline_on else "",
                 )
-                for t in rows
+                for t in self.rows
             ]
         )
         self.query_one("#targets-status", Static).update(
-            f"{len(rows)} targets" if rows else "No targets set yet."
+            f"{len(self.rows)} targets  (n: set a target, enter: change one)"
+            if self.rows
+            else "No targets set yet: n sets one."
         )
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.query_one("#targets-status", Static).update(message.error)
+
+    def _open_form(self, current: TargetRow | None) -> None:
+        from outreach.tui.dialogs.target_form import TargetForm
+
+        def done(row: TargetRow | None) -> None:
+            if row is not None:
+                self.reload()
+
+        self.app.push_screen(TargetForm(current), done)
+
+    def action_set_target(self) -> None:
+        self._open_form(None)
+
+    @on(DataTable.RowSelected, "#targets")
+    def _selected(self) -> None:
+        self.action_edit_target()
+
+    def action_edit_target(self) -> None:
+        table = self.query_one(DataTable)
+        if self.rows and table.cursor_row < len(self.rows):
+            self._open_form(self.rows[table.cursor_row])

@@ -254,3 +254,67 @@ def test_recent_audit_is_newest_first_and_for_admins_only(store: Store) -> None:
             recent_audit(staff)
     finally:
         staff.close()
+
+
+def test_a_page_after_a_row_continues_the_worklist_where_offset_would(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    for fresh in module_store(tmp_path_factory):
+        for ref in ("K1", "K2"):
+            add_person(
+                fresh,
+                ref=ref,
+                display_name=ref,
+                date_of_birth=date(1980, 1, 1),
+                arrived_on=date(2024, 1, 1),
+            )
+        # Two due the same day, so the page boundary falls between equal dates.
+        due = [date(2025, 5, 3), date(2025, 5, 1), date(2025, 5, 1), date(2025, 4, 1)]
+        ids = [
+            schedule_followup(
+                fresh, person_ref=("K1", "K2")[i % 2], due_on=day, reason="next_step"
+            ).id
+            for i, day in enumerate(due)
+        ]
+        everything = [r.id for r in due_followups(fresh, as_of=date(2025, 6, 1))]
+        assert everything == [ids[3], ids[1], ids[2], ids[0]]
+        first = due_followups(fresh, as_of=date(2025, 6, 1), limit=2)
+        last = first[-1]
+        after = due_followups(fresh, as_of=date(2025, 6, 1), after=(last.due_on, last.id))
+        assert [r.id for r in after] == [ids[2], ids[0]]
+        assert after == due_followups(fresh, as_of=date(2025, 6, 1), offset=2)
+
+
+def test_decisions_read_up_front_answer_as_the_store_does_and_stay_current(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from outreach.services.decisions import record_decision_in
+    from outreach.services.standing import read_decisions
+
+    for fresh in module_store(tmp_path_factory):
+        add_person(fresh, ref="M1", display_name="M1", date_of_birth=date(1980, 1, 1))
+        record_decision(fresh, person_ref="M1", kind="do_not_approach", decided_on=date(2025, 1, 1))
+        record_decision(fresh, person_ref="M1", kind="approach_again", decided_on=date(2025, 3, 1))
+        days = [date(2024, 12, 31), date(2025, 1, 1), date(2025, 3, 1), date(2025, 5, 1)]
+        with fresh.read() as session:
+            person_id = person_by_ref(session, "M1").id
+            assert person_id is not None
+            stored = [decision_in_force(session, person_id, day) for day in days]
+        with fresh.write() as session:
+            read_decisions(session, [person_id])
+            assert [decision_in_force(session, person_id, day) for day in days] == stored
+            assert [d.kind if d else None for d in stored] == [
+                None,
+                "do_not_approach",
+                "approach_again",
+                "approach_again",
+            ]
+            record_decision_in(
+                session,
+                actor_id=None,
+                person_ref="M1",
+                kind="do_not_approach",
+                decided_on=date(2025, 4, 1),
+            )
+            in_force = decision_in_force(session, person_id, date(2025, 5, 1))
+            assert in_force is not None and in_force.kind == "do_not_approach"

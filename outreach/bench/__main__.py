@@ -17,13 +17,17 @@ median of several runs of:
   executemany of the people and their stays in one transaction;
 - export a year: ``exports.export.export_summary`` in every format (skipped if absent).
 
-Only synthetic data is written, in a temporary folder removed at the end.
+Only synthetic data is written, in a temporary folder removed at the end. With ``--keep DIR``
+the built stores are kept in ``DIR/<size>/`` and reused by later runs (each run works on a
+fresh copy, so the timed writes never change the kept stores); ``--statements`` also times
+each dashboard statement on both stores.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -92,6 +96,62 @@ def build(folder: Path, size: int) -> tuple[Store, sqlite3.Connection, float]:
     plain = plain_copy(store, folder / "plain.db")
     load(plain, size)
     return store, plain, time.perf_counter() - start
+
+
+def refresh_kept(kept: Path) -> None:
+    """Bring kept stores up to the current schema: migrate the keyed store in place (its
+    pre-migration backup of synthetic data is not kept) and give the plain copy any index
+    the keyed store has gained."""
+    store = Store.unlock(kept / "store", user="bench", passphrase=PASSPHRASE)
+    with store.read() as session:
+        indexes = dict(
+            session.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            ).all()
+        )
+    store.close()
+    shutil.rmtree(kept / "store" / "backups", ignore_errors=True)
+    plain = sqlite3.connect(kept / "plain.db", isolation_level=None)
+    try:
+        have = {row[0] for row in plain.execute("SELECT name FROM sqlite_master")}
+        for name, sql in indexes.items():
+            if name not in have:
+                plain.execute(sql)
+                plain.execute(f"ANALYZE {name}")
+    finally:
+        plain.close()
+
+
+def build_or_reuse(
+    folder: Path, size: int, keep: Path | None
+) -> tuple[Store, sqlite3.Connection, str]:
+    """The two stores of ``size`` people in ``folder``: built there, or (with ``keep``) copied
+    from ``keep/<size>/``, which is built first when it does not hold them yet."""
+    if keep is None:
+        store, plain, seconds = build(folder, size)
+        return store, plain, f"built both stores in {seconds:.1f} s"
+    kept = keep / str(size)
+    note = "reused the kept stores"
+    if not (kept / "plain.db").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        store, plain, seconds = build(kept, size)
+        plain.close()
+        store.close()
+        note = f"built both stores in {seconds:.1f} s, kept in {kept}"
+    else:
+        refresh_kept(kept)
+    for item in kept.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, folder / item.name)
+        else:
+            shutil.copy2(item, folder / item.name)
+    store = Store.unlock(folder / "store", user="bench", passphrase=PASSPHRASE)
+    plain = sqlite3.connect(folder / "plain.db", isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        plain.execute(f"PRAGMA {pragma}")
+    plain.execute("PRAGMA temp_store = MEMORY")
+    return store, plain, note
 
 
 def captured_dashboard_sql(store: Store) -> list[tuple[str, Any]]:
@@ -266,12 +326,32 @@ def time_export(store: Store, runs: int, folder: Path) -> Timing:
     return "export a year", _median_ms(ours_run, runs), None, "all formats; no plain equivalent"
 
 
-def run_size(size: int, *, runs: int, import_rows: int) -> list[Timing]:
+def time_statements(store: Store, plain: sqlite3.Connection, runs: int) -> None:
+    """Print each dashboard statement's median time on the keyed store and on the plain copy."""
+    statements = [
+        (sql, params)
+        for sql, params in captured_dashboard_sql(store)
+        if not sql.startswith("BEGIN")
+    ]
+    with store.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        for sql, params in statements:
+            ours = _median_ms(lambda s=sql, p=params: raw.execute(s, p).fetchall(), runs)
+            theirs = _median_ms(lambda s=sql, p=params: plain.execute(s, p).fetchall(), runs)
+            first = " ".join(sql.split())[:60]
+            print(f"    {ours:9.1f} ms  plain {theirs:9.1f} ms  {first}")
+
+
+def run_size(
+    size: int, *, runs: int, import_rows: int, keep: Path | None = None, statements: bool = False
+) -> list[Timing]:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
         folder = Path(tmp)
-        store, plain, seconds = build(folder, size)
-        print(f"\n{size:,} people: built both stores in {seconds:.1f} s", flush=True)
+        store, plain, note = build_or_reuse(folder, size, keep)
+        print(f"\n{size:,} people: {note}", flush=True)
         try:
+            if statements:
+                time_statements(store, plain, runs)
             timings = [
                 time_dashboard(store, plain, runs),
                 time_search(store, plain, size, runs),
@@ -295,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m outreach.bench", description=__doc__)
     parser.add_argument("--sizes", default=None, help="people per store, comma separated")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller sizes")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep the built stores here and reuse them"
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="also time each dashboard statement"
+    )
     args = parser.parse_args(argv)
     default = "1000,10000" if args.quick else "1000,10000,200000"
     sizes = [int(part.replace("_", "")) for part in (args.sizes or default).split(",")]
@@ -302,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     import_rows = 1000 if args.quick else 10_000
     print(f"outreach benchmark: as of {AS_OF}, period {PERIOD.label}, median of {runs} runs")
     for size in sizes:
-        run_size(size, runs=runs, import_rows=import_rows)
+        run_size(
+            size, runs=runs, import_rows=import_rows, keep=args.keep, statements=args.statements
+        )
     print(f"\npeak memory: {peak_mb():.0f} MB")
     return 0
 

@@ -34,57 +34,89 @@ ADEQUATE = (
     "({e}.hpv IS NULL AND {e}.cytology IS NOT NULL AND {e}.cytology != 'inadequate'))"
 )
 
-# Shared CTEs: ``bands`` holds the per-day age and window bounds (see bounds.py); ``status``
-# reads ``checks(person_id, unit_id, d)`` (defined by each caller) and keeps the checks where
-# the person is eligible on d, with ``covered`` 1 or 0.
+# The measures below check people on a few days each. Every check is one row, so what a row
+# costs decides the speed: a lookup in an on-disk index costs about as much as everything else
+# in the row together, and far less when the lookups come in person order (the pages they need
+# are then already in the cache, decrypted). So:
+# - ``span``: the stays overlapping [first, last] (a range of ix_stay_until_arrived, whose
+#   expression coalesce(left_on, '9999-12-31') must be written exactly so), sorted by person;
+# - ``facts``: one row per stay, in that order, with what is known of the person once: date of
+#   birth, the first clinical ceasing, and the latest adequate test up to the stay's last
+#   possible check day. When that test is no later than the stay's first possible check day
+#   (max(arrived_on, first)), it is the latest test on every day checked, and the check needs
+#   no lookup at all (``settled``); otherwise each check looks its tests up itself. ``shared``:
+#   another stay of the person begins during this one (see COVERAGE_SQL).
+# Callers add ``grid(d)`` (and for ``bands``, see bounds.py) and name :first and :last.
 BANDS_CTE = """
 bands(d, band, dob_after, dob_upto, window_start) AS MATERIALIZED (
     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
     FROM json_each(:bands)
 )"""
 
-STATUS_CTE = f"""
-status(person_id, unit_id, d, band, covered) AS (
-    SELECT c.person_id, c.unit_id, c.d, b.band,
+FACTS_CTE = f"""
+span(id, person_id, unit_id, arrived_on, until) AS MATERIALIZED (
+    SELECT id, person_id, unit_id, arrived_on, coalesce(left_on, '9999-12-31') FROM stay
+    WHERE coalesce(left_on, '9999-12-31') > :first AND arrived_on <= :last
+    ORDER BY +person_id
+),
+facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared) AS MATERIALIZED (
+    SELECT s.id, s.person_id, s.unit_id, s.arrived_on, s.until, p.date_of_birth,
+        (SELECT min(x.occurred_on) FROM screening_event x
+         WHERE x.person_id = s.person_id AND x.programme = :programme AND x.event = 'ceased'
+           AND x.reason IN ({_CLINICAL})),
+        (SELECT e.occurred_on FROM screening_event e
+         WHERE e.person_id = s.person_id AND e.programme = :programme AND e.event = 'test'
+           AND e.occurred_on <= :last AND e.occurred_on < s.until AND {ADEQUATE.format(e="e")}
+         ORDER BY e.occurred_on DESC LIMIT 1),
         EXISTS (
-            SELECT 1 FROM screening_event e
-            WHERE e.person_id = c.person_id AND e.programme = :programme AND e.event = 'test'
-              AND e.occurred_on > b.window_start AND e.occurred_on <= c.d
-              AND {ADEQUATE.format(e="e")}
+            SELECT 1 FROM stay l
+            WHERE l.person_id = s.person_id AND l.arrived_on >= s.arrived_on
+              AND l.arrived_on < s.until AND l.id != s.id
         )
-    FROM checks c
-    JOIN person p ON p.id = c.person_id
-    JOIN bands b ON b.d = c.d AND p.date_of_birth > b.dob_after AND p.date_of_birth <= b.dob_upto
+    FROM span s CROSS JOIN person p ON p.id = s.person_id
     WHERE p.has_cervix != 'no'
-      AND NOT EXISTS (
-        SELECT 1 FROM screening_event x
-        WHERE x.person_id = c.person_id AND x.programme = :programme AND x.event = 'ceased'
-          AND x.occurred_on <= c.d AND x.reason IN ({_CLINICAL})
-      )
 )"""
 
-# Residents on each grid day; a person with overlapping stays counts once, in the unit of the
-# stay that began last (SQLite takes bare columns from the row holding the max()). Only stays
-# overlapping [first, last] are read: a range of ix_stay_until_arrived (migration 0003), whose
-# expression coalesce(left_on, '9999-12-31') must be written exactly so here.
-RESIDENT_CTE = """
-grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
-checks(person_id, unit_id, d) AS (
-    SELECT person_id, unit_id, d FROM (
-        SELECT s.person_id, s.unit_id, g.d,
-            max(s.arrived_on || printf('%012d', s.id)) AS latest
-        FROM stay s CROSS JOIN grid g
-        WHERE coalesce(s.left_on, '9999-12-31') > :first AND s.arrived_on <= :last
-          AND s.arrived_on <= g.d AND coalesce(s.left_on, '9999-12-31') > g.d
-        GROUP BY s.person_id, g.d
-    )
-    WHERE :unit IS NULL OR unit_id = :unit
-)"""
+# Covered on c.d, for a check ``c`` (person_id, d, latest, settled) in age band ``b``.
+COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) ELSE EXISTS (
+    SELECT 1 FROM screening_event e
+    WHERE e.person_id = c.person_id AND e.programme = :programme AND e.event = 'test'
+      AND e.occurred_on > b.window_start AND e.occurred_on <= c.d
+      AND {ADEQUATE.format(e="e")}) END"""
 
+# Eligible on c.d: in an age band on that day and not clinically ceased by then (the
+# programme applies: ``facts`` holds no one without a cervix).
+ELIGIBLE_JOIN = """CROSS JOIN bands b ON b.d = c.d AND c.dob > b.dob_after AND c.dob <= b.dob_upto
+    WHERE c.ceased_on IS NULL OR c.ceased_on > c.d"""
+
+# Residents on each grid day; someone with overlapping stays counts once, in the unit of the
+# stay that began last (ties: the later-recorded stay): a stay's check is dropped when a later
+# stay of the same person is resident that day, which needs a lookup only for the rare stays
+# that another stay of the person begins during.
 COVERAGE_SQL = f"""
-WITH {BANDS_CTE},{RESIDENT_CTE},{STATUS_CTE}
-SELECT d, band, unit_id, count(*) AS eligible, sum(covered) AS covered
-FROM status
+WITH {BANDS_CTE},
+grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
+{FACTS_CTE},
+checks(person_id, unit_id, d, dob, ceased_on, latest, settled) AS (
+    SELECT f.person_id, f.unit_id, g.d, f.dob, f.ceased_on, f.latest,
+        f.latest IS NULL OR f.latest <= max(f.arrived_on, :first)
+    FROM facts f CROSS JOIN grid g ON g.d >= f.arrived_on AND g.d < f.until
+    WHERE (:unit IS NULL OR f.unit_id = :unit)
+      AND NOT (f.shared AND EXISTS (
+        SELECT 1 FROM stay l
+        WHERE l.person_id = f.person_id AND l.arrived_on >= f.arrived_on AND l.arrived_on <= g.d
+          AND l.id != f.id AND (l.arrived_on > f.arrived_on OR l.id > f.id)
+          AND coalesce(l.left_on, '9999-12-31') > g.d
+      ))
+)
+SELECT d, band, unit_id, count(*), sum(covered) FROM (
+    SELECT c.d, b.band, c.unit_id, {COVERED} AS covered
+    FROM checks c
+    {ELIGIBLE_JOIN}
+    -- LIMIT keeps this a co-routine, so ``covered`` is worked out in person order rather
+    -- than after the sort for GROUP BY.
+    LIMIT -1
+)
 GROUP BY d, band, unit_id
 """
 

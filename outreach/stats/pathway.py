@@ -16,7 +16,7 @@ from sqlmodel import Session
 from outreach.model.enums import ResultAction
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.bounds import band_json, days_json
-from outreach.stats.coverage import ADEQUATE, BANDS_CTE, STATUS_CTE, percent
+from outreach.stats.coverage import ADEQUATE, BANDS_CTE, COVERED, ELIGIBLE_JOIN, FACTS_CTE, percent
 from outreach.stats.period import Period
 
 UPTAKE_SQL = f"""
@@ -41,28 +41,36 @@ SELECT count(*),
 FROM offers
 """
 
+# Check days: the grid days within each stay, and (the row of ``days`` with no day) the stay's
+# arrival day when it is in the period and the person is still there at the end of it. The
+# checks come in person order (see coverage.FACTS_CTE), and each person found uncovered is
+# looked up once for a one-to-one conversation in the period.
 REACH_SQL = f"""
 WITH {BANDS_CTE},
-grid(d) AS MATERIALIZED (SELECT value FROM json_each(:days)),
-checks(person_id, unit_id, d) AS (
-    SELECT s.person_id, NULL, g.d
-    FROM stay s CROSS JOIN grid g
-    WHERE coalesce(s.left_on, '9999-12-31') > :start AND s.arrived_on <= :stop
-      AND s.arrived_on <= g.d AND coalesce(s.left_on, '9999-12-31') > g.d
-    UNION
-    SELECT s.person_id, NULL, s.arrived_on
-    FROM stay s
-    WHERE coalesce(s.left_on, '9999-12-31') > :start
-      AND s.arrived_on >= :start AND s.arrived_on <= :stop
-      AND coalesce(s.left_on, '9999-12-31') > s.arrived_on
+days(d) AS MATERIALIZED (SELECT value FROM json_each(:days) UNION ALL SELECT NULL),
+{FACTS_CTE},
+checks(person_id, d, dob, ceased_on, latest, settled) AS (
+    SELECT f.person_id, coalesce(g.d, f.arrived_on), f.dob, f.ceased_on, f.latest,
+        f.latest IS NULL OR f.latest <= max(f.arrived_on, :first)
+    FROM facts f CROSS JOIN days g
+        ON CASE WHEN g.d IS NULL
+            THEN f.arrived_on >= :first AND f.until > f.arrived_on
+            ELSE g.d >= f.arrived_on AND g.d < f.until END
 ),
-{STATUS_CTE},
-uncovered(person_id) AS (SELECT DISTINCT person_id FROM status WHERE covered = 0)
+uncovered(person_id) AS (
+    SELECT DISTINCT person_id FROM (
+        SELECT c.person_id, {COVERED} AS covered
+        FROM checks c
+        {ELIGIBLE_JOIN}
+        LIMIT -1
+    )
+    WHERE NOT covered
+)
 SELECT count(*),
     coalesce(sum(EXISTS (
         SELECT 1 FROM conversation c
         WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
-          AND c.occurred_on >= :start AND c.occurred_on <= :stop
+          AND c.occurred_on >= :first AND c.occurred_on <= :last
     )), 0)
 FROM uncovered u
 """
@@ -187,8 +195,8 @@ def reach(
             "days": days_json(grid),
             "bands": band_json(programme, every_day),
             "programme": programme.key,
-            "start": period.start.isoformat(),
-            "stop": stop.isoformat(),
+            "first": period.start.isoformat(),
+            "last": stop.isoformat(),
         },
     ).one()
     return Reach(int(uncovered), int(reached))

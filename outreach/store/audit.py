@@ -37,10 +37,13 @@ def _digest(entry: AuditEntry) -> str:
 
 def head(session: Session) -> str:
     """The hash of the newest row: the chain head that signed exports carry."""
-    # Only the hash column, read through the primary key: no ORM object is built per write.
-    last = session.execute(
-        select(AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)
-    ).scalar()
+    # Only the hash column, read off the end of the primary key, on the session's connection:
+    # no ORM object and no flush per write (record() flushes each row it appends).
+    last = (
+        session.connection()
+        .execute(select(col(AuditEntry.hash)).order_by(col(AuditEntry.id).desc()).limit(1))
+        .scalar()
+    )
     return last if last is not None else GENESIS
 
 

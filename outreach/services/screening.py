@@ -141,7 +141,7 @@ class Pathway:
         for followup in closing:
             followup.status = status.value
             followup.done_on = done_on if status == FollowUpStatus.done else None
-        self.open_followups = [f for f in self.open_followups if f not in closing]
+        self.open_followups = [f for f in self.open_followups if f.reason not in reasons]
         return closing
 
     def add_test(self, test: ScreeningEvent) -> None:

@@ -336,8 +336,14 @@ def time_statements(store: Store, plain: sqlite3.Connection, runs: int) -> None:
     with store.engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
         for sql, params in statements:
-            ours = _median_ms(lambda s=sql, p=params: raw.execute(s, p).fetchall(), runs)
-            theirs = _median_ms(lambda s=sql, p=params: plain.execute(s, p).fetchall(), runs)
+
+            def ours_run(sql: str = sql, params: Any = params) -> object:
+                return raw.execute(sql, params).fetchall()
+
+            def theirs_run(sql: str = sql, params: Any = params) -> object:
+                return plain.execute(sql, params).fetchall()
+
+            ours, theirs = _median_ms(ours_run, runs), _median_ms(theirs_run, runs)
             first = " ".join(sql.split())[:60]
             print(f"    {ours:9.1f} ms  plain {theirs:9.1f} ms  {first}")
 

@@ -1,5 +1,6 @@
 """Outreach activity over a period: conversations, barriers, outcomes, days from first
-conversation to test, and follow-ups. Each figure is one grouped SQL query.
+conversation to test, and follow-ups: one SQL statement for the conversation figures, one for
+the follow-ups.
 
 Definitions: ``outreach/stats/definitions.md`` ("Conversations" to "Follow-ups").
 """
@@ -17,67 +18,40 @@ from outreach.stats.coverage import ADEQUATE
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
 
-# Identified people in each conversation of the period: the one-to-one person, or the
-# identified attendees of a group session.
-_PERIOD_PEOPLE = """
-conv(id, person_id) AS MATERIALIZED (
-    SELECT id, person_id FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
+# Every conversation figure of the period in one statement, so the period's conversations are
+# read once. ``conv`` holds them sorted by id: the mentor, barrier and attendee rows are then
+# looked up in index order, which keeps the pages they need in the cache. ``people`` holds the
+# identified people of each conversation: the person of a one-to-one, or an identified attendee
+# of a group session (only group sessions list attendees). Each row is tagged with the figure
+# it belongs to.
+PERIOD_SQL = f"""
+WITH conv(id, kind, setting, outcome, minutes, attendees, person_id, occurred_on)
+AS MATERIALIZED (
+    SELECT id, kind, setting, outcome, minutes, attendees, person_id, occurred_on
+    FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
+    ORDER BY +id
 ),
-people(conversation_id, person_id) AS (
-    SELECT id, person_id FROM conv WHERE person_id IS NOT NULL
-    UNION
-    SELECT a.conversation_id, a.person_id
-    FROM conversation_attendee a JOIN conv ON conv.id = a.conversation_id
-)"""
-
-PEOPLE_SQL = f"""
-WITH {_PERIOD_PEOPLE}
-SELECT count(DISTINCT person_id) FROM people
-"""
-
-# One pass over the period's conversations (index-only on ix_conversation_on_cover); totals,
-# settings and outcomes are sums over these few groups.
-GROUPS_SQL = """
-SELECT kind, setting, outcome, count(*), sum(minutes), sum(attendees)
-FROM conversation
-WHERE occurred_on >= :start AND occurred_on <= :stop
-GROUP BY kind, setting, outcome
-"""
-
-BY_MENTOR_SQL = """
-SELECT m.name, count(*), coalesce(sum(c.minutes), 0)
-FROM conversation c
-JOIN conversation_mentor cm ON cm.conversation_id = c.id
-JOIN mentor m ON m.id = cm.mentor_id
-WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
-GROUP BY m.id
-ORDER BY m.name
-"""
-
-BARRIERS_SQL = f"""
-WITH {_PERIOD_PEOPLE}
-SELECT b.code, count(DISTINCT b.conversation_id), count(DISTINCT people.person_id)
-FROM conversation_barrier b
-JOIN conv ON conv.id = b.conversation_id
-LEFT JOIN people ON people.conversation_id = b.conversation_id
-GROUP BY b.code
-ORDER BY b.code
-"""
-
-DAYS_TO_TEST_SQL = f"""
-WITH {_PERIOD_PEOPLE},
+people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
+    SELECT id, person_id, occurred_on FROM conv WHERE person_id IS NOT NULL
+    UNION ALL
+    SELECT conv.id, a.person_id, conv.occurred_on
+    FROM conv CROSS JOIN conversation_attendee a ON a.conversation_id = conv.id
+    WHERE conv.kind = 'group'
+),
+seen(person_id, first_on) AS MATERIALIZED (
+    SELECT person_id, min(occurred_on) FROM people GROUP BY person_id
+),
+-- First identified conversation ever in the period: none before the period began.
 first(person_id, first_on) AS (
-    SELECT DISTINCT people.person_id, c.occurred_on
-    FROM people JOIN conversation c ON c.id = people.conversation_id
+    SELECT s.person_id, s.first_on FROM seen s
     WHERE NOT EXISTS (
-        SELECT 1 FROM conversation e
-        WHERE e.person_id = people.person_id AND e.occurred_on < c.occurred_on
+        SELECT 1 FROM conversation e WHERE e.person_id = s.person_id AND e.occurred_on < :start
     ) AND NOT EXISTS (
         SELECT 1 FROM conversation_attendee a JOIN conversation e ON e.id = a.conversation_id
-        WHERE a.person_id = people.person_id AND e.occurred_on < c.occurred_on
+        WHERE a.person_id = s.person_id AND e.occurred_on < :start
     )
 ),
-waits(days) AS (
+waits(days) AS MATERIALIZED (
     SELECT julianday((
         SELECT min(t.occurred_on) FROM screening_event t
         WHERE t.person_id = f.person_id AND t.programme = :programme AND t.event = 'test'
@@ -87,14 +61,34 @@ waits(days) AS (
     FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
-SELECT
+SELECT 'held', kind, setting, outcome, count(*), sum(minutes), sum(attendees)
+FROM conv GROUP BY kind, setting, outcome
+UNION ALL
+SELECT 'mentor', m.name, NULL, NULL, held.n, held.minutes, NULL
+FROM (
+    SELECT cm.mentor_id, count(*) AS n, coalesce(sum(c.minutes), 0) AS minutes
+    FROM conv c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
+    GROUP BY cm.mentor_id
+) held JOIN mentor m ON m.id = held.mentor_id
+UNION ALL
+SELECT 'barrier', b.code, NULL, NULL,
+    count(DISTINCT b.conversation_id), count(DISTINCT coalesce(a.person_id, c.person_id)), NULL
+FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
+GROUP BY b.code
+UNION ALL
+SELECT 'people', NULL, NULL, NULL,
+    (SELECT count(*) FROM seen),
     (SELECT count(*) FROM waits),
-    (SELECT count(*) FROM tested),
-    (SELECT avg(days) FROM (
+    (SELECT count(*) FROM tested)
+UNION ALL
+SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
+    SELECT avg(days) FROM (
         SELECT days FROM tested ORDER BY days
         LIMIT 2 - (SELECT count(*) FROM tested) % 2
         OFFSET ((SELECT count(*) FROM tested) - 1) / 2
-    ))
+    )
+)
 """
 
 FOLLOW_UPS_SQL = """
@@ -168,54 +162,76 @@ def _params(period: Period, as_of: date, programme: Programme) -> dict[str, str]
     }
 
 
-def conversations(session: Session, period: Period, *, as_of: date) -> Conversations:
-    return _conversations_and_outcomes(session, period, as_of=as_of)[0]
+@dataclass(frozen=True)
+class _PeriodFigures:
+    conversations: Conversations
+    outcomes: dict[str, int]
+    barriers: dict[str, tuple[int, int]]
+    days_to_test: DaysToTest
 
 
-def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
-    return _conversations_and_outcomes(session, period, as_of=as_of)[1]
-
-
-def _conversations_and_outcomes(
-    session: Session, period: Period, *, as_of: date
-) -> tuple[Conversations, dict[str, int]]:
-    params = _params(period, as_of, load_programme())
+def _period_figures(
+    session: Session, period: Period, *, as_of: date, programme: Programme
+) -> _PeriodFigures:
+    """The conversation figures of ``period``, from one read of its conversations."""
+    params = _params(period, as_of, programme)
     kinds: dict[str, int] = {}
     settings: dict[str, tuple[int, int]] = {}
     by_outcome: dict[str, int] = {}
-    count = minutes = attendees = 0
-    for kind, setting, outcome, n, spent, came in session.execute(text(GROUPS_SQL), params):
-        count, minutes, attendees = count + n, minutes + spent, attendees + came
-        kinds[kind] = kinds.get(kind, 0) + n
-        old = settings.get(setting, (0, 0))
-        settings[setting] = (old[0] + n, old[1] + spent)
-        by_outcome[outcome] = by_outcome.get(outcome, 0) + n
-    people = session.execute(text(PEOPLE_SQL), params).scalar_one()
-    mentors = {r[0]: (r[1], r[2]) for r in session.execute(text(BY_MENTOR_SQL), params)}
-    found = Conversations(
+    mentors: dict[str, tuple[int, int]] = {}
+    raised: dict[str, tuple[int, int]] = {}
+    count = minutes = attendees = people = first = tested = 0
+    median: float | None = None
+    for part, key, setting, outcome, a, b, c in session.execute(text(PERIOD_SQL), params):
+        if part == "held":
+            count, minutes, attendees = count + a, minutes + b, attendees + c
+            kinds[key] = kinds.get(key, 0) + a
+            old = settings.get(setting, (0, 0))
+            settings[setting] = (old[0] + a, old[1] + b)
+            by_outcome[outcome] = by_outcome.get(outcome, 0) + a
+        elif part == "mentor":
+            mentors[key] = (a, b)
+        elif part == "barrier":
+            raised[key] = (a, b)
+        elif part == "people":
+            people, first, tested = a, b, c
+        else:
+            median = None if c is None else float(c)
+    held = Conversations(
         count=count,
         people=int(people),
         one_to_one=kinds.get("one_to_one", 0),
         group=kinds.get("group", 0),
         attendees=attendees,
         minutes=minutes,
-        by_mentor=mentors,
+        by_mentor=dict(sorted(mentors.items())),
         by_setting=dict(sorted(settings.items())),
     )
-    return found, dict(sorted(by_outcome.items()))
+    return _PeriodFigures(
+        conversations=held,
+        outcomes=dict(sorted(by_outcome.items())),
+        barriers=dict(sorted(raised.items())),
+        days_to_test=DaysToTest(int(first), int(tested), median),
+    )
+
+
+def conversations(session: Session, period: Period, *, as_of: date) -> Conversations:
+    return _period_figures(session, period, as_of=as_of, programme=load_programme()).conversations
+
+
+def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
+    return _period_figures(session, period, as_of=as_of, programme=load_programme()).outcomes
 
 
 def barriers(session: Session, period: Period, *, as_of: date) -> dict[str, tuple[int, int]]:
-    params = _params(period, as_of, load_programme())
-    return {r[0]: (r[1], r[2]) for r in session.execute(text(BARRIERS_SQL), params)}
+    return _period_figures(session, period, as_of=as_of, programme=load_programme()).barriers
 
 
 def days_to_test(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> DaysToTest:
-    params = _params(period, as_of, programme or load_programme())
-    people, tested, median = session.execute(text(DAYS_TO_TEST_SQL), params).one()
-    return DaysToTest(int(people), int(tested), None if median is None else float(median))
+    programme = programme or load_programme()
+    return _period_figures(session, period, as_of=as_of, programme=programme).days_to_test
 
 
 def follow_ups(
@@ -231,11 +247,11 @@ def activity(
 ) -> Activity:
     """Every outreach figure for ``period`` read on ``as_of``."""
     programme = programme or load_programme()
-    held, by_outcome = _conversations_and_outcomes(session, period, as_of=as_of)
+    figures = _period_figures(session, period, as_of=as_of, programme=programme)
     return Activity(
-        conversations=held,
-        barriers=barriers(session, period, as_of=as_of),
-        outcomes=by_outcome,
-        days_to_test=days_to_test(session, period, as_of=as_of, programme=programme),
+        conversations=figures.conversations,
+        barriers=figures.barriers,
+        outcomes=figures.outcomes,
+        days_to_test=figures.days_to_test,
         follow_ups=follow_ups(session, period, as_of=as_of, programme=programme),
     )

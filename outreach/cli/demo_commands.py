@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,7 +55,11 @@ def demo(
         if rebuild and (folder / DATA).exists():
             remove_demo(folder)
         if (folder / DATA).exists():
+            # Argon2id runs without the GIL: import the application meanwhile.
+            warm = None if summary else _import_app_in_background()
             opened = open_demo(folder)
+            if warm is not None:
+                warm.join()
         else:
             typer.echo(f"Building the demo store in {folder} (about 20 seconds) …")
             info = build_demo(folder, today=today(), keep_open=True)
@@ -84,6 +89,20 @@ def demo(
         create_app(folder, user=DEMO_USER, demo=True, store=opened).run()
     finally:
         opened.close()
+
+
+def _import_app_in_background() -> threading.Thread:
+    """Start importing what the first screen needs, in a thread."""
+
+    def load() -> None:
+        import outreach.services.followups
+        import outreach.stats.dashboard
+        import outreach.tui.app
+        import outreach.tui.screens.dashboard  # noqa: F401
+
+    thread = threading.Thread(target=load, name="import-app", daemon=True)
+    thread.start()
+    return thread
 
 
 def summary_lines(board: Dashboard, *, worklist: int) -> list[str]:

@@ -70,6 +70,10 @@ class OutreachApp(App[None]):
         clock: Callable[[], float] = time.monotonic,
         backup_days: float = 7.0,
     ) -> None:
+        if store is not None:
+            # Already unlocked: start on the dashboard rather than build the unlock screen
+            # only to leave it at once (a faster start).
+            self.DEFAULT_MODE = MAIN
         super().__init__()
         self.folder = folder
         self.preset_user = user
@@ -79,13 +83,14 @@ class OutreachApp(App[None]):
         """Offer a backup on quit when the last one is at least this many days old (0: never)."""
         self.store: Store | None = None
         self.site_name = ""
-        self._given_store = store
         self._clock = clock
         self._last_activity = clock()
         self.last_mentor: str | None = None
         """The mentor picked in the last conversation form: the next one's default."""
 
         self.add_mode(LOCKED, self._unlock_screen)
+        if store is not None:
+            self._adopt(store)
 
     # -- start -----------------------------------------------------------------------------
     def _unlock_screen(self) -> Screen:
@@ -95,9 +100,6 @@ class OutreachApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.lock_if_idle, name="idle-lock")
-        if self._given_store is not None:
-            store, self._given_store = self._given_store, None
-            self.open_store(store)
 
     @on(Unlocked)
     def _unlocked(self, message: Unlocked) -> None:
@@ -105,13 +107,16 @@ class OutreachApp(App[None]):
 
     def open_store(self, store: Store) -> None:
         """Take an unlocked store and show the dashboard."""
+        self._adopt(store)
+        self.switch_mode(MAIN)
+
+    def _adopt(self, store: Store) -> None:
         from outreach.tui.screens.dashboard import DashboardScreen
 
         self.store = store
         self.site_name = _site_name(store)
         self._last_activity = self._clock()
         self.add_mode(MAIN, DashboardScreen)
-        self.switch_mode(MAIN)
 
     @property
     def is_locked(self) -> bool:
@@ -190,9 +195,12 @@ class OutreachApp(App[None]):
         return BackupDialog(folder=default_backups_folder(self.folder), day=today(), last=last)
 
     def _leave(self) -> None:
-        if self.store is not None:
-            self.lock()
+        """Exit, then close the store (no unlock screen to show on the way out)."""
+        store, self.store = self.store, None
+        self.workers.cancel_all()
         self.exit()
+        if store is not None:
+            store.close()
 
     # -- navigation ------------------------------------------------------------------------
     def action_go(self, where: str) -> None:

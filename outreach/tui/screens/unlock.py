@@ -24,6 +24,7 @@ class UnlockScreen(Screen[None]):
         super().__init__()
         self.folder = folder
         self.preset_user = user
+        self._notice = ""
         self._ready_at = 0.0
         """Monotonic time at which the next try is allowed (after repeated failures)."""
 
@@ -44,6 +45,8 @@ class UnlockScreen(Screen[None]):
     def on_mount(self) -> None:
         if not self.preset_user:
             self.query_one("#account", Input).focus()
+        if self._notice:
+            self._show(self._notice)
         self.set_interval(0.5, self._tick, name="unlock-countdown")
         self._warm_up()
 
@@ -57,6 +60,10 @@ class UnlockScreen(Screen[None]):
 
     def reset(self, notice: str = "") -> None:
         """Forget the typed passphrase and show ``notice`` (used when the app locks)."""
+        if not self.query("#passphrase"):
+            # Not composed yet (the app started unlocked): show the notice once it is.
+            self._notice = notice
+            return
         passphrase = self.query_one("#passphrase", Input)
         passphrase.value = ""
         self._set_busy(False)

@@ -1,0 +1,155 @@
+"""``python -m outreach.bench.startup [--store DIR] [--runs 5]``: how long the application
+takes from process start to the unlocked dashboard drawn with its data.
+
+Each run starts a new Python process in a pseudo-terminal (120x40) with
+``OUTREACH_EXIT_WHEN_READY`` naming a marker file: as soon as the dashboard has drawn its
+figures the application writes the time into it and exits. The time reported is from starting
+the process to that mark (to the exit for ``--help``), median of the runs. Runs on the demo store (``outreach demo --store DIR``, which unlocks the demo store
+itself; built first if missing), and on a large benchmark store when one is found (``--big``,
+default ``/tmp/bench-keep/200000/store``, unlocked as ``bench`` with the benchmark
+passphrase). Also times ``outreach --help``. Needs a POSIX pseudo-terminal (Linux, macOS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+READY_ENV = "OUTREACH_EXIT_WHEN_READY"
+BIG_STORE = Path("/tmp/bench-keep/200000/store")
+BIG_USER = "bench"
+BIG_PASSPHRASE = "benchmark passphrase"
+COLUMNS, ROWS = 120, 40
+TIMEOUT = 300.0
+
+
+def _drain(fd: int) -> None:
+    # The application draws into the terminal; read it so it never blocks on a full buffer.
+    while True:
+        try:
+            if not os.read(fd, 65536):
+                return
+        except OSError:
+            return
+
+
+def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float | None]:
+    """Seconds from starting ``command`` in a pseudo-terminal to its exit, and to the moment
+    the application wrote its ready marker (None when it wrote none). Raises if the command
+    fails or takes longer than TIMEOUT."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    handle, marker_name = tempfile.mkstemp(prefix="outreach-ready-")
+    os.close(handle)
+    marker = Path(marker_name)
+    env = {**env, READY_ENV: marker_name}
+    started_wall = time.time()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    reader = threading.Thread(target=_drain, args=(master,), daemon=True)
+    reader.start()
+    try:
+        code = process.wait(timeout=TIMEOUT)
+    finally:
+        elapsed = time.perf_counter() - started
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+        written = marker.read_text(encoding="utf-8").strip()
+        marker.unlink()
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {code}")
+    return elapsed, (float(written) - started_wall if written else None)
+
+
+def median_of(runs: int, command: list[str], env: dict[str, str]) -> tuple[float, list[float]]:
+    """Median and each run's seconds to ready (to exit when the command marks no ready)."""
+    times = []
+    for _ in range(runs):
+        exited, ready = time_once(command, env)
+        times.append(ready if ready is not None else exited)
+    return statistics.median(times), times
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    env.update({"TERM": "xterm-256color", **extra})
+    return env
+
+
+def _open_unlocked(folder: Path, user: str) -> None:
+    """The child process for a non-demo store: unlock, then run the app as ``outreach`` does."""
+    from outreach.store.store import Store
+
+    store = Store.unlock(folder, user=user, passphrase=os.environ["OUTREACH_PASSPHRASE"])
+    try:
+        from outreach.tui.app import create_app
+
+        create_app(folder, user=user, store=store).run()
+    finally:
+        store.close()
+
+
+def _report(label: str, median: float, times: list[float]) -> None:
+    each = "  ".join(f"{t:.2f}" for t in times)
+    print(f"{label:<34} median {median:6.2f} s   runs: {each}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m outreach.bench.startup")
+    parser.add_argument("--store", type=Path, help="Demo store folder (built if missing).")
+    parser.add_argument("--big", type=Path, default=BIG_STORE, help="A large benchmark store.")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--user", default=BIG_USER, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        _open_unlocked(args.child, args.user)
+        return
+
+    python = sys.executable
+    help_median, help_times = median_of(args.runs, [python, "-m", "outreach", "--help"], _env())
+    _report("outreach --help", help_median, help_times)
+
+    with tempfile.TemporaryDirectory(prefix="outreach-startup-") as scratch:
+        demo = args.store or Path(scratch) / "demo"
+        if not (demo / "data.db").exists():
+            print(f"Building the demo store in {demo} …", flush=True)
+            subprocess.run(
+                [python, "-m", "outreach", "demo", "--store", str(demo), "--summary"],
+                env=_env(),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        demo_median, demo_times = median_of(
+            args.runs, [python, "-m", "outreach", "demo", "--store", str(demo)], _env()
+        )
+        _report("demo store: dashboard drawn", demo_median, demo_times)
+
+    if (args.big / "data.db").exists():
+        command = [python, "-m", "outreach.bench.startup", "--child", str(args.big)]
+        big_median, big_times = median_of(
+            args.runs, command, _env(OUTREACH_PASSPHRASE=BIG_PASSPHRASE)
+        )
+        _report(f"{args.big}: dashboard drawn", big_median, big_times)
+    else:
+        print(f"{args.big}: no store there, skipped")
+
+
+if __name__ == "__main__":
+    main()

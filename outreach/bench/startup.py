@@ -4,10 +4,12 @@ takes from process start to the unlocked dashboard drawn with its data.
 Each run starts a new Python process in a pseudo-terminal (120x40) with
 ``OUTREACH_EXIT_WHEN_READY`` naming a marker file: as soon as the dashboard has drawn its
 figures the application writes the time into it and exits. The time reported is from starting
-the process to that mark (to the exit for ``--help``), median of the runs. Runs on the demo store (``outreach demo --store DIR``, which unlocks the demo store
-itself; built first if missing), and on a large benchmark store when one is found (``--big``,
-default ``/tmp/bench-keep/200000/store``, unlocked as ``bench`` with the benchmark
-passphrase). Also times ``outreach --help``. Needs a POSIX pseudo-terminal (Linux, macOS).
+the process to that mark (to the exit for ``--help``), median of the runs.
+
+Runs on the demo store (``outreach demo --store DIR``, which unlocks the demo store itself;
+built first if missing), and on a large benchmark store when one is found (``--big``, default
+``/tmp/bench-keep/200000/store``, unlocked as ``bench`` with the benchmark passphrase). Also
+times ``outreach --help``. Needs a POSIX pseudo-terminal (Linux, macOS).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class OutreachApp(App[None]):
         if store is not None:
             # Already unlocked: start on the dashboard rather than build the unlock screen
             # only to leave it at once (a faster start).
-            self.DEFAULT_MODE = MAIN
+            self.DEFAULT_MODE = MAIN  # type: ignore[misc]
         super().__init__()
         self.folder = folder
         self.preset_user = user

@@ -22,6 +22,8 @@ class AppAction:
     title: str
     help: str
     show: bool = True
+    """Shown in the dashboard's footer (other screens' footers keep to their own keys, lock,
+    help and quit, so they fit 80 columns)."""
     needs_admin: bool = False
 
 
@@ -60,6 +62,34 @@ APP_ACTIONS: tuple[AppAction, ...] = (
 )
 
 
+ALWAYS_SHOWN = {"lock", "help"}
+"""Actions shown in every screen's footer."""
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "escape": "esc",
+    "colon": ":",
+    "full_stop": ".",
+    "slash": "/",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "insert": "ins",
+    "delete": "del",
+}
+
+
+def keys_text(keys: str) -> str:
+    """Comma-separated Textual key names as a person reads them: ``"?/f1"``."""
+    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def _first_key(keys: str) -> str:
+    # Footers are short of room: "^l" as Textual writes ctrl+p.
+    return keys_text(keys.split(",")[0]).replace("ctrl+", "^")
+
+
 def app_bindings() -> list[Binding]:
     """Bindings for :data:`APP_ACTIONS`; lock and help work even while typing in a field."""
     return [
@@ -67,10 +97,30 @@ def app_bindings() -> list[Binding]:
             a.keys,
             a.action,
             a.title,
-            show=a.show,
+            show=a.id in ALWAYS_SHOWN,
             id=a.id,
             priority=a.id == "lock",
-            key_display=a.keys.split(",")[0].replace("question_mark", "?"),
+            key_display=_first_key(a.keys),
         )
         for a in APP_ACTIONS
     ]
+
+
+def dashboard_bindings() -> list[Binding]:
+    """The same keys again, for the dashboard's footer: where to go from the first screen."""
+    return [
+        Binding(
+            a.keys,
+            f"app.{a.action}",
+            a.title,
+            id=f"dashboard.{a.id}",
+            key_display=_first_key(a.keys),
+        )
+        for a in APP_ACTIONS
+        if a.show and a.id not in ALWAYS_SHOWN
+    ]
+
+
+def app_action_keys() -> set[str]:
+    """Every key string of :data:`APP_ACTIONS` (the help screen lists them once)."""
+    return {a.keys for a in APP_ACTIONS}

@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
-from outreach.tui.actions import APP_ACTIONS, app_bindings
+from outreach.tui.actions import APP_ACTIONS, app_action_keys, app_bindings, keys_text
 from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import Unlocked
 
@@ -55,7 +55,7 @@ class OutreachApp(App[None]):
     DEFAULT_MODE = LOCKED
     BINDINGS: ClassVar[list[BindingType]] = [
         *app_bindings(),
-        Binding("ctrl+q,f10", "quit", "Quit", id="quit", priority=True, key_display="ctrl+q"),
+        Binding("ctrl+q,f10", "quit", "Quit", id="quit", priority=True, key_display="^q"),
         Binding("ctrl+p,colon", "command_palette", "Commands", id="palette", show=False),
     ]
 
@@ -249,19 +249,39 @@ class OutreachApp(App[None]):
         return not (isinstance(self.screen, ModalScreen) and action in _NAVIGATION)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every application action, so each is reachable without its key."""
+        """The keys of the screen below, then every application action: each is reachable
+        without its key."""
         if not self.is_locked:
+            yield from _screen_commands(self, screen)
             for a in APP_ACTIONS:
                 if self._allowed(a.id):
-                    yield SystemCommand(a.title, f"{a.help}  [{a.keys}]", _runner(self, a.action))
+                    help_text = f"{a.help}  ({keys_text(a.keys)})"
+                    yield SystemCommand(a.title, help_text, _runner(self, a.action))
         else:
-            yield SystemCommand("Help", "Keys on this screen", self.action_help)
-        yield SystemCommand("Quit", "Lock and leave the application", self.action_quit)
+            yield SystemCommand("Help", "Keys on this screen  (? / f1)", self.action_help)
+        yield SystemCommand(
+            "Quit", "Lock and leave the application  (ctrl+q / f10)", self.action_quit
+        )
 
 
-def _runner(app: App[None], action: str) -> Callable[[], object]:
+def _screen_commands(app: App[None], screen: Screen) -> Iterable[SystemCommand]:
+    """A command for each enabled key of ``screen`` itself (not the app-wide ones)."""
+    everywhere = app_action_keys()
+    seen: set[str] = set()
+    for node, binding, enabled, _ in screen.active_bindings.values():
+        # Only the application's own keys (they carry ids), not Textual's built-in ones.
+        if node is not screen or not enabled or not binding.description or not binding.id:
+            continue
+        if binding.key in everywhere or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        help_text = f"On this screen  ({keys_text(binding.key)})"
+        yield SystemCommand(binding.description, help_text, _runner(app, binding.action, screen))
+
+
+def _runner(app: App[None], action: str, node: Screen | None = None) -> Callable[[], object]:
     async def run() -> None:
-        await app.run_action(action)
+        await app.run_action(action, node)
 
     return run
 

@@ -117,7 +117,7 @@ class ConversationForm(Form):
                 ),
                 "note",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         from outreach.services.mentors import list_mentors

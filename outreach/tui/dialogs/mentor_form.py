@@ -42,7 +42,7 @@ class MentorForm(Form):
                 Input(today().isoformat(), compact=True, id="active_from"),
                 "active_from",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -92,7 +92,7 @@ class ScreeningForm(Form):
                 Input(compact=True, placeholder="optional", id="note", max_length=500),
                 "note",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         picker = self.query_one(PersonPicker)

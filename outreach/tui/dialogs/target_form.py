@@ -113,7 +113,7 @@ class TargetForm(Form):
                 ),
                 "unit",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#value" if self._current else "#measure").focus()

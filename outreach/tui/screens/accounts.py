@@ -40,7 +40,7 @@ class AccountsScreen(DataScreen):
         yield SiteHeader("Accounts")
         yield Static("", id="accounts-status", classes="muted")
         yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Account", "Role")

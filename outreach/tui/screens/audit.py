@@ -31,12 +31,13 @@ class AuditScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.page_start = 0
+        self.has_more = False
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Audit log")
         yield Static("Loading…", id="audit-status", classes="muted")
         yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(
@@ -76,6 +77,14 @@ class AuditScreen(DataScreen):
             if rows
             else "No more rows."
         )
+        self.has_more = len(rows) == PAGE
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Paging keys appear only when there is a page to go to.
+        if action == "page":
+            return self.has_more if parameters == (1,) else self.page_start > 0
+        return True
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

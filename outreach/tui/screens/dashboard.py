@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from outreach.clock import today
+from outreach.tui.actions import dashboard_bindings
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.coverage_bars import CoverageBars
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from outreach.store.store import Store
 
 TOP_BARRIERS = 3
+PAD = "\u00a0"
+"""A space that survives at the start of a line (plain leading spaces are dropped)."""
 READY_ENV = "OUTREACH_EXIT_WHEN_READY"
 """When set, the app exits as soon as the dashboard has first drawn its figures (after
 writing the time to the file it names, unless it is "1"): ``python -m
@@ -71,7 +74,8 @@ class DashboardScreen(DataScreen):
     """The first screen after unlocking: coverage against target, today's work, the month."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r,f5", "refresh", "Refresh", id="dashboard.refresh", show=False),
+        *dashboard_bindings(),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -93,7 +97,7 @@ class DashboardScreen(DataScreen):
                     yield Static("Top barriers this month", classes="panel-title")
                     yield Static("", id="barriers")
             yield DataTable(id="units", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     _shown_once = False
 
@@ -158,12 +162,12 @@ class DashboardScreen(DataScreen):
             f"{view.overdue} overdue"
             + (f" (oldest {view.oldest_overdue_days} days)" if view.overdue else ""),
             f"{_count(conv.count, 'conversation')} this month",
-            f"  {_count(conv.people, 'person', 'people')} reached, {conv.minutes} minutes",
+            f"{PAD * 2}{_count(conv.people, 'person', 'people')} reached, {conv.minutes} minutes",
         ]
         self.query_one("#today", Static).update("\n".join(today_lines))
         top = sorted(board.activity.barriers.items(), key=lambda kv: (-kv[1][1], kv[0]))
         lines = [
-            f"{people:>3}  {view.barrier_labels.get(code, code)}"
+            f"{people:>3}".replace(" ", PAD) + f"  {view.barrier_labels.get(code, code)}"
             for code, (_, people) in top[:TOP_BARRIERS]
         ]
         self.query_one("#barriers", Static).update("\n".join(lines) or "None raised yet")

@@ -106,7 +106,7 @@ class ExportScreen(DataScreen):
             classes="muted",
         )
         yield DataTable(id="export-preview", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Measure", "Breakdown", "Category", "Published")

@@ -40,12 +40,13 @@ class FollowUpsScreen(DataScreen):
         self.page_start = 0
         self.upcoming_days = 0
         self._rows: dict[str, int] = {}
+        self.has_more = False
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Follow-ups")
         yield Static("Loading…", id="followups-status", classes="muted")
         yield DataTable(id="followups", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -109,6 +110,14 @@ class FollowUpsScreen(DataScreen):
         if not rows:
             status = f"Nothing {scope}." if self.page_start == 0 else "No more follow-ups."
         self.query_one("#followups-status", Static).update(status)
+        self.has_more = len(rows) == PAGE
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Paging keys appear only when there is a page to go to (short footers at 80x24).
+        if action == "page":
+            return self.has_more if parameters == (1,) else self.page_start > 0
+        return True
 
     def _selected(self) -> int | None:
         table = self.query_one(DataTable)

@@ -10,13 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from outreach.tui.actions import APP_ACTIONS
-
-_KEY_NAMES = {"question_mark": "?", "escape": "esc", "enter": "enter", "colon": ":"}
-
-
-def _keys(keys: str) -> str:
-    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+from outreach.tui.actions import APP_ACTIONS, app_action_keys, keys_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -38,12 +32,19 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("Keys", "Does", "Where")
-        seen: set[str] = set()
+        everywhere = app_action_keys()
+        taken: set[str] = set()
         for binding in self._below.BINDINGS:
-            if isinstance(binding, Binding) and binding.description:
-                table.add_row(_keys(binding.key), binding.description, "this screen")
-                seen.add(binding.key)
+            if (
+                isinstance(binding, Binding)
+                and binding.description
+                and binding.key not in everywhere
+            ):
+                table.add_row(keys_text(binding.key), binding.description, "here")
+                taken.update(k.strip() for k in binding.key.split(","))
         for action in APP_ACTIONS:
-            table.add_row(_keys(action.keys), action.help, "everywhere")
-        table.add_row("ctrl+p / :", "Command palette: every action by name", "everywhere")
-        table.add_row("ctrl+q / f10", "Lock and quit", "everywhere")
+            # A key this screen uses for itself does something else here.
+            free = ",".join(k for k in action.keys.split(",") if k.strip() not in taken)
+            table.add_row(keys_text(free) if free else "ctrl+p", action.help, "all")
+        table.add_row("ctrl+p / :", "Command palette: every action by name", "all")
+        table.add_row("ctrl+q / f10", "Lock and quit", "all")

@@ -41,7 +41,7 @@ class MentorsScreen(DataScreen):
         yield SiteHeader("Peer mentors")
         yield Static("Loading…", id="mentors-status", classes="muted")
         yield DataTable(id="mentors", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

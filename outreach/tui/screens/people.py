@@ -43,6 +43,7 @@ class PeopleScreen(DataScreen):
         Binding("ctrl+b,left_square_bracket", "page(-1)", "Prev page", id="people.previous"),
         Binding("ctrl+f,slash", "focus_search", "Search", id="people.search"),
         Binding("escape", "app.go('dashboard')", "Back", id="people.back", show=False),
+        Binding("down", "focus_list", "To the list", id="people.list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -59,7 +60,7 @@ class PeopleScreen(DataScreen):
             yield Select(FILTERS, value="resident", allow_blank=False, id="people-filter")
         yield Static("Loading…", id="people-status", classes="muted")
         yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -125,12 +126,22 @@ class PeopleScreen(DataScreen):
             more = "  (ctrl+n: next page)" if page.has_more else ""
             status = f"People {first}–{last}{more}"
         self.query_one("#people-status", Static).update(status)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Paging keys appear only when there is a page to go to (short footers at 80x24).
+        if action == "page":
+            return self.has_more if parameters == (1,) else self.page_start > 0
+        return True
 
     def action_page(self, step: int) -> None:
         if step > 0 and not self.has_more:
             return
         self.page_start = max(0, self.page_start + step * PAGE)
         self.reload()
+
+    def action_focus_list(self) -> None:
+        self.query_one(DataTable).focus()
 
     def action_focus_search(self) -> None:
         self.query_one("#people-search", Input).focus()

@@ -41,7 +41,7 @@ class PersonScreen(DataScreen):
         yield SiteHeader(f"Person {self.ref}")
         yield Static("Loading…", id="person-status")
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Date", "What", "Detail")

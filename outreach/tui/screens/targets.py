@@ -34,7 +34,7 @@ class TargetsScreen(DataScreen):
         yield SiteHeader("Targets")
         yield Static("Loading…", id="targets-status", classes="muted")
         yield DataTable(id="targets", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

@@ -40,7 +40,7 @@ class UnlockScreen(Screen[None]):
             yield Input(password=True, placeholder="passphrase", id="passphrase")
             yield Static("", id="unlock-error")
             yield Button("Unlock", id="unlock", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if not self.preset_user:

@@ -40,6 +40,8 @@ ADEQUATE = (
 # are then already in the cache, decrypted). So:
 # - ``span``: the stays overlapping [first, last] (a range of ix_stay_until_arrived, whose
 #   expression coalesce(left_on, '9999-12-31') must be written exactly so), sorted by person;
+# - ``ceased``: the first clinical ceasing of each person ceased by ``last``: few rows, read
+#   from one range of ix_screening_event_on_person (migration 0005);
 # - ``facts``: one row per stay, in that order, with what is known of the person once: date of
 #   birth, the first clinical ceasing, and the latest adequate test up to the stay's last
 #   possible check day. When that test is no later than the stay's first possible check day
@@ -59,11 +61,15 @@ span(id, person_id, unit_id, arrived_on, until) AS MATERIALIZED (
     WHERE coalesce(left_on, '9999-12-31') > :first AND arrived_on <= :last
     ORDER BY +person_id
 ),
+ceased(person_id, first_on) AS MATERIALIZED (
+    SELECT person_id, min(occurred_on) FROM screening_event
+    WHERE programme = :programme AND event = 'ceased' AND occurred_on <= :last
+      AND reason IN ({_CLINICAL})
+    GROUP BY person_id
+),
 facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared) AS MATERIALIZED (
     SELECT s.id, s.person_id, s.unit_id, s.arrived_on, s.until, p.date_of_birth,
-        (SELECT min(x.occurred_on) FROM screening_event x
-         WHERE x.person_id = s.person_id AND x.programme = :programme AND x.event = 'ceased'
-           AND x.reason IN ({_CLINICAL})),
+        ceased.first_on,
         (SELECT e.occurred_on FROM screening_event e
          WHERE e.person_id = s.person_id AND e.programme = :programme AND e.event = 'test'
            AND e.occurred_on <= :last AND e.occurred_on < s.until AND {ADEQUATE.format(e="e")}
@@ -74,6 +80,7 @@ facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared)
               AND l.arrived_on < s.until AND l.id != s.id
         )
     FROM span s CROSS JOIN person p ON p.id = s.person_id
+    LEFT JOIN ceased ON ceased.person_id = s.person_id
     WHERE p.has_cervix != 'no'
 )"""
 

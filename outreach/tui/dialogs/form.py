@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -15,6 +15,9 @@ from textual.widgets import Label, Static
 
 from outreach.tui.messages import Failed
 from outreach.tui.screens.base import DataDialog
+
+SHORT_TERMINAL = 32
+"""Below this many lines, forms drop the blank line between rows."""
 
 
 def field_row(label: str, widget: Widget, field: str) -> ComposeResult:
@@ -50,6 +53,11 @@ class Form(DataDialog):
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
     """Every field name, in screen order (the service's names for them)."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Short terminals (80x24): rows without the blank line between them, so the whole
+        # form shows without scrolling.
+        self.set_class(event.size.height < SHORT_TERMINAL, "-short")
 
     def check(self) -> dict[str, str]:
         """Problems with what is typed now: field -> message. Empty when it can be saved."""

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from outreach.tui.backup_reminder import backup_file_name, suggested_backup_file
 from outreach.tui.messages import Failed, Loaded
@@ -69,6 +69,7 @@ class BackupDialog(DataDialog):
                 yield Button("Back up (ctrl+s)", id="backup-yes", variant="primary")
                 yield Button("Quit without (n)", id="backup-no")
             yield Static("esc: back to the application", classes="muted")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#backup-spinner").display = False

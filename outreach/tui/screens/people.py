@@ -123,8 +123,8 @@ class PeopleScreen(DataScreen):
         if not page.rows:
             status = "Nobody matches." if page.offset == 0 else "No more people."
         else:
-            more = "  (ctrl+n: next page)" if page.has_more else ""
-            status = f"People {first}–{last}{more}"
+            more = "  ·  ctrl+n: next page" if page.has_more else ""
+            status = f"People {first}–{last}  ·  enter opens the highlighted person{more}"
         self.query_one("#people-status", Static).update(status)
         self.refresh_bindings()
 

@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
-from outreach.tui.actions import APP_ACTIONS, app_action_keys, app_bindings, keys_text
+from outreach.tui.actions import APP_ACTIONS, app_bindings, keys_text
 from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import Unlocked
 
@@ -266,17 +266,19 @@ class OutreachApp(App[None]):
 
 def _screen_commands(app: App[None], screen: Screen) -> Iterable[SystemCommand]:
     """A command for each enabled key of ``screen`` itself (not the app-wide ones)."""
-    everywhere = app_action_keys()
-    seen: set[str] = set()
+    # The dashboard repeats the app-wide actions for its footer: list those once, below.
+    repeated = {f"app.{a.action}" for a in APP_ACTIONS}
+    found: dict[str, tuple[str, list[str]]] = {}
     for node, binding, enabled, _ in screen.active_bindings.values():
         # Only the application's own keys (they carry ids), not Textual's built-in ones.
         if node is not screen or not enabled or not binding.description or not binding.id:
             continue
-        if binding.key in everywhere or binding.action in seen:
+        if binding.action in repeated:
             continue
-        seen.add(binding.action)
-        help_text = f"On this screen  ({keys_text(binding.key)})"
-        yield SystemCommand(binding.description, help_text, _runner(app, binding.action, screen))
+        found.setdefault(binding.action, (binding.description, []))[1].append(binding.key)
+    for action, (description, keys) in found.items():
+        help_text = f"On this screen  ({keys_text(','.join(keys))})"
+        yield SystemCommand(description, help_text, _runner(app, action, screen))
 
 
 def _runner(app: App[None], action: str, node: Screen | None = None) -> Callable[[], object]:

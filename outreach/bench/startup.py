@@ -9,7 +9,8 @@ the process to that mark (to the exit for ``--help``), median of the runs.
 Runs on the demo store (``outreach demo --store DIR``, which unlocks the demo store itself;
 built first if missing), and on a large benchmark store when one is found (``--big``, default
 ``/tmp/bench-keep/200000/store``, copied to a temporary folder first, unlocked as ``bench``
-with the benchmark passphrase). Also times ``outreach --help``. Needs a POSIX pseudo-terminal (Linux, macOS).
+with the benchmark passphrase). Also times ``outreach --help``. Needs a POSIX
+pseudo-terminal (Linux, macOS).
 """
 
 from __future__ import annotations

@@ -172,3 +172,38 @@ async def test_no_quits_without_a_backup(backed_up_folder: Path) -> None:
     finally:
         store.close()
     assert not (backed_up_folder.parent / "outreach-backups").exists()
+
+
+def test_outreach_open_passes_the_backup_days_to_the_app(
+    backed_up_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from outreach.cli import app as cli
+
+    seen: dict[str, object] = {}
+
+    class FakeApp:
+        def run(self) -> None:
+            seen["ran"] = True
+
+    def fake_create_app(folder: Path, **options: object) -> FakeApp:
+        seen.update(options)
+        return FakeApp()
+
+    monkeypatch.setattr("outreach.tui.app.create_app", fake_create_app)
+    result = CliRunner().invoke(
+        cli, ["open", "--store", str(backed_up_folder), "--backup-days", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["ran"] and seen["backup_days"] == 3.0
+
+
+def test_the_backup_days_come_from_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OUTREACH_BACKUP_DAYS", "14")
+    assert create_app(tmp_path).backup_days == 14.0
+    monkeypatch.setenv("OUTREACH_BACKUP_DAYS", "soon")
+    assert create_app(tmp_path).backup_days == 7.0
+    assert create_app(tmp_path, backup_days=0).backup_days == 0.0

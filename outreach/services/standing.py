@@ -75,5 +75,24 @@ def decision_in_force(
 def is_do_not_approach(
     session: Session, person_id: int, as_of: date, programme: str = PROGRAMME
 ) -> bool:
-    decision = decision_in_force(session, person_id, as_of, programme)
-    return decision is not None and decision.kind == DecisionKind.do_not_approach
+    """Whether the decision in force on ``as_of`` is do not approach."""
+    if (programme, person_id) in session.info.get(_KNOWN, {}):
+        decision = decision_in_force(session, person_id, as_of, programme)
+        return decision is not None and decision.kind == DecisionKind.do_not_approach
+    # Only the kind is needed: read it on the session's connection. Decisions are flushed
+    # as they are recorded (record_decision_in), so the store already holds every one.
+    kind = (
+        session.connection()
+        .execute(
+            select(col(Decision.kind))
+            .where(
+                col(Decision.person_id) == person_id,
+                col(Decision.programme) == programme,
+                col(Decision.decided_on) <= as_of,
+            )
+            .order_by(col(Decision.decided_on).desc(), col(Decision.id).desc())
+            .limit(1)
+        )
+        .scalar()
+    )
+    return kind == DecisionKind.do_not_approach

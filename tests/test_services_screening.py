@@ -295,3 +295,43 @@ def test_ceasing_cancels_open_repeat_follow_ups(store: Store) -> None:
     [follow_up] = _followups(store, 12)
     assert [f.id for f in ceased.cancelled] == [follow_up.id]
     assert (follow_up.reason, follow_up.status) == ("repeat_test", "cancelled")
+
+
+def test_a_step_on_site_before_arrival_is_refused_and_nothing_is_written(
+    store: Store,
+) -> None:
+    add_person(
+        store,
+        ref="Z9001",
+        display_name="Late Arrival",
+        date_of_birth=date(1990, 1, 1),
+        has_cervix="yes",
+        unit="A wing",
+        arrived_on=date(2024, 5, 1),
+    )
+    before = table_counts(store)
+    with pytest.raises(ValidationError) as caught:
+        record_screening_event(
+            store,
+            person_ref="Z9001",
+            occurred_on=date(2024, 4, 30),
+            event="test",
+            hpv="negative",
+            sample="clinician",
+            where="on_site",
+        )
+    assert caught.value.field == "where"
+    assert str(caught.value) == (
+        "where: Z9001 was not resident on 2024-04-30: a step taken before arrival is before_arrival"
+    )
+    assert table_counts(store) == before
+    recorded = record_screening_event(
+        store,
+        person_ref="Z9001",
+        occurred_on=date(2024, 4, 30),
+        event="test",
+        hpv="negative",
+        sample="clinician",
+        where="before_arrival",
+    )
+    assert recorded.event.where == "before_arrival"

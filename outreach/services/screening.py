@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
@@ -37,6 +38,7 @@ from outreach.model import (
     SampleTaker,
     ScreeningEvent,
     ScreeningEventKind,
+    Stay,
     Where,
 )
 from outreach.rules.programme import Programme, load_programme
@@ -203,7 +205,8 @@ def record_screening_event_in(
 ) -> ScreeningRecorded:
     """Record one pathway event (see the module docstring for what each kind sets in motion).
 
-    Checks: the date is neither before birth nor in the future; results (``hpv``,
+    Checks: the date is neither before birth nor in the future; a step ``on_site`` falls
+    within one of the person's stays (the day of leaving included); results (``hpv``,
     ``cytology``, ``sample``) only on a test, which needs an HPV or cytology result and, when
     HPV positive, its cytology; ``reason`` (a CeaseReason) only and always on ``ceased``.
 
@@ -222,6 +225,12 @@ def record_screening_event_in(
     cytology_value = optional_choice(Cytology, cytology, "cytology")
     sample_value = optional_choice(SampleTaker, sample, "sample")
     where_value = optional_choice(Where, where, "where")
+    if where_value == Where.on_site and not _was_resident(session, person.id, occurred_on):
+        raise ValidationError(
+            "where",
+            f"{person.ref} was not resident on {occurred_on.isoformat()}: a step taken before "
+            "arrival is before_arrival",
+        )
     is_test = kind == ScreeningEventKind.test
     if not is_test:
         for name, value in (
@@ -394,3 +403,17 @@ def record_screening_event(
             fields=fields,
         )
     return recorded
+
+
+def _was_resident(session: Session, person_id: int, day: date) -> bool:
+    """Whether a stay of the person covers ``day``, the day of leaving included."""
+    found = session.exec(
+        select(Stay.id)
+        .where(
+            Stay.person_id == person_id,
+            Stay.arrived_on <= day,
+            or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= day),
+        )
+        .limit(1)
+    ).first()
+    return found is not None

@@ -17,8 +17,17 @@ from outreach.model.enums import TargetMeasure
 from outreach.rules.programme import Programme, load_programme
 from outreach.services.targets import targets_in
 from outreach.stats.activity import Activity, activity
-from outreach.stats.coverage import Coverage, coverage_on, coverage_trend
-from outreach.stats.pathway import Colposcopy, Reach, Uptake, colposcopy, reach, uptake
+from outreach.stats.checks import check
+from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.pathway import (
+    Colposcopy,
+    Reach,
+    Uptake,
+    colposcopy,
+    reach_checks,
+    reach_from,
+    uptake,
+)
 from outreach.stats.period import Period
 from outreach.stats.progress import TargetProgress, progress
 from outreach.store.store import Store
@@ -70,11 +79,16 @@ def dashboard_in(
     programme = programme or load_programme()
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
-    trend = coverage_trend(session, as_of, months=TREND_MONTHS, programme=programme)
+    # The trend and reach check nearly the same days over the same stays: one statement.
+    trend_days = month_end_days(as_of, TREND_MONTHS)
+    checked = check(
+        session, programme=programme, trend_days=trend_days, **reach_checks(period, as_of)
+    )
+    trend = coverage_from(session, checked, trend_days, programme)
     # The trend's last point is as_of itself: no second query for today's coverage.
     current = trend[-1]
+    period_reach = reach_from(checked)
     period_uptake = uptake(session, period, as_of=as_of, programme=programme)
-    period_reach = reach(session, period, as_of=as_of, programme=programme)
     targets = []
     for target in targets_in(session, programme=programme.key):
         if target.measure == TargetMeasure.coverage:

@@ -8,15 +8,16 @@ is read up to ``as_of``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.model.enums import ResultAction
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.bounds import band_json, days_json
-from outreach.stats.coverage import ADEQUATE, BANDS_CTE, COVERED, ELIGIBLE_JOIN, FACTS_CTE, percent
+from outreach.stats.checks import ADEQUATE, Checked, check
+from outreach.stats.coverage import percent
 from outreach.stats.period import Period
 
 # Offers and referrals are taken in person order (the index lookups for their tests and
@@ -45,40 +46,6 @@ SELECT count(*),
     coalesce(sum(tested), 0),
     coalesce(sum(NOT tested AND window_end < :as_of), 0)
 FROM offers
-"""
-
-# Check days: the grid days within each stay, and (the row of ``days`` with no day) the stay's
-# arrival day when it is in the period and the person is still there at the end of it. The
-# checks come in person order (see coverage.FACTS_CTE), and each person found uncovered is
-# looked up once for a one-to-one conversation in the period.
-REACH_SQL = f"""
-WITH {BANDS_CTE},
-days(d) AS MATERIALIZED (SELECT value FROM json_each(:days) UNION ALL SELECT NULL),
-{FACTS_CTE},
-checks(person_id, d, dob, ceased_on, latest, settled) AS (
-    SELECT f.person_id, coalesce(g.d, f.arrived_on), f.dob, f.ceased_on, f.latest,
-        f.latest IS NULL OR f.latest <= max(f.arrived_on, :first)
-    FROM facts f CROSS JOIN days g
-        ON CASE WHEN g.d IS NULL
-            THEN f.arrived_on >= :first AND f.until > f.arrived_on
-            ELSE g.d >= f.arrived_on AND g.d < f.until END
-),
-uncovered(person_id) AS (
-    SELECT DISTINCT person_id FROM (
-        SELECT c.person_id, {COVERED} AS covered
-        FROM checks c
-        {ELIGIBLE_JOIN}
-        LIMIT -1
-    )
-    WHERE NOT covered
-)
-SELECT count(*),
-    coalesce(sum(EXISTS (
-        SELECT 1 FROM conversation c
-        WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
-          AND c.occurred_on >= :first AND c.occurred_on <= :last
-    )), 0)
-FROM uncovered u
 """
 
 COLPOSCOPY_SQL = """
@@ -194,22 +161,20 @@ def reach(
 ) -> Reach:
     """Reach of one-to-one conversations among the uncovered (see definitions.md, "Reach")."""
     programme = programme or load_programme()
+    return reach_from(check(session, programme=programme, **reach_checks(period, as_of)))
+
+
+def reach_checks(period: Period, as_of: date) -> dict[str, Any]:
+    """The arguments of :func:`outreach.stats.checks.check` that ask for reach over
+    ``period`` read on ``as_of``."""
     grid = reach_check_days(period, as_of)
     if not grid:
-        return Reach(0, 0)
-    stop = stop_day(period, as_of)
-    every_day = [period.start + timedelta(days=n) for n in range((stop - period.start).days + 1)]
-    uncovered, reached = session.execute(
-        text(REACH_SQL),
-        {
-            "days": days_json(grid),
-            "bands": band_json(programme, every_day),
-            "programme": programme.key,
-            "first": period.start.isoformat(),
-            "last": stop.isoformat(),
-        },
-    ).one()
-    return Reach(int(uncovered), int(reached))
+        return {}
+    return {"reach_days": grid, "reach_first": period.start, "reach_last": grid[-1]}
+
+
+def reach_from(checked: Checked) -> Reach:
+    return Reach(checked.uncovered, checked.reached)
 
 
 def colposcopy(

@@ -1,0 +1,204 @@
+"""Checks of who is eligible and covered on given days: the one SQL statement behind the
+coverage trend and reach, which look at nearly the same days over the same stays and so are
+read together when the dashboard wants both.
+
+Definitions: ``outreach/stats/definitions.md`` ("Coverage on a day D", "Reach").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from outreach.rules.programme import Programme
+from outreach.stats.bounds import band_json
+
+CLINICAL_CEASE_REASONS = ("no_cervix", "radiotherapy")
+"""Reasons of a ``ceased`` event that remove a person from the coverage denominator (as
+``outreach.services.screening.CLINICAL_CEASE_REASONS``); informed choice, other reasons and a
+missing reason keep the person counted, as in the NHS definition."""
+_CLINICAL = ", ".join(f"'{reason}'" for reason in CLINICAL_CEASE_REASONS)
+
+# An adequate test, as rules.screening.TestResult.is_adequate: an HPV negative or positive
+# result, or (history with no HPV result) a cytology result other than inadequate.
+ADEQUATE = (
+    "({e}.hpv IN ('negative', 'positive') OR "
+    "({e}.hpv IS NULL AND {e}.cytology IS NOT NULL AND {e}.cytology != 'inadequate'))"
+)
+
+# The measures below check people on a few days each. Every check is one row, so what a row
+# costs decides the speed: a lookup in an on-disk index costs about as much as everything else
+# in the row together, and far less when the lookups come in person order (the pages they need
+# are then already in the cache, decrypted). So:
+# - ``span``: the stays overlapping [first, last] (a range of ix_stay_until_arrived, whose
+#   expression coalesce(left_on, '9999-12-31') must be written exactly so), sorted by person;
+# - ``ceased``: the first clinical ceasing of each person ceased by ``last``: few rows, read
+#   from one range of ix_screening_event_on_person (migration 0005);
+# - ``facts``: one row per stay, in that order, with what is known of the person once: date of
+#   birth, the first clinical ceasing, and the latest adequate test up to the stay's last
+#   possible check day. When that test is no later than the stay's first possible check day
+#   (max(arrived_on, first)), it is the latest test on every day checked, and the check needs
+#   no lookup at all (``settled``); otherwise each check looks its tests up itself. ``shared``:
+#   another stay of the person begins during this one (see CHECKS_SQL).
+BANDS_CTE = """
+bands(d, band, dob_after, dob_upto, window_start) AS MATERIALIZED (
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+    FROM json_each(:bands)
+)"""
+
+FACTS_CTE = f"""
+span(id, person_id, unit_id, arrived_on, until) AS MATERIALIZED (
+    SELECT id, person_id, unit_id, arrived_on, coalesce(left_on, '9999-12-31') FROM stay
+    WHERE coalesce(left_on, '9999-12-31') > :first AND arrived_on <= :last
+    ORDER BY +person_id
+),
+ceased(person_id, first_on) AS MATERIALIZED (
+    SELECT person_id, min(occurred_on) FROM screening_event
+    WHERE programme = :programme AND event = 'ceased' AND occurred_on <= :last
+      AND reason IN ({_CLINICAL})
+    GROUP BY person_id
+),
+facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared) AS MATERIALIZED (
+    SELECT s.id, s.person_id, s.unit_id, s.arrived_on, s.until, p.date_of_birth,
+        ceased.first_on,
+        (SELECT e.occurred_on FROM screening_event e
+         WHERE e.person_id = s.person_id AND e.programme = :programme AND e.event = 'test'
+           AND e.occurred_on <= :last AND e.occurred_on < s.until AND {ADEQUATE.format(e="e")}
+         ORDER BY e.occurred_on DESC LIMIT 1),
+        EXISTS (
+            SELECT 1 FROM stay l
+            WHERE l.person_id = s.person_id AND l.arrived_on >= s.arrived_on
+              AND l.arrived_on < s.until AND l.id != s.id
+        )
+    FROM span s CROSS JOIN person p ON p.id = s.person_id
+    LEFT JOIN ceased ON ceased.person_id = s.person_id
+    WHERE p.has_cervix != 'no'
+)"""
+
+# Covered on c.d, for a check ``c`` (person_id, d, latest, settled) in age band ``b``.
+COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) ELSE EXISTS (
+    SELECT 1 FROM screening_event e
+    WHERE e.person_id = c.person_id AND e.programme = :programme AND e.event = 'test'
+      AND e.occurred_on > b.window_start AND e.occurred_on <= c.d
+      AND {ADEQUATE.format(e="e")}) END"""
+
+# Every check day is a ``grid`` row [day, for the trend, for reach]; the row with no day
+# stands for each stay's arrival day, checked for reach when the stay begins in the reach
+# period and the person is still resident at the end of that day. Each check is worked out
+# once (``judged``) and counted by both measures:
+# - trend: residents on each trend day, eligible and covered by day, band and unit; someone
+#   with overlapping stays counts once, in the unit of the stay that began last (ties: the
+#   later-recorded stay): a stay's check is dropped when a later stay of the same person is
+#   resident that day, which needs a lookup only for the rare stays that another stay of the
+#   person begins during;
+# - reach: the distinct people eligible and uncovered on some reach check, each looked up once
+#   for a one-to-one conversation in the reach period.
+CHECKS_SQL = f"""
+WITH {BANDS_CTE},
+grid(d, trend, reach) AS MATERIALIZED (
+    SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:days)
+),
+{FACTS_CTE},
+checks(person_id, unit_id, d, dob, ceased_on, latest, settled, trend, reach) AS (
+    SELECT f.person_id, f.unit_id, coalesce(g.d, f.arrived_on), f.dob, f.ceased_on, f.latest,
+        f.latest IS NULL OR f.latest <= max(f.arrived_on, :first),
+        CASE WHEN g.trend AND (:unit IS NULL OR f.unit_id = :unit) THEN NOT (f.shared AND EXISTS (
+            SELECT 1 FROM stay l
+            WHERE l.person_id = f.person_id AND l.arrived_on >= f.arrived_on
+              AND l.arrived_on <= g.d AND l.id != f.id
+              AND (l.arrived_on > f.arrived_on OR l.id > f.id)
+              AND coalesce(l.left_on, '9999-12-31') > g.d
+        )) ELSE 0 END,
+        g.reach
+    FROM facts f CROSS JOIN grid g
+        ON CASE WHEN g.d IS NULL
+            THEN f.arrived_on >= :reach_first AND f.arrived_on <= :reach_last
+                AND f.until > f.arrived_on
+            ELSE g.d >= f.arrived_on AND g.d < f.until END
+),
+judged(d, band, unit_id, person_id, trend, reach, covered) AS MATERIALIZED (
+    SELECT c.d, b.band, c.unit_id, c.person_id, c.trend, c.reach, {COVERED}
+    FROM checks c
+    CROSS JOIN bands b ON b.d = c.d AND c.dob > b.dob_after AND c.dob <= b.dob_upto
+    WHERE (c.trend OR c.reach) AND (c.ceased_on IS NULL OR c.ceased_on > c.d)
+)
+SELECT 'trend', d, band, unit_id, count(*), sum(covered) FROM judged WHERE trend
+GROUP BY d, band, unit_id
+UNION ALL
+SELECT 'reach', NULL, NULL, NULL, count(*),
+    coalesce(sum(EXISTS (
+        SELECT 1 FROM conversation c
+        WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
+          AND c.occurred_on >= :reach_first AND c.occurred_on <= :reach_last
+    )), 0)
+FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT covered) u
+"""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """``cells``: (day, band, unit id, eligible, covered) for each trend day, band and unit
+    with anyone eligible; ``uncovered`` and ``reached``: the reach counts (0 when no reach
+    period was asked for)."""
+
+    cells: list[tuple[str, str, int | None, int, int]]
+    uncovered: int
+    reached: int
+
+
+def check(
+    session: Session,
+    *,
+    programme: Programme,
+    trend_days: Sequence[date] = (),
+    unit: int | None = None,
+    reach_days: Sequence[date] = (),
+    reach_first: date | None = None,
+    reach_last: date | None = None,
+) -> Checked:
+    """Coverage cells on ``trend_days`` (of ``unit``'s residents if given) and reach over
+    [``reach_first``, ``reach_last``] checked on ``reach_days`` and on arrival days in that
+    range, from one statement."""
+    wants_reach = reach_first is not None and reach_last is not None and bool(reach_days)
+    trend = set(trend_days)
+    reach = set(reach_days) if wants_reach else set()
+    days = sorted(trend | reach)
+    if not days:
+        return Checked([], 0, 0)
+    grid: list[list[str | int | None]] = [
+        [day.isoformat(), int(day in trend), int(day in reach)] for day in days
+    ]
+    band_days = set(days)
+    if wants_reach:
+        assert reach_first is not None and reach_last is not None
+        grid.append([None, 0, 1])
+        band_days.update(
+            reach_first + timedelta(days=n) for n in range((reach_last - reach_first).days + 1)
+        )
+    rows = session.execute(
+        text(CHECKS_SQL),
+        {
+            "days": json.dumps(grid, separators=(",", ":")),
+            "bands": band_json(programme, sorted(band_days)),
+            "programme": programme.key,
+            # The reach period's first and last days are among its check days.
+            "first": days[0].isoformat(),
+            "last": days[-1].isoformat(),
+            "unit": unit,
+            "reach_first": reach_first.isoformat() if wants_reach and reach_first else None,
+            "reach_last": reach_last.isoformat() if wants_reach and reach_last else None,
+        },
+    ).all()
+    cells = []
+    uncovered = reached = 0
+    for part, d, band, unit_id, n, k in rows:
+        if part == "trend":
+            cells.append((d, band, unit_id, int(n), int(k)))
+        else:
+            uncovered, reached = int(n), int(k)
+    return Checked(cells, uncovered, reached)

@@ -98,6 +98,19 @@ def built(shared_store: Store) -> Store:
                     created_at=CREATED,
                 )
             )
+        # Open follow-ups of people not resident on 31 March: one left on 15 March, one left
+        # on 31 March itself (resident until the day before).
+        for left in (date(2024, 3, 15), date(2024, 3, 31)):
+            gone = c.person(date(1990, 1, 1), stays=((date(2024, 1, 1), left, "A"),))
+            session.add(
+                FollowUp(
+                    person_id=gone,
+                    due_on=date(2024, 3, 1),
+                    reason="revisit",
+                    status="open",
+                    created_at=CREATED,
+                )
+            )
     return shared_store
 
 
@@ -133,6 +146,23 @@ def test_median_days_from_first_conversation_to_test(built: Store) -> None:
 def test_follow_ups_open_overdue_and_on_time(built: Store) -> None:
     with built.read() as session:
         fu = activity(session, MARCH, as_of=date(2024, 3, 31)).follow_ups
-    # Open on 31 March: the two open ones and the one done on 5 April; overdue: due 20 March
-    # and due 10 March (done later). Completed in March: 2, on time: 1.
+    # Open on 31 March (a is resident): the two open ones and the one done on 5 April;
+    # overdue: due 20 March and due 10 March (done later). Completed in March: 2, on time: 1.
     assert (fu.open, fu.overdue, fu.completed, fu.completed_on_time) == (3, 2, 2, 1)
+
+
+def test_follow_ups_of_people_who_have_left_are_counted_apart(built: Store) -> None:
+    with built.read() as session:
+        fu = activity(session, MARCH, as_of=date(2024, 3, 31)).follow_ups
+    # The two leavers' follow-ups (due 1 March) are neither open nor overdue among residents.
+    assert fu.open_left == 2
+
+
+def test_a_leaver_follow_up_counts_while_they_were_resident(built: Store) -> None:
+    with built.read() as session:
+        fu = activity(session, MARCH, as_of=date(2024, 3, 14)).follow_ups
+    # On 14 March both leavers are resident, each with a follow-up due 1 March: open and
+    # overdue. a's: due 20 March and due 20 April are open, not overdue; of the three due
+    # 10 March, those done 9 and 12 March are closed, the one done 5 April is open and
+    # overdue. Open: 2 + 3 = 5; overdue: 2 + 1 = 3.
+    assert (fu.open, fu.overdue, fu.open_left) == (5, 3, 0)

@@ -91,17 +91,25 @@ SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
 )
 """
 
+# Open and overdue count residents on as-of, as the worklist lists them; the open follow-ups
+# of people not resident then are counted apart.
 FOLLOW_UPS_SQL = """
-WITH open_on(due_on) AS (
-    SELECT due_on FROM follow_up
-    WHERE programme = :programme AND substr(created_at, 1, 10) <= :as_of
-      AND (status = 'open' OR (status = 'done' AND done_on > :as_of))
+WITH open_on(due_on, resident) AS MATERIALIZED (
+    SELECT f.due_on, EXISTS (
+        SELECT 1 FROM stay s
+        WHERE s.person_id = f.person_id AND s.arrived_on <= :as_of
+          AND (s.left_on IS NULL OR s.left_on > :as_of)
+    )
+    FROM follow_up f
+    WHERE f.programme = :programme AND substr(f.created_at, 1, 10) <= :as_of
+      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of))
 )
 SELECT
-    (SELECT count(*) FROM open_on),
-    (SELECT count(*) FROM open_on WHERE due_on < :as_of),
+    (SELECT count(*) FROM open_on WHERE resident),
+    (SELECT count(*) FROM open_on WHERE resident AND due_on < :as_of),
     coalesce(sum(done_on IS NOT NULL), 0),
-    coalesce(sum(done_on <= due_on), 0)
+    coalesce(sum(done_on <= due_on), 0),
+    (SELECT count(*) FROM open_on WHERE NOT resident)
 FROM follow_up
 WHERE programme = :programme AND status = 'done' AND done_on >= :start AND done_on <= :stop
 """
@@ -134,13 +142,15 @@ class DaysToTest:
 
 @dataclass(frozen=True)
 class FollowUps:
-    """Follow-ups open on as-of, of them overdue (due before as-of), and those completed in
-    the period, of them on or before their due date."""
+    """Follow-ups of residents open on as-of, of them overdue (due before as-of); those
+    completed in the period, of them on or before their due date; and the follow-ups open on
+    as-of of people not resident then (``open_left``, in neither open nor overdue)."""
 
     open: int
     overdue: int
     completed: int
     completed_on_time: int
+    open_left: int
 
 
 @dataclass(frozen=True)

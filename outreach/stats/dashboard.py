@@ -198,6 +198,7 @@ def _as_json(board: Dashboard) -> dict[str, Any]:
             "overdue": act.follow_ups.overdue,
             "completed": act.follow_ups.completed,
             "completed_on_time": act.follow_ups.completed_on_time,
+            "open_left": act.follow_ups.open_left,
         },
         "targets": [
             {

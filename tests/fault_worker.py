@@ -4,6 +4,7 @@
     python fault_worker.py passwd FOLDER NEW      change ana's passphrase
     python fault_worker.py backup FOLDER TARGET   write a backup
     python fault_worker.py migrate FOLDER         unlock (which migrates an old store)
+    python fault_worker.py import FOLDER CSV      import a roll of people (one transaction)
 
 The passphrase comes from OUTREACH_PASSPHRASE. The worker prints "ready" just before the
 work starts, each committed id for ``save``, and "done" when the work is complete; every
@@ -40,6 +41,14 @@ def main() -> None:
         say("done")
         return
     store = Store.unlock(folder, user="ana", passphrase=passphrase)
+    if mode == "import":
+        from outreach.services.importing import import_people
+
+        say("ready")
+        report = import_people(store, Path(sys.argv[3]))
+        assert report.ok, report.errors[:3]
+        say("done")
+        return
     if mode == "save":
         say("ready")
         for i in itertools.count(int(sys.argv[3])):

@@ -234,3 +234,35 @@ def test_a_killed_migration_leaves_a_store_that_unlocks_with_every_row(
         tally.add(r, f"found at {found}")
         shutil.rmtree(folder)
     print(tally.report(), f"window {window:.2f} s")
+
+
+def test_a_killed_import_leaves_all_of_the_file_or_none_of_it(
+    template: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    """An import is one transaction: after SIGKILL the roll is wholly there or wholly absent."""
+    roll = tmp_path / "roll.csv"
+    rows = ["ref,name,date_of_birth,unit,arrived"]
+    rows += [f"R{i:05d},Roll Person {i},01/02/1985,B wing,03/04/2024" for i in range(4000)]
+    roll.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8-sig")
+    rng = random.Random(31)
+    tally = Tally("people import of 4,000 rows")
+    probe = Path(shutil.copytree(template[0], tmp_path / "probe"))
+    window = timed_full_run("import", str(probe), str(roll), passphrase=PASSPHRASE)
+    assert _present_people(probe, template[1]) == 3000 + 4000
+    for i in range(ROUNDS):
+        folder = Path(shutil.copytree(template[0], tmp_path / f"round{i}"))
+        r = run_worker(
+            "import",
+            str(folder),
+            str(roll),
+            passphrase=PASSPHRASE,
+            kill_after=rng.uniform(0, 2 * window),
+        )
+        count = _present_people(folder, template[1])
+        assert count in (3000, 7000), count
+        if r.finished:
+            assert count == 7000
+        assert _problems(folder, template[1]) == []
+        tally.add(r, "whole file" if count == 7000 else "nothing")
+        shutil.rmtree(folder)
+    print(tally.report(), f"work window {window:.2f} s")

@@ -31,12 +31,8 @@ def backup(
     """
     from outreach.store.backup import create_backup
 
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            info = create_backup(opened, file)
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        info = create_backup(opened, file)
     typer.echo(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
 
 

@@ -92,8 +92,7 @@ def log_conversation(
             raise ValidationError("person", "give either --person REF or --group N")
         occurred_on = _required_day(date_text, "date")
         next_step_on = _day(next_step, "next_step")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             logged = service(
                 opened,
                 occurred_on=occurred_on,
@@ -109,8 +108,6 @@ def log_conversation(
                 next_step_on=next_step_on,
                 note=note,
             )
-        finally:
-            opened.close()
     typer.echo(f"Logged conversation {logged.conversation.id}.")
     if logged.decision is not None:
         typer.echo(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
@@ -151,8 +148,7 @@ def log_screening(
 
     with errors_shown():
         occurred_on = _required_day(date_text, "date")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             recorded = record_screening_event(
                 opened,
                 person_ref=person,
@@ -165,8 +161,6 @@ def log_screening(
                 reason=reason,
                 note=note,
             )
-        finally:
-            opened.close()
     typer.echo(f"Recorded {recorded.event.event.replace('_', ' ')} ({recorded.event.id}).")
     if recorded.action:
         typer.echo(f"Action: {recorded.action.replace('_', ' ')}.")
@@ -192,11 +186,8 @@ def person_show(
 
     with errors_shown():
         day = _day(as_of, "as_of")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             profile = person_profile(opened, ref, as_of=day)
-        finally:
-            opened.close()
     if as_json:
         data = asdict(profile)
         data["status"]["summary"] = profile.status.summary
@@ -247,8 +238,7 @@ def people_add(
     with errors_shown():
         date_of_birth = _required_day(dob, "date_of_birth")
         arrived_on = _day(arrived, "arrived_on")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             person = add_person(
                 opened,
                 ref=ref,
@@ -259,8 +249,6 @@ def people_add(
                 unit=unit,
                 arrived_on=arrived_on,
             )
-        finally:
-            opened.close()
     typer.echo(f"Added {person.ref}.")
 
 
@@ -277,11 +265,8 @@ def people_arrive(
 
     with errors_shown():
         arrived_on = _required_day(date_text, "arrived_on")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             record_arrival(opened, person_ref=ref, arrived_on=arrived_on, unit=unit)
-        finally:
-            opened.close()
     typer.echo(f"Recorded the arrival of {ref} on {arrived_on}.")
 
 
@@ -298,11 +283,8 @@ def people_leave(
 
     with errors_shown():
         left_on = _required_day(date_text, "left_on")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             record_leaving(opened, person_ref=ref, left_on=left_on, left_reason=reason)
-        finally:
-            opened.close()
     typer.echo(f"Recorded {ref} leaving on {left_on}.")
 
 
@@ -332,8 +314,7 @@ def people_search(
         if page < 1:
             raise ValidationError("page", "pages start at 1")
         day = _day(as_of, "as_of")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             result = search_people(
                 opened,
                 text=text,
@@ -342,8 +323,6 @@ def people_search(
                 offset=(page - 1) * per_page,
                 limit=per_page,
             )
-        finally:
-            opened.close()
     if as_json:
         rows = [
             {"ref": r.ref, "name": r.name, "unit": r.unit, "status": r.status} for r in result.rows
@@ -377,13 +356,10 @@ def mentors_add(
     with errors_shown():
         trained = _day(trained_on, "trained_on")
         start = _day(active_from, "active_from")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             mentor = add_mentor(
                 opened, name=name, trained_on=trained, active_from=start, person_ref=person
             )
-        finally:
-            opened.close()
     typer.echo(f"Added mentor {mentor.name}.")
 
 
@@ -394,12 +370,8 @@ def mentors_list(
     """List mentors and whether they are active today."""
     from outreach.services.mentors import list_mentors
 
-    with errors_shown():
-        opened = _open(store, user)
-        try:
-            rows = list_mentors(opened)
-        finally:
-            opened.close()
+    with errors_shown(), _open(store, user) as opened:
+        rows = list_mentors(opened)
     if as_json:
         typer.echo(_json([asdict(r) for r in rows]))
         return
@@ -431,13 +403,10 @@ def followups_due(
 
     with errors_shown():
         day = _day(as_of, "as_of")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             rows = due_followups(
                 opened, as_of=day, include_upcoming_days=upcoming, include_left=include_left
             )
-        finally:
-            opened.close()
     if as_json:
         typer.echo(_json([asdict(r) for r in rows]))
         return
@@ -468,11 +437,8 @@ def followups_done(
 
     with errors_shown():
         done_on = _day(date_text, "done_on")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             followup = complete_followup(opened, followup_id=followup_id, done_on=done_on)
-        finally:
-            opened.close()
     typer.echo(f"Follow-up {followup.id} done on {followup.done_on}.")
 
 
@@ -485,12 +451,8 @@ def followups_cancel(
     """Cancel a follow-up."""
     from outreach.services.followups import cancel_followup
 
-    with errors_shown():
-        opened = _open(store, user)
-        try:
-            cancel_followup(opened, followup_id=followup_id)
-        finally:
-            opened.close()
+    with errors_shown(), _open(store, user) as opened:
+        cancel_followup(opened, followup_id=followup_id)
     typer.echo(f"Follow-up {followup_id} cancelled.")
 
 
@@ -514,8 +476,7 @@ def decide(
     with errors_shown():
         decided_on = _required_day(date_text, "decided_on")
         revisit_on = _day(revisit, "revisit_on")
-        opened = _open(store, user)
-        try:
+        with _open(store, user) as opened:
             result = record_decision(
                 opened,
                 person_ref=ref,
@@ -524,8 +485,6 @@ def decide(
                 revisit_on=revisit_on,
                 note=note,
             )
-        finally:
-            opened.close()
     typer.echo(f"Recorded {result.decision.kind.replace('_', ' ')} for {ref}.")
     for f in result.cancelled:
         typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")

@@ -58,8 +58,7 @@ def export(
         chosen = Period.parse(period)
         wanted = parse_formats(formats)
         day = parse_date(as_of, "--as-of") if as_of is not None else None
-        opened = unlock(store, user)
-        try:
+        with unlock(store, user) as opened:
             result = export_summary(
                 opened,
                 period=chosen,
@@ -70,8 +69,6 @@ def export(
                 force=force,
                 progress=lambda what, _share: typer.echo(f"  {what}…", err=True),
             )
-        finally:
-            opened.close()
     typer.echo(
         f"Exported {result.period} with disclosure control {result.policy} to {result.folder}"
     )
@@ -127,12 +124,8 @@ def keys_export_public(
     with errors_shown():
         if file.exists() and not force:
             raise ValueError(f"{file} exists; pass --force to overwrite it")
-        opened = unlock(store, user)
-        try:
-            with opened.read() as session:
-                signing_key = session.exec(select(Site)).one().signing_key
-        finally:
-            opened.close()
+        with unlock(store, user) as opened, opened.read() as session:
+            signing_key = session.exec(select(Site)).one().signing_key
         file.write_bytes(public_key_pem(signing_key))
         printed = fingerprint(public_key_of(signing_key))
     typer.echo(f"Wrote the site's public key to {file}")

@@ -73,8 +73,7 @@ def import_people_command(
 
     with errors_shown():
         left_on = parse_date(mark_missing_left, "mark_missing_left") if mark_missing_left else None
-        opened = unlock(store, user)
-        try:
+        with unlock(store, user) as opened:
             report = import_people(
                 opened,
                 file,
@@ -83,8 +82,6 @@ def import_people_command(
                 encoding=encoding,
                 progress=_progress(),
             )
-        finally:
-            opened.close()
     _show(file, report, as_json)
 
 
@@ -104,14 +101,10 @@ def import_conversations_command(
     """
     from outreach.services.importing import import_conversations
 
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            report = import_conversations(
-                opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
-            )
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        report = import_conversations(
+            opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
+        )
     _show(file, report, as_json)
 
 
@@ -130,14 +123,10 @@ def import_screening_command(
     """
     from outreach.services.importing import import_screening
 
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            report = import_screening(
-                opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
-            )
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        report = import_screening(
+            opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
+        )
     _show(file, report, as_json)
 
 

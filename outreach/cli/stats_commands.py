@@ -58,11 +58,8 @@ def stats(
     with errors_shown():
         day = _day(as_of, "--as-of")
         chosen = Period.parse(period) if period is not None else None
-        opened = unlock(store, user)
-        try:
+        with unlock(store, user) as opened:
             board = dashboard(opened, as_of=day, period=chosen)
-        finally:
-            opened.close()
     if as_json:
         typer.echo(json.dumps(board.to_json(), indent=2))
     else:
@@ -158,8 +155,7 @@ def targets_set(
         target_on = _day(by, "--by")
         assert target_on is not None
         baseline_on = _day(baseline_date, "--baseline-date")
-        opened = unlock(store, user)
-        try:
+        with unlock(store, user) as opened:
             row = set_target(
                 opened,
                 measure=measure,
@@ -169,8 +165,6 @@ def targets_set(
                 target_on=target_on,
                 unit=unit,
             )
-        finally:
-            opened.close()
     scope = f" in {row.unit}" if row.unit else ""
     typer.echo(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
 
@@ -182,12 +176,8 @@ def targets_list(
     """List the targets set."""
     from outreach.services.targets import list_targets
 
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            rows = list_targets(opened)
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        rows = list_targets(opened)
     if as_json:
         typer.echo(
             json.dumps(

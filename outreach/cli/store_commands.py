@@ -96,12 +96,9 @@ def keys_add(
             chosen = Role(role)
         except ValueError:
             raise ValueError("role: one of admin, staff, viewer") from None
-        opened = unlock(store, user)
-        try:
+        with unlock(store, user) as opened:
             secret = new_passphrase(f"Passphrase for {name}")
             opened.add_account(name, chosen, secret)
-        finally:
-            opened.close()
     typer.echo(f"Added {name} ({chosen.value}).")
 
 
@@ -112,24 +109,16 @@ def keys_remove(
     user: UserOption = None,
 ) -> None:
     """Remove an account and its key slot (admins only; the last admin stays)."""
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            opened.remove_account(name)
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        opened.remove_account(name)
     typer.echo(f"Removed {name}.")
 
 
 @keys.command("passwd")
 def keys_passwd(store: StoreOption = None, user: UserOption = None) -> None:
     """Change your own passphrase."""
-    with errors_shown():
-        opened = unlock(store, user)
-        try:
-            opened.change_passphrase(new_passphrase())
-        finally:
-            opened.close()
+    with errors_shown(), unlock(store, user) as opened:
+        opened.change_passphrase(new_passphrase())
     typer.echo("Passphrase changed.")
 
 

@@ -46,3 +46,15 @@ def test_only_the_tui_imports_textual() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_ui_and_the_command_line_never_reach_the_database_directly() -> None:
+    """tui/ and cli/ call services, stats and exports; SQL lives below them."""
+    offenders = []
+    for folder in ("tui", "cli"):
+        for path in (ROOT / "outreach" / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for library in ("sqlmodel", "sqlalchemy", "sqlcipher3"):
+                if f"import {library}" in text or f"from {library}" in text:
+                    offenders.append(f"{path.relative_to(ROOT)}: {library}")
+    assert offenders == []

@@ -116,17 +116,13 @@ def keys_export_public(
     user: UserOption = None,
 ) -> None:
     """Write the site's public signing key, for readers of exports to verify them."""
-    from sqlmodel import select
-
-    from outreach.exports.signing import fingerprint, public_key_of, public_key_pem
-    from outreach.model import Site
+    from outreach.services.site import site_signing_public_pem
 
     with errors_shown():
         if file.exists() and not force:
             raise ValueError(f"{file} exists; pass --force to overwrite it")
-        with unlock(store, user) as opened, opened.read() as session:
-            signing_key = session.exec(select(Site)).one().signing_key
-        file.write_bytes(public_key_pem(signing_key))
-        printed = fingerprint(public_key_of(signing_key))
+        with unlock(store, user) as opened:
+            pem, printed = site_signing_public_pem(opened)
+        file.write_bytes(pem)
     typer.echo(f"Wrote the site's public key to {file}")
     typer.echo(f"Fingerprint {printed}: read it out to readers so they can check the file.")

@@ -6,9 +6,10 @@ For each size it builds a keyed store and a plain (stdlib sqlite3, unencrypted) 
 the same schema and the same rows (bulk executemany, then ANALYZE on both), and reports the
 median of several runs of:
 
-- dashboard: ``stats.dashboard.dashboard()``; plain: the same SQL statements, captured from
-  one dashboard run, executed directly on the plain copy (so the ratio is the cost of
-  encryption, SQLAlchemy and the Python assembly);
+- dashboard: ``stats.dashboard.dashboard()`` (which reads the coverage and reach checks on a
+  second connection beside the rest); plain: the same SQL statements, captured from one
+  dashboard run, executed one after another on the plain copy (so the ratio is the cost of
+  encryption, SQLAlchemy and the Python assembly, less what the second core gives back);
 - person search: ``services.search.search_people`` (a hand query if absent); plain: a prefix /
   substring LIKE query;
 - log conversation: ``services.conversations.log_conversation`` (insert + audit row if absent);

@@ -92,9 +92,12 @@ MEASURES: dict[str, MeasureInfo] = {
         "on_time",
         "completed",
     ),
-    "follow_ups_open": MeasureInfo("Follow-ups open", "Follow-ups still open on the as-of date."),
+    "follow_ups_open": MeasureInfo(
+        "Follow-ups open", "Follow-ups of residents still open on the as-of date."
+    ),
     "follow_ups_overdue": MeasureInfo(
-        "Follow-ups overdue", "Open follow-ups whose due date had passed by the as-of date."
+        "Follow-ups overdue",
+        "Open follow-ups of residents whose due date had passed by the as-of date.",
     ),
     "colposcopy_referred": MeasureInfo(
         "Colposcopy referrals", "Referrals to colposcopy made in the period."

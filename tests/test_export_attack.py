@@ -71,13 +71,21 @@ RATE_PARTS = ("numerator", "denominator", "initial_population", "exclusions")
 
 SUMS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # (measure, breakdown, total measure, parts that add up)
-    ("coverage", "age_band", "coverage", ("numerator", "denominator", "initial_population")),
-    ("coverage", "unit", "coverage", ("numerator", "denominator", "initial_population")),
+    ("coverage", "age_band", "coverage", ("numerator", "denominator")),
+    ("coverage", "unit", "coverage", ("numerator", "denominator")),
     ("conversations", "kind", "conversations", ("value",)),
     ("conversations", "setting", "conversations", ("value",)),
     ("outcomes", "outcome", "conversations", ("value",)),
 )
 """Every breakdown that adds up exactly to a published total."""
+
+INITIAL_POPULATIONS: dict[str, tuple[str, ...]] = {
+    # measure: the parts of the same row its initial population is the sum of
+    "coverage": ("denominator", "exclusions"),  # eligible + clinically ceased
+    "uptake": ("denominator", "exclusions"),  # resolved offers + pending offers
+    "reach": ("denominator",),  # not covered at some point: nobody excluded
+}
+"""Every rate row with an initial population, and what it adds up from."""
 
 AT_MOST: tuple[tuple[Key | tuple[str, str, str], tuple[Key, ...]], ...] = (
     # (a figure, or every cell of (measure, breakdown, part)) <= the sum of these figures
@@ -279,9 +287,8 @@ def _identities(attack: Attack, exported: Exported) -> None:
     for (measure, breakdown, category, part), variable in v.items():
         if part != "initial_population":
             continue
-        denominator = v[(measure, breakdown, category, "denominator")]
-        exclusions = v.get((measure, breakdown, category, "exclusions"))
-        attack.equal([variable], [denominator] + ([exclusions] if exclusions is not None else []))
+        parts = [v[(measure, breakdown, category, name)] for name in INITIAL_POPULATIONS[measure]]
+        attack.equal([variable], parts)
     pending = v.get(("uptake_pending", TOTAL, ALL, "value"))
     if pending is not None:
         attack.equal([pending], [v[("uptake", TOTAL, ALL, "exclusions")]])
@@ -467,6 +474,19 @@ def test_every_breakdown_the_builder_makes_is_known_to_the_attack(
         assert made <= known, made - known
 
 
+def test_every_initial_population_the_builder_makes_is_known_to_the_attack(
+    filled_store: Store, store_8_8_1: Store
+) -> None:
+    for store in (filled_store, store_8_8_1):
+        made = {
+            (r.measure, r.breakdown, r.exclusions is not None)
+            for r in table_of(store).rows
+            if r.initial_population is not None
+        }
+        known = {(m, TOTAL, "exclusions" in parts) for m, parts in INITIAL_POPULATIONS.items()}
+        assert made <= known, made - known
+
+
 def test_the_rule_treats_as_overlapping_exactly_the_breakdowns_that_do_not_add_up() -> None:
     assert set(OVERLAPPING) == OVERLAPPING_HERE
 
@@ -490,7 +510,6 @@ def test_without_the_rule_the_attack_pins_the_small_unit_setting_and_outcome(
     # 16 one-to-one and 1 group publish as 15 and * with a total of 15: 1 to 4, not pinned.
     assert pinned(attack, exported) == {
         ("coverage", "unit", "Cedar", "denominator"): (1, 1),
-        ("coverage", "unit", "Cedar", "initial_population"): (1, 1),
         ("conversations", "setting", "Escorted outside", "value"): (1, 1),
         ("outcomes", "outcome", "Informed decline", "value"): (1, 1),
     }
@@ -526,7 +545,7 @@ def test_the_site_needed_figure_uses_the_rounded_counts() -> None:
     table = AggregateTable(
         "HMP Gen", "cervical-screening", "Cervical screening", GEN_PERIOD, date(2024, 11, 1)
     )
-    table.rate("coverage", 30, 43, initial_population=43)
+    table.rate("coverage", 30, 43, initial_population=43, exclusions=0)
     table.needed("coverage_target_needed", 90.0, "coverage", 30, 43)
     needed = table.publish(HES).total("coverage_target_needed")
     # 30 of 43 publish as 30 of 45: ceil(0.9 x 45) - 30 = 11, where the exact figures give 9.
@@ -586,11 +605,14 @@ def tables(draw: st.DrawFn) -> AggregateTable:
     units = [draw(small) for _ in range(draw(st.integers(1, 4)))]
     unit_cells = [(e, draw(st.integers(0, e))) for e in units]
     eligible, covered = sum(e for e, _ in unit_cells), sum(c for _, c in unit_cells)
-    table.rate("coverage", covered, eligible, initial_population=eligible)
+    ceased = draw(small)
+    table.rate(
+        "coverage", covered, eligible, initial_population=eligible + ceased, exclusions=ceased
+    )
     for band, (e, c) in zip(("25-49", "50-64"), draw(partition(eligible, covered, 2)), strict=True):
-        table.rate("coverage", c, e, "age_band", band, initial_population=e)
+        table.rate("coverage", c, e, "age_band", band)
     for i, (e, c) in enumerate(unit_cells):
-        table.rate("coverage", c, e, "unit", f"U{i}", initial_population=e)
+        table.rate("coverage", c, e, "unit", f"U{i}")
     before = draw(small)
     table.rate("coverage_trend", min(before, draw(small)), before, MONTH, "2024-08")
     table.rate("coverage_trend", covered, eligible, MONTH, "2024-09")

@@ -119,6 +119,31 @@ def test_fhir_counts_use_the_population_codes_and_hold_together(exported: Path) 
             assert counts["numerator"] <= counts["denominator"]
 
 
+def test_fhir_coverage_has_all_four_populations(exported: Path) -> None:
+    data = json.loads((exported / "measure-reports.fhir.json").read_text(encoding="utf-8"))
+    coverage = data["entry"][0]["resource"]["group"][0]
+    counts = {p["code"]["coding"][0]["code"]: p.get("count") for p in coverage["population"]}
+    # 43 resident, applicable and aged 25-64, none ceased clinically: 43 -> 45, 0 stays 0;
+    # 30 covered.
+    assert counts == {
+        "initial-population": 45,
+        "denominator": 45,
+        "denominator-exclusion": 0,
+        "numerator": 30,
+    }
+
+
+def test_fhir_coverage_strata_give_denominator_and_numerator(exported: Path) -> None:
+    """The clinically ceased are counted for the site only, so a stratum has no initial
+    population or exclusion that would not add up to the site's."""
+    data = json.loads((exported / "measure-reports.fhir.json").read_text(encoding="utf-8"))
+    coverage = data["entry"][0]["resource"]["group"][0]
+    for stratifier in coverage["stratifier"]:
+        for stratum in stratifier["stratum"]:
+            codes = [p["code"]["coding"][0]["code"] for p in stratum["population"]]
+            assert codes == ["denominator", "numerator"]
+
+
 def test_fhir_stratifies_coverage_by_age_band_and_unit(exported: Path) -> None:
     data = json.loads((exported / "measure-reports.fhir.json").read_text(encoding="utf-8"))
     coverage = data["entry"][0]["resource"]["group"][0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,11 +24,12 @@ def table() -> AggregateTable:
     made = AggregateTable(
         "HMP Test", "cervical-screening", "Cervical screening", Q3, date(2024, 11, 1)
     )
-    made.rate("coverage", 30, 43, initial_population=43)
-    made.rate("coverage", 21, 24, "age_band", "25-49", initial_population=24)
-    made.rate("coverage", 9, 19, "age_band", "50-64", initial_population=19)
-    made.rate("coverage", 30, 40, "unit", "Alder Wing", initial_population=40)
-    made.rate("coverage", 0, 3, "unit", "Birch House", initial_population=3)
+    # 43 eligible and 2 ceased clinically: an initial population of 45.
+    made.rate("coverage", 30, 43, initial_population=45, exclusions=2)
+    made.rate("coverage", 21, 24, "age_band", "25-49")
+    made.rate("coverage", 9, 19, "age_band", "50-64")
+    made.rate("coverage", 30, 40, "unit", "Alder Wing")
+    made.rate("coverage", 0, 3, "unit", "Birch House")
     made.rate("uptake", 10, 10, initial_population=14, exclusions=4)
     made.count("conversations", 12)
     made.count("conversations", 12, "kind", "one-to-one")
@@ -46,15 +48,16 @@ def published() -> PublishedSummary:
 def test_a_breakdown_with_a_suppressed_cell_is_withheld_whole() -> None:
     rows = published().measure_rows("coverage", "unit")
     for row in rows:
-        figures = (row.value, row.numerator, row.denominator, row.initial_population)
+        figures = (row.value, row.numerator, row.denominator)
         assert all(f is not None and f.suppressed for f in figures), row.category
+        assert row.withheld == ("value", "numerator", "denominator")
         assert row.withheld_reason == BREAKDOWN
     assert [r.category for r in rows] == ["Alder Wing", "Birch House"]
 
 
 def test_the_total_above_a_withheld_breakdown_is_published() -> None:
     total = published().total("coverage")
-    assert total is not None and total.withheld_reason is None
+    assert total is not None and total.withheld == ("initial_population",)
     assert (total.value.value, total.numerator.value, total.denominator.value) == (  # type: ignore[union-attr]
         66.7,
         30,
@@ -84,6 +87,24 @@ def test_offers_are_withheld_when_pending_offers_are_suppressed() -> None:
     assert uptake.initial_population.suppressed and uptake.withheld_reason == TOTAL_OF_PARTS
     # The uptake percentage itself stays: 10 of 10 resolved offers.
     assert uptake.value.value == 100.0 and uptake.withheld == ("initial_population",)
+
+
+def test_coverage_initial_population_is_withheld_when_the_ceased_are_suppressed() -> None:
+    coverage = published().total("coverage")
+    assert coverage is not None and coverage.initial_population is not None
+    assert coverage.exclusions is not None and coverage.exclusions.suppressed
+    # 45 = 43 + 2: published next to 45 eligible it would bound the 2 ceased.
+    assert coverage.initial_population.suppressed
+    assert coverage.withheld_reason == TOTAL_OF_PARTS
+
+
+def test_coverage_initial_population_is_published_when_nobody_is_ceased() -> None:
+    made = table()
+    made.rows[0] = replace(made.rows[0], initial_population=43, exclusions=0)
+    coverage = made.publish(NHS_HES_2018).total("coverage")
+    assert coverage is not None and coverage.withheld == ()
+    figures = (coverage.initial_population, coverage.denominator, coverage.exclusions)
+    assert [f.value for f in figures if f is not None] == [45, 45, 0]
 
 
 def test_a_units_needed_figure_goes_with_the_units_breakdown() -> None:

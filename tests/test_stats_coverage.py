@@ -220,6 +220,22 @@ def test_coverage_counts_the_hand_worked_cohort(cohort_store: Store) -> None:
     assert cov.rate == pytest.approx(100 * 6 / 13)
 
 
+def test_coverage_counts_the_clinically_ceased_apart(cohort_store: Store) -> None:
+    with cohort_store.read() as session:
+        on_d, next_day = coverage_on(session, D), coverage_on(session, date(2024, 9, 1))
+    # On D only 8 (no cervix, 2023): 9 ceased by informed choice stays eligible, 18 is ceased
+    # after D and 10 is not counted at all (the programme does not apply). On 1 Sep: 8 and 18.
+    assert (on_d.ceased, next_day.ceased) == (1, 2)
+
+
+def test_the_clinically_ceased_of_one_unit(cohort_store: Store) -> None:
+    with cohort_store.read() as session:
+        a = coverage_on(session, date(2024, 9, 1), unit=unit_id(session, "A"))
+        b = coverage_on(session, date(2024, 9, 1), unit=unit_id(session, "B"))
+    # 8 lives in A, 18 in B.
+    assert (a.ceased, b.ceased) == (1, 1)
+
+
 def test_coverage_splits_by_age_band(cohort_store: Store) -> None:
     with cohort_store.read() as session:
         cov = coverage_on(session, D)

@@ -78,11 +78,21 @@ def build_table(
 
 
 def _coverage(table: AggregateTable, at_end: Coverage) -> None:
-    table.rate("coverage", at_end.covered, at_end.eligible, initial_population=at_end.eligible)
+    """The site's coverage with its FHIR populations: the initial population is everyone
+    eligible but for the clinical ceasing rule, the exclusions those it removes. The
+    breakdowns give eligible and covered only: the clinically ceased are a handful, and a
+    breakdown holding one small count is withheld whole (secondary.py)."""
+    table.rate(
+        "coverage",
+        at_end.covered,
+        at_end.eligible,
+        initial_population=at_end.eligible + at_end.ceased,
+        exclusions=at_end.ceased,
+    )
     for band, (eligible, covered) in at_end.by_age_band.items():
-        table.rate("coverage", covered, eligible, "age_band", band, initial_population=eligible)
+        table.rate("coverage", covered, eligible, "age_band", band)
     for unit, (eligible, covered) in at_end.by_unit.items():
-        table.rate("coverage", covered, eligible, "unit", unit, initial_population=eligible)
+        table.rate("coverage", covered, eligible, "unit", unit)
 
 
 def _activity(

@@ -16,9 +16,10 @@ Exact sums in the export table (see ``builder.py``):
 - coverage eligible and covered, by age band and by unit, add up to the site's figures;
 - conversations by kind and by setting, and conversation outcomes, add up to the conversations;
 - a rate's initial population is its denominator plus its exclusions when both are given
-  (uptake: offers = resolved offers + offers still pending). Here the total is the figure left
-  out (reason :data:`TOTAL`), because the resolved offers are the uptake denominator, a
-  headline figure, and the pending offers are published on their own as well.
+  (uptake: offers = resolved offers + offers still pending; coverage: eligible + clinically
+  ceased, for the site only). Here the total is the figure left out (reason :data:`TOTAL`),
+  because the denominator is a headline figure (the resolved offers, the eligible) and the
+  pending offers are published on their own as well.
 
 Any other breakdown of a count or a rate is treated as additive too, so a breakdown added later
 is protected until someone shows it is not. Breakdowns whose categories overlap

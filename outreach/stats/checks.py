@@ -91,7 +91,8 @@ COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) EL
 # stands for each stay's arrival day, checked for reach when the stay begins in the reach
 # period and the person is still resident at the end of that day. Each check is worked out
 # once (``judged``) and counted by both measures:
-# - trend: residents on each trend day, eligible and covered by day, band and unit; someone
+# - trend: residents on each trend day, eligible, covered and clinically ceased (resident, the
+#   programme applies, aged in a band, but ceased by that day) by day, band and unit; someone
 #   with overlapping stays counts once, in the unit of the stay that began last (ties: the
 #   later-recorded stay): a stay's check is dropped when a later stay of the same person is
 #   resident that day, which needs a lookup only for the rare stays that another stay of the
@@ -121,13 +122,16 @@ checks(person_id, unit_id, d, dob, ceased_on, latest, settled, trend, reach) AS 
                 AND f.until > f.arrived_on
             ELSE g.d >= f.arrived_on AND g.d < f.until END
 ),
-judged(d, band, unit_id, person_id, trend, reach, covered) AS MATERIALIZED (
-    SELECT c.d, b.band, c.unit_id, c.person_id, c.trend, c.reach, {COVERED}
+judged(d, band, unit_id, person_id, trend, reach, ceased, covered) AS MATERIALIZED (
+    SELECT c.d, b.band, c.unit_id, c.person_id, c.trend, c.reach,
+        coalesce(c.ceased_on <= c.d, 0),
+        CASE WHEN c.ceased_on <= c.d THEN 0 ELSE {COVERED} END
     FROM checks c
     CROSS JOIN bands b ON b.d = c.d AND c.dob > b.dob_after AND c.dob <= b.dob_upto
-    WHERE (c.trend OR c.reach) AND (c.ceased_on IS NULL OR c.ceased_on > c.d)
+    WHERE c.trend OR (c.reach AND (c.ceased_on IS NULL OR c.ceased_on > c.d))
 )
-SELECT 'trend', d, band, unit_id, count(*), sum(covered) FROM judged WHERE trend
+SELECT 'trend', d, band, unit_id, count(*) - sum(ceased), sum(covered), sum(ceased)
+FROM judged WHERE trend
 GROUP BY d, band, unit_id
 UNION ALL
 SELECT 'reach', NULL, NULL, NULL, count(*),
@@ -135,18 +139,20 @@ SELECT 'reach', NULL, NULL, NULL, count(*),
         SELECT 1 FROM conversation c
         WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
           AND c.occurred_on >= :reach_first AND c.occurred_on <= :reach_last
-    )), 0)
-FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT covered) u
+    )), 0),
+    0
+FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT ceased AND NOT covered) u
 """
 
 
 @dataclass(frozen=True)
 class Checked:
-    """``cells``: (day, band, unit id, eligible, covered) for each trend day, band and unit
-    with anyone eligible; ``uncovered`` and ``reached``: the reach counts (0 when no reach
-    period was asked for)."""
+    """``cells``: (day, band, unit id, eligible, covered, ceased) for each trend day, band and
+    unit with anyone eligible or clinically ceased (resident, the programme applies, aged in a
+    band, but ceased clinically by that day, so not eligible); ``uncovered`` and ``reached``:
+    the reach counts (0 when no reach period was asked for)."""
 
-    cells: list[tuple[str, str, int | None, int, int]]
+    cells: list[tuple[str, str, int | None, int, int, int]]
     uncovered: int
     reached: int
 
@@ -196,9 +202,9 @@ def check(
     ).all()
     cells = []
     uncovered = reached = 0
-    for part, d, band, unit_id, n, k in rows:
+    for part, d, band, unit_id, n, k, ceased in rows:
         if part == "trend":
-            cells.append((d, band, unit_id, int(n), int(k)))
+            cells.append((d, band, unit_id, int(n), int(k), int(ceased)))
         else:
             uncovered, reached = int(n), int(k)
     return Checked(cells, uncovered, reached)

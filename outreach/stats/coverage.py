@@ -27,13 +27,16 @@ NO_UNIT = "(no unit)"
 @dataclass(frozen=True)
 class Coverage:
     """Coverage on ``day``: ``rate`` is a percentage (None when nobody is eligible);
-    ``by_age_band`` and ``by_unit`` map a band key or unit name to (eligible, covered)."""
+    ``by_age_band`` and ``by_unit`` map a band key or unit name to (eligible, covered).
+    ``ceased``: the residents the programme applies to, aged 25-64, who are left out of
+    ``eligible`` only because they were ceased clinically on or before ``day``."""
 
     day: date
     eligible: int
     covered: int
     by_age_band: dict[str, tuple[int, int]] = field(default_factory=dict)
     by_unit: dict[str, tuple[int, int]] = field(default_factory=dict)
+    ceased: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -80,20 +83,22 @@ def coverage_from(
     totals: dict[str, dict[str, list[int]]] = {}
     by_band: dict[str, dict[str, list[int]]] = {}
     by_unit: dict[str, dict[str, list[int]]] = {}
-    for d, band, unit_id, eligible, covered in rows:
+    for d, band, unit_id, eligible, covered, ceased in rows:
         unit_name = names.get(unit_id, NO_UNIT) if unit_id is not None else NO_UNIT
         for table, key in ((totals, ""), (by_band, band), (by_unit, unit_name)):
-            cell = table.setdefault(d, {}).setdefault(key, [0, 0])
+            cell = table.setdefault(d, {}).setdefault(key, [0, 0, 0])
             cell[0] += eligible
             cell[1] += covered
+            cell[2] += ceased
     result = []
     for day in days:
         iso = day.isoformat()
-        total = totals.get(iso, {}).get("", [0, 0])
+        total = totals.get(iso, {}).get("", [0, 0, 0])
         bands = {key: (0, 0) for key in programme.age_band_keys}
-        bands.update({k: (v[0], v[1]) for k, v in by_band.get(iso, {}).items()})
-        units = {k: (v[0], v[1]) for k, v in sorted(by_unit.get(iso, {}).items())}
-        result.append(Coverage(day, total[0], total[1], bands, units))
+        # A cell of clinically ceased residents alone has nobody eligible: no band or unit.
+        bands.update({k: (v[0], v[1]) for k, v in by_band.get(iso, {}).items() if v[0]})
+        units = {k: (v[0], v[1]) for k, v in sorted(by_unit.get(iso, {}).items()) if v[0]}
+        result.append(Coverage(day, total[0], total[1], bands, units, ceased=total[2]))
     return result
 
 

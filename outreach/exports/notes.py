@@ -39,7 +39,9 @@ def breakdown_rule(summary: PublishedSummary) -> list[str]:
         "6 weeks) add up to nothing published, so their small cells are shown as * one by one.",
         "The number of offers (the initial population of uptake, in the FHIR file) is withheld "
         "when the resolved or the pending offers are *, because it is their sum "
-        f"(withheld reason '{TOTAL_OF_PARTS}').",
+        f"(withheld reason '{TOTAL_OF_PARTS}'). In the same way, the initial population of "
+        "coverage (eligible residents plus those clinically ceased) is withheld when the "
+        "number clinically ceased is *.",
     ]
     withheld: list[str] = []
     for row in summary.rows:

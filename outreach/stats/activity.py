@@ -20,14 +20,17 @@ from outreach.stats.period import Period
 
 # Every conversation figure of the period in one statement, so the period's conversations are
 # read once. ``conv`` holds them sorted by id: the mentor, barrier and attendee rows are then
-# looked up in index order, which keeps the pages they need in the cache. ``people`` holds the
-# identified people of each conversation: the person of a one-to-one, or an identified attendee
-# of a group session (only group sessions list attendees). Each row is tagged with the figure
-# it belongs to.
+# looked up in index order, which keeps the pages they need in the cache. The counts by kind,
+# setting and outcome are grouped straight from ix_conversation_on_cover instead, which keeps
+# ``conv`` narrow. ``people`` holds the identified people of each conversation: the person of a
+# one-to-one, or an identified attendee of a group session (only group sessions list
+# attendees). ``candidates`` are the tests from the period's start to as-of of people first
+# seen in the period: one range of ix_screening_event_on_person (the ``+`` keeps the planner
+# from seeking each person's tests instead, a cold page per person), with only the matches
+# read from the table for adequacy. Each row is tagged with the figure it belongs to.
 PERIOD_SQL = f"""
-WITH conv(id, kind, setting, outcome, minutes, attendees, person_id, occurred_on)
-AS MATERIALIZED (
-    SELECT id, kind, setting, outcome, minutes, attendees, person_id, occurred_on
+WITH conv(id, kind, person_id, minutes, occurred_on) AS MATERIALIZED (
+    SELECT id, kind, person_id, minutes, occurred_on
     FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
     ORDER BY +id
 ),
@@ -42,7 +45,7 @@ seen(person_id, first_on) AS MATERIALIZED (
     SELECT person_id, min(occurred_on) FROM people GROUP BY person_id
 ),
 -- First identified conversation ever in the period: none before the period began.
-first(person_id, first_on) AS (
+first(person_id, first_on) AS MATERIALIZED (
     SELECT s.person_id, s.first_on FROM seen s
     WHERE NOT EXISTS (
         SELECT 1 FROM conversation e WHERE e.person_id = s.person_id AND e.occurred_on < :start
@@ -51,18 +54,27 @@ first(person_id, first_on) AS (
         WHERE a.person_id = s.person_id AND e.occurred_on < :start
     )
 ),
+candidates(id, person_id, occurred_on) AS MATERIALIZED (
+    SELECT id, person_id, occurred_on FROM screening_event
+    WHERE programme = :programme AND event = 'test'
+      AND occurred_on >= :start AND occurred_on <= :as_of
+      AND +person_id IN (SELECT person_id FROM first)
+),
+tested_on(person_id, day) AS MATERIALIZED (
+    SELECT f.person_id, min(c.occurred_on)
+    FROM candidates c JOIN first f ON f.person_id = c.person_id
+    CROSS JOIN screening_event t ON t.id = c.id
+    WHERE c.occurred_on >= f.first_on AND {ADEQUATE.format(e="t")}
+    GROUP BY f.person_id
+),
 waits(days) AS MATERIALIZED (
-    SELECT julianday((
-        SELECT min(t.occurred_on) FROM screening_event t
-        WHERE t.person_id = f.person_id AND t.programme = :programme AND t.event = 'test'
-          AND t.occurred_on >= f.first_on AND t.occurred_on <= :as_of
-          AND {ADEQUATE.format(e="t")}
-    )) - julianday(f.first_on)
-    FROM first f
+    SELECT julianday(d.day) - julianday(f.first_on)
+    FROM first f LEFT JOIN tested_on d ON d.person_id = f.person_id
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
 SELECT 'held', kind, setting, outcome, count(*), sum(minutes), sum(attendees)
-FROM conv GROUP BY kind, setting, outcome
+FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
+GROUP BY kind, setting, outcome
 UNION ALL
 SELECT 'mentor', m.name, NULL, NULL, held.n, held.minutes, NULL
 FROM (

@@ -22,6 +22,7 @@ from tests.test_stats_coverage import Cohort, clear, module_store
 shared_store = pytest.fixture(scope="module")(module_store)
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 MARCH = Period.parse("2024-03")
+MAY = Period.parse("2024-05")
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,13 @@ def built(shared_store: Store) -> Store:
         )
         session.add(ConversationAttendee(conversation_id=g, person_id=d))
         c.event(d, date(2024, 3, 30), "test", hpv="positive", cytology="normal")
+        # e: first met 10 May; the adequate test of 5 May (before) and the inadequate one of
+        # 12 May do not end the wait, the adequate test of 20 May does (10 days).
+        e = c.person(date(1990, 1, 1))
+        talk(date(2024, 5, 10), e, [ann], [])
+        c.event(e, date(2024, 5, 5), "test", hpv="negative")
+        c.event(e, date(2024, 5, 12), "test", cytology="inadequate")
+        c.event(e, date(2024, 5, 20), "test", hpv="negative")
         # Follow-ups: open and overdue; open not yet due; done on time; done late; done after as-of.
         for due, status, done in [
             (date(2024, 3, 20), "open", None),
@@ -141,6 +149,20 @@ def test_median_days_from_first_conversation_to_test(built: Store) -> None:
         wait = activity(session, MARCH, as_of=date(2024, 3, 31)).days_to_test
     # b (10 days) and d (20 days) were first met in March; a was first met in February.
     assert (wait.people, wait.tested, wait.median_days) == (2, 2, 15.0)
+
+
+def test_the_wait_ends_at_the_first_adequate_test_on_or_after_the_first_conversation(
+    built: Store,
+) -> None:
+    with built.read() as session:
+        wait = activity(session, MAY, as_of=date(2024, 5, 31)).days_to_test
+    assert (wait.people, wait.tested, wait.median_days) == (1, 1, 10.0)
+
+
+def test_a_test_after_as_of_does_not_end_the_wait(built: Store) -> None:
+    with built.read() as session:
+        wait = activity(session, MAY, as_of=date(2024, 5, 15)).days_to_test
+    assert (wait.people, wait.tested, wait.median_days) == (1, 0, None)
 
 
 def test_follow_ups_open_overdue_and_on_time(built: Store) -> None:

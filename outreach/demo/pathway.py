@@ -18,7 +18,6 @@ Nothing here writes a coverage figure: coverage comes out of what happens to peo
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -305,9 +304,3 @@ class Simulation:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def stochastic_round(rng: random.Random, value: float) -> int:
-    """``value`` rounded down or up, up with the chance of its fraction."""
-    low = math.floor(value)
-    return low + (rng.random() < value - low)

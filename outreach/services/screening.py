@@ -104,21 +104,6 @@ def as_test_result(event: ScreeningEvent) -> TestResult:
     )
 
 
-def tests_of(session: Session, person_id: int, programme: str = PROGRAMME) -> list[ScreeningEvent]:
-    """The person's tests, oldest first (same day: in the order entered)."""
-    return list(
-        session.exec(
-            select(ScreeningEvent)
-            .where(
-                ScreeningEvent.person_id == person_id,
-                ScreeningEvent.programme == programme,
-                ScreeningEvent.event == ScreeningEventKind.test,
-            )
-            .order_by(col(ScreeningEvent.occurred_on), col(ScreeningEvent.id))
-        )
-    )
-
-
 @dataclass
 class Pathway:
     """One person's stored tests (oldest first; same day: in the order entered) and open

@@ -49,8 +49,3 @@ def band_rows(programme: Programme, days: Iterable[date]) -> list[list[str]]:
 def band_json(programme: Programme, days: Iterable[date]) -> str:
     """:func:`band_rows` as the JSON text the SQL reads with ``json_each``."""
     return json.dumps(band_rows(programme, days), separators=(",", ":"))
-
-
-def days_json(days: Iterable[date]) -> str:
-    """Days as a JSON list of ISO strings, for ``json_each``."""
-    return json.dumps([day.isoformat() for day in days], separators=(",", ":"))

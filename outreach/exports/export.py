@@ -17,17 +17,17 @@ from pathlib import Path
 from sqlmodel import select
 
 from outreach.clock import today
-from outreach.exports.builder import build_table
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.html_writer import write_html
 from outreach.exports.json_writer import write_json
 from outreach.exports.notes import notes
+from outreach.exports.preview import export_choice, published_table
 from outreach.exports.signing import MANIFEST, fingerprint, public_key_of, sign_folder
 from outreach.exports.table import PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
-from outreach.model import Role, Site
-from outreach.rules.disclosure import DEFAULT_POLICY_NAME, get_policy
+from outreach.model import Site
+from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.stats.period import Period
 from outreach.store import audit
 from outreach.store.store import Store
@@ -70,17 +70,6 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in FORMATS if name in wanted)
 
 
-def check_period_ended(period: Period, as_of: date) -> None:
-    """Refuse a period that has not ended by ``as_of``: its figures would still change, and two
-    exports of a part-period could be subtracted to single people out."""
-    if as_of <= period.end:
-        raise ValueError(
-            f"period: {period.label} runs to {period.end.isoformat()} and has not ended on "
-            f"{as_of.isoformat()}; export it from {date.fromordinal(period.end.toordinal() + 1)}"
-            " (only whole, ended periods are exported, so figures never change between exports)"
-        )
-
-
 def export_summary(
     store: Store,
     *,
@@ -91,27 +80,30 @@ def export_summary(
     as_of: date | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    previewed: PublishedSummary | None = None,
 ) -> ExportResult:
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
     Refuses a period that has not ended on ``as_of`` (default today), an ``as_of`` in the
     future, and a non-empty ``out`` unless ``force`` (which replaces only a previous export).
+    The figures are :func:`~outreach.exports.preview.published_summary`'s; given the
+    ``previewed`` summary a person confirmed, it writes nothing (ValueError) unless the figures
+    are still exactly those.
     """
-    store.require(Role.admin, Role.staff)
     report = progress or (lambda _what, _share: None)
-    chosen = get_policy(policy)
+    choice = export_choice(store, period=period, policy=policy, as_of=as_of)
     wanted = parse_formats(formats)
-    the_period = Period.parse(period) if isinstance(period, str) else period
-    day = as_of or today()
-    if day > today():
-        raise ValueError(f"as-of: {day.isoformat()} is in the future")
-    check_period_ended(the_period, day)
     out = out.expanduser().resolve()
     _check_target(out, force)
 
     report("counting", 0.0)
-    with store.read() as session:
-        summary = build_table(session, the_period, as_of=day).publish(chosen)
+    summary = published_table(store, choice)
+    if previewed is not None and summary != previewed:
+        raise ValueError(
+            f"the figures of {choice.period.label} changed after the preview (a record was "
+            "added or changed, or the day turned); nothing was written: preview it again"
+        )
+    the_period, chosen, day = choice.period, choice.policy, choice.as_of
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     partial.mkdir()

@@ -1,0 +1,161 @@
+"""The published table of an export, worked out without writing anything.
+
+:func:`published_summary` is the one way an export's figures are made: ``export_summary``
+writes what it returns, and the export screen previews what it returns, so what a person sees
+before confirming is what the files then hold. Nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from outreach.clock import today
+from outreach.exports.builder import build_table
+from outreach.exports.long_form import figures
+from outreach.exports.notes import breakdown_rule, policy_line
+from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
+from outreach.exports.table import PublishedSummary
+from outreach.model import Role
+from outreach.rules.disclosure import DEFAULT_POLICY_NAME, DisclosurePolicy, Published, get_policy
+from outreach.stats.period import Period
+from outreach.store.store import Store
+
+STAR_MEANING = (
+    "A * means the figure is withheld because it is too small to publish safely; a figure "
+    "marked 'withheld' is shown as * with its whole breakdown (or as the total of parts it is), "
+    "so the hidden count cannot be worked out from the others."
+)
+
+WITHHELD_WORDS = {BREAKDOWN: "with its breakdown", TOTAL_OF_PARTS: "total of parts"}
+"""How the preview marks a figure the breakdown rule withheld, by the reason the CSV gives."""
+
+
+@dataclass(frozen=True)
+class ExportChoice:
+    """What an export is of: a whole ended period, read on a day, under a policy."""
+
+    period: Period
+    policy: DisclosurePolicy
+    as_of: date
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One figure as ``summary.csv`` holds it: ``value`` is its published text, ``*`` when
+    suppressed; ``withheld_reason`` is the CSV's (empty, ``breakdown`` or ``total``)."""
+
+    measure: str
+    breakdown: str
+    category: str
+    value: str
+    withheld_reason: str
+
+    @property
+    def withheld(self) -> str:
+        """The reason in words for the preview, empty when the figure was not withheld."""
+        return WITHHELD_WORDS.get(self.withheld_reason, self.withheld_reason)
+
+
+@dataclass(frozen=True)
+class ExportPreview:
+    """The published table of an export that has not been written, and what it means."""
+
+    summary: PublishedSummary
+    rows: tuple[PreviewRow, ...]
+    explanation: tuple[str, ...]
+    """Short plain-words notes: the policy, what * means, which breakdowns were withheld."""
+
+    @property
+    def suppressed(self) -> int:
+        """How many figures are shown as ``*``."""
+        return sum(1 for row in self.rows if row.value == "*")
+
+
+def check_period_ended(period: Period, as_of: date) -> None:
+    """Refuse a period that has not ended by ``as_of``: its figures would still change, and two
+    exports of a part-period could be subtracted to single people out."""
+    if as_of <= period.end:
+        raise ValueError(
+            f"period: {period.label} runs to {period.end.isoformat()} and has not ended on "
+            f"{as_of.isoformat()}; export it from {date.fromordinal(period.end.toordinal() + 1)}"
+            " (only whole, ended periods are exported, so figures never change between exports)"
+        )
+
+
+def export_choice(
+    store: Store,
+    *,
+    period: Period | str,
+    policy: str = DEFAULT_POLICY_NAME,
+    as_of: date | None = None,
+) -> ExportChoice:
+    """The checked choice of an export, without reading a figure.
+
+    Refuses (ValueError) an unknown policy or period, an ``as_of`` in the future and a period
+    that has not ended on ``as_of`` (default today); only admins and staff may export.
+    """
+    store.require(Role.admin, Role.staff)
+    chosen = get_policy(policy)
+    the_period = Period.parse(period) if isinstance(period, str) else period
+    day = as_of or today()
+    if day > today():
+        raise ValueError(f"as-of: {day.isoformat()} is in the future")
+    check_period_ended(the_period, day)
+    return ExportChoice(the_period, chosen, day)
+
+
+def published_table(store: Store, choice: ExportChoice) -> PublishedSummary:
+    """Every figure of the export of ``choice`` as it will be published, from one read
+    transaction. Writes nothing, not even an audit row."""
+    with store.read() as session:
+        return build_table(session, choice.period, as_of=choice.as_of).publish(choice.policy)
+
+
+def published_summary(
+    store: Store,
+    *,
+    period: Period | str,
+    policy: str = DEFAULT_POLICY_NAME,
+    as_of: date | None = None,
+) -> PublishedSummary:
+    """The published table of an export of ``period`` (checked as :func:`export_choice`
+    checks it), exactly as ``export_summary`` would write it on the same day."""
+    return published_table(store, export_choice(store, period=period, policy=policy, as_of=as_of))
+
+
+def preview_rows(summary: PublishedSummary) -> tuple[PreviewRow, ...]:
+    """The figures of ``summary`` in the order and with the cells of ``summary.csv``."""
+    return tuple(
+        PreviewRow(
+            figure.measure,
+            figure.breakdown,
+            figure.category,
+            # The CSV leaves a suppressed value empty and says so in its own column.
+            Published(figure.value, figure.suppressed).text,
+            figure.withheld_reason or "",
+        )
+        for figure in figures(summary)
+    )
+
+
+def explanation(summary: PublishedSummary) -> tuple[str, ...]:
+    """The policy, what ``*`` means and which breakdowns were withheld, as the notes say it."""
+    withheld = [line for line in breakdown_rule(summary) if line.startswith("Withheld in")]
+    return (
+        f"{policy_line(summary)} {summary.policy.description}",
+        STAR_MEANING,
+        *withheld,
+    )
+
+
+def preview_export(
+    store: Store,
+    *,
+    period: Period | str,
+    policy: str = DEFAULT_POLICY_NAME,
+    as_of: date | None = None,
+) -> ExportPreview:
+    """What an export of ``period`` would publish, to show before anything is written."""
+    summary = published_summary(store, period=period, policy=policy, as_of=as_of)
+    return ExportPreview(summary, preview_rows(summary), explanation(summary))

@@ -28,12 +28,23 @@ def backup(
     """Write an encrypted, tamper-evident backup of the store and its key slots to FILE.
 
     The file opens with the passphrase of any account in the store, or the recovery code.
+    Temporary files that an interrupted backup left in FILE's folder (hidden, named
+    .NAME.XXXXXXXX.snapshot or .partial, from an earlier run) are removed.
     """
     from outreach.store.backup import create_backup
 
     with errors_shown(), unlock(store, user) as opened:
         info = create_backup(opened, file)
+    if info.leftovers_removed:
+        typer.echo(
+            f"Removed {_files(info.leftovers_removed)} left in {info.path.parent} "
+            "by an earlier backup that was interrupted."
+        )
     typer.echo(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
+
+
+def _files(count: int) -> str:
+    return f"{count} temporary file" + ("" if count == 1 else "s")
 
 
 @app.command()
@@ -52,13 +63,19 @@ def restore(
     """Restore a backup into the store folder, after checking every byte of it.
 
     Refuses a folder that holds a store unless --force; nothing is written if the backup is
-    damaged or the passphrase is wrong.
+    damaged or the passphrase is wrong. All or nothing: if the restore is interrupted (power
+    cut, killed), the folder keeps the old store, or the restored one is put in place whole
+    the next time the store is opened or restored into. Temporary files of an earlier,
+    interrupted restore are removed.
     """
     from outreach.store.backup import read_backup_info, restore_backup, store_present
     from outreach.store.errors import StoreExists
+    from outreach.store.restore_swap import finish_interrupted_restore
 
     with errors_shown():
         folder = store_folder(store)
+        if finish_interrupted_restore(folder):
+            typer.echo(f"Finished an earlier restore into {folder} that was interrupted.")
         if store_present(folder) and not force:
             raise StoreExists(
                 f"{folder} already holds a store: use --force to move it aside and restore"
@@ -70,10 +87,15 @@ def restore(
             )
         else:
             secret = passphrase()
-        moved = restore_backup(
+        result = restore_backup(
             file, folder, secret=secret, user=user, recovery=recovery, force=force
         )
-    if moved is not None:
-        typer.echo(f"The store that was there is kept in {moved}.")
+    if result.leftovers_removed:
+        typer.echo(
+            f"Removed {_files(result.leftovers_removed)} left in {folder} "
+            "by an earlier restore that was interrupted."
+        )
+    if result.moved_aside is not None:
+        typer.echo(f"The store that was there is kept in {result.moved_aside}.")
     typer.echo(f"Restored the backup of {info.created_at} into {folder}.")
     typer.echo("Run 'outreach check' to verify it.")

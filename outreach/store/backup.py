@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 import os
+import re
 import secrets
-import shutil
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import Account, AuditEntry
-from outreach.store import audit, keyslots
+from outreach.store import audit, keyslots, restore_swap
 from outreach.store.engine import copy_database, is_disk_full, make_engine
 from outreach.store.errors import (
     BackupDamaged,
@@ -62,6 +63,9 @@ _TAG = 16
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 BACKUP_ACTION = "store.backup"
 RESTORE_ACTION = "store.restore"
+# The temporary files create_backup writes next to a backup, and SQLite's journal of the
+# snapshot: ".<name>.<8 hex>.snapshot", the same with "-journal", ".<name>.<8 hex>.partial".
+BACKUP_LEFTOVER = re.compile(r"\..+\.[0-9a-f]{8}\.(snapshot|snapshot-journal|partial)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,16 @@ class BackupInfo:
     revision: str | None
     accounts: list[str]
     size: int
+    # Temporary files of earlier, killed backups that writing this one removed.
+    leftovers_removed: int = 0
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore did besides restoring."""
+
+    moved_aside: Path | None  # where the store that was in the folder now is
+    leftovers_removed: int  # staging folders and files of earlier, killed restores
 
 
 @dataclass(frozen=True)
@@ -108,12 +122,14 @@ def create_backup(store: Store, target: Path) -> BackupInfo:
 
     The file appears whole or not at all: it is written to a temporary file next to
     ``target``, fsynced and renamed. A full disk raises :class:`DiskFull` and leaves any
-    earlier ``target`` as it was.
+    earlier ``target`` as it was. Temporary files that killed backups left in the same folder
+    (matching :data:`BACKUP_LEFTOVER`, older than this process) are removed first.
     """
     target = target.expanduser().absolute()
     if target.is_dir():
         raise ValueError(f"{target} is a folder: give the backup file's name")
     target.parent.mkdir(parents=True, exist_ok=True)
+    removed = restore_swap.remove_stale(target.parent, BACKUP_LEFTOVER)
     stamp = secrets.token_hex(4)
     # Both temporary files sit next to the target; the snapshot is SQLCipher-encrypted.
     snapshot = target.with_name(f".{target.name}.{stamp}.snapshot")
@@ -163,7 +179,7 @@ def create_backup(store: Store, target: Path) -> BackupInfo:
         snapshot.unlink(missing_ok=True)
     with store.write() as session:
         audit.record(session, actor_id=store.actor.id, action=BACKUP_ACTION, entity="store")
-    return read_backup_info(target)
+    return dataclasses.replace(read_backup_info(target), leftovers_removed=removed)
 
 
 def _create(path: Path) -> IO[bytes]:
@@ -320,14 +336,20 @@ def restore_backup(
     user: str | None = None,
     recovery: bool = False,
     force: bool = False,
-) -> Path | None:
-    """Restore ``source`` into the store folder ``folder``.
+) -> RestoreResult:
+    """Restore ``source`` into the store folder ``folder`` (created if missing).
 
     ``secret`` is the passphrase of an account in the backup (or, with ``recovery``, the
     recovery code). The whole file is authenticated before anything is written. An existing
-    store is refused unless ``force``, and then moved aside (returned), never deleted. The
-    restore is recorded in the restored store's audit.
+    store is refused unless ``force``, and then moved aside into ``replaced-<stamp>/``, never
+    deleted. The restore is recorded in the restored store's audit.
+
+    All or nothing, even if the process is killed: the new store is built whole in a staging
+    folder, then swapped in (see :mod:`outreach.store.restore_swap`); a swap cut short is
+    finished when the folder is next opened or restored into. An interrupted restore found
+    here is finished first, and stale leftovers of killed restores are removed.
     """
+    restore_swap.finish_interrupted_restore(folder)
     if store_present(folder) and not force:
         raise StoreExists(
             f"{folder} already holds a store: use --force to move it aside and restore over it"
@@ -343,28 +365,27 @@ def restore_backup(
         for _ in _plain_chunks(source, handle, header, key):
             pass  # first pass: authenticate everything, write nothing
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".{DATA}.{secrets.token_hex(4)}.restoring"
-        moved = None
+        removed = restore_swap.remove_stale_restore_leftovers(folder)
+        staging = restore_swap.new_staging(folder)
         try:
             handle.seek(body_start)
-            with _create(partial) as out:
+            with _create(staging / DATA) as out:
                 for plain in _plain_chunks(source, handle, header, key):
                     out.write(plain)
                 out.flush()
                 os.fsync(out.fileno())
-            moved = _move_aside(folder) if store_present(folder) else None
-            os.replace(partial, folder / DATA)
             keyfile = copy.deepcopy(header.keyfile)
             keyfile.unlock_failures = {}
-            keyfile.save(folder / KEYS)
-        except OSError as exc:
+            keyfile.save(staging / KEYS)
+            _record_restore(staging, data_key, account)
+            intent = restore_swap.commit_swap(folder, staging)
+        except BaseException as exc:
+            restore_swap.discard_staging(staging)
             if is_disk_full(exc):
                 raise DiskFull(f"no space left in {folder}: the backup was not restored") from None
             raise
-        finally:
-            partial.unlink(missing_ok=True)
-    _record_restore(folder, data_key, account)
-    return moved
+    moved = restore_swap.finish_swap(folder, intent)
+    return RestoreResult(moved_aside=moved, leftovers_removed=removed)
 
 
 def _require_known_revision(revision: str) -> None:
@@ -379,17 +400,8 @@ def _require_known_revision(revision: str) -> None:
         ) from None
 
 
-def _move_aside(folder: Path) -> Path:
-    aside = folder / f"replaced-{now().strftime('%Y%m%dT%H%M%S%fZ')}"
-    aside.mkdir()
-    for name in (DATA, f"{DATA}-wal", f"{DATA}-shm", KEYS):
-        if (folder / name).exists():
-            shutil.move(str(folder / name), str(aside / name))
-    keyslots.fsync_dir(folder)
-    return aside
-
-
 def _record_restore(folder: Path, data_key: bytes, account: str | None) -> None:
+    """The restore's audit row, written into the staged copy so it arrives with the store."""
     engine = make_engine(folder / DATA, data_key, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
@@ -399,4 +411,7 @@ def _record_restore(folder: Path, data_key: bytes, account: str | None) -> None:
                 actor = found.id if found else None
             audit.record(session, actor_id=actor, action=RESTORE_ACTION, entity="store")
     finally:
-        engine.dispose()
+        engine.dispose()  # the last connection to close checkpoints and removes the WAL
+    with open(folder / DATA, "rb+") as handle:
+        os.fsync(handle.fileno())
+    keyslots.fsync_dir(folder)

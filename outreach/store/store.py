@@ -414,6 +414,9 @@ def unwrap_data_key(
 
 
 def _load_keyfile(folder: Path) -> keyslots.KeyFile:
+    from outreach.store.restore_swap import finish_interrupted_restore  # (imports this module)
+
+    finish_interrupted_restore(folder)
     if not (folder / DATA).exists():
         if (folder / KEYS).exists():
             raise StoreNotFound(f"{folder} has keys.json but no data.db: restore from a backup")

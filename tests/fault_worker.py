@@ -5,6 +5,9 @@
     python fault_worker.py backup FOLDER TARGET   write a backup
     python fault_worker.py migrate FOLDER         unlock (which migrates an old store)
     python fault_worker.py import FOLDER CSV      import a roll of people (one transaction)
+    python fault_worker.py restore FOLDER BACKUP [before:N|after:N]
+                                                  restore --force as ana; with a step, the
+                                                  worker SIGKILLs itself at the swap's Nth step
 
 The passphrase comes from OUTREACH_PASSPHRASE. The worker prints "ready" just before the
 work starts, each committed id for ``save``, and "done" when the work is complete; every
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -25,9 +30,40 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def restore(folder: Path, backup: Path, passphrase: str, kill_at: str | None) -> None:
+    """Restore, saying "step N" after each change the swap makes (and dying at one if asked)."""
+    from outreach.store import restore_swap
+    from outreach.store.backup import restore_backup
+
+    when, _, nth = (kill_at or ":").partition(":")
+    steps = [0]
+
+    def counted(change: Callable[..., None]) -> Callable[..., None]:
+        def step(*paths: Path) -> None:
+            steps[0] += 1
+            if when == "before" and steps[0] == int(nth):
+                os.kill(os.getpid(), signal.SIGKILL)
+            change(*paths)
+            say(f"step {steps[0]}")
+            if when == "after" and steps[0] == int(nth):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        return step
+
+    restore_swap._move = counted(restore_swap._move)
+    restore_swap._remove = counted(restore_swap._remove)
+    say("ready")
+    result = restore_backup(backup, folder, secret=passphrase, user="ana", force=True)
+    say(f"removed {result.leftovers_removed}")
+    say("done")
+
+
 def main() -> None:
     mode, folder = sys.argv[1], Path(sys.argv[2])
     passphrase = os.environ["OUTREACH_PASSPHRASE"]
+    if mode == "restore":
+        restore(folder, Path(sys.argv[3]), passphrase, sys.argv[4] if len(sys.argv) > 4 else None)
+        return
 
     from outreach.clock import now
     from outreach.model import Conversation, Person

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import struct
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from outreach.model import AuditEntry, Role
 from outreach.store import backup as backup_module
 from outreach.store.backup import (
     MAGIC,
+    RestoreResult,
     create_backup,
     last_backup_at,
     read_backup_info,
@@ -27,6 +29,7 @@ from outreach.store.backup import (
 )
 from outreach.store.errors import BackupDamaged, StoreExists, WrongPassphrase
 from outreach.store.migrations import head_revision
+from outreach.store.restore_swap import PROCESS_STARTED
 from outreach.store.store import Store
 from tests.store_helpers import PASSPHRASE, add_people, raw, table_counts
 
@@ -327,3 +330,122 @@ def test_backup_through_the_cli_writes_a_readable_file(store: Store, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert read_backup_info(target).revision == head_revision()
+
+
+def _leave(folder: Path, names: list[str], *, stale: bool = True) -> None:
+    """Files (or, for names ending in "/", folders with a file inside) as a killed run leaves
+    them; ``stale`` ones last changed an hour before this test process started."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        path = folder / name.rstrip("/")
+        if name.endswith("/"):
+            path.mkdir()
+            (path / "data.db").write_bytes(b"\0" * 16)
+        else:
+            path.write_bytes(b"\0" * 16)
+        if stale:
+            then = PROCESS_STARTED - 3600
+            os.utime(path, (then, then))
+
+
+def test_a_backup_removes_only_stale_temporary_files_of_killed_backups(
+    store: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    removable = [
+        ".b.bak.0123abcd.snapshot",
+        ".b.bak.0123abcd.snapshot-journal",
+        ".b.bak.4567cdef.partial",
+        ".weekly.bak.89abcdef.partial",  # another backup's, in the same folder
+    ]
+    kept = [
+        ".b.bak.0123ABCD.partial",  # not lower-case hex
+        ".b.bak.0123abc.partial",  # seven digits
+        "b.bak.0123abcd.partial",  # not hidden
+        ".b.bak.0123abcd.partial.old",
+        ".b.bak.0123abcd.tmp",
+        ".c.bak.0123abcd.partial/",  # a folder
+    ]
+    _leave(out, removable + kept)
+    _leave(out, [".b.bak.fedcba98.partial"], stale=False)  # perhaps another backup's, running
+    (out / ".d.bak.0123abcd.partial").symlink_to(out / "b.bak.0123abcd.partial")
+    info = create_backup(store, out / "b.bak")
+    assert info.leftovers_removed == 4
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".b.bak.0123ABCD.partial",
+        ".b.bak.0123abc.partial",
+        ".b.bak.0123abcd.partial.old",
+        ".b.bak.0123abcd.tmp",
+        ".b.bak.fedcba98.partial",
+        ".c.bak.0123abcd.partial",
+        ".d.bak.0123abcd.partial",
+        "b.bak",
+        "b.bak.0123abcd.partial",
+    ]
+
+
+def test_the_backup_command_says_how_many_leftovers_it_removed(
+    store: Store, tmp_path: Path
+) -> None:
+    store.close()
+    out = tmp_path / "out"
+    _leave(out, [".b.bak.0123abcd.snapshot", ".b.bak.0123abcd.partial"])
+    env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
+    args = ["backup", str(out / "b.bak"), "--store", str(store.folder)]
+    first = CliRunner().invoke(app, args, env=env)
+    second = CliRunner().invoke(app, args, env=env)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[0] == (
+        f"Removed 2 leftovers of interrupted backups from {out} (hidden temporary files)."
+    )
+    assert second.output.startswith("Backup written to ")
+    assert sorted(p.name for p in out.iterdir()) == ["b.bak"]
+
+
+def test_a_restore_removes_only_stale_leftovers_of_killed_restores(
+    backup_file: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    file, _ = backup_file
+    folder = tmp_path / "store"
+    _leave(folder, [".restore-0123abcd.staging/", ".data.db.89abcdef.restoring"])
+    _leave(
+        folder,
+        [
+            ".restore-4567cdef.staging",  # a file, not a staging folder
+            ".restore-0123ABCD.staging/",
+            ".data.db.89abcdef.restoring.keep",
+            ".b.bak.0123abcd.partial",  # a backup's, not a restore's
+        ],
+    )
+    _leave(folder, [".restore-fedcba98.staging/"], stale=False)
+    result = CliRunner().invoke(
+        app,
+        ["restore", str(file), "--store", str(folder), "--user", "ana"],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        f"Removed 2 leftovers of interrupted restores from {folder} "
+        "(hidden staging folders and temporary files)."
+    )
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".b.bak.0123abcd.partial",
+        ".data.db.89abcdef.restoring.keep",
+        ".restore-0123ABCD.staging",
+        ".restore-4567cdef.staging",
+        ".restore-fedcba98.staging",
+        "data.db",
+        "keys.json",
+    ]
+
+
+def test_restore_creates_a_missing_store_folder_and_its_parents(
+    backup_file: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    file, counts = backup_file
+    folder = tmp_path / "home" / ".local" / "share" / "outreach" / "store"
+    result = restore_backup(file, folder, secret=PASSPHRASE, user="ana")
+    assert result == RestoreResult(moved_aside=None, leftovers_removed=0)
+    assert sorted(p.name for p in folder.iterdir()) == ["data.db", "keys.json"]
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as restored:
+        assert table_counts(restored)["person"] == counts["person"] == 300

@@ -37,14 +37,14 @@ def backup(
         info = create_backup(opened, file)
     if info.leftovers_removed:
         typer.echo(
-            f"Removed {_files(info.leftovers_removed)} left in {info.path.parent} "
-            "by an earlier backup that was interrupted."
+            f"Removed {_leftovers(info.leftovers_removed)} of interrupted backups from "
+            f"{info.path.parent} (hidden temporary files)."
         )
     typer.echo(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
 
 
-def _files(count: int) -> str:
-    return f"{count} temporary file" + ("" if count == 1 else "s")
+def _leftovers(count: int) -> str:
+    return f"{count} leftover" + ("" if count == 1 else "s")
 
 
 @app.command()
@@ -92,8 +92,8 @@ def restore(
         )
     if result.leftovers_removed:
         typer.echo(
-            f"Removed {_files(result.leftovers_removed)} left in {folder} "
-            "by an earlier restore that was interrupted."
+            f"Removed {_leftovers(result.leftovers_removed)} of interrupted restores from "
+            f"{folder} (hidden staging folders and temporary files)."
         )
     if result.moved_aside is not None:
         typer.echo(f"The store that was there is kept in {result.moved_aside}.")

@@ -13,7 +13,7 @@ from datetime import date
 from outreach.clock import today
 from outreach.exports.builder import build_table
 from outreach.exports.long_form import figures
-from outreach.exports.notes import breakdown_rule, policy_line
+from outreach.exports.notes import breakdown_rule
 from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
 from outreach.exports.table import PublishedSummary
 from outreach.model import Role
@@ -22,9 +22,9 @@ from outreach.stats.period import Period
 from outreach.store.store import Store
 
 STAR_MEANING = (
-    "A * means the figure is withheld because it is too small to publish safely; a figure "
-    "marked 'withheld' is shown as * with its whole breakdown (or as the total of parts it is), "
-    "so the hidden count cannot be worked out from the others."
+    "* = too small to publish safely. Withheld 'with its breakdown': a breakdown holding a "
+    "small count is * throughout, so its other figures cannot reveal it; 'total of parts': a "
+    "total is * when one of its parts is."
 )
 
 WITHHELD_WORDS = {BREAKDOWN: "with its breakdown", TOTAL_OF_PARTS: "total of parts"}
@@ -139,14 +139,25 @@ def preview_rows(summary: PublishedSummary) -> tuple[PreviewRow, ...]:
     )
 
 
+def policy_in_brief(policy: DisclosurePolicy) -> str:
+    """The policy in one sentence; the notes of the export give it in full."""
+    suppresses = policy.suppress_from <= policy.suppress_to
+    if not suppresses and policy.round_to == 1:
+        rule = "exact counts, nothing suppressed or rounded"
+    else:
+        parts = ["0 stays 0"]
+        if suppresses:
+            parts.append(f"{policy.suppress_from} to {policy.suppress_to} shown as *")
+        if policy.round_to > 1:
+            parts.append(f"other counts rounded to the nearest {policy.round_to}")
+        rule = ", ".join(parts) + "; percentages are worked out from the published counts"
+    return f"Disclosure control {policy.name}: {rule}."
+
+
 def explanation(summary: PublishedSummary) -> tuple[str, ...]:
-    """The policy, what ``*`` means and which breakdowns were withheld, as the notes say it."""
+    """The policy, what ``*`` means and which breakdowns were withheld, in brief."""
     withheld = [line for line in breakdown_rule(summary) if line.startswith("Withheld in")]
-    return (
-        f"{policy_line(summary)} {summary.policy.description}",
-        STAR_MEANING,
-        *withheld,
-    )
+    return (policy_in_brief(summary.policy), STAR_MEANING, *withheld)
 
 
 def preview_export(

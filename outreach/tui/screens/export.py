@@ -1,12 +1,13 @@
 """The governance export: a whole ended period, chosen formats, disclosure control, signed.
 
-After writing, the screen shows the files, the signing key's fingerprint and a preview of the
-published (suppressed and rounded) figures read back from the export's CSV.
+Nothing is written until a person has seen it. Choosing a period shows the published
+(suppressed and rounded) table the export would hold, worked out by the same function the
+export writes from; ctrl+s then asks to confirm, writes, and shows the signing key's
+fingerprint. The export refuses to write if the figures changed after the preview.
 """
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -33,9 +34,8 @@ from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
     from outreach.exports.export import ExportResult
+    from outreach.exports.preview import ExportPreview
     from outreach.store.store import Store
-
-PREVIEW_ROWS = 200
 
 
 def ended_periods(day: date) -> list[str]:
@@ -58,31 +58,29 @@ def ended_periods(day: date) -> list[str]:
     return labels
 
 
-def read_preview(folder: Path) -> list[tuple[str, str, str, str]]:
-    """Measure, breakdown, category and published value from an export's ``summary.csv``."""
-    path = folder / "summary.csv"
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))[:PREVIEW_ROWS]
-    return [
-        (
-            r["measure"],
-            r["breakdown"],
-            r["category"],
-            "*" if r["suppressed"] == "true" else r["value"],
-        )
-        for r in rows
-    ]
+def confirm_question(preview: ExportPreview, folder: Path, formats: list[str]) -> str:
+    """What the confirmation asks: which period, how many figures, where, in which formats."""
+    label = preview.summary.period.label
+    return (
+        f"Write the export of {label} you previewed to {folder}?\n"
+        f"{len(preview.rows)} figures, {preview.suppressed} of them shown as *, "
+        f"as {', '.join(formats)}, signed with the site key."
+    )
 
 
 class ExportScreen(DataScreen):
-    """Choose a period and formats, then ctrl+s (or e) writes the signed export."""
+    """Choose a period and formats, see what would be published, then ctrl+s to write it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,f2", "export", "Export", id="export.run", priority=True),
+        Binding("ctrl+s,f2", "export", "Write export", id="export.run", priority=True),
         Binding("escape", "app.go('dashboard')", "Back", id="export.back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preview: ExportPreview | None = None
+        """The published table on the screen; None while none is shown for the period."""
+        self.writing = False
 
     def compose(self) -> ComposeResult:
         from outreach.exports.export import FORMATS
@@ -99,64 +97,129 @@ class ExportScreen(DataScreen):
                 yield Input(str(self._folder_for(periods[0])), id="folder")
             yield SelectionList[str](*[(name, name, True) for name in FORMATS], id="formats")
         yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
-        yield Static(
-            "Disclosure control: NHS HES 2018 (0 stays 0, 1–7 shown as *, others to "
-            "the nearest 5).",
-            id="export-status",
-            classes="muted",
-        )
+        yield Static("", id="export-status")
+        yield Static("", id="export-notes", classes="muted")
         yield DataTable(id="export-preview", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Measure", "Breakdown", "Category", "Published")
+        self.query_one(DataTable).add_columns(
+            "Measure", "Breakdown", "Category", "Published", "Withheld"
+        )
+        self._show_preview_of(self._period())
 
     @staticmethod
     def _folder_for(period: str) -> Path:
         return Path.home() / "outreach-exports" / period
 
+    def _period(self) -> str:
+        return str(self.query_one("#period", Select).value)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#export-status", Static).update(text)
+
     @on(Select.Changed, "#period")
     def _period_changed(self, event: Select.Changed) -> None:
         self.query_one("#folder", Input).value = str(self._folder_for(str(event.value)))
+        self._show_preview_of(str(event.value))
+
+    def _show_preview_of(self, period: str) -> None:
+        from outreach.exports.preview import preview_export
+
+        # The old period's figures go at once, so they are never confirmed for the new one.
+        self.preview = None
+        self.query_one(DataTable).clear()
+        self.query_one("#export-notes", Static).update("")
+        self._status(f"Working out what an export of {period} would publish…")
+        self.call("preview", preview_export, period=period)
 
     def action_export(self) -> None:
-        from outreach.exports.export import export_summary
-
-        period = str(self.query_one("#period", Select).value)
+        period = self._period()
         formats = list(self.query_one("#formats", SelectionList).selected)
         folder = Path(self.query_one("#folder", Input).value).expanduser()
-        if not formats:
-            self.query_one("#export-status", Static).update("Choose at least one format.")
+        if self.writing:
             return
+        if not formats:
+            self._status("Choose at least one format.")
+            return
+        preview = self.preview
+        if preview is None or preview.summary.period.label != period:
+            self._status(
+                f"Nothing written: the export of {period} is written only once its preview "
+                "is shown here."
+            )
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._write(preview, folder, formats)
+            else:
+                self._status(f"Cancelled: nothing was written to {folder}.")
+
+        from outreach.tui.dialogs.account_dialogs import ConfirmDialog
+
+        self.app.push_screen(ConfirmDialog(confirm_question(preview, folder, formats)), confirmed)
+
+    def _write(self, preview: ExportPreview, folder: Path, formats: list[str]) -> None:
+        from outreach.exports.export import export_summary
+
         bar = self.query_one(ProgressBar)
         bar.update(progress=0.0)
+        summary = preview.summary
 
         def progress(what: str, share: float) -> None:
             self.app.call_from_thread(bar.update, progress=share)
 
         def work(store: Store) -> ExportResult:
+            # Counted as of the preview's day, and refused if any figure is not the one shown.
             return export_summary(
-                store, period=period, out=folder, formats=formats, progress=progress
+                store,
+                period=summary.period.label,
+                policy=summary.policy.name,
+                as_of=summary.as_of,
+                out=folder,
+                formats=formats,
+                progress=progress,
+                previewed=summary,
             )
 
-        self.query_one("#export-status", Static).update(f"Exporting {period}…")
+        self.writing = True
+        self._status(f"Writing the export of {summary.period.label}…")
         self.call("export", work)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        if message.what == "export":
-            result: ExportResult = message.data
-            self.query_one(ProgressBar).update(progress=1.0)
-            self.query_one("#export-status", Static).update(
-                f"Exported {result.period} to {result.folder}: {', '.join(result.files)}\n"
-                f"Signed; key fingerprint {result.key_fingerprint}. Policy {result.policy}."
-            )
-            self.call("preview", lambda _store: read_preview(result.folder))
-        elif message.what == "preview":
+        if message.what == "preview":
+            preview: ExportPreview = message.data
+            label = preview.summary.period.label
+            if label != self._period():
+                return  # an answer for a period no longer chosen
+            self.preview = preview
             table = self.query_one(DataTable)
             table.clear()
-            table.add_rows(message.data)
+            table.add_rows(
+                [(r.measure, r.breakdown, r.category, r.value, r.withheld) for r in preview.rows]
+            )
+            self.query_one("#export-notes", Static).update("\n".join(preview.explanation))
+            self._status(
+                f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
+                "that would leave this laptop, in every format. Nothing has been written; "
+                "ctrl+s to write it."
+            )
+        elif message.what == "export":
+            self.writing = False
+            result: ExportResult = message.data
+            self.query_one(ProgressBar).update(progress=1.0)
+            self._status(
+                f"Exported {result.period} to {result.folder}: {', '.join(result.files)}\n"
+                f"Signed; key fingerprint {result.key_fingerprint}. Policy {result.policy}. "
+                "The files hold the figures shown below."
+            )
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#export-status", Static).update(f"Not exported: {message.error}")
+        if message.what == "preview":
+            self._status(f"No preview: {message.error}")
+        elif message.what == "export":
+            self.writing = False
+            self._status(f"Not exported: {message.error}")

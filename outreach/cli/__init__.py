@@ -50,6 +50,7 @@ def _root(
 
 # Command modules register themselves on import.
 from outreach.cli import (  # noqa: E402
+    audit_commands,  # noqa: F401
     backup_commands,  # noqa: F401
     demo_commands,  # noqa: F401
     domain_commands,  # noqa: F401

@@ -1,0 +1,140 @@
+"""``outreach audit``: who did what to which record, newest first, and whether the hash chain
+holds. Audit rows name fields, never their values, so neither does this."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+
+if TYPE_CHECKING:
+    from outreach.services.audit_log import AuditRow, ChainCheck
+
+HEADER = ("#", "When (UTC)", "Who", "Action", "Record", "Fields")
+
+
+@app.command()
+def audit(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="First day to list (UTC), e.g. 2024-06-01 or 01/06/2024.",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Last day to list (UTC), included.", show_default=False),
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            help="Only this action (conversation.log), or a group of them (conversation).",
+            show_default=False,
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Only what this account did.", show_default=False),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many rows, newest first (1 to 10000).")
+    ] = 50,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """List the audit log, newest first, and check its hash chain (admins only).
+
+    Exits 1 when the chain does not verify.
+    """
+    from outreach.services.audit_log import audit_rows, check_audit_chain
+    from outreach.services.dates import parse_optional_date
+
+    with errors_shown():
+        first = parse_optional_date(since, "since")
+        last = parse_optional_date(until, "until")
+        with unlock(store, user) as opened:
+            rows = audit_rows(
+                opened, since=first, until=last, action=action, actor=actor, limit=limit
+            )
+            chain = check_audit_chain(opened)
+    if as_json:
+        typer.echo(json.dumps(_as_json(rows, chain), indent=2, ensure_ascii=False))
+    else:
+        for line in table_lines(rows):
+            typer.echo(line)
+        typer.echo(chain_line(chain))
+    if not chain.verified:
+        raise typer.Exit(1)
+
+
+def table_lines(rows: list[AuditRow]) -> list[str]:
+    """The rows as aligned columns under a header; one line saying so when there are none."""
+    if not rows:
+        return ["No audit rows match."]
+    cells = [HEADER] + [
+        (
+            str(r.id),
+            f"{r.at:%Y-%m-%d %H:%M:%S}",
+            r.account or "-",
+            r.action,
+            _record(r),
+            _fields(r),
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER) - 1)]
+    return [
+        "  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]])
+        for line in cells
+    ]
+
+
+def chain_line(chain: ChainCheck) -> str:
+    """The last line: whether every row of the audit links up."""
+    if chain.verified:
+        return f"Audit chain verified: all {chain.rows} rows link up."
+    return (
+        f"Audit chain BROKEN at row {chain.broken_at}: {chain.reason}. "
+        "Keep a copy of this store as it is, and run outreach check."
+    )
+
+
+def _record(row: AuditRow) -> str:
+    if row.entity_id is None:
+        return row.entity or "-"
+    return f"{row.entity} {row.entity_id}"
+
+
+def _fields(row: AuditRow) -> str:
+    return ", ".join(row.fields) or "-"
+
+
+def _as_json(rows: list[AuditRow], chain: ChainCheck) -> dict[str, object]:
+    return {
+        "rows": [
+            {
+                "id": r.id,
+                "at": r.at.isoformat(),
+                "actor": r.account,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "fields": r.fields,
+            }
+            for r in rows
+        ],
+        "chain": {
+            "verified": chain.verified,
+            "rows": chain.rows,
+            "broken_at": chain.broken_at,
+            "reason": chain.reason,
+        },
+    }

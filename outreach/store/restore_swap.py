@@ -163,21 +163,17 @@ def remove_stale(
     keep = _intent_staging(folder)
     removed = 0
     for entry in entries:
+        as_file = files.fullmatch(entry.name) is not None
+        as_folder = folders is not None and folders.fullmatch(entry.name) and entry.name != keep
+        if not (as_file or as_folder):
+            continue
         try:
             info = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:
-            continue
-        if info.st_mtime >= PROCESS_STARTED:
-            continue
-        try:
-            if stat.S_ISREG(info.st_mode) and files.fullmatch(entry.name):
+            if info.st_mtime >= PROCESS_STARTED:
+                continue
+            if as_file and stat.S_ISREG(info.st_mode):
                 os.unlink(entry.path)
-            elif (
-                stat.S_ISDIR(info.st_mode)
-                and folders is not None
-                and folders.fullmatch(entry.name)
-                and entry.name != keep
-            ):
+            elif as_folder and stat.S_ISDIR(info.st_mode):
                 shutil.rmtree(entry.path)
             else:
                 continue

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.store.backup import create_backup
 from outreach.store.check import check_store
-from outreach.store.errors import StoreNotFound, WrongPassphrase
+from outreach.store.errors import StoreDamaged, StoreNotFound, WrongPassphrase
 from outreach.store.keyslots import KeyFile
 from outreach.store.restore_swap import INTENT, STAGING, finish_interrupted_restore
 from outreach.store.store import Store
@@ -281,3 +281,24 @@ def test_a_restore_killed_at_random_moments_leaves_the_old_or_the_new_store(
         tally.add(r, f"{outcome}, {steps} swap steps" + (", finished on open" if finished else ""))
         shutil.rmtree(folder)
     print(tally.report(), f"{cleared} leftovers cleared by the next restore, window {window:.2f} s")
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        b"{not json",
+        b'{"format": "outreach-restore-intent/1", "staging": "../elsewhere", "aside": null,'
+        b' "files": ["keys.json", "data.db"]}',
+        b'{"format": "outreach-restore-intent/1", "staging": ".restore-0123abcd.staging",'
+        b' "aside": null, "files": ["../../keys.json"]}',
+    ],
+)
+def test_an_unreadable_or_out_of_folder_intent_is_refused_and_nothing_moves(
+    old: Old, tmp_path: Path, intent: bytes
+) -> None:
+    folder = Path(shutil.copytree(old.folder, tmp_path / "store"))
+    (folder / INTENT).write_bytes(intent)
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(StoreDamaged, match="record of an interrupted restore"):
+        Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    assert sorted(p.name for p in folder.iterdir()) == before

@@ -137,7 +137,9 @@ def _read_intent(path: Path) -> dict[str, Any]:
         ok = False
     if not ok:
         raise StoreDamaged(
-            f"{path} (the record of an interrupted restore) is damaged: run the restore again"
+            f"{path} (the record of an interrupted restore) cannot be read: see which store "
+            f"{path.parent} holds (the one it replaced is in a replaced-* folder), put it "
+            "right by hand, then delete that file"
         )
     return dict(intent)
 

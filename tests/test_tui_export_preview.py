@@ -7,6 +7,7 @@ The service tests use the export tests' store (figures worked out by hand in
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from outreach.exports.export import export_summary
 from outreach.exports.preview import (
     WITHHELD_WORDS,
+    ExportPreview,
     PreviewRow,
     preview_export,
     published_summary,
@@ -275,3 +277,58 @@ async def test_the_audit_records_an_export_only_once_it_is_written(
             await pilot.press("y")
             await wait_for(pilot, lambda: "key fingerprint" in _status(screen), tries=600)
             assert _exports(tui_store) == 1
+
+
+@pytest.mark.asyncio
+async def test_choosing_another_period_previews_that_period(
+    tui_store: Store, tmp_path: Path
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _open_with_preview(app, pilot, tmp_path / "out")
+            screen.query_one("#period", Select).value = "2024-Q1"
+            await wait_for(
+                pilot,
+                lambda: (
+                    screen.preview is not None and screen.preview.summary.period.label == "2024-Q1"
+                ),
+                tries=600,
+            )
+            table = screen.query_one("#export-preview", DataTable)
+            months = [row[2] for row in _shown(table) if row[0] == "coverage_trend"]
+            # The quarter's three months and the twelve before it.
+            assert (months[0], months[-1], len(months)) == ("2023-01", "2024-03", 15)
+            folder = screen.query_one("#folder", Input).value
+            assert folder == str(tmp_path / "home" / "outreach-exports" / "2024-Q1")
+
+
+@pytest.mark.asyncio
+async def test_nothing_can_be_written_before_the_preview_is_shown(
+    tui_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def held_preview(store: Store, **kwargs: Any) -> ExportPreview:
+        release.wait(timeout=10)
+        return preview_export(store, **kwargs)
+
+    monkeypatch.setattr("outreach.exports.preview.preview_export", held_preview)
+    out = tmp_path / "out"
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+            screen = app.screen
+            screen.query_one("#folder", Input).value = str(out)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is screen  # no confirmation offered
+            assert _status(screen) == (
+                "Nothing written: the export of 2024-05 is written only once its preview is "
+                "shown here."
+            )
+            release.set()
+            await wait_for(pilot, lambda: screen.preview is not None, tries=600)
+    assert not out.exists()

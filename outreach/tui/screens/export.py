@@ -80,6 +80,8 @@ class ExportScreen(DataScreen):
         super().__init__()
         self.preview: ExportPreview | None = None
         """The published table on the screen; None while none is shown for the period."""
+        self.previewing: str | None = None
+        """The period whose preview is shown or being worked out."""
         self.writing = False
 
     def compose(self) -> ComposeResult:
@@ -120,14 +122,18 @@ class ExportScreen(DataScreen):
 
     @on(Select.Changed, "#period")
     def _period_changed(self, event: Select.Changed) -> None:
-        self.query_one("#folder", Input).value = str(self._folder_for(str(event.value)))
-        self._show_preview_of(str(event.value))
+        period = str(event.value)
+        if period == self.previewing:
+            return  # the Select announces its first value too: nothing changed
+        self.query_one("#folder", Input).value = str(self._folder_for(period))
+        self._show_preview_of(period)
 
     def _show_preview_of(self, period: str) -> None:
         from outreach.exports.preview import preview_export
 
         # The old period's figures go at once, so they are never confirmed for the new one.
         self.preview = None
+        self.previewing = period
         self.query_one(DataTable).clear()
         self.query_one("#export-notes", Static).update("")
         self._status(f"Working out what an export of {period} would publish…")

@@ -21,6 +21,7 @@ from outreach.model.outreach_log import (
     ConversationAttendee,
     ConversationBarrier,
     ConversationMentor,
+    FirstContact,
     Mentor,
 )
 from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
@@ -38,6 +39,7 @@ __all__ = [
     "Cytology",
     "Decision",
     "DecisionKind",
+    "FirstContact",
     "FollowUp",
     "FollowUpReason",
     "FollowUpStatus",

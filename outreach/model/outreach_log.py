@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -24,6 +24,23 @@ class Conversation(SQLModel, table=True):
         CheckConstraint("minutes >= 0", name="conversation_minutes_positive"),
         CheckConstraint("attendees >= 1", name="conversation_attendees_positive"),
         Index("ix_conversation_person_on", "person_id", "occurred_on"),
+        # The period's figures and "reached one to one" read indexes alone (0003, 0006).
+        Index(
+            "ix_conversation_on_cover",
+            "occurred_on",
+            "kind",
+            "setting",
+            "outcome",
+            "minutes",
+            "attendees",
+            "person_id",
+        ),
+        Index(
+            "ix_conversation_one_to_one",
+            "person_id",
+            "occurred_on",
+            sqlite_where=text("kind = 'one_to_one'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,3 +88,20 @@ class ConversationAttendee(SQLModel, table=True):
         foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
     )
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class FirstContact(SQLModel, table=True):
+    """The day of each person's first identified conversation: a one-to-one with them or a
+    group session listing them. Kept by triggers (migration 0006) in the transaction of every
+    write to conversations and attendees; never written by the application itself."""
+
+    __tablename__ = "first_contact"
+    __table_args__ = (Index("ix_first_contact_on", "first_on", "person_id"),)
+
+    person_id: int = Field(
+        foreign_key="person.id",
+        primary_key=True,
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    first_on: date

@@ -2,8 +2,15 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
+
+ADEQUATE_TEST = (
+    "event = 'test' AND (hpv IN ('negative', 'positive') OR "
+    "(hpv IS NULL AND cytology IS NOT NULL AND cytology != 'inadequate'))"
+)
+"""An adequate test (as ``rules.screening.TestResult.is_adequate``): the condition of
+ix_screening_adequate, which a query must repeat word for word to read that index."""
 
 
 class ScreeningEvent(SQLModel, table=True):
@@ -13,6 +20,31 @@ class ScreeningEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_screening_person_programme_on", "person_id", "programme", "occurred_on"),
         Index("ix_screening_programme_event_on", "programme", "event", "occurred_on"),
+        # Covering and partial indexes the measures read alone (migrations 0003, 0005, 0006).
+        Index(
+            "ix_screening_person_event_on",
+            "person_id",
+            "programme",
+            "event",
+            "occurred_on",
+            "hpv",
+            "cytology",
+        ),
+        Index(
+            "ix_screening_event_on_person",
+            "programme",
+            "event",
+            "occurred_on",
+            "person_id",
+            "reason",
+        ),
+        Index(
+            "ix_screening_adequate",
+            "person_id",
+            "programme",
+            "occurred_on",
+            sqlite_where=text(ADEQUATE_TEST),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,7 +83,20 @@ class FollowUp(SQLModel, table=True):
     """Something to do for a person by a date. Never created under do-not-approach."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_status_due", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_follow_up_status_due", "status", "due_on"),
+        # The worklist reads this index alone (migration 0004).
+        Index(
+            "ix_follow_up_worklist",
+            "status",
+            "programme",
+            "due_on",
+            "id",
+            "person_id",
+            "reason",
+            "assignee_id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +15,9 @@ class Unit(SQLModel, table=True):
 
 class Person(SQLModel, table=True):
     """Someone in the defined population. ``ref`` is the site's own reference (prison number)."""
+
+    # Birth dates for the coverage checks without reading the wider rows (migration 0006).
+    __table_args__ = (Index("ix_person_birth", "id", "date_of_birth", "has_cervix"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(unique=True, index=True)
@@ -31,6 +34,16 @@ class Stay(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= arrived_on", name="stay_left_after_arrival"),
         Index("ix_stay_person_arrived", "person_id", "arrived_on"),
+        # Stays overlapping a range of days, and one person's residence, read from indexes
+        # alone (migrations 0003, 0004); the expression must match the queries word for word.
+        Index(
+            "ix_stay_until_arrived",
+            text("coalesce(left_on, '9999-12-31')"),
+            "arrived_on",
+            "person_id",
+            "unit_id",
+        ),
+        Index("ix_stay_person_cover", "person_id", "arrived_on", "left_on", "unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from outreach.store import audit, keyslots
@@ -79,6 +80,7 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
             )
         except Exception as exc:
             findings.append(Finding("schema version", False, f"could not read: {exc}"))
+        findings.append(_first_contact(engine))
         try:
             with Session(engine) as session:
                 broken = audit.verify_chain(session)
@@ -96,3 +98,38 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
     finally:
         engine.dispose()
     return findings
+
+
+# first_contact is kept by triggers (migration 0006); this is its definition, computed afresh.
+FIRST_CONTACT_DRIFT_SQL = """
+WITH fresh(person_id, first_on) AS (
+    SELECT person_id, min(day) FROM (
+        SELECT person_id, occurred_on AS day FROM conversation WHERE person_id IS NOT NULL
+        UNION ALL
+        SELECT a.person_id, c.occurred_on FROM conversation_attendee a
+        JOIN conversation c ON c.id = a.conversation_id
+    ) GROUP BY person_id
+)
+SELECT
+    (SELECT count(*) FROM (
+        SELECT person_id, first_on FROM fresh
+        EXCEPT SELECT person_id, first_on FROM first_contact))
+    + (SELECT count(*) FROM (
+        SELECT person_id, first_on FROM first_contact
+        EXCEPT SELECT person_id, first_on FROM fresh))
+"""
+
+
+def _first_contact(engine: Engine) -> Finding:
+    """Whether the first-contact table agrees with the conversations it is derived from."""
+    name = "first contacts"
+    try:
+        with engine.connect() as conn:
+            drift = conn.execute(text(FIRST_CONTACT_DRIFT_SQL)).scalar_one()
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    if drift:
+        return Finding(
+            name, False, f"{drift} rows disagree with the conversations they are derived from"
+        )
+    return Finding(name, True, "agree with the conversations")

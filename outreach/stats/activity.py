@@ -24,10 +24,10 @@ from outreach.stats.period import Period
 # setting and outcome are grouped straight from ix_conversation_on_cover instead, which keeps
 # ``conv`` narrow. ``people`` holds the identified people of each conversation: the person of a
 # one-to-one, or an identified attendee of a group session (only group sessions list
-# attendees). ``candidates`` are the tests from the period's start to as-of of people first
-# seen in the period: one range of ix_screening_event_on_person (the ``+`` keeps the planner
-# from seeking each person's tests instead, a cold page per person), with only the matches
-# read from the table for adequacy. Each row is tagged with the figure it belongs to.
+# attendees). ``first``: the people whose first identified conversation ever falls in the
+# period, a range of ix_first_contact_on (the table is kept by triggers, migration 0006), and
+# ``waits`` the days from that to each one's first adequate test by as-of, one seek each in
+# ix_screening_adequate. Each row is tagged with the figure it belongs to.
 PERIOD_SQL = f"""
 WITH conv(id, kind, person_id, minutes, occurred_on) AS MATERIALIZED (
     SELECT id, kind, person_id, minutes, occurred_on
@@ -41,35 +41,19 @@ people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
     FROM conv CROSS JOIN conversation_attendee a ON a.conversation_id = conv.id
     WHERE conv.kind = 'group'
 ),
-seen(person_id, first_on) AS MATERIALIZED (
-    SELECT person_id, min(occurred_on) FROM people GROUP BY person_id
-),
--- First identified conversation ever in the period: none before the period began.
+-- First identified conversation ever in the period (and by as-of): kept by triggers.
 first(person_id, first_on) AS MATERIALIZED (
-    SELECT s.person_id, s.first_on FROM seen s
-    WHERE NOT EXISTS (
-        SELECT 1 FROM conversation e WHERE e.person_id = s.person_id AND e.occurred_on < :start
-    ) AND NOT EXISTS (
-        SELECT 1 FROM conversation_attendee a JOIN conversation e ON e.id = a.conversation_id
-        WHERE a.person_id = s.person_id AND e.occurred_on < :start
-    )
-),
-candidates(id, person_id, occurred_on) AS MATERIALIZED (
-    SELECT id, person_id, occurred_on FROM screening_event
-    WHERE programme = :programme AND event = 'test'
-      AND occurred_on >= :start AND occurred_on <= :as_of
-      AND +person_id IN (SELECT person_id FROM first)
-),
-tested_on(person_id, day) AS MATERIALIZED (
-    SELECT f.person_id, min(c.occurred_on)
-    FROM candidates c JOIN first f ON f.person_id = c.person_id
-    CROSS JOIN screening_event t ON t.id = c.id
-    WHERE c.occurred_on >= f.first_on AND {ADEQUATE.format(e="t")}
-    GROUP BY f.person_id
+    SELECT person_id, first_on FROM first_contact
+    WHERE first_on >= :start AND first_on <= :stop
 ),
 waits(days) AS MATERIALIZED (
-    SELECT julianday(d.day) - julianday(f.first_on)
-    FROM first f LEFT JOIN tested_on d ON d.person_id = f.person_id
+    SELECT julianday((
+        SELECT min(e.occurred_on) FROM screening_event e INDEXED BY ix_screening_adequate
+        WHERE e.person_id = f.person_id AND e.programme = :programme AND e.event = 'test'
+          AND e.occurred_on >= f.first_on AND e.occurred_on <= :as_of
+          AND {ADEQUATE.format(e="e")}
+    )) - julianday(f.first_on)
+    FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
 SELECT 'held', kind, setting, outcome, count(*), sum(minutes), sum(attendees)
@@ -90,7 +74,7 @@ LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.
 GROUP BY b.code
 UNION ALL
 SELECT 'people', NULL, NULL, NULL,
-    (SELECT count(*) FROM seen),
+    (SELECT count(DISTINCT person_id) FROM people),
     (SELECT count(*) FROM waits),
     (SELECT count(*) FROM tested)
 UNION ALL

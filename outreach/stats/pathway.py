@@ -32,7 +32,7 @@ WITH made(person_id, occurred_on) AS MATERIALIZED (
 offers(tested, window_end) AS (
     SELECT
         EXISTS (
-            SELECT 1 FROM screening_event t
+            SELECT 1 FROM screening_event t INDEXED BY ix_screening_adequate
             WHERE t.person_id = o.person_id AND t.programme = :programme AND t.event = 'test'
               AND t.occurred_on >= o.occurred_on
               AND t.occurred_on <= date(o.occurred_on, :window)

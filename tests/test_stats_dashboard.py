@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from outreach.stats import dashboard as board
+from outreach.stats.activity import FollowUps
 from outreach.stats.checks import Checked
+from outreach.stats.pathway import Colposcopy
 from outreach.stats.period import Period
 from outreach.store.store import Store
 from tests.test_stats_coverage import Cohort, clear, module_store
@@ -41,11 +43,17 @@ def test_the_dashboard_matches_one_sequential_read(built: Store) -> None:
 def test_checks_read_after_a_save_are_read_again(
     built: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def after_a_save(*args: object) -> tuple[int, Checked]:
+    def after_a_save(*args: object) -> tuple[int, board._Aside]:
         # A later state of the store (a newer audit row) with figures that must not be used.
-        return 10**9, Checked([], 99, 99)
+        return 10**9, board._Aside(
+            checks=Checked([], 99, 99),
+            follow_ups=FollowUps(99, 99, 99, 99, 99),
+            colposcopy=Colposcopy(99, 99, 99, 99),
+        )
 
-    monkeypatch.setattr(board, "_checks_read_apart", after_a_save)
+    monkeypatch.setattr(board, "_aside_read_apart", after_a_save)
     got = board.dashboard(built, as_of=AS_OF, period=Q1)
+    with built.read() as session:
+        assert got == board.dashboard_in(session, as_of=AS_OF, period=Q1)
     assert (got.reach.uncovered, got.reach.reached) == (2, 0)
     assert got.coverage.eligible == 3

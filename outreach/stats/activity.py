@@ -169,16 +169,19 @@ def _params(period: Period, as_of: date, programme: Programme) -> dict[str, str]
 
 
 @dataclass(frozen=True)
-class _PeriodFigures:
+class PeriodFigures:
+    """The conversation figures of a period: everything in :class:`Activity` but the
+    follow-ups."""
+
     conversations: Conversations
     outcomes: dict[str, int]
     barriers: dict[str, tuple[int, int]]
     days_to_test: DaysToTest
 
 
-def _period_figures(
+def period_figures(
     session: Session, period: Period, *, as_of: date, programme: Programme
-) -> _PeriodFigures:
+) -> PeriodFigures:
     """The conversation figures of ``period``, from one read of its conversations."""
     params = _params(period, as_of, programme)
     kinds: dict[str, int] = {}
@@ -213,7 +216,7 @@ def _period_figures(
         by_mentor=dict(sorted(mentors.items())),
         by_setting=dict(sorted(settings.items())),
     )
-    return _PeriodFigures(
+    return PeriodFigures(
         conversations=held,
         outcomes=dict(sorted(by_outcome.items())),
         barriers=dict(sorted(raised.items())),
@@ -222,22 +225,22 @@ def _period_figures(
 
 
 def conversations(session: Session, period: Period, *, as_of: date) -> Conversations:
-    return _period_figures(session, period, as_of=as_of, programme=load_programme()).conversations
+    return period_figures(session, period, as_of=as_of, programme=load_programme()).conversations
 
 
 def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
-    return _period_figures(session, period, as_of=as_of, programme=load_programme()).outcomes
+    return period_figures(session, period, as_of=as_of, programme=load_programme()).outcomes
 
 
 def barriers(session: Session, period: Period, *, as_of: date) -> dict[str, tuple[int, int]]:
-    return _period_figures(session, period, as_of=as_of, programme=load_programme()).barriers
+    return period_figures(session, period, as_of=as_of, programme=load_programme()).barriers
 
 
 def days_to_test(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> DaysToTest:
     programme = programme or load_programme()
-    return _period_figures(session, period, as_of=as_of, programme=programme).days_to_test
+    return period_figures(session, period, as_of=as_of, programme=programme).days_to_test
 
 
 def follow_ups(
@@ -253,11 +256,17 @@ def activity(
 ) -> Activity:
     """Every outreach figure for ``period`` read on ``as_of``."""
     programme = programme or load_programme()
-    figures = _period_figures(session, period, as_of=as_of, programme=programme)
+    figures = period_figures(session, period, as_of=as_of, programme=programme)
+    return activity_of(figures, follow_ups(session, period, as_of=as_of, programme=programme))
+
+
+def activity_of(figures: PeriodFigures, follow_ups: FollowUps) -> Activity:
+    """The :class:`Activity` made of a period's conversation figures and follow-ups (read
+    apart, perhaps on two connections)."""
     return Activity(
         conversations=figures.conversations,
         barriers=figures.barriers,
         outcomes=figures.outcomes,
         days_to_test=figures.days_to_test,
-        follow_ups=follow_ups(session, period, as_of=as_of, programme=programme),
+        follow_ups=follow_ups,
     )

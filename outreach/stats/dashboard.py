@@ -19,7 +19,13 @@ from outreach.clock import today
 from outreach.model.enums import TargetMeasure
 from outreach.rules.programme import Programme, load_programme
 from outreach.services.targets import targets_in
-from outreach.stats.activity import Activity, activity
+from outreach.stats.activity import (
+    Activity,
+    FollowUps,
+    activity_of,
+    follow_ups,
+    period_figures,
+)
 from outreach.stats.checks import Checked, check
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
 from outreach.stats.pathway import (
@@ -68,26 +74,27 @@ def dashboard(
     """Every measure on ``as_of`` (default today) and over ``period`` (default the calendar
     year holding ``as_of``), all read from one state of the store so the figures agree.
 
-    The coverage and reach checks (half the work) are read on a second pooled connection
-    while this one reads the rest, so the two run on two cores. Each has its own read
-    transaction; both must have seen the same latest audit row (every saved change writes
-    one, in its transaction), or the checks are read again in this one.
+    The coverage and reach checks, the follow-ups and colposcopy (half the work) are read on
+    the store's aside connection while a pooled one reads the conversation figures and
+    uptake, so the two run on two cores and each keeps its own pages cached. Each has its
+    own read transaction; both must have seen the same latest audit row (every saved change
+    writes one, in its transaction), or the aside figures are read again in this one.
     """
     programme = programme or load_programme()
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        aside = pool.submit(_checks_read_apart, store, as_of, period, programme)
+        apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
         with store.read() as session:
             seen = _last_audit(session)
 
-            def checked() -> Checked:
-                their_seen, result = aside.result()
+            def aside() -> _Aside:
+                their_seen, result = apart.result()
                 if their_seen == seen:
                     return result
-                return _checks(session, as_of, period, programme)
+                return _aside_in(session, as_of, period, programme)
 
-            return _dashboard(session, as_of, period, programme, checked)
+            return _dashboard(session, as_of, period, programme, aside)
 
 
 def dashboard_in(
@@ -102,7 +109,7 @@ def dashboard_in(
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
     return _dashboard(
-        session, as_of, period, programme, lambda: _checks(session, as_of, period, programme)
+        session, as_of, period, programme, lambda: _aside_in(session, as_of, period, programme)
     )
 
 
@@ -121,12 +128,29 @@ def _checks(session: Session, as_of: date, period: Period, programme: Programme)
     )
 
 
-def _checks_read_apart(
+@dataclass(frozen=True)
+class _Aside:
+    """The figures the dashboard reads on its second connection."""
+
+    checks: Checked
+    follow_ups: FollowUps
+    colposcopy: Colposcopy
+
+
+def _aside_in(session: Session, as_of: date, period: Period, programme: Programme) -> _Aside:
+    return _Aside(
+        checks=_checks(session, as_of, period, programme),
+        follow_ups=follow_ups(session, period, as_of=as_of, programme=programme),
+        colposcopy=colposcopy(session, period, as_of=as_of, programme=programme),
+    )
+
+
+def _aside_read_apart(
     store: Store, as_of: date, period: Period, programme: Programme
-) -> tuple[int | None, Checked]:
-    with store.read() as session:
+) -> tuple[int | None, _Aside]:
+    with store.read_aside() as session:
         seen = _last_audit(session)
-        return seen, _checks(session, as_of, period, programme)
+        return seen, _aside_in(session, as_of, period, programme)
 
 
 def _dashboard(
@@ -134,14 +158,16 @@ def _dashboard(
     as_of: date,
     period: Period,
     programme: Programme,
-    checked: Callable[[], Checked],
+    aside: Callable[[], _Aside],
 ) -> Dashboard:
-    """The dashboard from ``session``, with the coverage and reach checks from ``checked``
-    (asked for last, so a read running apart has the most time to finish)."""
-    period_activity = activity(session, period, as_of=as_of, programme=programme)
+    """The dashboard from ``session``, with the checks, follow-ups and colposcopy from
+    ``aside`` (asked for last, so a read running apart has the most time to finish)."""
+    figures = period_figures(session, period, as_of=as_of, programme=programme)
     period_uptake = uptake(session, period, as_of=as_of, programme=programme)
-    period_colposcopy = colposcopy(session, period, as_of=as_of, programme=programme)
-    checks = checked()
+    apart = aside()
+    checks = apart.checks
+    period_activity = activity_of(figures, apart.follow_ups)
+    period_colposcopy = apart.colposcopy
     trend = coverage_from(session, checks, month_end_days(as_of, TREND_MONTHS), programme)
     # The trend's last point is as_of itself: no second query for today's coverage.
     current = trend[-1]

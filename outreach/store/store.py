@@ -94,6 +94,7 @@ class Store:
         self.actor = actor
         self._keyfile = keyfile
         self._write_engine = engine.execution_options(**{WRITE: True})
+        self._aside_engine: Engine | None = None
 
     # -- paths -----------------------------------------------------------------------------
     @property
@@ -236,6 +237,16 @@ class Store:
             yield session
 
     @contextmanager
+    def read_aside(self) -> Iterator[Session]:
+        """A session for reading beside :meth:`read` on another thread, on a connection kept
+        for such work alone: its page cache then holds what that work reads from one run to
+        the next, instead of what the main reads left there."""
+        if self._aside_engine is None:
+            self._aside_engine = make_engine(self.db_path, self._data_key, pool_size=1)
+        with Session(self._aside_engine) as session:
+            yield session
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE), committed when the block ends cleanly.
 
@@ -255,6 +266,9 @@ class Store:
     def close(self) -> None:
         """Drop every keyed connection and forget the key (used on lock and exit)."""
         self.engine.dispose()
+        if self._aside_engine is not None:
+            self._aside_engine.dispose()
+            self._aside_engine = None
         self._data_key = b""
 
     def __enter__(self) -> Store:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-
 from outreach.exports.table import MONTH, Kind, PublishedSummary
 
 TREND_MEASURE = "coverage_trend"
@@ -20,6 +17,10 @@ def trend_svg(summary: PublishedSummary) -> str:
 
     Only published percentages are drawn; a suppressed month is a gap in the line.
     """
+    # matplotlib (about 50 MB with numpy) is loaded only when a chart is drawn.
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     rows = [row for row in summary.measure_rows(TREND_MEASURE, MONTH) if row.kind is Kind.rate]
     months = [row.category for row in rows]
     values = [

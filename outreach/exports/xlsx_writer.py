@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from outreach.exports.measures import breakdown_label, measure_info
 from outreach.exports.notes import notes
 from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
 from outreach.rules.disclosure import SUPPRESSED_MARK, Published
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 COLUMNS = ("Measure", "Breakdown", "Category", "Value", "Numerator", "Denominator")
 TREND_MEASURE = "coverage_trend"
@@ -19,6 +20,9 @@ TREND_MEASURE = "coverage_trend"
 
 def write_xlsx(summary: PublishedSummary, path: Path) -> None:
     """Write ``summary`` to ``path`` as a workbook of four sheets."""
+    # openpyxl (and the numpy it loads when present) only when a workbook is written.
+    from openpyxl import Workbook
+
     book = Workbook()
     # No author or editor from the operating system account: only the site is named.
     book.properties.creator = summary.site
@@ -34,7 +38,7 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
     _rows(breakdowns, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)])
     notes_sheet = book.create_sheet("Notes")
     notes_sheet.append(["Notes"])
-    notes_sheet["A1"].font = Font(bold=True)
+    notes_sheet["A1"].font = _bold()
     for line in notes(summary):
         notes_sheet.append([line])
     notes_sheet.column_dimensions["A"].width = 120
@@ -43,7 +47,7 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
 
 def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
     sheet.append([f"{summary.programme_title}: {summary.site}"])
-    sheet["A1"].font = Font(bold=True)
+    sheet["A1"].font = _bold()
     sheet.append(["Period", summary.period.label])
     sheet.append(["As of", summary.as_of.isoformat()])
     sheet.append(["Disclosure control", summary.policy.name])
@@ -53,7 +57,7 @@ def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
 def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
     sheet.append(list(COLUMNS))
     for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     for row in rows:
         sheet.append(
             [
@@ -75,7 +79,7 @@ def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
     info = measure_info(TREND_MEASURE)
     sheet.append(["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"])
     for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = _bold()
     for row in summary.measure_rows(TREND_MEASURE, MONTH):
         if row.kind is not Kind.rate:
             continue
@@ -97,3 +101,9 @@ def _cell(published: Published | None) -> int | float | str | None:
     if published is None:
         return None
     return SUPPRESSED_MARK if published.value is None else published.value
+
+
+def _bold() -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)

@@ -302,3 +302,27 @@ def test_an_unreadable_or_out_of_folder_intent_is_refused_and_nothing_moves(
     with pytest.raises(StoreDamaged, match="record of an interrupted restore"):
         Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_the_application_finishes_a_restore_killed_mid_swap_before_opening(
+    old: Old, backup: Backup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.tui.app
+
+    folder = Path(shutil.copytree(old.folder, tmp_path / "store"))
+    _killed_at("after:3", folder, backup)  # both old files aside, no data.db in the folder
+    assert not (folder / "data.db").exists()
+    opened: list[Path] = []
+
+    class Recorder:
+        def __init__(self, at: Path, **_: object) -> None:
+            opened.append(at)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(outreach.tui.app, "create_app", Recorder)
+    result = CliRunner().invoke(app, ["open", "--store", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert opened == [folder]
+    assert _outcome(folder, old, backup) == "new"

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from outreach.store.store import Store
 from outreach.tui.app import create_app
+from outreach.tui.dialogs.account_dialogs import ConfirmDialog
 from outreach.tui.screens.accounts import AccountsScreen
 from outreach.tui.screens.audit import AuditScreen
 from outreach.tui.screens.export import ExportScreen, ended_periods
@@ -43,7 +44,7 @@ def test_only_ended_whole_periods_are_offered() -> None:
 
 
 @pytest.mark.asyncio
-async def test_export_writes_a_signed_folder_and_previews_the_published_figures(
+async def test_export_previews_the_published_figures_then_writes_a_signed_folder(
     store: Store, tmp_path: Path
 ) -> None:
     out = tmp_path / "export-2024-05"
@@ -55,11 +56,13 @@ async def test_export_writes_a_signed_folder_and_previews_the_published_figures(
             screen = app.screen
             assert screen.query_one("#period", Select).value == "2024-05"
             screen.query_one("#folder", Input).value = str(out)
-            await pilot.press("ctrl+s")
             preview = screen.query_one(DataTable)
             await wait_for(pilot, lambda: preview.row_count > 0, tries=600)
-            status = str(screen.query_one("#export-status", Static).render())
-            assert "key fingerprint" in status
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            status = screen.query_one("#export-status", Static)
+            await wait_for(pilot, lambda: "key fingerprint" in str(status.render()), tries=600)
     assert (out / "manifest.json").exists()
     assert (out / "summary.csv").exists()
 

@@ -53,9 +53,12 @@ def run_app(
     demo: bool = False,
 ) -> None:
     """Start the application on a store folder; returns when the person quits."""
+    from outreach.store.restore_swap import finish_interrupted_restore
     from outreach.store.store import DATA
 
     folder = store_folder(store)
+    # A restore killed while swapping the store in is finished before looking for data.db.
+    finish_interrupted_restore(folder)
     if not (folder / DATA).exists():
         raise fail(f"no store in {folder}: create one with 'outreach init' or point --store at it")
     # Imported here so that other commands (and --help) start without loading Textual.

@@ -57,3 +57,16 @@ def test_checks_read_after_a_save_are_read_again(
         assert got == board.dashboard_in(session, as_of=AS_OF, period=Q1)
     assert (got.reach.uncovered, got.reach.reached) == (2, 0)
     assert got.coverage.eligible == 3
+
+
+def test_the_aside_half_reads_on_one_connection_kept_for_it(built: Store) -> None:
+    def aside_connection() -> object:
+        with built.read_aside() as session:
+            return session.connection().connection.dbapi_connection
+
+    board.dashboard(built, as_of=AS_OF, period=Q1)
+    first = aside_connection()
+    board.dashboard(built, as_of=AS_OF, period=Q1)
+    assert aside_connection() is first
+    with built.read() as session:
+        assert session.connection().connection.dbapi_connection is not first

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -95,6 +96,7 @@ class Store:
         self._keyfile = keyfile
         self._write_engine = engine.execution_options(**{WRITE: True})
         self._aside_engine: Engine | None = None
+        self._aside_lock = threading.Lock()
 
     # -- paths -----------------------------------------------------------------------------
     @property
@@ -241,9 +243,11 @@ class Store:
         """A session for reading beside :meth:`read` on another thread, on a connection kept
         for such work alone: its page cache then holds what that work reads from one run to
         the next, instead of what the main reads left there."""
-        if self._aside_engine is None:
-            self._aside_engine = make_engine(self.db_path, self._data_key, pool_size=1)
-        with Session(self._aside_engine) as session:
+        with self._aside_lock:
+            if self._aside_engine is None:
+                self._aside_engine = make_engine(self.db_path, self._data_key, pool_size=1)
+            engine = self._aside_engine
+        with Session(engine) as session:
             yield session
 
     @contextmanager
@@ -266,9 +270,10 @@ class Store:
     def close(self) -> None:
         """Drop every keyed connection and forget the key (used on lock and exit)."""
         self.engine.dispose()
-        if self._aside_engine is not None:
-            self._aside_engine.dispose()
-            self._aside_engine = None
+        with self._aside_lock:
+            if self._aside_engine is not None:
+                self._aside_engine.dispose()
+                self._aside_engine = None
         self._data_key = b""
 
     def __enter__(self) -> Store:

@@ -1,10 +1,14 @@
 """``outreach export``, ``outreach verify`` and ``outreach keys export-public``: signed,
-disclosure-controlled governance summaries and how a reader checks them."""
+disclosure-controlled governance summaries, their preview, and how a reader checks them."""
 
 from __future__ import annotations
 
+import json
+import re
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +16,17 @@ from outreach.cli import app
 from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, unlock
 from outreach.cli.store_commands import keys
 
+if TYPE_CHECKING:
+    from outreach.exports.preview import ExportPreview
+
 ALL_FORMATS = "csv,xlsx,json,fhir,html"
+DEFAULT_POLICY = "nhs-hes-2018"
+WIDTH = 80
+"""The terminal width the plain preview is laid out for."""
+HEADINGS = ("measure", "breakdown", "category", "value", "withheld")
+GAP = "  "
+NARROWEST = 10
+"""A wrapped column is never made narrower than this."""
 
 
 @app.command()
@@ -26,8 +40,13 @@ def export(
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder to write into (created; must be empty).")
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write into (created; must be empty). Required unless --preview.",
+            show_default=False,
+        ),
+    ] = None,
     formats: Annotated[
         str,
         typer.Option("--format", help="Comma-separated formats: csv, xlsx, json, fhir, html."),
@@ -38,7 +57,7 @@ def export(
             "--policy",
             help="Disclosure control: nhs-hes-2018 (default), or none for internal use only.",
         ),
-    ] = "nhs-hes-2018",
+    ] = DEFAULT_POLICY,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Count up to this date (YYYY-MM-DD; default today)."),
@@ -46,14 +65,38 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a previous export in --out.")
     ] = False,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="Print the published table the export would hold (each figure as summary.csv "
+            "will have it, * where suppressed) under a short explanation, and write nothing: "
+            "no folder, no file, no audit row. --out, --format and --force are then ignored.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --preview: print the table as JSON for scripts.")
+    ] = False,
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Write an anonymised, disclosure-controlled summary of one period, signed by the site."""
+    """Write an anonymised, disclosure-controlled summary of one period, signed by the site;
+    or, with --preview, show its published table and write nothing."""
     from outreach.exports.export import export_summary, parse_formats
     from outreach.services.dates import parse_date
     from outreach.stats.period import Period
 
+    if preview:
+        _preview(period, policy, as_of, as_json, store, user)
+        return
+    if out is None:
+        raise fail(
+            "--out DIR is required to write an export (or pass --preview to see the published "
+            "table without writing anything)",
+            code=2,
+        )
+    if as_json:
+        raise fail("--json goes with --preview; an export writes summary.json itself", code=2)
     with errors_shown():
         chosen = Period.parse(period)
         wanted = parse_formats(formats)
@@ -76,6 +119,142 @@ def export(
         typer.echo(f"    {name}")
     typer.echo(f"Signed with the site key {result.key_fingerprint}.")
     typer.echo("Readers check it with: outreach verify DIR --public-key site-key.pem")
+
+
+def _preview(
+    period: str,
+    policy: str,
+    as_of: str | None,
+    as_json: bool,
+    store: Path | None,
+    user: str | None,
+) -> None:
+    from outreach.exports.preview import preview_export
+    from outreach.services.dates import parse_date
+    from outreach.stats.period import Period
+
+    with errors_shown():
+        chosen = Period.parse(period)
+        day = parse_date(as_of, "--as-of") if as_of is not None else None
+        with unlock(store, user) as opened:
+            shown = preview_export(opened, period=chosen, policy=policy, as_of=day)
+    if as_json:
+        typer.echo(json.dumps(preview_as_json(shown), indent=2, ensure_ascii=False))
+        return
+    typer.echo(preview_text(shown, to_write=_export_command(period, policy, as_of)))
+
+
+def _export_command(period: str, policy: str, as_of: str | None) -> str:
+    """The command that writes what was previewed."""
+    words = ["outreach export --period", period]
+    if policy != DEFAULT_POLICY:
+        words += ["--policy", policy]
+    if as_of is not None:
+        words += ["--as-of", as_of]
+    return " ".join([*words, "--out DIR"])
+
+
+def preview_as_json(preview: ExportPreview) -> dict[str, object]:
+    """The preview for scripts: ``rows`` hold the cells of ``summary.csv`` (``value`` is ``*``
+    where suppressed, ``withheld_reason`` empty, ``breakdown`` or ``total``)."""
+    summary = preview.summary
+    return {
+        "period": summary.period.label,
+        "policy": summary.policy.name,
+        "as_of": summary.as_of.isoformat(),
+        "written": False,
+        "explanation": list(preview.explanation),
+        "rows": [
+            {
+                "measure": row.measure,
+                "breakdown": row.breakdown,
+                "category": row.category,
+                "value": row.value,
+                "withheld_reason": row.withheld_reason,
+            }
+            for row in preview.rows
+        ],
+    }
+
+
+def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WIDTH) -> str:
+    """The preview as plain text no wider than ``width`` (unless a column cannot shrink): a
+    heading, the explanation, then one line per figure with the cells of ``summary.csv``.
+
+    Long measure names and categories wrap inside their column rather than being cut short, so
+    every cell is shown whole; the other columns are short codes and numbers.
+    """
+    summary = preview.summary
+    heading = (
+        f"Preview of {summary.period.label}, counted on {summary.as_of.isoformat()}: "
+        f"{len(preview.rows)} figures, {preview.suppressed} shown as *."
+    )
+    lines = textwrap.wrap(heading, width)
+    for note in preview.explanation:
+        lines += textwrap.wrap(note, width)
+    lines.append("")
+    cells = [
+        (row.measure, row.breakdown, row.category, row.value, row.withheld_reason)
+        for row in preview.rows
+    ]
+    lines += _table(cells, width)
+    lines += ["", "Nothing was written." + (" To write it:" if to_write else "")]
+    if to_write:
+        # On a line of its own, whole, so it can be copied.
+        lines.append(f"    {to_write}")
+    return "\n".join(lines)
+
+
+def _table(cells: Sequence[tuple[str, str, str, str, str]], width: int) -> list[str]:
+    natural = [max([len(HEADINGS[i]), *(len(row[i]) for row in cells)]) for i in range(5)]
+    measure, breakdown, category, value, withheld = natural
+    room = width - breakdown - value - withheld - len(GAP) * 4
+    if measure + category > room:
+        # The category gives way first: measure names are shorter and read better whole.
+        category = max(room - measure, min(category, 2 * NARROWEST), NARROWEST)
+        measure = max(room - category, NARROWEST)
+    widths = (measure, breakdown, category, value, withheld)
+    lines = _lines(HEADINGS, widths)
+    lines += _lines(tuple("-" * w for w in widths), widths)
+    for row in cells:
+        lines += _lines(row, widths)
+    return lines
+
+
+def _lines(row: Sequence[str], widths: Sequence[int]) -> list[str]:
+    """One table row as one or more lines; the value column is aligned right."""
+    wrapped = [_wrap(cell, w) for cell, w in zip(row, widths, strict=True)]
+    lines = []
+    for depth in range(max(len(parts) for parts in wrapped)):
+        texts = [parts[depth] if depth < len(parts) else "" for parts in wrapped]
+        padded = [
+            text.rjust(w) if column == 3 else text.ljust(w)
+            for column, (text, w) in enumerate(zip(texts, widths, strict=True))
+        ]
+        lines.append(GAP.join(padded).rstrip())
+    return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width``, broken after a space, ``.``, ``_``, ``-`` or
+    ``/`` where it can be and cut only where a word is longer than a line."""
+    if len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    line = ""
+    for piece in re.findall(r"[^ ._/-]*[ ._/-]*", text):
+        if len((line + piece).rstrip(" ")) <= width:
+            line += piece
+            continue
+        if line.strip():
+            lines.append(line.rstrip(" "))
+        line = piece
+        while len(line.rstrip(" ")) > width:
+            lines.append(line[:width])
+            line = line[width:]
+    if line.strip():
+        lines.append(line.rstrip(" "))
+    return lines
 
 
 @app.command()

@@ -211,7 +211,8 @@ def _table(cells: Sequence[tuple[str, str, str, str, str]], width: int) -> list[
     room = width - breakdown - value - withheld - len(GAP) * 4
     if measure + category > room:
         # The category gives way first: measure names are shorter and read better whole.
-        category = max(room - measure, min(category, 2 * NARROWEST), NARROWEST)
+        category = max(room - measure, min(category, 2 * NARROWEST))
+        category = max(min(category, room - NARROWEST), NARROWEST)
         measure = max(room - category, NARROWEST)
     widths = (measure, breakdown, category, value, withheld)
     lines = _lines(HEADINGS, widths)

@@ -1,8 +1,10 @@
-"""``outreach import people|conversations|screening FILE``: bring spreadsheets into the store.
+"""``outreach import people|conversations|screening FILE``: bring spreadsheets into the store;
+``outreach import list`` and ``outreach import undo [BATCH]``: see and undo past imports.
 
 Prints what was (or, with ``--dry-run``, would be) added, updated and left unchanged, and every
 problem with its line and column. Exits 0 when the file imported (or would import) cleanly,
-1 when it has problems (nothing is written) or the store cannot be opened.
+1 when it has problems (nothing is written) or the store cannot be opened. An undo that is
+refused exits 1 and says why; nothing is changed then.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, unlock
 
 if TYPE_CHECKING:
+    from outreach.services.import_undo import ImportBatchRow, UndoReport
     from outreach.services.importing import ImportReport, Progress
 
 importer = typer.Typer(
-    help="Import people, conversations or screening events from CSV files (all or nothing).",
+    help="Import people, conversations or screening events from CSV files (all or nothing); "
+    "list past imports and undo one.",
     no_args_is_help=True,
 )
 app.add_typer(importer, name="import")
@@ -130,6 +134,119 @@ def import_screening_command(
     _show(file, report, as_json)
 
 
+@importer.command("list")
+def list_command(
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10_000, help="Show at most this many imports.")
+    ] = 50,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """List past imports, newest first: id, kind, when, who, counts, and whether undone."""
+    from outreach.services.import_undo import import_batches
+
+    with errors_shown(), unlock(store, user) as opened:
+        batches = import_batches(opened, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([_batch_dict(b) for b in batches], indent=2))
+        return
+    if not batches:
+        typer.echo("no imports yet")
+    for b in batches:
+        typer.echo(_batch_line(b))
+
+
+@importer.command("undo")
+def undo_command(
+    batch: Annotated[
+        int | None,
+        typer.Argument(
+            metavar="[BATCH]",
+            help="The import to undo, as numbered by 'outreach import list' (default: the "
+            "latest import not yet undone).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check and show what the undo would do; change nothing."),
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Undo an import: remove the rows it added and put back the values it changed.
+
+    Refused, changing nothing, when later work depends on the import (a conversation,
+    screening event, follow-up or decision added since for an imported person, or a row it
+    wrote changed since). An import is undone once.
+    """
+    from outreach.services.import_undo import undo_import
+
+    with errors_shown(), unlock(store, user) as opened:
+        report = undo_import(opened, batch, dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps(_undo_dict(report), indent=2))
+    else:
+        typer.echo(_undo_summary(report))
+
+
+def _batch_line(b: ImportBatchRow) -> str:
+    counts = f"{b.rows} rows: {b.added} added, {b.updated} updated, {b.unchanged} unchanged"
+    if b.marked_left:
+        counts += f", {b.marked_left} marked as left"
+    state = (
+        f"undone {b.undone_at:%Y-%m-%d %H:%M} by {b.undone_by or '?'}"
+        if b.undone_at
+        else "in place"
+    )
+    return (
+        f"{b.id:>4}  {b.kind:<13} {b.imported_at:%Y-%m-%d %H:%M}  {b.account or '?'}  "
+        f"{counts}  [{state}]"
+    )
+
+
+def _batch_dict(b: ImportBatchRow) -> dict[str, object]:
+    return {
+        "id": b.id,
+        "kind": b.kind,
+        "imported_at": b.imported_at.isoformat(),
+        "account": b.account,
+        "rows": b.rows,
+        "added": b.added,
+        "updated": b.updated,
+        "unchanged": b.unchanged,
+        "marked_left": b.marked_left,
+        "undone": b.undone,
+        "undone_at": b.undone_at.isoformat() if b.undone_at else None,
+        "undone_by": b.undone_by,
+    }
+
+
+def _undo_summary(report: UndoReport) -> str:
+    def listed(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {table}" for table, n in sorted(counts.items())) or "none"
+
+    verb = ("would remove", "would put back") if report.dry_run else ("removed", "put back")
+    tail = " (dry run: nothing changed)" if report.dry_run else ""
+    return (
+        f"import {report.batch_id} ({report.kind}): {verb[0]} {report.removed_total} rows "
+        f"({listed(report.removed)}); {verb[1]} {report.restored_total} rows "
+        f"({listed(report.restored)}){tail}"
+    )
+
+
+def _undo_dict(report: UndoReport) -> dict[str, object]:
+    return {
+        "batch": report.batch_id,
+        "kind": report.kind,
+        "dry_run": report.dry_run,
+        "removed": report.removed,
+        "restored": report.restored,
+    }
+
+
 def _progress() -> Progress | None:
     """A progress line on stderr, only when a person is watching it."""
     if not sys.stderr.isatty():
@@ -185,5 +302,6 @@ def _as_dict(report: ImportReport) -> dict[str, object]:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "marked_left": report.marked_left,
+        "batch": report.batch_id,
         "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in report.errors],
     }

@@ -16,6 +16,7 @@ from outreach.model.enums import (
     TargetMeasure,
     Where,
 )
+from outreach.model.imports import ImportBatch, ImportChange
 from outreach.model.outreach_log import (
     Conversation,
     ConversationAttendee,
@@ -45,6 +46,8 @@ __all__ = [
     "FollowUpStatus",
     "HasCervix",
     "HpvResult",
+    "ImportBatch",
+    "ImportChange",
     "LeftReason",
     "Mentor",
     "Person",

@@ -9,6 +9,10 @@ Importing the same file again changes nothing: people are matched on their refer
 changed fields are written; conversations and screening events already stored (same natural
 key) are counted as unchanged. An import that would change nothing writes nothing, not even
 an audit row.
+
+Every import that writes is recorded as a batch with exactly what it changed (the rows it
+added, and the values before of the rows it changed), in the same transaction, so that
+:mod:`outreach.services.import_undo` can undo it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
+from outreach.services import import_changes
 from outreach.services.csv_files import UTF8, Columns, Row, RowError, read_table
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
@@ -41,7 +46,8 @@ _PROGRESS_STEPS = 100
 class ImportReport:
     """What an import did, or (for a dry run or a file with errors) would have done.
 
-    ``errors`` are sorted by line; when there are any, nothing was written.
+    ``errors`` are sorted by line; when there are any, nothing was written. ``batch_id`` is
+    the import's record (``outreach import list``, ``outreach import undo``) once written.
     """
 
     kind: str
@@ -51,6 +57,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     marked_left: int = 0
+    batch_id: int | None = None
     columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
@@ -160,16 +167,28 @@ def run_import(
         progress(0, total)
     try:
         with store.write() as session:
+            batch = import_changes.start_batch(session, kind=kind, actor_id=store.actor.id)
             apply(ImportRun(session, store.actor.id, report, problems, tick), table.rows)
             if report.errors or dry_run or report.changes == 0:
                 raise _RollBack
+            import_changes.finish_batch(
+                session,
+                batch,
+                rows=report.rows,
+                added=report.added,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                marked_left=report.marked_left,
+            )
             audit.record(
                 session,
                 actor_id=store.actor.id,
                 action=f"import.{kind}",
                 entity=kind,
+                entity_id=batch.id,
                 fields=[*table.columns, *extra_fields],
             )
+            report.batch_id = batch.id
     except _RollBack:
         pass
     report.errors.sort(key=lambda e: e.line)

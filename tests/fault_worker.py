@@ -5,6 +5,7 @@
     python fault_worker.py backup FOLDER TARGET   write a backup
     python fault_worker.py migrate FOLDER         unlock (which migrates an old store)
     python fault_worker.py import FOLDER CSV      import a roll of people (one transaction)
+    python fault_worker.py undo FOLDER            undo the latest import (one transaction)
     python fault_worker.py restore FOLDER BACKUP [before:N|after:N]
                                                   restore --force as ana; with a step, the
                                                   worker SIGKILLs itself at the swap's Nth step
@@ -83,6 +84,13 @@ def main() -> None:
         say("ready")
         report = import_people(store, Path(sys.argv[3]))
         assert report.ok, report.errors[:3]
+        say("done")
+        return
+    if mode == "undo":
+        from outreach.services.import_undo import undo_import
+
+        say("ready")
+        undo_import(store)
         say("done")
         return
     if mode == "save":

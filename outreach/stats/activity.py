@@ -224,25 +224,6 @@ def period_figures(
     )
 
 
-def conversations(session: Session, period: Period, *, as_of: date) -> Conversations:
-    return period_figures(session, period, as_of=as_of, programme=load_programme()).conversations
-
-
-def outcomes(session: Session, period: Period, *, as_of: date) -> dict[str, int]:
-    return period_figures(session, period, as_of=as_of, programme=load_programme()).outcomes
-
-
-def barriers(session: Session, period: Period, *, as_of: date) -> dict[str, tuple[int, int]]:
-    return period_figures(session, period, as_of=as_of, programme=load_programme()).barriers
-
-
-def days_to_test(
-    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
-) -> DaysToTest:
-    programme = programme or load_programme()
-    return period_figures(session, period, as_of=as_of, programme=programme).days_to_test
-
-
 def follow_ups(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> FollowUps:

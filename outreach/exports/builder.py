@@ -16,8 +16,9 @@ from outreach.model import Site, TargetMeasure
 from outreach.rules.programme import Programme, load_programme
 from outreach.services.targets import TargetRow, targets_in
 from outreach.stats.activity import activity
-from outreach.stats.coverage import Coverage, coverage_on, coverage_trend
-from outreach.stats.pathway import Reach, Uptake, colposcopy, reach, uptake
+from outreach.stats.checks import check
+from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.pathway import Reach, Uptake, colposcopy, reach_checks, reach_from, uptake
 from outreach.stats.period import Period
 
 CONTEXT_MONTHS = 12
@@ -50,8 +51,10 @@ def build_table(
         national_coverage=national.value,
         national_coverage_source=f"{national.area}, {national.as_of:%B %Y}: {national.source}",
     )
-    months = len(list(period.months())) + CONTEXT_MONTHS
-    trend = coverage_trend(session, period.end, months=months, programme=programme)
+    # The trend and reach check nearly the same stays: one statement reads both.
+    days = month_end_days(period.end, len(list(period.months())) + CONTEXT_MONTHS)
+    checked = check(session, programme=programme, trend_days=days, **reach_checks(period, as_of))
+    trend = coverage_from(session, checked, days, programme)
     at_end = trend[-1]
     _coverage(table, at_end)
     for point in trend:
@@ -65,7 +68,7 @@ def build_table(
         exclusions=period_uptake.pending,
     )
     table.count("uptake_pending", period_uptake.pending)
-    period_reach = reach(session, period, as_of=as_of, programme=programme)
+    period_reach = reach_from(checked)
     table.rate(
         "reach",
         period_reach.reached,

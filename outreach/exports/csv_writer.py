@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from outreach.exports.cells import csv_text
 from outreach.exports.long_form import figures
 from outreach.exports.table import PublishedSummary
 
@@ -31,16 +32,17 @@ def write_csv(summary: PublishedSummary, path: Path) -> None:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(HEADER)
         for figure in figures(summary):
+            # Every text cell through csv_text: a category is a unit's name, typed by a person.
             writer.writerow(
                 (
-                    summary.period.label,
-                    figure.measure,
-                    figure.breakdown,
-                    figure.category,
+                    csv_text(summary.period.label),
+                    csv_text(figure.measure),
+                    csv_text(figure.breakdown),
+                    csv_text(figure.category),
                     "" if figure.value is None else _number(figure.value),
                     "true" if figure.suppressed else "false",
-                    summary.policy.name,
-                    figure.withheld_reason or "",
+                    csv_text(summary.policy.name),
+                    csv_text(figure.withheld_reason or ""),
                 )
             )
 

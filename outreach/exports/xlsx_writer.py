@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.exports.cells import xlsx_text
 from outreach.exports.measures import breakdown_label, measure_info
 from outreach.exports.notes import notes
 from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
@@ -37,29 +39,30 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
     _heading(breakdowns, summary)
     _rows(breakdowns, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)])
     notes_sheet = book.create_sheet("Notes")
-    notes_sheet.append(["Notes"])
+    _append(notes_sheet, ["Notes"])
     notes_sheet["A1"].font = _bold()
     for line in notes(summary):
-        notes_sheet.append([line])
+        _append(notes_sheet, [line])
     notes_sheet.column_dimensions["A"].width = 120
     book.save(path)
 
 
 def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
-    sheet.append([f"{summary.programme_title}: {summary.site}"])
+    _append(sheet, [f"{summary.programme_title}: {summary.site}"])
     sheet["A1"].font = _bold()
-    sheet.append(["Period", summary.period.label])
-    sheet.append(["As of", summary.as_of.isoformat()])
-    sheet.append(["Disclosure control", summary.policy.name])
-    sheet.append([])
+    _append(sheet, ["Period", summary.period.label])
+    _append(sheet, ["As of", summary.as_of.isoformat()])
+    _append(sheet, ["Disclosure control", summary.policy.name])
+    _append(sheet, [])
 
 
 def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
-    sheet.append(list(COLUMNS))
+    _append(sheet, list(COLUMNS))
     for cell in sheet[sheet.max_row]:
         cell.font = _bold()
     for row in rows:
-        sheet.append(
+        _append(
+            sheet,
             [
                 measure_info(row.measure).label,
                 breakdown_label(row.breakdown),
@@ -67,7 +70,7 @@ def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
                 _cell(row.value),
                 _cell(row.numerator),
                 _cell(row.denominator),
-            ]
+            ],
         )
     for column, width in zip("ABCDEF", (44, 16, 40, 10, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
@@ -77,13 +80,14 @@ def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
     _heading(sheet, summary)
     target = summary.total("coverage_target")
     info = measure_info(TREND_MEASURE)
-    sheet.append(["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"])
+    _append(sheet, ["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"])
     for cell in sheet[sheet.max_row]:
         cell.font = _bold()
     for row in summary.measure_rows(TREND_MEASURE, MONTH):
         if row.kind is not Kind.rate:
             continue
-        sheet.append(
+        _append(
+            sheet,
             [
                 row.category,
                 _cell(row.value),
@@ -91,10 +95,19 @@ def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
                 _cell(row.denominator),
                 _cell(target.value) if target else None,
                 summary.national_coverage,
-            ]
+            ],
         )
     for column in "ABCDEF":
         sheet.column_dimensions[column].width = 16
+
+
+def _append(sheet: Worksheet, values: Sequence[int | float | str | None]) -> None:
+    """Append a row whose text is always a string cell: a unit or site name that starts with
+    ``=`` stays text, never a live formula; numbers stay numbers."""
+    sheet.append([xlsx_text(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _cell(published: Published | None) -> int | float | str | None:

@@ -316,7 +316,8 @@ def test_screening_errors_name_line_and_column_and_nothing_is_written(store: Sto
             5,
             "event",
             "'screened' is not one of offered, declined, booked, attended, did_not_attend, "
-            "test, result_communicated, colposcopy_referred, colposcopy_attended, ceased",
+            "test, result_communicated, colposcopy_referred, colposcopy_attended, ceased "
+            "(or the wording 'outreach codes event' lists)",
         ),
         RowError(6, "hpv", "a test needs an HPV or cytology result"),
     ]

@@ -111,7 +111,10 @@ def test_unknown_code_names_the_column() -> None:
     with pytest.raises(ValidationError) as caught:
         code("maybe", HpvResult, "hpv")
     assert caught.value.field == "hpv"
-    assert str(caught.value) == "hpv: 'maybe' is not one of negative, positive, unavailable"
+    assert str(caught.value) == (
+        "hpv: 'maybe' is not one of negative, positive, unavailable "
+        "(or the wording 'outreach codes hpv' lists)"
+    )
 
 
 def test_dates_are_uk_or_iso_never_us() -> None:

@@ -62,6 +62,8 @@ def test_result_table(cervical: Programme) -> None:
         "borderline": "colposcopy_6_weeks",
         "low_grade": "colposcopy_6_weeks",
         "high_grade": "colposcopy_2_weeks",
+        "high_grade_moderate": "colposcopy_2_weeks",
+        "high_grade_severe": "colposcopy_2_weeks",
         "invasive": "colposcopy_2_weeks",
         "glandular": "colposcopy_2_weeks",
         "inadequate": "repeat_3_months",

@@ -52,6 +52,7 @@ def _root(
 from outreach.cli import (  # noqa: E402
     audit_commands,  # noqa: F401
     backup_commands,  # noqa: F401
+    codes_commands,  # noqa: F401
     demo_commands,  # noqa: F401
     domain_commands,  # noqa: F401
     export_commands,  # noqa: F401

@@ -52,12 +52,19 @@ class HpvResult(StrEnum):
 
 
 class Cytology(StrEnum):
-    """Cytology (triage) result; only read when the HPV result is positive."""
+    """Cytology (triage) result; only read when the HPV result is positive.
+
+    High-grade dyskaryosis is kept as the lab reports it: ``high_grade_moderate`` and
+    ``high_grade_severe`` are different findings (CIN2 and CIN3); ``high_grade`` is a
+    high-grade result whose grade was not recorded.
+    """
 
     normal = "normal"
     borderline = "borderline"
     low_grade = "low_grade"
     high_grade = "high_grade"
+    high_grade_moderate = "high_grade_moderate"
+    high_grade_severe = "high_grade_severe"
     invasive = "invasive"
     glandular = "glandular"
     inadequate = "inadequate"

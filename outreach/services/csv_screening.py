@@ -1,11 +1,16 @@
 """The screening file: one row per step on a person's screening pathway.
 
-Columns: ``ref,date,event`` are required; ``hpv,cytology,sample,where,reason,note`` may be
-left out. ``event`` is offered, declined, booked, attended, did_not_attend, test,
-result_communicated, colposcopy_referred, colposcopy_attended or ceased; a test carries its
-``hpv`` (negative, positive, unavailable), ``cytology`` and ``sample`` (clinician, self);
-``where`` is on_site, outside or before_arrival; ``reason`` (why screening ceased) is
-no_cervix, radiotherapy, informed_choice or other, only on ceased.
+Columns: ``ref,date`` are required; ``event,hpv,cytology,sample,where,reason,note`` may be
+left out, and a row with a result and no event is a test. ``event`` is offered, declined,
+booked, attended, did_not_attend, test, result_communicated, colposcopy_referred,
+colposcopy_attended or ceased; a test carries its ``hpv`` (negative, positive, unavailable),
+``cytology`` and ``sample`` (clinician, self); ``where`` is on_site, outside or
+before_arrival; ``reason`` (why screening ceased) is no_cervix, radiotherapy,
+informed_choice or other, only on ceased. Results may be written in the wording of lab
+letters ("HPV detected", "High-grade dyskaryosis (severe)"), as listed in the programme file,
+or as the NHS result, infection and action codes: ``result_code``, ``infection_code`` and
+``action_code`` columns, or the three together in ``nhs_codes``
+("X0A": no cytology, HPV negative, routine recall).
 
 A row whose natural key (person, date, event, HPV and cytology result) matches a stored event
 or an earlier row is counted as unchanged and not added. Rows are applied in date order, so a
@@ -16,12 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
 from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
 from outreach.model.enums import ScreeningEventKind
+from outreach.rules.wording import NONE, load_wording
 from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
@@ -31,11 +40,28 @@ from outreach.services.lookups import PROGRAMME, ids_by_ref
 from outreach.services.screening import CeaseReason, pathways_of, record_screening_event_in
 
 COLUMNS = Columns(
-    required=("ref", "date", "event"),
-    optional=("hpv", "cytology", "sample", "where", "reason", "note"),
+    required=("ref", "date"),
+    optional=(
+        "event",
+        "hpv",
+        "cytology",
+        "sample",
+        "where",
+        "reason",
+        "note",
+        "result_code",
+        "infection_code",
+        "action_code",
+        "nhs_codes",
+    ),
 )
 
+# Columns that carry a test's result: a row with any of them and no event is a test.
+RESULT_COLUMNS = ("hpv", "cytology", "result_code", "infection_code", "nhs_codes")
+
 RENAMES = {"occurred_on": "date", "person_ref": "ref"}
+
+E = TypeVar("E", bound=StrEnum)
 
 # Stored events are looked up for this many people per query.
 _CHUNK = 500
@@ -76,10 +102,24 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
         problems.add(row.line, "ref", f"no person with reference {ref!r}: import people first")
     problems.needed(row, "date", "a date")
     occurred_on = problems.parsed(row, "date", lambda t: past(t, "date"))
-    problems.needed(row, "event", "an event")
-    event = problems.parsed(row, "event", lambda t: cell.code(t, ScreeningEventKind, "event"))
+    if row.get("event") is None and any(row.get(c) for c in RESULT_COLUMNS):
+        event: ScreeningEventKind | None = ScreeningEventKind.test
+    else:
+        problems.needed(row, "event", "an event")
+        event = problems.parsed(row, "event", lambda t: cell.code(t, ScreeningEventKind, "event"))
     hpv = problems.parsed(row, "hpv", lambda t: cell.code(t, HpvResult, "hpv"))
     cytology = problems.parsed(row, "cytology", lambda t: cell.code(t, Cytology, "cytology"))
+    coded = problems.parsed(row, "nhs_codes", lambda t: cell.nhs_codes(t, "nhs_codes"))
+    parts = {
+        "result_code": coded[0] if coded else None,
+        "infection_code": coded[1] if coded else None,
+        "action_code": coded[2] if coded else None,
+    }
+    for column in parts:
+        single = problems.parsed(row, column, partial(cell.nhs_code, column=column))
+        parts[column] = single if single is not None else parts[column]
+    cytology = _agreeing(row, problems, "cytology", cytology, parts["result_code"], Cytology)
+    hpv = _agreeing(row, problems, "hpv", hpv, parts["infection_code"], HpvResult)
     sample = problems.parsed(row, "sample", lambda t: cell.code(t, SampleTaker, "sample"))
     where = problems.parsed(row, "where", lambda t: cell.code(t, Where, "where"))
     reason = problems.parsed(row, "reason", lambda t: cell.code(t, CeaseReason, "reason"))
@@ -99,6 +139,29 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
         reason=reason,
         note=row.get("note"),
     )
+
+
+def _agreeing(
+    row: Row,
+    problems: RowProblems,
+    column: str,
+    written: E | None,
+    code: str | None,
+    enum: type[E],
+) -> E | None:
+    """The result in ``column``, or the one the NHS code gives when the column is empty;
+    a problem is recorded when both are given and differ."""
+    if code is None:
+        return written
+    wording = load_wording()
+    table = wording.cytology_codes if enum is Cytology else wording.infection_codes
+    meaning = table[code]
+    from_code = None if meaning == NONE else enum(meaning)
+    if written is not None and from_code is not None and written != from_code:
+        problems.add(
+            row.line, column, f"{written.value} differs from the NHS code {code} ({meaning})"
+        )
+    return written if written is not None else from_code
 
 
 def apply(run: ImportRun, rows: list[Row]) -> None:

@@ -2,8 +2,11 @@
 
 Codes are matched ignoring case, surrounding spaces, and spaces or hyphens in place of
 underscores ("Did not attend" is ``did_not_attend``). Besides the codes themselves, only the
-aliases in :data:`ALIASES` are accepted: each is unambiguous in UK screening practice.
-Every parser raises :class:`~outreach.services.errors.ValidationError` naming the column.
+aliases in :data:`ALIASES` (spreadsheet spellings of yes/no and the like) and, for screening
+results and steps, the wording the programme file lists (:mod:`outreach.rules.wording`: "HPV
+detected", "High-grade dyskaryosis (severe)") are accepted; each is unambiguous in UK
+screening practice. Every parser raises :class:`~outreach.services.errors.ValidationError`
+naming the column.
 """
 
 from __future__ import annotations
@@ -14,16 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from outreach.model.enums import (
-    ConversationKind,
-    Cytology,
-    HasCervix,
-    HpvResult,
-    LeftReason,
-    SampleTaker,
-    ScreeningEventKind,
-    Where,
-)
+from outreach.model.enums import ConversationKind, HasCervix, LeftReason
+from outreach.rules.wording import FIELDS, load_wording
 from outreach.services.dates import parse_date
 from outreach.services.errors import ValidationError
 
@@ -48,39 +43,6 @@ ALIASES: dict[type[StrEnum], dict[str, str]] = {
         "individual": "one_to_one",
         "group_session": "group",
     },
-    ScreeningEventKind: {
-        "offer": "offered",
-        "decline": "declined",
-        "book": "booked",
-        "attend": "attended",
-        "dna": "did_not_attend",
-        "sample_taken": "test",
-        "tested": "test",
-        "colposcopy_referral": "colposcopy_referred",
-        "referred_to_colposcopy": "colposcopy_referred",
-        "cease": "ceased",
-    },
-    HpvResult: {
-        "neg": "negative",
-        "hpv_negative": "negative",
-        "not_detected": "negative",
-        "hpv_not_found": "negative",
-        "not_found": "negative",
-        "pos": "positive",
-        "hpv_positive": "positive",
-        "detected": "positive",
-        "hpv_found": "positive",
-        "found": "positive",
-        "inadequate": "unavailable",
-    },
-    Cytology: {"negative": "normal", "low": "low_grade", "high": "high_grade"},
-    SampleTaker: {
-        "self_sample": "self",
-        "self_sampled": "self",
-        "self_taken": "self",
-        "clinician_taken": "clinician",
-    },
-    Where: {"onsite": "on_site", "off_site": "outside", "before": "before_arrival"},
 }
 
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -92,15 +54,59 @@ def code_key(text: str) -> str:
     return _SEPARATORS.sub("_", text.strip().lower())
 
 
+# The programme field whose wording list applies to each kind of code.
+_WORDING_FIELD = {enum: field for field, enum in FIELDS.items()}
+
+
 def code(text: str, enum: type[E], column: str) -> E:
-    """The member of ``enum`` that ``text`` names, by value or alias."""
+    """The member of ``enum`` that ``text`` names: by value, by alias, or (for screening
+    results and steps) by the wording the programme file lists."""
     key = code_key(text)
     key = ALIASES.get(enum, {}).get(key, key)
     try:
         return enum(key)
     except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise ValidationError(column, f"{_short(text)!r} is not one of {allowed}") from None
+        pass
+    field = _WORDING_FIELD.get(enum)
+    worded = load_wording().code_for(field, text) if field else None
+    if worded is not None:
+        return enum(worded)
+    allowed = ", ".join(member.value for member in enum)
+    more = f" (or the wording 'outreach codes {field}' lists)" if field else ""
+    raise ValidationError(column, f"{_short(text)!r} is not one of {allowed}{more}")
+
+
+def nhs_code(text: str, column: str) -> str:
+    """One NHS result (``result_code``), infection (``infection_code``) or action
+    (``action_code``) code, in upper case, as the programme file lists them."""
+    wording = load_wording()
+    table = {
+        "result_code": wording.cytology_codes,
+        "infection_code": wording.infection_codes,
+        "action_code": wording.action_codes,
+    }[column]
+    value = text.strip().upper()
+    if value not in table:
+        listed = ", ".join(f"{code} ({meaning})" for code, meaning in table.items())
+        raise ValidationError(column, f"{_short(text)!r} is not one of {listed}")
+    return value
+
+
+def nhs_codes(text: str, column: str) -> tuple[str, str, str]:
+    """The NHS result, infection and action codes written together ("X0A", "29R", "4-S"
+    with the infection code left out): each checked as :func:`nhs_code` checks it."""
+    value = re.sub(r"[\s/\-]+", "", text.strip().upper())
+    if len(value) == 2:
+        value = value[0] + "Q" + value[1]
+    if len(value) != 3:
+        raise ValidationError(
+            column, f"{_short(text)!r} is not a result, infection and action code (e.g. X0A)"
+        )
+    return (
+        nhs_code(value[0], "result_code"),
+        nhs_code(value[1], "infection_code"),
+        nhs_code(value[2], "action_code"),
+    )
 
 
 def listed_code(text: str, labels: Mapping[str, str], column: str) -> str:

@@ -1,0 +1,66 @@
+"""``outreach codes [COLUMN]``: every code the imports and commands accept, with the other
+spellings (labels, aliases, the wording of lab letters, NHS result codes) that mean it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Annotated
+
+import typer
+
+from outreach.cli import app
+from outreach.cli.common import JsonOption, fail
+
+
+@app.command("codes")
+def codes_command(
+    column: Annotated[
+        str | None,
+        typer.Argument(
+            help="Only this column's codes (hpv, cytology, event, setting, result_code, ...).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List every accepted code and each other spelling that means it.
+
+    Needs no store: the lists come from the programme file.
+    """
+    from outreach.services.codes import code_lists
+
+    lists = code_lists()
+    if column is not None:
+        lists = [c for c in lists if c.column == column.strip().lower()]
+        if not lists:
+            names = ", ".join(c.column for c in code_lists())
+            raise fail(f"no column {column!r}; the coded columns are {names}")
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "column": c.column,
+                        "files": c.files,
+                        "codes": {code: list(spelled) for code, spelled in c.entries},
+                    }
+                    for c in lists
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for index, codes in enumerate(lists):
+        if index:
+            typer.echo("")
+        typer.echo(f"{codes.column} ({codes.files} files)")
+        width = max(len(code) for code, _ in codes.entries)
+        for code, spelled in codes.entries:
+            lines = textwrap.wrap(
+                "; ".join(spelled), width=max(30, 78 - width), break_long_words=False
+            ) or [""]
+            typer.echo(f"  {code:<{width}}  {lines[0]}".rstrip())
+            for more in lines[1:]:
+                typer.echo(f"  {'':<{width}}  {more}")

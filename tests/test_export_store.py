@@ -127,7 +127,9 @@ def populate(store: Store) -> None:
             session.add(
                 FollowUp(
                     person_id=people[i].id,
+                    opened_on=date(2024, 8, 1),
                     due_on=date(2024, 9, 1),
+                    original_due_on=date(2024, 9, 1),
                     reason="next_step",
                     status="done",
                     done_on=date(2024, 8, 20),

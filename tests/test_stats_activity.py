@@ -99,7 +99,9 @@ def built(shared_store: Store) -> Store:
             session.add(
                 FollowUp(
                     person_id=a,
+                    opened_on=date(2024, 2, 1),
                     due_on=due,
+                    original_due_on=due,
                     reason="revisit",
                     status=status,
                     done_on=done,
@@ -113,7 +115,9 @@ def built(shared_store: Store) -> Store:
             session.add(
                 FollowUp(
                     person_id=gone,
+                    opened_on=date(2024, 2, 1),
                     due_on=date(2024, 3, 1),
+                    original_due_on=date(2024, 3, 1),
                     reason="revisit",
                     status="open",
                     created_at=CREATED,

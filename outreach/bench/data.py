@@ -37,7 +37,8 @@ TABLES: dict[str, str] = {
     "conversation_barrier": "INSERT INTO conversation_barrier (conversation_id, code)"
     " VALUES (?, ?)",
     "follow_up": "INSERT INTO follow_up (person_id, programme, due_on, reason, status, done_on,"
-    " created_at) VALUES (?, 'cervical-screening', ?, ?, ?, ?, ?)",
+    " created_at, opened_on, original_due_on) VALUES (?, 'cervical-screening', ?, ?, ?, ?, ?, ?,"
+    " ?)",
 }
 
 
@@ -138,8 +139,18 @@ def _follow_ups(n: int, seed: int) -> Iterator[Row]:
         done = (
             (due + timedelta(days=rng.randint(-20, 40))).isoformat() if status == "done" else None
         )
-        created = f"{(due - timedelta(days=30)).isoformat()} 09:00:00.000000"
-        yield (rng.randint(1, n), due.isoformat(), "repeat_test", status, done, created)
+        opened = due - timedelta(days=30)
+        created = f"{opened.isoformat()} 09:00:00.000000"
+        yield (
+            rng.randint(1, n),
+            due.isoformat(),
+            "repeat_test",
+            status,
+            done,
+            created,
+            opened.isoformat(),
+            due.isoformat(),
+        )
 
 
 def mentor_count(n: int) -> int:

@@ -80,7 +80,12 @@ class Decision(SQLModel, table=True):
 
 
 class FollowUp(SQLModel, table=True):
-    """Something to do for a person by a date. Never created under do-not-approach."""
+    """Something to do for a person by a date. Outreach ones (next step, revisit) are never
+    created under do-not-approach.
+
+    ``opened_on`` is the date of the event, conversation or decision that created it (not when
+    it was typed: ``created_at``); ``original_due_on`` the due date it was created with, which
+    rescheduling never changes (``due_on`` is the one in force)."""
 
     __tablename__ = "follow_up"
     __table_args__ = (
@@ -109,6 +114,8 @@ class FollowUp(SQLModel, table=True):
     source_event_id: int | None = Field(default=None, foreign_key="screening_event.id")
     note: str | None = None
     created_at: datetime
+    opened_on: date
+    original_due_on: date
 
 
 class Target(SQLModel, table=True):

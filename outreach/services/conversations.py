@@ -223,6 +223,7 @@ def log_conversation_in(
                 session,
                 person_id=person.id,
                 person_ref=person.ref,
+                opened_on=occurred_on,
                 due_on=next_step_on,
                 reason=FollowUpReason.next_step,
                 programme=programme,

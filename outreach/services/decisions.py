@@ -123,6 +123,7 @@ def record_decision_in(
             session,
             person_id=person.id,
             person_ref=person.ref,
+            opened_on=decided_on,
             due_on=revisit_on,
             reason=FollowUpReason.revisit,
             programme=programme,

@@ -59,6 +59,7 @@ def create_followup_in(
     *,
     person_id: int,
     person_ref: str,
+    opened_on: date,
     due_on: date,
     reason: str,
     assignee_id: int | None = None,
@@ -66,8 +67,10 @@ def create_followup_in(
     source_event_id: int | None = None,
     programme: str = PROGRAMME,
 ) -> FollowUp:
-    """Add an open follow-up for a person already looked up; refuses outreach reasons under
-    do-not-approach with a ValidationError on ``reason``."""
+    """Add an open follow-up for a person already looked up, opened on ``opened_on`` (the date
+    of the event, conversation or decision that asks for it) and due on ``due_on``, which is
+    also kept as its original due date; refuses outreach reasons under do-not-approach with a
+    ValidationError on ``reason``."""
     kind = choice(FollowUpReason, reason, "reason")
     if kind in OUTREACH_REASONS and is_do_not_approach(
         session, person_id, max(today(), due_on), programme
@@ -76,7 +79,9 @@ def create_followup_in(
     followup = FollowUp(
         person_id=person_id,
         programme=programme,
+        opened_on=opened_on,
         due_on=due_on,
+        original_due_on=due_on,
         reason=kind.value,
         assignee_id=assignee_id,
         status=FollowUpStatus.open.value,
@@ -100,7 +105,10 @@ def schedule_followup_in(
     note: str | None = None,
     programme: str = PROGRAMME,
 ) -> FollowUp:
-    """Schedule a follow-up by person reference; ``assignee`` is an account name."""
+    """Schedule a follow-up by person reference; ``assignee`` is an account name.
+
+    Scheduled by hand, it is opened today, or on its due date when that has passed (it was
+    wanted by then)."""
     person = person_by_ref(session, person_ref)
     assert person.id is not None
     assignee_id = account_by_name(session, assignee).id if assignee and assignee.strip() else None
@@ -108,6 +116,7 @@ def schedule_followup_in(
         session,
         person_id=person.id,
         person_ref=person.ref,
+        opened_on=min(today(), due_on),
         due_on=due_on,
         reason=reason,
         assignee_id=assignee_id,
@@ -199,7 +208,8 @@ def cancel_followup(store: Store, *, followup_id: int) -> FollowUp:
 def reschedule_followup_in(
     session: Session, *, actor_id: int | None, followup_id: int, due_on: date
 ) -> FollowUp:
-    """Move an open follow-up to ``due_on``; outreach ones are refused under do-not-approach."""
+    """Move an open follow-up to ``due_on``; outreach ones are refused under do-not-approach.
+    Its ``original_due_on`` is kept: timeliness counts from it."""
     followup = _open(session, followup_id)
     if is_outreach(followup.reason) and is_do_not_approach(
         session, followup.person_id, max(today(), due_on), followup.programme

@@ -284,6 +284,7 @@ def record_screening_event_in(
             session,
             person_id=person.id,
             person_ref=person.ref,
+            opened_on=occurred_on,
             due_on=due_on,
             reason=reason,
             source_event_id=row.id,

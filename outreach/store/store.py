@@ -97,6 +97,9 @@ class Store:
         self._write_engine = engine.execution_options(**{WRITE: True})
         self._aside_engine: Engine | None = None
         self._aside_lock = threading.Lock()
+        self.commits = 0
+        """Write transactions committed through this Store: screens compare it to tell
+        whether anything was saved since they last looked."""
 
     # -- paths -----------------------------------------------------------------------------
     @property
@@ -260,6 +263,7 @@ class Store:
         try:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
+            self.commits += 1
         except OperationalError as exc:
             if is_disk_full(exc):
                 raise DiskFull(

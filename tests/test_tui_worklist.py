@@ -98,7 +98,7 @@ async def test_a_result_needing_a_repeat_creates_a_follow_up_and_says_so(store: 
 
 
 @pytest.mark.asyncio
-async def test_d_completes_the_most_overdue_follow_up(store: Store) -> None:
+async def test_space_completes_the_most_overdue_follow_up_and_says_so(store: Store) -> None:
     from outreach.services.followups import due_followups
 
     with freeze_time(TODAY, **FROZEN):
@@ -111,14 +111,17 @@ async def test_d_completes_the_most_overdue_follow_up(store: Store) -> None:
             # A1001's next step was due 10 June (4 days late), B2001's is due today.
             assert _column(table, 2) == ["A1001", "B2001"]
             assert _column(table, 1) == ["4", ""]
-            await pilot.press("d")
+            await pilot.press("space")
             await wait_for(pilot, lambda: table.row_count == 1)
             assert _column(table, 2) == ["B2001"]
+            assert [n.message for n in app._notifications] == [
+                "Follow-up for A1001 marked done. z undoes it."
+            ]
         assert [row.person_ref for row in due_followups(store, as_of=TODAY)] == ["B2001"]
 
 
 @pytest.mark.asyncio
-async def test_r_moves_a_follow_up_a_week_on(store: Store) -> None:
+async def test_plus_moves_a_follow_up_a_week_on_and_says_so(store: Store) -> None:
     from outreach.services.followups import due_followups
 
     with freeze_time(TODAY, **FROZEN):
@@ -128,8 +131,11 @@ async def test_r_moves_a_follow_up_a_week_on(store: Store) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, FollowUpsScreen))
             table = app.screen.query_one("#followups", DataTable)
             await wait_for(pilot, lambda: table.row_count == 2)
-            await pilot.press("r")
+            await pilot.press("plus")
             await wait_for(pilot, lambda: table.row_count == 1)
+            assert [n.message for n in app._notifications] == [
+                "Follow-up for A1001 moved to 21 Jun 2024. z undoes it."
+            ]
         later = due_followups(store, as_of=TODAY, include_upcoming_days=7)
         assert [(row.person_ref, row.due_on.isoformat()) for row in later] == [
             ("B2001", "2024-06-14"),

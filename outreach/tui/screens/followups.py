@@ -1,4 +1,5 @@
-"""The follow-up worklist: oldest overdue first; done or reschedule in one key."""
+"""The follow-up worklist: oldest overdue first; enter opens the person, and done or a week
+later take one key each, say what they did, and can be taken back with one more."""
 
 from __future__ import annotations
 
@@ -13,25 +14,40 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
+    from outreach.services.followup_changes import FollowUpChange
     from outreach.services.followups import FollowUpRow
-    from outreach.store.store import Store
 
 PAGE = 100
 RESCHEDULE_DAYS = 7
+UPCOMING_DAYS = 7
 
 
 class FollowUpsScreen(DataScreen):
-    """Open follow-ups due by today, the most overdue first."""
+    """Open follow-ups due by today, the most overdue first.
+
+    The keys that change data (space, +, z) are used for nothing else anywhere in the
+    application, so a key pressed on the wrong screen never changes a record.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d,ctrl+d", "complete", "Done", id="followups.done"),
-        Binding("r,ctrl+r", "reschedule", f"+{RESCHEDULE_DAYS} days", id="followups.reschedule"),
+        Binding("space,ctrl+d", "complete", "Done", id="followups.done"),
+        Binding(
+            "plus,ctrl+r",
+            "reschedule",
+            f"{RESCHEDULE_DAYS} days later",
+            id="followups.reschedule",
+            key_display="+",
+        ),
+        Binding("z,ctrl+z", "undo", "Undo", id="followups.undo"),
+        Binding("c,f5", "conversation", "Log talk", id="followups.conversation", show=False),
+        Binding("s,f6", "screening", "Screening", id="followups.screening", show=False),
         Binding("n,greater_than_sign", "page(1)", "Next page", id="followups.next"),
         Binding("b,less_than_sign", "page(-1)", "Prev page", id="followups.previous"),
-        Binding("u,ctrl+u", "toggle_upcoming", "Next 7 days", id="followups.upcoming"),
+        Binding("7,v", "toggle_upcoming", f"Next {UPCOMING_DAYS} days", id="followups.upcoming"),
         Binding("escape", "app.go('dashboard')", "Back", id="followups.back", show=False),
     ]
 
@@ -39,8 +55,11 @@ class FollowUpsScreen(DataScreen):
         super().__init__()
         self.page_start = 0
         self.upcoming_days = 0
-        self._rows: dict[str, int] = {}
+        self._rows: dict[str, FollowUpRow] = {}
         self.has_more = False
+        self.last_change: FollowUpChange | None = None
+        """The change ``z`` takes back; forgotten at the next save anywhere."""
+        self._commits_after_change = -1
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Follow-ups")
@@ -59,6 +78,18 @@ class FollowUpsScreen(DataScreen):
         table.add_column("For", key="assignee")
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from a form, the person screen or help: anything saved meanwhile may have
+        # completed or added a follow-up, and an undo no longer follows the last action.
+        if self.last_change is not None and self._commits() != self._commits_after_change:
+            self._forget_change()
+        if self.is_mounted:
+            self.reload()
+
+    def _commits(self) -> int:
+        store = getattr(self.app, "store", None)
+        return store.commits if store is not None else -1
+
     def reload(self) -> None:
         from outreach.services.followups import due_followups
 
@@ -76,8 +107,7 @@ class FollowUpsScreen(DataScreen):
         if message.what == "followups":
             self._show_rows(message.data)
         elif message.what == "change":
-            self.notify(message.data)
-            self.reload()
+            self._changed(message.data)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -101,11 +131,13 @@ class FollowUpsScreen(DataScreen):
                 row.assignee or "",
                 key=str(row.id),
             )
-            self._rows[key.value or ""] = row.id
+            self._rows[key.value or ""] = row
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         page = self.page_start // PAGE + 1
-        scope = "due by today" if not self.upcoming_days else "due in the next 7 days"
+        scope = (
+            "due by today" if not self.upcoming_days else f"due in the next {UPCOMING_DAYS} days"
+        )
         status = f"{len(rows)} open follow-ups {scope}, most overdue first (page {page})"
         if not rows:
             status = f"Nothing {scope}." if self.page_start == 0 else "No more follow-ups."
@@ -117,47 +149,98 @@ class FollowUpsScreen(DataScreen):
         # Paging keys appear only when there is a page to go to (short footers at 80x24).
         if action == "page":
             return self.has_more if parameters == (1,) else self.page_start > 0
+        if action == "undo":
+            return self.last_change is not None
         return True
 
-    def _selected(self) -> int | None:
+    def _selected(self) -> FollowUpRow | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return self._rows.get(key.value or "")
 
+    @on(DataTable.RowSelected, "#followups")
+    def _open_person(self, event: DataTable.RowSelected) -> None:
+        from outreach.tui.screens.person import PersonScreen
+
+        row = self._rows.get(event.row_key.value or "")
+        if row is not None:
+            self.app.push_screen(PersonScreen(row.person_ref))
+
+    def _choice(self) -> PersonChoice | None:
+        row = self._selected()
+        if row is None:
+            return None
+        return PersonChoice(row.person_ref, f"{row.person_ref}  {row.person_name}")
+
+    def action_conversation(self) -> None:
+        """Log a conversation with the selected row's person filled in."""
+        from outreach.tui.dialogs.conversation_form import ConversationForm
+
+        self.app.push_screen(ConversationForm(self._choice()))
+
+    def action_screening(self) -> None:
+        """Record a screening step with the selected row's person filled in."""
+        from outreach.tui.dialogs.screening_form import ScreeningForm
+
+        self.app.push_screen(ScreeningForm(self._choice()))
+
+    def _changed(self, change: FollowUpChange) -> None:
+        self.notify(_said(change), title="Undone" if change.kind == "undone" else "Saved")
+        if change.kind == "undone":
+            self._forget_change()
+        else:
+            self.last_change = change
+            self._commits_after_change = self._commits()
+            self.refresh_bindings()
+        self.reload()
+
+    def _forget_change(self) -> None:
+        self.last_change = None
+        self.refresh_bindings()
+
     def action_complete(self) -> None:
-        from outreach.services.followups import complete_followup
+        from outreach.services.followup_changes import mark_followup_done
 
-        followup_id = self._selected()
-        if followup_id is None:
-            return
-
-        def done(store: Store) -> str:
-            complete_followup(store, followup_id=followup_id)
-            return "Follow-up marked done."
-
-        self.call("change", done)
+        row = self._selected()
+        if row is not None:
+            self.call("change", mark_followup_done, followup_id=row.id)
 
     def action_reschedule(self) -> None:
-        from outreach.services.followups import reschedule_followup
+        from outreach.services.followup_changes import move_followup
 
-        followup_id = self._selected()
-        if followup_id is None:
-            return
-        due = today() + timedelta(days=RESCHEDULE_DAYS)
+        row = self._selected()
+        if row is not None:
+            due = today() + timedelta(days=RESCHEDULE_DAYS)
+            self.call("change", move_followup, followup_id=row.id, due_on=due)
 
-        def moved(store: Store) -> str:
-            reschedule_followup(store, followup_id=followup_id, due_on=due)
-            return f"Follow-up moved to {due:%d %b %Y}."
+    def action_undo(self) -> None:
+        from outreach.services.followup_changes import undo_followup_change
 
-        self.call("change", moved)
+        change = self.last_change
+        if change is not None:
+            # One undo per change: pressing z twice never reverses something else.
+            self._forget_change()
+            self.call("change", undo_followup_change, change=change)
 
     def action_page(self, step: int) -> None:
         self.page_start = max(0, self.page_start + step * PAGE)
         self.reload()
 
     def action_toggle_upcoming(self) -> None:
-        self.upcoming_days = 0 if self.upcoming_days else 7
+        self.upcoming_days = 0 if self.upcoming_days else UPCOMING_DAYS
         self.page_start = 0
         self.reload()
+
+
+def _said(change: FollowUpChange) -> str:
+    """What a worklist change did, in a sentence that also says how to take it back."""
+    ref = change.person_ref
+    if change.kind == "done":
+        return f"Follow-up for {ref} marked done. z undoes it."
+    if change.kind == "rescheduled":
+        return f"Follow-up for {ref} moved to {change.after.due_on:%d %b %Y}. z undoes it."
+    if change.after.status != change.before.status:
+        return f"Follow-up for {ref} open again, due {change.after.due_on:%d %b %Y}."
+    return f"Follow-up for {ref} back to {change.after.due_on:%d %b %Y}."

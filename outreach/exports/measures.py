@@ -88,16 +88,20 @@ MEASURES: dict[str, MeasureInfo] = {
     ),
     "follow_ups_on_time": MeasureInfo(
         "Follow-ups completed on time (%)",
-        "Follow-ups completed in the period that were completed on or before their due date.",
+        "Follow-ups completed in the period that were completed on or before the due date "
+        "they were set with (rescheduling does not move it).",
         "on_time",
         "completed",
     ),
     "follow_ups_open": MeasureInfo(
-        "Follow-ups open", "Follow-ups of residents still open on the as-of date."
+        "Follow-ups open",
+        "Follow-ups of residents open on the last day of the period: opened by then and not "
+        "yet done.",
     ),
     "follow_ups_overdue": MeasureInfo(
         "Follow-ups overdue",
-        "Open follow-ups of residents whose due date had passed by the as-of date.",
+        "Follow-ups of residents open on the last day of the period whose due date had "
+        "passed by then.",
     ),
     "colposcopy_referred": MeasureInfo(
         "Colposcopy referrals", "Referrals to colposcopy made in the period."

@@ -288,7 +288,7 @@ _DUE_SQL = """
 WITH page AS (
   SELECT f.id, f.person_id, f.programme, f.due_on, f.reason, f.assignee_id
   FROM follow_up f
-  WHERE f.status = 'open' AND f.due_on <= :until AND f.programme = :programme
+  WHERE {standing} AND f.due_on <= :until AND f.programme = :programme
     AND (:after_due IS NULL OR f.due_on > :after_due
       OR (f.due_on = :after_due AND f.id > :after_id))
     AND (:include_left OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = f.person_id
@@ -310,6 +310,14 @@ LEFT JOIN account a ON a.id = page.assignee_id
 ORDER BY page.due_on, page.id
 """
 
+_OPEN_NOW = "f.status = 'open'"
+# On a past date, a follow-up was open if it had been opened by then (the date of the step,
+# conversation or decision that asked for it, not when it was typed) and was not yet done;
+# those done since are open on that date. Cancelled ones carry no date and are left out.
+_OPEN_THEN = (
+    "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of))"
+)
+
 _DNA_SQL = """coalesce((SELECT d.kind = 'do_not_approach' FROM decision d
       WHERE d.person_id = {f}.person_id AND d.programme = {f}.programme
         AND d.decided_on <= :as_of
@@ -330,6 +338,10 @@ def due_followups(
     """Open follow-ups due on or before ``as_of`` (+ ``include_upcoming_days``), oldest due
     first (then by id), so the most overdue lead.
 
+    For an ``as_of`` before today, the follow-ups as they stood on that day: opened by then
+    (``opened_on``) and not yet done (open now, or done after it), as ``outreach stats``
+    counts them.
+
     People who are not resident on ``as_of`` are left out unless ``include_left`` (then their
     rows carry ``left=True``); outreach follow-ups of people marked do not approach are always
     left out, and their clinical ones carry ``do_not_approach=True``.
@@ -344,7 +356,10 @@ def due_followups(
     outreach = ", ".join(f"'{reason.value}'" for reason in sorted(OUTREACH_REASONS))
     query = text(
         _DUE_SQL.format(
-            outreach=outreach, dna=_DNA_SQL.format(f="f"), dna_page=_DNA_SQL.format(f="page")
+            standing=_OPEN_THEN if day < today() else _OPEN_NOW,
+            outreach=outreach,
+            dna=_DNA_SQL.format(f="f"),
+            dna_page=_DNA_SQL.format(f="page"),
         )
     )
     with store.read() as session:

@@ -87,24 +87,29 @@ SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
 )
 """
 
-# Open and overdue count residents on as-of, as the worklist lists them; the open follow-ups
-# of people not resident then are counted apart.
+# Open and overdue are read on the period's last day read (``stop``: the as-of date while the
+# period runs, its end once it has ended), from the dates in the data: opened on or before
+# that day (``opened_on``, the date of the step, conversation or decision that asked for it)
+# and not done by then. When a row was typed (``created_at``) never counts: history entered
+# late must count as it stood on its own dates. They count residents on that day, as the
+# worklist lists them; the open follow-ups of people not resident then are counted apart.
+# On time is judged against the original due date, which rescheduling does not move.
 FOLLOW_UPS_SQL = """
 WITH open_on(due_on, resident) AS MATERIALIZED (
     SELECT f.due_on, EXISTS (
         SELECT 1 FROM stay s
-        WHERE s.person_id = f.person_id AND s.arrived_on <= :as_of
-          AND (s.left_on IS NULL OR s.left_on > :as_of)
+        WHERE s.person_id = f.person_id AND s.arrived_on <= :stop
+          AND (s.left_on IS NULL OR s.left_on > :stop)
     )
     FROM follow_up f
-    WHERE f.programme = :programme AND substr(f.created_at, 1, 10) <= :as_of
-      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of))
+    WHERE f.programme = :programme AND f.opened_on <= :stop
+      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :stop))
 )
 SELECT
     (SELECT count(*) FROM open_on WHERE resident),
-    (SELECT count(*) FROM open_on WHERE resident AND due_on < :as_of),
+    (SELECT count(*) FROM open_on WHERE resident AND due_on < :stop),
     coalesce(sum(done_on IS NOT NULL), 0),
-    coalesce(sum(done_on <= due_on), 0),
+    coalesce(sum(done_on <= original_due_on), 0),
     (SELECT count(*) FROM open_on WHERE NOT resident)
 FROM follow_up
 WHERE programme = :programme AND status = 'done' AND done_on >= :start AND done_on <= :stop
@@ -138,9 +143,12 @@ class DaysToTest:
 
 @dataclass(frozen=True)
 class FollowUps:
-    """Follow-ups of residents open on as-of, of them overdue (due before as-of); those
-    completed in the period, of them on or before their due date; and the follow-ups open on
-    as-of of people not resident then (``open_left``, in neither open nor overdue)."""
+    """Follow-ups of residents open on the period's last day read (the as-of date while the
+    period runs, its end once it has ended), of them overdue (due before that day); those
+    completed in the period, of them on or before their original due date; and the follow-ups
+    open on that day of people not resident then (``open_left``, in neither open nor
+    overdue). Open is decided by the follow-up's own dates (opened, done), never by when it
+    was typed."""
 
     open: int
     overdue: int
@@ -227,6 +235,7 @@ def period_figures(
 def follow_ups(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> FollowUps:
+    """The follow-up figures of ``period`` read on ``as_of`` (definitions.md, "Follow-ups")."""
     params = _params(period, as_of, programme or load_programme())
     row = session.execute(text(FOLLOW_UPS_SQL), params).one()
     return FollowUps(*(int(value) for value in row))

@@ -17,10 +17,12 @@ import tempfile
 import unicodedata
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import portalocker
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -28,6 +30,10 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from outreach.store.errors import KeysMissing, StoreDamaged, UnknownAccount, WrongPassphrase
 
 FORMAT = "outreach-keys/1"
+# Held for each read-modify-write of keys.json (a few milliseconds), so that two processes
+# changing it at once (two failed unlocks, a failure beside a passphrase change) both count.
+KEYS_LOCK = "keys.json.lock"
+KEYS_LOCK_TIMEOUT_S = 30
 RECOVERY = "recovery"
 ACCOUNT = "account"
 
@@ -222,6 +228,17 @@ class KeyFile:
 
     def save(self, path: Path) -> None:
         atomic_write(path, (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8"))
+
+
+@contextmanager
+def keys_locked(folder: Path) -> Iterator[None]:
+    """Hold ``keys.json``'s own lock: read it, change it and save it inside this block."""
+    path = folder / KEYS_LOCK
+    if not path.exists():
+        # Owner-only from the start; opening it again below never changes its mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    with portalocker.Lock(path, mode="a", timeout=KEYS_LOCK_TIMEOUT_S, check_interval=0.01):
+        yield
 
 
 def new_recovery_code() -> str:

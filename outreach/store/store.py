@@ -43,6 +43,7 @@ from outreach.store.errors import (
     WrongPassphrase,
 )
 from outreach.store.migrations import ensure_current, upgrade
+from outreach.store.passphrases import check_new_passphrase
 
 DATA = "data.db"
 KEYS = "keys.json"
@@ -120,7 +121,7 @@ class Store:
         admin = _account_name(admin)
         if not site_name.strip():
             raise ValueError("site name: must not be empty")
-        _check_new_passphrase(passphrase)
+        _check_new_passphrase(passphrase, admin, site_name)
         folder.mkdir(parents=True, exist_ok=True)
         if (folder / DATA).exists() or (folder / KEYS).exists():
             raise StoreExists(f"{folder} already holds a store")
@@ -181,7 +182,7 @@ class Store:
             )
         except WrongPassphrase:
             raise WrongPassphrase("that recovery code does not open this store") from None
-        _check_new_passphrase(new_passphrase)
+        _check_new_passphrase(new_passphrase, user)
         store = cls._open(folder, keyfile, data_key, _account_name(user), via_recovery=True)
         store._replace_slot(
             store.actor.name, store.actor.role, new_passphrase, data_key, action="keys.recover"
@@ -212,23 +213,8 @@ class Store:
                 raise UnknownAccount(f"no active account named {user!r} in this store")
             actor = Actor(account.id, account.name, Role(account.role))
             store = cls(folder, engine, actor, keyfile, data_key)
-            failures = keyfile.unlock_failures
-            if failures.get("count"):
-                with store.write() as session:
-                    fields = [
-                        f"failures={int(failures['count'])}",
-                        f"waited_s={float(failures.get('waited_s', 0)):.0f}",
-                    ]
-                    audit.record(
-                        session,
-                        actor_id=account.id,
-                        action="unlock.after_failures",
-                        entity="account",
-                        entity_id=account.id,
-                        fields=fields,
-                    )
-                keyfile.unlock_failures = {}
-                keyfile.save(folder / KEYS)
+            if keyfile.unlock_failures.get("count"):
+                store._audit_failures()
             return store
         except BaseException:
             engine.dispose()
@@ -299,7 +285,7 @@ class Store:
         """A new account with its own key slot; admins only."""
         self.require(Role.admin)
         name = _account_name(name)
-        _check_new_passphrase(passphrase)
+        _check_new_passphrase(passphrase, name)
         with self.write() as session:
             existing = session.exec(select(Account).where(Account.name == name)).first()
             if existing is not None and existing.removed_at is None:
@@ -363,7 +349,7 @@ class Store:
 
     def change_passphrase(self, new_passphrase: str) -> None:
         """Give the acting account a new passphrase (a fresh slot with a fresh salt)."""
-        _check_new_passphrase(new_passphrase)
+        _check_new_passphrase(new_passphrase, self.actor.name)
         self._replace_slot(
             self.actor.name, self.actor.role, new_passphrase, self._data_key, action="keys.passwd"
         )
@@ -392,10 +378,38 @@ class Store:
                 updated.remove_slot(old.id)
             self._save_keyfile(updated)
 
+    def _audit_failures(self) -> None:
+        """Write the failed unlocks counted since the last success to the audit; clear them."""
+        with keyslots.keys_locked(self.folder):
+            current = keyslots.KeyFile.load(self.keys_path)
+            failures = current.unlock_failures
+            if not failures.get("count"):
+                return
+            with self.write() as session:
+                fields = [
+                    f"failures={int(failures['count'])}",
+                    f"waited_s={float(failures.get('waited_s', 0)):.0f}",
+                ]
+                audit.record(
+                    session,
+                    actor_id=self.actor.id,
+                    action="unlock.after_failures",
+                    entity="account",
+                    entity_id=self.actor.id,
+                    fields=fields,
+                )
+            current.unlock_failures = {}
+            current.save(self.keys_path)
+            self._keyfile = current
+
     def _save_keyfile(self, updated: keyslots.KeyFile) -> None:
         # Save a changed copy and adopt it only once it is on disk: if the save fails, the
         # slots in memory still match keys.json and a later save cannot resurrect the change.
-        updated.save(self.keys_path)
+        # Failed unlocks counted by other processes meanwhile are kept, not overwritten.
+        with keyslots.keys_locked(self.folder):
+            on_disk = keyslots.KeyFile.load(self.keys_path)
+            updated.unlock_failures = dict(on_disk.unlock_failures)
+            updated.save(self.keys_path)
         self._keyfile = updated
 
 
@@ -422,18 +436,30 @@ def unwrap_data_key(
     try:
         data_key = keyfile.unwrap(slot, passphrase)
     except WrongPassphrase:
-        keyfile.unlock_failures = {
-            "count": failures + 1,
-            "last_at": time.time(),
-            "waited_s": float(keyfile.unlock_failures.get("waited_s", 0)) + wait,
-        }
-        keyfile.save(folder / KEYS)
-        in_a_row = (
-            f" ({failures + 1} failed tries in a row)" if failures + 1 >= FREE_FAILURES else ""
-        )
+        count = _count_failure(folder, waited=wait)
+        in_a_row = f" ({count} failed tries in a row)" if count >= FREE_FAILURES else ""
         raise WrongPassphrase(f"wrong passphrase for {slot.account!r}{in_a_row}") from None
     assert slot.account is not None
     return keyfile, slot.account, data_key
+
+
+def _count_failure(folder: Path, *, waited: float) -> int:
+    """Add one failed unlock to keys.json and return the count in a row.
+
+    keys.json is read again under its lock: tries made in parallel (each spends a second in
+    Argon2id before it knows it failed) must each add one, not all write the same count.
+    """
+    with keyslots.keys_locked(folder):
+        current = keyslots.KeyFile.load(folder / KEYS)
+        before = current.unlock_failures
+        count = int(before.get("count", 0)) + 1
+        current.unlock_failures = {
+            "count": count,
+            "last_at": time.time(),
+            "waited_s": float(before.get("waited_s", 0)) + waited,
+        }
+        current.save(folder / KEYS)
+    return count
 
 
 def _load_keyfile(folder: Path) -> keyslots.KeyFile:
@@ -466,9 +492,8 @@ def _account_name(name: str) -> str:
     return name
 
 
-def _check_new_passphrase(passphrase: str) -> None:
-    if len(passphrase) < 8:
-        raise ValueError("passphrase: at least 8 characters")
+def _check_new_passphrase(passphrase: str, *known: str) -> None:
+    check_new_passphrase(passphrase, known=known)
 
 
 def _backup_before_migration(folder: Path, data_key: bytes, revision: str) -> Path:

@@ -12,8 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from outreach.model import Role
-
-MIN_PASSPHRASE = 8
+from outreach.store.passphrases import passphrase_problem
 
 
 class _Dialog(ModalScreen[dict[str, str] | None]):
@@ -57,8 +56,9 @@ class NewPassphraseDialog(_Dialog):
     @on(Input.Submitted, "#again")
     def action_ok(self) -> None:
         new = self.query_one("#new", Input).value
-        if len(new) < MIN_PASSPHRASE:
-            self.problem(f"at least {MIN_PASSPHRASE} characters")
+        problem = passphrase_problem(new, known=self.known_words())
+        if problem:
+            self.problem(problem)
             return
         if new != self.query_one("#again", Input).value:
             self.problem("the two passphrases differ")
@@ -67,6 +67,10 @@ class NewPassphraseDialog(_Dialog):
 
     def extra_values(self) -> dict[str, str]:
         return {}
+
+    def known_words(self) -> list[str]:
+        """Words an attacker would try first: the account's name."""
+        return []
 
 
 class AddAccountDialog(NewPassphraseDialog):
@@ -89,6 +93,9 @@ class AddAccountDialog(NewPassphraseDialog):
             self.problem("a name of 1 to 64 characters without spaces")
             return
         super().action_ok()
+
+    def known_words(self) -> list[str]:
+        return [self.query_one("#name", Input).value.strip()]
 
     def extra_values(self) -> dict[str, str]:
         return {

@@ -224,7 +224,8 @@ def test_decide_do_not_approach_blocks_next_steps(folder: Path) -> None:
     assert _ok(folder, "decide", "A100", "--kind", "do_not_approach", "--date", "2025-05-20") == (
         "Recorded do not approach for A100.\n"
     )
-    out = _ok(
+    before = _counts(folder)
+    result = _run(
         folder,
         "log",
         "conversation",
@@ -241,7 +242,25 @@ def test_decide_do_not_approach_blocks_next_steps(folder: Path) -> None:
         "--next-step",
         "2025-06-10",
     )
-    assert "Follow-up" not in out
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: next_step_on: A100 is marked do not approach: a next step cannot be set "
+        "(record 'approach again' first if the person has changed their mind)\n"
+    )
+    assert _counts(folder) == before
+
+
+def test_an_on_site_conversation_before_arrival_is_refused(folder: Path) -> None:
+    # A100 arrived on 2024-01-02.
+    before = _counts(folder)
+    args = ["log", "conversation", "--person", "A100", "--date", "01/01/2024", "--mentor", "Mo"]
+    result = _run(folder, *args, "--setting", "reception", "--outcome", "booked")
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: setting: A100 was not resident on 2024-01-01 (no stay covers it): "
+        "'Reception' is on site; correct the date, the person or the setting\n"
+    )
+    assert _counts(folder) == before
 
 
 def test_decide_informed_decline_needs_a_revisit_date(folder: Path) -> None:

@@ -220,6 +220,73 @@ def test_conversation_errors_name_line_and_column(store: Store) -> None:
     assert report.errors[4].message == "2 named but 1 attended"
 
 
+def test_an_on_site_conversation_outside_every_stay_is_refused_with_its_line(
+    store: Store,
+) -> None:
+    # A1007AG left on 2024-07-19 (the day of leaving still counts); A1006AF arrived on
+    # 2024-06-10; escorted outside needs no stay.
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1007AG,2024-07-19,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1007AG,2024-07-20,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1007AG,2024-07-22,Dee Hartley,one_to_one,,25,escorted_outside,,booked,,\n"
+            + "A1001AA;A1006AF,2024-06-09,Lou Evans,group,5,40,Group room,,booked,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "setting",
+            "A1007AG was not resident on 2024-07-20 (no stay covers it): 'On the wing' is on "
+            "site; correct the date, the person or the setting",
+        ),
+        RowError(
+            5,
+            "setting",
+            "A1006AF was not resident on 2024-06-09 (no stay covers it): 'Group room' is on "
+            "site; correct the date, the person or the setting",
+        ),
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+
+
+def test_a_next_step_for_a_person_marked_do_not_approach_is_refused_with_its_line(
+    store: Store,
+) -> None:
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1005AE,2024-06-07,Dee Hartley,one_to_one,,5,wing,,do_not_approach,,\n"
+            + "A1005AE,2024-06-12,Marcia Bell,one_to_one,,5,wing,,undecided_more_time,2024-07-12,\n"
+            + "A1001AA,2024-06-12,Marcia Bell,one_to_one,,5,wing,,do_not_approach,2024-07-12,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "next_step",
+            "A1005AE is marked do not approach: a next step cannot be set (record 'approach "
+            "again' first if the person has changed their mind)",
+        ),
+        RowError(
+            4,
+            "next_step",
+            "the person asked not to be approached: a next step cannot be set",
+        ),
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+        assert session.exec(select(FollowUp)).all() == []
+
+
 def _events(store: Store) -> list[tuple[str, date, str, str | None, str | None, str | None]]:
     with store.read() as session:
         rows = session.exec(

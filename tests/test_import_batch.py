@@ -44,7 +44,7 @@ A1003AC,2024-06-05,Lou Evans,one_to_one,,15,wing,,informed_decline,,
 A1004AD,2024-06-06,Lou Evans,one_to_one,,15,wing,,informed_decline,2024-09-01,thinking
 A1005AE,2024-06-07,Dee Hartley,one_to_one,,5,wing,,do_not_approach,,
 A1001AA;A1002AB,2024-06-10,Dee Hartley;Lou Evans,group,6,45,group_room,not_knowing,accepted_offer,,
-A1005AE,2024-06-12,Marcia Bell,one_to_one,,5,wing,,undecided_more_time,2024-07-12,
+A1005AE,2024-06-12,Marcia Bell,one_to_one,,5,wing,,undecided_more_time,,
 A1002AB,2024-06-15,Marcia Bell,one_to_one,,20,wing,,informed_decline,2024-12-01,
 A1004AD,2024-06-20,Lou Evans,one_to_one,,30,wing,,booked,2024-07-05,
 """
@@ -164,7 +164,8 @@ def test_imported_conversations_write_the_rows_logging_them_one_by_one_writes(
     assert imported == logged
     # Worked out by hand: next steps for A1001AA, A1002AB (then replaced by its revisit
     # when it declined), A1004AD's revisit and later next step; A1003AC's revisit six
-    # months on; nothing for A1005AE once it asked not to be approached.
+    # months on; nothing for A1005AE, who asked not to be approached (a next step for her
+    # would be refused).
     assert len(imported["follow_up"]) == 6
     assert len(imported["decision"]) == 1 + 4
 

@@ -141,6 +141,19 @@ def test_settings(cervical: Programme) -> None:
     assert cervical.settings["escorted_outside"] == "Escorted outside"
 
 
+def test_on_site_settings_are_those_inside_the_establishment(cervical: Programme) -> None:
+    assert cervical.on_site_settings == {
+        "wing",
+        "on_site_clinic",
+        "education_room",
+        "group_room",
+        "reception",
+    }
+    assert cervical.is_on_site("reception") is True
+    assert cervical.is_on_site("escorted_outside") is False
+    assert cervical.is_on_site("other") is False
+
+
 @pytest.mark.parametrize(
     ("check", "code", "expected"),
     [
@@ -213,6 +226,8 @@ def test_a_copy_of_the_shipped_file_loads(programmes_dir: Path) -> None:
         ),
         ("[colposcopy]\n", "[colposcopy]\nunusual = 1\n", None),
         ('["past_trauma"]', '["trauma"]', "'privacy.special_category_barriers' names no barrier"),
+        ('"group_room", "reception"]', '"gym"]', "'on_site.settings' names no setting 'gym'"),
+        ("[on_site]\n", "[on_site_]\n", "'on_site' is missing"),
         ('past_trauma = "Past', 'Past_Trauma = "Past', "'barriers.Past_Trauma' is not a lower"),
         ("value = 68.8", "value = 168.8", "'national_coverage.value' should be a percentage"),
         ('"50-64" = 74.3', '"50-74" = 74.3', "'national_coverage.by_band' names no age band"),

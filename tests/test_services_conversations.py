@@ -228,24 +228,50 @@ def test_an_informed_decline_without_a_date_is_revisited_after_the_first_deferra
     assert logged.decision.revisit_on == date(2025, 8, 28)
 
 
-def test_a_do_not_approach_outcome_stops_next_step_follow_ups(store: Store) -> None:
+def test_a_do_not_approach_outcome_with_a_next_step_is_refused(store: Store) -> None:
+    before = table_counts(store)
+    with pytest.raises(ValidationError) as refused:
+        log_conversation(
+            store,
+            **_one_to_one(
+                person_ref="C6",
+                outcome="do_not_approach",  # type: ignore[arg-type]
+                next_step_on=date(2025, 6, 1),
+            ),
+        )
+    assert str(refused.value) == (
+        "next_step_on: the person asked not to be approached: a next step cannot be set"
+    )
+    assert table_counts(store) == before
+
+
+def test_a_next_step_for_a_person_marked_do_not_approach_is_refused(store: Store) -> None:
     first = log_conversation(
         store,
-        **_one_to_one(
-            person_ref="C6",
-            outcome="do_not_approach",  # type: ignore[arg-type]
-            next_step_on=date(2025, 6, 1),
-        ),
+        **_one_to_one(person_ref="C6", outcome="do_not_approach"),  # type: ignore[arg-type]
     )
     assert first.decision is not None and first.decision.kind == "do_not_approach"
     assert first.follow_up is None
+    before = table_counts(store)
+    with pytest.raises(ValidationError) as refused:
+        log_conversation(
+            store,
+            **_one_to_one(
+                person_ref="C6",
+                occurred_on=date(2025, 5, 20),  # type: ignore[arg-type]
+                next_step_on=date(2025, 6, 20),
+            ),
+        )
+    assert refused.value.field == "next_step_on"
+    assert refused.value.problem == (
+        "C6 is marked do not approach: a next step cannot be set "
+        "(record 'approach again' first if the person has changed their mind)"
+    )
+    assert table_counts(store) == before
+    # Without a next step the conversation is logged, and still nothing is scheduled.
     later = log_conversation(
         store,
-        **_one_to_one(
-            person_ref="C6",
-            occurred_on=date(2025, 5, 20),  # type: ignore[arg-type]
-            next_step_on=date(2025, 6, 20),
-        ),
+        **_one_to_one(person_ref="C6", occurred_on=date(2025, 5, 20)),  # type: ignore[arg-type]
     )
     assert later.follow_up is None
     with store.read() as session:

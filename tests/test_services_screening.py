@@ -322,7 +322,8 @@ def test_a_step_on_site_before_arrival_is_refused_and_nothing_is_written(
         )
     assert caught.value.field == "where"
     assert str(caught.value) == (
-        "where: Z9001 was not resident on 2024-04-30: a step taken before arrival is before_arrival"
+        "where: Z9001 was not resident on 2024-04-30 (no stay covers it): "
+        "a step taken before arrival is before_arrival"
     )
     assert table_counts(store) == before
     recorded = record_screening_event(

@@ -122,6 +122,8 @@ class Programme:
     special_category_barriers: frozenset[str]
     outcome_codes: Mapping[str, str]
     settings: Mapping[str, str]
+    on_site_settings: frozenset[str]
+    """Settings inside the establishment: a conversation there needs the person resident."""
     national_coverage: NationalCoverage
 
     @property
@@ -142,6 +144,10 @@ class Programme:
 
     def is_valid_setting(self, code: str) -> bool:
         return code in self.settings
+
+    def is_on_site(self, setting: str) -> bool:
+        """Whether ``setting`` is inside the establishment (see ``[on_site]`` in the file)."""
+        return setting in self.on_site_settings
 
     def is_special_category(self, barrier: str) -> bool:
         """Whether a barrier is special-category data, published only after disclosure control."""
@@ -263,6 +269,7 @@ class _Reader:
             special_category_barriers=self.special_category(data),
             outcome_codes=self.labels(data, "outcomes"),
             settings=self.labels(data, "settings"),
+            on_site_settings=self.on_site(data),
             national_coverage=self.national_coverage(data, bands),
         )
 
@@ -359,6 +366,14 @@ class _Reader:
         for code in codes:
             if code not in barriers:
                 raise self.fail("privacy.special_category_barriers", f"names no barrier {code!r}")
+        return frozenset(codes)
+
+    def on_site(self, data: Mapping[str, Any]) -> frozenset[str]:
+        codes = self.get(self.table(data, "on_site"), "on_site.settings", list)
+        settings = self.table(data, "settings")
+        for code in codes:
+            if code not in settings:
+                raise self.fail("on_site.settings", f"names no setting {code!r}")
         return frozenset(codes)
 
     def national_coverage(

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from outreach.clock import now
+from outreach.clock import now, today
 from outreach.model import (
     Conversation,
     ConversationAttendee,
@@ -34,6 +34,7 @@ from outreach.services.lookups import (
     choice,
     clean_note,
     not_before_birth,
+    require_resident,
     require_writer,
 )
 from outreach.services.mentors import is_active
@@ -59,6 +60,11 @@ class ConversationLogged:
     """The next-step follow-up (one-to-one with a next step), or an informed decline's revisit."""
     decision: Decision | None
     """The decision an informed-decline or do-not-approach outcome recorded."""
+
+
+def _id(person: Person) -> int:
+    assert person.id is not None
+    return person.id
 
 
 def _codes(codes: Sequence[str], valid: object, field: str, what: str) -> list[str]:
@@ -98,8 +104,12 @@ def log_conversation_in(
     - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
       many ``attendee_refs``.
     - ``mentors``: at least one, each existing and active on ``occurred_on``.
+    - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
+      or each identified attendee of a group, resident on ``occurred_on``.
     - ``next_step_on`` (not before ``occurred_on``) on a one-to-one schedules a next-step
-      follow-up, unless the person is marked do not approach.
+      follow-up. For a person marked do not approach (now, or when it falls due), or with a
+      do_not_approach outcome, it is refused on ``next_step_on``: a next step is never
+      silently dropped.
     - An informed_decline outcome records an informed decline whose revisit date is
       ``next_step_on``, or the programme's first deferral step (6 months) after the
       conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
@@ -151,6 +161,17 @@ def log_conversation_in(
     setting_code = setting.strip()
     if not rules.is_valid_setting(setting_code):
         raise ValidationError("setting", f"{setting_code!r} is not a setting code of the programme")
+    if rules.is_on_site(setting_code):
+        place = rules.settings[setting_code]
+        for present in [person] if person is not None else named:
+            assert present is not None
+            require_resident(
+                session,
+                present,
+                occurred_on,
+                "setting",
+                f"{place!r} is on site; correct the date, the person or the setting",
+            )
     barrier_codes = _codes(barriers, rules.barrier_codes, "barriers", "barrier")
     outcome_code = outcome.strip()
     if not rules.is_valid_outcome(outcome_code):
@@ -167,6 +188,21 @@ def log_conversation_in(
     if decision_kind is not None and person is None:
         raise ValidationError(
             "outcome", f"{outcome_code} is one person's decision: log a one-to-one"
+        )
+    if next_step_on is not None and decision_kind == DecisionKind.do_not_approach:
+        raise ValidationError(
+            "next_step_on", "the person asked not to be approached: a next step cannot be set"
+        )
+    if (
+        next_step_on is not None
+        and person is not None
+        and decision_kind is None
+        and is_do_not_approach(session, _id(person), max(today(), next_step_on), programme)
+    ):
+        raise ValidationError(
+            "next_step_on",
+            f"{person.ref} is marked do not approach: a next step cannot be set "
+            "(record 'approach again' first if the person has changed their mind)",
         )
 
     conversation = Conversation(
@@ -217,17 +253,16 @@ def log_conversation_in(
         )
         decision, follow_up = recorded.decision, recorded.follow_up
     elif person is not None and next_step_on is not None:
-        assert person.id is not None
-        if not is_do_not_approach(session, person.id, next_step_on, programme):
-            follow_up = create_followup_in(
-                session,
-                person_id=person.id,
-                person_ref=person.ref,
-                opened_on=occurred_on,
-                due_on=next_step_on,
-                reason=FollowUpReason.next_step,
-                programme=programme,
-            )
+        # Do not approach was refused above, before anything was written.
+        follow_up = create_followup_in(
+            session,
+            person_id=_id(person),
+            person_ref=person.ref,
+            opened_on=occurred_on,
+            due_on=next_step_on,
+            reason=FollowUpReason.next_step,
+            programme=programme,
+        )
     return ConversationLogged(conversation, follow_up, decision)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
@@ -190,3 +190,28 @@ def open_stay(session: Session, person_id: int) -> Stay | None:
     return session.exec(
         select(Stay).where(Stay.person_id == person_id, Stay.left_on == None)  # noqa: E711
     ).first()
+
+
+def was_resident(session: Session, person_id: int, day: date) -> bool:
+    """Whether a stay of the person covers ``day``, the day of leaving included."""
+    found = session.exec(
+        select(Stay.id)
+        .where(
+            Stay.person_id == person_id,
+            Stay.arrived_on <= day,
+            or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= day),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def require_resident(session: Session, person: Person, day: date, field: str, why: str) -> None:
+    """Refuse (ValidationError on ``field``) something that happened on site on ``day`` unless
+    one of the person's stays covers that day (the day of leaving included): the one check
+    screening steps and conversations share. ``why`` ends the message and says what to do."""
+    assert person.id is not None
+    if not was_resident(session, person.id, day):
+        raise ValidationError(
+            field, f"{person.ref} was not resident on {day.isoformat()} (no stay covers it): {why}"
+        )

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
@@ -38,7 +37,6 @@ from outreach.model import (
     SampleTaker,
     ScreeningEvent,
     ScreeningEventKind,
-    Stay,
     Where,
 )
 from outreach.rules.programme import Programme, load_programme
@@ -53,6 +51,7 @@ from outreach.services.lookups import (
     not_before_birth,
     optional_choice,
     person_by_ref,
+    require_resident,
     require_writer,
 )
 from outreach.store import audit
@@ -210,11 +209,9 @@ def record_screening_event_in(
     cytology_value = optional_choice(Cytology, cytology, "cytology")
     sample_value = optional_choice(SampleTaker, sample, "sample")
     where_value = optional_choice(Where, where, "where")
-    if where_value == Where.on_site and not _was_resident(session, person.id, occurred_on):
-        raise ValidationError(
-            "where",
-            f"{person.ref} was not resident on {occurred_on.isoformat()}: a step taken before "
-            "arrival is before_arrival",
+    if where_value == Where.on_site:
+        require_resident(
+            session, person, occurred_on, "where", "a step taken before arrival is before_arrival"
         )
     is_test = kind == ScreeningEventKind.test
     if not is_test:
@@ -389,17 +386,3 @@ def record_screening_event(
             fields=fields,
         )
     return recorded
-
-
-def _was_resident(session: Session, person_id: int, day: date) -> bool:
-    """Whether a stay of the person covers ``day``, the day of leaving included."""
-    found = session.exec(
-        select(Stay.id)
-        .where(
-            Stay.person_id == person_id,
-            Stay.arrived_on <= day,
-            or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= day),
-        )
-        .limit(1)
-    ).first()
-    return found is not None

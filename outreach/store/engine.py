@@ -17,6 +17,7 @@ from sqlalchemy.pool import QueuePool
 
 from outreach.store.errors import StoreDamaged, UnsupportedLibrary
 from outreach.store.library import turn_off_memory_statistics
+from outreach.wording import fold_sql
 
 # Before this module can open any connection (see outreach/store/library.py for why).
 turn_off_memory_statistics()
@@ -94,6 +95,8 @@ def connect(db_path: Path, data_key: bytes) -> Any:
         # one wants first.
         conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Names are compared folded the same way in SQL and in Python (outreach.wording).
+        conn.create_function("fold", 1, fold_sql, deterministic=True)
     except BaseException:
         conn.close()
         raise

@@ -163,6 +163,9 @@ class ConversationForm(Form):
     def _picked(self, event: PersonPicker.Picked) -> None:
         if event.choice is not None:
             self.revalidate({"person_ref"})
+            mentor = self.query_one("#mentor", Input)
+            if not mentor.value.strip() and self.query_one(PersonPicker).has_focus_within:
+                mentor.focus()
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -205,6 +208,14 @@ class ConversationForm(Form):
         return errors
 
     # -- saving ----------------------------------------------------------------------------
+    def action_save(self) -> None:
+        picker = self.query_one(PersonPicker)
+        if self.is_group or picker.choice is None:
+            super().action_save()
+        else:
+            # Someone who has left or is marked do not approach is confirmed first.
+            picker.confirm(super().action_save)
+
     def save(self) -> None:
         from outreach.services.conversations import log_conversation
         from outreach.services.dates import parse_date, parse_optional_date

@@ -153,6 +153,10 @@ class ScreeningForm(Form):
             errors["reason"] = "why screening stops"
         return errors
 
+    def action_save(self) -> None:
+        # Someone who has left or is marked do not approach is confirmed first.
+        self.query_one(PersonPicker).confirm(super().action_save)
+
     def save(self) -> None:
         from outreach.services.dates import parse_date
         from outreach.services.screening import record_screening_event

@@ -1,0 +1,297 @@
+"""The person picker never guesses: residents first, enter takes only the one resident meant,
+and someone who has left or is marked do not approach is chosen only on a second answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+from textual.widgets import Input, Static
+
+from outreach.services.profile import person_profile
+from outreach.store.store import Store
+from outreach.tui.app import create_app
+from outreach.tui.dialogs.conversation_form import ConversationForm
+from outreach.tui.dialogs.screening_form import ScreeningForm
+from outreach.tui.screens.dashboard import DashboardScreen
+from outreach.tui.screens.person import PersonScreen
+from outreach.tui.widgets.person_picker import ChooseAnywayDialog, MatchList, PersonPicker
+from tests.conftest import PASSPHRASE
+from tests.picker_store import TODAY, build_picker_store
+from tests.test_tui_helpers import SIZE, still_cursor, type_text, wait_for
+
+FROZEN = {"ignore": ["textual", "asyncio"]}
+
+
+@pytest.fixture(autouse=True)
+def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    still_cursor(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tui-picker") / "store"
+    build_picker_store(path)
+    return path
+
+
+@pytest.fixture
+def store(folder: Path) -> Iterator[Store]:
+    with freeze_time(TODAY, **FROZEN):
+        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    yield opened
+    opened.close()
+
+
+async def _wait(pilot: Any, condition: Any) -> None:
+    # Up to 30 s: the machine running the tests may be busy.
+    await wait_for(pilot, condition, tries=1500)
+
+
+def _picker(app: Any) -> PersonPicker:
+    return app.screen.query_one(PersonPicker)
+
+
+def _options(picker: PersonPicker) -> list[str]:
+    options = picker.query_one(MatchList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def _standing(picker: PersonPicker) -> str:
+    return str(picker.query_one("#person-standing", Static).render())
+
+
+def _slow_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searches that start only on enter (no pause in typing is long enough) and answer
+    half a second later: enter is always pressed before the answer."""
+    import time
+
+    from outreach.tui.widgets import person_picker
+
+    found = person_picker.find_people
+
+    def slow(store: Store, query: str, limit: int = person_picker.SHOWN) -> Any:
+        time.sleep(0.5)
+        return found(store, query, limit)
+
+    monkeypatch.setattr(person_picker, "DEBOUNCE_SECONDS", 60.0)
+    monkeypatch.setattr(person_picker, "find_people", slow)
+
+
+async def _open_form(pilot: Any, key: str = "c") -> Any:
+    app = pilot.app
+    await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    await pilot.press(key)
+    await _wait(pilot, lambda: isinstance(app.screen, ConversationForm | ScreeningForm))
+    return app.screen
+
+
+@pytest.mark.asyncio
+async def test_enter_with_a_resident_and_a_namesake_who_left_moves_to_the_list(
+    store: Store,
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            await type_text(pilot, "kau")
+            picker = _picker(app)
+            await _wait(pilot, lambda: picker.is_open)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert picker.choice is None
+            assert isinstance(app.focused, MatchList)
+            assert _options(picker) == [
+                "A1003  Amrit Kaur  age 44\n         resident, do not approach  ·  Wing B",
+                "A1001  Fatima Kaur  age 34\n         resident  ·  Wing A",
+                "A1002  Fatima Kaur  age 39\n         left on 2021-07-31  ·  Wing B",
+            ]
+
+
+@pytest.mark.asyncio
+async def test_enter_takes_the_one_resident_even_when_someone_who_left_matches(
+    store: Store,
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Maya Lee"
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            await type_text(pilot, "fatima")
+            picker = _picker(app)
+            await _wait(pilot, lambda: picker.is_open)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert picker.choice is not None and picker.choice.ref == "A1001"
+            assert _standing(picker) == "resident  ·  Wing A  ·  age 34, born 1990-03-02"
+
+
+@pytest.mark.asyncio
+async def test_enter_before_the_search_answers_acts_on_its_answer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _slow_search(monkeypatch)
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Maya Lee"
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "fatima")
+            await pilot.press("enter")
+            assert picker.choice is None and not picker.is_open  # no answer yet
+            await _wait(pilot, lambda: picker.choice is not None)
+            assert picker.choice is not None and picker.choice.ref == "A1001"
+
+
+@pytest.mark.asyncio
+async def test_enter_before_the_answer_with_several_residents_moves_to_the_list(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _slow_search(monkeypatch)
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "kau")
+            await pilot.press("enter")
+            assert not picker.is_open
+            await _wait(pilot, lambda: isinstance(app.focused, MatchList))
+            assert picker.choice is None
+
+
+@pytest.mark.asyncio
+async def test_someone_who_left_is_chosen_only_after_saying_yes(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "A1002")
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.focused, MatchList))
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+            question = str(app.screen.query_one(Static).render())
+            assert question == "Fatima Kaur (A1002) left on 2021-07-31.\nChoose this person anyway?"
+            await pilot.press("enter")  # enter does not answer
+            assert isinstance(app.screen, ChooseAnywayDialog)
+            await pilot.press("n")
+            await _wait(pilot, lambda: isinstance(app.focused, MatchList))
+            assert picker.choice is None
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+            await pilot.press("y")
+            await _wait(pilot, lambda: picker.choice is not None)
+            assert picker.choice is not None
+            assert (picker.choice.ref, picker.choice.confirmed) == ("A1002", True)
+            assert _standing(picker) == "left on 2021-07-31  ·  Wing B  ·  age 39, born 1984-08-30"
+
+
+@pytest.mark.asyncio
+async def test_do_not_approach_is_named_before_she_is_chosen(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot, "s")
+            picker = _picker(app)
+            await type_text(pilot, "amrit")
+            await pilot.press("enter")  # the one resident: asked about at once
+            await _wait(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+            question = str(app.screen.query_one(Static).render())
+            assert question == (
+                "Amrit Kaur (A1003) is marked do not approach since 2024-02-01.\n"
+                "Choose this person anyway?"
+            )
+            await pilot.press("escape")
+            await _wait(pilot, lambda: isinstance(app.screen, ScreeningForm))
+            assert picker.choice is None
+
+
+@pytest.mark.asyncio
+async def test_a_decline_is_shown_on_the_form_before_saving(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Maya Lee"
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "rosa")
+            await pilot.press("enter")
+            await _wait(pilot, lambda: picker.choice is not None)
+            assert not isinstance(app.screen, ChooseAnywayDialog)
+            assert _standing(picker) == (
+                "resident, declined until 2024-11-02  ·  Wing A  ·  age 29, born 1995-06-01"
+            )
+
+
+@pytest.mark.asyncio
+async def test_from_the_person_screen_do_not_approach_is_confirmed_at_save(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Maya Lee"
+        async with app.run_test(size=SIZE) as pilot:
+            await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            app.push_screen(PersonScreen("A1003"))
+            await _wait(pilot, lambda: isinstance(app.screen, PersonScreen))
+            screen = app.screen
+            await _wait(pilot, lambda: screen.profile is not None)
+            await pilot.press("c")
+            await _wait(pilot, lambda: isinstance(app.screen, ConversationForm))
+            picker = _picker(app)
+            await _wait(pilot, lambda: picker.choice is not None and picker.choice.match)
+            assert _standing(picker).startswith("resident, do not approach  ·  Wing B")
+            await pilot.press("ctrl+s")
+            await _wait(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+            await pilot.press("n")
+            await _wait(pilot, lambda: isinstance(app.screen, ConversationForm))
+            await pilot.pause(0.2)
+        conversations = [
+            t
+            for t in person_profile(store, "A1003", as_of=TODAY).timeline
+            if t.kind == "conversation"
+        ]
+        assert conversations == []
+
+
+@pytest.mark.asyncio
+async def test_someone_who_left_is_saved_for_once_confirmed(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Maya Lee"
+        async with app.run_test(size=SIZE) as pilot:
+            form = await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "A1002")
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.focused, MatchList))
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+            await pilot.press("y")
+            await _wait(pilot, lambda: picker.choice is not None)
+            form.query_one("#setting").value = "other"
+            form.query_one("#occurred_on", Input).value = "2021-07-01"
+            await pilot.press("ctrl+s")
+            await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        timeline = person_profile(store, "A1002", as_of=TODAY).timeline
+        assert [(t.on.isoformat(), t.kind) for t in timeline if t.kind == "conversation"] == [
+            ("2021-07-01", "conversation")
+        ]
+
+
+@pytest.mark.asyncio
+async def test_a_name_with_markup_is_shown_as_typed(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "nell")
+            await _wait(pilot, lambda: picker.is_open)
+            assert _options(picker) == [
+                "B2003  Nell [b]Bold[/b]  age 31\n         resident  ·  Wing B"
+            ]

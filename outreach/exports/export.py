@@ -6,6 +6,7 @@ place, so a half-written export never appears under the target's name.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -20,7 +21,7 @@ from outreach.clock import today
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.html_writer import write_html
-from outreach.exports.json_writer import write_json
+from outreach.exports.json_writer import check_document, validated_document, write_json
 from outreach.exports.notes import notes
 from outreach.exports.preview import export_choice, published_table
 from outreach.exports.signing import MANIFEST, fingerprint, public_key_of, sign_folder
@@ -86,6 +87,8 @@ def export_summary(
 
     Refuses a period that has not ended on ``as_of`` (default today), an ``as_of`` in the
     future, and a non-empty ``out`` unless ``force`` (which replaces only a previous export).
+    Refuses (:class:`~outreach.exports.json_writer.InvalidSummary`, nothing written or signed)
+    figures whose JSON document fails ``schema/export/summary.schema.json``.
     The figures are :func:`~outreach.exports.preview.published_summary`'s; given the
     ``previewed`` summary a person confirmed, it writes nothing (ValueError) unless the figures
     are still exactly those.
@@ -103,6 +106,8 @@ def export_summary(
             f"the figures of {choice.period.label} changed after the preview (a record was "
             "added or changed, or the day turned); nothing was written: preview it again"
         )
+    # Every format carries these figures: one that fails the schema is written in none.
+    validated_document(summary)
     the_period, chosen, day = choice.period, choice.policy, choice.as_of
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
@@ -116,6 +121,10 @@ def export_summary(
             report(f"writing {filename}", done / steps)
             write(summary, partial / filename)
         (partial / NOTES_FILE).write_text("\n\n".join(notes(summary)) + "\n", encoding="utf-8")
+        if "json" in wanted:
+            # What is signed is the file: check it as a reader will read it.
+            written = partial / FORMATS["json"][0]
+            check_document(json.loads(written.read_text(encoding="utf-8")))
         report("signing", (steps - 1) / steps)
         with store.write() as session:
             entry = audit.record(

@@ -14,6 +14,11 @@ from outreach.exports.table import PublishedSummary
 from outreach.paths import schema_dir
 
 FORMAT = "outreach-summary/1"
+SCHEMA_FILE = "schema/export/summary.schema.json"
+
+
+class InvalidSummary(ValueError):
+    """The summary fails its own JSON Schema: it must not be written or signed."""
 
 
 def summary_document(summary: PublishedSummary) -> dict[str, Any]:
@@ -59,9 +64,47 @@ def _figure(figure: Figure) -> dict[str, Any]:
     return found
 
 
+def schema_problems(document: Any) -> list[str]:
+    """Where ``document`` fails the summary schema, one line each (empty when valid). A line
+    names the figure by its published labels, never a count."""
+    from jsonschema import Draft202012Validator
+
+    problems = []
+    for error in Draft202012Validator(summary_schema()).iter_errors(document):
+        where = error.json_path
+        path = list(error.absolute_path)
+        if len(path) >= 2 and path[0] == "figures" and isinstance(path[1], int):
+            figure = document["figures"][path[1]]
+            if isinstance(figure, dict):
+                labels = (figure.get(key) for key in ("measure", "breakdown", "category"))
+                where = f"figure {' / '.join(str(label) for label in labels)}"
+        problems.append(f"{where} fails the schema's '{error.validator}' rule")
+    return sorted(problems)
+
+
+def check_document(document: Any) -> None:
+    """Raise :class:`InvalidSummary` naming the first problems if ``document`` fails the
+    summary schema."""
+    problems = schema_problems(document)
+    if problems:
+        shown = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
+        raise InvalidSummary(
+            f"the export fails its own schema ({SCHEMA_FILE}): {shown}. Nothing was signed "
+            "or written; please report this"
+        )
+
+
+def validated_document(summary: PublishedSummary) -> dict[str, Any]:
+    """:func:`summary_document`, checked against the schema (:class:`InvalidSummary` if not)."""
+    document = summary_document(summary)
+    check_document(document)
+    return document
+
+
 def write_json(summary: PublishedSummary, path: Path) -> None:
-    """Write ``summary`` to ``path`` as UTF-8 JSON."""
-    text = json.dumps(summary_document(summary), ensure_ascii=False, indent=2)
+    """Write ``summary`` to ``path`` as UTF-8 JSON; refuses (:class:`InvalidSummary`) a
+    document that fails the schema."""
+    text = json.dumps(validated_document(summary), ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")
 
 

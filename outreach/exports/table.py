@@ -284,9 +284,12 @@ def publish_row(row: AggregateRow, policy: DisclosurePolicy) -> PublishedRow:
 def _with_needed(
     exact: Sequence[AggregateRow], published: Sequence[PublishedRow]
 ) -> tuple[PublishedRow, ...]:
-    """``published`` with each needed row worked out from its source row as published (after
-    the breakdown rule), so it is withheld with that row and adds nothing to it. A needed row
-    whose source row is not in the table uses its own counts, published the same way."""
+    """``published`` with each needed row worked out from its source row's numerator and
+    denominator as published (after the breakdown rule), so it adds nothing to them. It is
+    withheld (with the source's reason) exactly when one of those two counts is, and then it
+    carries no number; a figure of the source it is not computed from (a coverage target's
+    initial population, withheld when the clinically ceased are few) leaves it alone. A needed
+    row whose source row is not in the table uses its own counts, published the same way."""
     rows = {(r.measure, r.breakdown, r.category): r for r in published}
     result = []
     for row, out in zip(exact, published, strict=True):
@@ -297,8 +300,10 @@ def _with_needed(
         source = rows.get((row.source, row.breakdown, row.category), out)
         numerator, denominator = source.numerator, source.denominator
         value = SUPPRESSED
+        withheld = any(part in source.withheld for part in ("numerator", "denominator"))
         if (
-            numerator is not None
+            not withheld
+            and numerator is not None
             and denominator is not None
             and isinstance(numerator.value, int)
             and isinstance(denominator.value, int)
@@ -311,8 +316,8 @@ def _with_needed(
                 value=value,
                 numerator=None,
                 denominator=None,
-                withheld=("value",) if source.withheld else (),
-                withheld_reason=source.withheld_reason if source.withheld else None,
+                withheld=("value",) if withheld else (),
+                withheld_reason=source.withheld_reason if withheld else None,
             )
         )
     return tuple(result)

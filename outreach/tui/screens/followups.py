@@ -39,7 +39,7 @@ class FollowUpsScreen(DataScreen):
         Binding(
             "plus,ctrl+r",
             "reschedule",
-            f"{RESCHEDULE_DAYS} days later",
+            "Week later",
             id="followups.reschedule",
             key_display="+",
         ),

@@ -167,7 +167,8 @@ def test_dry_run_writes_nothing(store: Store) -> None:
 
 def test_real_import_matches_its_dry_run(store: Store) -> None:
     _present(store)
-    report = import_people(store, NEXT_ROLL)
+    # One of three stored people changes: more than a fifth, so it is confirmed.
+    report = import_people(store, NEXT_ROLL, confirm_sweeping=True)
     assert (report.added, report.updated, report.unchanged, report.written) == (3, 1, 2, True)
     assert ("A3", "Cat Roe-Smith", date(1975, 7, 7), "yes") in _people(store)
     assert _count(store, Person) == 6
@@ -240,6 +241,7 @@ def test_unit_move_and_leaving_update_the_matching_stay(store: Store) -> None:
             "A1,Ann Lee,1990-01-01,Oak,2024-01-10,,,yes",
             "A2,Bea Cole,1985-05-05,Oak,2024-02-10,15/11/2024,,no",
         ),
+        confirm_sweeping=True,
     )
     assert (report.updated, report.errors) == (2, [])
     stays = _stays(store)
@@ -271,6 +273,7 @@ def test_mark_missing_left_records_leaving_for_residents_not_in_the_roll(store: 
         store,
         _csv("A1,Ann Lee,1990-01-01,Elm,2024-01-10,,,yes"),
         mark_missing_left=date(2024, 11, 30),
+        confirm_sweeping=True,
     )
     assert (report.unchanged, report.marked_left, report.written) == (1, 2, True)
     assert _stays(store) == [

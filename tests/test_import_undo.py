@@ -125,7 +125,9 @@ def test_undoing_mark_missing_left_puts_left_on_back_to_empty(store: Store) -> N
     import_people(store, ROLL)
     stays = _stays(store)
     assert stays == [("U001", None, None), ("U002", None, None), ("U003", None, None)]
-    report = import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1))
+    report = import_people(
+        store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1), confirm_sweeping=True
+    )
     assert (report.updated, report.marked_left) == (1, 2)
     assert _stays(store) == [
         ("U001", None, None),
@@ -223,7 +225,7 @@ def test_a_dry_run_changes_nothing_and_reports_what_the_undo_would_do(store: Sto
 
 def test_the_undo_audit_row_names_tables_never_values(store: Store) -> None:
     import_people(store, ROLL)
-    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1))
+    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1), confirm_sweeping=True)
     undo_import(store)
     with store.read() as session:
         rows = session.exec(
@@ -242,7 +244,7 @@ def test_the_undo_audit_row_names_tables_never_values(store: Store) -> None:
 def test_the_store_checks_out_after_an_undo(store: Store) -> None:
     import_people(store, ROLL)
     import_conversations(store, CONVERSATIONS)
-    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1))
+    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1), confirm_sweeping=True)
     undo_import(store)
     undo_import(store)
     undo_import(store)
@@ -252,7 +254,7 @@ def test_the_store_checks_out_after_an_undo(store: Store) -> None:
 
 def test_the_list_shows_imports_newest_first_with_who_and_whether_undone(store: Store) -> None:
     import_people(store, ROLL)
-    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1))
+    import_people(store, ROLL_AGAIN, mark_missing_left=date(2024, 11, 1), confirm_sweeping=True)
     undo_import(store)
     batches = import_batches(store)
     assert [

@@ -2,9 +2,12 @@
 ``outreach import list`` and ``outreach import undo [BATCH]``: see and undo past imports.
 
 Prints what was (or, with ``--dry-run``, would be) added, updated and left unchanged, and every
-problem with its line and column. Exits 0 when the file imported (or would import) cleanly,
-1 when it has problems (nothing is written) or the store cannot be opened. An undo that is
-refused exits 1 and says why; nothing is changed then.
+problem grouped by cause with its lines. ``--dry-run`` also shows how each column was read and
+the first rows as they will be stored. Columns are mapped with ``--map``/``--ignore``/``--unit``
+or a mapping saved with ``--save-mapping`` and reused with ``--mapping``. Exits 0 when the
+file imported (or would import) cleanly, 1 when it has problems or needs ``--yes`` (nothing is
+written) or the store cannot be opened. An undo that is refused exits 1 and says why; nothing
+is changed then.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, unlock
 
 if TYPE_CHECKING:
+    from outreach.services.import_mapping import ColumnMapping
     from outreach.services.import_undo import ImportBatchRow, UndoReport
     from outreach.services.importing import ImportReport, Progress
+    from outreach.store.store import Store
 
 importer = typer.Typer(
     help="Import people, conversations or screening events from CSV files (all or nothing); "
@@ -39,6 +44,51 @@ FileArgument = Annotated[
 DryRunOption = Annotated[
     bool,
     typer.Option("--dry-run", help="Check the file and show what would change; write nothing."),
+]
+MappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        metavar="NAME",
+        help="Read the columns with the mapping saved under NAME (see 'outreach import mappings').",
+        show_default=False,
+    ),
+]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="HEADER=COLUMN",
+        help="Read the file's column HEADER as COLUMN (e.g. 'Cell=unit'); repeat as needed.",
+        show_default=False,
+    ),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="HEADER",
+        help="Read past the column HEADER: it is never stored. Repeat as needed.",
+        show_default=False,
+    ),
+]
+SaveMappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--save-mapping",
+        metavar="NAME",
+        help="Save the mapping used (columns, ignored columns, unit codes) under NAME, inside "
+        "the store, once the file's header reads cleanly.",
+        show_default=False,
+    ),
+]
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        help="Confirm a sweeping change: marking more than a fifth of current residents as "
+        "left, or changing more than a fifth of stored records.",
+    ),
 ]
 EncodingOption = Annotated[
     str,
@@ -63,6 +113,21 @@ def import_people_command(
             "(reason: other).",
         ),
     ] = None,
+    unit_code: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unit",
+            metavar="CODE=UNIT",
+            help="Read a location starting with CODE (e.g. 'HB2' for HB2-1-014) as the unit "
+            "UNIT; repeat as needed. With unit codes, every location must match one.",
+            show_default=False,
+        ),
+    ] = None,
+    mapping: MappingOption = None,
+    map_column: MapOption = None,
+    ignore: IgnoreOption = None,
+    save_mapping: SaveMappingOption = None,
+    yes: YesOption = False,
     encoding: EncodingOption = "utf-8",
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -70,7 +135,9 @@ def import_people_command(
 ) -> None:
     """Import the roll: ref,name,date_of_birth,arrived[,unit,left,left_reason,has_cervix].
 
-    People are matched on ref; only changed fields are updated.
+    Prison rolls' headers (Prison Number, Surname, Forename, DOB, Reception Date, Location,
+    Release Date) are read as these; NHS number, CRN and address columns are ignored. People
+    are matched on ref; only changed fields are updated.
     """
     from outreach.services.dates import parse_date
     from outreach.services.importing import import_people
@@ -78,6 +145,7 @@ def import_people_command(
     with errors_shown():
         left_on = parse_date(mark_missing_left, "mark_missing_left") if mark_missing_left else None
         with unlock(store, user) as opened:
+            chosen = _mapping(opened, "people", mapping, map_column, ignore, unit_code)
             report = import_people(
                 opened,
                 file,
@@ -85,7 +153,10 @@ def import_people_command(
                 mark_missing_left=left_on,
                 encoding=encoding,
                 progress=_progress(),
+                mapping=chosen,
+                confirm_sweeping=yes,
             )
+            _save(opened, save_mapping, chosen, report)
     _show(file, report, as_json)
 
 
@@ -93,6 +164,11 @@ def import_people_command(
 def import_conversations_command(
     file: FileArgument,
     dry_run: DryRunOption = False,
+    mapping: MappingOption = None,
+    map_column: MapOption = None,
+    ignore: IgnoreOption = None,
+    save_mapping: SaveMappingOption = None,
+    yes: YesOption = False,
     encoding: EncodingOption = "utf-8",
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -106,9 +182,17 @@ def import_conversations_command(
     from outreach.services.importing import import_conversations
 
     with errors_shown(), unlock(store, user) as opened:
+        chosen = _mapping(opened, "conversations", mapping, map_column, ignore, None)
         report = import_conversations(
-            opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
+            opened,
+            file,
+            dry_run=dry_run,
+            encoding=encoding,
+            progress=_progress(),
+            mapping=chosen,
+            confirm_sweeping=yes,
         )
+        _save(opened, save_mapping, chosen, report)
     _show(file, report, as_json)
 
 
@@ -116,22 +200,79 @@ def import_conversations_command(
 def import_screening_command(
     file: FileArgument,
     dry_run: DryRunOption = False,
+    mapping: MappingOption = None,
+    map_column: MapOption = None,
+    ignore: IgnoreOption = None,
+    save_mapping: SaveMappingOption = None,
+    yes: YesOption = False,
     encoding: EncodingOption = "utf-8",
     as_json: JsonOption = False,
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Import screening events: ref,date,event[,hpv,cytology,sample,where,reason,note].
+    """Import screening events: ref,date[,event,hpv,cytology,sample,where,reason,note].
 
-    Events already stored are left as they are.
+    Results may be in lab wording ("HPV detected", "High-grade dyskaryosis (severe)") or NHS
+    result/infection/action codes (result_code, infection_code, action_code, nhs_codes);
+    'outreach codes' lists them. A row with a result and no event is a test. Events already
+    stored are left as they are.
     """
     from outreach.services.importing import import_screening
 
     with errors_shown(), unlock(store, user) as opened:
+        chosen = _mapping(opened, "screening", mapping, map_column, ignore, None)
         report = import_screening(
-            opened, file, dry_run=dry_run, encoding=encoding, progress=_progress()
+            opened,
+            file,
+            dry_run=dry_run,
+            encoding=encoding,
+            progress=_progress(),
+            mapping=chosen,
+            confirm_sweeping=yes,
         )
+        _save(opened, save_mapping, chosen, report)
     _show(file, report, as_json)
+
+
+@importer.command("mappings")
+def mappings_command(
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """List the saved column mappings: name, kind of file, columns, ignored columns, units."""
+    from outreach.services.import_mapping import IGNORE, saved_mappings
+
+    with errors_shown(), unlock(store, user) as opened:
+        saved = saved_mappings(opened)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "name": s.name,
+                        "kind": s.mapping.kind,
+                        "columns": dict(s.mapping.columns),
+                        "units": dict(s.mapping.units),
+                    }
+                    for s in saved
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not saved:
+        typer.echo("no saved mappings yet (save one with --save-mapping NAME)")
+    for entry in saved:
+        columns = entry.mapping.columns
+        mapped = ", ".join(f"{h}={t}" for h, t in columns.items() if t != IGNORE)
+        ignored = ", ".join(h for h, t in columns.items() if t == IGNORE)
+        units = ", ".join(f"{c}={u}" for c, u in entry.mapping.units.items())
+        typer.echo(f"{entry.name} ({entry.mapping.kind})")
+        for label, text in (("columns", mapped), ("ignored", ignored), ("units", units)):
+            if text:
+                typer.echo(f"  {label}: {text}")
 
 
 @importer.command("list")
@@ -260,17 +401,120 @@ def _progress() -> Progress | None:
     return show
 
 
+def _mapping(
+    opened: Store,
+    kind: str,
+    name: str | None,
+    columns: list[str] | None,
+    ignored: list[str] | None,
+    units: list[str] | None,
+) -> ColumnMapping | None:
+    """The saved mapping ``name`` (if any) with the choices typed on the command line on top."""
+    from outreach.services.csv_conversations import COLUMNS as CONVERSATIONS
+    from outreach.services.csv_people import COLUMNS as PEOPLE
+    from outreach.services.csv_screening import COLUMNS as SCREENING
+    from outreach.services.import_mapping import load_mapping, mapping_from, parse_pairs
+
+    known = {"people": PEOPLE, "conversations": CONVERSATIONS, "screening": SCREENING}[kind]
+    typed = mapping_from(
+        kind,
+        columns=parse_pairs(columns or (), "map"),
+        ignored=ignored or (),
+        units=parse_pairs(units or (), "unit"),
+        known=known.known,
+    )
+    if name is None:
+        return typed if typed.columns or typed.units else None
+    return load_mapping(opened, name, kind).merged(typed)
+
+
+def _save(
+    opened: Store, name: str | None, mapping: ColumnMapping | None, report: ImportReport
+) -> None:
+    """Save the mapping used under ``name`` when the header read cleanly."""
+    from outreach.services.import_mapping import ColumnMapping, save_mapping
+
+    if name is None:
+        return
+    if any(e.line == 1 for e in report.errors):
+        typer.echo(f"mapping {name!r} not saved: map or ignore every column first", err=True)
+        return
+    chosen = mapping or ColumnMapping(report.kind)
+    # What the header needed: the person's choices plus what synonyms read, so the saved
+    # mapping still reads the file the same way if the synonyms ever change.
+    columns = {cell.key: cell.target for cell in report.header if cell.target is not None}
+    save_mapping(opened, name, ColumnMapping(report.kind, columns, chosen.units))
+    typer.echo(f"mapping {name!r} saved for {report.kind} files", err=True)
+
+
+def _arrow() -> str:
+    """→ where the output can carry it (a redirected Windows console may not), else ->."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "→".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return "->"
+    return "→"
+
+
+def _header_lines(report: ImportReport) -> list[str]:
+    arrow = _arrow()
+    if not report.header:
+        return []
+    width = min(28, max(len(cell.text) for cell in report.header))
+    lines = ["Columns:"]
+    for cell in report.header:
+        if cell.target is None:
+            how = "not mapped: use --map or --ignore"
+        elif cell.identifier:
+            how = f"ignored ({cell.identifier}: the store does not keep it)"
+        elif cell.target == "ignore":
+            how = "ignored"
+        else:
+            how = f"{arrow} {cell.target}"
+        lines.append(f"  {cell.text:<{width}}  {how}")
+    return lines
+
+
+def _preview_lines(report: ImportReport) -> list[str]:
+    arrow = _arrow()
+    if not report.preview:
+        return []
+    lines = [f"First {len(report.preview)} rows as they will be stored:"]
+    for row in report.preview:
+        lines.append(f"  line {row.line}:")
+        for cell in row.cells:
+            lines.append(f"    {cell.label}: {cell.written} {arrow} {cell.stored}")
+    return lines
+
+
 def _show(file: Path, report: ImportReport, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_as_dict(report), indent=2))
+        typer.echo(json.dumps(_as_dict(report), indent=2, ensure_ascii=False))
     else:
-        for error in report.errors:
-            typer.echo(str(error))
+        if report.dry_run or any(e.line == 1 for e in report.errors):
+            for line in _header_lines(report):
+                typer.echo(line)
+        if report.dry_run:
+            for line in _preview_lines(report):
+                typer.echo(line)
+        groups = report.problem_groups()
+        if groups and report.dry_run:
+            typer.echo("Problems:" if len(groups) > 1 else "Problem:")
+        for group in groups:
+            typer.echo(str(group))
+        for sweeping in report.needs_confirmation:
+            typer.echo(f"to confirm: {sweeping}")
         typer.echo(_summary(file, report))
     if not report.ok:
         count = len(report.errors)
         raise fail(
             f"{count} problem{'s' if count != 1 else ''} in {file.name}; nothing was imported"
+        )
+    if report.needs_confirmation and not report.dry_run:
+        raise fail(
+            f"{'; '.join(report.needs_confirmation)}: nothing was imported. Check the file is "
+            "complete, then run again with --yes"
         )
 
 
@@ -285,6 +529,8 @@ def _summary(file: Path, report: ImportReport) -> str:
         parts.append(f"{report.marked_left} {verb} as left")
     if report.dry_run:
         tail = " (dry run: nothing written)"
+    elif report.needs_confirmation:
+        tail = " (not written: needs --yes)"
     elif report.ok and not report.written:
         tail = " (nothing to change)"
     else:
@@ -304,4 +550,22 @@ def _as_dict(report: ImportReport) -> dict[str, object]:
         "marked_left": report.marked_left,
         "batch": report.batch_id,
         "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in report.errors],
+        "problems": [
+            {"field": g.field, "message": g.message, "lines": list(g.lines)}
+            for g in report.problem_groups()
+        ],
+        "columns": [
+            {"header": c.text, "read_as": c.target, "how": c.how, "identifier": c.identifier}
+            for c in report.header
+        ],
+        "preview": [
+            {
+                "line": row.line,
+                "cells": [
+                    {"column": c.label, "written": c.written, "stored": c.stored} for c in row.cells
+                ],
+            }
+            for row in report.preview
+        ],
+        "needs_confirmation": report.needs_confirmation,
     }

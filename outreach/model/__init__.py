@@ -16,7 +16,7 @@ from outreach.model.enums import (
     TargetMeasure,
     Where,
 )
-from outreach.model.imports import ImportBatch, ImportChange
+from outreach.model.imports import ImportBatch, ImportChange, ImportMapping
 from outreach.model.outreach_log import (
     Conversation,
     ConversationAttendee,
@@ -48,6 +48,7 @@ __all__ = [
     "HpvResult",
     "ImportBatch",
     "ImportChange",
+    "ImportMapping",
     "LeftReason",
     "Mentor",
     "Person",

@@ -48,3 +48,18 @@ class ImportChange(SQLModel, table=True):
     row_id: int
     old_values: str | None = None
     new_values: str | None = None
+
+
+class ImportMapping(SQLModel, table=True):
+    """A saved column mapping for one kind of file: which header is which stored column,
+    which are ignored, and which location code is which unit (JSON in ``body``). Header
+    names and codes only, never anything read from a row."""
+
+    __tablename__ = "import_mapping"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str
+    body: str
+    saved_at: datetime
+    account_id: int | None = Field(default=None, foreign_key="account.id")

@@ -16,8 +16,13 @@ class Unit(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Someone in the defined population. ``ref`` is the site's own reference (prison number)."""
 
-    # Birth dates for the coverage checks without reading the wider rows (migration 0006).
-    __table_args__ = (Index("ix_person_birth", "id", "date_of_birth", "has_cervix"),)
+    # Birth dates for the coverage checks without reading the wider rows (migration 0006);
+    # references matched ignoring (ASCII) case by an import, reading only the file's
+    # references (migration 0009): the expression must match the queries word for word.
+    __table_args__ = (
+        Index("ix_person_birth", "id", "date_of_birth", "has_cervix"),
+        Index("ix_person_ref_lower", text("lower(ref)"), "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(unique=True, index=True)

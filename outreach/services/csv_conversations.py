@@ -14,6 +14,7 @@ Rows are applied in date order, so decisions and follow-ups come out as if logge
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,8 +28,8 @@ from outreach.services.conversations import log_conversation_in
 from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
-from outreach.services.importing import ImportRun, RowProblems
-from outreach.services.lookups import PROGRAMME, FileDirectory, ids_by_ref
+from outreach.services.importing import ImportRun, RowProblems, day_text
+from outreach.services.lookups import PROGRAMME, FileDirectory, ids_of_refs, ref_key
 from outreach.services.standing import read_decisions
 
 COLUMNS = Columns(
@@ -86,9 +87,9 @@ class Entry:
 class _Lookups:
     """People and mentors of the store, read once for the whole file."""
 
-    def __init__(self, run: ImportRun) -> None:
+    def __init__(self, run: ImportRun, refs: Iterable[str]) -> None:
         session = run.session
-        self.people = ids_by_ref(session)
+        self.people = ids_of_refs(session, refs)
         self.mentors = {
             name.casefold(): mentor_id
             for mentor_id, name in session.exec(select(Mentor.id, Mentor.name))
@@ -96,7 +97,7 @@ class _Lookups:
         }
 
     def person(self, ref: str) -> int:
-        found = self.people.get(ref.lower())
+        found = self.people.get(ref_key(ref))
         if found is None:
             raise ValidationError("ref", f"no person with reference {ref!r}: import people first")
         return found
@@ -185,10 +186,36 @@ def parse(row: Row, lookups: _Lookups, problems: RowProblems) -> Entry | None:
     )
 
 
+def describe(entry: Entry) -> dict[str, str]:
+    """The entry's values as the preview shows them, by column."""
+    shown = {
+        "date": day_text(entry.occurred_on),
+        "mentor": "; ".join(entry.mentors),
+        "kind": entry.kind.value,
+        "setting": entry.setting,
+        "outcome": entry.outcome,
+        "ref": "; ".join(entry.refs),
+        "minutes": str(entry.minutes),
+        "barriers": "; ".join(entry.barriers),
+    }
+    if entry.attendees is not None:
+        shown["attendees"] = str(entry.attendees)
+    if entry.next_step_on is not None:
+        shown["next_step"] = day_text(entry.next_step_on)
+    if entry.note:
+        shown["note"] = "note kept"
+    return shown
+
+
 def apply(run: ImportRun, rows: list[Row]) -> None:
     """Log each new conversation of the file, in date order."""
-    lookups = _Lookups(run)
-    entries = [e for e in (parse(row, lookups, run.problems) for row in rows) if e is not None]
+    lookups = _Lookups(run, (ref for row in rows for ref in cell.several(row.get("ref"))))
+    entries = []
+    for row in rows:
+        entry = parse(row, lookups, run.problems)
+        if entry is not None:
+            entries.append(entry)
+            run.show(row, describe(entry))
     keys = _stored_keys(run, entries)
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])

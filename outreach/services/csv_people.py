@@ -13,6 +13,7 @@ either rewrite the past or hide a leaving nobody recorded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,8 +27,9 @@ from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.importing import Apply, ImportRun, RowProblems
-from outreach.services.lookups import ids_by_ref, not_before_1900
+from outreach.services.import_mapping import unit_for
+from outreach.services.importing import Apply, ImportRun, RowProblems, day_text
+from outreach.services.lookups import ids_of_refs, not_before_1900, ref_key
 from outreach.services.people import (
     ensure_unit,
     record_arrival_in,
@@ -71,8 +73,9 @@ class Entry:
     has_cervix: HasCervix | None
 
 
-def parse(row: Row, problems: RowProblems) -> Entry | None:
-    """The row as an Entry, or None after recording each of its problems."""
+def parse(row: Row, problems: RowProblems, units: Mapping[str, str] | None = None) -> Entry | None:
+    """The row as an Entry, or None after recording each of its problems. With ``units``
+    (location code -> unit), the unit cell is a location code turned into its unit."""
     before = problems.count
     ref = problems.needed(row, "ref", "a reference")
     name = problems.needed(row, "name", "a name")
@@ -87,6 +90,13 @@ def parse(row: Row, problems: RowProblems) -> Entry | None:
     if reason is not None and row.get("left") is None:
         problems.add(row.line, "left", "a leaving date is needed with left_reason")
     cervix = problems.parsed(row, "has_cervix", lambda t: cell.code(t, HasCervix, "has_cervix"))
+    unit = row.get("unit")
+    if unit is not None and units:
+        unit = unit_for(unit, units)
+        if unit is None:
+            codes = ", ".join(units)
+            written = row.get("unit")
+            problems.add(row.line, "unit", f"{written!r} starts with no unit code ({codes})")
     if problems.count > before:
         return None
     assert ref and name and dob and arrived
@@ -96,11 +106,30 @@ def parse(row: Row, problems: RowProblems) -> Entry | None:
         name=name,
         date_of_birth=dob,
         arrived=arrived,
-        unit=row.get("unit"),
+        unit=unit,
         left=left,
         left_reason=reason,
         has_cervix=cervix,
     )
+
+
+def describe(entry: Entry) -> dict[str, str]:
+    """The entry's values as the preview shows them, by column."""
+    shown = {
+        "ref": entry.ref,
+        "name": f"name {entry.name}",
+        "date_of_birth": day_text(entry.date_of_birth),
+        "arrived": day_text(entry.arrived),
+    }
+    if entry.unit is not None:
+        shown["unit"] = f"unit {entry.unit}"
+    if entry.left is not None:
+        shown["left"] = day_text(entry.left)
+    if entry.left_reason is not None:
+        shown["left_reason"] = entry.left_reason.value
+    if entry.has_cervix is not None:
+        shown["has_cervix"] = entry.has_cervix.value
+    return shown
 
 
 def past(text: str, column: str) -> date:
@@ -112,7 +141,11 @@ def applier(mark_missing_left: date | None) -> Apply:
     """The apply step of :func:`outreach.services.importing.run_import` for the roll."""
 
     def apply(run: ImportRun, rows: list[Row]) -> None:
-        entries = [(row.line, parse(row, run.problems)) for row in rows]
+        units = run.mapping.units if run.mapping else None
+        entries = [(row, parse(row, run.problems, units)) for row in rows]
+        for row, entry in entries:
+            if entry is not None:
+                run.show(row, describe(entry))
         roll = _Roll(run, [entry for _, entry in entries if entry is not None])
         for done, (_, entry) in enumerate(entries, start=1):
             if entry is not None:
@@ -128,8 +161,8 @@ def applier(mark_missing_left: date | None) -> Apply:
 
 
 class _Roll:
-    """What the import needs from the store, read once: every reference (to match rows on),
-    the people and stays of the references in the file, and the units; plus the new people
+    """What the import needs from the store, read once: the ids, people and stays of the
+    references in the file (and no others), and the units; plus the new people
     waiting to be added in a batch (one INSERT per batch instead of several per person).
 
     Only the file's people are loaded as records, so an import costs what the file holds,
@@ -140,8 +173,8 @@ class _Roll:
         self.run = run
         session = run.session
         # References matched ignoring case; on a clash the oldest person wins, as before.
-        ids = ids_by_ref(session)
-        wanted = sorted({ids[k] for k in (e.ref.lower() for e in entries) if k in ids})
+        ids = ids_of_refs(session, (e.ref for e in entries))
+        wanted = sorted(set(ids.values()))
         by_id: dict[int, Person] = {}
         self.stays: dict[int, list[Stay]] = {}
         for start in range(0, len(wanted), _BATCH):
@@ -165,7 +198,7 @@ class _Roll:
 
     def take(self, entry: Entry) -> None:
         """Add, update or count the entry as unchanged; problems go to the run."""
-        key = entry.ref.lower()
+        key = ref_key(entry.ref)
         if key in self.first_line:
             self.run.problems.add(entry.line, "ref", f"also on line {self.first_line[key]}")
             return
@@ -312,9 +345,10 @@ def _mark_missing(run: ImportRun, left_on: date, refs_in_file: set[str]) -> None
         .where(col(Stay.left_on).is_(None))
         .order_by(func.lower(Person.ref), col(Stay.id))
     ).all()
+    run.report.residents = len(residents)
     leaving: list[int] = []
     for ref, stay_id, arrived_on in residents:
-        if ref.lower() in refs_in_file:
+        if ref_key(ref) in refs_in_file:
             continue
         if left_on < arrived_on:
             problem = f"{left_on.isoformat()} is before the stay began on {arrived_on.isoformat()}"

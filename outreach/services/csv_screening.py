@@ -35,8 +35,8 @@ from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
-from outreach.services.importing import ImportRun, RowProblems
-from outreach.services.lookups import PROGRAMME, ids_by_ref
+from outreach.services.importing import ImportRun, RowProblems, day_text
+from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key
 from outreach.services.screening import CeaseReason, pathways_of, record_screening_event_in
 
 COLUMNS = Columns(
@@ -97,7 +97,7 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
     """The row as an Entry, or None after recording each of its problems."""
     before = problems.count
     ref = problems.needed(row, "ref", "a reference")
-    person_id = people.get(ref.lower()) if ref else None
+    person_id = people.get(ref_key(ref)) if ref else None
     if ref and person_id is None:
         problems.add(row.line, "ref", f"no person with reference {ref!r}: import people first")
     problems.needed(row, "date", "a date")
@@ -141,6 +141,32 @@ def parse(row: Row, people: dict[str, int], problems: RowProblems) -> Entry | No
     )
 
 
+def describe(entry: Entry, row: Row) -> dict[str, str]:
+    """The entry's values as the preview shows them, by column."""
+    hpv = f"HPV {entry.hpv.value}" if entry.hpv else "no HPV result"
+    cytology = f"cytology {entry.cytology.value}" if entry.cytology else "no cytology"
+    action = row.get("action_code") or (row.get("nhs_codes") or "")[-1:]
+    advised = load_wording().action_codes.get(action.upper(), "") if action else ""
+    shown = {
+        "ref": entry.ref,
+        "date": day_text(entry.occurred_on),
+        "event": entry.event.value,
+        "hpv": hpv,
+        "cytology": cytology,
+        "result_code": cytology,
+        "infection_code": hpv,
+        "nhs_codes": f"{hpv}, {cytology}; lab advised {advised}",
+        "action_code": f"lab advised {advised}",
+    }
+    for name in ("sample", "where", "reason"):
+        value = getattr(entry, name)
+        if value is not None:
+            shown[name] = value.value
+    if entry.note:
+        shown["note"] = "note kept"
+    return shown
+
+
 def _agreeing(
     row: Row,
     problems: RowProblems,
@@ -171,8 +197,13 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     hundred people per query, and handed to :func:`record_screening_event_in`, which keeps
     them up to date: every event is recorded exactly as one entered alone would be.
     """
-    people = ids_by_ref(run.session)
-    entries = [e for e in (parse(row, people, run.problems) for row in rows) if e is not None]
+    people = ids_of_refs(run.session, (row.get("ref") or "" for row in rows))
+    entries = []
+    for row in rows:
+        entry = parse(row, people, run.problems)
+        if entry is not None:
+            entries.append(entry)
+            run.show(row, describe(entry, row))
     keys = _stored_keys(run, entries)
     person_ids = sorted({e.person_id for e in entries})
     records = _people(run, person_ids)

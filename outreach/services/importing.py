@@ -13,6 +13,13 @@ an audit row.
 Every import that writes is recorded as a batch with exactly what it changed (the rows it
 added, and the values before of the rows it changed), in the same transaction, so that
 :mod:`outreach.services.import_undo` can undo it.
+
+Headers are read through a column mapping (:mod:`outreach.services.import_mapping`). The
+report carries a preview of the first rows as they will be stored, how each header was read,
+and its problems grouped by cause. A file whose dates prove month-first order is refused
+before anything is applied. An import that would mark more than a fifth of current residents
+as left, or change more than a fifth of the stored rows of a table, is not written unless
+``confirm_sweeping`` is given: the report says how many instead (``needs_confirmation``).
 """
 
 from __future__ import annotations
@@ -23,12 +30,22 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.services import import_changes
-from outreach.services.csv_files import UTF8, Columns, Row, RowError, read_table
+from outreach.services.csv_files import (
+    UTF8,
+    Columns,
+    Row,
+    RowError,
+    Table,
+    date_order_problem,
+    read_table,
+)
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
+from outreach.services.import_mapping import ColumnMapping, HeaderCell
 from outreach.services.lookups import require_writer
 from outreach.store import audit
 from outreach.store.store import Store
@@ -40,6 +57,46 @@ Progress = Callable[[int, int], None]
 
 # How often progress is reported, as a share of the rows (1%).
 _PROGRESS_STEPS = 100
+# Rows shown as they will be stored.
+PREVIEW_ROWS = 3
+# A change to more than this share of stored rows asks for confirmation.
+SWEEPING_SHARE = 5  # one fifth
+
+
+@dataclass(frozen=True)
+class PreviewCell:
+    """One value of a previewed row: the file's header(s), the text as written, and the
+    value as it will be stored ("3 Apr 2024", "unit Beech")."""
+
+    label: str
+    written: str
+    stored: str
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One of the first rows of a file, as it will be stored."""
+
+    line: int
+    cells: tuple[PreviewCell, ...]
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Problems with one cause: the column, what is wrong, and every line it is on (empty
+    when it is about the whole file)."""
+
+    field: str
+    message: str
+    lines: tuple[int, ...]
+
+    def __str__(self) -> str:
+        if not self.lines:
+            return f"{self.field}: {self.message}"
+        shown = ", ".join(str(n) for n in self.lines[:20])
+        more = f" and {len(self.lines) - 20} more" if len(self.lines) > 20 else ""
+        where = "line" if len(self.lines) == 1 else "lines"
+        return f"{self.field}: {self.message} ({where} {shown}{more})"
 
 
 @dataclass
@@ -60,10 +117,32 @@ class ImportReport:
     batch_id: int | None = None
     columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    header: list[HeaderCell] = field(default_factory=list)
+    """How each header cell of the file was read (mapped, synonym, ignored identifier...)."""
+    preview: list[PreviewRow] = field(default_factory=list)
+    needs_confirmation: list[str] = field(default_factory=list)
+    """Sweeping changes found (e.g. "would mark 130 of 480 current residents as left"): the
+    import was not written for want of ``confirm_sweeping``."""
+    residents: int | None = None
+    """Current residents before the import (counted with ``mark_missing_left``)."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def ignored(self) -> list[HeaderCell]:
+        """The file's columns that are read past and never stored."""
+        return [cell for cell in self.header if cell.target == "ignore"]
+
+    def problem_groups(self) -> list[ProblemGroup]:
+        """The errors grouped by column and message, in order of their first line."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for error in sorted(self.errors, key=lambda e: e.line):
+            lines = groups.setdefault((error.field, error.message), [])
+            if error.line and error.line not in lines:
+                lines.append(error.line)
+        return [ProblemGroup(f, m, tuple(lines)) for (f, m), lines in groups.items()]
 
     @property
     def changes(self) -> int:
@@ -72,7 +151,7 @@ class ImportReport:
     @property
     def written(self) -> bool:
         """Whether the import was committed to the store."""
-        return self.ok and not self.dry_run and self.changes > 0
+        return self.batch_id is not None
 
 
 class RowProblems:
@@ -116,13 +195,34 @@ class RowProblems:
 @dataclass
 class ImportRun:
     """What an apply step works with: the open write transaction, the acting account, the
-    report it counts into, where problems go, and ``tick(rows_done)`` for progress."""
+    report it counts into, where problems go, ``tick(rows_done)`` for progress, the file's
+    table and the column mapping (for unit codes)."""
 
     session: Session
     actor_id: int
     report: ImportReport
     problems: RowProblems
     tick: Callable[[int], None]
+    table: Table = field(default_factory=Table)
+    mapping: ColumnMapping | None = None
+
+    def show(self, row: Row, stored: dict[str, str]) -> None:
+        """Add ``row`` to the preview (while it has fewer than :data:`PREVIEW_ROWS`), each
+        column as written and as ``stored`` describes it."""
+        if len(self.report.preview) >= PREVIEW_ROWS:
+            return
+        cells = []
+        for column in self.table.columns:
+            written = row.parts.get(column) or row.get(column)
+            if written is None:
+                continue
+            cells.append(PreviewCell(self.table.label(column), written, stored.get(column, "")))
+        self.report.preview.append(PreviewRow(row.line, tuple(cells)))
+
+
+def day_text(value: date) -> str:
+    """A date as the preview shows it: 3 Apr 2024."""
+    return f"{value.day} {value:%b %Y}"
 
 
 Apply = Callable[[ImportRun, list[Row]], None]
@@ -145,16 +245,28 @@ def run_import(
     encoding: str,
     progress: Progress | None,
     extra_fields: tuple[str, ...] = (),
+    mapping: ColumnMapping | None = None,
+    date_columns: tuple[str, ...] = (),
+    confirm_sweeping: bool = False,
 ) -> ImportReport:
     """Read ``source``, apply its rows with ``apply`` in one transaction, and commit only
-    when there are no errors, it is not a dry run and something changed."""
+    when there are no errors, it is not a dry run, something changed, and any sweeping
+    change was confirmed."""
     require_writer(store)
     data = source.read_bytes() if isinstance(source, Path) else source
-    table = read_table(data, columns, encoding=encoding)
+    table = read_table(data, columns, encoding=encoding, kind=kind, mapping=mapping)
     report = ImportReport(
-        kind=kind, dry_run=dry_run, rows=len(table.rows), columns=list(table.columns)
+        kind=kind,
+        dry_run=dry_run,
+        rows=len(table.rows),
+        columns=list(table.columns),
+        header=list(table.header),
     )
     report.errors.extend(table.errors)
+    order = date_order_problem(table.rows, date_columns) if not table.errors else None
+    if order is not None:
+        report.errors.append(order)
+        return report
     problems = RowProblems(report, renames)
     total = len(table.rows)
     step = max(1, total // _PROGRESS_STEPS)
@@ -168,8 +280,14 @@ def run_import(
     try:
         with store.write() as session:
             batch = import_changes.start_batch(session, kind=kind, actor_id=store.actor.id)
-            apply(ImportRun(session, store.actor.id, report, problems, tick), table.rows)
-            if report.errors or dry_run or report.changes == 0:
+            run = ImportRun(session, store.actor.id, report, problems, tick, table, mapping)
+            apply(run, table.rows)
+            if not report.errors and report.changes:
+                assert batch.id is not None
+                report.needs_confirmation = _sweeping(session, batch.id, report)
+            if report.needs_confirmation and confirm_sweeping:
+                report.needs_confirmation = []
+            if report.errors or dry_run or report.changes == 0 or report.needs_confirmation:
                 raise _RollBack
             import_changes.finish_batch(
                 session,
@@ -195,6 +313,45 @@ def run_import(
     return report
 
 
+_RECORDS = {"person": "people", "stay": "stays"}
+
+
+def _sweeping(session: Session, batch_id: int, report: ImportReport) -> list[str]:
+    """What the import changes that is more than a fifth of what was there: current
+    residents marked as left, and stored people or stays changed (not added). Records
+    that change as a consequence of what is added (a follow-up a test completes) do not
+    count: they are what entering the same events one by one would do."""
+    found = []
+    residents = report.residents
+    if residents is not None and report.marked_left * SWEEPING_SHARE > residents:
+        found.append(
+            f"would mark {report.marked_left} of {residents} current residents "
+            "as left (more than a fifth)"
+        )
+    session.flush()
+    connection = session.connection()
+    counts = connection.execute(
+        text(
+            "SELECT table_name, sum(old_values IS NOT NULL), sum(old_values IS NULL) "
+            "FROM import_change WHERE batch_id = :batch AND table_name IN ('person', 'stay') "
+            "GROUP BY table_name ORDER BY table_name"
+        ),
+        {"batch": batch_id},
+    ).all()
+    for table_name, changed, added in counts:
+        if not changed or (table_name == "stay" and report.marked_left == changed):
+            continue
+        quoted = import_changes.quoted(table_name)
+        stored = connection.execute(text(f"SELECT count(*) FROM {quoted}")).scalar_one()
+        before = int(stored) - int(added)
+        if changed * SWEEPING_SHARE > before:
+            found.append(
+                f"would change {changed} of the {before} stored {_RECORDS[table_name]} "
+                "(more than a fifth)"
+            )
+    return found
+
+
 def import_people(
     store: Store,
     source: Path | bytes,
@@ -203,6 +360,8 @@ def import_people(
     mark_missing_left: date | None = None,
     encoding: str = UTF8,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    confirm_sweeping: bool = False,
 ) -> ImportReport:
     """Import the roll: add new people (with their stay), update changed details of people
     already stored (matched on ``ref``), and with ``mark_missing_left`` record every current
@@ -222,6 +381,9 @@ def import_people(
         encoding=encoding,
         progress=progress,
         extra_fields=("left", "left_reason") if mark_missing_left else (),
+        mapping=mapping,
+        date_columns=("date_of_birth", "arrived", "left"),
+        confirm_sweeping=confirm_sweeping,
     )
 
 
@@ -232,6 +394,8 @@ def import_conversations(
     dry_run: bool = False,
     encoding: str = UTF8,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    confirm_sweeping: bool = False,
 ) -> ImportReport:
     """Import outreach conversations, skipping those already stored (same natural key).
     Mentors and people must be in the store first."""
@@ -247,6 +411,9 @@ def import_conversations(
         dry_run=dry_run,
         encoding=encoding,
         progress=progress,
+        mapping=mapping,
+        date_columns=("date", "next_step"),
+        confirm_sweeping=confirm_sweeping,
     )
 
 
@@ -257,6 +424,8 @@ def import_screening(
     dry_run: bool = False,
     encoding: str = UTF8,
     progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    confirm_sweeping: bool = False,
 ) -> ImportReport:
     """Import screening pathway events, skipping those already stored (same natural key).
     People must be in the store first."""
@@ -272,4 +441,7 @@ def import_screening(
         dry_run=dry_run,
         encoding=encoding,
         progress=progress,
+        mapping=mapping,
+        date_columns=("date",),
+        confirm_sweeping=confirm_sweeping,
     )

@@ -63,6 +63,31 @@ def ids_by_ref(session: Session) -> dict[str, int]:
     return ids
 
 
+def ref_key(ref: str) -> str:
+    """A reference as an import matches it: trimmed and folded to lower case the way
+    SQLite's ``lower()`` folds (A-Z only), so the store's index answers the same."""
+    return ref.strip().translate(_ASCII_LOWER)
+
+
+def ids_of_refs(session: Session, refs: Iterable[str]) -> dict[str, int]:
+    """The ids of the people with these references, by :func:`ref_key` (on a clash of
+    spellings the oldest person wins). Read a few hundred references per query through the
+    ``lower(ref)`` index, so the cost follows the references asked for, not the store."""
+    keys = sorted({ref_key(ref) for ref in refs if ref.strip()})
+    ids: dict[str, int] = {}
+    folded = func.lower(Person.ref)
+    connection = session.connection()
+    for start in range(0, len(keys), _CHUNK):
+        rows = connection.execute(
+            select(Person.id, folded)
+            .where(folded.in_(keys[start : start + _CHUNK]))
+            .order_by(col(Person.id))
+        )
+        for person_id, key in rows:
+            ids.setdefault(key, person_id)
+    return ids
+
+
 def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor:
     """The mentor called ``name`` (ignoring case), or ValidationError."""
     text = name.strip()

@@ -303,3 +303,28 @@ def test_the_worklist_dates_and_keys_in_the_readme_agree() -> None:
     row = next(line for line in readme.splitlines() if line.startswith("| `w` |"))
     for key in ("enter", "space", "`+`", "`z`", "`7`", "`c`", "`s`"):
         assert key in row
+
+
+@pytest.mark.asyncio
+async def test_a_moved_follow_up_shows_the_date_it_was_first_due(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            table = await _worklist(pilot, app)
+            labels = [str(c.label) for c in table.columns.values()]
+            assert labels == ["Due", "Late", "Ref", "Name", "Unit", "Reason", "For"]
+            await pilot.press("plus")
+            await wait_for(pilot, lambda: table.row_count == 1)
+            await pilot.press("7")  # the next 7 days: A1001's follow-up is due again on 21 June
+            await wait_for(pilot, lambda: table.row_count == 2)
+            labels = [str(c.label) for c in table.columns.values()]
+            assert labels == ["Due", "Was", "Late", "Ref", "Name", "Unit", "Reason", "For"]
+            rows = [[str(cell) for cell in table.get_row_at(i)][:4] for i in range(2)]
+            assert rows == [
+                ["2024-06-14", "", "", "B2001"],
+                ["2024-06-21", "2024-06-10", "", "A1001"],
+            ]
+            status = app.screen.query_one("#followups-status").render()
+            assert str(status) == (
+                "2 open follow-ups due in the next 7 days, most overdue first (page 1)"
+            )

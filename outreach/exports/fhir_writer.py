@@ -2,8 +2,15 @@
 
 Each report has ``group.population`` counts with the measure-population codes and a
 ``measureScore`` in percent, and a ``stratifier`` for every breakdown of the measure other
-than the month (age band, unit, ...). A suppressed count or score is left out, and the element
-carries the standard ``data-absent-reason`` extension with the code ``masked``.
+than the month (age band, unit, ...). A figure that is not published is left out, and its
+element carries the standard ``data-absent-reason`` extension saying why: ``not-applicable``
+for a score with nothing to divide (a denominator of 0), ``masked`` for a count or score kept
+back by disclosure control.
+
+Counts are rounded one by one (a total after summing, as the HES method asks), so a group's
+initial population minus its exclusions can differ from its denominator by a few. Where it
+does, the group carries a note (extension :data:`ROUNDING_NOTE`) saying so and why, rather than
+a figure moved to make the sum work.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ UCUM = "http://unitsofmeasure.org"
 MEASURE_BASE = "urn:outreach:Measure:"
 """Canonical URLs of our measures: ``urn:outreach:Measure:<programme>-<measure>``."""
 POLICY_EXTENSION = "urn:outreach:StructureDefinition:disclosure-policy"
+ROUNDING_NOTE = "urn:outreach:StructureDefinition:rounding-note"
+"""A group's note that its populations, each rounded on its own, do not add up exactly."""
+MASKED = "masked"
+NOT_APPLICABLE = "not-applicable"
 
 
 def bundle(summary: PublishedSummary) -> dict[str, Any]:
@@ -55,8 +66,11 @@ def _report(summary: PublishedSummary, total: PublishedRow) -> dict[str, Any]:
     group: dict[str, Any] = {
         "code": {"text": info.label},
         "population": _populations(total),
-        **_score(total.value),
+        **_score(total),
     }
+    note = rounding_note(summary, total)
+    if note is not None:
+        group["extension"] = [{"url": ROUNDING_NOTE, "valueString": note}]
     stratifiers = _stratifiers(summary, total.measure)
     if stratifiers:
         group["stratifier"] = stratifiers
@@ -89,7 +103,7 @@ def _stratifiers(summary: PublishedSummary, measure: str) -> list[dict[str, Any]
                 {
                     "value": {"text": row.category},
                     "population": _populations(row),
-                    **_score(row.value),
+                    **_score(row),
                 }
                 for row in rows
             ],
@@ -112,18 +126,52 @@ def _populations(row: PublishedRow) -> list[dict[str, Any]]:
             "code": {"coding": [{"system": POPULATION_SYSTEM, "code": code}]}
         }
         if published.value is None:
-            population["extension"] = [_masked()]
+            population["extension"] = [_absent(MASKED)]
         else:
             population["count"] = published.value
         populations.append(population)
     return populations
 
 
-def _score(score: Published) -> dict[str, Any]:
-    if score.value is None:
-        return {"extension": [_masked()]}
+def rounding_note(summary: PublishedSummary, row: PublishedRow) -> str | None:
+    """Why the row's published initial population minus exclusions is not its published
+    denominator, or None when they agree (or one of them is not published)."""
+    initial, excluded, denominator = (
+        None if part is None else part.value
+        for part in (row.initial_population, row.exclusions, row.denominator)
+    )
+    if not (
+        isinstance(initial, int) and isinstance(excluded, int) and isinstance(denominator, int)
+    ):
+        return None
+    if initial - excluded == denominator:
+        return None
+    return (
+        f"Under disclosure control {summary.policy.name} each count is rounded on its own, so "
+        f"the initial population ({initial}) minus the exclusions ({excluded}) is "
+        f"{initial - excluded}, not the denominator ({denominator}); the exact counts agree."
+    )
+
+
+def absent_reason(row: PublishedRow) -> str | None:
+    """Why ``row``'s score is not published: ``not-applicable`` when there is nothing to
+    divide (its denominator is published as 0), ``masked`` when disclosure control keeps it
+    back; None when it is published."""
+    if row.value.value is not None:
+        return None
+    denominator = row.denominator
+    if denominator is not None and denominator.value == 0:
+        return NOT_APPLICABLE
+    return MASKED
+
+
+def _score(row: PublishedRow) -> dict[str, Any]:
+    reason = absent_reason(row)
+    if reason is not None:
+        return {"extension": [_absent(reason)]}
+    score: Published = row.value
     return {"measureScore": {"value": score.value, "unit": "%", "system": UCUM, "code": "%"}}
 
 
-def _masked() -> dict[str, Any]:
-    return {"url": DATA_ABSENT_REASON, "valueCode": "masked"}
+def _absent(reason: str) -> dict[str, Any]:
+    return {"url": DATA_ABSENT_REASON, "valueCode": reason}

@@ -7,9 +7,12 @@ from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
 from outreach.exports.table import PublishedSummary
 
 SUPPRESSED_IN_FHIR = (
-    "In the FHIR file a suppressed count or score is left out and its place carries the "
-    "standard data-absent-reason extension with the code 'masked' (withheld so no one can be "
-    "identified)."
+    "In the FHIR file a figure that is not published is left out and its place carries the "
+    "standard data-absent-reason extension: 'masked' for a count or score withheld so no one "
+    "can be identified, 'not-applicable' for a score with nothing to divide (no one in its "
+    "denominator). Counts are rounded one by one, so an initial population minus its "
+    "exclusions can differ from the denominator by a few; a report where it does carries a "
+    "note saying so."
 )
 
 

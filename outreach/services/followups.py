@@ -277,6 +277,8 @@ class FollowUpRow:
     """The person is not resident on the worklist's date (only listed with include_left)."""
     do_not_approach: bool
     """A clinical follow-up for someone marked do not approach: arrange care, don't approach."""
+    original_due_on: date
+    """The due date it was created with; differs from ``due_on`` once it has been moved."""
 
 
 # The page is chosen first, reading follow-ups in (due_on, id) order straight off
@@ -298,6 +300,7 @@ WITH page AS (
   LIMIT :limit OFFSET :offset
 )
 SELECT page.id, p.ref, p.display_name, page.due_on, page.reason, a.name AS assignee,
+  (SELECT o.original_due_on FROM follow_up o WHERE o.id = page.id) AS original_due_on,
   (SELECT u.name FROM stay s LEFT JOIN unit u ON u.id = s.unit_id
     WHERE s.person_id = page.person_id AND s.arrived_on <= :as_of
     ORDER BY s.arrived_on DESC, s.id DESC LIMIT 1) AS unit,
@@ -388,6 +391,7 @@ def due_followups(
                 days_overdue=(day - date.fromisoformat(row.due_on)).days,
                 left=not row.resident,
                 do_not_approach=bool(row.dna),
+                original_due_on=date.fromisoformat(row.original_due_on),
             )
             for row in rows
         ]

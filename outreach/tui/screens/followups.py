@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,7 +39,7 @@ class FollowUpsScreen(DataScreen):
         Binding(
             "plus,ctrl+r",
             "reschedule",
-            f"{RESCHEDULE_DAYS} days later",
+            "Week later",
             id="followups.reschedule",
             key_display="+",
         ),
@@ -60,6 +61,8 @@ class FollowUpsScreen(DataScreen):
         self.last_change: FollowUpChange | None = None
         """The change ``z`` takes back; forgotten at the next save anywhere."""
         self._commits_after_change = -1
+        self._shown_once = False
+        self._with_was = False
 
     def compose(self) -> ComposeResult:
         yield SiteHeader("Follow-ups")
@@ -68,22 +71,32 @@ class FollowUpsScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._columns(with_was=False)
+        self.reload()
+
+    def _columns(self, *, with_was: bool) -> None:
+        """Set the table's columns; "Was" (the due date a follow-up was created with) only
+        while a listed follow-up has been moved, so the list fits 80 columns otherwise."""
         table = self.query_one(DataTable)
+        table.clear(columns=True)
         table.add_column("Due", key="due", width=10)
-        table.add_column("Late", key="late", width=5)
+        if with_was:
+            table.add_column("Was", key="was", width=10)
+        table.add_column("Late", key="late", width=4)
         table.add_column("Ref", key="ref")
         table.add_column("Name", key="name")
         table.add_column("Unit", key="unit")
         table.add_column("Reason", key="reason")
         table.add_column("For", key="assignee")
-        self.reload()
+        self._with_was = with_was
 
     def on_screen_resume(self) -> None:
         # Back from a form, the person screen or help: anything saved meanwhile may have
         # completed or added a follow-up, and an undo no longer follows the last action.
         if self.last_change is not None and self._commits() != self._commits_after_change:
             self._forget_change()
-        if self.is_mounted:
+        # (The first resume comes with the first showing, while on_mount's load is running.)
+        if self._shown_once:
             self.reload()
 
     def _commits(self) -> int:
@@ -116,19 +129,25 @@ class FollowUpsScreen(DataScreen):
     def _show_rows(self, rows: list[FollowUpRow]) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
+        moved = any(_moved(row) for row in rows)
+        if moved != self._with_was:
+            self._columns(with_was=moved)
         table.clear()
         self._rows = {}
         for row in rows:
             late = str(row.days_overdue) if row.days_overdue > 0 else ""
-            name = row.person_name + ("  (do not approach)" if row.do_not_approach else "")
+            # Names are typed by people: a Text is shown as it is, never read as markup.
+            name = Text(row.person_name + ("  (do not approach)" if row.do_not_approach else ""))
+            was = [row.original_due_on.isoformat() if _moved(row) else ""] if moved else []
             key = table.add_row(
                 row.due_on.isoformat(),
+                *was,
                 late,
-                row.person_ref,
+                Text(row.person_ref),
                 name,
-                row.unit or "",
+                Text(row.unit or ""),
                 row.reason.replace("_", " "),
-                row.assignee or "",
+                Text(row.assignee or ""),
                 key=str(row.id),
             )
             self._rows[key.value or ""] = row
@@ -138,11 +157,13 @@ class FollowUpsScreen(DataScreen):
         scope = (
             "due by today" if not self.upcoming_days else f"due in the next {UPCOMING_DAYS} days"
         )
-        status = f"{len(rows)} open follow-ups {scope}, most overdue first (page {page})"
+        count = f"{len(rows)} open follow-up{'' if len(rows) == 1 else 's'}"
+        status = f"{count} {scope}, most overdue first (page {page})"
         if not rows:
             status = f"Nothing {scope}." if self.page_start == 0 else "No more follow-ups."
         self.query_one("#followups-status", Static).update(status)
         self.has_more = len(rows) == PAGE
+        self._shown_once = True
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -232,6 +253,10 @@ class FollowUpsScreen(DataScreen):
         self.upcoming_days = 0 if self.upcoming_days else UPCOMING_DAYS
         self.page_start = 0
         self.reload()
+
+
+def _moved(row: FollowUpRow) -> bool:
+    return row.original_due_on != row.due_on
 
 
 def _said(change: FollowUpChange) -> str:

@@ -286,7 +286,7 @@ def test_person_shows_status_and_timeline(folder: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == "A100  Alice Example  (born 1990-05-01, age 35)"
     assert lines[1] == "Status on 2025-06-01: do not approach"
-    assert "  decision in force: do not approach" in lines
+    assert "  decision in force: do not approach since 2025-05-20" in lines
     assert lines[-1] == "  2024-01-02  stay          arrived to Wing A"
     data = json.loads(_ok(folder, "person", "A100", "--json"))
     assert (data["ref"], data["status"]["do_not_approach"], data["status"]["unit"]) == (

@@ -197,9 +197,9 @@ def test_rows_carry_the_unit_and_a_status_summary(cohort: Store) -> None:
         "covered, next due 2027-01-10",
     )
     assert (rows["R02"].status, rows["R07"].status, rows["R08"].status) == (
-        "never screened",
+        "due now (never screened)",
         "do not approach",
-        "left",
+        "left on 2026-03-01",
     )
     assert rows["R06"].status == "declined, revisit 2026-11-01"
 
@@ -233,7 +233,12 @@ def test_the_profile_timeline_is_newest_first(cohort: Store) -> None:
     assert profile.timeline[1].summary == (
         "test, HPV positive, cytology normal, clinician-taken, -> repeat 12 months"
     )
-    assert (profile.ref, profile.age, profile.status.summary) == ("R04", 33, "due since 2026-05-01")
+    # The open repeat-test follow-up (due 2026-05-01) is the most urgent thing.
+    assert (profile.ref, profile.age, profile.status.summary) == (
+        "R04",
+        33,
+        "repeat test overdue since 2026-05-01",
+    )
 
 
 # -- the SQL filters agree with the Python rules ------------------------------------------

@@ -295,3 +295,80 @@ async def test_a_name_with_markup_is_shown_as_typed(store: Store) -> None:
             assert _options(picker) == [
                 "B2003  Nell [b]Bold[/b]  age 31\n         resident  ·  Wing B"
             ]
+
+
+@pytest.mark.asyncio
+async def test_the_person_screen_shows_the_decision_in_force(store: Store) -> None:
+    from outreach.tui.screens.person import status_text
+
+    for ref, expected in [
+        (
+            "A1003",
+            "Amrit Kaur  A1003  ·  age 44  ·  Wing B\n"
+            "Status: do not approach\n"
+            "Last test: –   Next due: now (never screened)\n"
+            "Decision: do not approach since 2024-02-01",
+        ),
+        (
+            "B2002",
+            "Rosa Díaz  B2002  ·  age 29  ·  Wing A\n"
+            "Status: declined, revisit 2024-11-02\n"
+            "Last test: –   Next due: now (never screened)\n"
+            "Decision: declined on 2024-05-02, revisit 2024-11-02",
+        ),
+        (
+            "A1002",
+            "Fatima Kaur  A1002  ·  age 39  ·  left\n"
+            "Status: left on 2021-07-31\n"
+            "Last test: –   Next due: left on 2021-07-31",
+        ),
+        (
+            "B2001",
+            "Hélène Dubois  B2001  ·  age 36  ·  Wing A\n"
+            "Status: due now (never screened)\n"
+            "Last test: –   Next due: now (never screened)",
+        ),
+    ]:
+        assert str(status_text(person_profile(store, ref, as_of=TODAY))) == expected
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            app.push_screen(PersonScreen("A1003"))
+            await _wait(pilot, lambda: isinstance(app.screen, PersonScreen))
+            screen = app.screen
+            await _wait(pilot, lambda: screen.profile is not None)
+            shown = str(screen.query_one("#person-status", Static).render())
+            assert "Decision: do not approach since 2024-02-01" in shown
+
+
+def _snapshot_app(store: Store) -> Any:
+    with freeze_time(TODAY, **FROZEN):
+        return create_app(store.folder, store=store, idle_minutes=60)
+
+
+def test_picker_snapshot(snap_compare: Any, store: Store) -> None:
+    async def matches_listed(pilot: Any) -> None:
+        app = pilot.app
+        app.last_mentor = "Maya Lee"
+        await _open_form(pilot)
+        await type_text(pilot, "kau")
+        await pilot.press("enter")
+        await _wait(pilot, lambda: isinstance(app.focused, MatchList))
+        await pilot.pause(0.2)
+
+    with freeze_time(TODAY, **FROZEN):
+        assert snap_compare(_snapshot_app(store), terminal_size=(80, 24), run_before=matches_listed)
+
+
+def test_person_screen_snapshot_with_a_decline(snap_compare: Any, store: Store) -> None:
+    async def person_shown(pilot: Any) -> None:
+        app = pilot.app
+        await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        app.push_screen(PersonScreen("B2002"))
+        await _wait(pilot, lambda: isinstance(app.screen, PersonScreen))
+        await _wait(pilot, lambda: app.screen.profile is not None)
+        await pilot.pause(0.2)
+
+    with freeze_time(TODAY, **FROZEN):
+        assert snap_compare(_snapshot_app(store), terminal_size=(80, 24), run_before=person_shown)

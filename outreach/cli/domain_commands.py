@@ -191,13 +191,15 @@ def person_show(
     if as_json:
         data = asdict(profile)
         data["status"]["summary"] = profile.status.summary
+        data["status"]["next_due"] = profile.status.next_due
         typer.echo(_json(data))
         return
     s = profile.status
     typer.echo(f"{profile.ref}  {profile.name}  (born {profile.date_of_birth}, age {profile.age})")
     typer.echo(f"Status on {s.as_of}: {s.summary}")
     where = f"resident on {s.unit}" if s.resident and s.unit else "resident"
-    typer.echo(f"  {where if s.resident else ('left' if s.left else 'not resident')}")
+    gone = f"left on {s.left_on}" if s.left_on else "left"
+    typer.echo(f"  {where if s.resident else (gone if s.left else 'not resident')}")
     typer.echo(
         f"  eligible: {'yes' if s.eligible else 'no'}; covered: {'yes' if s.covered else 'no'}"
     )
@@ -207,10 +209,9 @@ def person_show(
         else "none"
     )
     typer.echo(f"  last test: {last}")
-    typer.echo(f"  next test due: {s.next_test_due or '-'}")
-    if s.decision:
-        revisit = f", revisit {s.revisit_on}" if s.revisit_on else ""
-        typer.echo(f"  decision in force: {s.decision.replace('_', ' ')}{revisit}")
+    typer.echo(f"  next due: {s.next_due}")
+    if s.decision_words:
+        typer.echo(f"  decision in force: {s.decision_words}")
     if s.ceased:
         typer.echo(f"  ceased: {s.ceased.replace('_', ' ')}")
     typer.echo("Timeline (newest first):")

@@ -66,7 +66,8 @@ class PersonRow:
     name: str
     unit: str | None
     status: str
-    """A few words: "overdue since 2023-04-01", "covered, next due 2027-01-05", "left"."""
+    """A few words: "overdue since 2023-04-01", "covered, next due 2027-01-05",
+    "left on 2026-03-01" (see PersonStatus.summary)."""
     detail: PersonStatus
 
 

@@ -23,11 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from outreach.model import (
     Decision,
     DecisionKind,
+    FollowUp,
+    FollowUpReason,
+    FollowUpStatus,
     Person,
     ScreeningEvent,
     ScreeningEventKind,
@@ -64,22 +68,39 @@ class PersonStatus:
     """The DecisionKind value in force, if any."""
     revisit_on: date | None
     do_not_approach: bool
+    left_on: date | None = None
+    """For someone who has left: the day their last stay ended."""
+    decided_on: date | None = None
+    """The day the decision in force was taken."""
+    clinical_step: ClinicalStep | None = None
+    """The most pressing clinical follow-up open on ``as_of`` (colposcopy before a repeat
+    test, then the earliest due)."""
 
     @property
     def summary(self) -> str:
-        """A few words for a list: what matters most about this person today."""
+        """A few words for a list: the most urgent thing about this person on ``as_of``.
+
+        Someone who has left: "left on DATE". Do not approach, ceasing and eligibility come
+        next; then an open clinical step (colposcopy, repeat test), which outranks a declined
+        revisit; then the decline; then the screening state, where a never-screened resident
+        is "due now (never screened)" whatever the first invitation date was."""
         if not self.resident:
-            return "left" if self.left else "not resident"
+            if self.left:
+                return f"left on {self.left_on.isoformat()}" if self.left_on else "left"
+            return "not resident"
+        clinical = self.clinical_step.words(self.as_of) if self.clinical_step else None
         if self.do_not_approach:
-            return "do not approach"
+            return f"do not approach; {clinical} (care only)" if clinical else "do not approach"
         if self.ceased:
             return f"ceased ({self.ceased.replace('_', ' ')})"
+        if clinical:
+            return clinical
         if not self.eligible:
             return "not eligible"
         if self.decision == DecisionKind.informed_decline and not self.on_worklist:
             return f"declined, revisit {self.revisit_on.isoformat() if self.revisit_on else ''}"
         if self.never_screened:
-            return "never screened"
+            return "due now (never screened)"
         if self.overdue:
             return f"overdue since {_iso(self.next_test_due)}"
         if self.due:
@@ -90,9 +111,67 @@ class PersonStatus:
             return "covered"
         return "not covered"
 
+    @property
+    def next_due(self) -> str:
+        """What is due next, in words, for a "Next due" line: "left on DATE" for someone who
+        has left (no date falls due for them here), the open clinical step, "now (never
+        screened)" for an eligible resident never tested (whatever the decision in force,
+        shown apart), or the next test's date ("–" when none, or when screening has ceased)."""
+        if not self.resident:
+            return f"left on {self.left_on.isoformat()}" if self.left_on else "–"
+        if self.clinical_step is not None:
+            return self.clinical_step.words(self.as_of)
+        if self.ceased:
+            return "–"
+        if self.last_test_on is None:
+            if self.eligible:
+                return "now (never screened)"
+            # Not yet eligible: the first invitation, if it is still to come.
+            upcoming = self.next_test_due is not None and self.next_test_due > self.as_of
+            return _iso(self.next_test_due) if upcoming else "–"
+        return _iso(self.next_test_due) or "–"
+
+    @property
+    def decision_words(self) -> str | None:
+        """The decision in force, with its dates, when it asks staff to hold back:
+        "do not approach since 2024-02-01", "declined on 2024-05-02, revisit 2024-11-02"."""
+        since = self.decided_on.isoformat() if self.decided_on else "?"
+        if self.decision == DecisionKind.do_not_approach:
+            return f"do not approach since {since}"
+        if self.decision == DecisionKind.informed_decline:
+            revisit = f", revisit {self.revisit_on.isoformat()}" if self.revisit_on else ""
+            return f"declined on {since}{revisit}"
+        return None
+
+
+@dataclass(frozen=True)
+class ClinicalStep:
+    """An open clinical follow-up: a colposcopy or a repeat test, due by ``due_on``."""
+
+    reason: str
+    due_on: date
+
+    def words(self, as_of: date) -> str:
+        """ "colposcopy due by 2024-07-01", or "overdue since" once the day has passed."""
+        what = self.reason.replace("_", " ")
+        when = "overdue since" if self.due_on < as_of else "due by"
+        return f"{what} {when} {self.due_on.isoformat()}"
+
+
+CLINICAL_REASONS = (FollowUpReason.colposcopy, FollowUpReason.repeat_test)
+"""Follow-up reasons that are clinical steps, most pressing first."""
+
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
+
+
+def _most_pressing(steps: Sequence[ClinicalStep]) -> ClinicalStep | None:
+    return min(
+        steps,
+        key=lambda s: (CLINICAL_REASONS.index(FollowUpReason(s.reason)), s.due_on),
+        default=None,
+    )
 
 
 def compute_status(
@@ -103,9 +182,11 @@ def compute_status(
     events: Sequence[ScreeningEvent],
     decision: Decision | None,
     as_of: date,
+    clinical_steps: Sequence[ClinicalStep] = (),
 ) -> PersonStatus:
     """The status of ``person`` on ``as_of`` from their stays (with unit names), their
-    screening events (tests and ceasings; later ones are ignored) and the decision in force."""
+    screening events (tests and ceasings; later ones are ignored), the decision in force and
+    the clinical follow-ups open on ``as_of``."""
     day = as_of
     current = [
         (stay, unit)
@@ -165,6 +246,11 @@ def compute_status(
         decision=kind,
         revisit_on=decision.revisit_on if decision else None,
         do_not_approach=dna,
+        left_on=max((s.left_on for s, _ in stays if s.left_on is not None), default=None)
+        if left
+        else None,
+        clinical_step=_most_pressing(clinical_steps),
+        decided_on=decision.decided_on if decision else None,
     )
 
 
@@ -202,6 +288,20 @@ def statuses_of(
         .order_by(col(Decision.decided_on), col(Decision.id))
     ):
         decisions[decision.person_id] = decision  # the last one wins: the one in force
+    steps: dict[int, list[ClinicalStep]] = defaultdict(list)
+    for person_id, reason, due_on in session.exec(
+        select(col(FollowUp.person_id), col(FollowUp.reason), col(FollowUp.due_on)).where(
+            col(FollowUp.person_id).in_(ids),
+            FollowUp.programme == programme,
+            col(FollowUp.reason).in_(CLINICAL_REASONS),
+            col(FollowUp.opened_on) <= as_of,
+            or_(
+                col(FollowUp.status) == FollowUpStatus.open,
+                and_(col(FollowUp.status) == FollowUpStatus.done, col(FollowUp.done_on) > as_of),
+            ),
+        )
+    ):
+        steps[person_id].append(ClinicalStep(reason, due_on))
     rules = load_programme(programme)
     return {
         pid: compute_status(
@@ -211,6 +311,7 @@ def statuses_of(
             events=events[pid],
             decision=decisions.get(pid),
             as_of=as_of,
+            clinical_steps=steps[pid],
         )
         for person in people
         if (pid := person.id) is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,6 +22,30 @@ if TYPE_CHECKING:
 
 def _day(value: object) -> str:
     return value.isoformat() if value is not None else "–"  # type: ignore[attr-defined]
+
+
+def status_text(profile: PersonProfile) -> Text:
+    """The box at the top of the person screen: who, where they stand (the most urgent thing
+    first), tests, and any decision asking staff to hold back, coloured. Names, units and
+    languages are text as typed, never markup."""
+    s = profile.status
+    where = s.unit or ("left" if s.left else "no unit")
+    lines = [
+        Text.assemble((profile.name, "bold"), f"  {profile.ref}  ·  age {profile.age}  ·  {where}"),
+        Text.assemble("Status: ", (s.summary, "bold")),
+        Text(
+            f"Last test: {_day(s.last_test_on)}"
+            + (f" ({s.last_action.replace('_', ' ')})" if s.last_action else "")
+            + f"   Next due: {s.next_due}"
+        ),
+    ]
+    decision = s.decision_words
+    if decision:
+        style = "bold red" if s.do_not_approach else "bold yellow"
+        lines.append(Text.assemble("Decision: ", (decision, style)))
+    if profile.language:
+        lines.append(Text(f"Language: {profile.language}"))
+    return Text("\n").join(lines)
 
 
 class PersonScreen(DataScreen):
@@ -62,22 +87,7 @@ class PersonScreen(DataScreen):
             return
         profile: PersonProfile = message.data
         self.profile = profile
-        s = profile.status
-        lines = [
-            f"[b]{profile.name}[/b]  {profile.ref}  ·  age {profile.age}  ·  {s.unit or 'no unit'}",
-            f"Status: [b]{s.summary}[/b]",
-            f"Last test: {_day(s.last_test_on)}"
-            + (f" ({s.last_action.replace('_', ' ')})" if s.last_action else "")
-            + f"   Next due: {_day(s.next_test_due)}",
-        ]
-        if s.decision:
-            lines.append(
-                f"Decision: {s.decision.replace('_', ' ')}"
-                + (f", revisit {_day(s.revisit_on)}" if s.revisit_on else "")
-            )
-        if profile.language:
-            lines.append(f"Language: {profile.language}")
-        self.query_one("#person-status", Static).update("\n".join(lines))
+        self.query_one("#person-status", Static).update(status_text(profile))
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows(

@@ -62,19 +62,24 @@ def _csv_cells(folder: Path) -> list[Cells]:
 def _tiny(store: Store) -> ExportPreview:
     """The store's real preview cut down to four figures and a one-line explanation."""
     rows = (
-        PreviewRow("coverage", "total", "all", "66.7", ""),
-        PreviewRow("follow_ups_on_time.completed", "total", "all", "*", ""),
+        PreviewRow("coverage", "total", "all", "66.7", "", exact="69.8"),
+        PreviewRow("follow_ups_on_time.completed", "total", "all", "*", "", exact="3"),
         PreviewRow(
             "barriers",
             "barrier",
             "Practical or access (appointment, time, putting it off)",
             "10",
             "",
+            exact="9",
         ),
-        PreviewRow("outcomes", "outcome", "Undecided, wants more time", "*", "breakdown"),
+        PreviewRow(
+            "outcomes", "outcome", "Undecided, wants more time", "*", "breakdown", exact="3"
+        ),
     )
     real = preview_export(store, period=PERIOD, as_of=AS_OF)
-    return dataclasses.replace(real, rows=rows, explanation=("* = too small to publish.",))
+    return dataclasses.replace(
+        real, rows=rows, explanation=("* = too small to publish.",), screen_notes=()
+    )
 
 
 def test_the_previewed_rows_are_the_cells_of_the_summary_csv_then_written(
@@ -150,21 +155,23 @@ def test_the_plain_preview_of_a_tiny_table_reads_exactly(
     monkeypatch.setattr(preview_module, "preview_export", lambda *_a, **_k: tiny)
     result = _run(filled_store, "--as-of", "2024-11-15", "--policy", "nhs-hes-2018", "--preview")
     assert result.exit_code == 0, result.output
-    # measure 28 wide (its longest name), breakdown and withheld 9, value 5, gaps 4 x 2: the
-    # category gets the 80 - 59 = 21 columns left and wraps inside them.
+    # Breakdown and withheld 9, value and exact 5, gaps 5 x 2: 42 columns are left for the
+    # measure (28 at most) and the category (55), which gives way down to 20; the measure gets
+    # the other 22, and both wrap inside their columns.
     assert result.stdout == (
         "Preview of 2024-Q3, counted on 2024-11-15: 4 figures, 2 shown as *.\n"
         "* = too small to publish.\n"
         "\n"
-        "measure                       breakdown  category               value  withheld\n"
-        "----------------------------  ---------  ---------------------  -----  ---------\n"
-        "coverage                      total      all                     66.7\n"
-        "follow_ups_on_time.completed  total      all                        *\n"
-        "barriers                      barrier    Practical or access       10\n"
-        "                                         (appointment, time,\n"
-        "                                         putting it off)\n"
-        "outcomes                      outcome    Undecided, wants more      *  breakdown\n"
-        "                                         time\n"
+        "measure                 breakdown  category              value  exact  withheld\n"
+        "----------------------  ---------  --------------------  -----  -----  ---------\n"
+        "coverage                total      all                    66.7   69.8\n"
+        "follow_ups_on_time.     total      all                       *      3\n"
+        "completed\n"
+        "barriers                barrier    Practical or access      10      9\n"
+        "                                   (appointment, time,\n"
+        "                                   putting it off)\n"
+        "outcomes                outcome    Undecided, wants          *      3  breakdown\n"
+        "                                   more time\n"
         "\n"
         "Nothing was written. To write it:\n"
         "    outreach export --period 2024-Q3 --as-of 2024-11-15 --out DIR\n"
@@ -177,13 +184,14 @@ def test_a_long_measure_name_wraps_after_its_separators_on_a_narrow_line(
     from outreach.cli.export_commands import preview_text
 
     text = preview_text(_tiny(filled_store), width=60)
-    # 60 - 23 fixed - 8 of gaps leaves 29: the measure gets its narrowest, 10, the category 19.
-    assert text.splitlines()[7:12] == [
-        "follow_     total      all                      *",
+    # 60 - 28 fixed - 10 of gaps leaves 22: the measure gets its narrowest, 10, the category 12.
+    assert text.splitlines()[7:13] == [
+        "follow_     total      all               *      3",
         "ups_on_",
         "time.",
         "completed",
-        "barriers    barrier    Practical or access     10",
+        "barriers    barrier    Practical or     10      9",
+        "                       access",
     ]
     assert max(len(line) for line in text.splitlines()) <= 60
 
@@ -201,14 +209,16 @@ def test_the_plain_preview_fits_80_columns_and_shows_every_cell_whole(
     table: list[list[str]] = []
     for line in plain[rule + 1 : plain.index("", rule)]:
         cells = [line[a:b].strip() for a, b in spans]
-        if cells[0]:
+        if cells[1]:
             table.append(cells)
-        else:  # a category carried on to the next line
-            table[-1][2] += " " + cells[2]
+        else:  # a measure (wrapped after a separator) or category carried on to the next line
+            table[-1][0] += cells[0]
+            table[-1][2] += f" {cells[2]}" if cells[2] else ""
     expected = _json_cells(
         _run(filled_store, "--as-of", "2024-11-15", "--preview", "--json").stdout
     )
-    assert [tuple(cells) for cells in table] == expected
+    # Every column but the exact one, which is on screen only.
+    assert [(m, b, c, v, w) for m, b, c, v, _exact, w in table] == expected
 
 
 def test_writing_without_a_folder_or_preview_is_refused_with_a_clear_message(

@@ -178,8 +178,20 @@ def _status(screen: ExportScreen) -> str:
     return str(screen.query_one("#export-status", Static).render())
 
 
+EXACT = 4
+"""The column of the exact figures, shown on screen only."""
+
+
 def _shown(table: DataTable[str]) -> list[tuple[str, ...]]:
-    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+    """The cells of each row as ``summary.csv`` has them: every column but the exact one."""
+    return [
+        tuple(str(cell) for column, cell in enumerate(table.get_row_at(i)) if column != EXACT)
+        for i in range(table.row_count)
+    ]
+
+
+def _exact(table: DataTable[str]) -> list[str]:
+    return [str(table.get_row_at(i)[EXACT]) for i in range(table.row_count)]
 
 
 async def _open_with_preview(app: Any, pilot: Any, out: Path) -> ExportScreen:
@@ -211,6 +223,8 @@ async def test_the_preview_is_shown_before_any_file_exists(
             ]
             assert ("coverage", "unit", "Wing A", "*", "with its breakdown") in _shown(table)
             assert ("coverage_target", "total", "all", "90.0", "") in _shown(table)
+            # Beside each published figure, the exact one: 3 of 5 covered is 60.0%.
+            assert _exact(table)[:3] == ["60.0", "3", "5"]
             assert "Nothing has been written" in _status(screen)
             notes = str(screen.query_one("#export-notes", Static).render())
             assert "Withheld in this export: Coverage at the end of the period (%) by age band" in (

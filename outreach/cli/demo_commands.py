@@ -127,7 +127,9 @@ def summary_lines(board: Dashboard, *, worklist: int) -> list[str]:
             else ""
         )
         lines.append(f"Target: {target.value:g}% by {target.target_on.isoformat()}{baseline}")
-        if progress.needed:
+        if progress.needed is None:
+            lines.append("More people needed to reach the target: no figure yet")
+        elif progress.needed:
             lines.append(f"{progress.needed} more people screened to reach the target")
         else:
             lines.append("Target reached: no more people needed")

@@ -23,7 +23,9 @@ ALL_FORMATS = "csv,xlsx,json,fhir,html"
 DEFAULT_POLICY = "nhs-hes-2018"
 WIDTH = 80
 """The terminal width the plain preview is laid out for."""
-HEADINGS = ("measure", "breakdown", "category", "value", "withheld")
+HEADINGS = ("measure", "breakdown", "category", "value", "exact", "withheld")
+RIGHT_ALIGNED = (3, 4)
+"""The number columns: value and exact."""
 GAP = "  "
 NARROWEST = 10
 """A wrapped column is never made narrower than this."""
@@ -179,7 +181,9 @@ def preview_as_json(preview: ExportPreview) -> dict[str, object]:
 
 def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WIDTH) -> str:
     """The preview as plain text no wider than ``width`` (unless a column cannot shrink): a
-    heading, the explanation, then one line per figure with the cells of ``summary.csv``.
+    heading, the explanation, then one line per figure with the cells of ``summary.csv`` and,
+    beside the published value, the exact figure it came from (``!`` where rounding moves it
+    across its target). The exact figures are printed, never written to a file.
 
     Long measure names and categories wrap inside their column rather than being cut short, so
     every cell is shown whole; the other columns are short codes and numbers.
@@ -190,11 +194,18 @@ def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WID
         f"{len(preview.rows)} figures, {preview.suppressed} shown as *."
     )
     lines = textwrap.wrap(heading, width)
-    for note in preview.explanation:
+    for note in (*preview.explanation, *preview.screen_notes):
         lines += textwrap.wrap(note, width)
     lines.append("")
     cells = [
-        (row.measure, row.breakdown, row.category, row.value, row.withheld_reason)
+        (
+            row.measure,
+            row.breakdown,
+            row.category,
+            row.value,
+            f"{row.exact} !" if row.crosses_target else row.exact,
+            row.withheld_reason,
+        )
         for row in preview.rows
     ]
     lines += _table(cells, width)
@@ -205,16 +216,17 @@ def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WID
     return "\n".join(lines)
 
 
-def _table(cells: Sequence[tuple[str, str, str, str, str]], width: int) -> list[str]:
-    natural = [max([len(HEADINGS[i]), *(len(row[i]) for row in cells)]) for i in range(5)]
-    measure, breakdown, category, value, withheld = natural
-    room = width - breakdown - value - withheld - len(GAP) * 4
+def _table(cells: Sequence[tuple[str, ...]], width: int) -> list[str]:
+    columns = len(HEADINGS)
+    natural = [max([len(HEADINGS[i]), *(len(row[i]) for row in cells)]) for i in range(columns)]
+    measure, breakdown, category, value, exact, withheld = natural
+    room = width - breakdown - value - exact - withheld - len(GAP) * (columns - 1)
     if measure + category > room:
         # The category gives way first: measure names are shorter and read better whole.
         category = max(room - measure, min(category, 2 * NARROWEST))
         category = max(min(category, room - NARROWEST), NARROWEST)
         measure = max(room - category, NARROWEST)
-    widths = (measure, breakdown, category, value, withheld)
+    widths = (measure, breakdown, category, value, exact, withheld)
     lines = _lines(HEADINGS, widths)
     lines += _lines(tuple("-" * w for w in widths), widths)
     for row in cells:
@@ -223,13 +235,13 @@ def _table(cells: Sequence[tuple[str, str, str, str, str]], width: int) -> list[
 
 
 def _lines(row: Sequence[str], widths: Sequence[int]) -> list[str]:
-    """One table row as one or more lines; the value column is aligned right."""
+    """One table row as one or more lines; the number columns are aligned right."""
     wrapped = [_wrap(cell, w) for cell, w in zip(row, widths, strict=True)]
     lines = []
     for depth in range(max(len(parts) for parts in wrapped)):
         texts = [parts[depth] if depth < len(parts) else "" for parts in wrapped]
         padded = [
-            text.rjust(w) if column == 3 else text.ljust(w)
+            text.rjust(w) if column in RIGHT_ALIGNED else text.ljust(w)
             for column, (text, w) in enumerate(zip(texts, widths, strict=True))
         ]
         lines.append(GAP.join(padded).rstrip())

@@ -91,10 +91,15 @@ def summary_lines(board: Dashboard) -> list[str]:
             if t.baseline is not None and t.baseline_on is not None
             else ""
         )
+        # With nobody in the denominator there is no figure: 0 would say the target is met.
+        needed_text = (
+            "more people needed: no figure yet"
+            if p.needed is None
+            else f"{p.needed} more people to reach the target"
+        )
         lines.append(
             f"  {t.measure}{scope}: {_pct(p.value)} against {t.value:g}% by "
-            f"{t.target_on.isoformat()}{baseline}; {track} (line {p.expected:.1f}%); "
-            f"{p.needed} more people to reach the target"
+            f"{t.target_on.isoformat()}{baseline}; {track} (line {p.expected:.1f}%); {needed_text}"
         )
     trend = "  ".join(f"{c.day:%b %y} {_pct(c.rate)}" for c in board.trend)
     lines += ["", f"Monthly coverage: {trend}", ""]

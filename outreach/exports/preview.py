@@ -3,6 +3,11 @@
 :func:`published_summary` is the one way an export's figures are made: ``export_summary``
 writes what it returns, and the export screen previews what it returns, so what a person sees
 before confirming is what the files then hold. Nothing here touches the disk.
+
+The preview also shows, beside each published figure, the exact one it came from, and marks
+the rates whose rounding moves them across their target (a small unit's 94.3% can publish as
+100.0%). Exact figures are for the screen only: they are in :class:`PreviewRow`, never in the
+:class:`~outreach.exports.table.PublishedSummary` that is written.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ from outreach.exports.builder import build_table
 from outreach.exports.long_form import figures
 from outreach.exports.notes import breakdown_rule
 from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
-from outreach.exports.table import PublishedSummary
+from outreach.exports.table import ALL, TOTAL, Kind, PublishedSummary
 from outreach.model import Role
-from outreach.rules.disclosure import DEFAULT_POLICY_NAME, DisclosurePolicy, Published, get_policy
+from outreach.rules.disclosure import (
+    DEFAULT_POLICY_NAME,
+    NO_DISCLOSURE_CONTROL,
+    DisclosurePolicy,
+    Published,
+    get_policy,
+)
 from outreach.stats.period import Period
 from outreach.store.store import Store
 
@@ -29,6 +40,17 @@ STAR_MEANING = (
 
 WITHHELD_WORDS = {BREAKDOWN: "with its breakdown", TOTAL_OF_PARTS: "total of parts"}
 """How the preview marks a figure the breakdown rule withheld, by the reason the CSV gives."""
+
+NO_FIGURE = "no figure yet"
+"""The exact column of a figure with nothing to work it out from (no one in a denominator, no
+values for a median): not 0, which would read as a figure."""
+CROSSES = "!"
+EXACT_MEANING = (
+    "exact = the figure before disclosure control, shown here only: it is never written."
+)
+CROSSING_MEANING = (
+    "! = rounding moves this figure across its target: the exact figure is on the other side."
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,12 @@ class PreviewRow:
     category: str
     value: str
     withheld_reason: str
+    exact: str = ""
+    """The exact figure the value came from, for the screen only (never written); ``no
+    figure yet`` when there is nothing to work it out from."""
+    crosses_target: bool = False
+    """Rounding puts the published figure on the other side of its target from the exact one
+    (a rate against its target, or the people needed being 0 on one side only)."""
 
     @property
     def withheld(self) -> str:
@@ -65,6 +93,9 @@ class ExportPreview:
     rows: tuple[PreviewRow, ...]
     explanation: tuple[str, ...]
     """Short plain-words notes: the policy, what * means, which breakdowns were withheld."""
+    screen_notes: tuple[str, ...] = ()
+    """What the exact column and its ``!`` mark mean: for a person at the screen only, like the
+    exact figures themselves."""
 
     @property
     def suppressed(self) -> int:
@@ -108,8 +139,17 @@ def export_choice(
 def published_table(store: Store, choice: ExportChoice) -> PublishedSummary:
     """Every figure of the export of ``choice`` as it will be published, from one read
     transaction. Writes nothing, not even an audit row."""
+    return published_and_exact(store, choice)[0]
+
+
+def published_and_exact(
+    store: Store, choice: ExportChoice
+) -> tuple[PublishedSummary, PublishedSummary]:
+    """The export of ``choice`` as it will be published and the same table with exact figures
+    (for the screen only), both from one read of the store."""
     with store.read() as session:
-        return build_table(session, choice.period, as_of=choice.as_of).publish(choice.policy)
+        table = build_table(session, choice.period, as_of=choice.as_of)
+    return table.publish(choice.policy), table.publish(NO_DISCLOSURE_CONTROL)
 
 
 def published_summary(
@@ -124,19 +164,78 @@ def published_summary(
     return published_table(store, export_choice(store, period=period, policy=policy, as_of=as_of))
 
 
-def preview_rows(summary: PublishedSummary) -> tuple[PreviewRow, ...]:
-    """The figures of ``summary`` in the order and with the cells of ``summary.csv``."""
-    return tuple(
-        PreviewRow(
-            figure.measure,
-            figure.breakdown,
-            figure.category,
-            # The CSV leaves a suppressed value empty and says so in its own column.
-            Published(figure.value, figure.suppressed).text,
-            figure.withheld_reason or "",
+def preview_rows(
+    summary: PublishedSummary, exact: PublishedSummary | None = None
+) -> tuple[PreviewRow, ...]:
+    """The figures of ``summary`` in the order and with the cells of ``summary.csv``; given the
+    ``exact`` table it was published from, each with its exact figure and whether rounding
+    moved it across its target."""
+    published = list(figures(summary))
+    exact_figures = list(figures(exact)) if exact is not None else [None] * len(published)
+    crossing = crossings(summary, exact) if exact is not None else set()
+    rows = []
+    for figure, exact_figure in zip(published, exact_figures, strict=True):
+        key = (figure.measure, figure.breakdown, figure.category)
+        exact_text = ""
+        if exact_figure is not None:
+            assert (exact_figure.measure, exact_figure.breakdown, exact_figure.category) == key
+            exact_text = (
+                NO_FIGURE
+                if exact_figure.value is None
+                else Published(exact_figure.value, False).text
+            )
+        rows.append(
+            PreviewRow(
+                figure.measure,
+                figure.breakdown,
+                figure.category,
+                # The CSV leaves a suppressed value empty and says so in its own column.
+                Published(figure.value, figure.suppressed).text,
+                figure.withheld_reason or "",
+                exact=exact_text,
+                crosses_target=key in crossing,
+            )
         )
-        for figure in figures(summary)
-    )
+    return tuple(rows)
+
+
+def crossings(summary: PublishedSummary, exact: PublishedSummary) -> set[tuple[str, str, str]]:
+    """(measure, breakdown, category) of the figures rounding puts on the other side of their
+    target: a rate published at or above its target while the exact rate is below it, or the
+    other way round (a unit, age band or month of the trend against its own target, else the
+    site's); and the people needed to reach a target, 0 on one side only."""
+    targets = {
+        (row.measure.removesuffix("_target"), row.breakdown, row.category): row.value.value
+        for row in summary.rows
+        if row.kind is Kind.setting and row.measure.endswith("_target")
+    }
+    exact_rows = {(r.measure, r.breakdown, r.category): r for r in exact.rows}
+    crossed = set()
+    for row in summary.rows:
+        key = (row.measure, row.breakdown, row.category)
+        other = exact_rows.get(key)
+        if other is None:
+            continue
+        if row.kind is Kind.rate:
+            # A unit, age band or month is read against its own target, else the site's.
+            measure = row.measure.removesuffix("_trend")
+            target = targets.get((measure, row.breakdown, row.category))
+            if target is None:
+                target = targets.get((measure, TOTAL, ALL))
+            if _across(row.value.value, other.value.value, target):
+                crossed.add(key)
+        elif row.kind is Kind.needed:
+            shown, true = row.value.value, other.value.value
+            if shown is not None and true is not None and (shown == 0) != (true == 0):
+                crossed.add(key)
+    return crossed
+
+
+def _across(shown: float | None, true: float | None, target: float | None) -> bool:
+    """Whether ``shown`` and ``true`` lie on different sides of ``target`` (all known)."""
+    if shown is None or true is None or target is None:
+        return False
+    return (shown >= target) != (true >= target)
 
 
 def policy_in_brief(policy: DisclosurePolicy) -> str:
@@ -168,5 +267,9 @@ def preview_export(
     as_of: date | None = None,
 ) -> ExportPreview:
     """What an export of ``period`` would publish, to show before anything is written."""
-    summary = published_summary(store, period=period, policy=policy, as_of=as_of)
-    return ExportPreview(summary, preview_rows(summary), explanation(summary))
+    choice = export_choice(store, period=period, policy=policy, as_of=as_of)
+    summary, exact = published_and_exact(store, choice)
+    rows = preview_rows(summary, exact)
+    crossed = any(row.crosses_target for row in rows)
+    screen = (EXACT_MEANING, CROSSING_MEANING) if crossed else (EXACT_MEANING,)
+    return ExportPreview(summary, rows, explanation(summary), screen)

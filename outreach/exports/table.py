@@ -288,8 +288,9 @@ def _with_needed(
     denominator as published (after the breakdown rule), so it adds nothing to them. It is
     withheld (with the source's reason) exactly when one of those two counts is, and then it
     carries no number; a figure of the source it is not computed from (a coverage target's
-    initial population, withheld when the clinically ceased are few) leaves it alone. A needed
-    row whose source row is not in the table uses its own counts, published the same way."""
+    initial population, withheld when the clinically ceased are few) leaves it alone. With a
+    denominator of 0 there is no figure (``*``, not withheld). A needed row whose source row is
+    not in the table uses its own counts, published the same way."""
     rows = {(r.measure, r.breakdown, r.category): r for r in published}
     result = []
     for row, out in zip(exact, published, strict=True):
@@ -307,6 +308,8 @@ def _with_needed(
             and denominator is not None
             and isinstance(numerator.value, int)
             and isinstance(denominator.value, int)
+            # Nobody in the denominator: no figure (0 would say the target is met).
+            and denominator.value > 0
         ):
             needed = needed_to_reach(row.setting, numerator.value, denominator.value)
             value = Published(value=needed, suppressed=False)

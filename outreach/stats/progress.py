@@ -18,7 +18,8 @@ class TargetProgress:
     """A target beside the measure's current value (percentages; None when not measurable).
 
     ``gap`` is target - value in percentage points (0 or less when met); ``needed`` is how many
-    more people must be counted in the numerator to reach the target; ``expected`` is the value
+    more people must be counted in the numerator to reach the target, None when there is no
+    figure yet (nobody in the denominator: 0 would say the target is met); ``expected`` is the value
     the straight line from baseline to target asks for on as-of; ``on_track`` is value >=
     expected.
     """
@@ -29,7 +30,7 @@ class TargetProgress:
     denominator: int
     expected: float
     gap: float | None
-    needed: int
+    needed: int | None
     on_track: bool | None
 
 
@@ -66,6 +67,6 @@ def progress(target: TargetRow, *, numerator: int, denominator: int, as_of: date
         denominator=denominator,
         expected=expected,
         gap=None if value is None else target.value - value,
-        needed=needed_to_reach(target.value, numerator, denominator),
+        needed=needed_to_reach(target.value, numerator, denominator) if denominator else None,
         on_track=None if value is None else value >= expected - 1e-9,
     )

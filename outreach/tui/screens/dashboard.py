@@ -198,6 +198,8 @@ def _needed_line(site_target: object) -> str:
         return "No coverage target set (targets: t)."
     target = site_target.target
     by = f"by {target.target_on:%d %b %Y}"
+    if site_target.needed is None:
+        return f"Target of {target.value:g}% {by}: no figure yet (no one eligible)."
     if site_target.needed == 0:
         return f"Target of {target.value:g}% {by} reached."
     people = "person" if site_target.needed == 1 else "people"

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -106,7 +107,7 @@ class ExportScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(
-            "Measure", "Breakdown", "Category", "Published", "Withheld"
+            "Measure", "Breakdown", "Category", "Published", "Exact", "Withheld"
         )
         self._show_preview_of(self._period())
 
@@ -203,10 +204,23 @@ class ExportScreen(DataScreen):
             self.preview = preview
             table = self.query_one(DataTable)
             table.clear()
+            # Exact figures are shown here only (never written); "!" marks a figure that
+            # rounding moves across its target. Category names were typed by people: plain text.
             table.add_rows(
-                [(r.measure, r.breakdown, r.category, r.value, r.withheld) for r in preview.rows]
+                [
+                    (
+                        r.measure,
+                        r.breakdown,
+                        Text(r.category),
+                        r.value,
+                        Text(f"{r.exact} !" if r.crosses_target else r.exact),
+                        r.withheld,
+                    )
+                    for r in preview.rows
+                ]
             )
-            self.query_one("#export-notes", Static).update("\n".join(preview.explanation))
+            notes = (*preview.explanation, *preview.screen_notes)
+            self.query_one("#export-notes", Static).update(Text("\n".join(notes)))
             self._status(
                 f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
                 "that would leave this laptop, in every format. Nothing has been written; "

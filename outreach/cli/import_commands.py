@@ -410,12 +410,10 @@ def _mapping(
     units: list[str] | None,
 ) -> ColumnMapping | None:
     """The saved mapping ``name`` (if any) with the choices typed on the command line on top."""
-    from outreach.services.csv_conversations import COLUMNS as CONVERSATIONS
-    from outreach.services.csv_people import COLUMNS as PEOPLE
-    from outreach.services.csv_screening import COLUMNS as SCREENING
     from outreach.services.import_mapping import load_mapping, mapping_from, parse_pairs
+    from outreach.services.importing import file_columns
 
-    known = {"people": PEOPLE, "conversations": CONVERSATIONS, "screening": SCREENING}[kind]
+    known = file_columns(kind)
     typed = mapping_from(
         kind,
         columns=parse_pairs(columns or (), "map"),

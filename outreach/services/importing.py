@@ -445,3 +445,59 @@ def import_screening(
         date_columns=("date",),
         confirm_sweeping=confirm_sweeping,
     )
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    source: Path | bytes,
+    *,
+    dry_run: bool = False,
+    mark_missing_left: date | None = None,
+    encoding: str = UTF8,
+    progress: Progress | None = None,
+    mapping: ColumnMapping | None = None,
+    confirm_sweeping: bool = False,
+) -> ImportReport:
+    """Import a file of ``kind`` (people, conversations, screening) exactly as the command
+    of that kind does: the one entry point the Import screen uses. ``mark_missing_left``
+    is for people only."""
+    if kind == "people":
+        return import_people(
+            store,
+            source,
+            dry_run=dry_run,
+            mark_missing_left=mark_missing_left,
+            encoding=encoding,
+            progress=progress,
+            mapping=mapping,
+            confirm_sweeping=confirm_sweeping,
+        )
+    if mark_missing_left is not None:
+        raise ValidationError("mark_missing_left", "only a roll of people marks people as left")
+    importer = {"conversations": import_conversations, "screening": import_screening}.get(kind)
+    if importer is None:
+        raise ValidationError("kind", "one of people, conversations, screening")
+    return importer(
+        store,
+        source,
+        dry_run=dry_run,
+        encoding=encoding,
+        progress=progress,
+        mapping=mapping,
+        confirm_sweeping=confirm_sweeping,
+    )
+
+
+def file_columns(kind: str) -> Columns:
+    """The stored columns a file of ``kind`` may have (what its columns may be mapped to)."""
+    from outreach.services import csv_conversations, csv_people, csv_screening
+
+    found = {
+        "people": csv_people.COLUMNS,
+        "conversations": csv_conversations.COLUMNS,
+        "screening": csv_screening.COLUMNS,
+    }.get(kind)
+    if found is None:
+        raise ValidationError("kind", "one of people, conversations, screening")
+    return found

@@ -41,6 +41,14 @@ APP_ACTIONS: tuple[AppAction, ...] = (
     AppAction("targets", "t,f8", "go('targets')", "Targets", "Targets and baselines", show=False),
     AppAction("export", "x,f9", "go('export')", "Export", "Governance export", show=False),
     AppAction(
+        "import",
+        "o,ctrl+o",
+        "go('import')",
+        "Import",
+        "Import a roll, conversations or screening results from a CSV file",
+        show=False,
+    ),
+    AppAction(
         "accounts",
         "a,f11",
         "go('accounts')",

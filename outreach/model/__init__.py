@@ -1,5 +1,6 @@
 """SQLModel tables and enums. Importing this module registers every table on the metadata."""
 
+from outreach.model.drafts import FormDraft
 from outreach.model.enums import (
     ConversationKind,
     Cytology,
@@ -44,6 +45,7 @@ __all__ = [
     "FollowUp",
     "FollowUpReason",
     "FollowUpStatus",
+    "FormDraft",
     "HasCervix",
     "HpvResult",
     "ImportBatch",

@@ -23,6 +23,7 @@ from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import Unlocked
 
 if TYPE_CHECKING:
+    from outreach.services.drafts import Draft
     from outreach.store.store import Store
 
 DEFAULT_IDLE_MINUTES = 5.0
@@ -106,9 +107,11 @@ class OutreachApp(App[None]):
         self.open_store(message.store)
 
     def open_store(self, store: Store) -> None:
-        """Take an unlocked store and show the dashboard."""
+        """Take an unlocked store and show the dashboard, then offer back any form this
+        account was filling in when the application last locked."""
         self._adopt(store)
         self.switch_mode(MAIN)
+        self._offer_drafts()
 
     def _adopt(self, store: Store) -> None:
         from outreach.tui.screens.dashboard import DashboardScreen
@@ -145,9 +148,11 @@ class OutreachApp(App[None]):
             return
         from outreach.tui.screens.unlock import UnlockScreen
 
+        drafts = self._open_drafts()
         store, self.store = self.store, None
         self.workers.cancel_all()
         self.clear_notifications()
+        kept = _keep_drafts(store, drafts)
         self.switch_mode(LOCKED)
         self.remove_mode(MAIN)
         store.close()
@@ -155,7 +160,97 @@ class OutreachApp(App[None]):
         self.last_mentor = None
         screen = self.screen
         if isinstance(screen, UnlockScreen):
-            screen.reset(notice="Locked. Unlock to carry on.")
+            screen.reset(notice="Locked. Unlock to carry on." + kept)
+
+    def _open_drafts(self) -> list[tuple[str, dict[str, object]]]:
+        """Forms open on the main screens with something typed: (draft kind, values)."""
+        from outreach.tui.dialogs.form import SAVING, Form
+
+        drafts: list[tuple[str, dict[str, object]]] = []
+        for screen in self.screen_stack if self.current_mode == MAIN else []:
+            if isinstance(screen, Form) and screen.DRAFT_KIND and screen.is_changed:
+                values: dict[str, object] = dict(screen.draft_values())
+                if screen.saving:
+                    values[SAVING] = True
+                drafts.append((screen.DRAFT_KIND, values))
+        return drafts
+
+    def _offer_drafts(self) -> None:
+        """After unlocking: read this account's kept forms (dropping any a day old) in the
+        background, then offer each back in turn."""
+        store = self.store
+        if store is None:
+            return
+
+        def work() -> None:
+            from outreach.services.drafts import my_drafts
+
+            try:
+                drafts = my_drafts(store)
+            except Exception:
+                return  # an offer is a nicety: never fail an unlock over it
+            if drafts:
+                self.call_from_thread(self._offer_next, drafts)
+
+        self.run_worker(work, group="drafts", thread=True, exit_on_error=False)
+
+    def _offer_next(self, drafts: list[Draft]) -> None:
+        from outreach.tui.dialogs.draft_offer import DISCARD, OPEN, DraftOffer
+
+        if not drafts or self.store is None:
+            return
+        draft, rest = drafts[0], drafts[1:]
+
+        def answered(answer: str | None) -> None:
+            if answer == OPEN:
+                self._take_draft(draft, rest)
+                return
+            if answer == DISCARD:
+                self._discard_draft(draft)
+            self._offer_next(rest)
+
+        self.push_screen(DraftOffer(draft), answered)
+
+    def _take_draft(self, draft: Draft, rest: list[Draft]) -> None:
+        """Open the kept form as it was; the draft leaves the store (a later lock keeps the
+        form afresh). Drafts still to offer wait until that form is closed."""
+        from outreach.services.drafts import take_draft
+        from outreach.tui.dialogs.draft_offer import form_for
+
+        store = self.store
+        if store is None:
+            return
+
+        def closed(_: object) -> None:
+            self._offer_next(rest)
+
+        def work() -> None:
+            try:
+                take_draft(store, draft_id=draft.id)
+            except Exception as exc:
+                from outreach.tui.errors import shown
+
+                self.call_from_thread(self.notify, shown(exc), severity="error")
+                return
+            self.call_from_thread(self.push_screen, form_for(draft), closed)
+
+        self.run_worker(work, group="drafts", thread=True, exit_on_error=False)
+
+    def _discard_draft(self, draft: Draft) -> None:
+        from outreach.services.drafts import discard_draft
+
+        store = self.store
+        if store is None:
+            return
+
+        def work() -> None:
+            try:
+                discard_draft(store, draft_id=draft.id)
+            except Exception:
+                return  # already gone: nothing to discard
+            self.call_from_thread(self.notify, "The kept form was discarded.")
+
+        self.run_worker(work, group="drafts", thread=True, exit_on_error=False)
 
     async def action_quit(self) -> None:
         """Lock and leave; first offer a backup when the last one is old (not on demos)."""
@@ -195,9 +290,13 @@ class OutreachApp(App[None]):
         return BackupDialog(folder=default_backups_folder(self.folder), day=today(), last=last)
 
     def _leave(self) -> None:
-        """Exit, then close the store (no unlock screen to show on the way out)."""
+        """Exit, then close the store (no unlock screen to show on the way out). A form left
+        half filled in is kept as a draft, as on locking."""
+        drafts = self._open_drafts() if self.store is not None else []
         store, self.store = self.store, None
         self.workers.cancel_all()
+        if store is not None:
+            _keep_drafts(store, drafts)
         self.exit()
         if store is not None:
             store.close()
@@ -286,6 +385,27 @@ def _runner(app: App[None], action: str, node: Screen | None = None) -> Callable
         await app.run_action(action, node)
 
     return run
+
+
+def _keep_drafts(store: Store, drafts: list[tuple[str, dict[str, object]]]) -> str:
+    """Keep each (kind, values) as a draft in the store, on the calling thread (the store is
+    about to close). Returns words to add to the lock notice. Locking never waits on, or
+    fails over, a draft that cannot be written."""
+    if not drafts:
+        return ""
+    from outreach.services.drafts import keep_draft
+
+    try:
+        for kind, values in drafts:
+            keep_draft(store, form=kind, fields=values)
+    except Exception:
+        return " The form you were filling in could not be kept."
+    if len(drafts) == 1:
+        return " The form you were filling in is kept: it is offered back when you unlock."
+    return (
+        f" The {len(drafts)} forms you were filling in are kept: they are offered back "
+        "when you unlock."
+    )
 
 
 def _site_name(store: Store) -> str:

@@ -31,6 +31,7 @@ DEFAULT_SETTING = "wing"
 class ConversationForm(Form):
     """The conversation form; dismisses with True once the conversation is logged."""
 
+    DRAFT_KIND = "conversation"
     FIELDS: ClassVar[tuple[str, ...]] = (
         "kind",
         "person_ref",
@@ -175,6 +176,7 @@ class ConversationForm(Form):
             mentor.suggester = SuggestFromList(self._mentors, case_sensitive=False)
             if not mentor.value and len(self._mentors) == 1:
                 mentor.value = self._mentors[0]
+                self.mark_unchanged("mentor")
         elif message.what == "save":
             self._saved(message.data)
 

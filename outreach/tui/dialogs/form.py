@@ -1,8 +1,11 @@
-"""What the data-entry forms share: labelled rows, an error line under each field, and
-turning a service's ValidationError into the message next to the field it names."""
+"""What the data-entry forms share: labelled rows, an error line under each field, turning a
+service's ValidationError into the message next to the field it names, and never losing what
+was typed: esc on a changed form asks first, and a lock keeps the form as a draft (see
+:meth:`Form.draft_values` and :meth:`Form.restore_draft`)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any, ClassVar
 
@@ -11,10 +14,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Checkbox, Input, Label, RadioButton, Select, SelectionList, Static
+from textual.widgets.select import InvalidSelectValueError
 
 from outreach.tui.messages import Failed
 from outreach.tui.screens.base import DataDialog
+from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
+
+SAVING = "__saving__"
+"""Key in a draft's values: the form was being saved when it was kept."""
 
 SHORT_TERMINAL = 32
 """Below this many lines, forms drop the blank line between rows."""
@@ -54,6 +62,90 @@ class Form(DataDialog):
     FIELDS: ClassVar[tuple[str, ...]] = ()
     """Every field name, in screen order (the service's names for them)."""
 
+    DRAFT_KIND: ClassVar[str] = ""
+    """The name a draft of this form is kept under when the application locks (empty: this
+    form is never kept)."""
+
+    saving = False
+    """A save has been started and has not been refused (yet)."""
+    _pristine: dict[str, Any] | None = None
+    _draft: dict[str, Any] | None = None
+
+    def on_mount(self) -> None:
+        # Runs after the form's own on_mount has filled in its defaults: what is on screen
+        # once that has settled is "unchanged"; a draft handed over is then typed back in.
+        self.call_after_refresh(self._settle)
+
+    def _settle(self) -> None:
+        self._pristine = self.draft_values()
+        if self._draft is not None:
+            self._apply(self._draft)
+
+    def mark_unchanged(self, widget_id: str) -> None:
+        """The form filled ``widget_id`` in itself (a default that arrived late): what it holds
+        now does not count as typed."""
+        if self._pristine is not None:
+            self._pristine[widget_id] = self.draft_values().get(widget_id)
+
+    @property
+    def is_changed(self) -> bool:
+        """Whether anything on the form differs from what it opened with."""
+        if self._pristine is None:
+            return self._draft is not None
+        return self.draft_values() != self._pristine
+
+    def draft_values(self) -> dict[str, Any]:
+        """What the form holds now: widget id -> value (text, chosen option, ticked items, the
+        person picked or the text typed to find them). Passwords are never included."""
+        values: dict[str, Any] = {}
+        for widget in self.query("*"):
+            key = widget.id
+            if not key or any(isinstance(a, PersonPicker) for a in widget.ancestors):
+                continue
+            if isinstance(widget, PersonPicker):
+                choice = widget.choice
+                values[key] = (
+                    {"ref": choice.ref, "label": choice.label}
+                    if choice is not None
+                    else {"typed": widget.input.value}
+                )
+            elif isinstance(widget, Input) and not widget.password:
+                values[key] = widget.value
+            elif isinstance(widget, Select):
+                values[key] = None if widget.value is Select.BLANK else str(widget.value)
+            elif isinstance(widget, (Checkbox, RadioButton)):
+                values[key] = bool(widget.value)
+            elif isinstance(widget, SelectionList):
+                values[key] = [str(v) for v in widget.selected]
+        return values
+
+    def restore_draft(self, values: dict[str, Any]) -> None:
+        """Type ``values`` (from :meth:`draft_values`) back in once the form has settled."""
+        self._draft = dict(values)
+        if self._pristine is not None:
+            self._apply(self._draft)
+
+    def _apply(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key.replace("_", "").replace("-", "").isalnum():
+                for widget in self.query(f"#{key}"):
+                    _set_value(widget, value)
+
+    def action_cancel(self) -> None:
+        if not self.is_changed:
+            self.dismiss(None)
+            return
+        from outreach.tui.dialogs.account_dialogs import ConfirmDialog
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard what you typed in this form? (y discards, n keeps it)"),
+            answered,
+        )
+
     def on_resize(self, event: events.Resize) -> None:
         # Short terminals (80x24): rows without the blank line between them, so the whole
         # form shows without scrolling.
@@ -88,14 +180,13 @@ class Form(DataDialog):
             self._focus_field(next(f for f in self.FIELDS if f in errors))
             return
         status.update("Saving…")
+        self.saving = True
         self.save()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @on(Failed)
     def _save_failed(self, message: Failed) -> None:
         # Keep everything typed: only say what is wrong, next to the field when it is named.
+        self.saving = False
         status = self.query_one("#form-status", Static)
         if message.field and message.field in self.FIELDS:
             problem = message.error.split(":", 1)[-1].strip()
@@ -114,3 +205,33 @@ class Form(DataDialog):
 
     def value_of(self, widget_id: str) -> Any:
         return getattr(self.query_one(widget_id), "value", None)
+
+
+def _set_value(widget: Widget, value: Any) -> None:
+    """Put one kept value back into its widget; a value the widget no longer offers (an
+    option since removed) is left out rather than failing the whole draft."""
+    if isinstance(widget, PersonPicker) and isinstance(value, dict):
+        if value.get("ref"):
+            widget.set_choice(PersonChoice(str(value["ref"]), str(value.get("label", ""))))
+        elif value.get("typed"):
+            widget.input.value = str(value["typed"])
+    elif isinstance(widget, Input) and isinstance(value, str) and not widget.password:
+        widget.value = value
+    elif isinstance(widget, Select):
+        if value is None:
+            with suppress(InvalidSelectValueError):  # a Select that must hold a value
+                widget.clear()
+        else:
+            with suppress(InvalidSelectValueError):  # no longer one of its options
+                widget.value = value
+    elif isinstance(widget, RadioButton):
+        if value:  # pressing the kept one releases the others in its set
+            widget.value = True
+    elif isinstance(widget, Checkbox):
+        widget.value = bool(value)
+    elif isinstance(widget, SelectionList) and isinstance(value, list):
+        offered = {widget.get_option_at_index(i).value for i in range(widget.option_count)}
+        widget.deselect_all()
+        for item in value:
+            if item in offered:  # else no longer one of its options
+                widget.select(item)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class MentorForm(Form):
     """The new-mentor form; dismisses with the mentor's name once added."""
 
+    DRAFT_KIND = "mentor"
     FIELDS: ClassVar[tuple[str, ...]] = ("name", "trained_on", "active_from")
 
     def compose(self) -> ComposeResult:

@@ -29,6 +29,7 @@ def _options(values: Any) -> list[tuple[str, str]]:
 class ScreeningForm(Form):
     """The screening step form; dismisses with True once the step is recorded."""
 
+    DRAFT_KIND = "screening"
     FIELDS: ClassVar[tuple[str, ...]] = (
         "person_ref",
         "event",

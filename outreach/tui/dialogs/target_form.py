@@ -38,6 +38,7 @@ def parse_percent(text: str) -> tuple[float | None, str]:
 class TargetForm(Form):
     """The set-target form; dismisses with the target set."""
 
+    DRAFT_KIND = "target"
     FIELDS: ClassVar[tuple[str, ...]] = (
         "measure",
         "value",

@@ -1,0 +1,146 @@
+"""Drafts: a half-filled form kept when the application locks, offered back to the same
+account after unlock, and removed after a day.
+
+A draft is what was typed, so it may identify a person: it is kept only in the encrypted
+store (table ``form_draft``), never in a file. Keeping, taking back, discarding and expiring
+drafts are each one write transaction with one audit row, which names the form's fields that
+held something, never their values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from outreach.clock import now
+from outreach.model import FormDraft
+from outreach.services.errors import ValidationError
+from outreach.store import audit
+from outreach.store.store import Store
+
+KEPT_FOR = timedelta(days=1)
+"""A draft older than this is removed, never offered."""
+
+MAX_DRAFT_CHARS = 20_000
+"""Forms hold a few short fields; anything larger is not a form's draft."""
+
+FORMS = frozenset({"conversation", "screening", "mentor", "target"})
+"""The forms whose drafts are kept."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A kept form: which form, what was typed (field id -> value), and when it was kept."""
+
+    id: int
+    form: str
+    fields: dict[str, Any]
+    saved_at: datetime
+
+
+def _filled(fields: dict[str, Any]) -> list[str]:
+    """Field ids that hold something (the audit's list: names only)."""
+    return [name for name, value in fields.items() if value not in (None, "", [], False)]
+
+
+def _draft(row: FormDraft) -> Draft:
+    assert row.id is not None
+    return Draft(row.id, row.form, json.loads(row.fields), row.saved_at)
+
+
+def keep_draft(store: Store, *, form: str, fields: dict[str, Any]) -> Draft:
+    """Keep what was typed into ``form`` for the acting account; one ``draft.save`` audit
+    row naming the fields that held something. ``fields`` must be JSON-serialisable."""
+    if form not in FORMS:
+        raise ValidationError("form", f"no draft is kept for a form called {form!r}")
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    if len(payload) > MAX_DRAFT_CHARS:
+        raise ValidationError("fields", f"a draft holds at most {MAX_DRAFT_CHARS} characters")
+    with store.write() as session:
+        row = FormDraft(account_id=store.actor.id, form=form, fields=payload, saved_at=now())
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="draft.save",
+            entity="form_draft",
+            entity_id=row.id,
+            fields=[form, *_filled(fields)],
+        )
+        return _draft(row)
+
+
+def _expire(store: Store, session: Session) -> int:
+    cutoff = now() - KEPT_FOR
+    old = session.exec(select(FormDraft.id).where(col(FormDraft.saved_at) < cutoff)).all()
+    if old:
+        session.exec(delete(FormDraft).where(col(FormDraft.id).in_(old)))
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="draft.expire",
+            entity="form_draft",
+            fields=[f"count={len(old)}"],
+        )
+    return len(old)
+
+
+def my_drafts(store: Store) -> list[Draft]:
+    """The acting account's drafts, newest first, after removing every account's drafts
+    older than :data:`KEPT_FOR` (one ``draft.expire`` audit row, only when there were any).
+    Other accounts' drafts are never returned."""
+    with store.write() as session:
+        _expire(store, session)
+        rows = session.exec(
+            select(FormDraft)
+            .where(FormDraft.account_id == store.actor.id)
+            .order_by(col(FormDraft.saved_at).desc(), col(FormDraft.id).desc())
+        ).all()
+        return [_draft(row) for row in rows]
+
+
+def _mine(store: Store, session: Session, draft_id: int) -> FormDraft:
+    row = session.get(FormDraft, draft_id)
+    if row is None or row.account_id != store.actor.id:
+        raise ValidationError("draft_id", "that draft is no longer kept")
+    return row
+
+
+def take_draft(store: Store, *, draft_id: int) -> Draft:
+    """Hand back one of the acting account's drafts to fill in again, and remove it from the
+    store (it is kept afresh if the application locks again); one ``draft.take`` row."""
+    with store.write() as session:
+        row = _mine(store, session, draft_id)
+        draft = _draft(row)
+        session.delete(row)
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="draft.take",
+            entity="form_draft",
+            entity_id=draft_id,
+            fields=[draft.form],
+        )
+        return draft
+
+
+def discard_draft(store: Store, *, draft_id: int) -> None:
+    """Remove one of the acting account's drafts unused; one ``draft.discard`` audit row."""
+    with store.write() as session:
+        row = _mine(store, session, draft_id)
+        form = row.form
+        session.delete(row)
+        audit.record(
+            session,
+            actor_id=store.actor.id,
+            action="draft.discard",
+            entity="form_draft",
+            entity_id=draft_id,
+            fields=[form],
+        )

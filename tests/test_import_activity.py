@@ -117,8 +117,11 @@ def test_conversations_file_imports_every_row(store: Store) -> None:
     assert (report.errors, report.added, report.written) == ([], 12, True)
     assert _audit(store)[-1] == (
         "import.conversations",
-        "attendees,barriers,date,kind,mentor,minutes,next_step,note,outcome,ref,setting",
+        # A1001AA's next step (17 June) is met by her conversation that day.
+        "attendees,barriers,completed_follow_ups,date,kind,mentor,minutes,next_step,note,outcome,"
+        "ref,setting",
     )
+    assert report.followups_completed == 1
 
 
 def test_group_session_keeps_mentors_count_and_named_attendees(store: Store) -> None:

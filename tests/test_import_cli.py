@@ -179,7 +179,10 @@ def test_screening_import_exits_0(folder: Path) -> None:
     _run(folder, "people", str(FIXTURES / "people.csv"))
     result = _run(folder, "screening", str(FIXTURES / "screening.csv"))
     assert result.exit_code == 0, result.output
-    assert result.output == "screening.csv: 14 rows; 14 added, 0 updated, 0 unchanged\n"
+    # A1008AH's attending colposcopy completes the follow-up her result asked for.
+    assert result.output == (
+        "screening.csv: 14 rows; 14 added, 0 updated, 0 unchanged, 1 follow-up completed\n"
+    )
 
 
 def test_a_missing_file_is_a_usage_error(folder: Path) -> None:

@@ -100,7 +100,10 @@ async def test_a_saved_conversation_shows_its_follow_up(store: Store) -> None:
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             messages = [n.message for n in app._notifications]
-            assert messages == ["Conversation logged for A1001. Follow-up on 21 Jun 2024."]
+            # Her next step due on 10 June (fixture store) is met by this conversation.
+            assert messages == [
+                "Conversation logged for A1001. 1 follow-up completed. Follow-up on 21 Jun 2024."
+            ]
 
 
 @pytest.mark.asyncio

@@ -98,3 +98,23 @@ async def test_a_next_step_for_someone_marked_do_not_approach_is_refused_beside_
         "B2003 is marked do not approach: a next step cannot be set "
         "(record 'approach again' first if the person has changed their mind)"
     )
+
+
+@pytest.mark.asyncio
+async def test_a_saved_conversation_says_which_follow_ups_it_completed(store: Store) -> None:
+    from outreach.services.followups import due_followups
+
+    # B2001's next step is due today (fixture store): talking with her today meets it.
+    assert [r.person_ref for r in due_followups(store, as_of=TODAY)] == ["A1001", "B2001"]
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        app.last_mentor = "Nora Quinn"
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            app.call_later(app.push_screen, ConversationForm(PersonChoice("B2001", "B2001")))
+            await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            messages = [n.message for n in app._notifications]
+    assert messages == ["Conversation logged for B2001. 1 follow-up completed."]
+    assert [r.person_ref for r in due_followups(store, as_of=TODAY)] == ["A1001"]

@@ -86,6 +86,7 @@ def log_conversation(
     """Log a one-to-one (--person REF) or group (--group N) conversation."""
     from outreach.services.conversations import log_conversation as service
     from outreach.services.errors import ValidationError
+    from outreach.services.followups_met import completed_summary
 
     with errors_shown():
         if (person is None) == (group is None):
@@ -109,11 +110,20 @@ def log_conversation(
                 note=note,
             )
     typer.echo(f"Logged conversation {logged.conversation.id}.")
+    if logged.completed:
+        met = ", ".join(
+            f"#{f.id} {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}"
+            for f in logged.completed
+        )
+        typer.echo(f"{completed_summary(len(logged.completed))}: {met}.")
     if logged.decision is not None:
         typer.echo(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
     if logged.follow_up is not None:
         f = logged.follow_up
-        typer.echo(f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}.")
+        line = f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}"
+        if f.done_on is not None:
+            line += f", already met by the conversation on {f.done_on.isoformat()} (done)"
+        typer.echo(f"{line}.")
 
 
 @log.command("screening")

@@ -525,6 +525,10 @@ def _summary(file: Path, report: ImportReport) -> str:
     if report.marked_left:
         verb = "to mark" if report.dry_run or not report.ok else "marked"
         parts.append(f"{report.marked_left} {verb} as left")
+    if report.followups_completed:
+        verb = "to complete" if report.dry_run or not report.ok else "completed"
+        count = report.followups_completed
+        parts.append(f"{count} follow-up{'s' if count != 1 else ''} {verb}")
     if report.dry_run:
         tail = " (dry run: nothing written)"
     elif report.needs_confirmation:
@@ -546,6 +550,7 @@ def _as_dict(report: ImportReport) -> dict[str, object]:
         "updated": report.updated,
         "unchanged": report.unchanged,
         "marked_left": report.marked_left,
+        "followups_completed": report.followups_completed,
         "batch": report.batch_id,
         "errors": [{"line": e.line, "field": e.field, "message": e.message} for e in report.errors],
         "problems": [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session
@@ -28,6 +28,7 @@ from outreach.services.dates import not_in_future
 from outreach.services.decisions import record_decision_in
 from outreach.services.errors import ValidationError
 from outreach.services.followups import create_followup_in
+from outreach.services.followups_met import complete_if_met_in, complete_met_in, reasons_met
 from outreach.services.lookups import (
     PROGRAMME,
     Directory,
@@ -60,6 +61,9 @@ class ConversationLogged:
     """The next-step follow-up (one-to-one with a next step), or an informed decline's revisit."""
     decision: Decision | None
     """The decision an informed-decline or do-not-approach outcome recorded."""
+    completed: list[FollowUp] = field(default_factory=list)
+    """Open follow-ups this conversation met, now done on its date (see
+    :mod:`outreach.services.followups_met`)."""
 
 
 def _id(person: Person) -> int:
@@ -110,6 +114,9 @@ def log_conversation_in(
       follow-up. For a person marked do not approach (now, or when it falls due), or with a
       do_not_approach outcome, it is refused on ``next_step_on``: a next step is never
       silently dropped.
+    - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
+      a follow-up it schedules is done at once if a later stored conversation already met it:
+      :mod:`outreach.services.followups_met` says which.
     - An informed_decline outcome records an informed decline whose revisit date is
       ``next_step_on``, or the programme's first deferral step (6 months) after the
       conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
@@ -235,6 +242,20 @@ def log_conversation_in(
 
     follow_up: FollowUp | None = None
     decision: Decision | None = None
+    # Met before anything new is scheduled: a next step due today is not met by the
+    # conversation that sets it, and a decision below cancels only what is left open.
+    met = reasons_met(conversation_kind.value, outcome_code)
+    completed = [
+        done
+        for reached in ([person] if person is not None else named)
+        for done in complete_met_in(
+            session,
+            person_id=_id(reached),
+            held_on=occurred_on,
+            reasons=met,
+            programme=programme,
+        )
+    ]
     if person is not None and decision_kind is not None:
         revisit = None
         if decision_kind == DecisionKind.informed_decline:
@@ -263,7 +284,8 @@ def log_conversation_in(
             reason=FollowUpReason.next_step,
             programme=programme,
         )
-    return ConversationLogged(conversation, follow_up, decision)
+        complete_if_met_in(session, follow_up, created_by=conversation.id)
+    return ConversationLogged(conversation, follow_up, decision, completed)
 
 
 def log_conversation(
@@ -312,6 +334,7 @@ def log_conversation(
         fields += ["next_step_on"] if c.next_step_on else []
         fields += ["note"] if c.note else []
         fields += ["follow_up"] if logged.follow_up else []
+        fields += ["completed_follow_ups"] if logged.completed else []
         fields += ["decision"] if logged.decision else []
         audit.record(
             session,

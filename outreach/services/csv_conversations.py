@@ -9,7 +9,9 @@ separated by ``;``) are the programme's codes or their labels.
 
 A row whose natural key (person, date, mentors, kind, attendees, minutes, outcome) matches a
 stored conversation, or an earlier row of the file, is counted as unchanged and not added.
-Rows are applied in date order, so decisions and follow-ups come out as if logged live.
+Rows are applied in date order, so decisions and follow-ups come out as if logged live: each
+conversation completes the follow-ups it meets, and a follow-up already met by a stored later
+conversation is done at once (:mod:`outreach.services.followups_met`).
 """
 
 from __future__ import annotations
@@ -226,7 +228,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         else:
             keys.add(entry.key)
             try:
-                log_conversation_in(
+                logged = log_conversation_in(
                     run.session,
                     actor_id=run.actor_id,
                     occurred_on=entry.occurred_on,
@@ -244,6 +246,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                     directory=directory,
                 )
                 run.report.added += 1
+                met_at_once = logged.follow_up is not None and logged.follow_up.done_on is not None
+                run.report.followups_completed += len(logged.completed) + int(met_at_once)
             except ValidationError as exc:
                 run.problems.refused(entry.line, exc)
         done += 1

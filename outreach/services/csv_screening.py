@@ -215,7 +215,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         else:
             keys.add(entry.key)
             try:
-                record_screening_event_in(
+                recorded = record_screening_event_in(
                     run.session,
                     actor_id=run.actor_id,
                     person_ref=entry.ref,
@@ -231,6 +231,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                     pathway=pathways[entry.person_id],
                 )
                 run.report.added += 1
+                run.report.followups_completed += len(recorded.completed)
             except ValidationError as exc:
                 run.problems.refused(entry.line, exc)
         done += 1

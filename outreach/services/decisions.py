@@ -24,6 +24,7 @@ from outreach.services.followups import (
     close_open_followups_in,
     create_followup_in,
 )
+from outreach.services.followups_met import complete_if_met_in
 from outreach.services.lookups import (
     PROGRAMME,
     choice,
@@ -128,6 +129,8 @@ def record_decision_in(
             reason=FollowUpReason.revisit,
             programme=programme,
         )
+        # A decline entered late: a one-to-one since the revisit date has already met it.
+        complete_if_met_in(session, result.follow_up)
     return result
 
 

@@ -114,6 +114,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     marked_left: int = 0
+    followups_completed: int = 0
+    """Open follow-ups the imported activity met, completed in the same transaction."""
     batch_id: int | None = None
     columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -304,7 +306,11 @@ def run_import(
                 action=f"import.{kind}",
                 entity=kind,
                 entity_id=batch.id,
-                fields=[*table.columns, *extra_fields],
+                fields=[
+                    *table.columns,
+                    *extra_fields,
+                    *(["completed_follow_ups"] if report.followups_completed else []),
+                ],
             )
             report.batch_id = batch.id
     except _RollBack:

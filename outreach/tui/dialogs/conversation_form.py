@@ -248,6 +248,8 @@ class ConversationForm(Form):
         self.call("save", work)
 
     def _saved(self, logged: ConversationLogged) -> None:
+        from outreach.services.followups_met import completed_summary
+
         self.app.last_mentor = self._mentor_used  # type: ignore[attr-defined]
         who = self.query_one(PersonPicker).choice
         text = (
@@ -255,8 +257,12 @@ class ConversationForm(Form):
             if who and not self.is_group
             else ("Group conversation logged.")
         )
+        if logged.completed:
+            text += f" {completed_summary(len(logged.completed))}."
         if logged.follow_up is not None:
-            text += f" Follow-up on {logged.follow_up.due_on:%d %b %Y}."
+            text += f" Follow-up on {logged.follow_up.due_on:%d %b %Y}"
+            met_on = logged.follow_up.done_on
+            text += f", already met on {met_on:%d %b %Y}." if met_on else "."
         if logged.decision is not None:
             text += f" Decision recorded: {logged.decision.kind.replace('_', ' ')}."
         self.app.notify(text, title="Saved")

@@ -16,7 +16,7 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
-from outreach.tui.widgets.person_picker import PersonChoice
+from outreach.tui.widgets.person_picker import ChooseAnywayDialog, PersonChoice, PersonPicker
 from tests.conftest import PASSPHRASE
 from tests.test_services_support import table_counts
 from tests.test_tui_fixture_store import TODAY, build_store
@@ -51,7 +51,9 @@ def store(folder: Path) -> Iterator[Store]:
     opened.close()
 
 
-async def _refused(store: Store, ref: str, values: dict[str, str], field: str) -> str:
+async def _refused(
+    store: Store, ref: str, values: dict[str, str], field: str, *, confirm: bool = False
+) -> str:
     """Open the form for ``ref``, fill ``values`` in, save, and return the line shown under
     ``field`` once the save is refused (checking the form kept everything typed)."""
     before = table_counts(store)
@@ -65,7 +67,14 @@ async def _refused(store: Store, ref: str, values: dict[str, str], field: str) -
             form = app.screen
             for widget_id, value in values.items():
                 form.query_one(f"#{widget_id}", Input).value = value
+            picker = form.query_one(PersonPicker)
+            # Where the person stands is read in the background; wait for it.
+            await wait_for(pilot, lambda: picker.choice is not None and picker.choice.match)
             await pilot.press("ctrl+s")
+            if confirm:
+                # The picker asks a second time for someone marked do not approach.
+                await wait_for(pilot, lambda: isinstance(app.screen, ChooseAnywayDialog))
+                await pilot.press("y")
             status = form.query_one("#form-status", Static)
             await wait_for(pilot, lambda: str(status.render()).startswith("Not saved"))
             assert isinstance(app.screen, ConversationForm)
@@ -93,7 +102,9 @@ async def test_an_on_the_wing_conversation_before_arrival_is_refused_beside_wher
 async def test_a_next_step_for_someone_marked_do_not_approach_is_refused_beside_it(
     store: Store,
 ) -> None:
-    shown = await _refused(store, "B2003", {"next_step_on": "2024-06-28"}, "next_step_on")
+    shown = await _refused(
+        store, "B2003", {"next_step_on": "2024-06-28"}, "next_step_on", confirm=True
+    )
     assert shown == (
         "B2003 is marked do not approach: a next step cannot be set "
         "(record 'approach again' first if the person has changed their mind)"

@@ -140,7 +140,7 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(
                 ("Test roll", "people")
             ]
             result = app.screen
-            await pilot.press("u")
+            await pilot.press("z")
             await wait_for(
                 pilot,
                 lambda: "undone" in str(result.query_one("#import-result-text", Static).render()),

@@ -143,7 +143,8 @@ class ImportResultDialog(DataDialog):
     """What an import wrote, with its undo."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("u", "undo", "Undo this import", id="import-result.undo"),
+        # z as on the worklist: u opens the audit log everywhere else.
+        Binding("z,ctrl+z", "undo", "Undo this import", id="import-result.undo"),
         Binding("escape,enter", "close", "Close", id="import-result.close"),
     ]
 
@@ -156,7 +157,7 @@ class ImportResultDialog(DataDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="import-result"):
             yield Static(self._summary, id="import-result-text")
-            yield Static("u: undo this import   esc: close", classes="muted", id="result-keys")
+            yield Static("z: undo this import   esc: close", classes="muted", id="result-keys")
 
     def action_close(self) -> None:
         self.dismiss(self._undone)

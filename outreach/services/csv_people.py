@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
@@ -194,7 +194,7 @@ class _Roll:
         self.units: dict[str, Unit] = {u.name.lower(): u for u in session.exec(select(Unit))}
         self.unit_names = {u.id: u.name for u in self.units.values()}
         self.first_line: dict[str, int] = {}
-        self.pending: list[tuple[Person, Stay]] = []
+        self.pending: list[tuple[dict[str, object], dict[str, object]]] = []
 
     def take(self, entry: Entry) -> None:
         """Add, update or count the entry as unchanged; problems go to the run."""
@@ -226,7 +226,7 @@ class _Roll:
             self.unit_names[unit.id] = unit.name
         return unit.id
 
-    def _new(self, entry: Entry) -> tuple[Person, Stay]:
+    def _new(self, entry: Entry) -> tuple[dict[str, object], dict[str, object]]:
         """A new person and their stay, checked as add_person_in and record_leaving_in check
         them (the parse step has checked the rest)."""
         if len(entry.ref) > _REF_LENGTH:
@@ -237,31 +237,40 @@ class _Roll:
             raise ValidationError(
                 "arrived", f"{entry.arrived.isoformat()} is before the person's date of birth"
             )
-        person = Person(
-            ref=entry.ref,
-            display_name=entry.name,
-            date_of_birth=entry.date_of_birth,
-            has_cervix=(entry.has_cervix or HasCervix.unknown).value,
-            created_at=now(),
-        )
-        stay = Stay(person_id=0, unit_id=self.unit(entry.unit), arrived_on=entry.arrived)
-        if entry.left is not None:
-            stay.left_on = entry.left
-            stay.left_reason = (entry.left_reason or LeftReason.other).value
+        person: dict[str, object] = {
+            "ref": entry.ref,
+            "display_name": entry.name,
+            "date_of_birth": entry.date_of_birth,
+            "has_cervix": (entry.has_cervix or HasCervix.unknown).value,
+            "language": None,
+            "created_at": now(),
+        }
+        left = entry.left is not None
+        stay: dict[str, object] = {
+            "unit_id": self.unit(entry.unit),
+            "arrived_on": entry.arrived,
+            "left_on": entry.left,
+            "left_reason": (entry.left_reason or LeftReason.other).value if left else None,
+        }
         return person, stay
 
     def add_pending(self) -> None:
-        """Insert the waiting new people, then their stays (two batched statements)."""
+        """Insert the waiting new people, then their stays: two Core executemany statements
+        of rows already validated (no ORM objects). People are numbered from the largest id
+        on, as SQLite numbers a row inserted alone, inside the write transaction."""
         if not self.pending:
             return
         session = self.run.session
-        session.add_all(person for person, _ in self.pending)
         session.flush()
-        for person, stay in self.pending:
-            assert person.id is not None
-            stay.person_id = person.id
-        session.add_all(stay for _, stay in self.pending)
-        session.flush()
+        connection = session.connection()
+        first = (connection.execute(columns(func.max(Person.id))).scalar() or 0) + 1
+        connection.execute(
+            insert(Person), [{"id": first + n, **p} for n, (p, _) in enumerate(self.pending)]
+        )
+        connection.execute(
+            insert(Stay),
+            [{"person_id": first + n, **stay} for n, (_, stay) in enumerate(self.pending)],
+        )
         self.pending.clear()
 
     def _update(self, entry: Entry, person: Person) -> bool:

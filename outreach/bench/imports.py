@@ -1,0 +1,129 @@
+"""``python -m outreach.bench.imports [--sizes 1000,200000,1000000] [--rows 10000] [--keep DIR]``:
+time importing a file of new people and a file of conversations into stores of each size.
+
+The question it answers: does an import cost what the file holds, or what the store holds?
+Each size gets a keyed synthetic store (``outreach.bench.data``; no plain copy, so a million
+people builds in reasonable time), and on a fresh copy of it for each run:
+
+- ``import_people`` of ROWS new people (one unit), through the CSV importer;
+- ``import_conversations`` of ROWS one-to-one conversations with people spread over the whole
+  store (every file reference is looked up), one mentor each.
+
+Each figure is the median of ``--runs`` runs (default 3), each on its own copy of the store;
+the time includes reading the CSV, matching references, validating, writing in one
+transaction with the undo record and the audit row, and committing. Only synthetic data is
+written. With ``--keep DIR`` the built stores are kept in ``DIR/imports-<size>/`` and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from outreach.bench.data import load
+from outreach.bench.operations import PASSPHRASE
+from outreach.services.importing import ImportReport, import_conversations, import_people
+from outreach.store.store import Store
+
+
+def people_file(rows: int) -> bytes:
+    """``rows`` new people arriving on one day, in one unit."""
+    lines = ["ref,name,date_of_birth,arrived,unit"]
+    lines += [f"N{i:07d},New person {i},1990-01-01,2024-12-01,Unit 1" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def conversations_file(rows: int, size: int) -> bytes:
+    """``rows`` one-to-one conversations, each with a stored person spread evenly over the
+    store, so the references cover it end to end."""
+    lines = ["ref,date,mentor,kind,setting,outcome,minutes"]
+    step = max(1, size // rows)
+    for i in range(rows):
+        ref = f"R{(i * step) % size + 1:07d}"
+        # A smaller store than the file: the same person on different days, never a repeat.
+        day = date(2024, 12, 2) - timedelta(days=(i * step) // size)
+        lines.append(f"{ref},{day},Mentor 1,one_to_one,other,undecided_more_time,10")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def build(folder: Path, size: int) -> float:
+    """A keyed store of ``size`` synthetic people in ``folder``; the seconds it took."""
+    start = time.perf_counter()
+    store, _ = Store.init(folder, site_name="Bench", admin="bench", passphrase=PASSPHRASE)
+    try:
+        with store.engine.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            load(raw, size)
+    finally:
+        store.close()
+    return time.perf_counter() - start
+
+
+def timed(
+    kept: Path, work: Callable[[Store], ImportReport], runs: int, scratch: Path
+) -> tuple[float, ImportReport]:
+    """Median seconds of ``work`` on a fresh copy of the kept store, and its last report."""
+    times: list[float] = []
+    report: ImportReport | None = None
+    for run in range(runs):
+        copy = scratch / f"run-{run}"
+        shutil.copytree(kept, copy)
+        store = Store.unlock(copy, user="bench", passphrase=PASSPHRASE)
+        try:
+            start = time.perf_counter()
+            report = work(store)
+            times.append(time.perf_counter() - start)
+        finally:
+            store.close()
+        shutil.rmtree(copy)
+    assert report is not None
+    if report.errors or not report.written:
+        raise RuntimeError(f"benchmark import refused: {report.errors[:1]}")
+    return statistics.median(times), report
+
+
+def run_size(size: int, rows: int, runs: int, keep: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-imports-") as tmp:
+        scratch = Path(tmp)
+        kept = (keep / f"imports-{size}") if keep else scratch / "store"
+        if (kept / "data.db").exists():
+            note = f"reused {kept}"
+            # Bring a kept store up to the current schema before copying it.
+            Store.unlock(kept, user="bench", passphrase=PASSPHRASE).close()
+            shutil.rmtree(kept / "backups", ignore_errors=True)
+        else:
+            shutil.rmtree(kept, ignore_errors=True)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            note = f"built in {build(kept, size):.0f} s"
+        print(f"\n{size:,} people ({note})", flush=True)
+        people = people_file(rows)
+        seconds, report = timed(kept, lambda s: import_people(s, people), runs, scratch)
+        print(f"  import {rows:,} people          {seconds:7.2f} s  ({report.added:,} added)")
+        talks = conversations_file(rows, size)
+        seconds, report = timed(kept, lambda s: import_conversations(s, talks), runs, scratch)
+        print(f"  import {rows:,} conversations   {seconds:7.2f} s  ({report.added:,} added)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m outreach.bench.imports", description=__doc__)
+    parser.add_argument("--sizes", default="1000,200000", help="people per store, comma separated")
+    parser.add_argument("--rows", type=int, default=10_000, help="rows in each imported file")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep built stores here")
+    args = parser.parse_args(argv)
+    sizes = [int(part.replace("_", "")) for part in args.sizes.split(",")]
+    print(f"outreach import benchmark: {args.rows:,} rows per file, median of {args.runs} runs")
+    for size in sizes:
+        run_size(size, args.rows, args.runs, args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -116,3 +116,17 @@ def test_conversation_form(snap_compare: Any, store: Store, size: tuple[int, int
         await pilot.pause()
 
     assert _shot(snap_compare, store, size, form_open)
+
+
+def test_worklist_80x24(snap_compare: Any, store: Store) -> None:
+    async def worklist_listed(pilot: Any) -> None:
+        from outreach.tui.screens.followups import FollowUpsScreen
+
+        await _dashboard_drawn(pilot)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, FollowUpsScreen))
+        await wait_for(pilot, lambda: pilot.app.screen._shown_once)
+        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
+
+    assert _shot(snap_compare, store, (80, 24), worklist_listed)

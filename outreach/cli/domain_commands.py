@@ -396,7 +396,14 @@ def mentors_list(
 @followups.callback()
 def followups_due(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Worklist date.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Worklist date (default today). A past date lists the follow-ups open then, "
+            "by their own dates: opened by that day and not yet done.",
+        ),
+    ] = None,
     upcoming: Annotated[
         int, typer.Option("--upcoming", help="Also list those due in the next N days.")
     ] = 0,

@@ -45,12 +45,8 @@ NO_FIGURE = "no figure yet"
 """The exact column of a figure with nothing to work it out from (no one in a denominator, no
 values for a median): not 0, which would read as a figure."""
 CROSSES = "!"
-EXACT_MEANING = (
-    "exact = the figure before disclosure control, shown here only: it is never written."
-)
-CROSSING_MEANING = (
-    "! = rounding moves this figure across its target: the exact figure is on the other side."
-)
+EXACT_MEANING = "Exact: the figure before disclosure control, on screen only (never written)."
+CROSSING_MEANING = "! = rounding puts the published figure on the other side of its target."
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
     python fault_worker.py save FOLDER FIRST      numbered people + conversations, one per commit
     python fault_worker.py passwd FOLDER NEW      change ana's passphrase
+    python fault_worker.py rotate FOLDER          re-encrypt the store under a new data key
+    python fault_worker.py remove FOLDER NAME     remove an account (which re-keys the store)
     python fault_worker.py backup FOLDER TARGET   write a backup
     python fault_worker.py migrate FOLDER         unlock (which migrates an old store)
     python fault_worker.py import FOLDER CSV      import a roll of people (one transaction)
@@ -127,6 +129,12 @@ def main() -> None:
     elif mode == "passwd":
         say("ready")
         store.change_passphrase(sys.argv[3])
+    elif mode == "rotate":
+        say("ready")
+        store.rotate_key()
+    elif mode == "remove":
+        say("ready")
+        store.remove_account(sys.argv[3])
     elif mode == "backup":
         say("ready")
         create_backup(store, Path(sys.argv[3]))

@@ -108,10 +108,26 @@ def keys_remove(
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Remove an account and its key slot (admins only; the last admin stays)."""
+    """Remove an account and its key slot, and re-encrypt the store under a new data key
+    (admins only; the last admin stays). Close the store everywhere else first."""
     with errors_shown(), unlock(store, user) as opened:
         opened.remove_account(name)
-    typer.echo(f"Removed {name}.")
+    typer.echo(
+        f"Removed {name}. The store is now under a new key that {name}'s old slot does not "
+        "open; backups made before this still open with it."
+    )
+
+
+@keys.command("rotate")
+def keys_rotate(store: StoreOption = None, user: UserOption = None) -> None:
+    """Re-encrypt the store under a new data key and give it to every account and the
+    recovery code (admins only). Close the store everywhere else first."""
+    with errors_shown(), unlock(store, user) as opened:
+        opened.rotate_key()
+    typer.echo(
+        "The store is now under a new data key; every account and the recovery code open it "
+        "as before. Copies of keys.json and backups made before this open only older copies."
+    )
 
 
 @keys.command("passwd")

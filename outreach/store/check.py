@@ -27,6 +27,11 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
     db = folder / "data.db"
     findings: list[Finding] = []
     problems = list(keyfile.verify_structure())
+    if keyfile.rekey_pending():
+        problems.append(
+            "keys.json: a change of data key is unfinished (it finishes at the next unlock "
+            "when no other window or command has the store open)"
+        )
     findings.append(
         Finding(
             "key slots",

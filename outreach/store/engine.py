@@ -15,7 +15,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from outreach.store.errors import StoreDamaged, UnsupportedLibrary
+from outreach.store.errors import StoreDamaged, StoreInUse, UnsupportedLibrary
 from outreach.store.library import turn_off_memory_statistics
 from outreach.wording import fold_sql
 
@@ -147,3 +147,65 @@ def copy_database(source: Path, target: Path, data_key: bytes) -> None:
         src.close()
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def ensure_alone(db_path: Path, data_key: bytes) -> None:
+    """Take ``db_path`` out of WAL mode, which needs every other connection to it closed: its
+    WAL is then folded into it and removed. :class:`StoreInUse` when another window or
+    command has the store open. (The next keyed connection puts it back in WAL mode.)"""
+    conn = _alone(db_path, data_key)
+    conn.close()
+
+
+def _alone(db_path: Path, data_key: bytes) -> Any:
+    conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA busy_timeout = 2000")
+        try:
+            mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlcipher3.OperationalError:
+            mode = "wal"
+        if str(mode).lower() != "delete":
+            raise StoreInUse(
+                "the store is open in another window or command: close it there and try again"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def reencrypt_copy(source: Path, target: Path, data_key: bytes, next_key: bytes) -> None:
+    """A copy of ``source`` at ``target`` under ``next_key``, fsynced, for renaming over it.
+
+    ``source`` is first taken out of WAL mode (:func:`ensure_alone`), so that no WAL frame
+    under the old key is left to be replayed onto the copy once it is renamed into place.
+    (SQLCipher 4 cannot ``PRAGMA rekey`` a WAL database, and a copy renamed into place gives
+    the change a single, atomic commit point.)
+    """
+    src = _alone(source, data_key)
+    try:
+        dest = sqlcipher3.connect(str(target), isolation_level=None)
+        try:
+            dest.execute("PRAGMA cipher_log_level = NONE")
+            dest.execute(f"PRAGMA key = \"x'{next_key.hex()}'\"")
+            src.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def opens_with(db_path: Path, data_key: bytes) -> bool:
+    """Whether ``data_key`` opens ``db_path`` (read only; nothing is written)."""
+    try:
+        connect(db_path, data_key).close()
+    except StoreDamaged:
+        return False
+    return True

@@ -17,6 +17,10 @@ class StoreDamaged(StoreError):
     pass
 
 
+class StoreInUse(StoreError):
+    """Another process has the store open and the operation needs it alone."""
+
+
 class BackupDamaged(StoreDamaged):
     """A backup file that is truncated, altered or not a backup at all."""
 

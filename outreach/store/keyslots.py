@@ -1,9 +1,17 @@
 """``keys.json``: LUKS-style key slots that each wrap the store's data key.
 
-Each slot wraps the 256-bit data key with AES-256-GCM under a key derived from a passphrase
-(or the recovery code) with Argon2id. The store id, slot id, kind, account name and role are
-bound as associated data, so moving a slot to another store or editing its role breaks it.
-Every rewrite is atomic: temp file, fsync, rename, fsync of the folder.
+Each slot (format 2) holds an X25519 key pair. Its private half is sealed with AES-256-GCM
+under a key derived from the passphrase (or the recovery code) with Argon2id; the data key is
+sealed to its public half (X25519 + HKDF-SHA256 + AES-256-GCM). So an admin can give every
+remaining slot a new data key without knowing anyone's passphrase, which is what re-keying
+the store after a removal needs. During a re-key each slot also holds the next data key
+(``next_key``), so that whichever key ``data.db`` is under, every slot opens it.
+
+The store id, slot id, kind, account name and role are bound as associated data, so moving
+a slot to another store or editing its role by hand breaks it. Slots of format 1 (the data
+key wrapped directly under the passphrase) still open; each is rewritten in format 2 the next
+time its passphrase is used. Every rewrite is atomic: temp file, fsync, rename, fsync of the
+folder.
 """
 
 from __future__ import annotations
@@ -24,12 +32,16 @@ from typing import Any
 
 import portalocker
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from outreach.store.errors import KeysMissing, StoreDamaged, UnknownAccount, WrongPassphrase
 
-FORMAT = "outreach-keys/1"
+FORMAT = "outreach-keys/2"
+READABLE_FORMATS = ("outreach-keys/1", FORMAT)
 # Held for each read-modify-write of keys.json (a few milliseconds), so that two processes
 # changing it at once (two failed unlocks, a failure beside a passphrase change) both count.
 KEYS_LOCK = "keys.json.lock"
@@ -70,6 +82,10 @@ class KdfParams:
 
 @dataclass(frozen=True)
 class Slot:
+    """One key slot. ``public_key`` empty means a format-1 slot (``wrapped_key`` under the
+    passphrase itself); otherwise ``sealed`` holds the private key under the passphrase and
+    ``wrapped_key`` (and ``next_key`` during a re-key) the data key sealed to ``public_key``."""
+
     id: str
     kind: str
     account: str | None
@@ -77,16 +93,25 @@ class Slot:
     kdf: KdfParams
     nonce: str
     wrapped_key: str
+    public_key: str = ""
+    sealed: str = ""
+    next_key: str = ""
 
-    def associated_data(self, store_id: str) -> bytes:
+    @property
+    def legacy(self) -> bool:
+        return not self.public_key
+
+    def associated_data(self, store_id: str, purpose: str = "") -> bytes:
         parts = [
-            "outreach-slot/1",
+            "outreach-slot/1" if self.legacy else f"outreach-slot/2{purpose}",
             store_id,
             self.id,
             self.kind,
             self.account or "",
             self.role or "",
         ]
+        if not self.legacy:
+            parts.append(self.public_key)
         return "\x1f".join(parts).encode("utf-8")
 
 
@@ -118,7 +143,7 @@ class KeyFile:
         """The key file from its parsed JSON; raises ValueError, KeyError or TypeError."""
         if not isinstance(raw, dict):
             raise TypeError("not a JSON object")
-        if raw.get("format") != FORMAT:
+        if raw.get("format") not in READABLE_FORMATS:
             raise ValueError(f"unknown format {raw.get('format')!r}")
         body = {k: v for k, v in raw.items() if k != "checksum"}
         if raw.get("checksum") != _checksum(body):
@@ -132,6 +157,9 @@ class KeyFile:
                 kdf=KdfParams(**s["kdf"]),
                 nonce=s["nonce"],
                 wrapped_key=s["wrapped_key"],
+                public_key=s.get("public_key", ""),
+                sealed=s.get("sealed", ""),
+                next_key=s.get("next_key", ""),
             )
             for s in raw["slots"]
         ]
@@ -158,12 +186,68 @@ class KeyFile:
 
     def unwrap(self, slot: Slot, secret: str) -> bytes:
         """The data key, or :class:`WrongPassphrase` when ``secret`` does not open ``slot``."""
+        return self.unwrap_all(slot, secret)[0]
+
+    def unwrap_all(self, slot: Slot, secret: str) -> list[bytes]:
+        """The data key, then the next one when a re-key is under way (``data.db`` is under
+        one of them); :class:`WrongPassphrase` when ``secret`` does not open ``slot``."""
         try:
-            return AESGCM(slot.kdf.derive(secret)).decrypt(
-                _unb64(slot.nonce), _unb64(slot.wrapped_key), slot.associated_data(self.store_id)
+            kek = AESGCM(slot.kdf.derive(secret))
+            if slot.legacy:
+                return [
+                    kek.decrypt(
+                        _unb64(slot.nonce),
+                        _unb64(slot.wrapped_key),
+                        slot.associated_data(self.store_id),
+                    )
+                ]
+            private = kek.decrypt(
+                _unb64(slot.nonce), _unb64(slot.sealed), slot.associated_data(self.store_id, "/p")
             )
         except InvalidTag:
             raise WrongPassphrase("wrong passphrase") from None
+        return self.data_keys(slot, private)
+
+    def data_keys(self, slot: Slot, private: bytes) -> list[bytes]:
+        """The data keys sealed to ``slot`` (current, then next), opened with its private key."""
+        key = X25519PrivateKey.from_private_bytes(private)
+        keys = [_open_sealed(key, slot.wrapped_key, slot.associated_data(self.store_id))]
+        if slot.next_key:
+            keys.append(
+                _open_sealed(key, slot.next_key, slot.associated_data(self.store_id, "/next"))
+            )
+        return keys
+
+    def legacy_slots(self) -> list[Slot]:
+        return [s for s in self.slots if s.legacy]
+
+    def rekey_pending(self) -> bool:
+        return any(s.next_key for s in self.slots)
+
+    def seal_next(self, next_key: bytes) -> None:
+        """Seal ``next_key`` to every slot beside its current key (the start of a re-key)."""
+        if self.legacy_slots():
+            raise ValueError("format-1 slots cannot be given a new key without their passphrase")
+        self.slots = [
+            replace(
+                s,
+                next_key=_seal_to(
+                    s.public_key, next_key, s.associated_data(self.store_id, "/next")
+                ),
+            )
+            for s in self.slots
+        ]
+
+    def promote_next(self, data_key: bytes) -> None:
+        """Make ``data_key`` (the next key) every slot's current key (the end of a re-key)."""
+        self.slots = [
+            replace(
+                s,
+                wrapped_key=_seal_to(s.public_key, data_key, s.associated_data(self.store_id)),
+                next_key="",
+            )
+            for s in self.slots
+        ]
 
     def verify_structure(self) -> Iterator[str]:
         """Problems a person should know about, as sentences; nothing when all is well."""
@@ -183,30 +267,60 @@ class KeyFile:
                 or k.lanes < KDF_LANES
             ):
                 yield f"keys.json: slot {s.id} uses weaker key derivation than required"
+            sizes = (
+                [(s.wrapped_key, 48), (s.nonce, 12)]
+                if s.legacy
+                else [(s.wrapped_key, SEALED_KEY), (s.nonce, 12), (s.sealed, 48)]
+            )
+            if s.next_key:
+                sizes.append((s.next_key, SEALED_KEY))
             try:
-                if len(_unb64(s.wrapped_key)) != 48 or len(_unb64(s.nonce)) != 12:
+                if any(len(_unb64(text)) != size for text, size in sizes):
                     yield f"keys.json: slot {s.id} has a wrapped key of the wrong size"
             except ValueError:
                 yield f"keys.json: slot {s.id} is not valid base64"
 
     # -- changing ------------------------------------------------------------------------
     def add_slot(
-        self, *, kind: str, secret: str, data_key: bytes, account: str | None, role: str | None
+        self,
+        *,
+        kind: str,
+        secret: str,
+        data_key: bytes,
+        account: str | None,
+        role: str | None,
+        next_key: bytes | None = None,
     ) -> Slot:
+        """A new format-2 slot for ``secret`` holding ``data_key`` (and ``next_key`` during a
+        re-key)."""
+        private = X25519PrivateKey.generate()
         slot = Slot(
             id=str(uuid.uuid4()),
             kind=kind,
             account=account,
             role=role,
             kdf=KdfParams.fresh(),
-            nonce="",
+            nonce=_b64(secrets.token_bytes(12)),
             wrapped_key="",
+            public_key=_b64(private.public_key().public_bytes_raw()),
         )
-        nonce = secrets.token_bytes(12)
-        wrapped = AESGCM(slot.kdf.derive(secret)).encrypt(
-            nonce, data_key, slot.associated_data(self.store_id)
+        sealed = AESGCM(slot.kdf.derive(secret)).encrypt(
+            _unb64(slot.nonce),
+            private.private_bytes_raw(),
+            slot.associated_data(self.store_id, "/p"),
         )
-        slot = replace(slot, nonce=_b64(nonce), wrapped_key=_b64(wrapped))
+        slot = replace(
+            slot,
+            sealed=_b64(sealed),
+            wrapped_key=_seal_to(slot.public_key, data_key, slot.associated_data(self.store_id)),
+        )
+        if next_key is not None:
+            slot = replace(
+                slot,
+                next_key=_seal_to(
+                    slot.public_key, next_key, slot.associated_data(self.store_id, "/next")
+                ),
+            )
         self.slots.append(slot)
         return slot
 
@@ -239,6 +353,42 @@ def keys_locked(folder: Path) -> Iterator[None]:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     with portalocker.Lock(path, mode="a", timeout=KEYS_LOCK_TIMEOUT_S, check_interval=0.01):
         yield
+
+
+SEALED_KEY = 32 + 12 + 48  # ephemeral public key, nonce, data key with its tag
+
+
+def _seal_to(public_key: str, data_key: bytes, associated_data: bytes) -> str:
+    """``data_key`` sealed to an X25519 public key: ephemeral key, HKDF-SHA256, AES-256-GCM."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes_raw()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(_unb64(public_key)))
+    nonce = secrets.token_bytes(12)
+    box = AESGCM(_box_key(shared, ephemeral_public, associated_data))
+    return _b64(ephemeral_public + nonce + box.encrypt(nonce, data_key, associated_data))
+
+
+def _open_sealed(private: X25519PrivateKey, sealed: str, associated_data: bytes) -> bytes:
+    raw = _unb64(sealed)
+    ephemeral_public, nonce, body = raw[:32], raw[32:44], raw[44:]
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    try:
+        box = AESGCM(_box_key(shared, ephemeral_public, associated_data))
+        return box.decrypt(nonce, body, associated_data)
+    except InvalidTag:
+        raise StoreDamaged(
+            "keys.json: a slot's data key was changed or belongs elsewhere"
+        ) from None
+
+
+def _box_key(shared: bytes, ephemeral_public: bytes, associated_data: bytes) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=ephemeral_public,
+        info=b"outreach-seal/2\x1f" + associated_data,
+    )
+    return hkdf.derive(shared)
 
 
 def new_recovery_code() -> str:

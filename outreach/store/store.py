@@ -6,13 +6,14 @@ take a Store and do each user action in one :meth:`Store.write` transaction with
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +31,18 @@ from outreach.store.engine import (
     WRITE,
     check_library,
     copy_database,
+    ensure_alone,
     is_disk_full,
     make_engine,
+    opens_with,
+    reencrypt_copy,
 )
 from outreach.store.errors import (
     DiskFull,
     NotAllowed,
+    StoreDamaged,
     StoreExists,
+    StoreInUse,
     StoreNotFound,
     Throttled,
     UnknownAccount,
@@ -48,6 +54,8 @@ from outreach.store.passphrases import check_new_passphrase
 DATA = "data.db"
 KEYS = "keys.json"
 BACKUPS = "backups"
+# data.db re-encrypted under a new key, before it is renamed over data.db.
+REKEY_COPY = ".data.db.rekey"
 
 # After this many failed unlocks in a row, each further try waits longer.
 FREE_FAILURES = 3
@@ -88,10 +96,14 @@ class Store:
         actor: Actor,
         keyfile: keyslots.KeyFile,
         data_key: bytes,
+        next_key: bytes | None = None,
     ) -> None:
         self.folder = folder
         # Kept in memory only, to wrap new key slots; close() forgets it.
         self._data_key = data_key
+        # The key of a re-key that could not be finished yet (data.db is still under
+        # _data_key): new slots get it too, so that they open data.db after the re-key.
+        self._next_key = next_key
         self.engine = engine
         self.actor = actor
         self._keyfile = keyfile
@@ -169,23 +181,23 @@ class Store:
     @classmethod
     def unlock(cls, folder: Path, *, user: str | None, passphrase: str) -> Store:
         """Open with an account's passphrase. Wrong passphrases never touch ``data.db``."""
-        keyfile, account, data_key = unwrap_data_key(folder, user=user, passphrase=passphrase)
-        return cls._open(folder, keyfile, data_key, account)
+        keyfile, account, keys = _unwrap_keys(folder, user=user, passphrase=passphrase)
+        return cls._open(folder, keyfile, keys, account)
 
     @classmethod
     def recover(cls, folder: Path, *, code: str, user: str, new_passphrase: str) -> Store:
         """Unlock with the recovery code and give ``user`` a new passphrase."""
         keyfile = _load_keyfile(folder)
         try:
-            data_key = keyfile.unwrap(
+            keys = keyfile.unwrap_all(
                 keyfile.recovery_slot(), keyslots.normalise_recovery_code(code)
             )
         except WrongPassphrase:
             raise WrongPassphrase("that recovery code does not open this store") from None
         _check_new_passphrase(new_passphrase, user)
-        store = cls._open(folder, keyfile, data_key, _account_name(user), via_recovery=True)
+        store = cls._open(folder, keyfile, keys, _account_name(user), via_recovery=True)
         store._replace_slot(
-            store.actor.name, store.actor.role, new_passphrase, data_key, action="keys.recover"
+            store.actor.name, store.actor.role, new_passphrase, action="keys.recover"
         )
         return store
 
@@ -194,12 +206,13 @@ class Store:
         cls,
         folder: Path,
         keyfile: keyslots.KeyFile,
-        data_key: bytes,
+        keys: list[bytes],
         user: str,
         *,
         via_recovery: bool = False,
     ) -> Store:
         check_library()
+        data_key = _key_that_opens(folder, keys)
         engine = make_engine(folder / DATA, data_key)
         try:
             ensure_current(
@@ -213,6 +226,14 @@ class Store:
                 raise UnknownAccount(f"no active account named {user!r} in this store")
             actor = Actor(account.id, account.name, Role(account.role))
             store = cls(folder, engine, actor, keyfile, data_key)
+            if keyfile.rekey_pending():
+                store._finish_rekey(keys)
+            elif store._removed_with_slots():
+                # A removal killed before its slot was dropped: finish it, when alone.
+                with contextlib.suppress(StoreInUse):
+                    store._drop_connections()
+                    ensure_alone(store.db_path, store._data_key)
+                    store._move_to_new_key()
             if keyfile.unlock_failures.get("count"):
                 store._audit_failures()
             return store
@@ -259,12 +280,9 @@ class Store:
 
     def close(self) -> None:
         """Drop every keyed connection and forget the key (used on lock and exit)."""
-        self.engine.dispose()
-        with self._aside_lock:
-            if self._aside_engine is not None:
-                self._aside_engine.dispose()
-                self._aside_engine = None
+        self._drop_connections()
         self._data_key = b""
+        self._next_key = None
 
     def __enter__(self) -> Store:
         return self
@@ -315,14 +333,22 @@ class Store:
                 data_key=self._data_key,
                 account=name,
                 role=role,
+                next_key=self._next_key,
             )
             self._save_keyfile(updated)
         return account
 
     def remove_account(self, name: str) -> None:
-        """Remove an account and its slot; the last admin cannot be removed."""
+        """Remove an account and its slot, then re-encrypt the store under a new data key that
+        only the remaining slots hold; the last admin cannot be removed.
+
+        A copy of the removed slot (an old keys.json, a backup's header) then opens nothing
+        written to this store, before or after. Backups made earlier stay under the old key.
+        """
         self.require(Role.admin)
-        with self.write() as session:
+        self._refuse_format_one(leaving=name)
+
+        def remove(session: Session) -> int | None:
             account = session.exec(
                 select(Account).where(Account.name == name, Account.removed_at == None)  # noqa: E711
             ).first()
@@ -335,28 +361,131 @@ class Store:
                 raise NotAllowed(f"{name!r} is the last admin and cannot be removed")
             account.removed_at = now()
             session.add(account)
+            return account.id
+
+        self._rekey(remove, action="account.remove", fields=["removed_at"])
+
+    def rotate_key(self) -> None:
+        """Re-encrypt the store under a new data key and give it to every slot (admins only)."""
+        self.require(Role.admin)
+        self._refuse_format_one()
+        self._rekey(None, action="keys.rotate", fields=["data_key"])
+
+    def _refuse_format_one(self, *, leaving: str | None = None) -> None:
+        old = [s for s in self._keyfile.legacy_slots() if s.account is None or s.account != leaving]
+        if old:
+            names = ", ".join(repr(s.account) if s.account else "the recovery code" for s in old)
+            raise NotAllowed(
+                f"the key slots of {names} are in the old format and cannot be given a new key "
+                "without their passphrase: each account unlocks once (outreach keys list), "
+                "the recovery code is used once (outreach keys recover), then try again"
+            )
+
+    def _rekey(
+        self,
+        change: Callable[[Session], int | None] | None,
+        *,
+        action: str,
+        fields: list[str],
+    ) -> None:
+        """Apply ``change`` with its audit row; then drop the slots of removed accounts, give
+        every other slot a new key beside the old one, and move data.db under the new key
+        (:meth:`_reencrypt`).
+
+        Killed after the commit but before keys.json changed, the next unlock sees a slot
+        of a removed account and does the rest (:meth:`_drop_removed_slots`). Killed before
+        the re-encrypted copy is renamed over data.db, data.db is under the old key that
+        every slot still holds; after it, every slot opens data.db with its next key. The
+        next unlock finishes either way.
+        """
+        self._drop_connections()
+        # Refuse before anything is written when another process has the store open (the
+        # copy below needs it alone); one that opens it meanwhile only delays the re-key to
+        # the next unlock.
+        ensure_alone(self.db_path, self._data_key)
+        with self.write() as session:
+            entity_id = change(session) if change else None
             audit.record(
                 session,
                 actor_id=self.actor.id,
-                action="account.remove",
+                action=action,
                 entity="account",
-                entity_id=account.id,
-                fields=["removed_at"],
+                entity_id=entity_id,
+                fields=fields,
             )
-            updated = copy.deepcopy(self._keyfile)
+        self._move_to_new_key()
+
+    def _move_to_new_key(self) -> None:
+        next_key = secrets.token_bytes(32)
+        updated = copy.deepcopy(self._keyfile)
+        for name in self._removed_with_slots():
             updated.remove_slot(updated.slot_for(name).id)
-            self._save_keyfile(updated)
+        updated.seal_next(next_key)
+        self._save_keyfile(updated)
+        self._next_key = next_key
+        self._reencrypt(next_key)
+
+    def _removed_with_slots(self) -> list[str]:
+        """Accounts removed in data.db whose slot is still in keys.json."""
+        with self.read() as session:
+            removed = set(
+                session.exec(
+                    select(Account.name).where(Account.removed_at != None)  # noqa: E711
+                ).all()
+            )
+        return [s.account for s in self._keyfile.account_slots() if s.account in removed]
+
+    def _reencrypt(self, next_key: bytes) -> None:
+        """data.db copied under ``next_key`` and renamed over itself; then every slot's current
+        key becomes ``next_key``. Raises :class:`StoreInUse` (and changes nothing) when another
+        process has the store open."""
+        self._drop_connections()
+        staged = self.folder / REKEY_COPY
+        staged.unlink(missing_ok=True)
+        try:
+            reencrypt_copy(self.db_path, staged, self._data_key, next_key)
+            os.replace(staged, self.db_path)
+            keyslots.fsync_dir(self.folder)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            self._connect(self._data_key)
+            raise
+        self._data_key, self._next_key = next_key, None
+        self._connect(next_key)
+        updated = copy.deepcopy(self._keyfile)
+        updated.promote_next(next_key)
+        self._save_keyfile(updated)
+
+    def _finish_rekey(self, keys: list[bytes]) -> None:
+        """Finish a re-key that was interrupted (see :meth:`_rekey`)."""
+        if self._data_key == keys[0] and len(keys) > 1:
+            self._next_key = keys[1]
+            # If another process has it open, data.db stays under the old key, which every
+            # slot still holds; the next unlock tries again.
+            with contextlib.suppress(StoreInUse):
+                self._reencrypt(keys[1])
+            return
+        updated = copy.deepcopy(self._keyfile)
+        updated.promote_next(self._data_key)
+        self._save_keyfile(updated)
+
+    def _drop_connections(self) -> None:
+        self.engine.dispose()
+        with self._aside_lock:
+            if self._aside_engine is not None:
+                self._aside_engine.dispose()
+                self._aside_engine = None
+
+    def _connect(self, data_key: bytes) -> None:
+        self.engine = make_engine(self.db_path, data_key)
+        self._write_engine = self.engine.execution_options(**{WRITE: True})
 
     def change_passphrase(self, new_passphrase: str) -> None:
         """Give the acting account a new passphrase (a fresh slot with a fresh salt)."""
         _check_new_passphrase(new_passphrase, self.actor.name)
-        self._replace_slot(
-            self.actor.name, self.actor.role, new_passphrase, self._data_key, action="keys.passwd"
-        )
+        self._replace_slot(self.actor.name, self.actor.role, new_passphrase, action="keys.passwd")
 
-    def _replace_slot(
-        self, name: str, role: Role, passphrase: str, data_key: bytes, *, action: str
-    ) -> None:
+    def _replace_slot(self, name: str, role: Role, passphrase: str, *, action: str) -> None:
         with self.write() as session:
             audit.record(
                 session,
@@ -372,7 +501,12 @@ class Store:
             except UnknownAccount:
                 old = None
             updated.add_slot(
-                kind=keyslots.ACCOUNT, secret=passphrase, data_key=data_key, account=name, role=role
+                kind=keyslots.ACCOUNT,
+                secret=passphrase,
+                data_key=self._data_key,
+                account=name,
+                role=role,
+                next_key=self._next_key,
             )
             if old is not None:
                 updated.remove_slot(old.id)
@@ -380,27 +514,32 @@ class Store:
 
     def _audit_failures(self) -> None:
         """Write the failed unlocks counted since the last success to the audit; clear them."""
+        failures = keyslots.KeyFile.load(self.keys_path).unlock_failures
+        counted = int(failures.get("count", 0))
+        if not counted:
+            return
+        # The audit row first, outside keys.json's lock (a writer holds data.db's write lock
+        # while it waits for keys.json's); failures counted meanwhile are kept below.
+        with self.write() as session:
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="unlock.after_failures",
+                entity="account",
+                entity_id=self.actor.id,
+                fields=[
+                    f"failures={counted}",
+                    f"waited_s={float(failures.get('waited_s', 0)):.0f}",
+                ],
+            )
         with keyslots.keys_locked(self.folder):
             current = keyslots.KeyFile.load(self.keys_path)
-            failures = current.unlock_failures
-            if not failures.get("count"):
-                return
-            with self.write() as session:
-                fields = [
-                    f"failures={int(failures['count'])}",
-                    f"waited_s={float(failures.get('waited_s', 0)):.0f}",
-                ]
-                audit.record(
-                    session,
-                    actor_id=self.actor.id,
-                    action="unlock.after_failures",
-                    entity="account",
-                    entity_id=self.actor.id,
-                    fields=fields,
-                )
-            current.unlock_failures = {}
+            left = int(current.unlock_failures.get("count", 0)) - counted
+            current.unlock_failures = (
+                {**current.unlock_failures, "count": left, "waited_s": 0.0} if left > 0 else {}
+            )
             current.save(self.keys_path)
-            self._keyfile = current
+        self._keyfile.unlock_failures = dict(current.unlock_failures)
 
     def _save_keyfile(self, updated: keyslots.KeyFile) -> None:
         # Save a changed copy and adopt it only once it is on disk: if the save fails, the
@@ -416,10 +555,21 @@ class Store:
 def unwrap_data_key(
     folder: Path, *, user: str | None, passphrase: str
 ) -> tuple[keyslots.KeyFile, str, bytes]:
-    """The key file, account name and data key, counting failures in keys.json.
+    """The key file, account name and the data key that opens data.db, counting failures in
+    keys.json (see :func:`_unwrap_keys`)."""
+    keyfile, account, keys = _unwrap_keys(folder, user=user, passphrase=passphrase)
+    return keyfile, account, _key_that_opens(folder, keys)
+
+
+def _unwrap_keys(
+    folder: Path, *, user: str | None, passphrase: str
+) -> tuple[keyslots.KeyFile, str, list[bytes]]:
+    """The key file, account name and data keys of the account's slot (the next key too
+    during a re-key), counting failures in keys.json.
 
     After ``FREE_FAILURES`` failures in a row each try must wait longer (:func:`wait_after`);
-    a try made too soon raises :class:`Throttled` and is not counted.
+    a try made too soon raises :class:`Throttled` and is not counted. A slot in the old
+    format is rewritten in the new one, now that its passphrase is known.
     """
     keyfile = _load_keyfile(folder)
     slot = _choose_slot(keyfile, user)
@@ -434,13 +584,45 @@ def unwrap_data_key(
                 remaining,
             )
     try:
-        data_key = keyfile.unwrap(slot, passphrase)
+        keys = keyfile.unwrap_all(slot, passphrase)
     except WrongPassphrase:
         count = _count_failure(folder, waited=wait)
         in_a_row = f" ({count} failed tries in a row)" if count >= FREE_FAILURES else ""
         raise WrongPassphrase(f"wrong passphrase for {slot.account!r}{in_a_row}") from None
     assert slot.account is not None
-    return keyfile, slot.account, data_key
+    if slot.legacy:
+        keyfile = _upgrade_slot(folder, slot, passphrase, keys[0])
+    return keyfile, slot.account, keys
+
+
+def _upgrade_slot(
+    folder: Path, slot: keyslots.Slot, secret: str, data_key: bytes
+) -> keyslots.KeyFile:
+    """Rewrite a format-1 slot in format 2 (same account, role and passphrase)."""
+    with keyslots.keys_locked(folder):
+        current = keyslots.KeyFile.load(folder / KEYS)
+        if any(s.id == slot.id for s in current.slots):
+            current.remove_slot(slot.id)
+            current.add_slot(
+                kind=slot.kind,
+                secret=secret,
+                data_key=data_key,
+                account=slot.account,
+                role=slot.role,
+            )
+            current.save(folder / KEYS)
+    return current
+
+
+def _key_that_opens(folder: Path, keys: list[bytes]) -> bytes:
+    """The first of ``keys`` that opens data.db: during a re-key it is under one of two."""
+    for key in keys:
+        if len(keys) == 1 or opens_with(folder / DATA, key):
+            return key
+    raise StoreDamaged(
+        f"{DATA} cannot be opened with the keys in keys.json: "
+        "the two files do not belong together, or data.db is damaged"
+    )
 
 
 def _count_failure(folder: Path, *, waited: float) -> int:

@@ -420,3 +420,20 @@ def test_a_mapping_to_an_unknown_column_is_refused() -> None:
 
 def test_a_mapping_round_trips_through_json() -> None:
     assert ColumnMapping.from_json("people", STYAL_ROLL.to_json()) == STYAL_ROLL
+
+
+def test_control_characters_in_a_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    roll = tmp_path / "roll.csv"
+    roll.write_bytes(
+        b"ref,name,date_of_birth,arrived,\x1b]0;owned\x07\nA1,\x1b[2JAnn,01/02/1990,03/04/2024,x\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        ["import", "people", str(roll), "--dry-run", "--store", str(folder)],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "  ?]0;owned?     not mapped: use --map or --ignore" in result.stdout.splitlines()

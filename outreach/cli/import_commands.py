@@ -13,6 +13,7 @@ is changed then.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -445,6 +446,15 @@ def _save(
     typer.echo(f"mapping {name!r} saved for {report.kind} files", err=True)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    """Text from a file as it may reach a terminal: control characters (escape sequences,
+    line breaks inside a cell) shown as "?", so a cell can never drive the terminal."""
+    return _CONTROL.sub("?", text)
+
+
 def _arrow() -> str:
     """→ where the output can carry it (a redirected Windows console may not), else ->."""
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
@@ -470,7 +480,7 @@ def _header_lines(report: ImportReport) -> list[str]:
             how = "ignored"
         else:
             how = f"{arrow} {cell.target}"
-        lines.append(f"  {cell.text:<{width}}  {how}")
+        lines.append(f"  {_safe(cell.text):<{width}}  {how}")
     return lines
 
 
@@ -482,7 +492,7 @@ def _preview_lines(report: ImportReport) -> list[str]:
     for row in report.preview:
         lines.append(f"  line {row.line}:")
         for cell in row.cells:
-            lines.append(f"    {cell.label}: {cell.written} {arrow} {cell.stored}")
+            lines.append(_safe(f"    {cell.label}: {cell.written} {arrow} {cell.stored}"))
     return lines
 
 
@@ -500,7 +510,7 @@ def _show(file: Path, report: ImportReport, as_json: bool) -> None:
         if groups and report.dry_run:
             typer.echo("Problems:" if len(groups) > 1 else "Problem:")
         for group in groups:
-            typer.echo(str(group))
+            typer.echo(_safe(str(group)))
         for sweeping in report.needs_confirmation:
             typer.echo(f"to confirm: {sweeping}")
         typer.echo(_summary(file, report))

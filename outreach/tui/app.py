@@ -341,9 +341,17 @@ class OutreachApp(App[None]):
         return not needs_admin or (self.store is not None and self.store.actor.role == "admin")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Before unlocking only help, the palette and quit make sense.
+        # Before unlocking only help, the palette and quit make sense, and Tab must still move
+        # between the unlock screen's fields (account, passphrase, button).
         if self.is_locked:
-            return action in {"help", "quit", "command_palette", "lock"}
+            return action in {
+                "help",
+                "quit",
+                "command_palette",
+                "lock",
+                "focus_next",
+                "focus_previous",
+            }
         # Over a form, moving elsewhere would throw away what was typed.
         return not (isinstance(self.screen, ModalScreen) and action in _NAVIGATION)
 

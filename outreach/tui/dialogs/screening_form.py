@@ -133,7 +133,7 @@ class ScreeningForm(Form):
 
     def _value(self, field: str) -> str | None:
         value = self.query_one(f"#{field}", Select).value
-        return None if value is Select.BLANK else str(value)
+        return None if value is Select.NULL else str(value)
 
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}

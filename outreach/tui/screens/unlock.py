@@ -1,4 +1,10 @@
-"""The unlock screen: account and passphrase; Argon2id runs in a thread worker."""
+"""The unlock screen: account and passphrase; Argon2id runs in a thread worker.
+
+The account is chosen from the store's accounts, never typed, so a passphrase can never end
+up in it in plain sight. It is filled in from ``--user``, else the store's only account, else
+the account last used on this laptop; the cursor then starts in the passphrase. Tab goes from
+account to passphrase, and choosing an account moves there too.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from outreach.store.last_account import account_names, last_account, remember_account
 from outreach.tui.messages import Unlocked, UnlockFailed
 
 
@@ -24,6 +31,10 @@ class UnlockScreen(Screen[None]):
         super().__init__()
         self.folder = folder
         self.preset_user = user
+        self.accounts = account_names(folder)
+        """The store's accounts, offered in the account field."""
+        # The cursor starts in the passphrase only when the account is already filled in.
+        self.AUTO_FOCUS = "#passphrase" if self._account_offered() else "#account"  # type: ignore[misc]
         self._notice = ""
         self._ready_at = 0.0
         """Monotonic time at which the next try is allowed (after repeated failures)."""
@@ -33,8 +44,15 @@ class UnlockScreen(Screen[None]):
             yield Static("outreach  ·  locked", id="unlock-title")
             yield Label(f"Store: {self.folder}", id="unlock-store")
             yield Label("Account")
-            yield Input(
-                self.preset_user or "", placeholder="account name", id="account", max_length=64
+            names = list(self.accounts)
+            if self.preset_user and self.preset_user not in names:
+                names.append(self.preset_user)  # unlocking says it is not an account here
+            offered = self._account_offered()
+            yield Select(
+                [(name, name) for name in names],
+                prompt="choose your account",
+                value=Select.NULL if offered is None else offered,
+                id="account",
             )
             yield Label("Passphrase")
             yield Input(password=True, placeholder="passphrase", id="passphrase")
@@ -42,9 +60,18 @@ class UnlockScreen(Screen[None]):
             yield Button("Unlock", id="unlock", variant="primary")
         yield Footer(compact=True)
 
+    def _account_offered(self) -> str | None:
+        """The account to fill in: --user, the only account, or the last one used here."""
+        if self.preset_user:
+            return self.preset_user
+        if len(self.accounts) == 1:
+            return self.accounts[0]
+        last = last_account()
+        if last is not None and last in self.accounts:
+            return last
+        return None
+
     def on_mount(self) -> None:
-        if not self.preset_user:
-            self.query_one("#account", Input).focus()
         if self._notice:
             self._show(self._notice)
         self.set_interval(0.5, self._tick, name="unlock-countdown")
@@ -70,17 +97,26 @@ class UnlockScreen(Screen[None]):
         self.query_one("#unlock-error", Static).update(notice)
         passphrase.focus()
 
-    @on(Input.Submitted, "#account")
-    def _account_entered(self) -> None:
-        self.query_one("#passphrase", Input).focus()
+    def _account(self) -> str | None:
+        value = self.query_one("#account", Select).value
+        return None if value is Select.NULL else str(value)
+
+    @on(Select.Changed, "#account")
+    def _account_chosen(self) -> None:
+        if self._account() is not None:
+            self.query_one("#passphrase", Input).focus()
 
     @on(Input.Submitted, "#passphrase")
     @on(Button.Pressed, "#unlock")
     def _try_unlock(self) -> None:
         if self._remaining() > 0:
             return
-        account = self.query_one("#account", Input).value.strip() or None
+        account = self._account()
         secret = self.query_one("#passphrase", Input).value
+        if account is None and len(self.accounts) > 1:
+            self._show("Choose your account.")
+            self.query_one("#account", Select).focus()
+            return
         if not secret:
             self._show("Type your passphrase.")
             return
@@ -105,6 +141,7 @@ class UnlockScreen(Screen[None]):
         except Exception as exc:
             self.post_message(UnlockFailed(shown(exc)))
         else:
+            remember_account(store.actor.name)
             self.app.post_message(Unlocked(store))
 
     @on(UnlockFailed)
@@ -131,8 +168,8 @@ class UnlockScreen(Screen[None]):
             label.disabled = False
 
     def _set_busy(self, busy: bool) -> None:
-        for widget_id in ("#account", "#passphrase"):
-            self.query_one(widget_id, Input).disabled = busy
+        self.query_one("#account", Select).disabled = busy
+        self.query_one("#passphrase", Input).disabled = busy
         self.query_one("#unlock", Button).disabled = busy
 
     def _show(self, text: str) -> None:

@@ -23,8 +23,9 @@ from outreach.exports import json_writer
 from outreach.exports.export import export_summary
 from outreach.exports.json_writer import InvalidSummary, summary_document, summary_schema
 from outreach.exports.long_form import figures
+from outreach.exports.signing import sign_folder, verify_export
 from outreach.exports.table import AggregateTable, ExportPeriod, PublishedRow, PublishedSummary
-from outreach.model import AuditEntry
+from outreach.model import AuditEntry, Site
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.store.store import Store
 from tests.test_export_store import AS_OF, PERIOD, filled_store
@@ -148,3 +149,34 @@ def test_a_json_file_that_fails_the_schema_is_never_signed(
         export_summary(filled_store, period=PERIOD, out=folder / "out", as_of=AS_OF)
     assert list(folder.iterdir()) == []
     assert _audit_count(filled_store) == before
+
+
+def test_verify_refuses_a_signed_export_whose_summary_fails_the_schema(
+    filled_store: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "board"
+    export_summary(filled_store, period=PERIOD, out=out, as_of=AS_OF)
+    assert verify_export(out).ok
+    # As an export made before the check could be: a withheld figure carrying 0, signed.
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    document["figures"][0].update(value=0, suppressed=False, withheld_reason="total")
+    (out / "summary.json").write_text(json.dumps(document), encoding="utf-8")
+    for name in ("manifest.json", "manifest.sig"):
+        (out / name).unlink()
+    with filled_store.read() as session:
+        key = session.exec(select(Site)).one().signing_key
+    sign_folder(
+        out,
+        key,
+        site="HMP Test",
+        period=PERIOD,
+        policy="nhs-hes-2018",
+        as_of=AS_OF,
+        created_on=AS_OF,
+        audit_head="ab" * 32,
+    )
+    found = verify_export(out)
+    assert found.problems == [
+        "summary.json does not satisfy schema/export/summary.schema.json: figure coverage / "
+        "total / all fails the schema's 'not' rule"
+    ]

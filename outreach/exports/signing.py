@@ -135,7 +135,9 @@ class Verification:
 
 
 def verify_export(folder: Path, public_key: Ed25519PublicKey | None = None) -> Verification:
-    """Check an export folder against its signed manifest.
+    """Check an export folder against its signed manifest, and its ``summary.json`` (when it
+    has one) against the summary schema: a signature over figures that fail their own schema
+    (as an export made before that check could be) is not an export to trust.
 
     Without ``public_key`` the signature is checked against the key inside the manifest, which
     proves the files are unchanged since signing but not who signed them.
@@ -170,7 +172,26 @@ def verify_export(folder: Path, public_key: Ed25519PublicKey | None = None) -> V
             "another key"
         )
     result.problems.extend(_file_problems(folder, manifest["files"]))
+    result.problems.extend(_schema_problems(folder))
     return result
+
+
+def _schema_problems(folder: Path) -> list[str]:
+    # Imported here: the summary's schema is needed only when a folder holds a summary.
+    from outreach.exports.json_writer import SCHEMA_FILE, schema_problems
+
+    path = folder / "summary.json"
+    if not path.is_file():
+        return []
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return [f"summary.json is not JSON, so it cannot satisfy {SCHEMA_FILE}"]
+    found = schema_problems(document)
+    shown = [f"summary.json does not satisfy {SCHEMA_FILE}: {line}" for line in found[:3]]
+    if len(found) > 3:
+        shown.append(f"summary.json: {len(found) - 3} more places fail {SCHEMA_FILE}")
+    return shown
 
 
 def _parse_manifest(data: bytes) -> dict[str, Any] | None:

@@ -97,7 +97,8 @@ def run_size(size: int, rows: int, runs: int, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-imports-") as tmp:
         scratch = Path(tmp)
         kept = (keep / f"imports-{size}") if keep else scratch / "store"
-        if (kept / "data.db").exists():
+        # Only a store whose build finished is reused: an interrupted build leaves a data.db.
+        if (kept / "built").exists():
             note = f"reused {kept}"
             # Bring a kept store up to the current schema before copying it.
             Store.unlock(kept, user="bench", passphrase=PASSPHRASE).close()
@@ -106,6 +107,7 @@ def run_size(size: int, rows: int, runs: int, keep: Path | None) -> None:
             shutil.rmtree(kept, ignore_errors=True)
             kept.parent.mkdir(parents=True, exist_ok=True)
             note = f"built in {build(kept, size):.0f} s"
+            (kept / "built").write_text(f"{size}\n", encoding="utf-8")
         print(f"\n{size:,} people ({note})", flush=True)
         people = people_file(rows)
         seconds, cpu, report = timed(kept, lambda s: import_people(s, people), runs, scratch)

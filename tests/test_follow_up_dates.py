@@ -16,7 +16,11 @@ from sqlmodel import col, select
 from outreach.model import Conversation, Decision, FollowUp, Person, ScreeningEvent
 from outreach.services.conversations import log_conversation
 from outreach.services.decisions import record_decision
-from outreach.services.followups import reschedule_followup, schedule_followup
+from outreach.services.followups import (
+    cancel_followup,
+    reschedule_followup,
+    schedule_followup,
+)
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person
 from outreach.services.screening import record_screening_event
@@ -31,7 +35,7 @@ TODAY = "2025-06-01"
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     with freeze_time(TODAY):
         for opened in module_store(tmp_path_factory):
-            for ref in ("F1", "F2", "F3", "F4", "F5"):
+            for ref in ("F1", "F2", "F3", "F4", "F5", "F6", "F7"):
                 add_person(
                     opened,
                     ref=ref,
@@ -123,6 +127,53 @@ def test_rescheduling_moves_the_due_date_and_keeps_the_original(store: Store) ->
     reschedule_followup(store, followup_id=followup.id, due_on=date(2025, 6, 24))
     assert _dates(store, "F5") == [
         ("next_step", date(2025, 6, 1), date(2025, 6, 10), date(2025, 6, 24))
+    ]
+
+
+def _cancelled(store: Store, ref: str) -> list[tuple[str, str, date | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(FollowUp)
+            .join(Person, col(Person.id) == col(FollowUp.person_id))
+            .where(Person.ref == ref)
+            .order_by(col(FollowUp.id))
+        )
+        return [(f.reason, f.status, f.cancelled_on) for f in rows]
+
+
+def test_a_decision_cancels_outreach_follow_ups_on_its_own_date(store: Store) -> None:
+    log_conversation(
+        store,
+        occurred_on=date(2024, 4, 1),
+        kind="one_to_one",
+        mentors=["Mo"],
+        setting="wing",
+        outcome="undecided_more_time",
+        person_ref="F6",
+        next_step_on=date(2024, 5, 1),
+    )
+    record_decision(store, person_ref="F6", kind="do_not_approach", decided_on=date(2024, 6, 20))
+    assert _cancelled(store, "F6") == [("next_step", "cancelled", date(2024, 6, 20))]
+
+
+def test_ceasing_cancels_clinical_follow_ups_on_its_date_and_by_hand_today(store: Store) -> None:
+    record_screening_event(
+        store,
+        person_ref="F7",
+        occurred_on=date(2024, 3, 5),
+        event="test",
+        hpv="positive",
+        cytology="normal",
+    )
+    record_screening_event(
+        store, person_ref="F7", occurred_on=date(2024, 9, 1), event="ceased", reason="no_cervix"
+    )
+    followup = schedule_followup(store, person_ref="F7", due_on=date(2025, 7, 1), reason="other")
+    assert followup.id is not None
+    cancel_followup(store, followup_id=followup.id)
+    assert _cancelled(store, "F7") == [
+        ("repeat_test", "cancelled", date(2024, 9, 1)),
+        ("other", "cancelled", date(2025, 6, 1)),
     ]
 
 

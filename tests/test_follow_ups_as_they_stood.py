@@ -54,7 +54,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with freeze_time(TYPED):
         store = open_store(path)
         try:
-            for ref in ("R1", "R2", "R3", "R4", "R5", "R6"):
+            for ref in ("R1", "R2", "R3", "R4", "R5", "R6", "R7"):
                 add_person(
                     store,
                     ref=ref,
@@ -93,6 +93,12 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             moved = _talk(store, "R6", date(2024, 3, 1), date(2024, 3, 10))
             reschedule_followup(store, followup_id=moved, due_on=date(2024, 3, 20))
             complete_followup(store, followup_id=moved, done_on=date(2024, 3, 15))
+            # R7: a next step set on 1 April for 1 May; asked not to be approached on 20 June,
+            # which cancels it that day.
+            _talk(store, "R7", date(2024, 4, 1), date(2024, 5, 1))
+            record_decision(
+                store, person_ref="R7", kind="do_not_approach", decided_on=date(2024, 6, 20)
+            )
         finally:
             store.close()
     yield path
@@ -154,6 +160,20 @@ def test_an_ended_period_counts_open_and_overdue_on_its_last_day(folder: Path) -
     # 31 March: R1's (due 10 April) is open, not overdue. R6's, done 15 March, is late: it was
     # due on 10 March when it was set, whatever it was moved to.
     assert (march.open, march.overdue, march.completed, march.completed_on_time) == (1, 0, 1, 0)
+
+
+def test_a_cancelled_follow_up_was_open_until_the_day_it_was_cancelled(folder: Path) -> None:
+    def listed(day: str) -> list[tuple[str, int]]:
+        rows = json.loads(_cli(folder, "followups", "--as-of", day, "--json"))
+        return [(r["person_ref"], r["days_overdue"]) for r in rows if r["person_ref"] == "R7"]
+
+    assert listed("2024-05-01") == [("R7", 0)]
+    assert listed("2024-06-19") == [("R7", 49)]
+    assert listed("2024-06-20") == []  # cancelled by the decision of that day
+    figures = json.loads(_cli(folder, "stats", "--as-of", "2024-06-19", "--json"))
+    # Open on 19 June: R1, R2 (due 10 June), R5's revisit and R7's next step; overdue: R1, R2
+    # and R7.
+    assert (figures["follow_ups"]["open"], figures["follow_ups"]["overdue"]) == (4, 3)
 
 
 def test_a_follow_up_done_late_is_overdue_until_the_day_before_it_was_done(folder: Path) -> None:

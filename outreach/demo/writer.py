@@ -121,7 +121,9 @@ class Replay:
                 )
         elif isinstance(act, CancelOutreach):
             for followup in self._open_outreach(session, act.ref):
-                cancel_followup_in(session, actor_id=self.actor, followup_id=followup)
+                cancel_followup_in(
+                    session, actor_id=self.actor, followup_id=followup, cancelled_on=act.on
+                )
 
     def _arrive(self, session: Session, act: Arrive) -> None:
         if act.first:

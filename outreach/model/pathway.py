@@ -85,7 +85,9 @@ class FollowUp(SQLModel, table=True):
 
     ``opened_on`` is the date of the event, conversation or decision that created it (not when
     it was typed: ``created_at``); ``original_due_on`` the due date it was created with, which
-    rescheduling never changes (``due_on`` is the one in force)."""
+    rescheduling never changes (``due_on`` is the one in force); ``cancelled_on`` the date of
+    the decision, ceasing or leaving that cancelled it (or the day it was cancelled by hand),
+    empty for one cancelled before that was kept."""
 
     __tablename__ = "follow_up"
     __table_args__ = (
@@ -116,6 +118,7 @@ class FollowUp(SQLModel, table=True):
     created_at: datetime
     opened_on: date
     original_due_on: date
+    cancelled_on: date | None = None
 
 
 class Target(SQLModel, table=True):

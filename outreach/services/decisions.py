@@ -112,6 +112,7 @@ def record_decision_in(
         person_id=person.id,
         reasons=OUTREACH_REASONS,
         status=FollowUpStatus.cancelled,
+        cancelled_on=decided_on,
         programme=programme,
     )
     wants_revisit = decision_kind == DecisionKind.informed_decline and revisit_on is not None

@@ -188,9 +188,20 @@ def complete_followup(store: Store, *, followup_id: int, done_on: date | None = 
     return followup
 
 
-def cancel_followup_in(session: Session, *, actor_id: int | None, followup_id: int) -> FollowUp:
+def cancel_followup_in(
+    session: Session,
+    *,
+    actor_id: int | None,
+    followup_id: int,
+    cancelled_on: date | None = None,
+) -> FollowUp:
+    """Cancel an open follow-up on ``cancelled_on`` (default today; not in the future): it
+    counts as open until then."""
     followup = _open(session, followup_id)
+    day = cancelled_on or today()
+    not_in_future(day, "cancelled_on")
     followup.status = FollowUpStatus.cancelled.value
+    followup.cancelled_on = day
     session.add(followup)
     session.flush()
     return followup
@@ -201,7 +212,7 @@ def cancel_followup(store: Store, *, followup_id: int) -> FollowUp:
     require_writer(store)
     with store.write() as session:
         followup = cancel_followup_in(session, actor_id=store.actor.id, followup_id=followup_id)
-        _audit(store, session, "followup.cancel", followup, ["status"])
+        _audit(store, session, "followup.cancel", followup, ["status", "cancelled_on"])
     return followup
 
 
@@ -239,9 +250,11 @@ def close_open_followups_in(
     reasons: frozenset[str],
     status: FollowUpStatus,
     done_on: date | None = None,
+    cancelled_on: date | None = None,
     programme: str = PROGRAMME,
 ) -> list[FollowUp]:
-    """Complete or cancel every open follow-up of the person with one of ``reasons``."""
+    """Complete (on ``done_on``) or cancel (on ``cancelled_on``: the date of the decision
+    that cancels them) every open follow-up of the person with one of ``reasons``."""
     rows = list(
         session.exec(
             select(FollowUp).where(
@@ -255,6 +268,7 @@ def close_open_followups_in(
     for followup in rows:
         followup.status = status.value
         followup.done_on = done_on if status == FollowUpStatus.done else None
+        followup.cancelled_on = cancelled_on if status == FollowUpStatus.cancelled else None
         session.add(followup)
     session.flush()
     return rows
@@ -315,10 +329,12 @@ ORDER BY page.due_on, page.id
 
 _OPEN_NOW = "f.status = 'open'"
 # On a past date, a follow-up was open if it had been opened by then (the date of the step,
-# conversation or decision that asked for it, not when it was typed) and was not yet done;
-# those done since are open on that date. Cancelled ones carry no date and are left out.
+# conversation or decision that asked for it, not when it was typed) and was not yet done or
+# cancelled; those closed since are open on that date. One cancelled before cancelled_on was
+# kept has no date and is left out.
 _OPEN_THEN = (
-    "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of))"
+    "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of)"
+    " OR (f.status = 'cancelled' AND f.cancelled_on > :as_of))"
 )
 
 _DNA_SQL = """coalesce((SELECT d.kind = 'do_not_approach' FROM decision d

@@ -121,12 +121,13 @@ class Pathway:
     def close(
         self, reasons: frozenset[str], status: FollowUpStatus, done_on: date | None
     ) -> list[FollowUp]:
-        """Complete or cancel every open follow-up with one of ``reasons`` (as
+        """Complete or cancel, on ``done_on``, every open follow-up with one of ``reasons`` (as
         :func:`outreach.services.followups.close_open_followups_in` does)."""
         closing = self.open_with(reasons)
         for followup in closing:
             followup.status = status.value
             followup.done_on = done_on if status == FollowUpStatus.done else None
+            followup.cancelled_on = done_on if status == FollowUpStatus.cancelled else None
         self.open_followups = [f for f in self.open_followups if f.reason not in reasons]
         return closing
 
@@ -306,7 +307,7 @@ def record_screening_event_in(
                     recorded.follow_up = new_followup(reason_code, due_on)
     elif kind == ScreeningEventKind.ceased:
         recorded.cancelled = close(
-            frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, None
+            frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, occurred_on
         )
     elif kind == ScreeningEventKind.colposcopy_referred:
         if not pathway.open_with(frozenset({FollowUpReason.colposcopy.value})):

@@ -298,6 +298,10 @@ def statuses_of(
             or_(
                 col(FollowUp.status) == FollowUpStatus.open,
                 and_(col(FollowUp.status) == FollowUpStatus.done, col(FollowUp.done_on) > as_of),
+                and_(
+                    col(FollowUp.status) == FollowUpStatus.cancelled,
+                    col(FollowUp.cancelled_on) > as_of,
+                ),
             ),
         )
     ):

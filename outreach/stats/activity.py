@@ -90,9 +90,10 @@ SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
 # Open and overdue are read on the period's last day read (``stop``: the as-of date while the
 # period runs, its end once it has ended), from the dates in the data: opened on or before
 # that day (``opened_on``, the date of the step, conversation or decision that asked for it)
-# and not done by then. When a row was typed (``created_at``) never counts: history entered
-# late must count as it stood on its own dates. They count residents on that day, as the
-# worklist lists them; the open follow-ups of people not resident then are counted apart.
+# and neither done nor cancelled by then. When a row was typed (``created_at``) never counts:
+# history entered late must count as it stood on its own dates. They count residents on that
+# day, as the worklist lists them; the open follow-ups of people not resident then are counted
+# apart.
 # On time is judged against the original due date, which rescheduling does not move.
 FOLLOW_UPS_SQL = """
 WITH open_on(due_on, resident) AS MATERIALIZED (
@@ -103,7 +104,8 @@ WITH open_on(due_on, resident) AS MATERIALIZED (
     )
     FROM follow_up f
     WHERE f.programme = :programme AND f.opened_on <= :stop
-      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :stop))
+      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :stop)
+        OR (f.status = 'cancelled' AND f.cancelled_on > :stop))
 )
 SELECT
     (SELECT count(*) FROM open_on WHERE resident),

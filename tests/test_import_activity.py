@@ -392,3 +392,46 @@ def test_screening_errors_name_line_and_column_and_nothing_is_written(store: Sto
         RowError(6, "hpv", "a test needs an HPV or cytology result"),
     ]
     assert _events(store) == []
+
+
+def _follow_ups(store: Store) -> list[tuple[str, str, str, str, str | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, FollowUp.reason, FollowUp.due_on, FollowUp.status, FollowUp.done_on)
+            .join(Person, col(Person.id) == col(FollowUp.person_id))
+            .order_by(col(FollowUp.id))
+        ).all()
+    return [(r[0], r[1], str(r[2]), r[3], str(r[4]) if r[4] else None) for r in rows]
+
+
+def test_imported_conversations_meet_next_steps_stored_and_set_earlier_in_the_file(
+    store: Store,
+) -> None:
+    # A stored next step for A1002AB, due 2024-06-10.
+    first = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1002AB,2024-06-03,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-10,\n"
+        ).encode(),
+    )
+    assert first.errors == []
+    # In one file: a next step for A1001AA (due 06-20) met by her later row (06-24); a
+    # conversation with A1002AB (06-12) meeting the stored one; A1003AC has none to meet.
+    second = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1001AA,2024-06-13,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-20,\n"
+            + "A1001AA,2024-06-24,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+            + "A1002AB,2024-06-12,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+            + "A1003AC,2024-06-12,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+        ).encode(),
+    )
+    assert (second.errors, second.added) == ([], 4)
+    assert _follow_ups(store) == [
+        ("A1002AB", "next_step", "2024-06-10", "done", "2024-06-12"),
+        ("A1001AA", "next_step", "2024-06-20", "done", "2024-06-24"),
+    ]

@@ -248,6 +248,7 @@ def log_conversation_in(
     completed = [
         done
         for reached in ([person] if person is not None else named)
+        if find.may_have_open_follow_ups(session, _id(reached))
         for done in complete_met_in(
             session,
             person_id=_id(reached),

@@ -23,7 +23,15 @@ from datetime import date
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
-from outreach.model import Conversation, ConversationKind, ConversationMentor, Mentor
+from outreach.model import (
+    Conversation,
+    ConversationKind,
+    ConversationMentor,
+    FollowUp,
+    FollowUpReason,
+    FollowUpStatus,
+    Mentor,
+)
 from outreach.rules.programme import load_programme
 from outreach.services import csv_values as cell
 from outreach.services.conversations import log_conversation_in
@@ -45,6 +53,11 @@ RENAMES = {
     "attendee_refs": "ref",
     "next_step_on": "next_step",
 }
+
+# Outcomes that record a decision, which may schedule a revisit; the follow-up reasons a
+# conversation can meet (outreach.services.followups_met).
+_SCHEDULING_OUTCOMES = frozenset({"informed_decline", "do_not_approach"})
+_OUTREACH_REASONS = (FollowUpReason.next_step.value, FollowUpReason.revisit.value)
 
 # Stored rows are looked up this many ids or days per query.
 _CHUNK = 500
@@ -220,6 +233,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
             run.show(row, describe(entry))
     keys = _stored_keys(run, entries)
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
+    directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
@@ -252,6 +266,37 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                 run.problems.refused(entry.line, exc)
         done += 1
         run.tick(done)
+
+
+def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups) -> set[int]:
+    """The file's people who may have an open next step or revisit while the file is applied:
+    those with one stored (read a few hundred people per query), and those a row of the file
+    gives a next step or a decision (which may schedule one). Everyone else's conversations
+    meet nothing, so the per-conversation look for follow-ups to complete is skipped."""
+    reached: dict[int, bool] = {}
+    for entry in entries:
+        ids = [entry.person_id] if entry.person_id is not None else []
+        ids += [lookups.people[k] for k in map(ref_key, entry.refs) if k in lookups.people]
+        schedules = entry.next_step_on is not None or entry.outcome in _SCHEDULING_OUTCOMES
+        for person_id in ids:
+            reached[person_id] = reached.get(person_id, False) or schedules
+    found = {person_id for person_id, schedules in reached.items() if schedules}
+    people = sorted(reached)
+    connection = run.session.connection()
+    for start in range(0, len(people), _CHUNK):
+        found.update(
+            connection.execute(
+                columns(col(FollowUp.person_id))
+                .where(
+                    col(FollowUp.person_id).in_(people[start : start + _CHUNK]),
+                    col(FollowUp.programme) == PROGRAMME,
+                    col(FollowUp.status) == FollowUpStatus.open.value,
+                    col(FollowUp.reason).in_(_OUTREACH_REASONS),
+                )
+                .distinct()
+            ).scalars()
+        )
+    return found
 
 
 def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:

@@ -118,6 +118,11 @@ class Directory:
         """The id for a new conversation, or None to let the store number it when written."""
         return None
 
+    def may_have_open_follow_ups(self, session: Session, person_id: int) -> bool:
+        """Whether the person may have open follow-ups a conversation could meet. True is
+        always a safe answer (the caller then looks in the store)."""
+        return True
+
 
 class FileDirectory(Directory):
     """People and mentors read up front (a few hundred references per query, every mentor
@@ -133,6 +138,10 @@ class FileDirectory(Directory):
             for person in session.exec(select(Person).where(col(Person.ref).in_(chunk))):
                 self._people[person.ref] = person
         self._last_conversation: int | None = None
+        self.open_follow_ups: set[int] | None = None
+        """People who may have open outreach follow-ups while the file is applied (set by
+        the importer: those with one stored, and those the file gives a next step or a
+        decision); None to look for everyone."""
         self._mentors: dict[str, Mentor] = {}
         for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
             self._mentors.setdefault(mentor.name.translate(_ASCII_LOWER), mentor)
@@ -149,6 +158,9 @@ class FileDirectory(Directory):
     def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
         found = self._mentors.get(name.strip().lower())
         return found if found is not None else super().mentor(session, name, field)
+
+    def may_have_open_follow_ups(self, session: Session, person_id: int) -> bool:
+        return self.open_follow_ups is None or person_id in self.open_follow_ups
 
     def conversation_id(self, session: Session) -> int | None:
         """The next id after the highest stored: the one SQLite would give, known before the

@@ -180,3 +180,25 @@ def test_verify_refuses_a_signed_export_whose_summary_fails_the_schema(
         "summary.json does not satisfy schema/export/summary.schema.json: figure coverage / "
         "total / all fails the schema's 'not' rule"
     ]
+
+
+def test_a_json_file_other_than_the_checked_summary_is_never_signed(
+    filled_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def another_site(summary: PublishedSummary, path: Path) -> None:
+        document = summary_document(summary)
+        document["site"] = "HMP Elsewhere"
+        path.write_text(json.dumps(document), encoding="utf-8")
+
+    monkeypatch.setitem(export_module.FORMATS, "json", ("summary.json", another_site))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    before = _audit_count(filled_store)
+    with pytest.raises(InvalidSummary) as refused:
+        export_summary(filled_store, period=PERIOD, out=folder / "out", as_of=AS_OF)
+    assert str(refused.value) == (
+        "summary.json is not the summary that was checked against its schema; nothing was "
+        "signed or written"
+    )
+    assert list(folder.iterdir()) == []
+    assert _audit_count(filled_store) == before

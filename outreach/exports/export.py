@@ -21,7 +21,12 @@ from outreach.clock import today
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.html_writer import write_html
-from outreach.exports.json_writer import check_document, validated_document, write_json
+from outreach.exports.json_writer import (
+    InvalidSummary,
+    check_document,
+    validated_document,
+    write_json,
+)
 from outreach.exports.notes import notes
 from outreach.exports.preview import export_choice, published_table
 from outreach.exports.signing import MANIFEST, fingerprint, public_key_of, sign_folder
@@ -107,7 +112,7 @@ def export_summary(
             "added or changed, or the day turned); nothing was written: preview it again"
         )
     # Every format carries these figures: one that fails the schema is written in none.
-    validated_document(summary)
+    document = validated_document(summary)
     the_period, chosen, day = choice.period, choice.policy, choice.as_of
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
@@ -122,9 +127,14 @@ def export_summary(
             write(summary, partial / filename)
         (partial / NOTES_FILE).write_text("\n\n".join(notes(summary)) + "\n", encoding="utf-8")
         if "json" in wanted:
-            # What is signed is the file: check it as a reader will read it.
-            written = partial / FORMATS["json"][0]
-            check_document(json.loads(written.read_text(encoding="utf-8")))
+            # What is signed is the file: read back, it must be the document checked above.
+            written = json.loads((partial / FORMATS["json"][0]).read_text(encoding="utf-8"))
+            if written != document:
+                check_document(written)
+                raise InvalidSummary(
+                    "summary.json is not the summary that was checked against its schema; "
+                    "nothing was signed or written"
+                )
         report("signing", (steps - 1) / steps)
         with store.write() as session:
             entry = audit.record(

@@ -67,10 +67,8 @@ def _figure(figure: Figure) -> dict[str, Any]:
 def schema_problems(document: Any) -> list[str]:
     """Where ``document`` fails the summary schema, one line each (empty when valid). A line
     names the figure by its published labels, never a count."""
-    from jsonschema import Draft202012Validator
-
     problems = []
-    for error in Draft202012Validator(summary_schema()).iter_errors(document):
+    for error in _validator().iter_errors(document):
         where = error.json_path
         path = list(error.absolute_path)
         if len(path) >= 2 and path[0] == "figures" and isinstance(path[1], int):
@@ -106,6 +104,14 @@ def write_json(summary: PublishedSummary, path: Path) -> None:
     document that fails the schema."""
     text = json.dumps(validated_document(summary), ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+@cache
+def _validator() -> Any:
+    """The schema's validator, made once: building it is most of a check's cost."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(summary_schema())
 
 
 @cache

@@ -17,7 +17,10 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
-def fold_sql(value: object) -> object:
+SqlValue = str | bytes | int | float | None
+
+
+def fold_sql(value: SqlValue) -> SqlValue:
     """:func:`fold` as the SQL function ``fold()``: text is folded, NULL and other values
     pass through unchanged."""
     return fold(value) if isinstance(value, str) else value

@@ -372,3 +372,36 @@ def test_person_screen_snapshot_with_a_decline(snap_compare: Any, store: Store) 
 
     with freeze_time(TODAY, **FROZEN):
         assert snap_compare(_snapshot_app(store), terminal_size=(80, 24), run_before=person_shown)
+
+
+@pytest.mark.asyncio
+async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: Path) -> None:
+    from datetime import date
+
+    from outreach.services.mentors import add_mentor
+    from outreach.services.targets import set_target
+    from outreach.tui.screens.mentors import MentorsScreen
+    from outreach.tui.screens.targets import TargetsScreen
+
+    with freeze_time(TODAY, **FROZEN):
+        opened, _ = Store.init(
+            tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
+        )
+        try:
+            set_target(opened, measure="coverage", value=90.0, target_on=date(2025, 3, 31))
+            add_mentor(opened, name="Émile Roux", trained_on=date(2022, 9, 1))
+            app = create_app(opened.folder, store=opened)
+            async with app.run_test(size=SIZE) as pilot:
+                await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+                await pilot.press("t")
+                await _wait(pilot, lambda: isinstance(app.screen, TargetsScreen))
+                status = app.screen.query_one("#targets-status", Static)
+                await _wait(pilot, lambda: "target" in str(status.render()))
+                assert str(status.render()) == "1 target  (n: set a target, enter: change one)"
+                await pilot.press("m")
+                await _wait(pilot, lambda: isinstance(app.screen, MentorsScreen))
+                status = app.screen.query_one("#mentors-status", Static)
+                await _wait(pilot, lambda: "mentor" in str(status.render()))
+                assert str(status.render()) == "1 active of 1 mentor on 14 Jun 2024"
+        finally:
+            opened.close()

@@ -100,6 +100,8 @@ def table_lines(rows: list[AuditRow]) -> list[str]:
 def chain_line(chain: ChainCheck) -> str:
     """The last line: whether every row of the audit links up."""
     if chain.verified:
+        if chain.rows == 1:
+            return "Audit chain verified: its one row is intact."
         return f"Audit chain verified: all {chain.rows} rows link up."
     return (
         f"Audit chain BROKEN at row {chain.broken_at}: {chain.reason}. "

@@ -10,6 +10,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import errors_shown
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.stats.dashboard import Dashboard
@@ -141,7 +142,7 @@ def summary_lines(board: Dashboard, *, worklist: int) -> list[str]:
     conv = board.activity.conversations
     lines.append(
         f"Conversations in {board.period.label}: {conv.count} "
-        f"({conv.one_to_one} one-to-one, {conv.group} group), {conv.minutes} minutes"
+        f"({conv.one_to_one} one-to-one, {conv.group} group), {counted(conv.minutes, 'minute')}"
     )
     labels = load_programme(board.programme).barrier_codes
     top = sorted(board.activity.barriers.items(), key=lambda item: (-item[1][0], item[0]))

@@ -15,6 +15,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.store.store import Store
@@ -429,7 +430,7 @@ def followups_due(
         typer.echo(_json([asdict(r) for r in rows]))
         return
     for r in rows:
-        late = f"{r.days_overdue} days overdue" if r.days_overdue > 0 else "due"
+        late = f"{counted(r.days_overdue, 'day')} overdue" if r.days_overdue > 0 else "due"
         flags = (" [left]" if r.left else "") + (
             " [do not approach: care only]" if r.do_not_approach else ""
         )

@@ -15,6 +15,7 @@ import typer
 from outreach.cli import app
 from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, unlock
 from outreach.cli.store_commands import keys
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.exports.preview import ExportPreview
@@ -191,7 +192,7 @@ def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WID
     summary = preview.summary
     heading = (
         f"Preview of {summary.period.label}, counted on {summary.as_of.isoformat()}: "
-        f"{len(preview.rows)} figures, {preview.suppressed} shown as *."
+        f"{counted(len(preview.rows), 'figure')}, {preview.suppressed} shown as *."
     )
     lines = textwrap.wrap(heading, width)
     for note in (*preview.explanation, *preview.screen_notes):

@@ -10,6 +10,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.stats.dashboard import Dashboard
@@ -113,18 +114,28 @@ def summary_lines(board: Dashboard) -> list[str]:
         f"  Reach: {_pct(reach.rate)} ({reach.reached} of {reach.uncovered} uncovered people "
         "had a one-to-one conversation)",
         f"  Conversations: {conv.count} ({conv.one_to_one} one-to-one, {conv.group} group, "
-        f"{conv.attendees} attending), {conv.people} people, {conv.minutes} minutes",
+        f"{conv.attendees} attending), {counted(conv.people, 'person', 'people')}, "
+        f"{counted(conv.minutes, 'minute')}",
     ]
     for name, (count, minutes) in conv.by_mentor.items():
-        lines.append(f"    mentor {name}: {count} conversations, {minutes} minutes")
+        lines.append(
+            f"    mentor {name}: {counted(count, 'conversation')}, {counted(minutes, 'minute')}"
+        )
     for code, (count, minutes) in conv.by_setting.items():
-        lines.append(f"    setting {code}: {count} conversations, {minutes} minutes")
+        lines.append(
+            f"    setting {code}: {counted(count, 'conversation')}, {counted(minutes, 'minute')}"
+        )
     for code, (count, people) in act.barriers.items():
-        lines.append(f"    barrier {code}: {count} conversations, {people} people")
+        lines.append(
+            f"    barrier {code}: {counted(count, 'conversation')}, "
+            f"{counted(people, 'person', 'people')}"
+        )
     for code, count in act.outcomes.items():
         lines.append(f"    outcome {code}: {count}")
     wait = act.days_to_test
     median = "-" if wait.median_days is None else f"{wait.median_days:g} days"
+    if wait.median_days == 1:
+        median = "1 day"
     fu = act.follow_ups
     lines += [
         f"  First conversation to test: {wait.tested} of {wait.people} tested, median {median}",

@@ -41,6 +41,7 @@ from outreach.services.errors import ValidationError
 from outreach.services.importing import ImportRun, RowProblems, day_text
 from outreach.services.lookups import PROGRAMME, FileDirectory, ids_of_refs, ref_key
 from outreach.services.standing import read_decisions
+from outreach.wording import fold
 
 COLUMNS = Columns(
     required=("date", "mentor", "kind", "setting", "outcome"),
@@ -106,7 +107,7 @@ class _Lookups:
         session = run.session
         self.people = ids_of_refs(session, refs)
         self.mentors = {
-            name.casefold(): mentor_id
+            fold(name): mentor_id
             for mentor_id, name in session.exec(select(Mentor.id, Mentor.name))
             if mentor_id is not None
         }
@@ -118,7 +119,7 @@ class _Lookups:
         return found
 
     def mentor(self, name: str) -> int:
-        found = self.mentors.get(name.casefold())
+        found = self.mentors.get(fold(name.strip()))
         if found is None:
             raise ValidationError(
                 "mentor", f"no mentor named {name!r}: add mentors before importing conversations"

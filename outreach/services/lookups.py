@@ -14,6 +14,7 @@ from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role
 from outreach.services.dates import EARLIEST
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
+from outreach.wording import fold
 
 PROGRAMME = "cervical-screening"
 
@@ -63,6 +64,11 @@ def ids_by_ref(session: Session) -> dict[str, int]:
     return ids
 
 
+# SQLite's lower() folds A-Z only; a reference matched in Python must fold the same way.
+# (Names are matched with outreach.wording.fold instead, registered in SQL as fold().)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def ref_key(ref: str) -> str:
     """A reference as an import matches it: trimmed and folded to lower case the way
     SQLite's ``lower()`` folds (A-Z only), so the store's index answers the same."""
@@ -89,16 +95,15 @@ def ids_of_refs(session: Session, refs: Iterable[str]) -> dict[str, int]:
 
 
 def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor:
-    """The mentor called ``name`` (ignoring case), or ValidationError."""
+    """The mentor called ``name`` ignoring case in every script (:func:`outreach.wording.fold`,
+    the same fold in SQL and Python), or ValidationError."""
     text = name.strip()
-    mentor = session.exec(select(Mentor).where(func.lower(Mentor.name) == text.lower())).first()
+    mentor = session.exec(
+        select(Mentor).where(func.fold(Mentor.name) == fold(text)).order_by(col(Mentor.id))
+    ).first()
     if mentor is None:
         raise ValidationError(field, f"no mentor named {text!r}")
     return mentor
-
-
-# SQLite's lower() folds A-Z only; a name matched in Python must fold the same way.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class Directory:
@@ -144,7 +149,7 @@ class FileDirectory(Directory):
         decision); None to look for everyone."""
         self._mentors: dict[str, Mentor] = {}
         for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
-            self._mentors.setdefault(mentor.name.translate(_ASCII_LOWER), mentor)
+            self._mentors.setdefault(fold(mentor.name), mentor)
 
     def person(self, session: Session, ref: str, field: str = "person_ref") -> Person:
         text = ref.strip()
@@ -156,7 +161,7 @@ class FileDirectory(Directory):
         return found if found is not None else super().person(session, ref, field)
 
     def mentor(self, session: Session, name: str, field: str = "mentor") -> Mentor:
-        found = self._mentors.get(name.strip().lower())
+        found = self._mentors.get(fold(name.strip()))
         return found if found is not None else super().mentor(session, name, field)
 
     def may_have_open_follow_ups(self, session: Session, person_id: int) -> bool:

@@ -15,6 +15,7 @@ from outreach.services.errors import ValidationError
 from outreach.services.lookups import mentor_by_name, person_by_ref, require_writer
 from outreach.store import audit
 from outreach.store.store import Store
+from outreach.wording import fold
 
 
 def is_active(mentor: Mentor, day: date) -> bool:
@@ -39,7 +40,7 @@ def add_mentor_in(
     text = name.strip()
     if not text:
         raise ValidationError("name", "a mentor name is needed")
-    taken = session.exec(select(Mentor.id).where(func.lower(Mentor.name) == text.lower())).first()
+    taken = session.exec(select(Mentor.id).where(func.fold(Mentor.name) == fold(text))).first()
     if taken is not None:
         raise ValidationError("name", f"a mentor named {text!r} already exists")
     if trained_on is not None:
@@ -117,7 +118,7 @@ def list_mentors(
         rows = session.exec(
             select(Mentor, Person.ref)
             .join(Person, col(Person.id) == Mentor.person_id, isouter=True)
-            .order_by(func.lower(Mentor.name))
+            .order_by(func.fold(Mentor.name))
         ).all()
     result = [
         MentorRow(

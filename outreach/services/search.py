@@ -24,6 +24,7 @@ from outreach.services.lookups import PROGRAMME
 from outreach.services.screening import CLINICAL_CEASE_REASONS
 from outreach.services.status import PersonStatus, statuses_of
 from outreach.store.store import Store
+from outreach.wording import fold
 
 MAX_PAGE = 500
 
@@ -241,7 +242,8 @@ def search_people(
     limit: int = 50,
     programme: str = PROGRAMME,
 ) -> PeoplePage:
-    """People whose reference starts with ``text`` or whose name contains it (ignoring case),
+    """People whose reference starts with ``text`` or whose name contains it (ignoring case in
+    every script),
     under ``filter`` on ``as_of`` (default today), ordered by reference, one page at a time."""
     try:
         which = PeopleFilter(filter)
@@ -259,8 +261,11 @@ def search_people(
     needle = text.strip()
     if needle:
         params["prefix"] = _like_escape(needle) + "%"
-        params["within"] = "%" + _like_escape(needle) + "%"
-        where.append("(p.ref LIKE :prefix ESCAPE '\\' OR p.display_name LIKE :within ESCAPE '\\')")
+        # Names compared folded on both sides (outreach.wording.fold): "émile" finds "Émile".
+        params["within"] = "%" + _like_escape(fold(needle)) + "%"
+        where.append(
+            "(p.ref LIKE :prefix ESCAPE '\\' OR fold(p.display_name) LIKE :within ESCAPE '\\')"
+        )
     query = (
         f"SELECT p.id FROM person p WHERE {' AND '.join(where)} "
         "ORDER BY p.ref LIMIT :limit OFFSET :offset"

@@ -19,6 +19,7 @@ from outreach.clock import today
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
+from outreach.wording import fold
 
 if TYPE_CHECKING:
     from outreach.services.conversations import ConversationLogged
@@ -192,7 +193,7 @@ class ConversationForm(Form):
         mentor = self.value_of("#mentor").strip()
         if not mentor:
             errors["mentors"] = "who held the conversation"
-        elif self._mentors and mentor.lower() not in {m.lower() for m in self._mentors}:
+        elif self._mentors and fold(mentor) not in {fold(m) for m in self._mentors}:
             errors["mentors"] = f"no active mentor called {mentor!r}"
         occurred, problem = parse_day(self.value_of("#occurred_on"), "occurred_on")
         if problem or occurred is None:
@@ -223,7 +224,7 @@ class ConversationForm(Form):
         from outreach.services.dates import parse_date, parse_optional_date
 
         mentor = self.value_of("#mentor").strip()
-        mentor = next((m for m in self._mentors if m.lower() == mentor.lower()), mentor)
+        mentor = next((m for m in self._mentors if fold(m) == fold(mentor)), mentor)
         group = self.is_group
         choice = self.query_one(PersonPicker).choice
         minutes = self.value_of("#minutes").strip()

@@ -20,6 +20,7 @@ from outreach.tui.dialogs.account_dialogs import (
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 
 def _accounts(store: Store) -> list[tuple[str, str]]:
@@ -65,7 +66,7 @@ class AccountsScreen(DataScreen):
             table = self.query_one(DataTable)
             table.clear()
             table.add_rows(message.data)
-            self.query_one("#accounts-status", Static).update(f"{len(message.data)} accounts")
+            self.query_one("#accounts-status", Static).update(counted(len(message.data), "account"))
         else:
             self.notify(message.data)
             self.reload()

@@ -19,6 +19,7 @@ from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.coverage_bars import CoverageBars
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.stats.dashboard import Dashboard
@@ -158,11 +159,12 @@ class DashboardScreen(DataScreen):
         self.query_one("#trend-ends", Static).update(ends)
         conv = board.activity.conversations
         today_lines = [
-            f"{_count(view.due_today, 'follow-up')} due today",
+            f"{counted(view.due_today, 'follow-up')} due today",
             f"{view.overdue} overdue"
-            + (f" (oldest {view.oldest_overdue_days} days)" if view.overdue else ""),
-            f"{_count(conv.count, 'conversation')} this month",
-            f"{PAD * 2}{_count(conv.people, 'person', 'people')} reached, {conv.minutes} minutes",
+            + (f" (oldest {counted(view.oldest_overdue_days, 'day')})" if view.overdue else ""),
+            f"{counted(conv.count, 'conversation')} this month",
+            f"{PAD * 2}{counted(conv.people, 'person', 'people')} reached, "
+            f"{counted(conv.minutes, 'minute')}",
         ]
         self.query_one("#today", Static).update("\n".join(today_lines))
         top = sorted(board.activity.barriers.items(), key=lambda kv: (-kv[1][1], kv[0]))
@@ -207,7 +209,3 @@ def _needed_line(site_target: object) -> str:
     if site_target.on_track is not None:
         track = "  on track" if site_target.on_track else "  behind the line to target"
     return f"{site_target.needed} more {people} to reach {target.value:g}% {by}.{track}"
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -32,6 +32,7 @@ from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.exports.export import ExportResult
@@ -64,7 +65,7 @@ def confirm_question(preview: ExportPreview, folder: Path, formats: list[str]) -
     label = preview.summary.period.label
     return (
         f"Write the export of {label} you previewed to {folder}?\n"
-        f"{len(preview.rows)} figures, {preview.suppressed} of them shown as *, "
+        f"{counted(len(preview.rows), 'figure')}, {preview.suppressed} of them shown as *, "
         f"as {', '.join(formats)}, signed with the site key."
     )
 

@@ -13,6 +13,7 @@ from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.model import Mentor
@@ -82,7 +83,7 @@ class MentorsScreen(DataScreen):
             )
         active = sum(1 for m in self.rows if m.active)
         self.query_one("#mentors-status", Static).update(
-            f"{active} active of {len(self.rows)} mentors on {today():%d %b %Y}"
+            f"{active} active of {counted(len(self.rows), 'mentor')} on {today():%d %b %Y}"
         )
 
     @on(Failed)

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.services.targets import TargetRow
@@ -66,7 +67,7 @@ class TargetsScreen(DataScreen):
             ]
         )
         self.query_one("#targets-status", Static).update(
-            f"{len(self.rows)} targets  (n: set a target, enter: change one)"
+            f"{counted(len(self.rows), 'target')}  (n: set a target, enter: change one)"
             if self.rows
             else "No targets set yet: n sets one."
         )

@@ -156,3 +156,18 @@ def test_the_command_line_shows_the_same(people: Store) -> None:
     lines = result.output.splitlines()
     assert lines[1:3] == ["Status on 2024-06-14: left on 2024-04-30", "  left on 2024-04-30"]
     assert "  next due: left on 2024-04-30" in lines
+
+
+def test_a_cancelled_repeat_test_counts_until_the_day_it_was_cancelled(people: Store) -> None:
+    from outreach.services.followups import cancel_followup
+
+    followup = next(
+        f
+        for f in person_profile(people, "R1", as_of=TODAY).timeline
+        if f.kind == "follow_up" and "repeat test" in f.summary
+    )
+    with freeze_time(TODAY):
+        cancel_followup(people, followup_id=followup.id)
+    # Cancelled today: still the most urgent thing yesterday, no longer today.
+    assert _status(people, "R1", date(2024, 6, 13))[0] == "repeat test overdue since 2024-05-01"
+    assert _status(people, "R1")[0] == "declined, revisit 2025-01-01"

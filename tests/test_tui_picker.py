@@ -405,3 +405,31 @@ async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: P
                 assert str(status.render()) == "1 active of 1 mentor on 14 Jun 2024"
         finally:
             opened.close()
+
+
+@pytest.mark.asyncio
+async def test_a_mentor_typed_in_lower_case_is_accepted_and_saved_as_written(
+    store: Store,
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            form = await _open_form(pilot)
+            picker = _picker(app)
+            await type_text(pilot, "fatima")
+            await pilot.press("enter")
+            await _wait(pilot, lambda: picker.choice is not None)
+            mentor = form.query_one("#mentor", Input)
+            await _wait(pilot, lambda: bool(form._mentors))
+            mentor.value = "émile roux"
+            await pilot.pause()
+            assert str(form.query_one("#err-mentors", Static).render()) == ""
+            await pilot.press("ctrl+s")
+            await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        conversations = [
+            t.summary
+            for t in person_profile(store, "A1001", as_of=TODAY).timeline
+            if t.kind == "conversation"
+        ]
+        assert len(conversations) == 1
+        assert "with Émile Roux" in conversations[0]

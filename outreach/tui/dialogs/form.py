@@ -112,7 +112,7 @@ class Form(DataDialog):
             elif isinstance(widget, Input) and not widget.password:
                 values[key] = widget.value
             elif isinstance(widget, Select):
-                values[key] = None if widget.value is Select.BLANK else str(widget.value)
+                values[key] = None if widget.value is Select.NULL else str(widget.value)
             elif isinstance(widget, (Checkbox, RadioButton)):
                 values[key] = bool(widget.value)
             elif isinstance(widget, SelectionList):

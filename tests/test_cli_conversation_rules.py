@@ -68,3 +68,31 @@ def test_a_next_step_already_met_is_reported_done(folder: Path) -> None:
         "Follow-up 2: next step due 2025-05-19, already met by the conversation on 2025-05-20"
         " (done).\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--minutes", "600"), "minutes: 600 is not between 1 and 480 (0 or empty: not recorded)"),
+        (("--note", "n" * 501), "note: 501 characters; at most 500"),
+    ],
+)
+def test_the_limits_refuse_a_conversation_with_exit_1(
+    folder: Path, extra: tuple[str, str], message: str
+) -> None:
+    result = _run(folder, *TALK, "--date", "2025-05-21", "--outcome", "booked", *extra)
+    assert result.exit_code == 1
+    assert result.output == f"error: {message}\n"
+
+
+def test_a_note_given_with_note_is_on_the_timeline(folder: Path) -> None:
+    _ok(folder, *TALK, "--date", "2025-05-22", "--outcome", "booked", "--minutes", "480",
+        "--note", "Needs an interpreter")  # fmt: skip
+    out = _ok(folder, "person", "R1")
+    timeline = out.splitlines()
+    at = timeline.index("Timeline (newest first):") + 1
+    assert timeline[at : at + 3] == [
+        "  2025-05-22  conversation  one-to-one, 480 min with Mo (on the wing); outcome:",
+        "                            booked a test",
+        "                            note: Needs an interpreter",
+    ]

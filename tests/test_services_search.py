@@ -289,12 +289,18 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                         has_cervix=rng.choice(["yes", "yes", "yes", "unknown", "no"]),
                     )
                     if rng.random() < 0.9:
-                        arrived = _some_day(rng, date(2015, 1, 1), last)
+                        # Residents are adults on arriving (outreach.rules.limits).
+                        adult = (
+                            date(dob.year + 18, 3, 1)
+                            if (dob.month, dob.day) == (2, 29)
+                            else (dob.replace(year=dob.year + 18))
+                        )
+                        arrived = max(_some_day(rng, date(2015, 1, 1), last), adult)
                         record_arrival_in(
-                            session, actor_id=None, person_ref=ref, arrived_on=max(arrived, dob)
+                            session, actor_id=None, person_ref=ref, arrived_on=arrived
                         )
                         if rng.random() < 0.4:
-                            left = _some_day(rng, max(arrived, dob), last)
+                            left = _some_day(rng, arrived, last)
                             record_leaving_in(
                                 session,
                                 actor_id=None,

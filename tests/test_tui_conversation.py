@@ -77,7 +77,8 @@ async def test_a_one_to_one_conversation_takes_at_most_15_keys(store: Store) -> 
             (
                 TODAY,
                 "conversation",
-                "one-to-one, 0 min with Maya Lee (wing); outcome undecided more time",
+                # Minutes left empty are not recorded; setting and outcome by their labels.
+                "one-to-one with Maya Lee (on the wing); outcome: undecided, wants more time",
             )
         ]
 

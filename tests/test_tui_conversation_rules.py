@@ -129,3 +129,20 @@ async def test_a_saved_conversation_says_which_follow_ups_it_completed(store: St
             messages = [n.message for n in app._notifications]
     assert messages == ["Conversation logged for B2001. 1 follow-up completed."]
     assert [r.person_ref for r in due_followups(store, as_of=TODAY)] == ["A1001"]
+
+
+@pytest.mark.asyncio
+async def test_minutes_outside_the_limits_are_marked_as_you_type(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
+            form = app.screen
+            shown = []
+            for typed in ("600", "480", "0"):
+                form.query_one("#minutes", Input).value = typed
+                await pilot.pause()
+                shown.append(str(form.query_one("#err-minutes", Static).render()))
+    assert shown == ["600 is not between 1 and 480 (0 or empty: not recorded)", "", ""]

@@ -193,7 +193,8 @@ def person_show(
     user: UserOption = None,
 ) -> None:
     """A person's status (resident, eligible, covered, next test due, decisions) and timeline."""
-    from outreach.services.profile import person_profile
+    from outreach.cli.person_text import timeline_lines
+    from outreach.services.profile import person_profile, printable
 
     with errors_shown():
         day = _day(as_of, "as_of")
@@ -206,9 +207,12 @@ def person_show(
         typer.echo(_json(data))
         return
     s = profile.status
-    typer.echo(f"{profile.ref}  {profile.name}  (born {profile.date_of_birth}, age {profile.age})")
+    name = printable(profile.name).replace("\n", " ")
+    typer.echo(
+        f"{printable(profile.ref)}  {name}  (born {profile.date_of_birth}, age {profile.age})"
+    )
     typer.echo(f"Status on {s.as_of}: {s.summary}")
-    where = f"resident on {s.unit}" if s.resident and s.unit else "resident"
+    where = f"resident on {printable(s.unit)}" if s.resident and s.unit else "resident"
     gone = f"left on {s.left_on}" if s.left_on else "left"
     typer.echo(f"  {where if s.resident else (gone if s.left else 'not resident')}")
     typer.echo(
@@ -227,7 +231,7 @@ def person_show(
         typer.echo(f"  ceased: {s.ceased.replace('_', ' ')}")
     typer.echo("Timeline (newest first):")
     for item in profile.timeline:
-        typer.echo(f"  {item.on}  {item.kind:<12}  {item.summary}")
+        typer.echo("\n".join(timeline_lines(item)))
 
 
 @people.command("add")

@@ -22,6 +22,7 @@ from outreach.model import (
     Mentor,
     Person,
 )
+from outreach.rules.limits import minutes_problem
 from outreach.rules.programme import load_programme
 from outreach.rules.screening import add_months
 from outreach.services.dates import not_in_future
@@ -185,8 +186,9 @@ def log_conversation_in(
         raise ValidationError(
             "outcome", f"{outcome_code!r} is not an outcome code of the programme"
         )
-    if minutes < 0:
-        raise ValidationError("minutes", f"{minutes} is below 0")
+    minutes_wrong = minutes_problem(minutes)
+    if minutes_wrong:
+        raise ValidationError("minutes", minutes_wrong)
     if next_step_on is not None and next_step_on < occurred_on:
         raise ValidationError(
             "next_step_on", f"{next_step_on.isoformat()} is before the conversation"

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from outreach.clock import now
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
+from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
 from outreach.services import csv_values as cell
 from outreach.services.csv_files import Columns, Row
 from outreach.services.dates import not_in_future
@@ -31,6 +32,7 @@ from outreach.services.import_mapping import unit_for
 from outreach.services.importing import Apply, ImportRun, RowProblems, day_text
 from outreach.services.lookups import ids_of_refs, not_before_1900, ref_key
 from outreach.services.people import (
+    check_arrival_age,
     ensure_unit,
     record_arrival_in,
     record_leaving_in,
@@ -55,7 +57,6 @@ MARK_MISSING_LEFT = "mark_missing_left"
 # New people are inserted in batches of this many.
 _BATCH = 500
 # The longest reference add_person_in accepts.
-_REF_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -229,14 +230,19 @@ class _Roll:
     def _new(self, entry: Entry) -> tuple[dict[str, object], dict[str, object]]:
         """A new person and their stay, checked as add_person_in and record_leaving_in check
         them (the parse step has checked the rest)."""
-        if len(entry.ref) > _REF_LENGTH:
-            raise ValidationError("ref", f"at most {_REF_LENGTH} characters")
+        too_long = text_problem(entry.ref, REF_MAX)
+        if too_long:
+            raise ValidationError("ref", too_long)
         not_before_1900(entry.date_of_birth, "date_of_birth")
         not_in_future(entry.arrived, "arrived")
         if entry.arrived < entry.date_of_birth:
             raise ValidationError(
                 "arrived", f"{entry.arrived.isoformat()} is before the person's date of birth"
             )
+        too_long = text_problem(entry.name, NAME_MAX)
+        if too_long:
+            raise ValidationError("name", too_long)
+        check_arrival_age(entry.date_of_birth, entry.arrived, "date_of_birth")
         person: dict[str, object] = {
             "ref": entry.ref,
             "display_name": entry.name,

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
+from outreach.rules.limits import NOTE_MAX, text_problem
 from outreach.services.dates import EARLIEST
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
@@ -219,11 +220,15 @@ def not_before_1900(day: date, field: str) -> None:
         raise ValidationError(field, f"{day.isoformat()} is before {EARLIEST.year}")
 
 
-def clean_note(note: str | None) -> str | None:
-    """A note with surrounding space removed; empty notes are stored as nothing."""
+def clean_note(note: str | None, field: str = "note") -> str | None:
+    """A note with surrounding space removed; empty notes are stored as nothing; a note longer
+    than :data:`outreach.rules.limits.NOTE_MAX` is refused."""
     if note is None:
         return None
     text = note.strip()
+    problem = text_problem(text, NOTE_MAX)
+    if problem:
+        raise ValidationError(field, problem)
     return text or None
 
 

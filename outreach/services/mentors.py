@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import today
 from outreach.model import Mentor, Person
+from outreach.rules.limits import NAME_MAX, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import mentor_by_name, person_by_ref, require_writer
@@ -40,6 +41,9 @@ def add_mentor_in(
     text = name.strip()
     if not text:
         raise ValidationError("name", "a mentor name is needed")
+    too_long = text_problem(text, NAME_MAX)
+    if too_long:
+        raise ValidationError("name", too_long)
     taken = session.exec(select(Mentor.id).where(func.fold(Mentor.name) == fold(text))).first()
     if taken is not None:
         raise ValidationError("name", f"a mentor named {text!r} already exists")

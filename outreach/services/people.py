@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
+from outreach.rules.limits import NAME_MAX, REF_MAX, arrival_age_problem, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import (
@@ -67,8 +68,9 @@ def _check_ref(session: Session, ref: str, *, field: str = "ref") -> str:
     text = ref.strip()
     if not text:
         raise ValidationError(field, "a reference is needed")
-    if len(text) > 40:
-        raise ValidationError(field, "at most 40 characters")
+    problem = text_problem(text, REF_MAX)
+    if problem:
+        raise ValidationError(field, problem)
     taken = session.exec(select(Person.id).where(col(Person.ref).in_(ref_spellings(text)))).first()
     if taken is not None:
         raise ValidationError(field, f"{text!r} is already used by another person")
@@ -79,7 +81,17 @@ def _check_name(name: str) -> str:
     text = name.strip()
     if not text:
         raise ValidationError("display_name", "a name is needed")
+    problem = text_problem(text, NAME_MAX)
+    if problem:
+        raise ValidationError("display_name", problem)
     return text
+
+
+def check_arrival_age(date_of_birth: date, arrived_on: date, field: str) -> None:
+    """Refuse an arrival at an age implausible for a resident (see outreach.rules.limits)."""
+    problem = arrival_age_problem(date_of_birth, arrived_on)
+    if problem:
+        raise ValidationError(field, problem)
 
 
 def _check_birth(day: date) -> date:
@@ -123,6 +135,7 @@ def add_person_in(
     if arrived_on is not None:
         not_in_future(arrived_on, "arrived_on")
         not_before_birth(person, arrived_on, "arrived_on")
+        check_arrival_age(dob, arrived_on, "date_of_birth")
     session.add(person)
     session.flush()
     assert person.id is not None
@@ -279,6 +292,7 @@ def record_arrival_in(
     assert person.id is not None
     not_in_future(arrived_on, "arrived_on")
     not_before_birth(person, arrived_on, "arrived_on")
+    check_arrival_age(person.date_of_birth, arrived_on, "arrived_on")
     if open_stay(session, person.id) is not None:
         raise ValidationError("arrived_on", f"{person.ref} already has an open stay")
     last_left = session.exec(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +23,7 @@ from outreach.model import (
     Stay,
     Unit,
 )
+from outreach.rules.programme import load_programme
 from outreach.services.lookups import PROGRAMME, person_by_ref
 from outreach.services.status import PersonStatus, age_of, statuses_of
 from outreach.store.store import Store
@@ -35,6 +38,38 @@ class TimelineItem:
     """conversation, screening, decision, follow_up or stay."""
     id: int
     summary: str
+    """What happened, in words: the programme file's labels, never its codes."""
+    note: str | None = None
+    """The note written with it, as typed (show it through :func:`printable`)."""
+
+
+# Characters that move the cursor, clear the screen or reorder text on a terminal: a note is
+# typed by a person and may hold any of them.
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control characters (other than line breaks) and
+    bidirectional overrides become U+FFFD, tabs become a space, CR LF and CR a line break."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = "".join(
+        ch if ch == "\n" or unicodedata.category(ch) != "Cc" else "\ufffd" for ch in text
+    )
+    return text.translate(_BIDI)
+
+
+def label(labels: Mapping[str, str], code: str | None) -> str:
+    """The programme's label for ``code`` as it reads inside a sentence ("On the wing" ->
+    "on the wing"; an initialism such as "HPV test" keeps its capitals); an unknown code in
+    words."""
+    if not code:
+        return ""
+    text = labels.get(code)
+    if text is None:
+        return _words(code)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -77,6 +112,7 @@ def _words(code: str | None) -> str:
 
 
 def _timeline(session: Session, person_id: int, programme: str) -> list[TimelineItem]:
+    rules = load_programme(programme)
     items: list[TimelineItem] = []
     attended = select(ConversationAttendee.conversation_id).where(
         ConversationAttendee.person_id == person_id
@@ -97,13 +133,17 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
             select(ConversationBarrier.code).where(ConversationBarrier.conversation_id == c.id)
         ).all()
         what = "one-to-one" if c.kind == "one_to_one" else f"group of {c.attendees}"
-        text = f"{what}, {c.minutes} min with {', '.join(mentors)} ({_words(c.setting)})"
-        text += f"; outcome {_words(c.outcome)}"
+        spent = f", {c.minutes} min" if c.minutes else ""
+        text = f"{what}{spent} with {', '.join(mentors)} ({label(rules.settings, c.setting)})"
+        text += f"; outcome: {label(rules.outcome_codes, c.outcome)}"
         if barriers:
-            text += f"; barriers: {', '.join(sorted(barriers))}"
+            order = {code: at for at, code in enumerate(rules.barrier_codes)}
+            ordered = sorted(barriers, key=lambda b: (order.get(b, len(order)), b))
+            raised = [label(rules.barrier_codes, b) for b in ordered]
+            text += f"; barriers: {', '.join(raised)}"
         if c.next_step_on:
             text += f"; next step {c.next_step_on.isoformat()}"
-        items.append(TimelineItem(c.occurred_on, "conversation", c.id, text))
+        items.append(TimelineItem(c.occurred_on, "conversation", c.id, text, c.note))
     for e in session.exec(
         select(ScreeningEvent).where(
             ScreeningEvent.person_id == person_id, ScreeningEvent.programme == programme
@@ -123,7 +163,7 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
             parts.append(f"reason {_words(e.reason)}")
         if e.action:
             parts.append(f"-> {_words(e.action)}")
-        items.append(TimelineItem(e.occurred_on, "screening", e.id, ", ".join(parts)))
+        items.append(TimelineItem(e.occurred_on, "screening", e.id, ", ".join(parts), e.note))
     for d in session.exec(
         select(Decision).where(Decision.person_id == person_id, Decision.programme == programme)
     ):
@@ -131,7 +171,7 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
         text = _words(d.kind)
         if d.revisit_on:
             text += f", revisit {d.revisit_on.isoformat()}"
-        items.append(TimelineItem(d.decided_on, "decision", d.id, text))
+        items.append(TimelineItem(d.decided_on, "decision", d.id, text, d.note))
     for f in session.exec(
         select(FollowUp).where(FollowUp.person_id == person_id, FollowUp.programme == programme)
     ):
@@ -139,7 +179,7 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
         text = f"#{f.id} {_words(f.reason)} due {f.due_on.isoformat()}: {f.status}"
         if f.done_on:
             text += f" {f.done_on.isoformat()}"
-        items.append(TimelineItem(f.due_on, "follow_up", f.id, text))
+        items.append(TimelineItem(f.due_on, "follow_up", f.id, text, f.note))
     for stay, unit in session.exec(
         select(Stay, Unit.name)
         .join(Unit, col(Unit.id) == Stay.unit_id, isouter=True)

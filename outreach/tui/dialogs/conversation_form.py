@@ -16,6 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, SelectionList, Static
 
 from outreach.clock import today
+from outreach.rules.limits import MINUTES_MAX, MINUTES_MIN, NOTE_MAX, minutes_problem
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
@@ -89,7 +90,12 @@ class ConversationForm(Form):
             )
             yield from field_row(
                 "Minutes",
-                Input(compact=True, placeholder="0", id="minutes", type="integer"),
+                Input(
+                    compact=True,
+                    placeholder=f"{MINUTES_MIN} to {MINUTES_MAX}",
+                    id="minutes",
+                    type="integer",
+                ),
                 "minutes",
             )
             barriers = [(label, code) for code, label in programme.barrier_codes.items()]
@@ -115,7 +121,7 @@ class ConversationForm(Form):
                     compact=True,
                     placeholder="optional; no detail of trauma",
                     id="note",
-                    max_length=500,
+                    max_length=NOTE_MAX,
                 ),
                 "note",
             )
@@ -202,7 +208,9 @@ class ConversationForm(Form):
             errors["occurred_on"] = "is in the future"
         minutes = self.value_of("#minutes").strip()
         if minutes and not minutes.isdigit():
-            errors["minutes"] = "whole minutes, 0 or more"
+            errors["minutes"] = f"whole minutes, {MINUTES_MIN} to {MINUTES_MAX}"
+        elif minutes and (wrong := minutes_problem(int(minutes))):
+            errors["minutes"] = wrong
         next_step, problem = parse_day(self.value_of("#next_step_on"), "next_step_on")
         if problem:
             errors["next_step_on"] = problem

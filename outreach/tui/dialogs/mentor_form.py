@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
 from outreach.clock import today
+from outreach.rules.limits import NAME_MAX
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 
@@ -30,7 +31,9 @@ class MentorForm(Form):
             yield Static("", id="form-status", classes="form-status")
             yield from field_row(
                 "Name",
-                Input(compact=True, placeholder="as staff call them", id="name", max_length=100),
+                Input(
+                    compact=True, placeholder="as staff call them", id="name", max_length=NAME_MAX
+                ),
                 "name",
             )
             yield from field_row(

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from outreach.clock import today
 from outreach.model import Cytology, HpvResult, SampleTaker, ScreeningEventKind, Where
+from outreach.rules.limits import NOTE_MAX
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
@@ -90,7 +91,7 @@ class ScreeningForm(Form):
             )
             yield from field_row(
                 "Note",
-                Input(compact=True, placeholder="optional", id="note", max_length=500),
+                Input(compact=True, placeholder="optional", id="note", max_length=NOTE_MAX),
                 "note",
             )
         yield Footer(compact=True)

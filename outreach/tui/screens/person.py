@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Console
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +18,36 @@ from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
-    from outreach.services.profile import PersonProfile
+    from outreach.services.profile import PersonProfile, TimelineItem
+
+
+# Columns of the timeline beside its Detail: Date (10) and What (12), each cell padded by one
+# on both sides, and the scroll bar.
+_BESIDE_DETAIL = 10 + 12 + 3 * 2 + 2
+
+
+def fill_timeline(table: DataTable[Text], items: list[TimelineItem], width: int) -> None:
+    """Show ``items`` in ``table`` within ``width`` columns: the detail (labels, and the note
+    on lines of its own) wraps onto as many lines as it needs, so nothing runs off the right
+    edge. Everything typed is shown as plain text (never markup, no control characters)."""
+    from outreach.services.profile import printable
+
+    detail_width = max(24, width - _BESIDE_DETAIL)
+    table.clear(columns=True)
+    table.add_column("Date", width=10)
+    table.add_column("What", width=12)
+    table.add_column("Detail", width=detail_width)
+    for item in items:
+        detail = Text(printable(item.summary).replace("\n", " "))
+        if item.note:
+            detail.append("\nnote: " + printable(item.note), style="italic")
+        lines = detail.wrap(Console(width=detail_width), detail_width)
+        table.add_row(
+            Text(item.on.isoformat()),
+            Text(item.kind.replace("_", " ")),
+            Text("\n").join(lines),
+            height=len(lines),
+        )
 
 
 def _day(value: object) -> str:
@@ -69,7 +99,6 @@ class PersonScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Date", "What", "Detail")
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -88,14 +117,7 @@ class PersonScreen(DataScreen):
         profile: PersonProfile = message.data
         self.profile = profile
         self.query_one("#person-status", Static).update(status_text(profile))
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows(
-            [
-                (item.on.isoformat(), item.kind.replace("_", " "), item.summary)
-                for item in profile.timeline
-            ]
-        )
+        fill_timeline(self.query_one(DataTable), profile.timeline, self.size.width)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -272,3 +272,14 @@ async def test_esc_on_a_changed_form_asks_before_throwing_it_away(store: Store) 
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             await pilot.press("y")
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+@pytest.mark.asyncio
+async def test_quitting_keeps_the_form_too(store: Store, folder: Path) -> None:
+    with freeze_time(MORNING, **FROZEN):
+        app = create_app(folder, store=store, idle_minutes=60, backup_days=0)
+        async with app.run_test(size=SIZE) as pilot:
+            await _half_fill_a_conversation(pilot, app)
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: app.return_code is not None)
+    assert [d.form for d in _drafts(folder)] == ["conversation"]

@@ -283,3 +283,22 @@ async def test_quitting_keeps_the_form_too(store: Store, folder: Path) -> None:
             await pilot.press("ctrl+q")
             await wait_for(pilot, lambda: app.return_code is not None)
     assert [d.form for d in _drafts(folder)] == ["conversation"]
+
+
+@pytest.mark.asyncio
+async def test_an_application_started_unlocked_offers_kept_forms_too(
+    store: Store, folder: Path
+) -> None:
+    from outreach.services.drafts import keep_draft
+
+    with freeze_time(MORNING, **FROZEN):
+        keep_draft(store, form="mentor", fields={"name": "Jo Marsh", "trained_on": ""})
+        app = create_app(folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+            what = str(app.screen.query_one("#draft-what", Static).render())
+            assert what.splitlines()[1] == "mentor Jo Marsh"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "MentorForm")
+            await wait_for(pilot, lambda: app.screen.query_one("#name", Input).value != "")
+            assert app.screen.query_one("#name", Input).value == "Jo Marsh"

@@ -76,27 +76,36 @@ def keep_draft(store: Store, *, form: str, fields: dict[str, Any]) -> Draft:
         return _draft(row)
 
 
-def _expire(store: Store, session: Session) -> int:
+def _expired(session: Session) -> list[int]:
     cutoff = now() - KEPT_FOR
-    old = session.exec(select(FormDraft.id).where(col(FormDraft.saved_at) < cutoff)).all()
-    if old:
-        session.exec(delete(FormDraft).where(col(FormDraft.id).in_(old)))
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="draft.expire",
-            entity="form_draft",
-            fields=[f"count={len(old)}"],
-        )
-    return len(old)
+    return [
+        i
+        for i in session.exec(select(FormDraft.id).where(col(FormDraft.saved_at) < cutoff))
+        if i is not None
+    ]
 
 
 def my_drafts(store: Store) -> list[Draft]:
     """The acting account's drafts, newest first, after removing every account's drafts
-    older than :data:`KEPT_FOR` (one ``draft.expire`` audit row, only when there were any).
-    Other accounts' drafts are never returned."""
-    with store.write() as session:
-        _expire(store, session)
+    older than :data:`KEPT_FOR` (one write transaction with one ``draft.expire`` audit row,
+    only when there are any; otherwise nothing is written). Other accounts' drafts are never
+    returned."""
+    with store.read() as session:
+        expired = _expired(session)
+    if expired:
+        with store.write() as session:
+            # Read again inside the write: another process may have removed them meanwhile.
+            old = _expired(session)
+            if old:
+                session.exec(delete(FormDraft).where(col(FormDraft.id).in_(old)))
+                audit.record(
+                    session,
+                    actor_id=store.actor.id,
+                    action="draft.expire",
+                    entity="form_draft",
+                    fields=[f"count={len(old)}"],
+                )
+    with store.read() as session:
         rows = session.exec(
             select(FormDraft)
             .where(FormDraft.account_id == store.actor.id)

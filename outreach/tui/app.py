@@ -101,6 +101,9 @@ class OutreachApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.lock_if_idle, name="idle-lock")
+        if self.store is not None:
+            # Started already unlocked (the demo): offer kept forms as after an unlock.
+            self._offer_drafts()
 
     @on(Unlocked)
     def _unlocked(self, message: Unlocked) -> None:
@@ -169,7 +172,7 @@ class OutreachApp(App[None]):
         drafts: list[tuple[str, dict[str, object]]] = []
         for screen in self.screen_stack if self.current_mode == MAIN else []:
             if isinstance(screen, Form) and screen.DRAFT_KIND and screen.is_changed:
-                values: dict[str, object] = dict(screen.draft_values())
+                values: dict[str, object] = screen.values_to_keep()
                 if screen.saving:
                     values[SAVING] = True
                 drafts.append((screen.DRAFT_KIND, values))

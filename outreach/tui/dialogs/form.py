@@ -70,16 +70,15 @@ class Form(DataDialog):
     """A save has been started and has not been refused (yet)."""
     _pristine: dict[str, Any] | None = None
     _draft: dict[str, Any] | None = None
+    _applied = False
 
     def on_mount(self) -> None:
         # Runs after the form's own on_mount has filled in its defaults: what is on screen
-        # once that has settled is "unchanged"; a draft handed over is then typed back in.
-        self.call_after_refresh(self._settle)
-
-    def _settle(self) -> None:
+        # now is "unchanged" (taken at once, so that a lock a moment later still sees what
+        # is typed next); a draft handed over is typed back in once the form is drawn.
         self._pristine = self.draft_values()
         if self._draft is not None:
-            self._apply(self._draft)
+            self.call_after_refresh(self._apply, self._draft)
 
     def mark_unchanged(self, widget_id: str) -> None:
         """The form filled ``widget_id`` in itself (a default that arrived late): what it holds
@@ -92,7 +91,13 @@ class Form(DataDialog):
         """Whether anything on the form differs from what it opened with."""
         if self._pristine is None:
             return self._draft is not None
-        return self.draft_values() != self._pristine
+        return self.values_to_keep() != self._pristine
+
+    def values_to_keep(self) -> dict[str, Any]:
+        """What a draft of this form holds now (the draft handed over, until it is typed in)."""
+        if self._draft is not None and not self._applied:
+            return dict(self._draft)
+        return self.draft_values()
 
     def draft_values(self) -> dict[str, Any]:
         """What the form holds now: widget id -> value (text, chosen option, ticked items, the
@@ -122,10 +127,11 @@ class Form(DataDialog):
     def restore_draft(self, values: dict[str, Any]) -> None:
         """Type ``values`` (from :meth:`draft_values`) back in once the form has settled."""
         self._draft = dict(values)
-        if self._pristine is not None:
+        if self.is_mounted:
             self._apply(self._draft)
 
     def _apply(self, values: dict[str, Any]) -> None:
+        self._applied = True
         for key, value in values.items():
             if key.replace("_", "").replace("-", "").isalnum():
                 for widget in self.query(f"#{key}"):

@@ -97,7 +97,7 @@ async def _half_fill_a_conversation(pilot: Any, app: Any) -> ConversationForm:
 async def _unlock(pilot: Any, app: Any, user: str, passphrase: str) -> None:
     await _locked(pilot, app)
     screen = app.screen
-    screen.query_one("#account", Input).value = user
+    screen.query_one("#account", Select).value = user
     screen.query_one("#passphrase", Input).value = passphrase
     screen.query_one("#passphrase", Input).focus()
     await pilot.press("enter")

@@ -341,3 +341,30 @@ async def test_a_moved_follow_up_shows_the_date_it_was_first_due(store: Store) -
             assert str(status) == (
                 "2 open follow-ups due in the next 7 days, most overdue first (page 1)"
             )
+
+
+@pytest.mark.asyncio
+async def test_help_on_the_worklist_lists_its_keys_first(store: Store) -> None:
+    from textual.widgets import DataTable as Table
+
+    from outreach.tui.screens.help import HelpScreen
+
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await _worklist(pilot, app)
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            table = app.screen.query_one(Table)
+            rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    assert rows[:7] == [
+        ("space / ctrl+d", "Done", "here"),
+        ("+ / ctrl+r", "Week later", "here"),
+        ("z / ctrl+z", "Undo", "here"),
+        ("enter", "Open the person", "here"),
+        ("c / f5", "Log a conversation with this person", "here"),
+        ("s / f6", "Record a screening step for this person", "here"),
+        ("n / >", "Next page", "here"),
+    ]
+    # The app-wide c and s lines say ctrl+p: here c and s act on the highlighted person.
+    assert ("ctrl+p", "Log an outreach conversation", "all") in rows

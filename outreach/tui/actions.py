@@ -75,6 +75,7 @@ ALWAYS_SHOWN = {"lock", "help"}
 
 _KEY_NAMES = {
     "question_mark": "?",
+    "plus": "+",
     "escape": "esc",
     "colon": ":",
     "full_stop": ".",

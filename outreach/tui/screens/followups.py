@@ -44,8 +44,21 @@ class FollowUpsScreen(DataScreen):
             key_display="+",
         ),
         Binding("z,ctrl+z", "undo", "Undo", id="followups.undo"),
-        Binding("c,f5", "conversation", "Log talk", id="followups.conversation", show=False),
-        Binding("s,f6", "screening", "Screening", id="followups.screening", show=False),
+        Binding("enter", "open_person", "Open the person", id="followups.open", show=False),
+        Binding(
+            "c,f5",
+            "conversation",
+            "Log a conversation with this person",
+            id="followups.conversation",
+            show=False,
+        ),
+        Binding(
+            "s,f6",
+            "screening",
+            "Record a screening step for this person",
+            id="followups.screening",
+            show=False,
+        ),
         Binding("n,greater_than_sign", "page(1)", "Next page", id="followups.next"),
         Binding("b,less_than_sign", "page(-1)", "Prev page", id="followups.previous"),
         Binding("7,v", "toggle_upcoming", f"Next {UPCOMING_DAYS} days", id="followups.upcoming"),
@@ -182,10 +195,14 @@ class FollowUpsScreen(DataScreen):
         return self._rows.get(key.value or "")
 
     @on(DataTable.RowSelected, "#followups")
-    def _open_person(self, event: DataTable.RowSelected) -> None:
+    def _row_chosen(self) -> None:
+        self.action_open_person()
+
+    def action_open_person(self) -> None:
+        """Open the highlighted row's person (enter on the list)."""
         from outreach.tui.screens.person import PersonScreen
 
-        row = self._rows.get(event.row_key.value or "")
+        row = self._selected()
         if row is not None:
             self.app.push_screen(PersonScreen(row.person_ref))
 

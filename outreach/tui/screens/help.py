@@ -35,10 +35,12 @@ class HelpScreen(ModalScreen[None]):
         everywhere = app_action_keys()
         taken: set[str] = set()
         for binding in self._below.BINDINGS:
+            # A screen's own action on an app-wide key (c on a person: log a conversation
+            # with her) is listed here; the dashboard's copies of app-wide keys are not.
             if (
                 isinstance(binding, Binding)
                 and binding.description
-                and binding.key not in everywhere
+                and not (binding.key in everywhere and binding.action.startswith("app."))
             ):
                 table.add_row(keys_text(binding.key), binding.description, "here")
                 taken.update(k.strip() for k in binding.key.split(","))

@@ -148,7 +148,7 @@ class Form(DataDialog):
                 self.dismiss(None)
 
         self.app.push_screen(
-            ConfirmDialog("Discard what you typed in this form? (y discards, n keeps it)"),
+            ConfirmDialog("Discard what you typed in this form?"),
             answered,
         )
 

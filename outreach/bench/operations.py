@@ -41,17 +41,35 @@ def search_once(store: Store, size: int) -> object:
     return search_people(store, text=f"Person {size // 2}", as_of=AS_OF)
 
 
+LOGGED_ON = date(AS_OF.year, 12, 1)
+
+# The person each store's conversations are logged with, found once per store (not timed).
+_RESIDENT: dict[Path, str] = {}
+
+
+def _resident(store: Store) -> str:
+    """A person resident on LOGGED_ON: a conversation on the wing needs one."""
+    if store.folder not in _RESIDENT:
+        page = search_people(store, filter="resident", as_of=LOGGED_ON, limit=1)
+        if not page.rows:
+            raise RuntimeError(f"the benchmark store has no resident on {LOGGED_ON}")
+        _RESIDENT[store.folder] = page.rows[0].ref
+    return _RESIDENT[store.folder]
+
+
 def log_once(store: Store) -> object:
-    """One one-to-one conversation logged as the conversation form logs it."""
+    """One one-to-one conversation on the wing with a resident, logged as the conversation
+    form logs it."""
+    person_ref = _resident(store)
     return log_conversation(
         store,
-        occurred_on=date(AS_OF.year, 12, 1),
+        occurred_on=LOGGED_ON,
         kind="one_to_one",
         mentors=["Mentor 1"],
         setting="wing",
         outcome="booked",
         minutes=15,
-        person_ref="R0000001",
+        person_ref=person_ref,
         barriers=["fear_anxiety"],
     )
 

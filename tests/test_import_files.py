@@ -12,6 +12,7 @@ from outreach.services.csv_values import code, day, several, whole_number
 from outreach.services.errors import ValidationError
 
 COLUMNS = Columns(required=("ref", "name"), optional=("date_of_birth",))
+NOTED = Columns(required=("ref", "name"), optional=("note",))
 
 
 def test_header_matches_ignoring_case_spaces_and_order() -> None:
@@ -44,18 +45,28 @@ def test_semicolon_separated_file_gets_a_hint() -> None:
 
 def test_bom_crlf_and_quoted_newlines_keep_file_line_numbers() -> None:
     data = (
-        "\ufeffref,name\r\n"
-        'A1,"Siobhán O\'Neill"\r\n'
+        "\ufeffref,name,note\r\n"
+        'A1,"Siobhán O\'Neill",\r\n'
         "\r\n"
-        'A2,"Zoë\r\nNí Bhriain"\r\n'
-        'A3,"Smith, Jo"\r\n'
+        'A2,"Zoë Ní Bhriain","seen on\r\nthe wing"\r\n'
+        'A3,"Smith, Jo",\r\n'
     ).encode()
-    table = read_table(data, COLUMNS)
+    table = read_table(data, NOTED)
     assert table.errors == []
-    assert [(r.line, r.cells["name"]) for r in table.rows] == [
-        (2, "Siobhán O'Neill"),
-        (4, "Zoë\r\nNí Bhriain"),
-        (6, "Smith, Jo"),
+    assert [(r.line, r.cells["name"], r.get("note")) for r in table.rows] == [
+        (2, "Siobhán O'Neill", None),
+        (4, "Zoë Ní Bhriain", "seen on\r\nthe wing"),
+        (6, "Smith, Jo", None),
+    ]
+
+
+def test_a_line_break_in_a_name_is_refused_with_its_line() -> None:
+    table = read_table('ref,name\r\nA1,Ann\r\nA2,"Zoë\r\nNí Bhriain"\r\n'.encode(), COLUMNS)
+    assert [(e.line, e.field) for e in table.errors] == [(3, "name")]
+    assert "U+000D" in table.errors[0].message
+    assert [(r.cells, r.refused) for r in table.rows] == [
+        ({"ref": "A1", "name": "Ann"}, frozenset()),
+        ({"ref": "A2"}, frozenset({"name"})),
     ]
 
 

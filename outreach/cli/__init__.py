@@ -26,7 +26,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"outreach {__version__}")
+        say(f"outreach {__version__}")
         raise typer.Exit()
 
 

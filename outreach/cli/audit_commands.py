@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
 
 if TYPE_CHECKING:
     from outreach.services.audit_log import AuditRow, ChainCheck
@@ -66,11 +66,11 @@ def audit(
             )
             chain = check_audit_chain(opened)
     if as_json:
-        typer.echo(json.dumps(_as_json(rows, chain), indent=2, ensure_ascii=False))
+        say(json.dumps(_as_json(rows, chain), indent=2, ensure_ascii=False))
     else:
         for line in table_lines(rows):
-            typer.echo(line)
-        typer.echo(chain_line(chain))
+            say(line)
+        say(chain_line(chain))
     if not chain.verified:
         raise typer.Exit(1)
 

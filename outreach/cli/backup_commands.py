@@ -14,6 +14,7 @@ from outreach.cli.common import (
     UserOption,
     errors_shown,
     passphrase,
+    say,
     store_folder,
     unlock,
 )
@@ -36,11 +37,11 @@ def backup(
     with errors_shown(), unlock(store, user) as opened:
         info = create_backup(opened, file)
     if info.leftovers_removed:
-        typer.echo(
+        say(
             f"Removed {_leftovers(info.leftovers_removed)} of interrupted backups from "
             f"{info.path.parent} (hidden temporary files)."
         )
-    typer.echo(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
+    say(f"Backup written to {info.path} ({info.size:,} bytes, schema {info.revision}).")
 
 
 def _leftovers(count: int) -> str:
@@ -75,7 +76,7 @@ def restore(
     with errors_shown():
         folder = store_folder(store)
         if finish_interrupted_restore(folder):
-            typer.echo(f"Finished an earlier restore into {folder} that was interrupted.")
+            say(f"Finished an earlier restore into {folder} that was interrupted.")
         if store_present(folder) and not force:
             raise StoreExists(
                 f"{folder} already holds a store: use --force to move it aside and restore"
@@ -91,11 +92,11 @@ def restore(
             file, folder, secret=secret, user=user, recovery=recovery, force=force
         )
     if result.leftovers_removed:
-        typer.echo(
+        say(
             f"Removed {_leftovers(result.leftovers_removed)} of interrupted restores from "
             f"{folder} (hidden staging folders and temporary files)."
         )
     if result.moved_aside is not None:
-        typer.echo(f"The store that was there is kept in {result.moved_aside}.")
-    typer.echo(f"Restored the backup of {info.created_at} into {folder}.")
-    typer.echo("Run 'outreach check' to verify it.")
+        say(f"The store that was there is kept in {result.moved_aside}.")
+    say(f"Restored the backup of {info.created_at} into {folder}.")
+    say("Run 'outreach check' to verify it.")

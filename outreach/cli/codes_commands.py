@@ -37,7 +37,7 @@ def codes_command(
             names = ", ".join(c.column for c in code_lists())
             raise fail(f"no column {column!r}; the coded columns are {names}")
     if as_json:
-        typer.echo(
+        say(
             json.dumps(
                 [
                     {
@@ -54,13 +54,13 @@ def codes_command(
         return
     for index, codes in enumerate(lists):
         if index:
-            typer.echo("")
-        typer.echo(f"{codes.column} ({codes.files} files)")
+            say("")
+        say(f"{codes.column} ({codes.files} files)")
         width = max(len(code) for code, _ in codes.entries)
         for code, spelled in codes.entries:
             lines = textwrap.wrap(
                 "; ".join(spelled), width=max(30, 78 - width), break_long_words=False
             ) or [""]
-            typer.echo(f"  {code:<{width}}  {lines[0]}".rstrip())
+            say(f"  {code:<{width}}  {lines[0]}".rstrip())
             for more in lines[1:]:
-                typer.echo(f"  {'':<{width}}  {more}")
+                say(f"  {'':<{width}}  {more}")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from outreach.text import visible_lines
+
 if TYPE_CHECKING:
     from outreach.store.store import Store
 
@@ -58,8 +60,15 @@ def new_passphrase(prompt: str = "New passphrase") -> str:
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text``: every command's output goes through here, so text from the store (a
+    name holding an escape sequence, say) is shown written out and never acted on by the
+    terminal. JSON stays valid: the characters are written as JSON's own ``\\uXXXX``."""
+    typer.echo(visible_lines(text), err=err)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -96,7 +105,7 @@ def unlock(store: Path | None, user: str | None) -> Store:
     try:
         return Store.unlock(folder, user=user, passphrase=secret)
     except Throttled as exc:
-        typer.echo(f"{exc}; waiting…", err=True)
+        say(f"{exc}; waiting…", err=True)
         sys.stderr.flush()
         time.sleep(exc.wait_seconds)
         return Store.unlock(folder, user=user, passphrase=secret)

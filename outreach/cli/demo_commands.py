@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import errors_shown
+from outreach.cli.common import errors_shown, say
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -62,13 +62,13 @@ def demo(
             if warm is not None:
                 warm.join()
         else:
-            typer.echo(f"Building the demo store in {folder} (about 20 seconds) …")
+            say(f"Building the demo store in {folder} (about 20 seconds) …")
             info = build_demo(folder, today=today(), keep_open=True)
             assert info.store is not None
             opened = info.store
-            typer.echo(f"Built in {info.seconds:.1f} s.")
-    typer.echo(f"Demo store: {folder}")
-    typer.echo(f"Account: {DEMO_USER}   Passphrase: {DEMO_PASSPHRASE}   (fictional data only)")
+            say(f"Built in {info.seconds:.1f} s.")
+    say(f"Demo store: {folder}")
+    say(f"Account: {DEMO_USER}   Passphrase: {DEMO_PASSPHRASE}   (fictional data only)")
     if summary:
         from outreach.services.followups import due_followups
         from outreach.stats.dashboard import dashboard
@@ -81,8 +81,8 @@ def demo(
                 worklist = len(due_followups(opened, as_of=day, limit=WORKLIST_LIMIT))
             finally:
                 opened.close()
-        typer.echo("")
-        typer.echo("\n".join(summary_lines(board, worklist=worklist)))
+        say("")
+        say("\n".join(summary_lines(board, worklist=worklist)))
         return
     from outreach.tui.app import create_app
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -110,21 +110,21 @@ def log_conversation(
                 next_step_on=next_step_on,
                 note=note,
             )
-    typer.echo(f"Logged conversation {logged.conversation.id}.")
+    say(f"Logged conversation {logged.conversation.id}.")
     if logged.completed:
         met = ", ".join(
             f"#{f.id} {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}"
             for f in logged.completed
         )
-        typer.echo(f"{completed_summary(len(logged.completed))}: {met}.")
+        say(f"{completed_summary(len(logged.completed))}: {met}.")
     if logged.decision is not None:
-        typer.echo(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
+        say(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
     if logged.follow_up is not None:
         f = logged.follow_up
         line = f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}"
         if f.done_on is not None:
             line += f", already met by the conversation on {f.done_on.isoformat()} (done)"
-        typer.echo(f"{line}.")
+        say(f"{line}.")
 
 
 @log.command("screening")
@@ -172,16 +172,16 @@ def log_screening(
                 reason=reason,
                 note=note,
             )
-    typer.echo(f"Recorded {recorded.event.event.replace('_', ' ')} ({recorded.event.id}).")
+    say(f"Recorded {recorded.event.event.replace('_', ' ')} ({recorded.event.id}).")
     if recorded.action:
-        typer.echo(f"Action: {recorded.action.replace('_', ' ')}.")
+        say(f"Action: {recorded.action.replace('_', ' ')}.")
     if recorded.follow_up is not None:
         f = recorded.follow_up
-        typer.echo(f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}.")
+        say(f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}.")
     for f in recorded.completed:
-        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) done.")
+        say(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) done.")
     for f in recorded.cancelled:
-        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
+        say(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
 
 
 @app.command("person")
@@ -204,34 +204,30 @@ def person_show(
         data = asdict(profile)
         data["status"]["summary"] = profile.status.summary
         data["status"]["next_due"] = profile.status.next_due
-        typer.echo(_json(data))
+        say(_json(data))
         return
     s = profile.status
     name = printable(profile.name).replace("\n", " ")
-    typer.echo(
-        f"{printable(profile.ref)}  {name}  (born {profile.date_of_birth}, age {profile.age})"
-    )
-    typer.echo(f"Status on {s.as_of}: {s.summary}")
+    say(f"{printable(profile.ref)}  {name}  (born {profile.date_of_birth}, age {profile.age})")
+    say(f"Status on {s.as_of}: {s.summary}")
     where = f"resident on {printable(s.unit)}" if s.resident and s.unit else "resident"
     gone = f"left on {s.left_on}" if s.left_on else "left"
-    typer.echo(f"  {where if s.resident else (gone if s.left else 'not resident')}")
-    typer.echo(
-        f"  eligible: {'yes' if s.eligible else 'no'}; covered: {'yes' if s.covered else 'no'}"
-    )
+    say(f"  {where if s.resident else (gone if s.left else 'not resident')}")
+    say(f"  eligible: {'yes' if s.eligible else 'no'}; covered: {'yes' if s.covered else 'no'}")
     last = (
         f"{s.last_test_on} ({(s.last_action or '').replace('_', ' ')})"
         if s.last_test_on
         else "none"
     )
-    typer.echo(f"  last test: {last}")
-    typer.echo(f"  next due: {s.next_due}")
+    say(f"  last test: {last}")
+    say(f"  next due: {s.next_due}")
     if s.decision_words:
-        typer.echo(f"  decision in force: {s.decision_words}")
+        say(f"  decision in force: {s.decision_words}")
     if s.ceased:
-        typer.echo(f"  ceased: {s.ceased.replace('_', ' ')}")
-    typer.echo("Timeline (newest first):")
+        say(f"  ceased: {s.ceased.replace('_', ' ')}")
+    say("Timeline (newest first):")
     for item in profile.timeline:
-        typer.echo("\n".join(timeline_lines(item)))
+        say("\n".join(timeline_lines(item)))
 
 
 @people.command("add")
@@ -265,7 +261,7 @@ def people_add(
                 unit=unit,
                 arrived_on=arrived_on,
             )
-    typer.echo(f"Added {person.ref}.")
+    say(f"Added {person.ref}.")
 
 
 @people.command("arrive")
@@ -283,7 +279,7 @@ def people_arrive(
         arrived_on = _required_day(date_text, "arrived_on")
         with _open(store, user) as opened:
             record_arrival(opened, person_ref=ref, arrived_on=arrived_on, unit=unit)
-    typer.echo(f"Recorded the arrival of {ref} on {arrived_on}.")
+    say(f"Recorded the arrival of {ref} on {arrived_on}.")
 
 
 @people.command("leave")
@@ -301,7 +297,7 @@ def people_leave(
         left_on = _required_day(date_text, "left_on")
         with _open(store, user) as opened:
             record_leaving(opened, person_ref=ref, left_on=left_on, left_reason=reason)
-    typer.echo(f"Recorded {ref} leaving on {left_on}.")
+    say(f"Recorded {ref} leaving on {left_on}.")
 
 
 @people.command("search")
@@ -343,14 +339,14 @@ def people_search(
         rows = [
             {"ref": r.ref, "name": r.name, "unit": r.unit, "status": r.status} for r in result.rows
         ]
-        typer.echo(_json({"rows": rows, "page": page, "has_more": result.has_more}))
+        say(_json({"rows": rows, "page": page, "has_more": result.has_more}))
         return
     for r in result.rows:
-        typer.echo(f"{r.ref:<12}  {r.name:<28}  {r.unit or '-':<12}  {r.status}")
+        say(f"{r.ref:<12}  {r.name:<28}  {r.unit or '-':<12}  {r.status}")
     if not result.rows:
-        typer.echo("No one found.")
+        say("No one found.")
     elif result.has_more:
-        typer.echo(f"More on page {page + 1} (--page {page + 1}).")
+        say(f"More on page {page + 1} (--page {page + 1}).")
 
 
 @mentors.command("add")
@@ -376,7 +372,7 @@ def mentors_add(
             mentor = add_mentor(
                 opened, name=name, trained_on=trained, active_from=start, person_ref=person
             )
-    typer.echo(f"Added mentor {mentor.name}.")
+    say(f"Added mentor {mentor.name}.")
 
 
 @mentors.command("list")
@@ -389,13 +385,13 @@ def mentors_list(
     with errors_shown(), _open(store, user) as opened:
         rows = list_mentors(opened)
     if as_json:
-        typer.echo(_json([asdict(r) for r in rows]))
+        say(_json([asdict(r) for r in rows]))
         return
     for r in rows:
         trained = f"trained {r.trained_on}" if r.trained_on else ""
-        typer.echo(f"{r.name:<24}  {'active' if r.active else 'inactive':<8}  {trained}")
+        say(f"{r.name:<24}  {'active' if r.active else 'inactive':<8}  {trained}")
     if not rows:
-        typer.echo("No mentors yet: outreach mentors add NAME.")
+        say("No mentors yet: outreach mentors add NAME.")
 
 
 @followups.callback()
@@ -431,19 +427,19 @@ def followups_due(
                 opened, as_of=day, include_upcoming_days=upcoming, include_left=include_left
             )
     if as_json:
-        typer.echo(_json([asdict(r) for r in rows]))
+        say(_json([asdict(r) for r in rows]))
         return
     for r in rows:
         late = f"{counted(r.days_overdue, 'day')} overdue" if r.days_overdue > 0 else "due"
         flags = (" [left]" if r.left else "") + (
             " [do not approach: care only]" if r.do_not_approach else ""
         )
-        typer.echo(
+        say(
             f"{r.id:>5}  {r.due_on}  {late:<18}  {r.person_ref:<10}  {r.person_name:<24}  "
             f"{r.reason.replace('_', ' ')}{flags}"
         )
     if not rows:
-        typer.echo("Nothing due.")
+        say("Nothing due.")
 
 
 @followups.command("done")
@@ -462,7 +458,7 @@ def followups_done(
         done_on = _day(date_text, "done_on")
         with _open(store, user) as opened:
             followup = complete_followup(opened, followup_id=followup_id, done_on=done_on)
-    typer.echo(f"Follow-up {followup.id} done on {followup.done_on}.")
+    say(f"Follow-up {followup.id} done on {followup.done_on}.")
 
 
 @followups.command("cancel")
@@ -476,7 +472,7 @@ def followups_cancel(
 
     with errors_shown(), _open(store, user) as opened:
         cancel_followup(opened, followup_id=followup_id)
-    typer.echo(f"Follow-up {followup_id} cancelled.")
+    say(f"Follow-up {followup_id} cancelled.")
 
 
 @app.command("decide")
@@ -508,8 +504,8 @@ def decide(
                 revisit_on=revisit_on,
                 note=note,
             )
-    typer.echo(f"Recorded {result.decision.kind.replace('_', ' ')} for {ref}.")
+    say(f"Recorded {result.decision.kind.replace('_', ' ')} for {ref}.")
     for f in result.cancelled:
-        typer.echo(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
+        say(f"Follow-up {f.id} ({f.reason.replace('_', ' ')}) cancelled.")
     if result.follow_up is not None:
-        typer.echo(f"Revisit follow-up {result.follow_up.id} due {result.follow_up.due_on}.")
+        say(f"Revisit follow-up {result.follow_up.id} due {result.follow_up.due_on}.")

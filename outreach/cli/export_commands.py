@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, unlock
+from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, say, unlock
 from outreach.cli.store_commands import keys
 from outreach.wording import counted
 
@@ -113,15 +113,13 @@ def export(
                 policy=policy,
                 as_of=day,
                 force=force,
-                progress=lambda what, _share: typer.echo(f"  {what}…", err=True),
+                progress=lambda what, _share: say(f"  {what}…", err=True),
             )
-    typer.echo(
-        f"Exported {result.period} with disclosure control {result.policy} to {result.folder}"
-    )
+    say(f"Exported {result.period} with disclosure control {result.policy} to {result.folder}")
     for name in result.files:
-        typer.echo(f"    {name}")
-    typer.echo(f"Signed with the site key {result.key_fingerprint}.")
-    typer.echo("Readers check it with: outreach verify DIR --public-key site-key.pem")
+        say(f"    {name}")
+    say(f"Signed with the site key {result.key_fingerprint}.")
+    say("Readers check it with: outreach verify DIR --public-key site-key.pem")
 
 
 def _preview(
@@ -142,9 +140,9 @@ def _preview(
         with unlock(store, user) as opened:
             shown = preview_export(opened, period=chosen, policy=policy, as_of=day)
     if as_json:
-        typer.echo(json.dumps(preview_as_json(shown), indent=2, ensure_ascii=False))
+        say(json.dumps(preview_as_json(shown), indent=2, ensure_ascii=False))
         return
-    typer.echo(preview_text(shown, to_write=_export_command(period, policy, as_of)))
+    say(preview_text(shown, to_write=_export_command(period, policy, as_of)))
 
 
 def _export_command(period: str, policy: str, as_of: str | None) -> str:
@@ -290,11 +288,11 @@ def verify(
         result = verify_export(folder, key)
     if not result.ok:
         for problem in result.problems:
-            typer.echo(f"FAIL  {problem}", err=True)
+            say(f"FAIL  {problem}", err=True)
         raise fail(f"{folder} is not an untouched signed export")
-    typer.echo(f"ok    every file matches manifest.json, signed by {result.fingerprint}")
+    say(f"ok    every file matches manifest.json, signed by {result.fingerprint}")
     if not result.origin_checked:
-        typer.echo(
+        say(
             "note  checked against the key inside the manifest: this proves the files are "
             "unchanged since signing, not who signed them. Pass --public-key with the site's "
             "published key to check the origin too."
@@ -317,5 +315,5 @@ def keys_export_public(
         with unlock(store, user) as opened:
             pem, printed = site_signing_public_pem(opened)
         file.write_bytes(pem)
-    typer.echo(f"Wrote the site's public key to {file}")
-    typer.echo(f"Fingerprint {printed}: read it out to readers so they can check the file.")
+    say(f"Wrote the site's public key to {file}")
+    say(f"Fingerprint {printed}: read it out to readers so they can check the file.")

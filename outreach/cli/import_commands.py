@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, unlock
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, say, unlock
 
 if TYPE_CHECKING:
     from outreach.services.import_mapping import ColumnMapping
@@ -247,7 +247,7 @@ def mappings_command(
     with errors_shown(), unlock(store, user) as opened:
         saved = saved_mappings(opened)
     if as_json:
-        typer.echo(
+        say(
             json.dumps(
                 [
                     {
@@ -264,16 +264,16 @@ def mappings_command(
         )
         return
     if not saved:
-        typer.echo("no saved mappings yet (save one with --save-mapping NAME)")
+        say("no saved mappings yet (save one with --save-mapping NAME)")
     for entry in saved:
         columns = entry.mapping.columns
         mapped = ", ".join(f"{h}={t}" for h, t in columns.items() if t != IGNORE)
         ignored = ", ".join(h for h, t in columns.items() if t == IGNORE)
         units = ", ".join(f"{c}={u}" for c, u in entry.mapping.units.items())
-        typer.echo(f"{entry.name} ({entry.mapping.kind})")
+        say(f"{entry.name} ({entry.mapping.kind})")
         for label, text in (("columns", mapped), ("ignored", ignored), ("units", units)):
             if text:
-                typer.echo(f"  {label}: {text}")
+                say(f"  {label}: {text}")
 
 
 @importer.command("list")
@@ -291,12 +291,12 @@ def list_command(
     with errors_shown(), unlock(store, user) as opened:
         batches = import_batches(opened, limit=limit)
     if as_json:
-        typer.echo(json.dumps([_batch_dict(b) for b in batches], indent=2))
+        say(json.dumps([_batch_dict(b) for b in batches], indent=2))
         return
     if not batches:
-        typer.echo("no imports yet")
+        say("no imports yet")
     for b in batches:
-        typer.echo(_batch_line(b))
+        say(_batch_line(b))
 
 
 @importer.command("undo")
@@ -329,9 +329,9 @@ def undo_command(
     with errors_shown(), unlock(store, user) as opened:
         report = undo_import(opened, batch, dry_run=dry_run)
     if as_json:
-        typer.echo(json.dumps(_undo_dict(report), indent=2))
+        say(json.dumps(_undo_dict(report), indent=2))
     else:
-        typer.echo(_undo_summary(report))
+        say(_undo_summary(report))
 
 
 def _batch_line(b: ImportBatchRow) -> str:
@@ -436,14 +436,14 @@ def _save(
     if name is None:
         return
     if any(e.line == 1 for e in report.errors):
-        typer.echo(f"mapping {name!r} not saved: map or ignore every column first", err=True)
+        say(f"mapping {name!r} not saved: map or ignore every column first", err=True)
         return
     chosen = mapping or ColumnMapping(report.kind)
     # What the header needed: the person's choices plus what synonyms read, so the saved
     # mapping still reads the file the same way if the synonyms ever change.
     columns = {cell.key: cell.target for cell in report.header if cell.target is not None}
     save_mapping(opened, name, ColumnMapping(report.kind, columns, chosen.units))
-    typer.echo(f"mapping {name!r} saved for {report.kind} files", err=True)
+    say(f"mapping {name!r} saved for {report.kind} files", err=True)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -498,22 +498,22 @@ def _preview_lines(report: ImportReport) -> list[str]:
 
 def _show(file: Path, report: ImportReport, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_as_dict(report), indent=2, ensure_ascii=False))
+        say(json.dumps(_as_dict(report), indent=2, ensure_ascii=False))
     else:
         if report.dry_run or any(e.line == 1 for e in report.errors):
             for line in _header_lines(report):
-                typer.echo(line)
+                say(line)
         if report.dry_run:
             for line in _preview_lines(report):
-                typer.echo(line)
+                say(line)
         groups = report.problem_groups()
         if groups and report.dry_run:
-            typer.echo("Problems:" if len(groups) > 1 else "Problem:")
+            say("Problems:" if len(groups) > 1 else "Problem:")
         for group in groups:
-            typer.echo(_safe(str(group)))
+            say(_safe(str(group)))
         for sweeping in report.needs_confirmation:
-            typer.echo(f"to confirm: {sweeping}")
-        typer.echo(_summary(file, report))
+            say(f"to confirm: {sweeping}")
+        say(_summary(file, report))
     if not report.ok:
         count = len(report.errors)
         raise fail(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, unlock
+from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -62,9 +62,9 @@ def stats(
         with unlock(store, user) as opened:
             board = dashboard(opened, as_of=day, period=chosen)
     if as_json:
-        typer.echo(json.dumps(board.to_json(), indent=2))
+        say(json.dumps(board.to_json(), indent=2))
     else:
-        typer.echo("\n".join(summary_lines(board)))
+        say("\n".join(summary_lines(board)))
 
 
 def summary_lines(board: Dashboard) -> list[str]:
@@ -182,7 +182,7 @@ def targets_set(
                 unit=unit,
             )
     scope = f" in {row.unit}" if row.unit else ""
-    typer.echo(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
+    say(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
 
 
 @targets.command("list")
@@ -195,7 +195,7 @@ def targets_list(
     with errors_shown(), unlock(store, user) as opened:
         rows = list_targets(opened)
     if as_json:
-        typer.echo(
+        say(
             json.dumps(
                 [
                     {
@@ -213,14 +213,14 @@ def targets_list(
         )
         return
     if not rows:
-        typer.echo("No targets set: outreach targets set coverage 90 --by 2026-12-31")
+        say("No targets set: outreach targets set coverage 90 --by 2026-12-31")
     for r in rows:
         baseline = (
             f" (baseline {r.baseline:g}% on {r.baseline_on.isoformat()})"
             if r.baseline is not None and r.baseline_on is not None
             else ""
         )
-        typer.echo(
+        say(
             f"{r.measure:<9} {r.unit or 'site':<12} {r.value:g}% by {r.target_on.isoformat()}"
             f"{baseline}"
         )

@@ -14,6 +14,7 @@ from outreach.cli.common import (
     fail,
     new_passphrase,
     passphrase,
+    say,
     store_folder,
     unlock,
 )
@@ -38,11 +39,11 @@ def init(
         secret = new_passphrase("Passphrase for the new account")
         created, recovery = Store.init(folder, site_name=site, admin=user, passphrase=secret)
         created.close()
-    typer.echo(f"Created a store for {site} in {folder} with admin account {user}.")
-    typer.echo("")
-    typer.echo("Recovery code (shown this once; write it down and keep it locked away):")
-    typer.echo(f"    {recovery}")
-    typer.echo("It opens the store if every passphrase is lost: outreach keys recover.")
+    say(f"Created a store for {site} in {folder} with admin account {user}.")
+    say("")
+    say("Recovery code (shown this once; write it down and keep it locked away):")
+    say(f"    {recovery}")
+    say("It opens the store if every passphrase is lost: outreach keys recover.")
 
 
 @app.command()
@@ -60,7 +61,7 @@ def check(store: StoreOption = None, user: UserOption = None) -> None:
         findings = check_store(folder, data_key, keyfile)
     width = max(len(f.name) for f in findings)
     for f in findings:
-        typer.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")
+        say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")
     if not all(f.ok for f in findings):
         raise fail("the store has problems (see FAIL lines above)")
 
@@ -75,7 +76,7 @@ def keys_list(store: StoreOption = None, user: UserOption = None) -> None:
     for slot in slots:
         kdf = slot.kdf
         who = f"{slot.account} ({slot.role})" if slot.account else "recovery code"
-        typer.echo(
+        say(
             f"{slot.id[:8]}  {slot.kind:<8}  {who:<28}  argon2id t={kdf.iterations} "
             f"m={kdf.memory_kib // 1024} MiB p={kdf.lanes}"
         )
@@ -99,7 +100,7 @@ def keys_add(
         with unlock(store, user) as opened:
             secret = new_passphrase(f"Passphrase for {name}")
             opened.add_account(name, chosen, secret)
-    typer.echo(f"Added {name} ({chosen.value}).")
+    say(f"Added {name} ({chosen.value}).")
 
 
 @keys.command("remove")
@@ -112,7 +113,7 @@ def keys_remove(
     (admins only; the last admin stays). Close the store everywhere else first."""
     with errors_shown(), unlock(store, user) as opened:
         opened.remove_account(name)
-    typer.echo(
+    say(
         f"Removed {name}. The store is now under a new key that {name}'s old slot does not "
         "open; backups made before this still open with it."
     )
@@ -124,7 +125,7 @@ def keys_rotate(store: StoreOption = None, user: UserOption = None) -> None:
     recovery code (admins only). Close the store everywhere else first."""
     with errors_shown(), unlock(store, user) as opened:
         opened.rotate_key()
-    typer.echo(
+    say(
         "The store is now under a new data key; every account and the recovery code open it "
         "as before. Copies of keys.json and backups made before this open only older copies."
     )
@@ -135,7 +136,7 @@ def keys_passwd(store: StoreOption = None, user: UserOption = None) -> None:
     """Change your own passphrase."""
     with errors_shown(), unlock(store, user) as opened:
         opened.change_passphrase(new_passphrase())
-    typer.echo("Passphrase changed.")
+    say("Passphrase changed.")
 
 
 @keys.command("recover")
@@ -157,4 +158,4 @@ def keys_recover(
         )
         secret = new_passphrase(f"New passphrase for {user}")
         Store.recover(store_folder(store), code=code, user=user, new_passphrase=secret).close()
-    typer.echo(f"New passphrase set for {user}.")
+    say(f"New passphrase set for {user}.")

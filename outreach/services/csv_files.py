@@ -20,6 +20,8 @@ Promises:
   several lines is numbered by its first line. Blank lines are skipped.
 - Cells have surrounding spaces removed; nothing else is changed (accents, apostrophes and
   Unicode forms are kept exactly).
+- A cell holding a control character or a bidirectional control (a note: other than a tab or
+  line break), or longer than the limit for its kind, is reported with its line and column.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from outreach.services.import_mapping import (
     read_header,
     targets,
 )
+from outreach.text import line_problem, note_problem
 
 UTF8 = "utf-8"
 CP1252 = "cp1252"
@@ -48,6 +51,7 @@ ENCODINGS = (UTF8, CP1252)
 _BOM_UTF8 = b"\xef\xbb\xbf"
 _BOM_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _SEPARATORS = re.compile(r"[\s\-]+")
+_NOTES = frozenset({"note"})
 
 
 @dataclass(frozen=True, order=True)
@@ -85,11 +89,14 @@ class Row:
     """A data row: the line it starts on and its non-empty cells by column name.
 
     ``parts`` holds, for a column joined from parts (a name from forename and surname), the
-    parts as the file wrote them, for the preview."""
+    parts as the file wrote them, for the preview. ``refused`` names the columns whose cell
+    was refused for what it holds (and reported): they are absent from ``cells``, and not
+    reported again as missing."""
 
     line: int
     cells: dict[str, str]
     parts: dict[str, str] = field(default_factory=dict)
+    refused: frozenset[str] = frozenset()
 
     def get(self, column: str) -> str | None:
         """The cell's text, or None when the cell is empty or the column is absent."""
@@ -295,6 +302,7 @@ def _row(
     line: int, cells: list[str], names: list[str | None], errors: list[RowError], joined: bool
 ) -> Row:
     values: dict[str, str] = {}
+    refused: set[str] = set()
     extra = False
     for index, cell in enumerate(cells):
         name = names[index] if index < len(names) else None
@@ -306,6 +314,13 @@ def _row(
             extra = extra or bool(value)
             continue
         if value:
+            # A cell is text a person typed: a control character or bidirectional control is
+            # refused here, for every column of every import (a note may hold line breaks).
+            problem = note_problem(value) if name in _NOTES else line_problem(value)
+            if problem is not None:
+                errors.append(RowError(line, name, problem))
+                refused.add(name)
+                continue
             values[name] = value
     if extra:
         errors.append(RowError(line, "file", "a cell has a value but no column header above it"))
@@ -316,7 +331,10 @@ def _row(
             if given:
                 values[whole] = " ".join(given)
                 parts[whole] = " + ".join(given)
-    return Row(line, values, parts)
+            if any(p in refused for p in pieces):
+                refused.add(whole)
+                values.pop(whole, None)
+    return Row(line, values, parts, frozenset(refused))
 
 
 _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{2,4}(?:\s|$)")

@@ -162,10 +162,13 @@ class RowProblems:
     def __init__(self, report: ImportReport, renames: dict[str, str]) -> None:
         self._report = report
         self._renames = renames
+        # Required cells refused by the reader (already reported): each still makes its row
+        # one with a problem, so the row is not applied.
+        self._refused_needed = 0
 
     @property
     def count(self) -> int:
-        return len(self._report.errors)
+        return len(self._report.errors) + self._refused_needed
 
     def add(self, line: int, column: str, message: str) -> None:
         self._report.errors.append(RowError(line, column, message))
@@ -189,7 +192,9 @@ class RowProblems:
     def needed(self, row: Row, column: str, what: str) -> str | None:
         """The row's cell in ``column``, recording "``what`` is needed" when it is empty."""
         text = row.get(column)
-        if text is None:
+        if text is None and column in row.refused:
+            self._refused_needed += 1
+        elif text is None:
             self.add(row.line, column, f"{what} is needed")
         return text
 

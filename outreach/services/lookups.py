@@ -15,6 +15,7 @@ from outreach.rules.limits import NOTE_MAX, text_problem
 from outreach.services.dates import EARLIEST
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
+from outreach.text import line_problem, note_problem
 from outreach.wording import fold
 
 PROGRAMME = "cervical-screening"
@@ -221,15 +222,26 @@ def not_before_1900(day: date, field: str) -> None:
 
 
 def clean_note(note: str | None, field: str = "note") -> str | None:
-    """A note with surrounding space removed; empty notes are stored as nothing; a note longer
-    than :data:`outreach.rules.limits.NOTE_MAX` is refused."""
+    """A note with surrounding space removed; empty notes are stored as nothing. A note holding
+    a control character other than a tab or line break, or a bidirectional control, or longer
+    than :data:`outreach.rules.limits.NOTE_MAX`, is refused."""
     if note is None:
         return None
     text = note.strip()
-    problem = text_problem(text, NOTE_MAX)
+    problem = note_problem(text) or text_problem(text, NOTE_MAX)
     if problem:
         raise ValidationError(field, problem)
     return text or None
+
+
+def plain_line(text: str, field: str, *, limit: int | None = None) -> str:
+    """``text`` without surrounding space, refused (ValidationError naming ``field``) when it
+    holds a control character or a bidirectional control, or is longer than ``limit``."""
+    text = text.strip()
+    problem = line_problem(text, limit=limit)
+    if problem is not None:
+        raise ValidationError(field, problem)
+    return text
 
 
 def open_stay(session: Session, person_id: int) -> Stay | None:

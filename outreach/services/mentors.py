@@ -13,7 +13,7 @@ from outreach.model import Mentor, Person
 from outreach.rules.limits import NAME_MAX, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import mentor_by_name, person_by_ref, require_writer
+from outreach.services.lookups import mentor_by_name, person_by_ref, plain_line, require_writer
 from outreach.store import audit
 from outreach.store.store import Store
 from outreach.wording import fold
@@ -38,7 +38,7 @@ def add_mentor_in(
 ) -> Mentor:
     """Add a mentor; the name is unique ignoring case, ``active_to`` is not before
     ``active_from`` and ``trained_on`` is not in the future."""
-    text = name.strip()
+    text = plain_line(name, "name")
     if not text:
         raise ValidationError("name", "a mentor name is needed")
     too_long = text_problem(text, NAME_MAX)

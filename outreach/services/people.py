@@ -22,6 +22,7 @@ from outreach.services.lookups import (
     not_before_birth,
     open_stay,
     person_by_ref,
+    plain_line,
     ref_spellings,
     require_writer,
 )
@@ -51,9 +52,13 @@ __all__ = [
 ]
 
 
+UNIT_LIMIT = 100
+"""The longest unit name accepted, in characters."""
+
+
 def ensure_unit(session: Session, name: str) -> Unit:
     """The unit called ``name`` (ignoring case and surrounding space), created if new."""
-    text = name.strip()
+    text = plain_line(name, "unit", limit=UNIT_LIMIT)
     if not text:
         raise ValidationError("unit", "a unit name is needed")
     unit = session.exec(select(Unit).where(func.lower(Unit.name) == text.lower())).first()
@@ -65,7 +70,7 @@ def ensure_unit(session: Session, name: str) -> Unit:
 
 
 def _check_ref(session: Session, ref: str, *, field: str = "ref") -> str:
-    text = ref.strip()
+    text = plain_line(ref, field)
     if not text:
         raise ValidationError(field, "a reference is needed")
     problem = text_problem(text, REF_MAX)
@@ -78,7 +83,7 @@ def _check_ref(session: Session, ref: str, *, field: str = "ref") -> str:
 
 
 def _check_name(name: str) -> str:
-    text = name.strip()
+    text = plain_line(name, "display_name")
     if not text:
         raise ValidationError("display_name", "a name is needed")
     problem = text_problem(text, NAME_MAX)

@@ -50,6 +50,7 @@ from outreach.store.errors import (
 )
 from outreach.store.migrations import ensure_current, upgrade
 from outreach.store.passphrases import check_new_passphrase
+from outreach.text import SITE_LIMIT, line_problem
 
 DATA = "data.db"
 KEYS = "keys.json"
@@ -133,6 +134,9 @@ class Store:
         admin = _account_name(admin)
         if not site_name.strip():
             raise ValueError("site name: must not be empty")
+        problem = line_problem(site_name.strip(), limit=SITE_LIMIT)
+        if problem is not None:
+            raise ValueError(f"site name: {problem}")
         _check_new_passphrase(passphrase, admin, site_name)
         folder.mkdir(parents=True, exist_ok=True)
         if (folder / DATA).exists() or (folder / KEYS).exists():
@@ -671,6 +675,9 @@ def _account_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
         raise ValueError("user: a name of 1 to 64 characters without spaces")
+    problem = line_problem(name)
+    if problem is not None:
+        raise ValueError(f"user: {problem}")
     return name
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from outreach.model import Role
 from outreach.store.passphrases import passphrase_problem
+from outreach.tui.text import shown_lines
 
 
 class _Dialog(ModalScreen[dict[str, str] | None]):
@@ -28,7 +29,7 @@ class _Dialog(ModalScreen[dict[str, str] | None]):
         raise NotImplementedError
 
     def problem(self, text: str) -> None:
-        self.query_one("#dialog-error", Static).update(text)
+        self.query_one("#dialog-error", Static).update(shown_lines(text))
 
 
 class NewPassphraseDialog(_Dialog):
@@ -118,7 +119,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self._question)
+            yield Static(shown_lines(self._question))
             yield Static("y: yes   n / esc: no", classes="muted")
 
     def action_answer(self, yes: bool) -> None:

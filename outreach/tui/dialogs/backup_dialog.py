@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Stat
 from outreach.tui.backup_reminder import backup_file_name, suggested_backup_file
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataDialog
+from outreach.tui.text import shown_lines
 
 if TYPE_CHECKING:
     from outreach.store.backup import BackupInfo
@@ -132,5 +133,5 @@ class BackupDialog(DataDialog):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#backup-status", Static)
-        status.update(text)
+        status.update(shown_lines(text))
         status.set_class(error, "bad")

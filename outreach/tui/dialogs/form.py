@@ -19,6 +19,7 @@ from textual.widgets.select import InvalidSelectValueError
 
 from outreach.tui.messages import Failed
 from outreach.tui.screens.base import DataDialog
+from outreach.tui.text import shown_lines
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 
 SAVING = "__saving__"
@@ -167,7 +168,7 @@ class Form(DataDialog):
     def set_error(self, field: str, text: str) -> None:
         """Show ``text`` under ``field`` (an empty text hides the line)."""
         line = self.query_one(f"#err-{field}", Static)
-        line.update(text)
+        line.update(shown_lines(text))
         line.set_class(not text, "-empty")
 
     def revalidate(self, only: set[str] | None = None) -> dict[str, str]:
@@ -200,7 +201,7 @@ class Form(DataDialog):
             status.update("Not saved: correct the field marked below.")
             self._focus_field(message.field)
         else:
-            status.update(f"Not saved: {message.error}")
+            status.update(shown_lines(f"Not saved: {message.error}"))
 
     def _focus_field(self, field: str) -> None:
         row = self.query_one(f"#row-{field}")

@@ -19,6 +19,7 @@ from outreach.tui.dialogs.account_dialogs import (
 )
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
@@ -65,7 +66,7 @@ class AccountsScreen(DataScreen):
         if message.what == "accounts":
             table = self.query_one(DataTable)
             table.clear()
-            table.add_rows(message.data)
+            table.add_rows([row(*cells) for cells in message.data])
             self.query_one("#accounts-status", Static).update(counted(len(message.data), "account"))
         else:
             self.notify(message.data)

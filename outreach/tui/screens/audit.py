@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class AuditScreen(DataScreen):
         table.clear()
         table.add_rows(
             [
-                (
+                row(
                     str(r.id),
                     f"{r.at:%Y-%m-%d %H:%M}",
                     r.account or "",
@@ -88,4 +89,4 @@ class AuditScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#audit-status", Static).update(message.error)
+        self.query_one("#audit-status", Static).update(shown_lines(message.error))

@@ -17,6 +17,7 @@ from outreach.clock import today
 from outreach.tui.actions import dashboard_bindings
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.coverage_bars import CoverageBars
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -126,7 +127,7 @@ class DashboardScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#coverage-needed", Static).update(message.error)
+        self.query_one("#coverage-needed", Static).update(shown_lines(message.error))
 
     def _show(self, view: DashboardView) -> None:
         self._draw(view)
@@ -172,12 +173,14 @@ class DashboardScreen(DataScreen):
             f"{people:>3}".replace(" ", PAD) + f"  {view.barrier_labels.get(code, code)}"
             for code, (_, people) in top[:TOP_BARRIERS]
         ]
-        self.query_one("#barriers", Static).update("\n".join(lines) or "None raised yet")
+        self.query_one("#barriers", Static).update(
+            shown_lines("\n".join(lines) or "None raised yet")
+        )
         table = self.query_one("#units", DataTable)
         table.clear()
         for unit, (eligible, covered) in sorted(cov.by_unit.items()):
             rate = 100.0 * covered / eligible if eligible else None
-            table.add_row(unit, str(eligible), str(covered), _pct(rate))
+            table.add_row(*row(unit, eligible, covered, _pct(rate)))
 
 
 def _ready(app: object) -> None:

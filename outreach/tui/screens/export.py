@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -31,6 +30,7 @@ from textual.widgets import (
 from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
@@ -120,7 +120,7 @@ class ExportScreen(DataScreen):
         return str(self.query_one("#period", Select).value)
 
     def _status(self, text: str) -> None:
-        self.query_one("#export-status", Static).update(text)
+        self.query_one("#export-status", Static).update(shown_lines(text))
 
     @on(Select.Changed, "#period")
     def _period_changed(self, event: Select.Changed) -> None:
@@ -209,19 +209,19 @@ class ExportScreen(DataScreen):
             # rounding moves across its target. Category names were typed by people: plain text.
             table.add_rows(
                 [
-                    (
+                    row(
                         r.measure,
                         r.breakdown,
-                        Text(r.category),
+                        r.category,
                         r.value,
-                        Text(f"{r.exact} !" if r.crosses_target else r.exact),
+                        f"{r.exact} !" if r.crosses_target else r.exact,
                         r.withheld,
                     )
                     for r in preview.rows
                 ]
             )
             notes = (*preview.explanation, *preview.screen_notes)
-            self.query_one("#export-notes", Static).update(Text("\n".join(notes)))
+            self.query_one("#export-notes", Static).update(shown_lines("\n".join(notes)))
             self._status(
                 f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
                 "that would leave this laptop, in every format. Nothing has been written; "

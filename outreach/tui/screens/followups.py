@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row as cells
 from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader
 
@@ -149,18 +149,20 @@ class FollowUpsScreen(DataScreen):
         self._rows = {}
         for row in rows:
             late = str(row.days_overdue) if row.days_overdue > 0 else ""
-            # Names are typed by people: a Text is shown as it is, never read as markup.
-            name = Text(row.person_name + ("  (do not approach)" if row.do_not_approach else ""))
+            # Names are typed by people: cells() shows them as they are, never read as markup.
+            name = row.person_name + ("  (do not approach)" if row.do_not_approach else "")
             was = [row.original_due_on.isoformat() if _moved(row) else ""] if moved else []
             key = table.add_row(
-                row.due_on.isoformat(),
-                *was,
-                late,
-                Text(row.person_ref),
-                name,
-                Text(row.unit or ""),
-                row.reason.replace("_", " "),
-                Text(row.assignee or ""),
+                *cells(
+                    row.due_on.isoformat(),
+                    *was,
+                    late,
+                    row.person_ref,
+                    name,
+                    row.unit or "",
+                    row.reason.replace("_", " "),
+                    row.assignee or "",
+                ),
                 key=str(row.id),
             )
             self._rows[key.value or ""] = row

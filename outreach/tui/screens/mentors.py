@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
@@ -74,12 +75,14 @@ class MentorsScreen(DataScreen):
         table.clear()
         for m in self.rows:
             table.add_row(
-                m.name,
-                "yes" if m.active else "no",
-                _day(m.trained_on),
-                _day(m.active_from),
-                _day(m.active_to),
-                m.person_ref or "",
+                *row(
+                    m.name,
+                    "yes" if m.active else "no",
+                    _day(m.trained_on),
+                    _day(m.active_from),
+                    _day(m.active_to),
+                    m.person_ref or "",
+                )
             )
         active = sum(1 for m in self.rows if m.active)
         self.query_one("#mentors-status", Static).update(
@@ -89,7 +92,7 @@ class MentorsScreen(DataScreen):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         if message.what == "mentors":
-            self.query_one("#mentors-status", Static).update(message.error)
+            self.query_one("#mentors-status", Static).update(shown_lines(message.error))
         else:
             self.notify(f"Not saved: {message.error}", severity="error", timeout=8)
 

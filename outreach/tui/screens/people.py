@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from outreach.clock import today
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
@@ -111,12 +112,14 @@ class PeopleScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#people-status", Static).update(message.error)
+        self.query_one("#people-status", Static).update(shown_lines(message.error))
 
     def _show(self, page: PeoplePage) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        table.add_rows([(row.ref, row.name, row.unit or "", row.status) for row in page.rows])
+        for person in page.rows:
+            cells = row(person.ref, person.name, person.unit or "", person.status)
+            table.add_row(*cells, key=person.ref)
         self.has_more = page.has_more
         first = page.offset + 1
         last = page.offset + len(page.rows)
@@ -150,5 +153,6 @@ class PeopleScreen(DataScreen):
     def _open(self, event: DataTable.RowSelected) -> None:
         from outreach.tui.screens.person import PersonScreen
 
-        ref = str(event.data_table.get_row_at(event.cursor_row)[0])
+        # The key is the reference as stored; the cell shows it made safe.
+        ref = str(event.row_key.value)
         self.app.push_screen(PersonScreen(ref))

@@ -12,8 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
+from outreach.text import visible
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import shown_lines
 from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader
 
@@ -57,11 +59,12 @@ def _day(value: object) -> str:
 def status_text(profile: PersonProfile) -> Text:
     """The box at the top of the person screen: who, where they stand (the most urgent thing
     first), tests, and any decision asking staff to hold back, coloured. Names, units and
-    languages are text as typed, never markup."""
+    languages are text as typed, never markup, with control characters written out."""
     s = profile.status
-    where = s.unit or ("left" if s.left else "no unit")
+    where = visible(s.unit) if s.unit else ("left" if s.left else "no unit")
+    name, ref = visible(profile.name), visible(profile.ref)
     lines = [
-        Text.assemble((profile.name, "bold"), f"  {profile.ref}  ·  age {profile.age}  ·  {where}"),
+        Text.assemble((name, "bold"), f"  {ref}  ·  age {profile.age}  ·  {where}"),
         Text.assemble("Status: ", (s.summary, "bold")),
         Text(
             f"Last test: {_day(s.last_test_on)}"
@@ -74,7 +77,7 @@ def status_text(profile: PersonProfile) -> Text:
         style = "bold red" if s.do_not_approach else "bold yellow"
         lines.append(Text.assemble("Decision: ", (decision, style)))
     if profile.language:
-        lines.append(Text(f"Language: {profile.language}"))
+        lines.append(Text(f"Language: {visible(profile.language)}"))
     return Text("\n").join(lines)
 
 
@@ -121,7 +124,7 @@ class PersonScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#person-status", Static).update(message.error)
+        self.query_one("#person-status", Static).update(shown_lines(message.error))
 
     def _choice(self) -> PersonChoice:
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
@@ -55,7 +56,7 @@ class TargetsScreen(DataScreen):
         table.clear()
         table.add_rows(
             [
-                (
+                row(
                     t.unit or "Site",
                     t.measure,
                     f"{t.value:g}%",
@@ -74,7 +75,7 @@ class TargetsScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.query_one("#targets-status", Static).update(message.error)
+        self.query_one("#targets-status", Static).update(shown_lines(message.error))
 
     def _open_form(self, current: TargetRow | None) -> None:
         from outreach.tui.dialogs.target_form import TargetForm

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from outreach.store.last_account import account_names, last_account, remember_account
 from outreach.tui.messages import Unlocked, UnlockFailed
+from outreach.tui.text import shown, shown_lines
 
 
 class UnlockScreen(Screen[None]):
@@ -42,7 +43,7 @@ class UnlockScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="unlock-box"):
             yield Static("outreach  ·  locked", id="unlock-title")
-            yield Label(f"Store: {self.folder}", id="unlock-store")
+            yield Label(shown(f"Store: {self.folder}"), id="unlock-store")
             yield Label("Account")
             names = list(self.accounts)
             if self.preset_user and self.preset_user not in names:
@@ -94,7 +95,7 @@ class UnlockScreen(Screen[None]):
         passphrase = self.query_one("#passphrase", Input)
         passphrase.value = ""
         self._set_busy(False)
-        self.query_one("#unlock-error", Static).update(notice)
+        self.query_one("#unlock-error", Static).update(shown_lines(notice))
         passphrase.focus()
 
     def _account(self) -> str | None:
@@ -128,7 +129,7 @@ class UnlockScreen(Screen[None]):
     def _unlock(self, account: str | None, secret: str) -> None:
         from outreach.store.errors import StoreError, Throttled, WrongPassphrase
         from outreach.store.store import Store
-        from outreach.tui.errors import shown
+        from outreach.tui.errors import shown as error_text
 
         try:
             store = Store.unlock(self.folder, user=account, passphrase=secret)
@@ -139,7 +140,7 @@ class UnlockScreen(Screen[None]):
         except (StoreError, ValueError) as exc:
             self.post_message(UnlockFailed(str(exc)))
         except Exception as exc:
-            self.post_message(UnlockFailed(shown(exc)))
+            self.post_message(UnlockFailed(error_text(exc)))
         else:
             remember_account(store.actor.name)
             self.app.post_message(Unlocked(store))
@@ -173,7 +174,7 @@ class UnlockScreen(Screen[None]):
         self.query_one("#unlock", Button).disabled = busy
 
     def _show(self, text: str) -> None:
-        self.query_one("#unlock-error", Static).update(text)
+        self.query_one("#unlock-error", Static).update(shown_lines(text))
 
 
 def _wait_now(folder: Path) -> float:

@@ -27,6 +27,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from outreach.text import visible
+
 if TYPE_CHECKING:
     from outreach.services.matching import PersonMatch, PersonMatches
     from outreach.store.store import Store
@@ -75,11 +77,14 @@ def standing_text(match: PersonMatch) -> Text:
 
 def match_prompt(match: PersonMatch) -> Text:
     """Two lines for the list: reference, name and age; then standing and unit."""
-    first = Text.assemble((match.ref, "bold"), "  ", match.name, f"  age {match.age}")
+    # Typed by people: control characters written out, never passed to the terminal.
+    first = Text.assemble(
+        (visible(match.ref), "bold"), "  ", visible(match.name), f"  age {match.age}"
+    )
     second = Text("         ")
     second.append_text(standing_text(match))
     if match.unit:
-        second.append(f"  ·  {match.unit}", style="dim")
+        second.append(f"  ·  {visible(match.unit)}", style="dim")
     return Text("\n").join([first, second])
 
 
@@ -87,7 +92,7 @@ def chosen_line(match: PersonMatch) -> Text:
     """The line under a chosen person: standing, unit, age and date of birth."""
     line = standing_text(match)
     if match.unit:
-        line.append(f"  ·  {match.unit}")
+        line.append(f"  ·  {visible(match.unit)}")
     line.append(f"  ·  age {match.age}, born {match.date_of_birth.isoformat()}")
     return line
 

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from outreach.tui.text import shown
+
 
 class SiteHeader(Horizontal):
     """Shows the screen title, the site, the acting account and, on demo stores, DEMO."""
@@ -24,9 +26,9 @@ class SiteHeader(Horizontal):
         self._title = title
 
     def compose(self) -> ComposeResult:
-        yield Label(self._title, id="title")
+        yield Label(shown(self._title), id="title")
         yield Label("DEMO", id="demo")
-        yield Label(self._who(), id="who")
+        yield Label(shown(self._who()), id="who")
 
     def on_mount(self) -> None:
         self.set_class(bool(getattr(self.app, "demo", False)), "-demo")

@@ -6,11 +6,14 @@ Each group of commands lives in its own module and registers itself on :data:`ap
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
 
 from outreach import __version__
+from outreach.cli.common import say
 
 app = typer.Typer(
     name="outreach",
@@ -64,5 +67,18 @@ from outreach.cli import (  # noqa: E402
 
 
 def main() -> None:
-    """Entry point of the ``outreach`` console script."""
-    app()
+    """Entry point of the ``outreach`` console script.
+
+    An error no command expected ends with a calm message, a report without any values
+    (:mod:`outreach.crash`) and exit code 1; ``OUTREACH_DEBUG=1`` shows the traceback instead
+    (it may show data).
+    """
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("OUTREACH_DEBUG"):
+            raise
+        from outreach.crash import calm_message, write_report
+
+        print(calm_message(exc, write_report(exc)), file=sys.stderr)
+        sys.exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, fail, store_folder
+from outreach.cli.common import StoreOption, UserOption, fail, say, store_folder
 
 IdleOption = Annotated[
     float | None,
@@ -64,6 +64,11 @@ def run_app(
     # Imported here so that other commands (and --help) start without loading Textual.
     from outreach.tui.app import create_app
 
-    create_app(
+    application = create_app(
         folder, user=user, demo=demo, idle_minutes=idle_minutes, backup_days=backup_days
-    ).run()
+    )
+    application.run()
+    if application.crash_message:
+        say(application.crash_message, err=True)
+    if application.return_code:
+        raise typer.Exit(application.return_code)

@@ -7,6 +7,7 @@ that mode, so every screen that showed data is gone before the store is closed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -18,11 +19,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from outreach.text import visible, visible_lines
 from outreach.tui.actions import APP_ACTIONS, app_bindings, keys_text
 from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import Unlocked
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from outreach.services.drafts import Draft
     from outreach.store.store import Store
 
@@ -86,12 +90,56 @@ class OutreachApp(App[None]):
         self.site_name = ""
         self._clock = clock
         self._last_activity = clock()
+        self.crash_report: Path | None = None
+        """Where the report of an unexpected error went, once there has been one."""
+        self.crash_message = ""
+        """What to tell the person after an unexpected error (empty when there was none)."""
         self.last_mentor: str | None = None
         """The mentor picked in the last conversation form: the next one's default."""
 
         self.add_mode(LOCKED, self._unlock_screen)
         if store is not None:
             self._adopt(store)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification, always as plain text: messages carry names, units and folders
+        a person typed, which must never be read as markup or reach the terminal raw."""
+        super().notify(
+            visible_lines(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: write a report without any values, close the store, and leave
+        with exit code 1 and :attr:`crash_message` to show. Textual's own handling prints a
+        traceback with every frame's local variables, which hold records."""
+        from outreach.crash import calm_message, write_report
+
+        self._return_code = 1
+        self.crash_report = write_report(error)
+        if self._exception is None:
+            # Kept (never printed) so that a test driving the app sees what went wrong.
+            self._exception = error
+            self._exception_event.set()
+        store, self.store = self.store, None
+        if store is not None:
+            with contextlib.suppress(Exception):
+                store.close()
+        # Printed by ``outreach open`` once the screen is restored, unwrapped, so the report's
+        # path can be copied whole; Textual prints nothing of its own.
+        self.crash_message = calm_message(error, self.crash_report)
+        self._close_messages_no_wait()
 
     # -- start -----------------------------------------------------------------------------
     def _unlock_screen(self) -> Screen:

@@ -6,6 +6,7 @@ place, so a half-written export never appears under the target's name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import select
 
 from outreach.clock import today
@@ -29,7 +31,15 @@ from outreach.exports.json_writer import (
 )
 from outreach.exports.notes import notes
 from outreach.exports.preview import export_choice, published_table
-from outreach.exports.signing import MANIFEST, fingerprint, public_key_of, sign_folder
+from outreach.exports.signing import (
+    MANIFEST,
+    SIGNATURE,
+    file_digest,
+    fingerprint,
+    public_key_of,
+    sign_folder,
+    verify_export,
+)
 from outreach.exports.table import PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
 from outreach.model import Site
@@ -91,7 +101,11 @@ def export_summary(
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
     Refuses a period that has not ended on ``as_of`` (default today), an ``as_of`` in the
-    future, and a non-empty ``out`` unless ``force`` (which replaces only a previous export).
+    future, and a non-empty ``out`` unless ``force``. ``force`` replaces only a previous export
+    of this site that verifies untouched against its signed manifest (every file listed and
+    unchanged, nothing else in the folder, signed with this site's key); anything else is
+    refused and nothing is removed. Of the old folder only the files its manifest lists (and
+    the manifest and signature) are deleted, each only while it still matches the manifest.
     Refuses (:class:`~outreach.exports.json_writer.InvalidSummary`, nothing written or signed)
     figures whose JSON document fails ``schema/export/summary.schema.json``.
     The figures are :func:`~outreach.exports.preview.published_summary`'s; given the
@@ -102,7 +116,9 @@ def export_summary(
     choice = export_choice(store, period=period, policy=policy, as_of=as_of)
     wanted = parse_formats(formats)
     out = out.expanduser().resolve()
-    _check_target(out, force)
+    with store.read() as session:
+        site_key = public_key_of(session.exec(select(Site)).one().signing_key)
+    replaced = _check_target(out, force, site_key)
 
     report("counting", 0.0)
     summary = published_table(store, choice)
@@ -168,24 +184,44 @@ def export_summary(
         shutil.rmtree(partial, ignore_errors=True)
         raise
     if aside is not None:
-        shutil.rmtree(aside, ignore_errors=True)
+        _remove_listed(aside, replaced)
     report("done", 1.0)
     files = tuple(sorted(p.name for p in out.iterdir()))
     return ExportResult(out, files, the_period.label, chosen.name, key)
 
 
-def _check_target(out: Path, force: bool) -> None:
+def _check_target(out: Path, force: bool, site_key: Ed25519PublicKey) -> dict[str, str]:
+    """Refuse an ``out`` that cannot be written; return the files a forced export may remove
+    (name -> SHA-256; manifest and signature included), empty when nothing is replaced."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"out: {out} is a file, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
-        return
+        return {}
     if not force:
         raise ValueError(f"out: {out} is not empty; choose an empty folder or pass --force")
-    if not (out / MANIFEST).is_file():
+    found = verify_export(out, site_key)
+    if not found.ok:
+        shown = "; ".join(found.problems[:3]) + ("; …" if len(found.problems) > 3 else "")
         raise ValueError(
-            f"out: {out} holds files that are not an export; --force only replaces a previous "
-            "export"
+            f"out: {out} is not an untouched export of this site ({shown}); --force only "
+            "replaces a previous export, so nothing was removed: choose an empty folder"
         )
+    listed = {entry["name"]: entry["sha256"] for entry in found.manifest["files"]}
+    for name in (MANIFEST, SIGNATURE):
+        listed[name] = file_digest(out / name)
+    return listed
+
+
+def _remove_listed(aside: Path, listed: dict[str, str]) -> None:
+    """Delete from the replaced export only the files its manifest listed, each only while it
+    still holds what was verified; the folder goes only if that leaves it empty."""
+    for name, digest in listed.items():
+        path = aside / name
+        if path.is_file() and not path.is_symlink() and file_digest(path) == digest:
+            path.unlink()
+    # Anything not written by outreach that appeared there since the check is kept.
+    with contextlib.suppress(OSError):
+        aside.rmdir()
 
 
 def _move_into_place(partial: Path, out: Path) -> Path | None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
+import outreach.cli as outreach_cli
 from outreach.cli import app
 from outreach.cli.common import say
 from outreach.clock import now
@@ -235,3 +236,17 @@ def test_an_error_naming_a_typed_value_prints_it_written_out(legacy_store: Path)
     assert result.exit_code == 1
     assert "\x1b" not in result.output
     assert result.output.startswith("error: ")
+
+
+def test_every_command_prints_through_say() -> None:
+    """say() is the one way out to the terminal; a raw echo or print would bypass it."""
+    cli = Path(outreach_cli.__file__).parent
+    raw = [
+        f"{path.name}:{number}"
+        for path in sorted(cli.glob("*.py"))
+        if path.name != "common.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\btyper\.(echo|secho)\(|\bclick\.echo\(|(?<![\w.])print\(", line)
+    ]
+    # main() prints the crash message, which names only a type and the report's path.
+    assert raw == ["__init__.py:83"]

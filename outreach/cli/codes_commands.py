@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, fail
+from outreach.cli.common import JsonOption, fail, say
 
 
 @app.command("codes")

@@ -114,8 +114,8 @@ class ChooseAnywayDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         caution = self.match.caution or ""
         question = Text.assemble(
-            (self.match.name, "bold"),
-            f" ({self.match.ref}) ",
+            (visible(self.match.name), "bold"),
+            f" ({visible(self.match.ref)}) ",
             (caution, "bold red"),
             ".\nChoose this person anyway?",
         )
@@ -288,7 +288,9 @@ class PersonPicker(Vertical):
         options = self.query_one(MatchList)
         options.clear_options()
         if not found.rows:
-            options.add_option(Option(Text(f"no one matches {query!r}"), disabled=True))
+            options.add_option(
+                Option(Text(f"no one matches {visible(repr(query))}"), disabled=True)
+            )
         else:
             options.add_options([Option(match_prompt(m)) for m in found.rows])
             if found.has_more:

@@ -73,6 +73,10 @@ def main() -> None:
     (:mod:`outreach.crash`) and exit code 1; ``OUTREACH_DEBUG=1`` shows the traceback instead
     (it may show data).
     """
+    from outreach.store.private import owner_only
+
+    # Whatever a command writes (stores, backups, exports, reports) is the user's alone.
+    owner_only()
     try:
         app()
     except Exception as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from outreach.store.errors import StoreDamaged, StoreInUse, UnsupportedLibrary
+from outreach.store.errors import DiskFull, StoreDamaged, StoreInUse, UnsupportedLibrary
 from outreach.store.library import turn_off_memory_statistics
 from outreach.wording import fold_sql
 
@@ -33,7 +34,9 @@ PAGE_CACHE_KIB = 65536
 WRITE = "outreach_write"
 
 
+SQLITE_IOERR = 10
 SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -71,6 +74,9 @@ def connect(db_path: Path, data_key: bytes) -> Any:
     """A keyed DB-API connection with the store's pragmas; raises if the key does not open it."""
     if len(data_key) != 32:
         raise ValueError("the data key must be 32 bytes")
+    # SQLite makes -wal and -shm as it opens a WAL database; if that fails they stay behind.
+    side_files = [db_path.with_name(db_path.name + end) for end in ("-wal", "-shm")]
+    fresh = not any(p.exists() for p in side_files)
     conn = sqlcipher3.connect(str(db_path), check_same_thread=False, isolation_level=None)
     try:
         # Before the key: a failed HMAC check would otherwise be printed on stderr.
@@ -78,7 +84,12 @@ def connect(db_path: Path, data_key: bytes) -> Any:
         conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError:
+        except sqlcipher3.DatabaseError as exc:
+            if _out_of_space(db_path, exc):
+                raise DiskFull(
+                    "the disk is full: the store cannot be opened until some space is freed "
+                    "(nothing was changed)"
+                ) from None
             raise StoreDamaged(
                 f"{db_path.name} cannot be opened with the key in keys.json: "
                 "the two files do not belong together, or data.db is damaged"
@@ -99,8 +110,39 @@ def connect(db_path: Path, data_key: bytes) -> Any:
         conn.create_function("fold", 1, fold_sql, deterministic=True)
     except BaseException:
         conn.close()
+        if fresh:
+            _remove_unused(side_files)
         raise
     return conn
+
+
+LOW_SPACE = 1 << 20
+"""Below this many free bytes, an I/O error at open is taken to be the full disk: SQLite needs
+room for the -shm index (32 KiB) and the WAL header before it reads a single page."""
+
+
+def _out_of_space(db_path: Path, exc: BaseException) -> bool:
+    if is_disk_full(exc):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in (SQLITE_IOERR, SQLITE_CANTOPEN):
+        return False
+    try:
+        return shutil.disk_usage(db_path.parent).free < LOW_SPACE
+    except OSError:
+        return False
+
+
+def _remove_unused(side_files: list[Path]) -> None:
+    """Remove the -wal and -shm this failed open made, when the -wal holds nothing."""
+    wal = side_files[0]
+    try:
+        if wal.exists() and wal.stat().st_size > 0:
+            return
+    except OSError:
+        return
+    for path in side_files:
+        path.unlink(missing_ok=True)
 
 
 def make_engine(db_path: Path, data_key: bytes, *, pool_size: int = 4) -> Engine:

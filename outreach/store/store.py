@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from outreach.clock import now
 from outreach.model import Account, Role, Site
-from outreach.store import audit, keyslots
+from outreach.store import audit, keyslots, private
 from outreach.store.engine import (
     WRITE,
     check_library,
@@ -138,7 +138,8 @@ class Store:
         if problem is not None:
             raise ValueError(f"site name: {problem}")
         _check_new_passphrase(passphrase, admin, site_name)
-        folder.mkdir(parents=True, exist_ok=True)
+        private.owner_only()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if (folder / DATA).exists() or (folder / KEYS).exists():
             raise StoreExists(f"{folder} already holds a store")
         data_key = secrets.token_bytes(32)
@@ -175,6 +176,7 @@ class Store:
                 actor = Actor(account.id, admin, Role.admin)
                 audit.record(session, actor_id=actor.id, action="store.init", entity="site")
             keyfile.save(folder / KEYS)
+            _tighten(folder)
         except BaseException:
             engine.dispose()
             for name in (DATA, f"{DATA}-wal", f"{DATA}-shm"):
@@ -216,6 +218,10 @@ class Store:
         via_recovery: bool = False,
     ) -> Store:
         check_library()
+        private.owner_only()
+        # Left by a run killed while rewriting keys.json or backing up before a migration.
+        private.clear_leftovers(folder, backups=BACKUPS)
+        _tighten(folder)
         data_key = _key_that_opens(folder, keys)
         engine = make_engine(folder / DATA, data_key)
         try:
@@ -669,6 +675,11 @@ def _choose_slot(keyfile: keyslots.KeyFile, user: str | None) -> keyslots.Slot:
         return slots[0]
     names = ", ".join(sorted(s.account or "" for s in slots))
     raise UnknownAccount(f"this store has several accounts ({names}): say which with --user")
+
+
+def _tighten(folder: Path) -> None:
+    """The store folder, its files and its backups owner-only (stores made before this)."""
+    private.tighten(folder, backups=BACKUPS)
 
 
 def _account_name(name: str) -> str:

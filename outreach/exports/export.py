@@ -17,11 +17,18 @@ from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlmodel import select
+from sqlmodel import col, select
 
 from outreach.clock import today
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
+from outreach.exports.history import (
+    additive_figures,
+    figures_from_json,
+    figures_json,
+    pins,
+    refusal,
+)
 from outreach.exports.html_writer import write_html
 from outreach.exports.json_writer import (
     InvalidSummary,
@@ -42,7 +49,7 @@ from outreach.exports.signing import (
 )
 from outreach.exports.table import PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
-from outreach.model import Site
+from outreach.model import ExportRecord, Site
 from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.stats.period import Period
 from outreach.store import audit
@@ -130,6 +137,15 @@ def export_summary(
     # Every format carries these figures: one that fails the schema is written in none.
     document = validated_document(summary)
     the_period, chosen, day = choice.period, choice.policy, choice.as_of
+    # The figures that add up with earlier exports' (a quarter with its months): refused when
+    # together they would pin a count this or an earlier export shows as *.
+    figures = additive_figures(summary)
+    with store.read() as session:
+        records = session.exec(select(ExportRecord).order_by(col(ExportRecord.id))).all()
+        earlier = [(r.period, r.policy, figures_from_json(r.figures)) for r in records]
+    found = pins(the_period.label, figures, chosen, earlier)
+    if found:
+        raise ValueError(refusal(the_period.label, found, (e[0] for e in earlier)))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     partial.mkdir()
@@ -159,6 +175,15 @@ def export_summary(
                 action="export",
                 entity="export",
                 fields=["period", "policy", "formats"],
+            )
+            assert entry.id is not None
+            session.add(
+                ExportRecord(
+                    audit_id=entry.id,
+                    period=the_period.label,
+                    policy=chosen.name,
+                    figures=figures_json(figures),
+                )
             )
             site = session.exec(select(Site)).one()
             sign_folder(

@@ -17,6 +17,7 @@ from outreach.model.enums import (
     TargetMeasure,
     Where,
 )
+from outreach.model.exports import ExportRecord
 from outreach.model.imports import ImportBatch, ImportChange, ImportMapping
 from outreach.model.outreach_log import (
     Conversation,
@@ -41,6 +42,7 @@ __all__ = [
     "Cytology",
     "Decision",
     "DecisionKind",
+    "ExportRecord",
     "FirstContact",
     "FollowUp",
     "FollowUpReason",

@@ -210,17 +210,26 @@ def _run(folder: Path, *args: str) -> Result:
     return CliRunner().invoke(app, [*args, "--store", str(folder)], env=env)
 
 
+WRITTEN_OUT = "\\u001b]0;PWNED\\u0007\\u001b[2J"
+# The person card replaces each control character with U+FFFD before it is printed.
+REPLACED = "\ufffd]0;PWNED\ufffd\ufffd[2J"
+
+
 @pytest.mark.parametrize(
-    "args",
-    [("people", "search", "H1"), ("person", "H1"), ("mentors", "list")],
+    ("args", "shown"),
+    [
+        (("people", "search", "H1"), WRITTEN_OUT),
+        (("person", "H1"), REPLACED),
+        (("mentors", "list"), WRITTEN_OUT),
+    ],
 )
 def test_the_cli_prints_a_stored_escape_sequence_written_out(
-    legacy_store: Path, args: tuple[str, ...]
+    legacy_store: Path, args: tuple[str, ...], shown: str
 ) -> None:
     result = _run(legacy_store, *args)
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "\\u001b]0;PWNED\\u0007\\u001b[2J" in result.output
+    assert shown in result.output
 
 
 def test_the_cli_json_keeps_the_stored_name_exactly(legacy_store: Path) -> None:

@@ -1,8 +1,9 @@
 """Log a conversation: one-to-one or a group, with the mentor, barriers, outcome and next step.
 
-Designed for few keys: ``c`` opens it with the cursor in "Person"; three letters and enter pick
-the person; mentor (the last one used), date (today), setting and outcome come filled in;
-ctrl+s saves.
+Designed for few keys: ``c`` opens it with the cursor in "Person"; a few letters and enter pick
+the person when exactly one resident matches (otherwise enter moves into the matches; see
+:mod:`outreach.tui.widgets.person_picker`); mentor (the last one used), date (today), setting
+and outcome come filled in; ctrl+s saves.
 """
 
 from __future__ import annotations

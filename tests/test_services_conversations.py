@@ -178,6 +178,11 @@ def test_a_group_session_records_its_count_and_named_attendees(store: Store) -> 
             "2 named but 1 attended",
         ),
         (
+            {"kind": "group", "person_ref": None, "attendees": 3, "next_step_on": date(2025, 6, 1)},
+            "next_step_on",
+            "a next step is one person's: log a one-to-one with each person to follow up",
+        ),
+        (
             {"kind": "group", "person_ref": None, "attendees": 3, "outcome": "informed_decline"},
             "outcome",
             "log a one-to-one",

@@ -111,10 +111,10 @@ def log_conversation_in(
     - ``mentors``: at least one, each existing and active on ``occurred_on``.
     - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
       or each identified attendee of a group, resident on ``occurred_on``.
-    - ``next_step_on`` (not before ``occurred_on``) on a one-to-one schedules a next-step
-      follow-up. For a person marked do not approach (now, or when it falls due), or with a
-      do_not_approach outcome, it is refused on ``next_step_on``: a next step is never
-      silently dropped.
+    - ``next_step_on`` (not before ``occurred_on``, and only on a one-to-one) schedules a
+      next-step follow-up. For a person marked do not approach (now, or when it falls due),
+      or with a do_not_approach outcome, it is refused on ``next_step_on``: a next step is
+      never silently dropped.
     - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
       a follow-up it schedules is done at once if a later stored conversation already met it:
       :mod:`outreach.services.followups_met` says which.
@@ -192,6 +192,12 @@ def log_conversation_in(
     if next_step_on is not None and next_step_on < occurred_on:
         raise ValidationError(
             "next_step_on", f"{next_step_on.isoformat()} is before the conversation"
+        )
+    if next_step_on is not None and person is None:
+        # A group session schedules no follow-up: a next step typed for one would be lost.
+        raise ValidationError(
+            "next_step_on",
+            "a next step is one person's: log a one-to-one with each person to follow up",
         )
     decision_kind = _DECISION_OUTCOMES.get(outcome_code)
     if decision_kind is not None and person is None:

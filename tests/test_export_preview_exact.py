@@ -109,3 +109,15 @@ def test_stats_say_no_figure_yet_for_a_target_nobody_is_counted_for(
     plain = runner.invoke(app, ["stats", "--store", str(store_dir)]).output
     [line] = [line for line in plain.splitlines() if line.startswith("  uptake:")]
     assert line.endswith("no figure yet (line 80.0%); more people needed: no figure yet")
+
+
+def test_the_dashboard_says_no_figure_yet_rather_than_target_reached() -> None:
+    from outreach.tui.screens.dashboard import _needed_line
+
+    target = TargetRow(
+        1, "cervical-screening", "coverage", 90.0, None, None, date(2027, 12, 31), None, None
+    )
+    nobody = progress(target, numerator=0, denominator=0, as_of=date(2026, 12, 6))
+    assert _needed_line(nobody) == "Target of 90% by 31 Dec 2027: no figure yet (no one eligible)."
+    met = progress(target, numerator=9, denominator=10, as_of=date(2026, 12, 6))
+    assert _needed_line(met) == "Target of 90% by 31 Dec 2027 reached."

@@ -208,3 +208,42 @@ def test_the_preview_at_80x24(
     with freeze_time(TODAY, **FROZEN):
         app = create_app(tui_store.folder, store=tui_store)
         assert snap_compare(app, terminal_size=(80, 24), run_before=previewed)
+
+
+@pytest.mark.asyncio
+async def test_marking_many_as_left_is_confirmed_with_the_count(
+    tui_store: Store, tmp_path: Path
+) -> None:
+    roll = tmp_path / "roll.csv"
+    roll.write_text(
+        "ref,name,date_of_birth,arrived\n"
+        "A1001,Alice Brown,1990-03-02,2023-01-10\n"
+        "A1002,Beth Carter,1985-07-21,2023-01-10\n",
+        encoding="utf-8",
+    )
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            screen.query_one("#left-on", Input).value = "01/06/2024"
+            screen.query_one("#path", Input).value = str(roll)
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: screen.report is not None, tries=600)
+            assert screen.report is not None
+            assert screen.report.needs_confirmation == [
+                "would mark 4 of 6 current residents as left (more than a fifth)"
+            ]
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query(Static).first().render())
+            assert question == (
+                "Import roll.csv: 0 to add, 0 to update, 4 to mark as left?\n"
+                "This import would mark 4 of 6 current residents as left (more than a fifth)."
+            )
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
+    with tui_store.read() as session:
+        left = session.exec(select(Person.ref).join(Stay).where(col(Stay.left_on).is_not(None)))
+        assert sorted(left.all()) == ["A1003", "B2001", "B2002", "B2003"]

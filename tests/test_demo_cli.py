@@ -65,6 +65,11 @@ def test_without_summary_opens_the_app_marked_demo_on_the_unlocked_store(
     seen: dict[str, Any] = {}
 
     class FakeApp:
+        store = None
+        restart_as = None
+        crash_message = ""
+        return_code = 0
+
         def run(self) -> None:
             seen["ran"] = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -40,6 +41,7 @@ def demo(
 ) -> None:
     """Try outreach on a fictional women's prison of about 500 residents, with peer mentors
     since 2020. The demo store is built on first use (about 20 seconds) and reused after."""
+    from outreach.cli.tui_commands import RESTARTED_AS, run_app
     from outreach.clock import today
     from outreach.demo import (
         DEMO_PASSPHRASE,
@@ -51,6 +53,10 @@ def demo(
     )
     from outreach.store.store import DATA
 
+    if os.environ.get(RESTARTED_AS) and not (rebuild or summary):
+        # The application locked and replaced itself: open it locked, as after any lock.
+        run_app(store=store or default_demo_folder(), user=DEMO_USER, demo=True)
+        return
     with errors_shown():
         folder = store if store is not None else default_demo_folder()
         if rebuild and (folder / DATA).exists():
@@ -84,10 +90,11 @@ def demo(
         say("")
         say("\n".join(summary_lines(board, worklist=worklist)))
         return
+    from outreach.cli.tui_commands import run_until_locked
     from outreach.tui.app import create_app
 
     try:
-        create_app(folder, user=DEMO_USER, demo=True, store=opened).run()
+        run_until_locked(create_app(folder, user=DEMO_USER, demo=True, store=opened))
     finally:
         opened.close()
 

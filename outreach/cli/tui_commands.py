@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from outreach.cli import app
 from outreach.cli.common import StoreOption, UserOption, fail, say, store_folder
+
+if TYPE_CHECKING:
+    from outreach.tui.app import OutreachApp
 
 IdleOption = Annotated[
     float | None,
@@ -65,10 +70,43 @@ def run_app(
     from outreach.tui.app import create_app
 
     application = create_app(
-        folder, user=user, demo=demo, idle_minutes=idle_minutes, backup_days=backup_days
+        folder,
+        user=user or os.environ.get(RESTARTED_AS) or None,
+        demo=demo,
+        idle_minutes=idle_minutes,
+        backup_days=backup_days,
+        locked_notice=os.environ.pop(RESTARTED_NOTICE, ""),
     )
-    application.run()
+    run_until_locked(application)
+
+
+def run_until_locked(application: OutreachApp) -> None:
+    """Run the application; when it locks (on POSIX), replace this process with a fresh one
+    showing the unlock screen. Returns when the person quits."""
+    application.restart_on_lock = os.name == "posix"
+    try:
+        application.run()
+    finally:
+        if application.store is not None:
+            application.store.close()
     if application.crash_message:
         say(application.crash_message, err=True)
     if application.return_code:
         raise typer.Exit(application.return_code)
+    if application.restart_as is not None:
+        restart_locked(application.restart_as, application.restart_notice)
+
+
+RESTARTED_AS = "OUTREACH_RESTARTED_AS"
+RESTARTED_NOTICE = "OUTREACH_RESTARTED_NOTICE"
+
+
+def restart_locked(account: str, notice: str) -> NoReturn:
+    """Replace this process with a fresh run of the same command, showing the unlock screen
+    for ``account`` with ``notice``: nothing the old process held in memory survives (POSIX
+    ``execv``)."""
+    os.environ[RESTARTED_AS] = account
+    os.environ[RESTARTED_NOTICE] = notice
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])

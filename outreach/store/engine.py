@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from outreach.store.errors import DiskFull, StoreDamaged, StoreInUse, UnsupportedLibrary
+from outreach.store.hardening import no_core_dumps
 from outreach.store.library import turn_off_memory_statistics
 from outreach.wording import fold_sql
 
@@ -74,6 +75,7 @@ def connect(db_path: Path, data_key: bytes) -> Any:
     """A keyed DB-API connection with the store's pragmas; raises if the key does not open it."""
     if len(data_key) != 32:
         raise ValueError("the data key must be 32 bytes")
+    no_core_dumps()
     # SQLite makes -wal and -shm as it opens a WAL database; if that fails they stay behind.
     side_files = [db_path.with_name(db_path.name + end) for end in ("-wal", "-shm")]
     fresh = not any(p.exists() for p in side_files)

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from outreach.store.errors import KeysMissing, StoreDamaged, UnknownAccount, WrongPassphrase
+from outreach.store.hardening import no_core_dumps
 
 FORMAT = "outreach-keys/2"
 READABLE_FORMATS = ("outreach-keys/1", FORMAT)
@@ -191,6 +192,7 @@ class KeyFile:
     def unwrap_all(self, slot: Slot, secret: str) -> list[bytes]:
         """The data key, then the next one when a re-key is under way (``data.db`` is under
         one of them); :class:`WrongPassphrase` when ``secret`` does not open ``slot``."""
+        no_core_dumps()  # the passphrase and the keys are in this process from here on
         try:
             kek = AESGCM(slot.kdf.derive(secret))
             if slot.legacy:

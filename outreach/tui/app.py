@@ -34,6 +34,7 @@ DEFAULT_IDLE_MINUTES = 5.0
 IDLE_ENV = "OUTREACH_IDLE_MINUTES"
 MAIN = "main"
 LOCKED = "locked"
+LOCKED_NOTICE = "Locked. Unlock to carry on."
 
 _NAVIGATION = {"go", "log_conversation", "record_screening"}
 
@@ -96,6 +97,15 @@ class OutreachApp(App[None]):
         """What to tell the person after an unexpected error (empty when there was none)."""
         self.last_mentor: str | None = None
         """The mentor picked in the last conversation form: the next one's default."""
+        self.restart_on_lock = False
+        """Set by ``outreach open``: at lock, end so that the process can replace itself
+        (``os.execv``) and keep nothing of the key, the passphrase or the records in memory."""
+        self.locked_notice = ""
+        """A notice for the first unlock screen (after the application restarted at lock)."""
+        self.restart_as: str | None = None
+        """After a lock that asks for a restart: the account to preset in the new process."""
+        self.restart_notice = ""
+        """After such a lock: the notice the new process shows."""
 
         self.add_mode(LOCKED, self._unlock_screen)
         if store is not None:
@@ -145,7 +155,10 @@ class OutreachApp(App[None]):
     def _unlock_screen(self) -> Screen:
         from outreach.tui.screens.unlock import UnlockScreen
 
-        return UnlockScreen(self.folder, user=self.preset_user)
+        screen = UnlockScreen(self.folder, user=self.preset_user)
+        if self.locked_notice:
+            screen.reset(notice=self.locked_notice)
+        return screen
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.lock_if_idle, name="idle-lock")
@@ -204,6 +217,14 @@ class OutreachApp(App[None]):
         self.workers.cancel_all()
         self.clear_notifications()
         kept = _keep_drafts(store, drafts)
+        if self.restart_on_lock:
+            # Python cannot wipe what it freed (strings, decrypted pages, the key's hex):
+            # a fresh process image is the only sure way to forget it.
+            self.restart_as = store.actor.name
+            self.restart_notice = LOCKED_NOTICE + kept
+            store.close()
+            self.exit()
+            return
         self.switch_mode(LOCKED)
         self.remove_mode(MAIN)
         store.close()
@@ -211,7 +232,7 @@ class OutreachApp(App[None]):
         self.last_mentor = None
         screen = self.screen
         if isinstance(screen, UnlockScreen):
-            screen.reset(notice="Locked. Unlock to carry on." + kept)
+            screen.reset(notice=LOCKED_NOTICE + kept)
 
     def _open_drafts(self) -> list[tuple[str, dict[str, object]]]:
         """Forms open on the main screens with something typed: (draft kind, values)."""
@@ -485,6 +506,7 @@ def create_app(
     store: Store | None = None,
     clock: Callable[[], float] = time.monotonic,
     backup_days: float | None = None,
+    locked_notice: str = "",
 ) -> OutreachApp:
     """The application for the store in ``folder``.
 
@@ -493,11 +515,12 @@ def create_app(
     ``store`` is an already unlocked store to start with (tests); ``clock`` gives monotonic
     seconds for the idle timer (tests pass a fake one); ``backup_days`` (default
     ``OUTREACH_BACKUP_DAYS`` or 7; 0 turns it off) is the age of the last backup at which
-    quitting offers a new one (never on demo stores).
+    quitting offers a new one (never on demo stores); ``locked_notice`` says on the unlock
+    screen (after the application restarted itself at lock).
     """
     minutes = idle_minutes if idle_minutes and idle_minutes > 0 else idle_minutes_from_env()
     days = backup_days if backup_days is not None and backup_days >= 0 else backup_days_from_env()
-    return OutreachApp(
+    app = OutreachApp(
         folder,
         user=user,
         demo=demo,
@@ -506,3 +529,5 @@ def create_app(
         clock=clock,
         backup_days=days,
     )
+    app.locked_notice = locked_notice
+    return app

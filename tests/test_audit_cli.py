@@ -179,6 +179,7 @@ def test_json_gives_the_rows_and_the_chain(folder: Path) -> None:
             }
         ],
         "chain": {"verified": True, "rows": 5, "broken_at": None, "reason": None},
+        "head": {"verified": True, "problem": None},
     }
 
 

@@ -65,13 +65,19 @@ def audit(
                 opened, since=first, until=last, action=action, actor=actor, limit=limit
             )
             chain = check_audit_chain(opened)
+            # Rows lost or changed since keys.json recorded the head (said once, at unlock).
+            head = opened.head_warning
     if as_json:
-        say(json.dumps(_as_json(rows, chain), indent=2, ensure_ascii=False))
+        result = _as_json(rows, chain)
+        result["head"] = {"verified": head is None, "problem": head}
+        say(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in table_lines(rows):
             say(line)
         say(chain_line(chain))
-    if not chain.verified:
+        if head:
+            say(f"Audit head: {head}.")
+    if not chain.verified or head:
         raise typer.Exit(1)
 
 

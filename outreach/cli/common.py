@@ -103,9 +103,12 @@ def unlock(store: Path | None, user: str | None) -> Store:
     folder = store_folder(store)
     secret = passphrase()
     try:
-        return Store.unlock(folder, user=user, passphrase=secret)
+        opened = Store.unlock(folder, user=user, passphrase=secret)
     except Throttled as exc:
         say(f"{exc}; waiting…", err=True)
         sys.stderr.flush()
         time.sleep(exc.wait_seconds)
-        return Store.unlock(folder, user=user, passphrase=secret)
+        opened = Store.unlock(folder, user=user, passphrase=secret)
+    if opened.head_warning:
+        say(f"warning: {opened.head_warning}", err=True)
+    return opened

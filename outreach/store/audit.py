@@ -90,3 +90,51 @@ def verify_chain(session: Session) -> ChainBreak | None:
             return ChainBreak(entry.id, "its contents changed after it was written")
         expected_prev = entry.hash
     return None
+
+
+def head_row(session: Session) -> tuple[int, str] | None:
+    """The id and hash of the newest row, or None when the log is empty."""
+    row = (
+        session.connection()
+        .execute(
+            select(col(AuditEntry.id), col(AuditEntry.hash))
+            .order_by(col(AuditEntry.id).desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return (int(row[0] or 0), str(row[1])) if row is not None else None
+
+
+def missing_after(session: Session, recorded: dict[str, object]) -> tuple[int, str] | None:
+    """Compare the head recorded outside data.db (keys.json, a backup) with the log.
+
+    Returns (changes missing, sentence) when data.db has lost rows the record says were
+    committed, or (0, sentence) when the recorded row is there with another hash; None when
+    the log reaches the recorded row unchanged (or nothing was recorded yet).
+    """
+    if not recorded:
+        return None
+    rid, rhash = int(str(recorded.get("id", 0))), str(recorded.get("hash", ""))
+    newest = head_row(session)
+    last = newest[0] if newest else 0
+    if last < rid:
+        missing = rid - last
+        return (
+            missing,
+            f"keys.json records audit row {rid} as committed but data.db ends at row {last}: "
+            f"{missing} committed change{'s are' if missing > 1 else ' is'} missing "
+            "(a damaged or cut WAL, or rows deleted); restore the latest backup",
+        )
+    found = (
+        session.connection()
+        .execute(select(col(AuditEntry.hash)).where(col(AuditEntry.id) == rid))
+        .scalar()
+    )
+    if found != rhash:
+        return (
+            0,
+            f"audit row {rid} is not the one keys.json recorded: rows were changed or removed "
+            "and the chain hashed again, or data.db was swapped for another copy",
+        )
+    return None

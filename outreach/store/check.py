@@ -86,6 +86,7 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
         except Exception as exc:
             findings.append(Finding("schema version", False, f"could not read: {exc}"))
         findings.append(_first_contact(engine))
+        findings.append(_audit_head(engine, keyfile))
         try:
             with Session(engine) as session:
                 broken = audit.verify_chain(session)
@@ -123,6 +124,21 @@ SELECT
         SELECT person_id, first_on FROM first_contact
         EXCEPT SELECT person_id, first_on FROM fresh))
 """
+
+
+def _audit_head(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
+    """Whether data.db still holds the newest audit row keys.json recorded, unchanged."""
+    name = "audit head"
+    try:
+        with Session(engine) as session:
+            found = audit.missing_after(session, keyfile.audit_head)
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    if found is not None:
+        return Finding(name, False, found[1])
+    if not keyfile.audit_head:
+        return Finding(name, True, "none recorded yet in keys.json")
+    return Finding(name, True, f"row {keyfile.audit_head.get('id')} as recorded in keys.json")
 
 
 def _first_contact(engine: Engine) -> Finding:

@@ -123,6 +123,9 @@ class KeyFile:
     store_id: str
     slots: list[Slot] = field(default_factory=list)
     unlock_failures: dict[str, Any] = field(default_factory=dict)
+    # The newest audit row known to be committed ({"id": n, "hash": h}), kept outside
+    # data.db so that losing committed changes (a damaged WAL) shows.
+    audit_head: dict[str, Any] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -168,6 +171,7 @@ class KeyFile:
             store_id=raw["store_id"],
             slots=slots,
             unlock_failures=raw.get("unlock_failures", {}),
+            audit_head=raw.get("audit_head", {}),
         )
 
     def account_slots(self) -> list[Slot]:
@@ -339,6 +343,7 @@ class KeyFile:
                 for s in self.slots
             ],
             "unlock_failures": self.unlock_failures,
+            "audit_head": self.audit_head,
         }
         return {**body, "checksum": _checksum(body)}
 

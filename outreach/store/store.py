@@ -111,6 +111,8 @@ class Store:
         self._write_engine = engine.execution_options(**{WRITE: True})
         self._aside_engine: Engine | None = None
         self._aside_lock = threading.Lock()
+        # Set at unlock when data.db has lost committed changes that keys.json recorded.
+        self.head_warning: str | None = None
         self.commits = 0
         """Write transactions committed through this Store: screens compare it to tell
         whether anything was saved since they last looked."""
@@ -175,6 +177,9 @@ class Store:
                 assert account.id is not None
                 actor = Actor(account.id, admin, Role.admin)
                 audit.record(session, actor_id=actor.id, action="store.init", entity="site")
+                newest = audit.head_row(session)
+                assert newest is not None
+                keyfile.audit_head = {"id": newest[0], "hash": newest[1]}
             keyfile.save(folder / KEYS)
             _tighten(folder)
         except BaseException:
@@ -244,6 +249,7 @@ class Store:
                     store._drop_connections()
                     ensure_alone(store.db_path, store._data_key)
                     store._move_to_new_key()
+            store._compare_head()
             if keyfile.unlock_failures.get("count"):
                 store._audit_failures()
             return store
@@ -287,9 +293,64 @@ class Store:
                     "the disk is full: nothing was saved. Free some space and try again"
                 ) from None
             raise
+        self._record_head()
+
+    def _record_head(self) -> None:
+        """Write the newest audit row's id and hash to keys.json, outside data.db: if committed
+        changes are later lost (a damaged WAL), opening and ``outreach check`` say so."""
+        with self.read() as session:
+            newest = audit.head_row(session)
+        if newest is None:
+            return
+        with keyslots.keys_locked(self.folder):
+            current = keyslots.KeyFile.load(self.keys_path)
+            if int(current.audit_head.get("id", 0)) >= newest[0]:
+                return  # another process recorded this row or a later one
+            current.audit_head = {"id": newest[0], "hash": newest[1]}
+            current.save(self.keys_path)
+        self._keyfile.audit_head = dict(current.audit_head)
+
+    def _compare_head(self) -> None:
+        """Notice committed changes that data.db lost since keys.json recorded them: say so in
+        :attr:`head_warning` and the audit, then record the log's head as it now is."""
+        with self.read() as session:
+            found = audit.missing_after(session, self._keyfile.audit_head)
+        if found is None:
+            return
+        missing, sentence = found
+        self.head_warning = sentence
+        with self.write() as session:
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="store.changes_missing" if missing else "store.audit_head_differs",
+                entity="audit",
+                fields=[f"missing={missing}", f"recorded={self._keyfile.audit_head.get('id')}"],
+            )
+            newest = audit.head_row(session)
+        assert newest is not None
+        with keyslots.keys_locked(self.folder):
+            current = keyslots.KeyFile.load(self.keys_path)
+            current.audit_head = {"id": newest[0], "hash": newest[1]}
+            current.save(self.keys_path)
+        self._keyfile.audit_head = dict(current.audit_head)
+
+    def checkpoint(self) -> bool:
+        """Copy every committed change from the WAL into data.db and empty the WAL, so that
+        damage to the WAL cannot take committed changes with it. False (nothing lost, only
+        not done) when another process is reading or writing meanwhile."""
+        try:
+            with self.engine.connect() as conn:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        except OperationalError:
+            return False
+        return busy is not None and busy[0] == 0
 
     def close(self) -> None:
-        """Drop every keyed connection and forget the key (used on lock and exit)."""
+        """Checkpoint the WAL (see :meth:`checkpoint`), drop every keyed connection and forget
+        the key (used on lock and exit)."""
+        if self._data_key:
+            self.checkpoint()
         self._drop_connections()
         self._data_key = b""
         self._next_key = None
@@ -558,6 +619,8 @@ class Store:
         with keyslots.keys_locked(self.folder):
             on_disk = keyslots.KeyFile.load(self.keys_path)
             updated.unlock_failures = dict(on_disk.unlock_failures)
+            if int(on_disk.audit_head.get("id", 0)) > int(updated.audit_head.get("id", 0)):
+                updated.audit_head = dict(on_disk.audit_head)
             updated.save(self.keys_path)
         self._keyfile = updated
 

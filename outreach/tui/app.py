@@ -35,6 +35,8 @@ IDLE_ENV = "OUTREACH_IDLE_MINUTES"
 MAIN = "main"
 LOCKED = "locked"
 LOCKED_NOTICE = "Locked. Unlock to carry on."
+# Seconds without a key or mouse event after a write before the WAL is checkpointed.
+CHECKPOINT_AFTER_IDLE_S = 30
 
 _NAVIGATION = {"go", "log_conversation", "record_screening"}
 
@@ -97,6 +99,7 @@ class OutreachApp(App[None]):
         """What to tell the person after an unexpected error (empty when there was none)."""
         self.last_mentor: str | None = None
         """The mentor picked in the last conversation form: the next one's default."""
+        self._checkpointed_commits = 0
         self.restart_on_lock = False
         """Set by ``outreach open``: at lock, end so that the process can replace itself
         (``os.execv``) and keep nothing of the key, the passphrase or the records in memory."""
@@ -175,6 +178,8 @@ class OutreachApp(App[None]):
         account was filling in when the application last locked."""
         self._adopt(store)
         self.switch_mode(MAIN)
+        if store.head_warning:
+            self.notify(store.head_warning, title="Changes missing", severity="error", timeout=30)
         self._offer_drafts()
 
     def _adopt(self, store: Store) -> None:
@@ -200,8 +205,20 @@ class OutreachApp(App[None]):
         backup is being written: it needs the store open)."""
         if self.is_locked or getattr(self.screen, "writing", False):
             return
-        if self._clock() - self._last_activity >= self.idle_seconds:
+        idle = self._clock() - self._last_activity
+        if idle >= self.idle_seconds:
             self.lock()
+        elif idle >= CHECKPOINT_AFTER_IDLE_S:
+            self._checkpoint_if_written()
+
+    def _checkpoint_if_written(self) -> None:
+        """Fold the WAL into data.db once things are quiet after a write (see
+        :meth:`Store.checkpoint`), in the background."""
+        store = self.store
+        if store is None or store.commits == self._checkpointed_commits:
+            return
+        self._checkpointed_commits = store.commits
+        self.run_worker(store.checkpoint, group="checkpoint", thread=True, exit_on_error=False)
 
     def action_lock(self) -> None:
         self.lock()

@@ -14,10 +14,22 @@ def fold(text: str) -> str:
     """``text`` for caseless comparison: Unicode case folding between canonical
     decomposition and composition (``NFC(casefold(NFD(text)))``), so that "Émile", "ÉMILE"
     and "émile", typed precomposed or as E + combining accent, all give the same string."""
+    if text.isascii():
+        return text.lower()  # the same answer for ASCII, without normalising
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
 SqlValue = str | bytes | int | float | None
+
+NAME_CONTAINS_SQL = (
+    "({column} LIKE {needle} ESCAPE '\\' OR ({column} GLOB '*[^ -~]*' "
+    "AND fold({column}) LIKE {needle} ESCAPE '\\'))"
+)
+"""SQL for "the name in ``column`` contains the folded pattern ``needle``" (a LIKE pattern
+made from :func:`fold` of what was typed). The answer is fold()'s, but fold() is called only
+for names with a character outside printable ASCII: for the others SQLite's own LIKE, which
+folds A-Z, already gives the same answer, and a Python call per row would cost several times
+the whole search on a large store."""
 
 
 def fold_sql(value: SqlValue) -> SqlValue:

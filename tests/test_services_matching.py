@@ -122,3 +122,53 @@ def test_counted_says_one_in_the_singular(count: int, expected: str) -> None:
 def test_counted_takes_an_irregular_plural() -> None:
     assert counted(1, "person", "people") == "1 person"
     assert counted(3, "person", "people") == "3 people"
+
+
+NAMES = [
+    "Hélène Dubois",
+    "He\u0301le\u0300ne Dubois",
+    "ANNA STRAẞE",
+    "Anna Strasse",
+    "Łucja Nowak",
+    "ΣΊΣΥΦΟΣ Παππάς",
+    "Nguyễn Thị Lan",
+    "ﬁona o'brien",
+    "Siobhán MacLeod",
+    "Zoë 100%_sure",
+    "plain ascii",
+]
+TYPED = [
+    "hél",
+    "HÉLÈNE",
+    "e\u0301l",
+    "ss",
+    "straße",
+    "ł",
+    "σίσυφος",
+    "nguyễn",
+    "fiona",
+    "ZOË",
+    "%",
+    "_",
+    "ascii",
+    "o'b",
+]
+
+
+def test_the_name_condition_in_sql_agrees_with_fold_in_python() -> None:
+    import sqlite3
+
+    from outreach.wording import NAME_CONTAINS_SQL, fold, fold_sql
+
+    connection = sqlite3.connect(":memory:")
+    connection.create_function("fold", 1, fold_sql, deterministic=True)
+    condition = NAME_CONTAINS_SQL.format(column="?1", needle="?2")
+    for name in NAMES:
+        for typed in TYPED:
+            pattern = (
+                "%"
+                + fold(typed).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "%"
+            )
+            (in_sql,) = connection.execute(f"SELECT {condition}", (name, pattern)).fetchone()
+            assert bool(in_sql) == (fold(typed) in fold(name)), (name, typed)

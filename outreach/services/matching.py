@@ -22,7 +22,7 @@ from outreach.services.lookups import PROGRAMME, person_by_ref
 from outreach.services.standing import decision_in_force
 from outreach.services.status import statuses_of
 from outreach.store.store import Store
-from outreach.wording import fold
+from outreach.wording import NAME_CONTAINS_SQL, fold
 
 MAX_MATCHES = 50
 
@@ -31,7 +31,11 @@ _RESIDENT = (
     "AND (s.left_on IS NULL OR s.left_on > :as_of))"
 )
 # A reference starts with the text typed; a name contains it, both folded alike (fold()).
-_MATCHES = "(p.ref LIKE :prefix ESCAPE '\\' OR fold(p.display_name) LIKE :within ESCAPE '\\')"
+_MATCHES = (
+    "(p.ref LIKE :prefix ESCAPE '\\' OR "
+    + NAME_CONTAINS_SQL.format(column="p.display_name", needle=":within")
+    + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,8 @@ class PersonMatches:
 
     text: str
     rows: list[PersonMatch]
-    """Residents first (by name, then reference), then everyone else (most recently left
-    first)."""
+    """Residents first (by name ignoring A-Z case, then reference), then everyone else (most
+    recently left first)."""
     residents: int
     """How many residents match, counted up to 2: 1 means exactly one."""
     has_more: bool
@@ -136,19 +140,20 @@ def match_people(
         "limit": limit + 1,
     }
     last_left = "(SELECT max(s3.left_on) FROM stay s3 WHERE s3.person_id = p.id)"
+    # One pass over the people: the matches with their standing, the first page in order,
+    # and (as a window sum over every match) how many residents. Names are ordered with
+    # SQLite's NOCASE, not fold(): a Python call per match would slow a short, common text.
     listed = (
-        f"SELECT id FROM (SELECT p.id, p.ref, fold(p.display_name) AS folded, "
-        f"{_RESIDENT} AS resident, {last_left} AS last_left FROM person p WHERE {_MATCHES}) "
+        "SELECT id, sum(resident) OVER () AS residents FROM (SELECT p.id, p.ref, "
+        f"p.display_name AS name, {_RESIDENT} AS resident, {last_left} AS last_left "
+        f"FROM person p WHERE {_MATCHES}) "
         "ORDER BY resident DESC, CASE WHEN resident THEN NULL ELSE last_left END DESC, "
-        "folded, ref LIMIT :limit"
-    )
-    counted = (
-        f"SELECT count(*) FROM (SELECT 1 FROM person p WHERE {_MATCHES} AND {_RESIDENT} LIMIT 2)"
+        "name COLLATE NOCASE, ref LIMIT :limit"
     )
     with store.read() as session:
-        connection = session.connection()
-        ids = [row[0] for row in connection.execute(sql_text(listed), params)]
-        residents = int(connection.execute(sql_text(counted), params).scalar() or 0)
+        found = list(session.connection().execute(sql_text(listed), params))
+        ids = [row[0] for row in found]
+        residents = min(2, int(found[0][1] or 0)) if found else 0
         rows = _matches(session, ids[:limit], day, programme)
     return PersonMatches(text=text, rows=rows, residents=residents, has_more=len(ids) > limit)
 

@@ -24,7 +24,7 @@ from outreach.services.lookups import PROGRAMME
 from outreach.services.screening import CLINICAL_CEASE_REASONS
 from outreach.services.status import PersonStatus, statuses_of
 from outreach.store.store import Store
-from outreach.wording import fold
+from outreach.wording import NAME_CONTAINS_SQL, fold
 
 MAX_PAGE = 500
 
@@ -263,9 +263,8 @@ def search_people(
         params["prefix"] = _like_escape(needle) + "%"
         # Names compared folded on both sides (outreach.wording.fold): "émile" finds "Émile".
         params["within"] = "%" + _like_escape(fold(needle)) + "%"
-        where.append(
-            "(p.ref LIKE :prefix ESCAPE '\\' OR fold(p.display_name) LIKE :within ESCAPE '\\')"
-        )
+        name = NAME_CONTAINS_SQL.format(column="p.display_name", needle=":within")
+        where.append(f"(p.ref LIKE :prefix ESCAPE '\\' OR {name})")
     query = (
         f"SELECT p.id FROM person p WHERE {' AND '.join(where)} "
         "ORDER BY p.ref LIMIT :limit OFFSET :offset"

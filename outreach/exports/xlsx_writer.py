@@ -27,7 +27,7 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
 
     book = Workbook()
     # No author or editor from the operating system account: only the site is named.
-    book.properties.creator = summary.site
+    book.properties.creator = xlsx_text(summary.site)
     book.properties.lastModifiedBy = None
     summary_sheet = book.active
     assert summary_sheet is not None

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 from typer.testing import CliRunner, Result
@@ -259,3 +259,42 @@ def test_every_command_prints_through_say() -> None:
     ]
     # main() prints the crash message, which names only a type and the report's path.
     assert raw == ["__init__.py: print(calm_message(exc, write_report(exc)), file=sys.stderr)"]
+
+
+@pytest.fixture(scope="module")
+def form_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    folder = tmp_path_factory.mktemp("forms") / "store"
+    opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    yield opened
+    opened.close()
+
+
+_refs = iter(range(1_000_000))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=_hostile, unit=_hostile)
+def test_what_a_form_saves_is_refused_naming_the_field_or_kept_exactly(
+    form_store: Store, name: str, unit: str
+) -> None:
+    """The forms call these services: any name and unit is either refused, with the field
+    named and nothing written, or stored exactly as typed (surrounding space removed)."""
+    ref = f"HY{next(_refs):06d}"
+    try:
+        add_person(
+            form_store,
+            ref=ref,
+            display_name=name,
+            date_of_birth=date(1990, 1, 1),
+            unit=unit,
+            arrived_on=date(2024, 1, 2),
+        )
+    except ValidationError as refused:
+        assert refused.field in {"display_name", "unit"}
+        with form_store.read() as session:
+            assert session.exec(select(Person).where(Person.ref == ref)).first() is None
+        return
+    assert line_problem(name.strip()) is None and line_problem(unit.strip()) is None
+    with form_store.read() as session:
+        person = session.exec(select(Person).where(Person.ref == ref)).one()
+        assert person.display_name == name.strip()

@@ -30,6 +30,7 @@ from outreach.services.profile import PersonProfile, person_profile
 from outreach.services.search import PeopleFilter, PeoplePage, PersonRow, search_people
 from outreach.store import audit
 from outreach.store.store import Store
+from outreach.wording import fold
 
 __all__ = [
     "PeopleFilter",
@@ -61,7 +62,9 @@ def ensure_unit(session: Session, name: str) -> Unit:
     text = plain_line(name, "unit", limit=UNIT_LIMIT)
     if not text:
         raise ValidationError("unit", "a unit name is needed")
-    unit = session.exec(select(Unit).where(func.lower(Unit.name) == text.lower())).first()
+    # Folded alike in SQL and Python: SQLite's lower() folds ASCII only, so "É" and "é"
+    # were two units and the second spelling failed on the unique name.
+    unit = session.exec(select(Unit).where(func.fold(Unit.name) == fold(text))).first()
     if unit is None:
         unit = Unit(name=text)
         session.add(unit)

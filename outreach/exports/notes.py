@@ -17,11 +17,11 @@ SUPPRESSED_IN_FHIR = (
 
 
 ACROSS_EXPORTS = (
-    "What these rules cannot see: other exports. Counts of events (conversations, minutes, "
-    "offers, referrals, outcomes) in a year add up to those of its quarters and months, and "
-    "each export is checked on its own. Someone holding a year and all its quarters, or a "
-    "quarter and all its months, can combine them and may narrow a figure shown as * here. "
-    "When counts are small, share either a year or its quarters and months, not both."
+    "Counts of events (conversations, minutes, offers, referrals, outcomes) in a year add up "
+    "to those of its quarters and months. This export was checked against the earlier "
+    "exports made from this store: together they pin no figure shown as *. Exports made from "
+    "another copy of the store cannot be seen, and combining them may narrow a figure shown "
+    "as * here: when counts are small, share either a year, its quarters or its months."
 )
 
 

@@ -22,6 +22,7 @@ from outreach.exports.history import (
     figures_json,
     pins,
 )
+from outreach.exports.preview import preview_export
 from outreach.exports.table import ALL, TOTAL
 from outreach.model import AuditEntry, ExportRecord
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
@@ -219,3 +220,15 @@ def test_the_attack_pins_nothing_in_what_the_check_allows(store: Store, tmp_path
     attack, exported = _joint(store, allowed)
     found = {label: pinned(attack, e) for label, e in exported.items()}
     assert found == {label: {} for label in allowed}
+
+
+def test_the_preview_says_the_export_would_be_refused(store: Store, tmp_path: Path) -> None:
+    for month in ("2024-07", "2024-08", "2024-09"):
+        _export(store, month, tmp_path)
+    again = preview_export(store, period="2024-08", as_of=LATE).explanation
+    assert [line for line in again if line.startswith("Writing it would be refused")] == []
+    last = preview_export(store, period="2024-Q3", as_of=LATE).explanation[-1]
+    assert last.startswith(
+        "Writing it would be refused: period: 2024-Q3 is not exported: beside the exports "
+        "already made of 2024-07, 2024-08, 2024-09"
+    )

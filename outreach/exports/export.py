@@ -17,17 +17,14 @@ from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlmodel import col, select
+from sqlmodel import select
 
 from outreach.clock import today
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.history import (
-    additive_figures,
-    figures_from_json,
+    check_history,
     figures_json,
-    pins,
-    refusal,
 )
 from outreach.exports.html_writer import write_html
 from outreach.exports.json_writer import (
@@ -139,13 +136,9 @@ def export_summary(
     the_period, chosen, day = choice.period, choice.policy, choice.as_of
     # The figures that add up with earlier exports' (a quarter with its months): refused when
     # together they would pin a count this or an earlier export shows as *.
-    figures = additive_figures(summary)
-    with store.read() as session:
-        records = session.exec(select(ExportRecord).order_by(col(ExportRecord.id))).all()
-        earlier = [(r.period, r.policy, figures_from_json(r.figures)) for r in records]
-    found = pins(the_period.label, figures, chosen, earlier)
-    if found:
-        raise ValueError(refusal(the_period.label, found, (e[0] for e in earlier)))
+    figures, refused = check_history(store, summary)
+    if refused is not None:
+        raise ValueError(refused)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     partial.mkdir()

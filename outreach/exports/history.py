@@ -25,9 +25,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from outreach.exports.table import ALL, TOTAL, Kind, PublishedSummary
+from outreach.model import ExportRecord
 from outreach.rules.disclosure import DisclosurePolicy, get_policy
 from outreach.stats.period import Period
+from outreach.store.store import Store
 
 ADDITIVE_COUNTS = frozenset(
     {
@@ -169,6 +173,18 @@ def refusal(new_period: str, found: list[Pin], earlier_periods: Iterable[str]) -
         f"{', '.join(others)}, its figures add up with theirs so that {shown}{more}. "
         "Share either a year, its quarters or its months, not several; nothing was written"
     )
+
+
+def check_history(store: Store, summary: PublishedSummary) -> tuple[Figures, str | None]:
+    """The additive figures of ``summary``, and why it may not be exported beside the store's
+    earlier exports (None when it may)."""
+    figures = additive_figures(summary)
+    with store.read() as session:
+        records = session.exec(select(ExportRecord).order_by(col(ExportRecord.id))).all()
+        earlier = [(r.period, r.policy, figures_from_json(r.figures)) for r in records]
+    label = summary.period.label
+    found = pins(label, figures, summary.policy, earlier)
+    return figures, refusal(label, found, (e[0] for e in earlier)) if found else None
 
 
 def _suppresses(policy: DisclosurePolicy) -> bool:

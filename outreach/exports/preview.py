@@ -268,4 +268,9 @@ def preview_export(
     rows = preview_rows(summary, exact)
     crossed = any(row.crosses_target for row in rows)
     screen = (EXACT_MEANING, CROSSING_MEANING) if crossed else (EXACT_MEANING,)
-    return ExportPreview(summary, rows, explanation(summary), screen)
+    # Said before anything is written: beside earlier exports this one would be refused.
+    from outreach.exports.history import check_history
+
+    _, refused = check_history(store, summary)
+    notes = explanation(summary) + ((f"Writing it would be refused: {refused}",) if refused else ())
+    return ExportPreview(summary, rows, notes, screen)

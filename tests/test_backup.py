@@ -434,6 +434,8 @@ def test_a_restore_removes_only_stale_leftovers_of_killed_restores(
         ".restore-0123ABCD.staging",
         ".restore-4567cdef.staging",
         ".restore-fedcba98.staging",
+        ".store.lock",
+        ".store.lock.holders",
         "data.db",
         "keys.json",
     ]
@@ -446,6 +448,12 @@ def test_restore_creates_a_missing_store_folder_and_its_parents(
     folder = tmp_path / "home" / ".local" / "share" / "outreach" / "store"
     result = restore_backup(file, folder, secret=PASSPHRASE, user="ana")
     assert result == RestoreResult(moved_aside=None, leftovers_removed=0)
-    assert sorted(p.name for p in folder.iterdir()) == ["data.db", "keys.json"]
+    # (and the store's lock file, with the folder where its holders leave a note)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".store.lock",
+        ".store.lock.holders",
+        "data.db",
+        "keys.json",
+    ]
     with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as restored:
         assert table_counts(restored)["person"] == counts["person"] == 300

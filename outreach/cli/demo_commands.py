@@ -49,7 +49,6 @@ def demo(
         build_demo,
         default_demo_folder,
         open_demo,
-        remove_demo,
     )
     from outreach.store.store import DATA
 
@@ -60,8 +59,12 @@ def demo(
     with errors_shown():
         folder = store if store is not None else default_demo_folder()
         if rebuild and (folder / DATA).exists():
-            remove_demo(folder)
-        if (folder / DATA).exists():
+            typer.echo(f"Building the demo store again in {folder} (about 20 seconds) …")
+            info = build_demo(folder, today=today(), keep_open=True, replace=True)
+            assert info.store is not None
+            opened = info.store
+            typer.echo(f"Built in {info.seconds:.1f} s.")
+        elif (folder / DATA).exists():
             # Argon2id runs without the GIL: import the application meanwhile.
             warm = None if summary else _import_app_in_background()
             opened = open_demo(folder)

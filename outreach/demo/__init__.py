@@ -14,7 +14,6 @@ from outreach.demo.generator import (
     default_demo_folder,
     is_demo_store,
     open_demo,
-    remove_demo,
 )
 
 __all__ = [
@@ -27,5 +26,4 @@ __all__ = [
     "default_demo_folder",
     "is_demo_store",
     "open_demo",
-    "remove_demo",
 ]

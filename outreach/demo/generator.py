@@ -9,6 +9,7 @@ story the simulation tells.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
 from outreach.model import Site, TargetMeasure
 from outreach.services.targets import set_target
+from outreach.store import store_lock
 from outreach.store.errors import StoreError, UnknownAccount, WrongPassphrase
-from outreach.store.store import DATA, KEYS, Store, default_folder
+from outreach.store.store import BACKUPS, DATA, KEYS, Store, default_folder
 
 DEFAULT_SEED = 20200401
 DEMO_USER = "demo"
@@ -106,21 +108,47 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     residents: int = 500,
     keep_open: bool = False,
+    replace: bool = False,
 ) -> DemoInfo:
-    """Create the demo store in ``folder`` (which must not hold a store), built up to
-    ``today`` (not after the clock's today: the services refuse future dates).
+    """Create the demo store in ``folder`` (which must not hold a store, or with ``replace``
+    must hold the demo store), built up to ``today`` (not after the clock's today: the
+    services refuse future dates).
 
     The store is built in a sibling folder and moved into place once complete, so an
-    interrupted build leaves no half-made demo. With ``keep_open`` the unlocked store is
+    interrupted build leaves no half-made demo. The whole build holds the folder's store lock
+    exclusively: while the demo is open elsewhere it is refused with a message naming who has
+    it open, before anything is built or removed. With ``keep_open`` the unlocked store is
     returned in :attr:`DemoInfo.store` (the caller closes it).
     """
     if today > clock_today():
         raise ValueError(f"today: {today.isoformat()} is after today's date")
     if folder.resolve() == default_folder().resolve():
         raise NotADemoStore(f"{folder} is the real store's folder: the demo goes elsewhere")
-    if (folder / DATA).exists() or (folder / KEYS).exists():
+    if replace and not is_demo_store(folder):
+        raise NotADemoStore(f"{folder} does not hold the demo store: not replacing it")
+    if not replace and ((folder / DATA).exists() or (folder / KEYS).exists()):
         raise NotADemoStore(f"{folder} already holds a store")
+    purpose = "outreach demo --rebuild" if replace else "outreach demo"
     started = time.perf_counter()
+    with store_lock.exclusive(folder, DEMO_USER, purpose=purpose):
+        counts = _build_locked(folder, today=today, seed=seed, residents=residents)
+    opened = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) if keep_open else None
+    return DemoInfo(
+        folder=folder,
+        user=DEMO_USER,
+        passphrase=DEMO_PASSPHRASE,
+        seed=seed,
+        today=today,
+        counts=counts,
+        seconds=time.perf_counter() - started,
+        store=opened,
+    )
+
+
+def _build_locked(folder: Path, *, today: date, seed: int, residents: int) -> dict[str, int]:
+    """Build the demo beside ``folder`` and put it in place of any store there, holding the
+    folder's lock exclusively (the lock file itself stays: processes waiting on it must find
+    the same file)."""
     plan = plan_demo(seed=seed, today=today, residents=residents)
     building = folder.with_name(folder.name + ".building")
     if building.exists():
@@ -141,25 +169,13 @@ def build_demo(
         )
     finally:
         store.close()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        folder.rmdir()  # empty: checked above that it holds no store
-    building.rename(folder)
-    opened = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) if keep_open else None
-    return DemoInfo(
-        folder=folder,
-        user=DEMO_USER,
-        passphrase=DEMO_PASSPHRASE,
-        seed=seed,
-        today=today,
-        counts=dict(sorted(replay.counts.items())),
-        seconds=time.perf_counter() - started,
-        store=opened,
-    )
-
-
-def remove_demo(folder: Path) -> None:
-    """Delete the demo store in ``folder``; refuses any folder that is not the demo's."""
-    if folder.resolve() == default_folder().resolve() or not is_demo_store(folder):
-        raise NotADemoStore(f"{folder} does not hold the demo store: not removing it")
-    shutil.rmtree(folder)
+    # The old demo goes first, data.db before keys.json; the new one arrives keys.json first
+    # and data.db last, so a data.db in the folder always has its keys beside it.
+    for name in (DATA, f"{DATA}-wal", f"{DATA}-shm", KEYS):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / BACKUPS, ignore_errors=True)
+    for name in (KEYS, BACKUPS, f"{DATA}-wal", DATA):
+        if (building / name).exists():
+            os.replace(building / name, folder / name)
+    shutil.rmtree(building)
+    return dict(sorted(replay.counts.items()))

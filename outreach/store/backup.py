@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import Account, AuditEntry
-from outreach.store import audit, keyslots, restore_swap
+from outreach.store import audit, keyslots, restore_swap, store_lock
 from outreach.store.engine import copy_database, is_disk_full, make_engine
 from outreach.store.errors import (
     BackupDamaged,
@@ -364,26 +364,50 @@ def restore_backup(
         body_start = handle.tell()
         for _ in _plain_chunks(source, handle, header, key):
             pass  # first pass: authenticate everything, write nothing
-        folder.mkdir(parents=True, exist_ok=True)
-        removed = restore_swap.remove_stale_restore_leftovers(folder)
-        staging = restore_swap.new_staging(folder)
-        try:
-            handle.seek(body_start)
-            with _create(staging / DATA) as out:
-                for plain in _plain_chunks(source, handle, header, key):
-                    out.write(plain)
-                out.flush()
-                os.fsync(out.fileno())
-            keyfile = copy.deepcopy(header.keyfile)
-            keyfile.unlock_failures = {}
-            keyfile.save(staging / KEYS)
-            _record_restore(staging, data_key, account)
-            intent = restore_swap.commit_swap(folder, staging)
-        except BaseException as exc:
-            restore_swap.discard_staging(staging)
-            if is_disk_full(exc):
-                raise DiskFull(f"no space left in {folder}: the backup was not restored") from None
-            raise
+        with store_lock.exclusive(folder, account, purpose="outreach restore"):
+            return _restore_locked(
+                source, folder, handle, header, data_key, account, key, body_start, force=force
+            )
+
+
+def _restore_locked(
+    source: Path,
+    folder: Path,
+    handle: IO[bytes],
+    header: _Header,
+    data_key: bytes,
+    account: str | None,
+    key: AESGCM,
+    body_start: int,
+    *,
+    force: bool,
+) -> RestoreResult:
+    """The writing half of :func:`restore_backup`, run holding the store's lock exclusively:
+    no process has the store open while it is swapped."""
+    restore_swap.finish_interrupted_restore(folder, locked=True)
+    if store_present(folder) and not force:
+        raise StoreExists(
+            f"{folder} already holds a store: use --force to move it aside and restore over it"
+        )
+    removed = restore_swap.remove_stale_restore_leftovers(folder)
+    staging = restore_swap.new_staging(folder)
+    try:
+        handle.seek(body_start)
+        with _create(staging / DATA) as out:
+            for plain in _plain_chunks(source, handle, header, key):
+                out.write(plain)
+            out.flush()
+            os.fsync(out.fileno())
+        keyfile = copy.deepcopy(header.keyfile)
+        keyfile.unlock_failures = {}
+        keyfile.save(staging / KEYS)
+        _record_restore(staging, data_key, account)
+        intent = restore_swap.commit_swap(folder, staging)
+    except BaseException as exc:
+        restore_swap.discard_staging(staging)
+        if is_disk_full(exc):
+            raise DiskFull(f"no space left in {folder}: the backup was not restored") from None
+        raise
     moved = restore_swap.finish_swap(folder, intent)
     return RestoreResult(moved_aside=moved, leftovers_removed=removed)
 

@@ -38,6 +38,17 @@ WRITE = "outreach_write"
 SQLITE_IOERR = 10
 SQLITE_FULL = 13
 SQLITE_CANTOPEN = 14
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means another connection held a lock past the busy timeout."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "database is locked" in str(orig)
 
 
 def is_disk_full(exc: BaseException) -> bool:

@@ -1,5 +1,7 @@
 """Errors a person can act on. Messages are one line and never contain key material."""
 
+from typing import Any
+
 
 class StoreError(Exception):
     """Base for every error the store reports to a person."""
@@ -59,3 +61,19 @@ class StoreTooNew(StoreError):
 
 class UnsupportedLibrary(StoreError):
     pass
+
+
+class StoreLocked(StoreError):
+    """The store's lock is held by another process; ``holders`` says who, when known."""
+
+    def __init__(self, message: str, holders: list[Any]) -> None:
+        super().__init__(message)
+        self.holders = holders
+
+
+class StoreBusy(StoreError):
+    """Another process kept the store's write lock longer than a write may wait."""
+
+
+class StoreReplaced(StoreError):
+    """The store this process opened was replaced or moved away underneath it."""

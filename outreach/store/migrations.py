@@ -7,6 +7,7 @@ whose revision this app does not know (made by a newer app) is refused and left 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,17 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def ensure_current(engine: Engine, *, backup: Callable[[str], Path] | None) -> str | None:
+def ensure_current(
+    engine: Engine,
+    *,
+    backup: Callable[[str], Path] | None,
+    exclusive: Callable[[], AbstractContextManager[object]] | None = None,
+) -> str | None:
     """Bring the schema to head. Returns the revision migrated from, or None if nothing ran.
 
     ``backup(revision)`` is called before migrating a store that already has a schema.
+    ``exclusive()`` is held around the backup and the migration: it refuses (raising) while
+    another process has the store open, and then nothing is changed.
     """
     script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
@@ -56,9 +64,12 @@ def ensure_current(engine: Engine, *, backup: Callable[[str], Path] | None) -> s
                 "does not know: it was written by a newer outreach. Upgrade outreach to open "
                 "it; the store has not been changed."
             ) from None
-        if backup is not None:
+    with exclusive() if exclusive is not None else nullcontext():
+        if current_revision(engine) == head:
+            return None  # another process upgraded it while this one waited
+        if current is not None and backup is not None:
             backup(current)
-    upgrade(engine)
+        upgrade(engine)
     return current or "empty"
 
 

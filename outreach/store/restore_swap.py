@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach.clock import now
-from outreach.store import keyslots
+from outreach.store import keyslots, store_lock
 from outreach.store.errors import StoreDamaged
 from outreach.store.store import DATA, KEYS
 
@@ -111,16 +111,25 @@ def _aside_name() -> str:
     return f"replaced-{now().strftime('%Y%m%dT%H%M%S%fZ')}"
 
 
-def finish_interrupted_restore(folder: Path) -> bool:
+def finish_interrupted_restore(folder: Path, *, locked: bool = False) -> bool:
     """Finish a restore into ``folder`` that was killed while swapping the store in.
 
     Called before a store folder is opened or restored into. Returns whether there was one;
     afterwards the folder holds the restored store whole (the old one in ``replaced-*``).
+    Takes the store's lock exclusively for it unless the caller already holds it
+    (``locked``): while another process has the folder open this raises
+    :class:`~outreach.store.errors.StoreLocked` and moves nothing.
     """
     path = folder / INTENT
     if not path.exists():
         return False
-    finish_swap(folder, _read_intent(path))
+    if locked:
+        finish_swap(folder, _read_intent(path))
+        return True
+    with store_lock.exclusive(folder, None, purpose="finishing an interrupted restore"):
+        if not path.exists():
+            return False  # another process finished it while this one waited
+        finish_swap(folder, _read_intent(path))
     return True
 
 

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import os
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from platformdirs import user_data_path
@@ -26,12 +28,14 @@ from sqlmodel import Session, select
 
 from outreach.clock import now
 from outreach.model import Account, Role, Site
-from outreach.store import audit, keyslots, private
+from outreach.store import audit, keyslots, private, store_lock
 from outreach.store.engine import (
+    BUSY_TIMEOUT_MS,
     WRITE,
     check_library,
     copy_database,
     ensure_alone,
+    is_busy,
     is_disk_full,
     make_engine,
     opens_with,
@@ -40,10 +44,13 @@ from outreach.store.engine import (
 from outreach.store.errors import (
     DiskFull,
     NotAllowed,
+    StoreBusy,
     StoreDamaged,
     StoreExists,
     StoreInUse,
+    StoreLocked,
     StoreNotFound,
+    StoreReplaced,
     Throttled,
     UnknownAccount,
     WrongPassphrase,
@@ -61,6 +68,9 @@ REKEY_COPY = ".data.db.rekey"
 # After this many failed unlocks in a row, each further try waits longer.
 FREE_FAILURES = 3
 MAX_WAIT_SECONDS = 15 * 60
+
+
+_HOST = socket.gethostname()
 
 
 def default_folder() -> Path:
@@ -98,8 +108,14 @@ class Store:
         keyfile: keyslots.KeyFile,
         data_key: bytes,
         next_key: bytes | None = None,
+        lock: store_lock.StoreLock | None = None,
     ) -> None:
         self.folder = folder
+        # Held until close(): other processes see who has the store open, and whatever would
+        # replace or rewrite it waits for this one to close (see store_lock).
+        self._lock = lock
+        # Which data.db this store opened: a write first checks the folder still holds it.
+        self._identity = _file_identity(folder / DATA)
         # Kept in memory only, to wrap new key slots; close() forgets it.
         self._data_key = data_key
         # The key of a re-key that could not be finished yet (data.db is still under
@@ -142,6 +158,27 @@ class Store:
         _check_new_passphrase(passphrase, admin, site_name)
         private.owner_only()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if (folder / DATA).exists() or (folder / KEYS).exists():
+            raise StoreExists(f"{folder} already holds a store")
+        lock = store_lock.exclusive(folder, admin, purpose="outreach init")
+        try:
+            return cls._init_locked(
+                folder, lock, site_name=site_name, admin=admin, passphrase=passphrase
+            )
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _init_locked(
+        cls,
+        folder: Path,
+        lock: store_lock.StoreLock,
+        *,
+        site_name: str,
+        admin: str,
+        passphrase: str,
+    ) -> tuple[Store, str]:
         if (folder / DATA).exists() or (folder / KEYS).exists():
             raise StoreExists(f"{folder} already holds a store")
         data_key = secrets.token_bytes(32)
@@ -187,7 +224,8 @@ class Store:
             for name in (DATA, f"{DATA}-wal", f"{DATA}-shm"):
                 (folder / name).unlink(missing_ok=True)
             raise
-        return cls(folder, engine, actor, keyfile, data_key), recovery
+        lock.downgrade()
+        return cls(folder, engine, actor, keyfile, data_key, lock=lock), recovery
 
     @classmethod
     def unlock(cls, folder: Path, *, user: str | None, passphrase: str) -> Store:
@@ -224,14 +262,34 @@ class Store:
     ) -> Store:
         check_library()
         private.owner_only()
-        # Left by a run killed while rewriting keys.json or backing up before a migration.
-        private.clear_leftovers(folder, backups=BACKUPS)
+        lock = store_lock.shared(folder, user)
+        try:
+            return cls._open_locked(folder, keyfile, keys, user, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(
+        cls,
+        folder: Path,
+        keyfile: keyslots.KeyFile,
+        keys: list[bytes],
+        user: str,
+        lock: store_lock.StoreLock,
+    ) -> Store:
+        # Left by a run killed while rewriting keys.json or backing up before a migration;
+        # removed only while no other program has the store open (it may be writing them).
+        with contextlib.suppress(StoreLocked), lock.exclusive("tidying up", wait=0):
+            private.clear_leftovers(folder, backups=BACKUPS)
         _tighten(folder)
         data_key = _key_that_opens(folder, keys)
         engine = make_engine(folder / DATA, data_key)
         try:
             ensure_current(
-                engine, backup=lambda rev: _backup_before_migration(folder, data_key, rev)
+                engine,
+                backup=lambda rev: _backup_before_migration(folder, data_key, rev),
+                exclusive=lambda: lock.exclusive("a schema upgrade"),
             )
             with Session(engine) as session:
                 account = session.exec(
@@ -240,12 +298,15 @@ class Store:
             if account is None or account.id is None:
                 raise UnknownAccount(f"no active account named {user!r} in this store")
             actor = Actor(account.id, account.name, Role(account.role))
-            store = cls(folder, engine, actor, keyfile, data_key)
+            store = cls(folder, engine, actor, keyfile, data_key, lock=lock)
             if keyfile.rekey_pending():
                 store._finish_rekey(keys)
             elif store._removed_with_slots():
                 # A removal killed before its slot was dropped: finish it, when alone.
-                with contextlib.suppress(StoreInUse):
+                with (
+                    contextlib.suppress(StoreInUse, StoreLocked),
+                    store.exclusive("finishing a re-key", wait=0),
+                ):
                     store._drop_connections()
                     ensure_alone(store.db_path, store._data_key)
                     store._move_to_new_key()
@@ -282,9 +343,16 @@ class Store:
 
         The caller writes its audit row in the same block, so action and audit land together.
         A full disk raises :class:`DiskFull`; the transaction is then rolled back whole.
+        Another process keeping the write lock past the busy timeout raises
+        :class:`StoreBusy` naming who has the store open; a store replaced or moved away
+        since it was opened raises :class:`StoreReplaced`. Neither writes anything.
         """
         try:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                # Checked once the write lock is held, so no restore can swap the file between
+                # this check and the commit without first waiting for this transaction.
+                session.connection()
+                self.check_still_here()
                 yield session
             self.commits += 1
         except OperationalError as exc:
@@ -292,6 +360,8 @@ class Store:
                 raise DiskFull(
                     "the disk is full: nothing was saved. Free some space and try again"
                 ) from None
+            if is_busy(exc):
+                raise StoreBusy(busy_message(self.folder)) from None
             raise
         self._record_head()
 
@@ -346,14 +416,37 @@ class Store:
             return False
         return busy is not None and busy[0] == 0
 
+    def check_still_here(self) -> None:
+        """Raise :class:`StoreReplaced` unless ``data.db`` in the folder is still the file this
+        store opened (same device and inode: a restore or a copy by hand makes a new one)."""
+        if _file_identity(self.db_path) != self._identity:
+            raise StoreReplaced(
+                f"the store in {self.folder} was replaced or moved while this window had it "
+                "open (a restore, a rebuild or a copy by hand): nothing was saved. Close "
+                "outreach and open the store again, then make the change again"
+            )
+
+    def exclusive(self, purpose: str, *, wait: float = store_lock.DEFAULT_WAIT_S) -> Any:
+        """Hold this store's lock exclusively for a block that rewrites the store (a re-key,
+        a migration); raises :class:`~outreach.store.errors.StoreLocked` naming who else has
+        it open, and changes nothing then."""
+        if self._lock is None:
+            return contextlib.nullcontext()
+        return self._lock.exclusive(purpose, wait=wait)
+
     def close(self) -> None:
         """Checkpoint the WAL (see :meth:`checkpoint`), drop every keyed connection and forget
         the key (used on lock and exit)."""
         if self._data_key:
             self.checkpoint()
+
+        """Drop every keyed connection, forget the key and give the store's lock back (used on
+        lock and exit)."""
         self._drop_connections()
         self._data_key = b""
         self._next_key = None
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -469,22 +562,23 @@ class Store:
         every slot still holds; after it, every slot opens data.db with its next key. The
         next unlock finishes either way.
         """
-        self._drop_connections()
-        # Refuse before anything is written when another process has the store open (the
-        # copy below needs it alone); one that opens it meanwhile only delays the re-key to
-        # the next unlock.
-        ensure_alone(self.db_path, self._data_key)
-        with self.write() as session:
-            entity_id = change(session) if change else None
-            audit.record(
-                session,
-                actor_id=self.actor.id,
-                action=action,
-                entity="account",
-                entity_id=entity_id,
-                fields=fields,
-            )
-        self._move_to_new_key()
+        # Refuse before anything is written when another process has the store open, naming
+        # who (the copy below needs it alone); the store lock also keeps others from opening
+        # it until the re-key is done.
+        with self.exclusive("a re-key"):
+            self._drop_connections()
+            ensure_alone(self.db_path, self._data_key)
+            with self.write() as session:
+                entity_id = change(session) if change else None
+                audit.record(
+                    session,
+                    actor_id=self.actor.id,
+                    action=action,
+                    entity="account",
+                    entity_id=entity_id,
+                    fields=fields,
+                )
+            self._move_to_new_key()
 
     def _move_to_new_key(self) -> None:
         next_key = secrets.token_bytes(32)
@@ -517,6 +611,8 @@ class Store:
             reencrypt_copy(self.db_path, staged, self._data_key, next_key)
             os.replace(staged, self.db_path)
             keyslots.fsync_dir(self.folder)
+            # data.db is a new file now, put there by this store: its writes go on.
+            self._identity = _file_identity(self.db_path)
         except BaseException:
             staged.unlink(missing_ok=True)
             self._connect(self._data_key)
@@ -533,7 +629,10 @@ class Store:
             self._next_key = keys[1]
             # If another process has it open, data.db stays under the old key, which every
             # slot still holds; the next unlock tries again.
-            with contextlib.suppress(StoreInUse):
+            with (
+                contextlib.suppress(StoreInUse, StoreLocked),
+                self.exclusive("finishing a re-key", wait=0),
+            ):
                 self._reencrypt(keys[1])
             return
         updated = copy.deepcopy(self._keyfile)
@@ -743,6 +842,27 @@ def _choose_slot(keyfile: keyslots.KeyFile, user: str | None) -> keyslots.Slot:
 def _tighten(folder: Path) -> None:
     """The store folder, its files and its backups owner-only (stores made before this)."""
     private.tighten(folder, backups=BACKUPS)
+
+
+def busy_message(folder: Path) -> str:
+    """What a writer that waited too long is told: the store is busy, and who has it open."""
+    others = [
+        h for h in store_lock.holders(folder) if not (h.pid == os.getpid() and h.host == _HOST)
+    ]
+    who = "; ".join(h.describe() for h in others) or "another program"
+    return (
+        f"the store is busy: it was kept by another writer for more than "
+        f"{BUSY_TIMEOUT_MS // 1000} s (open elsewhere: {who}). Nothing was saved; "
+        "try again in a moment"
+    )
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _account_name(name: str) -> str:

@@ -1,0 +1,290 @@
+"""One store, several processes: who has it open, and what may replace or rewrite it.
+
+Every holder here that stands for another program is a real process (tests/lock_worker.py):
+the operating system's file locks are what is being tested, and they work between processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from outreach.cli import app
+from outreach.store import store_lock
+from outreach.store.backup import create_backup
+from outreach.store.errors import StoreLocked
+from outreach.store.migrations import current_revision
+from outreach.store.store import Store
+from tests.store_helpers import PASSPHRASE, init_store_at
+
+WORKER = Path(__file__).with_name("lock_worker.py")
+ROOT = Path(__file__).resolve().parent.parent
+HOST = socket.gethostname()
+
+
+class Child:
+    """A lock_worker process: another program with the store open."""
+
+    def __init__(
+        self, folder: Path, account: str, *extra: str, passphrase: str = PASSPHRASE
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+        env["OUTREACH_PASSPHRASE"] = passphrase
+        env["PYTHONPATH"] = str(ROOT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WORKER), str(folder), account, *extra],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.first = self.line()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
+
+    def ask(self, command: str) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.line()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A closed store with two accounts, ana (admin) and bob (staff), both on PASSPHRASE."""
+    from outreach.model import Role
+
+    folder = tmp_path / "store"
+    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store.add_account("bob", Role.staff, PASSPHRASE)
+    store.close()
+    return folder
+
+
+@pytest.fixture
+def children() -> Iterator[list[Child]]:
+    started: list[Child] = []
+    yield started
+    for child in started:
+        if child.proc.poll() is None:
+            child.kill()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _since(folder: Path, pid: int) -> str:
+    (holder,) = [h for h in store_lock.holders(folder) if h.pid == pid]
+    return store_lock.when(holder.since)
+
+
+def test_an_open_store_is_held_shared_and_its_holder_says_who_where_and_since_when(
+    folder: Path, children: list[Child]
+) -> None:
+    bob = Child(folder, "bob", "outreach tui")
+    children.append(bob)
+    assert bob.first == "ready"
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE):
+        found = sorted(store_lock.holders(folder), key=lambda h: h.pid)
+        assert [(h.account, h.host, h.pid, h.mode) for h in found] == sorted(
+            [("bob", HOST, bob.pid, "shared"), ("ana", HOST, os.getpid(), "shared")],
+            key=lambda t: t[2],
+        )
+        assert [h.purpose for h in found if h.pid == bob.pid] == ["outreach tui"]
+        assert all(abs(time.time() - h.since.timestamp()) < 120 for h in found)
+    assert [h.pid for h in store_lock.holders(folder)] == [bob.pid]
+    bob.close()
+    assert store_lock.holders(folder) == []
+
+
+def test_a_restore_is_refused_while_another_process_has_the_store_open(
+    folder: Path, tmp_path: Path, children: list[Child]
+) -> None:
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        create_backup(store, tmp_path / "b.bak")
+    bob = Child(folder, "bob", "outreach tui")
+    children.append(bob)
+    assert bob.first == "ready"
+    before = _digest(folder / "data.db"), _digest(folder / "keys.json")
+    result = CliRunner().invoke(
+        app,
+        ["restore", str(tmp_path / "b.bak"), "--store", str(folder), "--user", "ana", "--force"],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: outreach restore needs the store in {folder} to itself, but it is open "
+        f"elsewhere: bob on {HOST} (process {bob.pid}, outreach tui) since "
+        f"{_since(folder, bob.pid)}. Close it there and try again. Nothing was changed\n"
+    )
+    # Nothing moved or half-made, and the open application still writes to the live store.
+    assert (_digest(folder / "data.db"), _digest(folder / "keys.json")) == before
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "data.db",
+        "data.db-shm",
+        "data.db-wal",
+        "keys.json",
+    ]  # (the WAL files are bob's, open)
+    assert [p.name for p in folder.glob(".restore-*")] == []
+    assert bob.ask("add P0001") == "saved P0001"
+    bob.close()
+    again = CliRunner().invoke(
+        app,
+        ["restore", str(tmp_path / "b.bak"), "--store", str(folder), "--user", "ana", "--force"],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    assert again.exit_code == 0, again.output
+    assert len(list(folder.glob("replaced-*"))) == 1
+
+
+def test_an_exclusive_holder_keeps_others_out_for_a_bounded_wait_then_names_itself(
+    folder: Path, children: list[Child]
+) -> None:
+    with store_lock.exclusive(folder, "ana", purpose="outreach restore", wait=0):
+        since = store_lock.when(store_lock.holders(folder)[0].since)
+        bob = Child(folder, "bob")
+        children.append(bob)
+        assert bob.first == (
+            f"refused StoreLocked: the store in {folder} is being replaced or rewritten: ana on "
+            f"{HOST} (process {os.getpid()}, outreach restore) since {since}. Try again when "
+            "that has finished"
+        )
+        assert bob.proc.wait(timeout=30) == 0
+    late = Child(folder, "bob")
+    children.append(late)
+    assert late.first == "ready"
+    late.close()
+
+
+def test_a_lock_wanted_exclusively_waits_at_most_its_bound(
+    folder: Path, children: list[Child]
+) -> None:
+    bob = Child(folder, "bob", "outreach import", "--lock-only")
+    children.append(bob)
+    assert bob.first == "ready"
+    started = time.monotonic()
+    with pytest.raises(StoreLocked) as refused:
+        store_lock.exclusive(folder, "ana", purpose="outreach restore", wait=0.5)
+    waited = time.monotonic() - started
+    assert 0.5 <= waited < 30  # bounded: it gave up, it did not wait for bob to finish
+    assert [(h.account, h.pid, h.purpose) for h in refused.value.holders] == [
+        ("bob", bob.pid, "outreach import")
+    ]
+
+
+def test_a_killed_holder_leaves_no_lock_and_its_note_is_cleared(
+    folder: Path, children: list[Child], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_lock, "STALE_AFTER_S", 0.0)
+    bob = Child(folder, "bob")
+    children.append(bob)
+    assert bob.first == "ready"
+    notes = list((folder / store_lock.HOLDERS_DIR).glob("*.json"))
+    assert len(notes) == 1
+    bob.kill()
+    assert notes[0].exists()  # a killed process cannot tidy up after itself
+    with store_lock.exclusive(folder, "ana", purpose="outreach restore", wait=0) as lock:
+        assert lock.held
+        assert [h.pid for h in store_lock.holders(folder)] == [os.getpid()]
+    assert not notes[0].exists()
+
+
+def test_a_schema_upgrade_waits_for_the_store_to_itself_and_changes_nothing_meanwhile(
+    tmp_path: Path, children: list[Child]
+) -> None:
+    folder = tmp_path / "old"
+    old, _ = init_store_at(folder, "0001")
+    old.close()
+    bob = Child(folder, "bob", "outreach tui", "--lock-only")
+    children.append(bob)
+    assert bob.first == "ready"
+    before = _digest(folder / "data.db")
+    with pytest.raises(StoreLocked) as refused:
+        Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    assert str(refused.value) == (
+        f"a schema upgrade needs the store in {folder} to itself, but it is open elsewhere: "
+        f"bob on {HOST} (process {bob.pid}, outreach tui) since {_since(folder, bob.pid)}. "
+        "Close it there and try again. Nothing was changed"
+    )
+    assert _digest(folder / "data.db") == before
+    assert not (folder / "backups").exists()
+    bob.close()
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        assert current_revision(store.engine) != "0001"
+        assert len(list((folder / "backups").glob("*.db"))) == 1
+
+
+def test_an_open_store_can_have_itself_exclusively_only_when_alone(
+    folder: Path, children: list[Child]
+) -> None:
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        with store.exclusive("a rekey"):
+            (me,) = store_lock.holders(folder)
+            assert (me.mode, me.purpose) == ("exclusive", "a rekey")
+        assert [h.mode for h in store_lock.holders(folder)] == ["shared"]
+        bob = Child(folder, "bob")
+        children.append(bob)
+        assert bob.first == "ready"
+        with (
+            pytest.raises(StoreLocked, match=f"bob on {HOST} \\(process {bob.pid}"),
+            store.exclusive("a rekey"),
+        ):
+            raise AssertionError("not reached: bob has the store open")
+        # Refused, and still open and shared: both processes go on writing.
+        assert bob.ask("add P0002") == "saved P0002"
+        from outreach.services.people import add_person
+
+        add_person(store, ref="P0003", display_name="Person P0003", date_of_birth=date(1980, 1, 1))
+        assert bob.ask("count") == "people 2"
+        bob.close()
+
+
+def test_a_demo_rebuild_is_refused_while_the_demo_is_open_elsewhere(
+    tmp_path: Path, children: list[Child]
+) -> None:
+    from outreach.demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
+
+    folder = tmp_path / "demo"
+    build_demo(folder, today=date(2024, 6, 30), residents=40)
+    env = {"OUTREACH_PASSPHRASE": DEMO_PASSPHRASE}
+    other = Child(folder, DEMO_USER, "outreach demo", passphrase=DEMO_PASSPHRASE)
+    children.append(other)
+    assert other.first == "ready"
+    before = _digest(folder / "data.db")
+    result = CliRunner().invoke(app, ["demo", "--store", str(folder), "--rebuild"], env=env)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"error: outreach demo --rebuild needs the store in {folder} to itself, but it is "
+        f"open elsewhere: demo on {HOST} (process {other.pid}, outreach demo) since "
+        f"{_since(folder, other.pid)}. Close it there and try again. Nothing was changed"
+    )
+    assert _digest(folder / "data.db") == before
+    assert not folder.with_name("demo.building").exists()

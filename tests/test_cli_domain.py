@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from freezegun import freeze_time
 from typer.testing import CliRunner, Result
 
 from outreach.cli import app
+from outreach.store.store_lock import when
 from tests.conftest import PASSPHRASE
 from tests.test_services_support import open_store, table_counts
 
@@ -217,7 +219,11 @@ def test_followups_done_and_cancel(folder: Path) -> None:
     assert _ok(folder, "followups", "cancel", "2") == "Follow-up 2 cancelled.\n"
     result = _run(folder, "followups", "cancel", "2")
     assert result.exit_code == 1
-    assert "followup_id: follow-up 2 is already cancelled" in result.output
+    # The clock is frozen at midnight UTC on TODAY, when the first cancel was recorded.
+    cancelled_at = when(datetime(2025, 6, 1, tzinfo=UTC))
+    assert result.output == (
+        f"error: follow-up 2 was already cancelled by ana at {cancelled_at}; nothing was changed\n"
+    )
 
 
 def test_decide_do_not_approach_blocks_next_steps(folder: Path) -> None:

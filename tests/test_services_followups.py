@@ -13,7 +13,7 @@ from outreach.clock import now
 from outreach.model import FollowUp, Role
 from outreach.services.audit_log import recent_audit
 from outreach.services.decisions import decision_in_force, record_decision
-from outreach.services.errors import ValidationError
+from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.followups import (
     cancel_followup,
     complete_followup,
@@ -24,6 +24,7 @@ from outreach.services.followups import (
 from outreach.services.people import add_person, person_by_ref, record_leaving
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
+from outreach.store.store_lock import when
 from tests.conftest import PASSPHRASE
 from tests.test_services_support import (
     assert_no_value_in_audit,
@@ -167,6 +168,7 @@ def test_follow_ups_can_be_done_cancelled_and_moved_once_each(store: Store) -> N
     done = complete_followup(store, followup_id=a.id, done_on=date(2025, 5, 30))
     assert (done.status, done.done_on) == ("done", date(2025, 5, 30))
     assert last_audit(store)[0].action == "followup.done"
+    done_at = last_audit(store)[0].at
     assert cancel_followup(store, followup_id=b.id).status == "cancelled"
     moved = reschedule_followup(store, followup_id=c.id, due_on=date(2025, 8, 1))
     assert moved.due_on == date(2025, 8, 1)
@@ -175,8 +177,12 @@ def test_follow_ups_can_be_done_cancelled_and_moved_once_each(store: Store) -> N
         "due_on",
     )
     before = table_counts(store)
-    with pytest.raises(ValidationError, match=r"followup_id: follow-up .* is already done"):
+    with pytest.raises(AlreadyChanged) as already:
         complete_followup(store, followup_id=a.id)
+    # In words: who closed it and when, not a field name.
+    assert str(already.value) == (
+        f"follow-up {a.id} was already marked done by ana at {when(done_at)}; nothing was changed"
+    )
     with pytest.raises(ValidationError, match=r"done_on: .* is in the future"):
         complete_followup(store, followup_id=c.id, done_on=date(2025, 6, 2))
     with pytest.raises(ValidationError, match="followup_id: no follow-up with id 9999"):

@@ -14,3 +14,16 @@ class ValidationError(ValueError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class AlreadyChanged(ValidationError):
+    """The record was changed (in another window or on another computer) since it was shown.
+
+    The message says in words who changed it and when ("follow-up 3 was already marked done
+    by ana at 10:03"), not which field; nothing was written.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        ValueError.__init__(self, message)
+        self.field = field
+        self.problem = message

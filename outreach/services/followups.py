@@ -9,15 +9,15 @@ person about screening while arranging that care.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from outreach.clock import now, today
-from outreach.model import FollowUp, FollowUpReason, FollowUpStatus
+from outreach.model import Account, AuditEntry, FollowUp, FollowUpReason, FollowUpStatus
 from outreach.services.dates import not_in_future
-from outreach.services.errors import ValidationError
+from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.lookups import (
     PROGRAMME,
     account_by_name,
@@ -30,6 +30,7 @@ from outreach.services.lookups import (
 from outreach.services.standing import is_do_not_approach
 from outreach.store import audit
 from outreach.store.store import Store
+from outreach.store.store_lock import when
 
 OUTREACH_REASONS = frozenset(
     {FollowUpReason.next_step, FollowUpReason.revisit, FollowUpReason.other}
@@ -158,10 +159,40 @@ def schedule_followup(
 def _open(session: Session, followup_id: int) -> FollowUp:
     followup = followup_by_id(session, followup_id)
     if followup.status != FollowUpStatus.open:
-        raise ValidationError(
-            "followup_id", f"follow-up {followup_id} is already {followup.status}"
-        )
+        raise AlreadyChanged("followup_id", _already(session, followup))
     return followup
+
+
+# What each closing action did, in words.
+_CLOSED_BY = {"followup.done": "marked done", "followup.cancel": "cancelled"}
+
+
+def _already(session: Session, followup: FollowUp) -> str:
+    """``follow-up 3 was already marked done by ana at 10:03; nothing was changed``: who
+    closed it and when, from the audit log (or the date it was done, when it was closed as
+    part of another action, such as a test being recorded)."""
+    what = "marked done" if followup.status == FollowUpStatus.done else "cancelled"
+    row = session.exec(
+        select(AuditEntry.at, Account.name)
+        .join(Account, col(Account.id) == AuditEntry.account_id, isouter=True)
+        .where(
+            AuditEntry.entity == "follow_up",
+            AuditEntry.entity_id == followup.id,
+            col(AuditEntry.action).in_(sorted(_CLOSED_BY)),
+        )
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        at, name = row
+        moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        by = f" by {name}" if name else ""
+        done = f"{what}{by} at {when(moment)}"
+    elif followup.done_on is not None:
+        done = f"{what} on {followup.done_on:%d %b %Y}"
+    else:
+        done = what
+    return f"follow-up {followup.id} was already {done}; nothing was changed"
 
 
 def complete_followup_in(

@@ -22,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from platformdirs import user_data_path
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
@@ -33,6 +33,7 @@ from outreach.store.engine import (
     BUSY_TIMEOUT_MS,
     WRITE,
     check_library,
+    connect,
     copy_database,
     ensure_alone,
     is_busy,
@@ -89,6 +90,16 @@ def wait_after(failures: int) -> float:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What :meth:`Store.poll_changes` found since it last looked."""
+
+    by: tuple[str, ...] = ()
+    """Accounts (in order of first change) whose commits came from other programs."""
+    replaced: bool = False
+    """``data.db`` in the folder is no longer the file this store opened."""
+
+
+@dataclass(frozen=True)
 class Actor:
     """The account acting on an unlocked store."""
 
@@ -132,6 +143,14 @@ class Store:
         self.commits = 0
         """Write transactions committed through this Store: screens compare it to tell
         whether anything was saved since they last looked."""
+        # poll_changes() state: one connection kept for PRAGMA data_version (which counts
+        # commits made by every other connection), the newest audit row it has accounted for,
+        # and the audit ids this store wrote itself since (so its own saves are not news).
+        self._watch_lock = threading.Lock()
+        self._watch_conn: Any = None
+        self._seen_version: int | None = None
+        self._seen_audit = 0
+        self._own_audit: list[tuple[int, int]] = []
 
     # -- paths -----------------------------------------------------------------------------
     @property
@@ -351,9 +370,15 @@ class Store:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 # Checked once the write lock is held, so no restore can swap the file between
                 # this check and the commit without first waiting for this transaction.
-                session.connection()
+                connection = session.connection()
                 self.check_still_here()
+                before = _newest_audit(connection)
                 yield session
+                after = _newest_audit(connection)
+                if after > before:
+                    # Holding the write lock, every row in (before, after] is this store's.
+                    with self._watch_lock:
+                        self._own_audit.append((before, after))
             self.commits += 1
         except OperationalError as exc:
             if is_disk_full(exc):
@@ -415,6 +440,42 @@ class Store:
         except OperationalError:
             return False
         return busy is not None and busy[0] == 0
+
+    def poll_changes(self) -> Changes | None:
+        """What other programs committed since the last call (None: nothing), cheaply.
+
+        Reads ``PRAGMA data_version`` on a connection kept for it, and only when that moved,
+        the audit rows added since: changes whose rows this store wrote itself are left out.
+        Also says when the store was replaced underneath this one. The first call only takes
+        its bearings. Safe from any thread.
+        """
+        with self._watch_lock:
+            if _file_identity(self.db_path) != self._identity:
+                return Changes(replaced=True)
+            if self._watch_conn is None:
+                self._watch_conn = connect(self.db_path, self._data_key)
+            conn = self._watch_conn
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            first = self._seen_version is None
+            if version == self._seen_version:
+                return None
+            self._seen_version = version
+            rows = conn.execute(
+                "SELECT audit.id, account.name FROM audit "
+                "LEFT JOIN account ON account.id = audit.account_id "
+                "WHERE audit.id > ? ORDER BY audit.id",
+                (self._seen_audit,),
+            ).fetchall()
+            own, self._own_audit = self._own_audit, []
+            if rows:
+                self._seen_audit = int(rows[-1][0])
+            if first:
+                return None
+            names: dict[str, None] = {}
+            for row_id, name in rows:
+                if not any(lo < row_id <= hi for lo, hi in own):
+                    names[name or "someone"] = None
+            return Changes(by=tuple(names)) if names else None
 
     def check_still_here(self) -> None:
         """Raise :class:`StoreReplaced` unless ``data.db`` in the folder is still the file this
@@ -645,6 +706,12 @@ class Store:
             if self._aside_engine is not None:
                 self._aside_engine.dispose()
                 self._aside_engine = None
+        with self._watch_lock:
+            if self._watch_conn is not None:
+                self._watch_conn.close()
+                self._watch_conn = None
+                # data_version counts per connection: the next one starts its own count.
+                self._seen_version = None
 
     def _connect(self, data_key: bytes) -> None:
         self.engine = make_engine(self.db_path, data_key)
@@ -855,6 +922,10 @@ def busy_message(folder: Path) -> str:
         f"{BUSY_TIMEOUT_MS // 1000} s (open elsewhere: {who}). Nothing was saved; "
         "try again in a moment"
     )
+
+
+def _newest_audit(connection: Connection) -> int:
+    return int(connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit").scalar_one())
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

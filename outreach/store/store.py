@@ -460,6 +460,11 @@ class Store:
             if version == self._seen_version:
                 return None
             self._seen_version = version
+            if first:
+                newest = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
+                self._seen_audit = int(newest)
+                self._own_audit = []
+                return None
             rows = conn.execute(
                 "SELECT audit.id, account.name FROM audit "
                 "LEFT JOIN account ON account.id = audit.account_id "
@@ -469,8 +474,6 @@ class Store:
             own, self._own_audit = self._own_audit, []
             if rows:
                 self._seen_audit = int(rows[-1][0])
-            if first:
-                return None
             names: dict[str, None] = {}
             for row_id, name in rows:
                 if not any(lo < row_id <= hi for lo, hi in own):

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen, Screen
 from outreach.text import visible, visible_lines
 from outreach.tui.actions import APP_ACTIONS, app_bindings, keys_text
 from outreach.tui.backup_reminder import backup_days_from_env
-from outreach.tui.messages import Unlocked
+from outreach.tui.messages import StoreChanged, Unlocked
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -31,10 +31,17 @@ if TYPE_CHECKING:
     from outreach.store.store import Store
 
 DEFAULT_IDLE_MINUTES = 5.0
+# How often the store is asked whether another program committed (and on focus).
+WATCH_SECONDS = 2.0
+# A note that the screen was updated with someone else's changes shows at most this often.
+CHANGED_NOTICE_SECONDS = 60.0
 IDLE_ENV = "OUTREACH_IDLE_MINUTES"
 MAIN = "main"
 LOCKED = "locked"
 LOCKED_NOTICE = "Locked. Unlock to carry on."
+REPLACED_NOTICE = (
+    "The store was replaced while it was open (a restore?). Unlock to open it as it is now."
+)
 # Seconds without a key or mouse event after a write before the WAL is checkpointed.
 CHECKPOINT_AFTER_IDLE_S = 30
 
@@ -109,6 +116,7 @@ class OutreachApp(App[None]):
         """After a lock that asks for a restart: the account to preset in the new process."""
         self.restart_notice = ""
         """After such a lock: the notice the new process shows."""
+        self._changed_notice_at = -CHANGED_NOTICE_SECONDS
 
         self.add_mode(LOCKED, self._unlock_screen)
         if store is not None:
@@ -165,9 +173,51 @@ class OutreachApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.lock_if_idle, name="idle-lock")
+        self.set_interval(WATCH_SECONDS, self.watch_store, name="store-watch")
         if self.store is not None:
             # Started already unlocked (the demo): offer kept forms as after an unlock.
             self._offer_drafts()
+
+    # -- other programs on the same store --------------------------------------------------
+    def on_app_focus(self) -> None:
+        # Back from another window, perhaps the other program: look at once.
+        self.watch_store()
+
+    def watch_store(self) -> None:
+        """Ask the store, in a thread, whether another program committed since last time."""
+        store = self.store
+        if store is None:
+            return
+
+        def look() -> None:
+            try:
+                changes = store.poll_changes()
+            except Exception:
+                return  # the next save or read reports what is wrong, in words
+            if changes is not None:
+                self.post_message(StoreChanged(changes))
+
+        self.run_worker(
+            look, name="store-watch", group="store-watch", thread=True, exit_on_error=False
+        )
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        from outreach.tui.screens.base import DataScreen
+
+        if self.store is None:
+            return
+        if message.changes.replaced:
+            self.lock(notice=REPLACED_NOTICE)
+            return
+        # The top data screen, even under a dialog: it is what the person sees behind it.
+        shown = next((s for s in reversed(self.screen_stack) if isinstance(s, DataScreen)), None)
+        if shown is None or not shown.store_changed():
+            return
+        if self._clock() - self._changed_notice_at >= CHANGED_NOTICE_SECONDS:
+            self._changed_notice_at = self._clock()
+            who = ", ".join(message.changes.by)
+            self.notify(f"Updated with changes saved by {who}.", timeout=4)
 
     @on(Unlocked)
     def _unlocked(self, message: Unlocked) -> None:
@@ -187,6 +237,8 @@ class OutreachApp(App[None]):
 
         self.store = store
         self.site_name = _site_name(store)
+        with contextlib.suppress(Exception):
+            store.poll_changes()  # bearings: what is already there is not news
         self._last_activity = self._clock()
         self.add_mode(MAIN, DashboardScreen)
 
@@ -223,8 +275,9 @@ class OutreachApp(App[None]):
     def action_lock(self) -> None:
         self.lock()
 
-    def lock(self) -> None:
-        """Remove every screen that shows data, close the store, show the unlock screen."""
+    def lock(self, notice: str = LOCKED_NOTICE) -> None:
+        """Remove every screen that shows data, close the store, show the unlock screen with
+        ``notice``."""
         if self.store is None:
             return
         from outreach.tui.screens.unlock import UnlockScreen
@@ -238,7 +291,7 @@ class OutreachApp(App[None]):
             # Python cannot wipe what it freed (strings, decrypted pages, the key's hex):
             # a fresh process image is the only sure way to forget it.
             self.restart_as = store.actor.name
-            self.restart_notice = LOCKED_NOTICE + kept
+            self.restart_notice = notice + kept
             store.close()
             self.exit()
             return
@@ -249,7 +302,7 @@ class OutreachApp(App[None]):
         self.last_mentor = None
         screen = self.screen
         if isinstance(screen, UnlockScreen):
-            screen.reset(notice=LOCKED_NOTICE + kept)
+            screen.reset(notice=notice + kept)
 
     def _open_drafts(self) -> list[tuple[str, dict[str, object]]]:
         """Forms open on the main screens with something typed: (draft kind, values)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from outreach.store.store import Store
+    from outreach.store.store import Changes, Store
 
 
 class Unlocked(Message):
@@ -51,3 +51,10 @@ class Saved(Message):
     what: str
     summary: str
     data: Any = None
+
+
+@dataclass
+class StoreChanged(Message):
+    """The store's watch found commits by other programs (or the store replaced)."""
+
+    changes: Changes

@@ -46,6 +46,18 @@ class ServiceCalls:
 class DataScreen(ServiceCalls, Screen[None]):
     """A full screen that shows data from the store."""
 
+    def store_changed(self) -> bool:
+        """Another program committed to the store: read what this screen shows again.
+
+        Uses the screen's ``reload`` (or ``action_refresh``); returns whether it had one.
+        Screens with neither (a form half filled, an export being chosen) keep what they show.
+        """
+        again = getattr(self, "reload", None) or getattr(self, "action_refresh", None)
+        if again is None:
+            return False
+        again()
+        return True
+
 
 class DataDialog(ServiceCalls, ModalScreen[Any]):
     """A dialog over a data screen."""

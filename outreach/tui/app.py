@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_IDLE_MINUTES = 5.0
 # How often the store is asked whether another program committed (and on focus).
-WATCH_SECONDS = 2.0
+WATCH_SECONDS = 1.5
 # A note that the screen was updated with someone else's changes shows at most this often.
 CHANGED_NOTICE_SECONDS = 60.0
 IDLE_ENV = "OUTREACH_IDLE_MINUTES"

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from outreach.model import FollowUp
 from outreach.services.decisions import record_decision
-from outreach.services.errors import ValidationError
+from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.followup_changes import (
     FollowUpState,
     mark_followup_done,
@@ -21,6 +21,7 @@ from outreach.services.followup_changes import (
 from outreach.services.followups import complete_followup, schedule_followup
 from outreach.services.people import add_person
 from outreach.store.store import Store
+from outreach.store.store_lock import when
 from tests.test_services_support import last_audit, module_store, table_counts
 
 TODAY = "2025-06-01"
@@ -90,10 +91,11 @@ def test_an_undo_is_refused_once_the_follow_up_changed_since(store: Store) -> No
     moved = move_followup(store, followup_id=followup_id, due_on=date(2025, 6, 8))
     complete_followup(store, followup_id=followup_id)
     before = table_counts(store)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(AlreadyChanged) as refused:
         undo_followup_change(store, change=moved)
+    done_at = when(last_audit(store)[0].at)
     assert str(refused.value) == (
-        f"followup_id: follow-up {followup_id} has changed since; nothing was undone"
+        f"follow-up {followup_id} was marked done by ana at {done_at} since; nothing was undone"
     )
     assert table_counts(store) == before
     assert _state(store, followup_id) == FollowUpState("done", date(2025, 6, 8), date(2025, 6, 1))

@@ -99,10 +99,12 @@ async def test_its_own_saves_are_not_news(stores: tuple[Store, Store]) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, FollowUpsScreen))
             table = app.screen.query_one("#followups", DataTable)
             await wait_for(pilot, lambda: table.row_count == 2)
-            await pilot.press("d")
+            await pilot.press("space")
             await wait_for(pilot, lambda: table.row_count == 1)
             assert ana.poll_changes() is None
-            assert [n.message for n in app._notifications] == ["Follow-up marked done."]
+            assert [n.message for n in app._notifications] == [
+                "Follow-up for A1001 marked done. z undoes it."
+            ]
 
 
 @pytest.mark.asyncio
@@ -122,7 +124,7 @@ async def test_done_on_a_follow_up_another_program_closed_says_by_whom_and_when(
             first = _due_ids(bob)["A1001"]
             # bob closes the row under ana's cursor before her screen has looked again.
             complete_followup(bob, followup_id=first)
-            await pilot.press("d")
+            await pilot.press("space")
             expected = (
                 f"follow-up {first} was already marked done by bob at {_last_at(bob)}; "
                 "nothing was changed"

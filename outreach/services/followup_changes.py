@@ -16,10 +16,11 @@ from sqlmodel import Session
 
 from outreach.clock import today
 from outreach.model import FollowUp, FollowUpStatus, Person
-from outreach.services.errors import ValidationError
+from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.followups import (
     complete_followup_in,
     is_outreach,
+    last_change,
     reschedule_followup_in,
 )
 from outreach.services.lookups import followup_by_id, require_writer
@@ -119,18 +120,19 @@ def undo_followup_change(store: Store, *, change: FollowUpChange) -> FollowUpCha
     """Put the follow-up back as it was before ``change``, in one write transaction with one
     ``followup.undo`` audit row naming the fields put back.
 
-    Refused with a ValidationError on ``followup_id`` (and nothing written) when the
-    follow-up is no longer as ``change`` left it, and when reopening an outreach follow-up
-    for a person now marked do not approach.
+    Refused (and nothing written) with :class:`AlreadyChanged`, saying who changed it and
+    when, when the follow-up is no longer as ``change`` left it; and with a ValidationError
+    when reopening an outreach follow-up for a person now marked do not approach.
     """
     require_writer(store)
     with store.write() as session:
         followup = followup_by_id(session, change.followup_id)
         now_state = FollowUpState.of(followup)
         if now_state != change.after:
-            raise ValidationError(
+            since = last_change(session, followup) or "changed"
+            raise AlreadyChanged(
                 "followup_id",
-                f"follow-up {change.followup_id} has changed since; nothing was undone",
+                f"follow-up {change.followup_id} was {since} since; nothing was undone",
             )
         back = change.before
         if (

@@ -8,6 +8,7 @@ person about screening while arranging that care.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
@@ -163,8 +164,35 @@ def _open(session: Session, followup_id: int) -> FollowUp:
     return followup
 
 
-# What each closing action did, in words.
-_CLOSED_BY = {"followup.done": "marked done", "followup.cancel": "cancelled"}
+# What each action on a follow-up did, in words.
+_DONE_AS = {
+    "followup.schedule": "scheduled",
+    "followup.done": "marked done",
+    "followup.cancel": "cancelled",
+    "followup.reschedule": "moved",
+    "followup.undo": "put back",
+}
+_CLOSING = ("followup.done", "followup.cancel")
+
+
+def last_change(session: Session, followup: FollowUp, actions: Iterable[str] = ()) -> str | None:
+    """The latest change to ``followup`` (of ``actions``, else of any kind) in words, from the
+    audit log: ``marked done by ana at 10:03``; None when the log names none."""
+    query = (
+        select(AuditEntry.action, AuditEntry.at, Account.name)
+        .join(Account, col(Account.id) == AuditEntry.account_id, isouter=True)
+        .where(AuditEntry.entity == "follow_up", AuditEntry.entity_id == followup.id)
+    )
+    wanted = sorted(actions) or sorted(_DONE_AS)
+    row = session.exec(
+        query.where(col(AuditEntry.action).in_(wanted)).order_by(col(AuditEntry.id).desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    action, at, name = row
+    moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    by = f" by {name}" if name else ""
+    return f"{_DONE_AS[action]}{by} at {when(moment)}"
 
 
 def _already(session: Session, followup: FollowUp) -> str:
@@ -172,26 +200,9 @@ def _already(session: Session, followup: FollowUp) -> str:
     closed it and when, from the audit log (or the date it was done, when it was closed as
     part of another action, such as a test being recorded)."""
     what = "marked done" if followup.status == FollowUpStatus.done else "cancelled"
-    row = session.exec(
-        select(AuditEntry.at, Account.name)
-        .join(Account, col(Account.id) == AuditEntry.account_id, isouter=True)
-        .where(
-            AuditEntry.entity == "follow_up",
-            AuditEntry.entity_id == followup.id,
-            col(AuditEntry.action).in_(sorted(_CLOSED_BY)),
-        )
-        .order_by(col(AuditEntry.id).desc())
-        .limit(1)
-    ).first()
-    if row is not None:
-        at, name = row
-        moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-        by = f" by {name}" if name else ""
-        done = f"{what}{by} at {when(moment)}"
-    elif followup.done_on is not None:
-        done = f"{what} on {followup.done_on:%d %b %Y}"
-    else:
-        done = what
+    done = last_change(session, followup, _CLOSING)
+    if done is None:
+        done = f"{what} on {followup.done_on:%d %b %Y}" if followup.done_on else what
     return f"follow-up {followup.id} was already {done}; nothing was changed"
 
 

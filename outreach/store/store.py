@@ -149,6 +149,7 @@ class Store:
         self._watch_lock = threading.Lock()
         self._watch_conn: Any = None
         self._seen_version: int | None = None
+        self._bearings = False
         self._seen_audit = 0
         self._own_audit: list[tuple[int, int]] = []
 
@@ -456,11 +457,11 @@ class Store:
                 self._watch_conn = connect(self.db_path, self._data_key)
             conn = self._watch_conn
             version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-            first = self._seen_version is None
             if version == self._seen_version:
                 return None
             self._seen_version = version
-            if first:
+            if not self._bearings:
+                self._bearings = True
                 newest = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
                 self._seen_audit = int(newest)
                 self._own_audit = []

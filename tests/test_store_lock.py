@@ -152,6 +152,7 @@ def test_a_restore_is_refused_while_another_process_has_the_store_open(
         "data.db-shm",
         "data.db-wal",
         "keys.json",
+        "keys.json.lock",
     ]  # (the WAL files are bob's, open)
     assert [p.name for p in folder.glob(".restore-*")] == []
     assert bob.ask("add P0001") == "saved P0001"

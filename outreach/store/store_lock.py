@@ -157,14 +157,17 @@ class StoreLock:
             if handle is None:
                 raise StoreLocked(f"the lock on {self.folder} was already given back", [])
             shared_purpose = self.purpose
+            # This holder's own note goes first, so that a refusal names only the others.
+            self._drop_note()
             try:
                 self._convert(handle, "exclusive", wait, purpose or self.purpose)
             except StoreLocked:
                 self._convert(handle, "shared", wait, shared_purpose, after_failure=True)
+                with contextlib.suppress(OSError):
+                    self._write_note()
                 raise
             self.mode = "exclusive"
             self.purpose = purpose or self.purpose
-            self._drop_note()
             with contextlib.suppress(OSError):
                 self._write_note()
         try:

@@ -40,7 +40,10 @@ def test_a_new_store_is_owner_only_while_open(tmp_path: Path) -> None:
         assert _mode(folder) == 0o700
         modes = _modes(folder)
         assert {"data.db", "data.db-shm", "data.db-wal", "keys.json"} <= set(modes)
-        assert set(modes.values()) == {0o600}
+        files = {name: mode for name, mode in modes.items() if not (folder / name).is_dir()}
+        assert set(files.values()) == {0o600}
+        # (the one folder: where the store lock's holders leave their notes)
+        assert {n: m for n, m in modes.items() if n not in files} == {".store.lock.holders": 0o700}
     finally:
         store.close()
 
@@ -140,7 +143,13 @@ def test_opening_on_a_nearly_full_disk_says_the_disk_is_full(small_disk: Path, f
             "the disk is full: the store cannot be opened until some space is freed "
             "(nothing was changed)"
         )
-        assert sorted(p.name for p in folder.iterdir()) == ["data.db", "keys.json"]
+        # (beside the store's lock file and its holders' folder, made when it was created)
+        assert sorted(p.name for p in folder.iterdir()) == [
+            ".store.lock",
+            ".store.lock.holders",
+            "data.db",
+            "keys.json",
+        ]
         result = CliRunner().invoke(
             app,
             ["people", "search", "--store", str(folder)],

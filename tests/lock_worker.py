@@ -8,6 +8,7 @@ from stdin, one a line, answering each with one flushed line:
 
     add REF        add a person REF: "saved REF", or "refused <ErrorType>: <message>"
     count          "people N" (as this process reads them)
+    hold           open a write transaction and say "holding"; the next line ends it
     quit           close the store and exit
 
 With --lock-only it takes the store's shared lock as ACCOUNT without unlocking anything (as
@@ -67,6 +68,11 @@ def main() -> None:
         elif command == "count":
             with store.read() as session:
                 say(f"people {session.exec(select(func.count()).select_from(Person)).one()}")
+        elif command == "hold":
+            with store.write():
+                say("holding")
+                sys.stdin.readline()
+            say("released")
         elif command == "quit":
             break
     store.close()

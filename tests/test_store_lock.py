@@ -18,9 +18,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
+from outreach.model import AuditEntry, Person
 from outreach.store import store_lock
 from outreach.store.backup import create_backup
 from outreach.store.errors import StoreLocked
@@ -289,3 +291,86 @@ def test_a_demo_rebuild_is_refused_while_the_demo_is_open_elsewhere(
     )
     assert _digest(folder / "data.db") == before
     assert not folder.with_name("demo.building").exists()
+
+
+# Run as its own process: a restore on a computer whose file locks do not reach the store
+# folder (or an older outreach without the lock), so nothing stops it.
+RESTORE_WITHOUT_LOCK = """
+import contextlib, sys
+from outreach.store import store_lock
+store_lock.exclusive = lambda *args, **kwargs: contextlib.nullcontext()
+from outreach.cli import main
+sys.argv = ["outreach", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_write_after_the_store_was_replaced_underneath_is_refused_not_misplaced(
+    folder: Path, tmp_path: Path, children: list[Child]
+) -> None:
+    from outreach.services.people import add_person
+
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        add_person(store, ref="P0001", display_name="Person P0001", date_of_birth=date(1980, 1, 1))
+        create_backup(store, tmp_path / "b.bak")
+    app_process = Child(folder, "bob", "outreach tui")
+    children.append(app_process)
+    assert app_process.first == "ready"
+    assert app_process.ask("add P0002") == "saved P0002"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    restore = subprocess.run(
+        [
+            *(sys.executable, "-c", RESTORE_WITHOUT_LOCK, "restore", str(tmp_path / "b.bak")),
+            *("--store", str(folder), "--user", "ana", "--force"),
+        ],
+        env={**env, "OUTREACH_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert restore.returncode == 0, restore.stdout + restore.stderr
+    (aside,) = folder.glob("replaced-*")
+    # The application's next write is refused in words; it does not land in the old store,
+    # now in replaced-*, nor in the restored one.
+    assert app_process.ask("add P0003") == (
+        f"refused StoreReplaced: the store in {folder} was replaced or moved while this window "
+        "had it open (a restore, a rebuild or a copy by hand): nothing was saved. Close "
+        "outreach and open the store again, then make the change again"
+    )
+    app_process.close()
+
+    def refs(at: Path) -> list[str]:
+        with Store.unlock(at, user="ana", passphrase=PASSPHRASE) as opened, opened.read() as s:
+            return sorted(s.exec(select(Person.ref)).all())
+
+    assert refs(folder) == ["P0001"]
+    assert refs(aside) == ["P0001", "P0002"]
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as restored, restored.read() as s:
+        actions = s.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))).all()
+    assert "store.restore" in actions
+    assert "person.add" in actions and actions.count("person.add") == 1
+
+
+def test_a_writer_kept_waiting_past_the_busy_timeout_is_told_who_has_the_store(
+    folder: Path, children: list[Child], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach.services.people import add_person
+    from outreach.store import engine
+    from outreach.store.errors import StoreBusy
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 300)
+    bob = Child(folder, "bob", "outreach import")
+    children.append(bob)
+    assert bob.first == "ready"
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        assert bob.ask("hold") == "holding"
+        with pytest.raises(StoreBusy) as busy:
+            add_person(store, ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1))
+        assert str(busy.value) == (
+            "the store is busy: it was kept by another writer for more than 10 s (open "
+            f"elsewhere: bob on {HOST} (process {bob.pid}, outreach import) since "
+            f"{_since(folder, bob.pid)}). Nothing was saved; try again in a moment"
+        )
+        assert bob.ask("") == "released"
+        add_person(store, ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1))

@@ -59,8 +59,15 @@ def demo(
     with errors_shown():
         folder = store if store is not None else default_demo_folder()
         if rebuild and (folder / DATA).exists():
-            typer.echo(f"Building the demo store again in {folder} (about 20 seconds) …")
-            info = build_demo(folder, today=today(), keep_open=True, replace=True)
+            info = build_demo(
+                folder,
+                today=today(),
+                keep_open=True,
+                replace=True,
+                on_start=lambda: say(
+                    f"Building the demo store again in {folder} (about 20 seconds) …"
+                ),
+            )
             assert info.store is not None
             opened = info.store
             typer.echo(f"Built in {info.seconds:.1f} s.")

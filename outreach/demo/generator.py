@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -109,6 +110,7 @@ def build_demo(
     residents: int = 500,
     keep_open: bool = False,
     replace: bool = False,
+    on_start: Callable[[], None] | None = None,
 ) -> DemoInfo:
     """Create the demo store in ``folder`` (which must not hold a store, or with ``replace``
     must hold the demo store), built up to ``today`` (not after the clock's today: the
@@ -118,7 +120,8 @@ def build_demo(
     interrupted build leaves no half-made demo. The whole build holds the folder's store lock
     exclusively: while the demo is open elsewhere it is refused with a message naming who has
     it open, before anything is built or removed. With ``keep_open`` the unlocked store is
-    returned in :attr:`DemoInfo.store` (the caller closes it).
+    returned in :attr:`DemoInfo.store` (the caller closes it). ``on_start`` is called once
+    the lock is held, just before the build begins.
     """
     if today > clock_today():
         raise ValueError(f"today: {today.isoformat()} is after today's date")
@@ -131,6 +134,8 @@ def build_demo(
     purpose = "outreach demo --rebuild" if replace else "outreach demo"
     started = time.perf_counter()
     with store_lock.exclusive(folder, DEMO_USER, purpose=purpose):
+        if on_start is not None:
+            on_start()  # (the folder is ours now: the build will not be refused)
         counts = _build_locked(folder, today=today, seed=seed, residents=residents)
     opened = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) if keep_open else None
     return DemoInfo(

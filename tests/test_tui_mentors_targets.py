@@ -63,7 +63,7 @@ async def test_adding_a_mentor_from_the_mentors_screen(store: Store) -> None:
             screen = app.screen
             table = screen.query_one(DataTable)
             await wait_for(pilot, lambda: table.row_count == 2)
-            await pilot.press("a")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, MentorForm))
             await type_text(pilot, "Rosa Diaz")
             app.screen.query_one("#trained_on", Input).value = "2024-05-20"
@@ -83,7 +83,7 @@ async def test_a_mentor_form_with_a_taken_name_keeps_what_was_typed(store: Store
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("m")
             await wait_for(pilot, lambda: isinstance(app.screen, MentorsScreen))
-            await pilot.press("a")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, MentorForm))
             form = app.screen
             form.query_one("#name", Input).value = "maya lee"
@@ -104,7 +104,7 @@ async def test_a_future_training_date_is_shown_beside_the_field(store: Store) ->
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("m")
             await wait_for(pilot, lambda: isinstance(app.screen, MentorsScreen))
-            await pilot.press("a")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, MentorForm))
             form = app.screen
             form.query_one("#name", Input).value = "Rosa Diaz"
@@ -151,7 +151,7 @@ async def test_setting_a_unit_target_from_the_targets_screen(store: Store) -> No
             screen = app.screen
             table = screen.query_one(DataTable)
             await wait_for(pilot, lambda: table.row_count == 1)
-            await pilot.press("n")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetForm))
             form = app.screen
             for field, value in {
@@ -179,7 +179,7 @@ async def test_an_unknown_unit_is_shown_beside_the_field_and_nothing_typed_is_lo
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("t")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
-            await pilot.press("n")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetForm))
             form = app.screen
             form.query_one("#value", Input).value = "95"
@@ -201,7 +201,7 @@ async def test_a_baseline_without_its_date_is_refused_before_saving(store: Store
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("t")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
-            await pilot.press("n")
+            await pilot.press("insert")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetForm))
             form = app.screen
             form.query_one("#measure", Select).value = "uptake"

@@ -29,12 +29,12 @@ def _accounts(store: Store) -> list[tuple[str, str]]:
 
 
 class AccountsScreen(DataScreen):
-    """Accounts and roles; ``a`` add, ``x`` remove (admins), ``p`` change my passphrase."""
+    """Accounts and roles; ``ins`` add, ``del`` remove (admins), ``k`` change my passphrase."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a,insert", "add", "Add", id="accounts.add"),
-        Binding("x,delete", "remove", "Remove", id="accounts.remove"),
-        Binding("p,ctrl+p", "passphrase", "My passphrase", id="accounts.passphrase"),
+        Binding("insert,ctrl+a", "add", "Add", id="accounts.add"),
+        Binding("delete,ctrl+x", "remove", "Remove", id="accounts.remove"),
+        Binding("k,ctrl+k", "passphrase", "My passphrase", id="accounts.passphrase"),
         Binding("escape", "app.go('dashboard')", "Back", id="accounts.back"),
     ]
 

@@ -27,10 +27,10 @@ def _day(value: object) -> str:
 
 
 class MentorsScreen(DataScreen):
-    """Every peer mentor, active ones first; ``a`` adds one, ``i`` ends or restarts one."""
+    """Every peer mentor, active ones first; ``ins`` adds one, ``i`` ends or restarts one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a,insert", "add", "Add mentor", id="mentors.add"),
+        Binding("insert,ctrl+a", "add", "Add mentor", id="mentors.add"),
         Binding("i,ctrl+e", "toggle_active", "Set inactive/active", id="mentors.active"),
         Binding("escape", "app.go('dashboard')", "Back", id="mentors.back"),
     ]

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 
 class TargetsScreen(DataScreen):
-    """Every target of the programme; ``n`` sets a new one, enter changes the selected one."""
+    """Every target of the programme; ``ins`` sets a new one, enter changes the selected one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,insert", "set_target", "Set target", id="targets.set"),
+        Binding("insert,ctrl+a", "set_target", "Set target", id="targets.set"),
         Binding("e", "edit_target", "Change", id="targets.edit"),
         Binding("escape", "app.go('dashboard')", "Back", id="targets.back"),
     ]

@@ -435,3 +435,51 @@ def test_imported_conversations_meet_next_steps_stored_and_set_earlier_in_the_fi
         ("A1002AB", "next_step", "2024-06-10", "done", "2024-06-12"),
         ("A1001AA", "next_step", "2024-06-20", "done", "2024-06-24"),
     ]
+
+
+def test_conversations_written_together_and_one_at_a_time_are_numbered_in_date_order(
+    store: Store,
+) -> None:
+    # A1001AA's rows set a next step, so they are written one at a time; the others (nobody
+    # with a follow-up to meet) wait and are written together. Numbering follows date order
+    # across both, as if each had been logged in turn.
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1004AD,2024-06-14,Lou Evans,one_to_one,,5,other,,booked,,\n"
+            + "A1001AA,2024-06-11,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-13,\n"
+            + "A1003AC,2024-06-10,Marcia Bell,one_to_one,,20,other,not_knowing,booked,,\n"
+            + ",2024-06-12,Dee Hartley;Lou Evans,group,4,30,group_room,,booked,,\n"
+        ).encode(),
+    )
+    assert (report.errors, report.added) == ([], 4)
+    with store.read() as session:
+        rows = session.exec(
+            select(Conversation.id, Conversation.occurred_on).order_by(col(Conversation.id))
+        ).all()
+        mentors = session.exec(
+            select(ConversationMentor.conversation_id, Mentor.name)
+            .join(Mentor, col(Mentor.id) == col(ConversationMentor.mentor_id))
+            .order_by(col(ConversationMentor.conversation_id), col(Mentor.name))
+        ).all()
+        barriers = session.exec(
+            select(ConversationBarrier.conversation_id, ConversationBarrier.code)
+        ).all()
+    first = rows[0][0]
+    assert [(cid - first, str(day)) for cid, day in rows] == [
+        (0, "2024-06-10"),
+        (1, "2024-06-11"),
+        (2, "2024-06-12"),
+        (3, "2024-06-14"),
+    ]
+    assert [(cid - first, name) for cid, name in mentors] == [
+        (0, "Marcia Bell"),
+        (1, "Dee Hartley"),
+        (2, "Dee Hartley"),
+        (2, "Lou Evans"),
+        (3, "Lou Evans"),
+    ]
+    assert [(cid - first, code) for cid, code in barriers] == [(0, "not_knowing")]
+    assert _follow_ups(store) == [("A1001AA", "next_step", "2024-06-13", "open", None)]

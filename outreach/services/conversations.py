@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from outreach.clock import now, today
@@ -46,6 +47,9 @@ from outreach.store.store import Store
 
 _DIRECTORY = Directory()
 
+# An import writes its waiting conversations this many at a time.
+_BATCH = 2000
+
 # Outcomes that are the person's own decision, recorded as a Decision too.
 _DECISION_OUTCOMES = {
     "informed_decline": DecisionKind.informed_decline,
@@ -67,6 +71,49 @@ class ConversationLogged:
     :mod:`outreach.services.followups_met`)."""
 
 
+@dataclass(frozen=True)
+class CheckedConversation:
+    """A conversation that passed every check of :func:`check_conversation_in`, not yet
+    written: its people and mentors found, its codes cleaned."""
+
+    occurred_on: date
+    kind: ConversationKind
+    person: Person | None
+    """The one-to-one's person (None for a group)."""
+    named: list[Person]
+    """A group's identified attendees."""
+    mentors: list[Mentor]
+    count: int
+    setting: str
+    minutes: int
+    outcome: str
+    barriers: list[str]
+    next_step_on: date | None
+    note: str | None
+    decision_kind: DecisionKind | None
+
+    @property
+    def reached(self) -> list[Person]:
+        """The people the conversation reached: its person, or a group's named attendees."""
+        return [self.person] if self.person is not None else self.named
+
+    def values(self, actor_id: int | None) -> dict[str, object]:
+        """The conversation row's columns, all but its id."""
+        return {
+            "occurred_on": self.occurred_on,
+            "kind": self.kind.value,
+            "person_id": self.person.id if self.person else None,
+            "attendees": self.count,
+            "setting": self.setting,
+            "minutes": self.minutes,
+            "outcome": self.outcome,
+            "next_step_on": self.next_step_on,
+            "note": self.note,
+            "logged_by": actor_id,
+            "created_at": now(),
+        }
+
+
 def _id(person: Person) -> int:
     assert person.id is not None
     return person.id
@@ -85,10 +132,9 @@ def _codes(codes: Sequence[str], valid: object, field: str, what: str) -> list[s
     return out
 
 
-def log_conversation_in(
+def check_conversation_in(
     session: Session,
     *,
-    actor_id: int | None,
     occurred_on: date,
     kind: str,
     mentors: Sequence[str],
@@ -103,25 +149,9 @@ def log_conversation_in(
     note: str | None = None,
     programme: str = PROGRAMME,
     directory: Directory | None = None,
-) -> ConversationLogged:
-    """Log a conversation after checking every field against the programme's code lists.
-
-    - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
-      many ``attendee_refs``.
-    - ``mentors``: at least one, each existing and active on ``occurred_on``.
-    - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
-      or each identified attendee of a group, resident on ``occurred_on``.
-    - ``next_step_on`` (not before ``occurred_on``, and only on a one-to-one) schedules a
-      next-step follow-up. For a person marked do not approach (now, or when it falls due),
-      or with a do_not_approach outcome, it is refused on ``next_step_on``: a next step is
-      never silently dropped.
-    - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
-      a follow-up it schedules is done at once if a later stored conversation already met it:
-      :mod:`outreach.services.followups_met` says which.
-    - An informed_decline outcome records an informed decline whose revisit date is
-      ``next_step_on``, or the programme's first deferral step (6 months) after the
-      conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
-      records that decision and schedules nothing. Both need a one-to-one.
+) -> CheckedConversation:
+    """Check a conversation against every rule :func:`log_conversation_in` applies (the same
+    arguments, the same ValidationError), and return it ready to write; nothing is written.
 
     ``directory`` finds the people and mentors named (by default, each read as needed).
     """
@@ -219,18 +249,111 @@ def log_conversation_in(
             f"{person.ref} is marked do not approach: a next step cannot be set "
             "(record 'approach again' first if the person has changed their mind)",
         )
-
-    conversation = Conversation(
-        id=find.conversation_id(session),
+    return CheckedConversation(
         occurred_on=occurred_on,
-        kind=conversation_kind.value,
-        person_id=person.id if person else None,
-        attendees=count,
+        kind=conversation_kind,
+        person=person,
+        named=named,
+        mentors=mentor_rows,
+        count=count,
         setting=setting_code,
         minutes=minutes,
         outcome=outcome_code,
+        barriers=barrier_codes,
         next_step_on=next_step_on,
         note=clean_note(note),
+        decision_kind=decision_kind,
+    )
+
+
+def log_conversation_in(
+    session: Session,
+    *,
+    actor_id: int | None,
+    occurred_on: date,
+    kind: str,
+    mentors: Sequence[str],
+    setting: str,
+    outcome: str,
+    minutes: int = 0,
+    person_ref: str | None = None,
+    attendees: int | None = None,
+    attendee_refs: Sequence[str] = (),
+    barriers: Sequence[str] = (),
+    next_step_on: date | None = None,
+    note: str | None = None,
+    programme: str = PROGRAMME,
+    directory: Directory | None = None,
+) -> ConversationLogged:
+    """Log a conversation after checking every field against the programme's code lists.
+
+    - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
+      many ``attendee_refs``.
+    - ``mentors``: at least one, each existing and active on ``occurred_on``.
+    - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
+      or each identified attendee of a group, resident on ``occurred_on``.
+    - ``next_step_on`` (not before ``occurred_on``, and only on a one-to-one) schedules a
+      next-step follow-up. For a person marked do not approach (now, or when it falls due),
+      or with a do_not_approach outcome, it is refused on ``next_step_on``: a next step is
+      never silently dropped.
+    - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
+      a follow-up it schedules is done at once if a later stored conversation already met it:
+      :mod:`outreach.services.followups_met` says which.
+    - An informed_decline outcome records an informed decline whose revisit date is
+      ``next_step_on``, or the programme's first deferral step (6 months) after the
+      conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
+      records that decision and schedules nothing. Both need a one-to-one.
+
+    ``directory`` finds the people and mentors named (by default, each read as needed).
+    """
+    checked = check_conversation_in(
+        session,
+        occurred_on=occurred_on,
+        kind=kind,
+        mentors=mentors,
+        setting=setting,
+        outcome=outcome,
+        minutes=minutes,
+        person_ref=person_ref,
+        attendees=attendees,
+        attendee_refs=attendee_refs,
+        barriers=barriers,
+        next_step_on=next_step_on,
+        note=note,
+        programme=programme,
+        directory=directory,
+    )
+    return write_conversation_in(
+        session, checked, actor_id=actor_id, programme=programme, directory=directory
+    )
+
+
+def write_conversation_in(
+    session: Session,
+    checked: CheckedConversation,
+    *,
+    actor_id: int | None,
+    programme: str = PROGRAMME,
+    directory: Directory | None = None,
+) -> ConversationLogged:
+    """Write a conversation :func:`check_conversation_in` passed, as ORM rows, with what it
+    sets in motion (see :func:`log_conversation_in`)."""
+    rules = load_programme(programme)
+    find = directory or _DIRECTORY
+    person, named = checked.person, checked.named
+    occurred_on, next_step_on = checked.occurred_on, checked.next_step_on
+    decision_kind = checked.decision_kind
+    conversation = Conversation(
+        id=find.conversation_id(session),
+        occurred_on=occurred_on,
+        kind=checked.kind.value,
+        person_id=person.id if person else None,
+        attendees=checked.count,
+        setting=checked.setting,
+        minutes=checked.minutes,
+        outcome=checked.outcome,
+        next_step_on=next_step_on,
+        note=checked.note,
         logged_by=actor_id,
         created_at=now(),
     )
@@ -238,10 +361,10 @@ def log_conversation_in(
     if conversation.id is None:
         session.flush()
     assert conversation.id is not None
-    for mentor in mentor_rows:
+    for mentor in checked.mentors:
         assert mentor.id is not None
         session.add(ConversationMentor(conversation_id=conversation.id, mentor_id=mentor.id))
-    for code in barrier_codes:
+    for code in checked.barriers:
         session.add(ConversationBarrier(conversation_id=conversation.id, code=code))
     for attendee in named:
         assert attendee.id is not None
@@ -252,7 +375,7 @@ def log_conversation_in(
     decision: Decision | None = None
     # Met before anything new is scheduled: a next step due today is not met by the
     # conversation that sets it, and a decision below cancels only what is left open.
-    met = reasons_met(conversation_kind.value, outcome_code)
+    met = reasons_met(checked.kind.value, checked.outcome)
     completed = [
         done
         for reached in ([person] if person is not None else named)
@@ -295,6 +418,93 @@ def log_conversation_in(
         )
         complete_if_met_in(session, follow_up, created_by=conversation.id)
     return ConversationLogged(conversation, follow_up, decision, completed)
+
+
+class ConversationBatch:
+    """Checked conversations written many at a time, for an import.
+
+    A conversation that sets nothing in motion (no decision, no next step, and nobody it
+    reached may have an open follow-up it meets, as ``directory`` says) waits, and the
+    waiting ones are written together: Core ``executemany`` of the conversation rows, then
+    of their mentors, barriers and attendees, numbered by ``directory`` as the store would
+    number them. Any other conversation is written at once by :func:`write_conversation_in`,
+    after everything waiting, so the rows it reads are in the store. The rows are the
+    same either way; :meth:`write_pending` must be called before the transaction ends.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        actor_id: int | None,
+        directory: Directory,
+        programme: str = PROGRAMME,
+    ) -> None:
+        self.session = session
+        self.actor_id = actor_id
+        self.directory = directory
+        self.programme = programme
+        self._conversations: list[dict[str, object]] = []
+        self._mentors: list[dict[str, object]] = []
+        self._barriers: list[dict[str, object]] = []
+        self._attendees: list[dict[str, object]] = []
+
+    def _sets_in_motion(self, checked: CheckedConversation) -> bool:
+        if checked.decision_kind is not None or checked.next_step_on is not None:
+            return True
+        if not reasons_met(checked.kind.value, checked.outcome):
+            return False
+        return any(
+            self.directory.may_have_open_follow_ups(self.session, _id(p)) for p in checked.reached
+        )
+
+    def log(self, checked: CheckedConversation) -> int:
+        """Log a checked conversation; how many follow-ups it completed (a next step met at
+        once by a stored later conversation included)."""
+        conversation_id = None
+        if not self._sets_in_motion(checked):
+            conversation_id = self.directory.conversation_id(self.session)
+        if conversation_id is None:
+            self.write_pending()
+            logged = write_conversation_in(
+                self.session,
+                checked,
+                actor_id=self.actor_id,
+                programme=self.programme,
+                directory=self.directory,
+            )
+            met_at_once = logged.follow_up is not None and logged.follow_up.done_on is not None
+            return len(logged.completed) + int(met_at_once)
+        self._conversations.append({"id": conversation_id, **checked.values(self.actor_id)})
+        self._mentors += [
+            {"conversation_id": conversation_id, "mentor_id": m.id} for m in checked.mentors
+        ]
+        self._barriers += [
+            {"conversation_id": conversation_id, "code": code} for code in checked.barriers
+        ]
+        self._attendees += [
+            {"conversation_id": conversation_id, "person_id": p.id} for p in checked.named
+        ]
+        if len(self._conversations) >= _BATCH:
+            self.write_pending()
+        return 0
+
+    def write_pending(self) -> None:
+        """Write the waiting conversations and their mentors, barriers and attendees."""
+        if not self._conversations:
+            return
+        # ORM rows added before these go first, as they would have in a flush.
+        self.session.flush()
+        connection = self.session.connection()
+        for table, rows in (
+            (Conversation, self._conversations),
+            (ConversationMentor, self._mentors),
+            (ConversationBarrier, self._barriers),
+            (ConversationAttendee, self._attendees),
+        ):
+            if rows:
+                connection.execute(insert(table), rows)
+            rows.clear()
 
 
 def log_conversation(

@@ -34,7 +34,7 @@ from outreach.model import (
 )
 from outreach.rules.programme import load_programme
 from outreach.services import csv_values as cell
-from outreach.services.conversations import log_conversation_in
+from outreach.services.conversations import ConversationBatch, check_conversation_in
 from outreach.services.csv_files import Columns, Row
 from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
@@ -236,6 +236,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
+    batch = ConversationBatch(run.session, actor_id=run.actor_id, directory=directory)
     done = len(rows) - len(entries)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
@@ -243,9 +244,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         else:
             keys.add(entry.key)
             try:
-                logged = log_conversation_in(
+                checked = check_conversation_in(
                     run.session,
-                    actor_id=run.actor_id,
                     occurred_on=entry.occurred_on,
                     kind=entry.kind.value,
                     mentors=entry.mentors,
@@ -260,13 +260,13 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                     note=entry.note,
                     directory=directory,
                 )
+                run.report.followups_completed += batch.log(checked)
                 run.report.added += 1
-                met_at_once = logged.follow_up is not None and logged.follow_up.done_on is not None
-                run.report.followups_completed += len(logged.completed) + int(met_at_once)
             except ValidationError as exc:
                 run.problems.refused(entry.line, exc)
         done += 1
         run.tick(done)
+    batch.write_pending()
 
 
 def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups) -> set[int]:

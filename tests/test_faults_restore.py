@@ -108,7 +108,12 @@ def _outcome(folder: Path, old: Old, backup: Backup, *, had_store: bool = True) 
     one whole in the one replaced-* folder. Never both, never neither.
     """
     assert not (folder / INTENT).exists()
-    visible = sorted(p.name for p in folder.iterdir() if not p.name.startswith(("replaced-", ".")))
+    # (keys.json.lock is keys.json's own lock file, not part of either store)
+    visible = sorted(
+        p.name
+        for p in folder.iterdir()
+        if not p.name.startswith(("replaced-", ".")) and p.name != "keys.json.lock"
+    )
     asides = sorted(folder.glob("replaced-*"))
     assert visible == ["data.db", "keys.json"]
     keyfile = KeyFile.load(folder / "keys.json")
@@ -137,7 +142,9 @@ def _outcome(folder: Path, old: Old, backup: Backup, *, had_store: bool = True) 
 
 
 def _hidden(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Hidden leftovers, beside the store lock's own file and holders' folder (kept)."""
+    lock = (".store.lock", ".store.lock.holders")
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name not in lock)
 
 
 def _killed_at(step: str, folder: Path, backup: Backup) -> list[str]:
@@ -218,9 +225,8 @@ def test_check_finishes_a_swap_killed_halfway(old: Old, backup: Backup, tmp_path
     _killed_at("after:2", folder, backup)  # the old data.db is aside, its keys.json is not
     (aside,) = folder.glob("replaced-*")
     assert sorted(p.name for p in aside.iterdir()) == ["data.db"]
-    assert sorted(p.name for p in folder.iterdir() if p != aside and p.name[0] != ".") == [
-        "keys.json"
-    ]
+    left = [p.name for p in folder.iterdir() if p != aside and p.name[0] != "."]
+    assert sorted(name for name in left if name != "keys.json.lock") == ["keys.json"]
     checked = CliRunner().invoke(
         app,
         ["check", "--store", str(folder), "--user", "ana"],

@@ -13,9 +13,9 @@ from freezegun import freeze_time
 from outreach.model import Role
 from outreach.services.drafts import (
     discard_draft,
+    draft_saved,
     keep_draft,
     my_drafts,
-    take_draft,
 )
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
@@ -72,7 +72,7 @@ def test_another_account_is_never_offered_it(store: Store) -> None:
         with freeze_time("2025-06-01 10:00:00"):
             assert my_drafts(bea) == []
         with pytest.raises(ValidationError) as refused:
-            take_draft(bea, draft_id=kept.id)
+            draft_saved(bea, draft_id=kept.id)
         assert str(refused.value) == "draft_id: that draft is no longer kept"
         with pytest.raises(ValidationError):
             discard_draft(bea, draft_id=kept.id)
@@ -91,17 +91,39 @@ def test_a_draft_a_day_old_is_removed_not_offered(store: Store) -> None:
     assert (entry.action, entry.fields) == ("draft.expire", "count=1")
 
 
-def test_taking_and_discarding_remove_the_draft_with_their_audit_row(store: Store) -> None:
+def test_using_and_discarding_remove_the_draft_with_their_audit_row(store: Store) -> None:
     with freeze_time(KEPT_AT):
         first = keep_draft(store, form="mentor", fields={"name": "Jo"})
         second = keep_draft(store, form="target", fields={"value": "90"})
-        assert take_draft(store, draft_id=first.id).fields == {"name": "Jo"}
-        assert [(e.action, e.fields) for e in last_audit(store)] == [("draft.take", "mentor")]
+        draft_saved(store, draft_id=first.id)
+        assert [(e.action, e.fields) for e in last_audit(store)] == [("draft.used", "mentor")]
         discard_draft(store, draft_id=second.id)
         assert [(e.action, e.fields) for e in last_audit(store)] == [("draft.discard", "target")]
         assert my_drafts(store) == []
         with pytest.raises(ValidationError):
-            take_draft(store, draft_id=first.id)
+            draft_saved(store, draft_id=first.id)
+
+
+def test_keeping_a_reopened_form_overwrites_its_draft(store: Store) -> None:
+    with freeze_time(KEPT_AT):
+        first = keep_draft(store, form="mentor", fields={"name": "Jo"})
+    with freeze_time("2025-06-01 11:00:00"):
+        again = keep_draft(store, form="mentor", fields={"name": "Jo Marsh"}, replaces=first.id)
+        assert again.id == first.id
+        (only,) = my_drafts(store)
+    assert only.fields == {"name": "Jo Marsh"}
+    assert only.saved_at == datetime(2025, 6, 1, 11, 0, tzinfo=UTC)
+    entry = last_audit(store)[0]
+    assert (entry.action, entry.entity_id, entry.fields) == ("draft.save", first.id, "mentor,name")
+
+
+def test_keeping_over_a_draft_already_gone_keeps_a_new_one(store: Store) -> None:
+    with freeze_time(KEPT_AT):
+        first = keep_draft(store, form="mentor", fields={"name": "Jo"})
+        discard_draft(store, draft_id=first.id)
+        again = keep_draft(store, form="mentor", fields={"name": "Jo"}, replaces=first.id)
+        assert [(d.id, d.fields) for d in my_drafts(store)] == [(again.id, {"name": "Jo"})]
+    assert last_audit(store)[0].action == "draft.save"
 
 
 def test_an_unknown_form_or_an_oversized_draft_is_refused(store: Store) -> None:

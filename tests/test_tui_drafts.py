@@ -4,6 +4,7 @@ esc on a changed form asks before throwing it away."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -152,14 +153,79 @@ async def test_ctrl_l_keeps_the_form_and_the_same_account_gets_it_back(
             ]
             assert str(form.query_one("#setting", Select).value) == "wing"
             await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "drafts"])
-    assert _drafts(folder) == []
+    # Opening it wrote nothing: the draft is kept until the form is saved or discarded.
+    assert [d.form for d in _drafts(folder)] == ["conversation"]
     assert _actions(folder) == [
         (
             "draft.save",
             "barriers,conversation,mentor,minutes,occurred_on,one_to_one,outcome,person,setting",
         ),
-        ("draft.take", "conversation"),
     ]
+
+
+async def _reopen_after_lock(pilot: Any, app: Any) -> ConversationForm:
+    """Half fill a conversation, ctrl+l, unlock as ana, open the offered draft."""
+    await _half_fill_a_conversation(pilot, app)
+    await pilot.press("ctrl+l")
+    await _unlock(pilot, app, "ana", PASSPHRASE)
+    await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
+    form = app.screen
+    picker = form.query_one(PersonPicker)
+    await wait_for(pilot, lambda: picker.choice is not None)
+    await pilot.pause()
+    return form
+
+
+KEPT = "barriers,conversation,mentor,minutes,occurred_on,one_to_one,outcome,person,setting"
+
+
+@pytest.mark.asyncio
+async def test_saving_the_reopened_form_removes_its_draft(store: Store, folder: Path) -> None:
+    with freeze_time(MORNING, **FROZEN):
+        app = create_app(folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await _reopen_after_lock(pilot, app)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await _drafts_read(pilot, app)
+    assert _drafts(folder) == []
+    assert _actions(folder) == [("draft.save", KEPT), ("draft.used", "conversation")]
+
+
+@pytest.mark.asyncio
+async def test_discarding_the_reopened_form_removes_its_draft(store: Store, folder: Path) -> None:
+    with freeze_time(MORNING, **FROZEN):
+        app = create_app(folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await _reopen_after_lock(pilot, app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await _drafts_read(pilot, app)
+    assert _drafts(folder) == []
+    assert _actions(folder) == [("draft.save", KEPT), ("draft.discard", "conversation")]
+
+
+@pytest.mark.asyncio
+async def test_locking_again_keeps_the_reopened_form_over_the_same_draft(
+    store: Store, folder: Path
+) -> None:
+    with freeze_time(MORNING, **FROZEN):
+        app = create_app(folder, store=store, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            form = await _reopen_after_lock(pilot, app)
+            (first,) = _drafts(folder)
+            form.query_one("#minutes", Input).value = "40"
+            await pilot.pause()
+            await pilot.press("ctrl+l")
+            await _locked(pilot, app)
+    (kept,) = _drafts(folder)
+    assert kept.id == first.id
+    assert json.loads(kept.fields)["minutes"] == "40"
+    assert _actions(folder) == [("draft.save", KEPT), ("draft.save", KEPT)]
 
 
 @pytest.mark.asyncio

@@ -2,7 +2,9 @@
 account after unlock, and removed after a day.
 
 A draft is what was typed, so it may identify a person: it is kept only in the encrypted
-store (table ``form_draft``), never in a file. Keeping, taking back, discarding and expiring
+store (table ``form_draft``), never in a file. Opening a draft changes nothing: it stays kept
+until the form opened from it is saved (:func:`draft_saved`) or the person discards it
+(:func:`discard_draft`). Keeping, using, discarding and expiring
 drafts are each one write transaction with one audit row, which names the form's fields that
 held something, never their values.
 """
@@ -53,16 +55,25 @@ def _draft(row: FormDraft) -> Draft:
     return Draft(row.id, row.form, json.loads(row.fields), row.saved_at)
 
 
-def keep_draft(store: Store, *, form: str, fields: dict[str, Any]) -> Draft:
+def keep_draft(
+    store: Store, *, form: str, fields: dict[str, Any], replaces: int | None = None
+) -> Draft:
     """Keep what was typed into ``form`` for the acting account; one ``draft.save`` audit
-    row naming the fields that held something. ``fields`` must be JSON-serialisable."""
+    row naming the fields that held something. ``fields`` must be JSON-serialisable.
+
+    ``replaces``: the draft the form was opened from. It is overwritten in the same
+    transaction (so one form is never kept twice); when it is gone, a new draft is kept."""
     if form not in FORMS:
         raise ValidationError("form", f"no draft is kept for a form called {form!r}")
     payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     if len(payload) > MAX_DRAFT_CHARS:
         raise ValidationError("fields", f"a draft holds at most {MAX_DRAFT_CHARS} characters")
     with store.write() as session:
-        row = FormDraft(account_id=store.actor.id, form=form, fields=payload, saved_at=now())
+        row = session.get(FormDraft, replaces) if replaces is not None else None
+        if row is not None and row.account_id == store.actor.id:
+            row.form, row.fields, row.saved_at = form, payload, now()
+        else:
+            row = FormDraft(account_id=store.actor.id, form=form, fields=payload, saved_at=now())
         session.add(row)
         session.flush()
         audit.record(
@@ -121,22 +132,22 @@ def _mine(store: Store, session: Session, draft_id: int) -> FormDraft:
     return row
 
 
-def take_draft(store: Store, *, draft_id: int) -> Draft:
-    """Hand back one of the acting account's drafts to fill in again, and remove it from the
-    store (it is kept afresh if the application locks again); one ``draft.take`` row."""
+def draft_saved(store: Store, *, draft_id: int) -> None:
+    """The form opened from one of the acting account's drafts has been saved: remove the
+    draft; one ``draft.used`` audit row. Until then the draft stays in the store, so that
+    opening it never loses it (a crash before the save finds it still kept)."""
     with store.write() as session:
         row = _mine(store, session, draft_id)
-        draft = _draft(row)
+        form = row.form
         session.delete(row)
         audit.record(
             session,
             actor_id=store.actor.id,
-            action="draft.take",
+            action="draft.used",
             entity="form_draft",
             entity_id=draft_id,
-            fields=[draft.form],
+            fields=[form],
         )
-        return draft
 
 
 def discard_draft(store: Store, *, draft_id: int) -> None:

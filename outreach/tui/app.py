@@ -304,17 +304,18 @@ class OutreachApp(App[None]):
         if isinstance(screen, UnlockScreen):
             screen.reset(notice=notice + kept)
 
-    def _open_drafts(self) -> list[tuple[str, dict[str, object]]]:
-        """Forms open on the main screens with something typed: (draft kind, values)."""
+    def _open_drafts(self) -> list[_OpenForm]:
+        """Forms open on the main screens with something typed: (draft kind, values, the
+        draft the form was opened from)."""
         from outreach.tui.dialogs.form import SAVING, Form
 
-        drafts: list[tuple[str, dict[str, object]]] = []
+        drafts: list[_OpenForm] = []
         for screen in self.screen_stack if self.current_mode == MAIN else []:
             if isinstance(screen, Form) and screen.DRAFT_KIND and screen.is_changed:
                 values: dict[str, object] = screen.values_to_keep()
                 if screen.saving:
                     values[SAVING] = True
-                drafts.append((screen.DRAFT_KIND, values))
+                drafts.append((screen.DRAFT_KIND, values, screen.draft_id))
         return drafts
 
     def _offer_drafts(self) -> None:
@@ -354,27 +355,34 @@ class OutreachApp(App[None]):
         self.push_screen(DraftOffer(draft), answered)
 
     def _take_draft(self, draft: Draft, rest: list[Draft]) -> None:
-        """Open the kept form as it was; the draft leaves the store (a later lock keeps the
-        form afresh). Drafts still to offer wait until that form is closed."""
-        from outreach.services.drafts import take_draft
+        """Open the kept form as it was. The draft stays in the store until the form is saved
+        or the person discards it (a lock meanwhile keeps the form over the same draft), so
+        a crash in between loses nothing. Drafts still to offer wait until the form closes."""
         from outreach.tui.dialogs.draft_offer import form_for
+
+        if self.store is None:
+            return
+
+        def closed(result: object) -> None:
+            # None: the person left the form and said to throw away what it held.
+            if result is None:
+                self._discard_draft(draft)
+            else:
+                self._draft_used(draft)
+            self._offer_next(rest)
+
+        self.push_screen(form_for(draft), closed)
+
+    def _draft_used(self, draft: Draft) -> None:
+        from outreach.services.drafts import draft_saved
 
         store = self.store
         if store is None:
             return
 
-        def closed(_: object) -> None:
-            self._offer_next(rest)
-
         def work() -> None:
-            try:
-                take_draft(store, draft_id=draft.id)
-            except Exception as exc:
-                from outreach.tui.errors import shown
-
-                self.call_from_thread(self.notify, shown(exc), severity="error")
-                return
-            self.call_from_thread(self.push_screen, form_for(draft), closed)
+            with contextlib.suppress(Exception):
+                draft_saved(store, draft_id=draft.id)  # already gone: nothing to remove
 
         self.run_worker(work, group="drafts", thread=True, exit_on_error=False)
 
@@ -537,17 +545,21 @@ def _runner(app: App[None], action: str, node: Screen | None = None) -> Callable
     return run
 
 
-def _keep_drafts(store: Store, drafts: list[tuple[str, dict[str, object]]]) -> str:
-    """Keep each (kind, values) as a draft in the store, on the calling thread (the store is
-    about to close). Returns words to add to the lock notice. Locking never waits on, or
-    fails over, a draft that cannot be written."""
+_OpenForm = tuple[str, dict[str, object], int | None]
+"""A form open when the application locks: (draft kind, values, the draft it came from)."""
+
+
+def _keep_drafts(store: Store, drafts: list[_OpenForm]) -> str:
+    """Keep each (kind, values, draft it came from) as a draft in the store, on the calling
+    thread (the store is about to close). Returns words to add to the lock notice. Locking
+    never waits on, or fails over, a draft that cannot be written."""
     if not drafts:
         return ""
     from outreach.services.drafts import keep_draft
 
     try:
-        for kind, values in drafts:
-            keep_draft(store, form=kind, fields=values)
+        for kind, values, replaces in drafts:
+            keep_draft(store, form=kind, fields=values, replaces=replaces)
     except Exception:
         return " The form you were filling in could not be kept."
     if len(drafts) == 1:

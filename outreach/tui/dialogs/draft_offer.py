@@ -1,7 +1,8 @@
 """After unlocking: a form that was half filled in when the application locked is offered back.
 
-Enter opens it again as it was; ``del`` discards it; esc leaves it for later (it is offered at
-each unlock until it is a day old, then removed).
+Enter opens it again as it was (it stays kept until that form is saved or discarded); ``del``
+discards it; esc leaves it for later (it is offered at each unlock until it is a day old, then
+removed).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def form_for(draft: Draft) -> Form:
     module, cls = _FORMS[draft.form]
     form: Form = getattr(import_module(module), cls)()
     form.restore_draft({k: v for k, v in draft.fields.items() if k != SAVING})
+    form.draft_id = draft.id
     return form
 
 

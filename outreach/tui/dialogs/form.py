@@ -67,6 +67,9 @@ class Form(DataDialog):
     """The name a draft of this form is kept under when the application locks (empty: this
     form is never kept)."""
 
+    draft_id: int | None = None
+    """The kept draft this form was opened from: it stays in the store until the form is
+    saved or discarded, and a lock keeps the form over it."""
     saving = False
     """A save has been started and has not been refused (yet)."""
     _pristine: dict[str, Any] | None = None

@@ -161,4 +161,8 @@ def test_the_notes_explain_the_rule_and_name_what_was_withheld() -> None:
         "cells and the total would otherwise reveal it." in text
     )
     assert "Withheld in this export: Coverage at the end of the period (%) by unit" in text
-    assert "share either a year or its quarters and months, not both" in text
+    assert (
+        "This export was checked against the earlier exports made from this store: together "
+        "they pin no figure shown as *." in text
+    )
+    assert "share either a year, its quarters or its months." in text

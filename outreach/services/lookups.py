@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
@@ -251,17 +251,26 @@ def open_stay(session: Session, person_id: int) -> Stay | None:
     ).first()
 
 
+# Built once and run on the session's connection: an import asks for every row of a file,
+# and building and compiling the statement each time cost far more than running it.
+_RESIDENT_ON = (
+    select(Stay.id)
+    .where(
+        col(Stay.person_id) == bindparam("person_id"),
+        col(Stay.arrived_on) <= bindparam("day"),
+        or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= bindparam("day")),
+    )
+    .limit(1)
+)
+
+
 def was_resident(session: Session, person_id: int, day: date) -> bool:
     """Whether a stay of the person covers ``day``, the day of leaving included."""
-    found = session.exec(
-        select(Stay.id)
-        .where(
-            Stay.person_id == person_id,
-            Stay.arrived_on <= day,
-            or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= day),
-        )
-        .limit(1)
-    ).first()
+    # Stays are written through the ORM: flush (as session.exec would, unless the caller
+    # turned that off) so a stay added in this session counts.
+    if session.autoflush:
+        session.flush()
+    found = session.connection().execute(_RESIDENT_ON, {"person_id": person_id, "day": day}).first()
     return found is not None
 
 

@@ -203,3 +203,22 @@ def test_check_names_first_contacts_that_disagree_with_the_conversations(tmp_pat
     assert check().startswith("FAIL")
     # a's row differs (counted once on each side) and b's is missing.
     assert check().endswith("3 rows disagree with the conversations they are derived from")
+
+
+def test_check_counts_one_disagreeing_first_contact_in_the_singular(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    (a,) = _people(store, 1)
+    _talk(store, date(2024, 3, 5), a)
+    key = store._data_key
+    store.close()
+    conn = raw(folder, key)
+    try:
+        conn.execute("DELETE FROM first_contact WHERE person_id = ?", (a,))
+    finally:
+        conn.close()
+    result = CliRunner().invoke(
+        app, ["check", "--store", str(folder)], env={"OUTREACH_PASSPHRASE": PASSPHRASE}
+    )
+    (line,) = [x for x in result.output.splitlines() if "first contacts" in x]
+    assert line.endswith("1 row disagrees with the conversation it is derived from")

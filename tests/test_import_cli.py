@@ -188,3 +188,19 @@ def test_screening_import_exits_0(folder: Path) -> None:
 def test_a_missing_file_is_a_usage_error(folder: Path) -> None:
     result = _run(folder, "people", str(folder / "nowhere.csv"))
     assert result.exit_code == 2
+
+
+def test_a_one_row_file_is_counted_in_the_singular(folder: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.csv"
+    one.write_bytes(
+        b"ref,name,date_of_birth,unit,arrived\nU009,Dot Reed,1982-02-03,Elm,2024-04-01\n"
+    )
+    dry = _run(folder, "people", str(one), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    lines = dry.stdout.splitlines()
+    assert "First row as it will be stored:" in lines
+    assert (
+        lines[-1] == "one.csv: 1 row; 1 to add, 0 to update, 0 unchanged (dry run: nothing written)"
+    )
+    real = _run(folder, "people", str(one))
+    assert real.output == "one.csv: 1 row; 1 added, 0 updated, 0 unchanged\n"

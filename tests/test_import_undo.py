@@ -360,3 +360,27 @@ def test_a_killed_undo_leaves_the_import_in_place_or_undone(
         assert [f.detail for f in findings if not f.ok] == []
         tally.add(r, "undone" if state[3] else "in place")
     print(tally.report())
+
+
+def test_cli_counts_one_row_in_the_singular(folder: Path, store: Store) -> None:
+    one = b"ref,name,date_of_birth,unit,arrived\nU009,Dot Reed,1982-02-03,Elm,2024-04-01\n"
+    import_people(store, one)
+    listed = _run(folder, "list")
+    assert listed.output == (
+        "   1  people        2024-12-01 00:00  ana  1 row: 1 added, 0 updated, 0 unchanged  "
+        "[in place]\n"
+    )
+    # Her person row, her stay and the unit Elm, which the import created.
+    done = _run(folder, "undo", "1")
+    assert done.output == (
+        "import 1 (people): removed 3 rows (1 person, 1 stay, 1 unit); put back 0 rows (none)\n"
+    )
+
+
+def test_the_import_screen_counts_one_row_in_the_singular(store: Store) -> None:
+    from outreach.tui.screens.import_file import preview_text
+
+    one = b"ref,name,date_of_birth,unit,arrived\nU009,Dot Reed,1982-02-03,Elm,2024-04-01\n"
+    report = import_people(store, one, dry_run=True)
+    first = preview_text(report, "one.csv").plain.splitlines()[0]
+    assert first == "one.csv: 1 row: 1 to add, 0 to update, 0 unchanged"

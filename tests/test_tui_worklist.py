@@ -98,6 +98,27 @@ async def test_a_result_needing_a_repeat_creates_a_follow_up_and_says_so(store: 
 
 
 @pytest.mark.asyncio
+async def test_a_test_meeting_a_repeat_test_follow_up_says_one_completed(store: Store) -> None:
+    # A1003's repeat test has been open since the fixture's earlier result.
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ScreeningForm))
+            form = app.screen
+            await type_text(pilot, "A1003")
+            await wait_for(pilot, lambda: form.query_one("#person").is_open)
+            await pilot.press("enter")
+            form.query_one("#hpv", Select).value = "negative"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            messages = [n.message for n in app._notifications]
+            assert messages == [
+                "Test recorded for A1003. Next: routine recall. 1 follow-up completed."
+            ]
+
+
+@pytest.mark.asyncio
 async def test_space_completes_the_most_overdue_follow_up_and_says_so(store: Store) -> None:
     from outreach.services.followups import due_followups
 

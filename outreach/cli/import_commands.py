@@ -22,6 +22,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, say, unlock
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.services.import_mapping import ColumnMapping
@@ -335,7 +336,9 @@ def undo_command(
 
 
 def _batch_line(b: ImportBatchRow) -> str:
-    counts = f"{b.rows} rows: {b.added} added, {b.updated} updated, {b.unchanged} unchanged"
+    counts = (
+        f"{counted(b.rows, 'row')}: {b.added} added, {b.updated} updated, {b.unchanged} unchanged"
+    )
     if b.marked_left:
         counts += f", {b.marked_left} marked as left"
     state = (
@@ -373,8 +376,9 @@ def _undo_summary(report: UndoReport) -> str:
     verb = ("would remove", "would put back") if report.dry_run else ("removed", "put back")
     tail = " (dry run: nothing changed)" if report.dry_run else ""
     return (
-        f"import {report.batch_id} ({report.kind}): {verb[0]} {report.removed_total} rows "
-        f"({listed(report.removed)}); {verb[1]} {report.restored_total} rows "
+        f"import {report.batch_id} ({report.kind}): "
+        f"{verb[0]} {counted(report.removed_total, 'row')} "
+        f"({listed(report.removed)}); {verb[1]} {counted(report.restored_total, 'row')} "
         f"({listed(report.restored)}){tail}"
     )
 
@@ -488,7 +492,11 @@ def _preview_lines(report: ImportReport) -> list[str]:
     arrow = _arrow()
     if not report.preview:
         return []
-    lines = [f"First {len(report.preview)} rows as they will be stored:"]
+    lines = [
+        "First row as it will be stored:"
+        if len(report.preview) == 1
+        else f"First {len(report.preview)} rows as they will be stored:"
+    ]
     for row in report.preview:
         lines.append(f"  line {row.line}:")
         for cell in row.cells:
@@ -537,8 +545,7 @@ def _summary(file: Path, report: ImportReport) -> str:
         parts.append(f"{report.marked_left} {verb} as left")
     if report.followups_completed:
         verb = "to complete" if report.dry_run or not report.ok else "completed"
-        count = report.followups_completed
-        parts.append(f"{count} follow-up{'s' if count != 1 else ''} {verb}")
+        parts.append(f"{counted(report.followups_completed, 'follow-up')} {verb}")
     if report.dry_run:
         tail = " (dry run: nothing written)"
     elif report.needs_confirmation:
@@ -547,7 +554,7 @@ def _summary(file: Path, report: ImportReport) -> str:
         tail = " (nothing to change)"
     else:
         tail = ""
-    return f"{file.name}: {report.rows} rows; {', '.join(parts)}{tail}"
+    return f"{file.name}: {counted(report.rows, 'row')}; {', '.join(parts)}{tail}"
 
 
 def _as_dict(report: ImportReport) -> dict[str, object]:

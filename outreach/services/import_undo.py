@@ -24,6 +24,7 @@ from outreach.services.import_changes import DERIVED, quoted, row_json, tracked_
 from outreach.services.lookups import require_writer
 from outreach.store import audit
 from outreach.store.store import Store
+from outreach.wording import counted
 
 # Tables never counted as depending on an import: derived ones and the import records.
 _NOT_DEPENDENTS = DERIVED | {"import_batch", "import_change"}
@@ -324,7 +325,7 @@ def _count(counts: dict[str, int], table: str, rows: int) -> None:
 
 
 def _rows(count: int) -> str:
-    return f"{count} row{'s' if count != 1 else ''}"
+    return counted(count, "row")
 
 
 def _by_table(counts: dict[str, int]) -> str:

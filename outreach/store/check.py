@@ -150,7 +150,10 @@ def _first_contact(engine: Engine) -> Finding:
     except Exception as exc:
         return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
     if drift:
-        return Finding(
-            name, False, f"{drift} rows disagree with the conversations they are derived from"
+        disagree = (
+            "1 row disagrees with the conversation it is derived from"
+            if drift == 1
+            else f"{drift} rows disagree with the conversations they are derived from"
         )
+        return Finding(name, False, disagree)
     return Finding(name, True, "agree with the conversations")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from outreach.paths import schema_dir
 from outreach.store.errors import StoreDamaged, StoreTooNew
+from outreach.wording import counted
 
 
 def alembic_config() -> Config:
@@ -88,8 +89,8 @@ def upgrade(engine: Engine, target: str = "head") -> None:
                 if bad:
                     table, rowid = bad[0][0], bad[0][1]
                     raise StoreDamaged(
-                        f"migration left {len(bad)} broken references (first: {table} row "
-                        f"{rowid}); nothing was changed"
+                        f"migration left {counted(len(bad), 'broken reference')} "
+                        f"(first: {table} row {rowid}); nothing was changed"
                     )
         finally:
             raw.execute("PRAGMA foreign_keys = ON")

@@ -15,6 +15,7 @@ from outreach.rules.limits import NOTE_MAX
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.services.screening import ScreeningRecorded
@@ -199,6 +200,6 @@ class ScreeningForm(Form):
             f = recorded.follow_up
             text += f" Follow-up created: {f.reason.replace('_', ' ')} by {f.due_on:%d %b %Y}."
         if recorded.completed:
-            text += f" {len(recorded.completed)} follow-up(s) completed."
+            text += f" {counted(len(recorded.completed), 'follow-up')} completed."
         self.app.notify(text, title="Saved", timeout=10)
         self.dismiss(True)

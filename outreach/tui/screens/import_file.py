@@ -29,6 +29,7 @@ from outreach.tui.last_folder import last_import_folder, remember_import_folder
 from outreach.tui.messages import Failed, Loaded
 from outreach.tui.screens.base import DataDialog, DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.services.import_mapping import ColumnMapping
@@ -80,8 +81,8 @@ def preview_text(report: ImportReport, file_name: str) -> Text:
     out = Text()
     verb = "to" if report.dry_run else ""
     counts = (
-        f"{report.rows} rows: {report.added} {verb} add, {report.updated} {verb} update, "
-        f"{report.unchanged} unchanged"
+        f"{counted(report.rows, 'row')}: {report.added} {verb} add, "
+        f"{report.updated} {verb} update, {report.unchanged} unchanged"
     ).replace("  ", " ")
     if report.marked_left:
         counts += f", {report.marked_left} to mark as left"
@@ -92,7 +93,7 @@ def preview_text(report: ImportReport, file_name: str) -> Text:
         out.append(f"To confirm: {sweeping}\n", style="bold yellow")
     groups = report.problem_groups()
     if groups:
-        many = "1 problem" if len(report.errors) == 1 else f"{len(report.errors)} problems"
+        many = counted(len(report.errors), "problem")
         out.append(f"{many}; nothing can be imported yet:\n", style="red")
         for group in groups:
             out.append_text(plain(f"• {group}"))
@@ -175,7 +176,7 @@ class ImportResultDialog(DataDialog):
         report: UndoReport = message.data
         self._undone = True
         self.query_one("#import-result-text", Static).update(
-            f"Import {report.batch_id} undone: {report.removed_total} records removed, "
+            f"Import {report.batch_id} undone: {counted(report.removed_total, 'record')} removed, "
             f"{report.restored_total} put back as they were."
         )
         self.query_one("#result-keys", Static).update("esc: close")

@@ -321,6 +321,13 @@ def test_the_application_finishes_a_restore_killed_mid_swap_before_opening(
     opened: list[Path] = []
 
     class Recorder:
+        # Stands in for the application: what `outreach open` reads of it after it has run.
+        store = None
+        crash_message = ""
+        return_code = 0
+        restart_as = None
+        restart_on_lock = False
+
         def __init__(self, at: Path, **_: object) -> None:
             opened.append(at)
 

@@ -39,9 +39,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     for every test would take most of the module's time)."""
     folder = tmp_path_factory.mktemp("template") / "store"
     opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-    key = opened._data_key
+    key, signer = opened._data_key, opened._slot_secrets
     opened.close()
-    opened._data_key = key
+    opened._data_key, opened._slot_secrets = key, signer
     return opened
 
 
@@ -50,7 +50,14 @@ def store(template: Store, tmp_path: Path) -> Iterator[Store]:
     folder = tmp_path / "copy"
     shutil.copytree(template.folder, folder)
     engine = make_engine(folder / "data.db", template._data_key)
-    copy = Store(folder, engine, template.actor, template._keyfile, template._data_key)
+    copy = Store(
+        folder,
+        engine,
+        template.actor,
+        template._keyfile,
+        template._data_key,
+        slot_secrets=template._slot_secrets,  # the admin's, to sign the slots tests add
+    )
     with copy:
         yield copy
 

@@ -45,7 +45,17 @@ def test_a_sound_store_passes_every_check(sound: tuple[Path, bytes]) -> None:
     result = _check(sound[0])
     assert result.exit_code == 0, result.output
     names = [line.split()[1] for line in result.output.splitlines()]
-    assert names == ["key", "cipher", "integrity", "foreign", "schema", "first", "audit", "audit"]
+    assert names == [
+        "key",
+        "cipher",
+        "integrity",
+        "foreign",
+        "schema",
+        "first",
+        "roles",
+        "audit",
+        "audit",
+    ]
     assert all(line.startswith("ok") for line in result.output.splitlines())
 
 

@@ -86,6 +86,7 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
         except Exception as exc:
             findings.append(Finding("schema version", False, f"could not read: {exc}"))
         findings.append(_first_contact(engine))
+        findings.append(_roles(engine, keyfile))
         findings.append(_audit_head(engine, keyfile))
         try:
             with Session(engine) as session:
@@ -124,6 +125,30 @@ SELECT
         SELECT person_id, first_on FROM first_contact
         EXCEPT SELECT person_id, first_on FROM fresh))
 """
+
+
+def _roles(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
+    """Whether each account's role in data.db is the one an admin signed into its slot."""
+    name = "roles"
+    if not keyfile.authority:
+        return Finding(name, True, "this store's slots carry no signed roles (made before them)")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT name, role FROM account WHERE removed_at IS NULL")
+            ).all()
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    in_db = {str(r[0]): str(r[1]) for r in rows}
+    problems = [
+        f"account {s.account!r} is {in_db[s.account]} in data.db but {s.role} in its signed "
+        "key slot (changed by hand; the signed role is the one that counts)"
+        for s in keyfile.account_slots()
+        if s.account in in_db and keyfile.certificate_ok(s) and in_db[s.account] != s.role
+    ]
+    if problems:
+        return Finding(name, False, "; ".join(problems))
+    return Finding(name, True, "every account's role is the one signed in its key slot")
 
 
 def _audit_head(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:

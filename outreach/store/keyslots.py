@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import portalocker
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -97,6 +98,9 @@ class Slot:
     public_key: str = ""
     sealed: str = ""
     next_key: str = ""
+    # The store's authority's Ed25519 signature over the slot's ids, account, role and
+    # public key (see certificate_payload): the role cannot be changed without an admin.
+    certificate: str = ""
 
     @property
     def legacy(self) -> bool:
@@ -116,6 +120,35 @@ class Slot:
         return "\x1f".join(parts).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class SlotSecrets:
+    """What a format-2 slot seals under its passphrase."""
+
+    private: bytes  # the slot's X25519 private key
+    authority_public: bytes | None  # the store authority's public key it was made under
+    authority: bytes | None  # the authority's private key (admins and the recovery slot)
+
+
+def certificate_payload(store_id: str, slot: Slot) -> bytes:
+    """What the store's authority signs for a slot: everything that says who it is for."""
+    parts = [
+        "outreach-certificate/1",
+        store_id,
+        slot.id,
+        slot.kind,
+        slot.account or "",
+        slot.role or "",
+        slot.public_key,
+    ]
+    return "\x1f".join(parts).encode("utf-8")
+
+
+def new_authority() -> tuple[bytes, str]:
+    """A new store authority: its private key and its public key as keys.json holds it."""
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes_raw(), _b64(key.public_key().public_bytes_raw())
+
+
 @dataclass
 class KeyFile:
     """The parsed ``keys.json``. Mutating methods return nothing; call :meth:`save`."""
@@ -126,6 +159,9 @@ class KeyFile:
     # The newest audit row known to be committed ({"id": n, "hash": h}), kept outside
     # data.db so that losing committed changes (a damaged WAL) shows.
     audit_head: dict[str, Any] = field(default_factory=dict)
+    # The public key that signs every slot's role (Ed25519, made at init; its private half is
+    # sealed in the admins' slots and the recovery slot). Empty in stores made before it.
+    authority: str = ""
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -164,6 +200,7 @@ class KeyFile:
                 public_key=s.get("public_key", ""),
                 sealed=s.get("sealed", ""),
                 next_key=s.get("next_key", ""),
+                certificate=s.get("certificate", ""),
             )
             for s in raw["slots"]
         ]
@@ -172,6 +209,7 @@ class KeyFile:
             slots=slots,
             unlock_failures=raw.get("unlock_failures", {}),
             audit_head=raw.get("audit_head", {}),
+            authority=raw.get("authority", ""),
         )
 
     def account_slots(self) -> list[Slot]:
@@ -196,23 +234,69 @@ class KeyFile:
     def unwrap_all(self, slot: Slot, secret: str) -> list[bytes]:
         """The data key, then the next one when a re-key is under way (``data.db`` is under
         one of them); :class:`WrongPassphrase` when ``secret`` does not open ``slot``."""
+        return self.open_slot(slot, secret)[0]
+
+    def open_slot(self, slot: Slot, secret: str) -> tuple[list[bytes], SlotSecrets | None]:
+        """The data keys (as :meth:`unwrap_all`) and what else the slot seals (None for a
+        format-1 slot). :class:`WrongPassphrase` when ``secret`` does not open ``slot``;
+        :class:`StoreDamaged` when the slot's role is not signed by the store's authority,
+        or keys.json's authority is not the one the slot was made under."""
         no_core_dumps()  # the passphrase and the keys are in this process from here on
         try:
             kek = AESGCM(slot.kdf.derive(secret))
             if slot.legacy:
-                return [
-                    kek.decrypt(
-                        _unb64(slot.nonce),
-                        _unb64(slot.wrapped_key),
-                        slot.associated_data(self.store_id),
-                    )
-                ]
-            private = kek.decrypt(
+                key = kek.decrypt(
+                    _unb64(slot.nonce),
+                    _unb64(slot.wrapped_key),
+                    slot.associated_data(self.store_id),
+                )
+                return [key], None
+            blob = kek.decrypt(
                 _unb64(slot.nonce), _unb64(slot.sealed), slot.associated_data(self.store_id, "/p")
             )
         except InvalidTag:
             raise WrongPassphrase("wrong passphrase") from None
-        return self.data_keys(slot, private)
+        opened = SlotSecrets(
+            private=blob[:32],
+            authority_public=blob[32:64] or None,
+            authority=blob[64:96] or None,
+        )
+        self.check_authority(slot, opened)
+        return self.data_keys(slot, opened.private), opened
+
+    def check_authority(self, slot: Slot, opened: SlotSecrets) -> None:
+        """Refuse a slot whose role no admin signed, or a keys.json whose authority was swapped
+        or removed (which would make roles those of data.db again)."""
+        who = repr(slot.account) if slot.account else "the recovery code"
+        if not self.authority:
+            if opened.authority_public is not None:
+                raise StoreDamaged(
+                    f"keys.json: the key that signs roles, under which the slot of {who} was "
+                    "made, was removed from it: keys.json was edited. Restore it from a backup"
+                )
+            return
+        if opened.authority_public is None or _b64(opened.authority_public) != self.authority:
+            raise StoreDamaged(
+                f"keys.json: the key that signs roles is not the one the slot of {who} was "
+                "made under: keys.json was edited. Restore it from a backup"
+            )
+        if not self.certificate_ok(slot):
+            raise StoreDamaged(
+                f"keys.json: the slot of {who} (role {slot.role or 'none'}) is not signed by an "
+                "admin: keys.json was edited. Restore it from a backup"
+            )
+
+    def certificate_ok(self, slot: Slot) -> bool:
+        """Whether the store's authority signed ``slot`` as it stands (True without one)."""
+        if not self.authority:
+            return True
+        try:
+            Ed25519PublicKey.from_public_bytes(_unb64(self.authority)).verify(
+                _unb64(slot.certificate), certificate_payload(self.store_id, slot)
+            )
+        except (InvalidSignature, ValueError):
+            return False
+        return True
 
     def data_keys(self, slot: Slot, private: bytes) -> list[bytes]:
         """The data keys sealed to ``slot`` (current, then next), opened with its private key."""
@@ -276,8 +360,16 @@ class KeyFile:
             sizes = (
                 [(s.wrapped_key, 48), (s.nonce, 12)]
                 if s.legacy
-                else [(s.wrapped_key, SEALED_KEY), (s.nonce, 12), (s.sealed, 48)]
+                else [(s.wrapped_key, SEALED_KEY), (s.nonce, 12)]
             )
+            if not s.legacy and len(s.sealed) not in (64, 108, 152):  # 48, 80, 112 bytes
+                yield f"keys.json: slot {s.id} has a sealed key of the wrong size"
+            if not self.certificate_ok(s):
+                who = repr(s.account) if s.account else "the recovery code"
+                yield (
+                    f"keys.json: the slot of {who} (role {s.role or 'none'}) is not signed by "
+                    "an admin (edited by hand?)"
+                )
             if s.next_key:
                 sizes.append((s.next_key, SEALED_KEY))
             try:
@@ -296,24 +388,43 @@ class KeyFile:
         account: str | None,
         role: str | None,
         next_key: bytes | None = None,
+        authority: bytes | None = None,
+        holds_authority: bool = False,
+        keep: tuple[Slot, SlotSecrets] | None = None,
     ) -> Slot:
         """A new format-2 slot for ``secret`` holding ``data_key`` (and ``next_key`` during a
-        re-key)."""
-        private = X25519PrivateKey.generate()
-        slot = Slot(
-            id=str(uuid.uuid4()),
-            kind=kind,
-            account=account,
-            role=role,
-            kdf=KdfParams.fresh(),
-            nonce=_b64(secrets.token_bytes(12)),
-            wrapped_key="",
-            public_key=_b64(private.public_key().public_bytes_raw()),
-        )
+        re-key), its role signed with ``authority`` (the store authority's private key, which
+        the slot also seals when ``holds_authority``). With ``keep``, the same slot (id, key
+        pair, signature) sealed under a new passphrase."""
+        if keep is not None:
+            old, opened = keep
+            slot = replace(
+                old, kdf=KdfParams.fresh(), nonce=_b64(secrets.token_bytes(12)), next_key=""
+            )
+            blob = opened.private + (opened.authority_public or b"") + (opened.authority or b"")
+        else:
+            private = X25519PrivateKey.generate()
+            slot = Slot(
+                id=str(uuid.uuid4()),
+                kind=kind,
+                account=account,
+                role=role,
+                kdf=KdfParams.fresh(),
+                nonce=_b64(secrets.token_bytes(12)),
+                wrapped_key="",
+                public_key=_b64(private.public_key().public_bytes_raw()),
+            )
+            blob = private.private_bytes_raw()
+            if self.authority:
+                if authority is None:
+                    raise ValueError("a new key slot needs an admin to sign its role")
+                signer = Ed25519PrivateKey.from_private_bytes(authority)
+                slot = replace(
+                    slot, certificate=_b64(signer.sign(certificate_payload(self.store_id, slot)))
+                )
+                blob += _unb64(self.authority) + (authority if holds_authority else b"")
         sealed = AESGCM(slot.kdf.derive(secret)).encrypt(
-            _unb64(slot.nonce),
-            private.private_bytes_raw(),
-            slot.associated_data(self.store_id, "/p"),
+            _unb64(slot.nonce), blob, slot.associated_data(self.store_id, "/p")
         )
         slot = replace(
             slot,
@@ -327,7 +438,10 @@ class KeyFile:
                     slot.public_key, next_key, slot.associated_data(self.store_id, "/next")
                 ),
             )
-        self.slots.append(slot)
+        if keep is not None:
+            self.slots = [slot if s.id == slot.id else s for s in self.slots]
+        else:
+            self.slots.append(slot)
         return slot
 
     def remove_slot(self, slot_id: str) -> None:
@@ -344,6 +458,7 @@ class KeyFile:
             ],
             "unlock_failures": self.unlock_failures,
             "audit_head": self.audit_head,
+            "authority": self.authority,
         }
         return {**body, "checksum": _checksum(body)}
 

@@ -120,6 +120,7 @@ class Store:
         data_key: bytes,
         next_key: bytes | None = None,
         lock: store_lock.StoreLock | None = None,
+        slot_secrets: keyslots.SlotSecrets | None = None,
     ) -> None:
         self.folder = folder
         # Held until close(): other processes see who has the store open, and whatever would
@@ -127,6 +128,9 @@ class Store:
         self._lock = lock
         # Which data.db this store opened: a write first checks the folder still holds it.
         self._identity = _file_identity(folder / DATA)
+        # What the acting account's slot seals (its private key, and for admins the key that
+        # signs roles): kept to sign new slots and re-seal this one; close() forgets it.
+        self._slot_secrets = slot_secrets
         # Kept in memory only, to wrap new key slots; close() forgets it.
         self._data_key = data_key
         # The key of a re-key that could not be finished yet (data.db is still under
@@ -204,17 +208,27 @@ class Store:
         data_key = secrets.token_bytes(32)
         store_id = str(uuid.uuid4())
         keyfile = keyslots.KeyFile(store_id=store_id)
+        authority, keyfile.authority = keyslots.new_authority()
         recovery = keyslots.new_recovery_code()
         keyfile.add_slot(
-            kind=keyslots.RECOVERY, secret=recovery, data_key=data_key, account=None, role=None
+            kind=keyslots.RECOVERY,
+            secret=recovery,
+            data_key=data_key,
+            account=None,
+            role=None,
+            authority=authority,
+            holds_authority=True,
         )
-        keyfile.add_slot(
+        admin_slot = keyfile.add_slot(
             kind=keyslots.ACCOUNT,
             secret=passphrase,
             data_key=data_key,
             account=admin,
             role=Role.admin,
+            authority=authority,
+            holds_authority=True,
         )
+        _, admin_secrets = keyfile.open_slot(admin_slot, passphrase)
         engine = make_engine(folder / DATA, data_key)
         try:
             upgrade(engine)
@@ -245,28 +259,40 @@ class Store:
                 (folder / name).unlink(missing_ok=True)
             raise
         lock.downgrade()
-        return cls(folder, engine, actor, keyfile, data_key, lock=lock), recovery
+        store = cls(folder, engine, actor, keyfile, data_key, lock=lock, slot_secrets=admin_secrets)
+        return store, recovery
 
     @classmethod
     def unlock(cls, folder: Path, *, user: str | None, passphrase: str) -> Store:
         """Open with an account's passphrase. Wrong passphrases never touch ``data.db``."""
-        keyfile, account, keys = _unwrap_keys(folder, user=user, passphrase=passphrase)
-        return cls._open(folder, keyfile, keys, account)
+        keyfile, slot, keys, opened = _unwrap_keys(folder, user=user, passphrase=passphrase)
+        assert slot.account is not None
+        return cls._open(folder, keyfile, keys, slot.account, slot=slot, slot_secrets=opened)
 
     @classmethod
     def recover(cls, folder: Path, *, code: str, user: str, new_passphrase: str) -> Store:
         """Unlock with the recovery code and give ``user`` a new passphrase."""
         keyfile = _load_keyfile(folder)
         try:
-            keys = keyfile.unwrap_all(
+            keys, recovery = keyfile.open_slot(
                 keyfile.recovery_slot(), keyslots.normalise_recovery_code(code)
             )
         except WrongPassphrase:
             raise WrongPassphrase("that recovery code does not open this store") from None
         _check_new_passphrase(new_passphrase, user)
-        store = cls._open(folder, keyfile, keys, _account_name(user), via_recovery=True)
+        user = _account_name(user)
+        # The account keeps the role its signed slot gives it (data.db's, when it has none).
+        existing = next(
+            (s for s in keyfile.account_slots() if s.account == user and keyfile.authority),
+            None,
+        )
+        store = cls._open(folder, keyfile, keys, user, slot=existing, via_recovery=True)
         store._replace_slot(
-            store.actor.name, store.actor.role, new_passphrase, action="keys.recover"
+            store.actor.name,
+            store.actor.role,
+            new_passphrase,
+            action="keys.recover",
+            authority=recovery.authority if recovery else None,
         )
         return store
 
@@ -278,13 +304,17 @@ class Store:
         keys: list[bytes],
         user: str,
         *,
+        slot: keyslots.Slot | None = None,
+        slot_secrets: keyslots.SlotSecrets | None = None,
         via_recovery: bool = False,
     ) -> Store:
         check_library()
         private.owner_only()
         lock = store_lock.shared(folder, user)
         try:
-            return cls._open_locked(folder, keyfile, keys, user, lock)
+            return cls._open_locked(
+                folder, keyfile, keys, user, lock, slot=slot, slot_secrets=slot_secrets
+            )
         except BaseException:
             lock.release()
             raise
@@ -297,6 +327,9 @@ class Store:
         keys: list[bytes],
         user: str,
         lock: store_lock.StoreLock,
+        *,
+        slot: keyslots.Slot | None,
+        slot_secrets: keyslots.SlotSecrets | None,
     ) -> Store:
         # Left by a run killed while rewriting keys.json or backing up before a migration;
         # removed only while no other program has the store open (it may be writing them).
@@ -317,8 +350,14 @@ class Store:
                 ).first()
             if account is None or account.id is None:
                 raise UnknownAccount(f"no active account named {user!r} in this store")
-            actor = Actor(account.id, account.name, Role(account.role))
-            store = cls(folder, engine, actor, keyfile, data_key, lock=lock)
+            # Where the store has an authority, the role is the one an admin signed into the
+            # account's key slot: a role changed in data.db by hand gives no power.
+            signed = slot is not None and bool(keyfile.authority) and slot.role
+            role = Role(slot.role) if signed and slot and slot.role else Role(account.role)
+            actor = Actor(account.id, account.name, role)
+            store = cls(
+                folder, engine, actor, keyfile, data_key, lock=lock, slot_secrets=slot_secrets
+            )
             if keyfile.rekey_pending():
                 store._finish_rekey(keys)
             elif store._removed_with_slots():
@@ -500,16 +539,14 @@ class Store:
         return self._lock.exclusive(purpose, wait=wait)
 
     def close(self) -> None:
-        """Checkpoint the WAL (see :meth:`checkpoint`), drop every keyed connection and forget
-        the key (used on lock and exit)."""
+        """Checkpoint the WAL (see :meth:`checkpoint`), drop every keyed connection, forget the
+        key and give the store's lock back (used on lock and exit)."""
         if self._data_key:
             self.checkpoint()
-
-        """Drop every keyed connection, forget the key and give the store's lock back (used on
-        lock and exit)."""
         self._drop_connections()
         self._data_key = b""
         self._next_key = None
+        self._slot_secrets = None
         if self._lock is not None:
             self._lock.release()
 
@@ -563,6 +600,8 @@ class Store:
                 account=name,
                 role=role,
                 next_key=self._next_key,
+                authority=self._authority,
+                holds_authority=role == Role.admin,
             )
             self._save_keyfile(updated)
         return account
@@ -724,9 +763,28 @@ class Store:
     def change_passphrase(self, new_passphrase: str) -> None:
         """Give the acting account a new passphrase (a fresh slot with a fresh salt)."""
         _check_new_passphrase(new_passphrase, self.actor.name)
-        self._replace_slot(self.actor.name, self.actor.role, new_passphrase, action="keys.passwd")
+        self._replace_slot(
+            self.actor.name, self.actor.role, new_passphrase, action="keys.passwd", keep=True
+        )
 
-    def _replace_slot(self, name: str, role: Role, passphrase: str, *, action: str) -> None:
+    @property
+    def _authority(self) -> bytes | None:
+        """The private key that signs roles, when the acting account holds it (admins)."""
+        return self._slot_secrets.authority if self._slot_secrets else None
+
+    def _replace_slot(
+        self,
+        name: str,
+        role: Role,
+        passphrase: str,
+        *,
+        action: str,
+        keep: bool = False,
+        authority: bytes | None = None,
+    ) -> None:
+        """A new passphrase for ``name``'s slot: with ``keep``, the acting account's own slot
+        sealed again (same key pair and signed role); else a new slot signed with
+        ``authority``."""
         with self.write() as session:
             audit.record(
                 session,
@@ -741,16 +799,29 @@ class Store:
                 old = updated.slot_for(name)
             except UnknownAccount:
                 old = None
-            updated.add_slot(
-                kind=keyslots.ACCOUNT,
-                secret=passphrase,
-                data_key=self._data_key,
-                account=name,
-                role=role,
-                next_key=self._next_key,
-            )
-            if old is not None:
-                updated.remove_slot(old.id)
+            if keep and old is not None and not old.legacy and self._slot_secrets is not None:
+                updated.add_slot(
+                    kind=old.kind,
+                    secret=passphrase,
+                    data_key=self._data_key,
+                    account=name,
+                    role=old.role,
+                    next_key=self._next_key,
+                    keep=(old, self._slot_secrets),
+                )
+            else:
+                updated.add_slot(
+                    kind=keyslots.ACCOUNT,
+                    secret=passphrase,
+                    data_key=self._data_key,
+                    account=name,
+                    role=role,
+                    next_key=self._next_key,
+                    authority=authority or self._authority,
+                    holds_authority=role == Role.admin,
+                )
+                if old is not None:
+                    updated.remove_slot(old.id)
             self._save_keyfile(updated)
 
     def _audit_failures(self) -> None:
@@ -800,15 +871,16 @@ def unwrap_data_key(
 ) -> tuple[keyslots.KeyFile, str, bytes]:
     """The key file, account name and the data key that opens data.db, counting failures in
     keys.json (see :func:`_unwrap_keys`)."""
-    keyfile, account, keys = _unwrap_keys(folder, user=user, passphrase=passphrase)
-    return keyfile, account, _key_that_opens(folder, keys)
+    keyfile, slot, keys, _ = _unwrap_keys(folder, user=user, passphrase=passphrase)
+    assert slot.account is not None
+    return keyfile, slot.account, _key_that_opens(folder, keys)
 
 
 def _unwrap_keys(
     folder: Path, *, user: str | None, passphrase: str
-) -> tuple[keyslots.KeyFile, str, list[bytes]]:
-    """The key file, account name and data keys of the account's slot (the next key too
-    during a re-key), counting failures in keys.json.
+) -> tuple[keyslots.KeyFile, keyslots.Slot, list[bytes], keyslots.SlotSecrets | None]:
+    """The key file, the account's slot, its data keys (the next key too during a re-key)
+    and what else it seals, counting failures in keys.json.
 
     After ``FREE_FAILURES`` failures in a row each try must wait longer (:func:`wait_after`);
     a try made too soon raises :class:`Throttled` and is not counted. A slot in the old
@@ -827,7 +899,7 @@ def _unwrap_keys(
                 remaining,
             )
     try:
-        keys = keyfile.unwrap_all(slot, passphrase)
+        keys, opened = keyfile.open_slot(slot, passphrase)
     except WrongPassphrase:
         count = _count_failure(folder, waited=wait)
         in_a_row = f" ({count} failed tries in a row)" if count >= FREE_FAILURES else ""
@@ -835,7 +907,8 @@ def _unwrap_keys(
     assert slot.account is not None
     if slot.legacy:
         keyfile = _upgrade_slot(folder, slot, passphrase, keys[0])
-    return keyfile, slot.account, keys
+        slot = keyfile.slot_for(slot.account)
+    return keyfile, slot, keys, opened
 
 
 def _upgrade_slot(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +13,32 @@ from outreach.store.store import Store
 PASSPHRASE = "correct horse battery"
 
 
+USER_FOLDER_VARIABLES = (
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CACHE_HOME",
+    "WIN_PD_OVERRIDE_APPDATA",
+    "WIN_PD_OVERRIDE_LOCAL_APPDATA",
+)
+"""What platformdirs reads, besides the home folder, for the per-user folders (data, config,
+state with the last account, cache, and the log folder with crash reports): XDG variables on
+Linux and macOS, overrides on Windows."""
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's own store, account and passphrase out of every test."""
-    for name in (
-        "OUTREACH_STORE",
-        "OUTREACH_USER",
-        "OUTREACH_PASSPHRASE",
-        "OUTREACH_NEW_PASSPHRASE",
-        "OUTREACH_RECOVERY_CODE",
-        "OUTREACH_DEBUG",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    """Keep the developer's own store, account, passphrase and settings out of every test,
+    and every test's out of the developer's home: the home folder and each per-user folder
+    platformdirs gives (last account, last import folder, crash reports) are under
+    ``tmp_path``."""
+    for name in [n for n in os.environ if n.startswith("OUTREACH_")]:
+        monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # Path.home() on Windows
+    for name in USER_FOLDER_VARIABLES:
+        monkeypatch.setenv(name, str(home / name.lower()))
 
 
 @pytest.fixture

@@ -13,17 +13,17 @@ from outreach.store.store import Store
 PASSPHRASE = "correct horse battery"
 
 
-USER_FOLDER_VARIABLES = (
-    "XDG_DATA_HOME",
-    "XDG_CONFIG_HOME",
-    "XDG_STATE_HOME",
-    "XDG_CACHE_HOME",
-    "WIN_PD_OVERRIDE_APPDATA",
-    "WIN_PD_OVERRIDE_LOCAL_APPDATA",
-)
+USER_FOLDER_VARIABLES = {
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CACHE_HOME": ".cache",
+    "WIN_PD_OVERRIDE_APPDATA": "AppData/Roaming",
+    "WIN_PD_OVERRIDE_LOCAL_APPDATA": "AppData/Local",
+}
 """What platformdirs reads, besides the home folder, for the per-user folders (data, config,
 state with the last account, cache, and the log folder with crash reports): XDG variables on
-Linux and macOS, overrides on Windows."""
+Linux and macOS, overrides on Windows; each set to its usual place under the test's home."""
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +37,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USERPROFILE", str(home))  # Path.home() on Windows
-    for name in USER_FOLDER_VARIABLES:
-        monkeypatch.setenv(name, str(home / name.lower()))
+    for name, place in USER_FOLDER_VARIABLES.items():
+        monkeypatch.setenv(name, str(home / place))
 
 
 @pytest.fixture

@@ -24,16 +24,16 @@ def test_what_the_application_remembers_lands_under_the_tests_own_home(tmp_path:
     remember_import_folder(tmp_path)
     assert (last_account(), last_import_folder()) == ("ana", tmp_path)
     assert _files(home) == [
-        "xdg_config_home/outreach/last-import-folder",
-        "xdg_state_home/outreach/last-account.json",
+        ".config/outreach/last-import-folder",
+        ".local/state/outreach/last-account.json",
     ]
-    assert state_folder() == home / "xdg_state_home" / "outreach"
+    assert state_folder() == home / ".local" / "state" / "outreach"
 
 
 def test_crash_reports_and_the_default_store_are_under_it_too(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert crash_folder() == home / "xdg_state_home" / "outreach" / "log"
-    assert default_folder() == home / "xdg_data_home" / "outreach" / "store"
+    assert crash_folder() == home / ".local" / "state" / "outreach" / "log"
+    assert default_folder() == home / ".local" / "share" / "outreach" / "store"
 
 
 def test_no_setting_of_the_developer_reaches_a_test() -> None:

@@ -29,7 +29,12 @@ class AppAction:
 
 APP_ACTIONS: tuple[AppAction, ...] = (
     AppAction(
-        "dashboard", "d,home", "go('dashboard')", "Dashboard", "Coverage against target", show=False
+        "dashboard",
+        "d,ctrl+g",
+        "go('dashboard')",
+        "Dashboard",
+        "Coverage against target",
+        show=False,
     ),
     AppAction("people", "p,f3", "go('people')", "People", "Search and filter people"),
     AppAction("followups", "w,f4", "go('followups')", "Follow-ups", "Worklist of follow-ups due"),

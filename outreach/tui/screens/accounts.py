@@ -32,8 +32,8 @@ class AccountsScreen(DataScreen):
     """Accounts and roles; ``ins`` add, ``del`` remove (admins), ``k`` change my passphrase."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("insert,ctrl+a", "add", "Add", id="accounts.add"),
-        Binding("delete,ctrl+x", "remove", "Remove", id="accounts.remove"),
+        Binding("insert,ctrl+a", "add", "Add", id="accounts.add", key_display="ins"),
+        Binding("delete,ctrl+x", "remove", "Remove", id="accounts.remove", key_display="del"),
         Binding("k,ctrl+k", "passphrase", "My passphrase", id="accounts.passphrase"),
         Binding("escape", "app.go('dashboard')", "Back", id="accounts.back"),
     ]

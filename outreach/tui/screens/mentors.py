@@ -30,7 +30,7 @@ class MentorsScreen(DataScreen):
     """Every peer mentor, active ones first; ``ins`` adds one, ``i`` ends or restarts one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("insert,ctrl+a", "add", "Add mentor", id="mentors.add"),
+        Binding("insert,ctrl+a", "add", "Add mentor", id="mentors.add", key_display="ins"),
         Binding("i,ctrl+e", "toggle_active", "Set inactive/active", id="mentors.active"),
         Binding("escape", "app.go('dashboard')", "Back", id="mentors.back"),
     ]

@@ -23,7 +23,7 @@ class TargetsScreen(DataScreen):
     """Every target of the programme; ``ins`` sets a new one, enter changes the selected one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("insert,ctrl+a", "set_target", "Set target", id="targets.set"),
+        Binding("insert,ctrl+a", "set_target", "Set target", id="targets.set", key_display="ins"),
         Binding("e", "edit_target", "Change", id="targets.edit"),
         Binding("escape", "app.go('dashboard')", "Back", id="targets.back"),
     ]

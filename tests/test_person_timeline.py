@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 from rich.text import Text
+from sqlalchemy import update
+from sqlmodel import col
 from textual.widgets import DataTable
 from typer.testing import CliRunner
 
 from outreach.cli import app as cli
+from outreach.model.outreach_log import Conversation
 from outreach.services.conversations import log_conversation
 from outreach.services.decisions import record_decision
 from outreach.services.importing import import_conversations
@@ -69,8 +72,16 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 barriers=["pain_discomfort", "fear_anxiety"],
                 outcome="undecided_more_time",
                 next_step_on=date(2025, 5, 16),
-                note=HOSTILE,
+                note="Asked for [b]Dr[/] =1+2 later",
             )
+            # Held as a store from before the boundary refused control characters would hold
+            # it: showing it must still be safe.
+            with store.write() as session:
+                session.execute(
+                    update(Conversation)
+                    .where(col(Conversation.occurred_on) == date(2025, 5, 2))
+                    .values(note=HOSTILE)
+                )
             record_screening_event(
                 store,
                 person_ref="T1",

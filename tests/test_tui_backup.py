@@ -184,6 +184,13 @@ def test_outreach_open_passes_the_backup_days_to_the_app(
     seen: dict[str, object] = {}
 
     class FakeApp:
+        # What `outreach open` reads of the application after it has run.
+        store = None
+        crash_message = ""
+        return_code = 0
+        restart_as = None
+        restart_on_lock = False
+
         def run(self) -> None:
             seen["ran"] = True
 

@@ -70,7 +70,7 @@ def demo(
             )
             assert info.store is not None
             opened = info.store
-            typer.echo(f"Built in {info.seconds:.1f} s.")
+            say(f"Built in {info.seconds:.1f} s.")
         elif (folder / DATA).exists():
             # Argon2id runs without the GIL: import the application meanwhile.
             warm = None if summary else _import_app_in_background()

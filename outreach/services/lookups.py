@@ -56,16 +56,6 @@ def ref_spellings(ref: str) -> list[str]:
     return sorted({ref, ref.upper(), ref.lower()})
 
 
-def ids_by_ref(session: Session) -> dict[str, int]:
-    """Every person's id by reference in lower case (on a clash of spellings the oldest
-    person wins): one indexed read of two columns, for matching a whole file at once."""
-    ids: dict[str, int] = {}
-    rows = session.connection().execute(select(Person.id, Person.ref).order_by(col(Person.id)))
-    for person_id, ref in rows:
-        ids.setdefault(ref.lower(), person_id)
-    return ids
-
-
 # SQLite's lower() folds A-Z only; a reference matched in Python must fold the same way.
 # (Names are matched with outreach.wording.fold instead, registered in SQL as fold().)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

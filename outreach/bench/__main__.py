@@ -1,34 +1,29 @@
-"""``python -m outreach.bench [--sizes 1000,10000,200000] [--quick]``: time the everyday
-operations on synthetic stores beside hand-written SQL on a plain sqlite3 copy of the same
-data, and print the figures with the peak memory.
+"""``python -m outreach.bench [--sizes 1000,10000,200000,1000000] [--quick]``: each figure
+the application reads, timed beside hand-written SQL for the same figure, checked to agree.
 
-For each size it builds a keyed store and a plain (stdlib sqlite3, unencrypted) database with
-the same schema and the same rows (bulk executemany, then ANALYZE on both), and reports the
-median of several runs of:
+For each size the benchmark uses a keyed store and a plain (unencrypted) copy of the same rows,
+both opened with sqlcipher3, so both run on the SQLite sqlcipher3 bundles. They are built once
+(bulk executemany, then ANALYZE) into ``--cache`` (default: ``outreach-bench`` in the system's
+temporary folder), one folder per size and seed, and reused by later runs, which bring them up
+to the current schema first; the build time is printed when a store is built and when it is
+reused. Only synthetic data is ever written.
 
-- dashboard: ``stats.dashboard.dashboard()`` (which reads the coverage and reach checks on a
-  second connection beside the rest); plain: the same SQL statements, captured from one
-  dashboard run, executed one after another on the plain copy (so the ratio is the cost of
-  encryption, SQLAlchemy and the Python assembly, less what the second core gives back);
-- person search: ``services.search.search_people`` (a hand query if absent); plain: a prefix /
-  substring LIKE query;
-- log conversation: ``services.conversations.log_conversation`` (insert + audit row if absent);
-  plain: the same inserts and an audit row in one transaction, WAL and synchronous=FULL;
-- import people: ``services.importing.import_people`` of a CSV (skipped if absent); plain:
-  executemany of the people and their stays in one transaction;
-- export a year: ``exports.export.export_summary`` in every format (skipped if absent).
-
-Only synthetic data is written, in a temporary folder removed at the end. With ``--keep DIR``
-the built stores are kept in ``DIR/<size>/`` and reused by later runs (each run works on a
-fresh copy, so the timed writes never change the kept stores); ``--statements`` also times
-each dashboard statement on both stores.
+For each measure (``outreach.bench.measures``: coverage by age band and unit on a day, the
+12-month trend, the month's conversation figures, reach, follow-ups, uptake and colposcopy, the
+whole month dashboard, person search) it first checks that the application's figures and the
+hand SQL's are equal (on the keyed store and on the plain copy), then prints the median time
+of the application on the keyed store, of the hand SQL on the keyed store's own connection and
+on the plain copy, and the ratios app / hand (keyed) and app / hand (plain). A year's export
+(every format, signed) is compared with the hand SQL of the year's figures written as a CSV.
+Logging a conversation and importing people are timed on a copy, and the peak memory of the
+application's own work is measured in a process of its own (``outreach.bench.memory``).
+``--statements`` also times each dashboard statement on both stores.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -36,12 +31,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine, event, text
 
 from outreach.bench.data import AS_OF, load
+from outreach.bench.measures import MONTH, export_check, hand_export, measures
 from outreach.bench.operations import (
     PASSPHRASE,
     PERIOD,
@@ -49,17 +47,17 @@ from outreach.bench.operations import (
     import_once,
     log_once,
     peak_mb,
-    search_once,
 )
 from outreach.stats.dashboard import dashboard
 from outreach.store.engine import PAGE_CACHE_KIB
 from outreach.store.store import Store
-from outreach.wording import fold, fold_sql
+from outreach.wording import fold_sql
 
+SEED = 42
 # The plain copy gets the page cache the keyed store's connections get, so the comparison
 # is of the statements and the encryption, not of cache sizes.
 PLAIN_CACHE = -PAGE_CACHE_KIB
-Timing = tuple[str, float | None, float | None, str]
+Row = tuple[str, float | None, float | None, float | None, str]
 
 
 def _median_ms(action: Callable[[], object], runs: int) -> float:
@@ -71,19 +69,39 @@ def _median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def plain_copy(store: Store, path: Path) -> sqlite3.Connection:
-    """An unencrypted database with the store's schema (tables and indexes), same pragmas."""
-    conn = sqlite3.connect(path, isolation_level=None)
+def _interleaved_ms(actions: list[Callable[[], object]], runs: int) -> list[float]:
+    """The median time of each action, run in turn ``runs`` times, so a busy moment of the
+    machine falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for action, kept in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(kept) * 1000 for kept in times]
+
+
+def open_plain(path: Path) -> Any:
+    """The plain copy, opened with sqlcipher3 (no key: an ordinary SQLite file, read by the
+    SQLite sqlcipher3 bundles) and the keyed store's pragmas."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA cache_size = {PLAIN_CACHE}")
+    conn.create_function("fold", 1, fold_sql, deterministic=True)
+    return conn
+
+
+def plain_copy(store: Store, path: Path) -> Any:
+    """An unencrypted database with the store's schema (tables, indexes, triggers)."""
+    conn = open_plain(path)
     with store.read() as session:
         ddl = session.execute(
             text(
                 "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid"
+                "AND name NOT LIKE 'sqlite_%' ORDER BY type = 'trigger', type = 'index', rowid"
             )
         ).all()
     for (sql,) in ddl:
@@ -95,15 +113,20 @@ def plain_copy(store: Store, path: Path) -> sqlite3.Connection:
     return conn
 
 
-def build(folder: Path, size: int) -> tuple[Store, sqlite3.Connection, float]:
-    store, _ = Store.init(folder / "store", site_name="Bench", admin="bench", passphrase=PASSPHRASE)
+def build(folder: Path, size: int, seed: int) -> float:
+    """Build the keyed store and its plain copy in ``folder``; the seconds it took."""
     start = time.perf_counter()
-    with store.engine.connect() as conn:
-        raw: Any = conn.connection.driver_connection
-        load(raw, size)
-    plain = plain_copy(store, folder / "plain.db")
-    load(plain, size)
-    return store, plain, time.perf_counter() - start
+    store, _ = Store.init(folder / "store", site_name="Bench", admin="bench", passphrase=PASSPHRASE)
+    try:
+        with store.engine.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            load(raw, size, seed)
+        plain = plain_copy(store, folder / "plain.db")
+        load(plain, size, seed)
+        plain.close()
+    finally:
+        store.close()
+    return time.perf_counter() - start
 
 
 def refresh_kept(kept: Path) -> None:
@@ -111,7 +134,7 @@ def refresh_kept(kept: Path) -> None:
     pre-migration backup of synthetic data is not kept) and give the plain copy every table,
     index and trigger the keyed store has gained, a new table with the keyed store's rows."""
     store = Store.unlock(kept / "store", user="bench", passphrase=PASSPHRASE)
-    plain = sqlite3.connect(kept / "plain.db", isolation_level=None)
+    plain = open_plain(kept / "plain.db")
     try:
         have = {row[0] for row in plain.execute("SELECT name FROM sqlite_master")}
         with store.read() as session:
@@ -124,8 +147,13 @@ def refresh_kept(kept: Path) -> None:
             missing = [(kind, name, sql) for kind, name, sql in objects if name not in have]
             plain.execute("BEGIN")
             for kind, name, sql in missing:
+                # Tables a virtual table keeps for itself come with it.
+                if kind == "table" and name in {
+                    row[0] for row in plain.execute("SELECT name FROM sqlite_master")
+                }:
+                    continue
                 plain.execute(sql)
-                if kind == "table":
+                if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
                     rows = session.execute(text(f"SELECT * FROM {name}")).all()
                     if rows:
                         marks = ", ".join("?" * len(rows[0]))
@@ -140,41 +168,29 @@ def refresh_kept(kept: Path) -> None:
     shutil.rmtree(kept / "store" / "backups", ignore_errors=True)
 
 
-def build_or_reuse(
-    folder: Path, size: int, keep: Path | None
-) -> tuple[Store, sqlite3.Connection, str]:
-    """The two stores of ``size`` people in ``folder``: built there, or (with ``keep``) copied
-    from ``keep/<size>/``, which is built first when it does not hold them yet."""
-    if keep is None:
-        store, plain, seconds = build(folder, size)
-        return store, plain, f"built both stores in {seconds:.1f} s"
-    kept = keep / str(size)
-    note = "reused the kept stores"
-    if not (kept / "plain.db").exists():
-        shutil.rmtree(kept, ignore_errors=True)
-        kept.mkdir(parents=True)
-        store, plain, seconds = build(kept, size)
-        plain.close()
-        store.close()
-        note = f"built both stores in {seconds:.1f} s, kept in {kept}"
-    else:
+def cached(cache: Path, size: int, seed: int) -> tuple[Path, str]:
+    """The folder in ``cache`` holding the stores of ``size`` people and ``seed``: built when
+    absent (or left half built), brought up to the current schema otherwise."""
+    kept = cache / f"{size}-seed{seed}"
+    done = kept / "built-seconds"
+    if done.exists():
         refresh_kept(kept)
-    for item in kept.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, folder / item.name)
-        else:
-            shutil.copy2(item, folder / item.name)
+        seconds = float(done.read_text(encoding="ascii"))
+        return kept, f"reused {kept} (building it took {seconds:.0f} s)"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    seconds = build(kept, size, seed)
+    done.write_text(f"{seconds:.1f}", encoding="ascii")
+    return kept, f"built {kept} in {seconds:.0f} s"
+
+
+def open_both(folder: Path) -> tuple[Store, Any]:
     store = Store.unlock(folder / "store", user="bench", passphrase=PASSPHRASE)
-    plain = sqlite3.connect(folder / "plain.db", isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
-        plain.execute(f"PRAGMA {pragma}")
-    plain.execute("PRAGMA temp_store = MEMORY")
-    plain.execute(f"PRAGMA cache_size = {PLAIN_CACHE}")
-    return store, plain, note
+    return store, open_plain(folder / "plain.db")
 
 
 def captured_dashboard_sql(store: Store) -> list[tuple[str, Any]]:
-    """The statements one dashboard run sends to SQLite, with their parameters."""
+    """The statements one month dashboard sends to SQLite, with their parameters."""
     seen: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
@@ -183,45 +199,85 @@ def captured_dashboard_sql(store: Store) -> list[tuple[str, Any]]:
     # Every engine: the dashboard reads on the store's pool and on its aside connection.
     event.listen(Engine, "before_cursor_execute", capture)
     try:
-        dashboard(store, as_of=AS_OF, period=PERIOD)
+        dashboard(store, as_of=AS_OF, period=MONTH)
     finally:
         event.remove(Engine, "before_cursor_execute", capture)
-    return seen
+    return [(sql, params) for sql, params in seen if not sql.startswith("BEGIN")]
 
 
-def time_dashboard(store: Store, plain: sqlite3.Connection, runs: int) -> Timing:
-    statements = captured_dashboard_sql(store)
+def time_statements(store: Store, plain: Any, runs: int) -> None:
+    """Print each dashboard statement's median time on the keyed store and on the plain copy."""
+    with store.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        for sql, params in captured_dashboard_sql(store):
 
-    statements = [(sql, params) for sql, params in statements if not sql.startswith("BEGIN")]
+            def ours_run(sql: str = sql, params: Any = params) -> object:
+                return raw.execute(sql, params).fetchall()
 
-    def replay() -> None:
-        plain.execute("BEGIN")
-        for statement, params in statements:
-            plain.execute(statement, params).fetchall()
-        plain.execute("COMMIT")
+            def theirs_run(sql: str = sql, params: Any = params) -> object:
+                return plain.execute(sql, params).fetchall()
 
-    ours = _median_ms(lambda: dashboard(store, as_of=AS_OF, period=PERIOD), runs)
-    return "dashboard", ours, _median_ms(replay, runs), f"{len(statements)} statements"
-
-
-def time_search(store: Store, plain: sqlite3.Connection, size: int, runs: int) -> Timing:
-    needle = f"Person {size // 2}"
-    # Names are compared folded in every script, on both sides, as search_people does.
-    plain.create_function("fold", 1, fold_sql, deterministic=True)
-    sql = (
-        "SELECT id, ref, display_name, date_of_birth FROM person "
-        "WHERE ref LIKE ? OR fold(display_name) LIKE ? ORDER BY ref LIMIT 50"
-    )
-    params = (f"{needle}%", f"%{fold(needle)}%")
-    ours = _median_ms(lambda: search_once(store, size), runs)
-    theirs = _median_ms(lambda: plain.execute(sql, params).fetchall(), runs)
-    return "person search", ours, theirs, "search_people, filter all"
+            ours, theirs = _interleaved_ms([ours_run, theirs_run], runs)
+            first = " ".join(sql.split())[:60]
+            print(f"    {ours:9.1f} ms  plain {theirs:9.1f} ms  {first}")
 
 
-def time_log_conversation(store: Store, plain: sqlite3.Connection, runs: int) -> Timing:
+def time_measures(store: Store, plain: Any, size: int, runs: int) -> tuple[list[Row], bool]:
+    """Check and time every measure; the rows and whether every check agreed."""
+    rows: list[Row] = []
+    agreed = True
+    with store.engine.connect() as conn:
+        keyed: Any = conn.connection.driver_connection
+        for measure in measures(size):
+            app = measure.app(store)
+            same = app == measure.hand(keyed) == measure.hand(plain)
+            agreed = agreed and same
+            note = measure.note if same else f"DIFFERENT FIGURES: {measure.note}"
+            ours, by_hand, by_hand_plain = _interleaved_ms(
+                [
+                    partial(measure.app, store),
+                    partial(measure.hand, keyed),
+                    partial(measure.hand, plain),
+                ],
+                runs,
+            )
+            rows.append((measure.name, ours, by_hand, by_hand_plain, note))
+    return rows, agreed
+
+
+def time_export(store: Store, plain: Any, runs: int, folder: Path) -> tuple[Row, bool]:
+    count = [0]
+
+    def ours_run() -> object:
+        count[0] += 1
+        return export_once(store, folder / f"export-{count[0]}")
+
+    with store.engine.connect() as conn:
+        keyed: Any = conn.connection.driver_connection
+        same = export_check(store, keyed) and export_check(store, plain)
+
+        def hand_run(on: Any = keyed) -> None:
+            count[0] += 1
+            hand_export(on, folder / f"hand-{count[0]}.csv")
+
+        ours, by_hand, by_hand_plain = _interleaved_ms(
+            [ours_run, hand_run, lambda: hand_run(plain)], runs
+        )
+    note = "every format, signed; hand: the year's figures as CSV"
+    return (
+        "export a year",
+        ours,
+        by_hand,
+        by_hand_plain,
+        note if same else "DIFFERENT FIGURES",
+    ), same
+
+
+def time_writes(store: Store, plain: Any, import_rows: int, runs: int) -> list[Row]:
+    """Logging a conversation and importing people, on copies (they change the stores)."""
     day = date(AS_OF.year, 12, 1)
 
-    def theirs_run() -> None:
+    def theirs_log() -> None:
         plain.execute("BEGIN IMMEDIATE")
         cid = plain.execute(
             "INSERT INTO conversation (occurred_on, kind, person_id, attendees, setting, minutes,"
@@ -240,70 +296,33 @@ def time_log_conversation(store: Store, plain: sqlite3.Connection, runs: int) ->
         )
         plain.execute("COMMIT")
 
-    ours = _median_ms(lambda: log_once(store), runs)
-    return "log conversation", ours, _median_ms(theirs_run, runs), "log_conversation"
-
-
-def time_import(store: Store, plain: sqlite3.Connection, rows: int, runs: int) -> Timing:
     batch = [0]
 
-    def ours_run() -> None:
+    def ours_import() -> None:
         batch[0] += 1
-        import_once(store, rows, batch[0])
+        import_once(store, import_rows, batch[0])
 
-    def theirs_run() -> None:
+    def theirs_import() -> None:
         batch[0] += 1
         start = plain.execute("SELECT max(id) FROM person").fetchone()[0] + 1
         plain.execute("BEGIN IMMEDIATE")
         plain.executemany(
             "INSERT INTO person (id, ref, display_name, date_of_birth, has_cervix, created_at)"
             " VALUES (?, ?, ?, '1990-01-01', 'unknown', '2025-01-01 00:00:00')",
-            [(start + i, f"N{batch[0]}-{i:06d}", f"New person {i}") for i in range(rows)],
+            [(start + i, f"N{batch[0]}-{i:06d}", f"New person {i}") for i in range(import_rows)],
         )
         plain.executemany(
             "INSERT INTO stay (person_id, unit_id, arrived_on) VALUES (?, 1, '2024-12-01')",
-            [(start + i,) for i in range(rows)],
+            [(start + i,) for i in range(import_rows)],
         )
         plain.execute("COMMIT")
 
-    return (
-        f"import {rows} people",
-        _median_ms(ours_run, runs),
-        _median_ms(theirs_run, runs),
-        "import_people (CSV)",
-    )
-
-
-def time_export(store: Store, runs: int, folder: Path) -> Timing:
-    count = [0]
-
-    def ours_run() -> object:
-        count[0] += 1
-        return export_once(store, folder / f"export-{count[0]}")
-
-    return "export a year", _median_ms(ours_run, runs), None, "all formats; no plain equivalent"
-
-
-def time_statements(store: Store, plain: sqlite3.Connection, runs: int) -> None:
-    """Print each dashboard statement's median time on the keyed store and on the plain copy."""
-    statements = [
-        (sql, params)
-        for sql, params in captured_dashboard_sql(store)
-        if not sql.startswith("BEGIN")
+    log = _interleaved_ms([lambda: log_once(store), theirs_log], max(runs, 20))
+    imported = _interleaved_ms([ours_import, theirs_import], max(1, runs // 2))
+    return [
+        ("log conversation", log[0], None, log[1], "log_conversation; hand: inserts, audit row"),
+        (f"import {import_rows} people", imported[0], None, imported[1], "import_people (CSV)"),
     ]
-    with store.engine.connect() as conn:
-        raw: Any = conn.connection.driver_connection
-        for sql, params in statements:
-
-            def ours_run(sql: str = sql, params: Any = params) -> object:
-                return raw.execute(sql, params).fetchall()
-
-            def theirs_run(sql: str = sql, params: Any = params) -> object:
-                return plain.execute(sql, params).fetchall()
-
-            ours, theirs = _median_ms(ours_run, runs), _median_ms(theirs_run, runs)
-            first = " ".join(sql.split())[:60]
-            print(f"    {ours:9.1f} ms  plain {theirs:9.1f} ms  {first}")
 
 
 def app_peak_mb(store_folder: Path, size: int, out: Path, import_rows: int) -> float:
@@ -327,38 +346,70 @@ def app_peak_mb(store_folder: Path, size: int, out: Path, import_rows: int) -> f
     return float(done.stdout.split()[-1])
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    return "-" if ours is None or not theirs else f"{ours / theirs:.2f}x"
+
+
+def print_rows(rows: list[Row]) -> None:
+    print(
+        f"  {'measure':<26} {'app ms':>9} {'hand ms':>9} {'plain ms':>9} "
+        f"{'app/hand':>8} {'app/plain':>9}  note"
+    )
+    for name, ours, by_hand, plain, note in rows:
+        print(
+            f"  {name:<26} {_ms(ours):>9} {_ms(by_hand):>9} {_ms(plain):>9} "
+            f"{_ratio(ours, by_hand):>8} {_ratio(ours, plain):>9}  {note}"
+        )
+
+
 def run_size(
-    size: int, *, runs: int, import_rows: int, keep: Path | None = None, statements: bool = False
-) -> list[Timing]:
+    size: int,
+    *,
+    runs: int,
+    import_rows: int,
+    cache: Path,
+    seed: int = SEED,
+    statements: bool = False,
+) -> bool:
+    """Benchmark one size; whether every figure agreed with the hand SQL."""
+    kept, note = cached(cache, size, seed)
+    print(f"\n{size:,} people: {note}", flush=True)
+    store, plain = open_both(kept)
+    try:
+        if statements:
+            time_statements(store, plain, runs)
+        rows, agreed = time_measures(store, plain, size, runs)
+        with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
+            export_row, same = time_export(store, plain, max(1, runs // 2), Path(tmp))
+        rows.append(export_row)
+        agreed = agreed and same
+    finally:
+        plain.close()
+        store.close()
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
         folder = Path(tmp)
-        store, plain, note = build_or_reuse(folder, size, keep)
-        print(f"\n{size:,} people: {note}", flush=True)
+        shutil.copytree(kept / "store", folder / "store")
+        shutil.copy2(kept / "plain.db", folder / "plain.db")
+        store, plain = open_both(folder)
         try:
-            if statements:
-                time_statements(store, plain, runs)
-            timings = [
-                time_dashboard(store, plain, runs),
-                time_search(store, plain, size, runs),
-                time_log_conversation(store, plain, max(runs, 20)),
-                time_import(store, plain, import_rows, max(1, runs // 2)),
-                time_export(store, max(1, runs // 2), folder),
-            ]
+            rows += time_writes(store, plain, import_rows, runs)
         finally:
             plain.close()
             store.close()
         app_peak = app_peak_mb(folder / "store", size, folder / "memory-export", import_rows)
-    for name, ours, theirs, note in timings:
-        ours_text = "skipped" if ours is None else f"{ours:9.1f} ms"
-        theirs_text = "-" if theirs is None else f"{theirs:9.1f} ms"
-        ratio = f"{ours / theirs:5.2f}x" if ours is not None and theirs else "  -"
-        print(f"  {name:<22} {ours_text:>12}  plain {theirs_text:>12}  {ratio}  {note}")
+    print_rows(rows)
     print(
         f"  peak memory of the application's work: {app_peak:.0f} MB (a process of its own: "
         "dashboard three times, search, log, import, export)",
         flush=True,
     )
-    return timings
+    if not agreed:
+        print("  SOME FIGURES DIFFER from the hand SQL's (marked above)", flush=True)
+    return agreed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -366,23 +417,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=None, help="people per store, comma separated")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller sizes")
     parser.add_argument(
-        "--keep", type=Path, default=None, help="keep the built stores here and reuse them"
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "outreach-bench",
+        help="where built stores are kept and reused (one folder per size and seed)",
     )
+    parser.add_argument("--seed", type=int, default=SEED, help="the synthetic data's seed")
     parser.add_argument(
         "--statements", action="store_true", help="also time each dashboard statement"
     )
     args = parser.parse_args(argv)
-    default = "1000,10000" if args.quick else "1000,10000,200000"
+    default = "1000,10000" if args.quick else "1000,10000,200000,1000000"
     sizes = [int(part.replace("_", "")) for part in (args.sizes or default).split(",")]
     runs = 3 if args.quick else 7
     import_rows = 1000 if args.quick else 10_000
-    print(f"outreach benchmark: as of {AS_OF}, period {PERIOD.label}, median of {runs} runs")
+    version = sqlcipher3.connect(":memory:").execute("SELECT sqlite_version()").fetchone()[0]
+    print(
+        f"outreach benchmark: as of {AS_OF}, month {MONTH.label} (export: {PERIOD.label}), "
+        f"median of {runs} interleaved runs, SQLite {version} (sqlcipher3) on both stores"
+    )
+    agreed = True
     for size in sizes:
-        run_size(
-            size, runs=runs, import_rows=import_rows, keep=args.keep, statements=args.statements
+        agreed = (
+            run_size(
+                size,
+                runs=runs,
+                import_rows=import_rows,
+                cache=args.cache,
+                seed=args.seed,
+                statements=args.statements,
+            )
+            and agreed
         )
     print(f"\npeak memory of this benchmark process (stores, plain copies): {peak_mb():.0f} MB")
-    return 0
+    return 0 if agreed else 1
 
 
 if __name__ == "__main__":

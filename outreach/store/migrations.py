@@ -6,37 +6,73 @@ whose revision this app does not know (made by a newer app) is refused and left 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from outreach.paths import schema_dir
 from outreach.store.errors import StoreDamaged, StoreTooNew
 from outreach.wording import counted
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic takes a fifth of start-up to import and is needed only when a migration is due:
+# whether one is due is read from the revision files' own lines and the store's
+# alembic_version table, and Alembic is imported only past that point.
+_REVISION_LINE = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=\n]*)?=\s*(?:None|[\"']([^\"'\n]+)[\"'])", re.M
+)
+
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(schema_dir() / "migrations"))
     return cfg
 
 
+@cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest revision in ``schema/migrations/versions``, read from the files' ``revision``
+    and ``down_revision`` lines (without importing Alembic): the one revision no other
+    revision comes after. Raises if the chain has no head or more than one."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((schema_dir() / "migrations" / "versions").glob("*.py")):
+        found = dict(
+            (name, value) for name, value in _REVISION_LINE.findall(path.read_text("utf-8"))
+        )
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads, not one: {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision (None for a store with no schema yet)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        except OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+    if len(rows) > 1:
+        raise StoreDamaged(f"the store records {len(rows)} schema revisions at once")
+    return rows[0][0] if rows else None
 
 
 def ensure_current(
@@ -51,11 +87,13 @@ def ensure_current(
     ``exclusive()`` is held around the backup and the migration: it refuses (raising) while
     another process has the store open, and then nothing is changed.
     """
-    script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
-    head = script.get_current_head()
+    head = head_revision()
     if current == head:
         return None
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
     if current is not None:
         try:
             script.get_revision(current)
@@ -77,6 +115,8 @@ def ensure_current(
 def upgrade(engine: Engine, target: str = "head") -> None:
     """Run migrations with foreign keys off (batch table rebuilds would fire ON DELETE
     CASCADE), check foreign keys before commit, and roll back everything on a violation."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         raw: Any = conn.connection.driver_connection

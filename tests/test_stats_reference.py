@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from outreach.model import Conversation
+from outreach.queries import CLINICAL_CEASE_REASONS
 from outreach.rules.programme import load_programme
 from outreach.rules.screening import (
     TestResult,
@@ -20,7 +21,7 @@ from outreach.rules.screening import (
     is_covered,
     is_eligible,
 )
-from outreach.stats.coverage import CLINICAL_CEASE_REASONS, NO_UNIT, coverage_on
+from outreach.stats.coverage import NO_UNIT, coverage_on
 from outreach.stats.pathway import reach, uptake
 from outreach.stats.period import Period
 from outreach.store.store import Store

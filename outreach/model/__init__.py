@@ -2,6 +2,7 @@
 
 from outreach.model.drafts import FormDraft
 from outreach.model.enums import (
+    CeaseReason,
     ConversationKind,
     Cytology,
     DecisionKind,
@@ -34,6 +35,7 @@ from outreach.model.site import Account, AuditEntry, Site
 __all__ = [
     "Account",
     "AuditEntry",
+    "CeaseReason",
     "Conversation",
     "ConversationAttendee",
     "ConversationBarrier",

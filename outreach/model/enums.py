@@ -45,6 +45,15 @@ class ScreeningEventKind(StrEnum):
     ceased = "ceased"
 
 
+class CeaseReason(StrEnum):
+    """Why screening stopped for someone."""
+
+    no_cervix = "no_cervix"
+    radiotherapy = "radiotherapy"
+    informed_choice = "informed_choice"
+    other = "other"
+
+
 class HpvResult(StrEnum):
     negative = "negative"
     positive = "positive"

@@ -9,8 +9,9 @@ ADEQUATE_TEST = (
     "event = 'test' AND (hpv IN ('negative', 'positive') OR "
     "(hpv IS NULL AND cytology IS NOT NULL AND cytology != 'inadequate'))"
 )
-"""An adequate test (as ``rules.screening.TestResult.is_adequate``): the condition of
-ix_screening_adequate, which a query must repeat word for word to read that index."""
+"""The condition of ix_screening_adequate, frozen as migration 0006 created it (the model
+sits below ``outreach.queries`` and cannot build it). Queries use ``queries.adequate_test``,
+which implies it; ``tests/test_definitions_once.py`` holds the two to the same rows."""
 
 
 class ScreeningEvent(SQLModel, table=True):

@@ -34,13 +34,14 @@ class Person(SQLModel, table=True):
 
 
 class Stay(SQLModel, table=True):
-    """A period of residence. Resident on D: arrived <= D and (left is empty or left > D)."""
+    """A period of residence; who is resident on a day is ``queries.resident_on``."""
 
     __table_args__ = (
         CheckConstraint("left_on IS NULL OR left_on >= arrived_on", name="stay_left_after_arrival"),
         Index("ix_stay_person_arrived", "person_id", "arrived_on"),
         # Stays overlapping a range of days, and one person's residence, read from indexes
-        # alone (migrations 0003, 0004); the expression must match the queries word for word.
+        # alone (migrations 0003, 0004); the expression is ``queries.stay_until``, frozen here
+        # as the migration created it (tests/test_definitions_once.py holds them together).
         Index(
             "ix_stay_until_arrived",
             text("coalesce(left_on, '9999-12-31')"),

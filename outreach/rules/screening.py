@@ -77,6 +77,11 @@ def is_eligible(
     return _band(programme, age_on(date_of_birth, day)) is not None
 
 
+ADEQUATE_HPV = (HpvResult.negative, HpvResult.positive)
+"""HPV results that make a test adequate; any other HPV result makes it inadequate, whatever
+its cytology (``TestResult.is_adequate``; in SQL, ``outreach.queries.adequate_test``)."""
+
+
 @dataclass(frozen=True)
 class TestResult:
     """One screening test and its results, as recorded (values of HpvResult, Cytology and
@@ -95,7 +100,7 @@ class TestResult:
         history result with no HPV result) a cytology result other than inadequate. An HPV
         result that is unavailable is never adequate."""
         if self.hpv is not None:
-            return self.hpv in (HpvResult.negative, HpvResult.positive)
+            return self.hpv in ADEQUATE_HPV
         return self.cytology is not None and self.cytology != Cytology.inadequate
 
 

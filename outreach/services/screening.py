@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import (
+    CeaseReason,
     Cytology,
     FollowUp,
     FollowUpReason,
@@ -60,18 +60,6 @@ from outreach.store.store import Store
 # Pathways are read for this many people per query.
 _CHUNK = 500
 
-
-class CeaseReason(StrEnum):
-    """Why screening stopped for someone."""
-
-    no_cervix = "no_cervix"
-    radiotherapy = "radiotherapy"
-    informed_choice = "informed_choice"
-    other = "other"
-
-
-CLINICAL_CEASE_REASONS = frozenset({CeaseReason.no_cervix, CeaseReason.radiotherapy})
-"""Ceasing that removes a person from the coverage denominator."""
 
 _CEASING_CANCELS = frozenset(
     {

@@ -17,11 +17,11 @@ from sqlmodel import col, select
 
 from outreach.clock import today
 from outreach.model import DecisionKind, Person
+from outreach.queries import CLINICAL_CEASE_REASONS
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import add_months
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME
-from outreach.services.screening import CLINICAL_CEASE_REASONS
 from outreach.services.status import PersonStatus, statuses_of
 from outreach.store.store import Store
 from outreach.wording import NAME_CONTAINS_SQL, fold

@@ -38,10 +38,11 @@ from outreach.model import (
     Stay,
     Unit,
 )
+from outreach.queries import CLINICAL_CEASE_REASONS
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import age_on, is_covered, is_eligible, next_test_due
 from outreach.services.lookups import PROGRAMME
-from outreach.services.screening import CLINICAL_CEASE_REASONS, as_test_result
+from outreach.services.screening import as_test_result
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outreach.queries import adequate_test, events, sql
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.coverage import ADEQUATE
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
 
@@ -49,9 +49,9 @@ first(person_id, first_on) AS MATERIALIZED (
 waits(days) AS MATERIALIZED (
     SELECT julianday((
         SELECT min(e.occurred_on) FROM screening_event e INDEXED BY ix_screening_adequate
-        WHERE e.person_id = f.person_id AND e.programme = :programme AND e.event = 'test'
+        WHERE e.person_id = f.person_id AND e.programme = :programme
+          AND {sql(adequate_test(events("e")))}
           AND e.occurred_on >= f.first_on AND e.occurred_on <= :as_of
-          AND {ADEQUATE.format(e="e")}
     )) - julianday(f.first_on)
     FROM first f
 ),

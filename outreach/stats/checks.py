@@ -15,28 +15,22 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outreach.queries import adequate_test, clinical_ceasing, events, sql, stay_until, stays
 from outreach.rules.programme import Programme
 from outreach.stats.bounds import band_json
 
-CLINICAL_CEASE_REASONS = ("no_cervix", "radiotherapy")
-"""Reasons of a ``ceased`` event that remove a person from the coverage denominator (as
-``outreach.services.screening.CLINICAL_CEASE_REASONS``); informed choice, other reasons and a
-missing reason keep the person counted, as in the NHS definition."""
-_CLINICAL = ", ".join(f"'{reason}'" for reason in CLINICAL_CEASE_REASONS)
-
-# An adequate test, as rules.screening.TestResult.is_adequate: an HPV negative or positive
-# result, or (history with no HPV result) a cytology result other than inadequate.
-ADEQUATE = (
-    "({e}.hpv IN ('negative', 'positive') OR "
-    "({e}.hpv IS NULL AND {e}.cytology IS NOT NULL AND {e}.cytology != 'inadequate'))"
-)
+# Definitions written into the statement below (``outreach.queries``).
+_CLINICAL_CEASING = sql(clinical_ceasing(events()), bare=True)
+_ADEQUATE_TEST = sql(adequate_test(events("e")))
+_STAY_UNTIL = sql(stay_until(stays()), bare=True)
+_LATER_STAY_UNTIL = sql(stay_until(stays("l")))
 
 # The measures below check people on a few days each. Every check is one row, so what a row
 # costs decides the speed: a lookup in an on-disk index costs about as much as everything else
 # in the row together, and far less when the lookups come in person order (the pages they need
 # are then already in the cache, decrypted). So:
 # - ``span``: the stays overlapping [first, last] (a range of ix_stay_until_arrived, whose
-#   expression coalesce(left_on, '9999-12-31') must be written exactly so), sorted by person;
+#   expression ``queries.stay_until`` must be written exactly so), sorted by person;
 # - ``ceased``: the first clinical ceasing of each person ceased by ``last``: few rows, read
 #   from one range of ix_screening_event_on_person (migration 0005);
 # - ``facts``: one row per stay, in that order, with what is known of the person once: date of
@@ -48,7 +42,7 @@ ADEQUATE = (
 # The lookups name the narrow indexes of migration 0006 (``INDEXED BY``: the planner would
 # otherwise take the wider ones it has more equality columns for, or the table's rowid):
 # ix_person_birth for birth dates, ix_screening_adequate (adequate tests only; its condition
-# is ADEQUATE with ``event = 'test'``, word for word) for tests. The pages all the checks need
+# is ``queries.adequate_test``, which each lookup implies) for tests. The pages all the checks need
 # then fit the page cache together, and are decrypted once rather than on every read.
 BANDS_CTE = """
 bands(d, band, dob_after, dob_upto, window_start) AS MATERIALIZED (
@@ -58,22 +52,21 @@ bands(d, band, dob_after, dob_upto, window_start) AS MATERIALIZED (
 
 FACTS_CTE = f"""
 span(id, person_id, unit_id, arrived_on, until) AS MATERIALIZED (
-    SELECT id, person_id, unit_id, +arrived_on, coalesce(left_on, '9999-12-31') FROM stay
-    WHERE coalesce(left_on, '9999-12-31') > :first AND arrived_on <= :last
+    SELECT id, person_id, unit_id, +arrived_on, {_STAY_UNTIL} FROM stay
+    WHERE {_STAY_UNTIL} > :first AND arrived_on <= :last
     ORDER BY +person_id
 ),
 ceased(person_id, first_on) AS MATERIALIZED (
     SELECT person_id, min(occurred_on) FROM screening_event
-    WHERE programme = :programme AND event = 'ceased' AND occurred_on <= :last
-      AND reason IN ({_CLINICAL})
+    WHERE programme = :programme AND {_CLINICAL_CEASING} AND occurred_on <= :last
     GROUP BY person_id
 ),
 facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared) AS MATERIALIZED (
     SELECT s.id, s.person_id, s.unit_id, s.arrived_on, s.until, +p.date_of_birth,
         ceased.first_on,
         (SELECT +e.occurred_on FROM screening_event e INDEXED BY ix_screening_adequate
-         WHERE e.person_id = s.person_id AND e.programme = :programme AND e.event = 'test'
-           AND e.occurred_on <= :last AND e.occurred_on < s.until AND {ADEQUATE.format(e="e")}
+         WHERE e.person_id = s.person_id AND e.programme = :programme AND {_ADEQUATE_TEST}
+           AND e.occurred_on <= :last AND e.occurred_on < s.until
          ORDER BY e.occurred_on DESC LIMIT 1),
         EXISTS (
             SELECT 1 FROM stay l
@@ -88,9 +81,8 @@ facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared)
 # Covered on c.d, for a check ``c`` (person_id, d, latest, settled) in age band ``b``.
 COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) ELSE EXISTS (
     SELECT 1 FROM screening_event e INDEXED BY ix_screening_adequate
-    WHERE e.person_id = c.person_id AND e.programme = :programme AND e.event = 'test'
-      AND e.occurred_on > b.window_start AND e.occurred_on <= c.d
-      AND {ADEQUATE.format(e="e")}) END"""
+    WHERE e.person_id = c.person_id AND e.programme = :programme AND {_ADEQUATE_TEST}
+      AND e.occurred_on > b.window_start AND e.occurred_on <= c.d) END"""
 
 # Every check day is a ``grid`` row [day, for the trend, for reach]; the row with no day
 # stands for each stay's arrival day, checked for reach when the stay begins in the reach
@@ -118,7 +110,7 @@ checks(person_id, unit_id, d, dob, ceased_on, latest, settled, trend, reach) AS 
             WHERE l.person_id = f.person_id AND l.arrived_on >= f.arrived_on
               AND l.arrived_on <= g.d AND l.id != f.id
               AND (l.arrived_on > f.arrived_on OR l.id > f.id)
-              AND coalesce(l.left_on, '9999-12-31') > g.d
+              AND {_LATER_STAY_UNTIL} > g.d
         )) ELSE 0 END,
         g.reach
     FROM facts f CROSS JOIN grid g

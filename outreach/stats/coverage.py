@@ -15,8 +15,6 @@ from sqlmodel import Session
 
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import add_months
-from outreach.stats.checks import ADEQUATE as ADEQUATE  # the SQL lives in checks.py
-from outreach.stats.checks import CLINICAL_CEASE_REASONS as CLINICAL_CEASE_REASONS
 from outreach.stats.checks import Checked, check
 from outreach.stats.period import Period
 

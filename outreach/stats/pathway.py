@@ -15,8 +15,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.model.enums import ResultAction
+from outreach.queries import adequate_test, events, sql
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.checks import ADEQUATE, Checked, check
+from outreach.stats.checks import Checked, check
 from outreach.stats.coverage import percent
 from outreach.stats.period import Period
 
@@ -33,11 +34,11 @@ offers(tested, window_end) AS (
     SELECT
         EXISTS (
             SELECT 1 FROM screening_event t INDEXED BY ix_screening_adequate
-            WHERE t.person_id = o.person_id AND t.programme = :programme AND t.event = 'test'
+            WHERE t.person_id = o.person_id AND t.programme = :programme
+              AND {sql(adequate_test(events("t")))}
               AND t.occurred_on >= o.occurred_on
               AND t.occurred_on <= date(o.occurred_on, :window)
               AND t.occurred_on <= :as_of
-              AND {ADEQUATE.format(e="t")}
         ),
         date(o.occurred_on, :window)
     FROM made o

@@ -1,0 +1,72 @@
+"""The domain's definitions, each written once as a SQLAlchemy Core expression: an adequate
+test, resident on a day, eligible, covered, the decision in force, clinical ceasing.
+
+Search, follow-ups, status, standing and the statistics build their queries from these (or
+splice in their SQL text, :func:`sql`, where a statement is tuned by hand), and
+``tests/test_definitions_once.py`` fails when one of them is spelled out anywhere else. The
+partial and expression indexes that must match them word for word (migrations 0003, 0006)
+keep their frozen text; the same test holds that text to these expressions.
+
+Below ``services`` and ``stats``: imports only ``outreach.model``, ``outreach.rules`` and
+SQLAlchemy.
+"""
+
+from outreach.queries.pathway import (
+    CLINICAL_CEASE_REASONS,
+    adequate_result,
+    adequate_test,
+    ceased_by,
+    clinical_ceasing,
+    decided_by,
+    decision_in_force,
+    do_not_approach,
+    in_force,
+    is_waiting_to_revisit,
+    latest_first,
+    waiting_to_revisit,
+)
+from outreach.queries.population import (
+    FOREVER,
+    aged_within,
+    born_by,
+    eligible,
+    is_resident_on,
+    programme_applies,
+    resident,
+    resident_on,
+    stay_until,
+    tested_within,
+)
+from outreach.queries.render import Columns, decisions, events, outer, param, sql, stays
+
+__all__ = [
+    "CLINICAL_CEASE_REASONS",
+    "FOREVER",
+    "Columns",
+    "adequate_result",
+    "adequate_test",
+    "aged_within",
+    "born_by",
+    "ceased_by",
+    "clinical_ceasing",
+    "decided_by",
+    "decision_in_force",
+    "decisions",
+    "do_not_approach",
+    "eligible",
+    "events",
+    "in_force",
+    "is_resident_on",
+    "is_waiting_to_revisit",
+    "latest_first",
+    "outer",
+    "param",
+    "programme_applies",
+    "resident",
+    "resident_on",
+    "sql",
+    "stay_until",
+    "stays",
+    "tested_within",
+    "waiting_to_revisit",
+]

@@ -81,7 +81,7 @@ def main() -> None:
         return
     store = Store.unlock(folder, user="ana", passphrase=passphrase)
     if mode == "import":
-        from outreach.services.importing import import_people
+        from outreach.imports.pipeline import import_people
 
         say("ready")
         report = import_people(store, Path(sys.argv[3]))
@@ -89,7 +89,7 @@ def main() -> None:
         say("done")
         return
     if mode == "undo":
-        from outreach.services.import_undo import undo_import
+        from outreach.imports.undo import undo_import
 
         say("ready")
         undo_import(store)

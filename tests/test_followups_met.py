@@ -14,6 +14,7 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
+from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.model import (
     AuditEntry,
     Conversation,
@@ -25,7 +26,6 @@ from outreach.services.conversations import log_conversation
 from outreach.services.decisions import record_decision
 from outreach.services.followups import due_followups
 from outreach.services.followups_met import completed_summary, reasons_met
-from outreach.services.importing import import_conversations, import_people, import_screening
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person
 from outreach.store.engine import make_engine

@@ -12,6 +12,8 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
+from outreach.imports.files import RowError
+from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.model import (
     AuditEntry,
     Conversation,
@@ -23,8 +25,6 @@ from outreach.model import (
     Person,
     ScreeningEvent,
 )
-from outreach.services.csv_files import RowError
-from outreach.services.importing import import_conversations, import_people, import_screening
 from outreach.services.mentors import add_mentor
 from outreach.store.engine import make_engine
 from outreach.store.store import Store

@@ -12,9 +12,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import text
 
+from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.services.conversations import log_conversation
 from outreach.services.decisions import record_decision
-from outreach.services.importing import import_conversations, import_people, import_screening
 from outreach.services.lookups import Directory, FileDirectory
 from outreach.services.mentors import add_mentor
 from outreach.services.screening import record_screening_event

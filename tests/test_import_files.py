@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from outreach.imports.files import Columns, RowError, column_key, read_table
+from outreach.imports.values import code, day, several, whole_number
 from outreach.model.enums import HpvResult, ScreeningEventKind
-from outreach.services.csv_files import Columns, RowError, column_key, read_table
-from outreach.services.csv_values import code, day, several, whole_number
 from outreach.services.errors import ValidationError
 
 COLUMNS = Columns(required=("ref", "name"), optional=("date_of_birth",))

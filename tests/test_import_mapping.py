@@ -15,10 +15,8 @@ from sqlmodel import SQLModel, col, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
-from outreach.model import AuditEntry, Person, ScreeningEvent, Stay, Unit
-from outreach.services.csv_files import RowError
-from outreach.services.errors import ValidationError
-from outreach.services.import_mapping import (
+from outreach.imports.files import RowError
+from outreach.imports.mapping import (
     ColumnMapping,
     load_mapping,
     mapping_from,
@@ -26,13 +24,10 @@ from outreach.services.import_mapping import (
     saved_mappings,
     unit_for,
 )
-from outreach.services.importing import (
-    PreviewCell,
-    PreviewRow,
-    ProblemGroup,
-    import_people,
-    import_screening,
-)
+from outreach.imports.pipeline import import_people, import_screening
+from outreach.imports.run import PreviewCell, PreviewRow, ProblemGroup
+from outreach.model import AuditEntry, Person, ScreeningEvent, Stay, Unit
+from outreach.services.errors import ValidationError
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
 

@@ -12,10 +12,10 @@ from freezegun import freeze_time
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from outreach.imports.files import RowError
+from outreach.imports.pipeline import import_people
 from outreach.model import AuditEntry, Person, Role, Stay, Unit
-from outreach.services.csv_files import RowError
 from outreach.services.errors import ValidationError
-from outreach.services.importing import import_people
 from outreach.services.people import add_person_in
 from outreach.store.engine import make_engine
 from outreach.store.errors import NotAllowed

@@ -15,11 +15,11 @@ from sqlmodel import col, select
 from typer.testing import CliRunner, Result
 
 from outreach.cli import app
+from outreach.imports.pipeline import import_conversations, import_people
+from outreach.imports.undo import UndoRefused, import_batches, undo_import
 from outreach.model import AuditEntry, Person, Stay
 from outreach.services.conversations import log_conversation
 from outreach.services.errors import ValidationError
-from outreach.services.import_undo import UndoRefused, import_batches, undo_import
-from outreach.services.importing import import_conversations, import_people
 from outreach.services.mentors import add_mentor
 from outreach.services.people import update_person
 from outreach.store.check import check_store

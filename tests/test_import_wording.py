@@ -11,13 +11,13 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
+from outreach.imports import values as csv_values
+from outreach.imports.files import RowError
+from outreach.imports.pipeline import import_people, import_screening
 from outreach.model import Cytology, HpvResult, ScreeningEvent
 from outreach.rules.programme import load_programme
 from outreach.rules.wording import load_wording, wording_key
-from outreach.services import csv_values
-from outreach.services.csv_files import RowError
 from outreach.services.errors import ValidationError
-from outreach.services.importing import import_people, import_screening
 from outreach.store.store import Store
 
 PEOPLE = b"ref,name,date_of_birth,arrived\nA1,Ann Lee,1990-01-01,2024-01-01\n"

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from outreach.imports.files import RowError
+from outreach.imports.pipeline import import_conversations, import_people
 from outreach.rules import limits
 from outreach.services.conversations import log_conversation
-from outreach.services.csv_files import RowError
 from outreach.services.decisions import record_decision
 from outreach.services.errors import ValidationError
-from outreach.services.importing import import_conversations, import_people
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person, record_arrival
 from outreach.services.screening import record_screening_event

@@ -18,10 +18,10 @@ from textual.widgets import DataTable
 from typer.testing import CliRunner
 
 from outreach.cli import app as cli
+from outreach.imports.pipeline import import_conversations
 from outreach.model.outreach_log import Conversation
 from outreach.services.conversations import log_conversation
 from outreach.services.decisions import record_decision
-from outreach.services.importing import import_conversations
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person
 from outreach.services.profile import label, person_profile, printable

@@ -22,10 +22,10 @@ import outreach.cli as outreach_cli
 from outreach.cli import app
 from outreach.cli.common import say
 from outreach.clock import now
+from outreach.imports.files import Columns, read_table
+from outreach.imports.pipeline import import_people
 from outreach.model import Mentor, Person, Stay, Unit
-from outreach.services.csv_files import Columns, read_table
 from outreach.services.errors import ValidationError
-from outreach.services.importing import import_people
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person
 from outreach.store.store import Store

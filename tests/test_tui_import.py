@@ -14,8 +14,8 @@ from freezegun import freeze_time
 from sqlmodel import col, select
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
 
+from outreach.imports.mapping import saved_mappings
 from outreach.model import Person, Stay, Unit
-from outreach.services.import_mapping import saved_mappings
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.account_dialogs import ConfirmDialog

@@ -32,7 +32,8 @@ from typing import Any
 
 from outreach.bench.data import TABLES, batches, load
 from outreach.bench.operations import PASSPHRASE
-from outreach.services.importing import ImportReport, import_conversations, import_people
+from outreach.imports.pipeline import import_conversations, import_people
+from outreach.imports.run import ImportReport
 from outreach.store.store import Store
 
 

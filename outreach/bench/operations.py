@@ -10,8 +10,8 @@ from pathlib import Path
 
 from outreach.bench.data import AS_OF
 from outreach.exports.export import export_summary
+from outreach.imports.pipeline import import_people
 from outreach.services.conversations import log_conversation
-from outreach.services.importing import import_people
 from outreach.services.search import search_people
 from outreach.stats.period import Period
 from outreach.store.store import Store

@@ -28,7 +28,7 @@ def codes_command(
 
     Needs no store: the lists come from the programme file.
     """
-    from outreach.services.codes import code_lists
+    from outreach.imports.codes import code_lists
 
     lists = code_lists()
     if column is not None:

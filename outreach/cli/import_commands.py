@@ -25,9 +25,9 @@ from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_show
 from outreach.wording import counted
 
 if TYPE_CHECKING:
-    from outreach.services.import_mapping import ColumnMapping
-    from outreach.services.import_undo import ImportBatchRow, UndoReport
-    from outreach.services.importing import ImportReport, Progress
+    from outreach.imports.mapping import ColumnMapping
+    from outreach.imports.run import ImportReport, Progress
+    from outreach.imports.undo import ImportBatchRow, UndoReport
     from outreach.store.store import Store
 
 importer = typer.Typer(
@@ -141,8 +141,8 @@ def import_people_command(
     Release Date) are read as these; NHS number, CRN and address columns are ignored. People
     are matched on ref; only changed fields are updated.
     """
+    from outreach.imports.pipeline import import_people
     from outreach.services.dates import parse_date
-    from outreach.services.importing import import_people
 
     with errors_shown():
         left_on = parse_date(mark_missing_left, "mark_missing_left") if mark_missing_left else None
@@ -181,7 +181,7 @@ def import_conversations_command(
 
     Add the mentors first; conversations already stored are left as they are.
     """
-    from outreach.services.importing import import_conversations
+    from outreach.imports.pipeline import import_conversations
 
     with errors_shown(), unlock(store, user) as opened:
         chosen = _mapping(opened, "conversations", mapping, map_column, ignore, None)
@@ -219,7 +219,7 @@ def import_screening_command(
     'outreach codes' lists them. A row with a result and no event is a test. Events already
     stored are left as they are.
     """
-    from outreach.services.importing import import_screening
+    from outreach.imports.pipeline import import_screening
 
     with errors_shown(), unlock(store, user) as opened:
         chosen = _mapping(opened, "screening", mapping, map_column, ignore, None)
@@ -243,7 +243,7 @@ def mappings_command(
     user: UserOption = None,
 ) -> None:
     """List the saved column mappings: name, kind of file, columns, ignored columns, units."""
-    from outreach.services.import_mapping import IGNORE, saved_mappings
+    from outreach.imports.mapping import IGNORE, saved_mappings
 
     with errors_shown(), unlock(store, user) as opened:
         saved = saved_mappings(opened)
@@ -287,7 +287,7 @@ def list_command(
     user: UserOption = None,
 ) -> None:
     """List past imports, newest first: id, kind, when, who, counts, and whether undone."""
-    from outreach.services.import_undo import import_batches
+    from outreach.imports.undo import import_batches
 
     with errors_shown(), unlock(store, user) as opened:
         batches = import_batches(opened, limit=limit)
@@ -325,7 +325,7 @@ def undo_command(
     screening event, follow-up or decision added since for an imported person, or a row it
     wrote changed since). An import is undone once.
     """
-    from outreach.services.import_undo import undo_import
+    from outreach.imports.undo import undo_import
 
     with errors_shown(), unlock(store, user) as opened:
         report = undo_import(opened, batch, dry_run=dry_run)
@@ -415,8 +415,8 @@ def _mapping(
     units: list[str] | None,
 ) -> ColumnMapping | None:
     """The saved mapping ``name`` (if any) with the choices typed on the command line on top."""
-    from outreach.services.import_mapping import load_mapping, mapping_from, parse_pairs
-    from outreach.services.importing import file_columns
+    from outreach.imports.mapping import load_mapping, mapping_from, parse_pairs
+    from outreach.imports.pipeline import file_columns
 
     known = file_columns(kind)
     typed = mapping_from(
@@ -435,7 +435,7 @@ def _save(
     opened: Store, name: str | None, mapping: ColumnMapping | None, report: ImportReport
 ) -> None:
     """Save the mapping used under ``name`` when the header read cleanly."""
-    from outreach.services.import_mapping import ColumnMapping, save_mapping
+    from outreach.imports.mapping import ColumnMapping, save_mapping
 
     if name is None:
         return

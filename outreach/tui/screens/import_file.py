@@ -6,7 +6,7 @@ the path) previews: how each column is read, the first rows as they will be stor
 and every problem grouped by cause. enter on a column maps it (or ignores it). ctrl+s asks
 for confirmation (saying how many would be marked as left or changed when that is more than a
 fifth) and imports with a progress bar; the result offers the undo. Every step goes through
-:func:`outreach.services.importing.import_file`, the service behind ``outreach import``.
+:func:`outreach.imports.pipeline.import_file`, the service behind ``outreach import``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
 if TYPE_CHECKING:
-    from outreach.services.import_mapping import ColumnMapping
-    from outreach.services.import_undo import UndoReport
-    from outreach.services.importing import ImportReport
+    from outreach.imports.mapping import ColumnMapping
+    from outreach.imports.run import ImportReport
+    from outreach.imports.undo import UndoReport
     from outreach.store.store import Store
 
 KINDS = (
@@ -164,7 +164,7 @@ class ImportResultDialog(DataDialog):
         self.dismiss(self._undone)
 
     def action_undo(self) -> None:
-        from outreach.services.import_undo import undo_import
+        from outreach.imports.undo import undo_import
 
         if self._undone:
             return
@@ -274,7 +274,7 @@ class ImportScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        from outreach.services.import_mapping import saved_mappings
+        from outreach.imports.mapping import saved_mappings
 
         self.query_one("#columns", DataTable).add_columns("Column", "Read as")
         self.query_one("#path", Input).focus()
@@ -291,12 +291,12 @@ class ImportScreen(DataScreen):
         return Path(self.query_one("#path", Input).value.strip()).expanduser()
 
     def _mapping(self) -> ColumnMapping:
-        from outreach.services.import_mapping import (
+        from outreach.imports.mapping import (
             ColumnMapping,
             mapping_from,
             parse_pairs,
         )
-        from outreach.services.importing import file_columns
+        from outreach.imports.pipeline import file_columns
 
         kind = self._kind()
         units_text = self.query_one("#units", Input).value
@@ -353,7 +353,7 @@ class ImportScreen(DataScreen):
 
     # -- preview ---------------------------------------------------------------------------
     def action_preview(self) -> None:
-        from outreach.services.importing import import_file
+        from outreach.imports.pipeline import import_file
 
         if self.running:
             return
@@ -400,8 +400,8 @@ class ImportScreen(DataScreen):
     # -- mapping a column ------------------------------------------------------------------
     @on(DataTable.RowSelected, "#columns")
     def _map_column(self, event: DataTable.RowSelected) -> None:
-        from outreach.services.import_mapping import targets
-        from outreach.services.importing import file_columns
+        from outreach.imports.mapping import targets
+        from outreach.imports.pipeline import file_columns
 
         report = self.report
         key = event.row_key.value
@@ -451,8 +451,8 @@ class ImportScreen(DataScreen):
         )
 
     def _confirmed(self, yes: bool, sweeping: bool) -> None:
-        from outreach.services.import_mapping import save_mapping
-        from outreach.services.importing import import_file
+        from outreach.imports.mapping import save_mapping
+        from outreach.imports.pipeline import import_file
 
         if not yes:
             self._status("Cancelled: nothing was imported.")
@@ -517,7 +517,7 @@ class ImportScreen(DataScreen):
                     self._status(f"Import {done.batch_id} was undone: the store is as it was.")
 
             self.app.push_screen(ImportResultDialog(summary, done.batch_id), closed)
-            from outreach.services.import_mapping import saved_mappings
+            from outreach.imports.mapping import saved_mappings
 
             self.call("mappings", saved_mappings)
 

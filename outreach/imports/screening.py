@@ -28,14 +28,14 @@ from typing import TypeVar
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
+from outreach.imports import values as cell
+from outreach.imports.files import Columns, Row
+from outreach.imports.people import past
+from outreach.imports.run import ImportRun, RowProblems, day_text
 from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
 from outreach.model.enums import ScreeningEventKind
 from outreach.rules.wording import NONE, load_wording
-from outreach.services import csv_values as cell
-from outreach.services.csv_files import Columns, Row
-from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
-from outreach.services.importing import ImportRun, RowProblems, day_text
 from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key
 from outreach.services.screening import CeaseReason, pathways_of, record_screening_event_in
 

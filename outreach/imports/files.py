@@ -11,7 +11,7 @@ Promises:
   of underscores ("Date of birth" is ``date_of_birth``), in any order. Unknown, repeated and
   missing required columns are reported on line 1. Columns with an empty header are ignored
   as long as their cells are empty too (spreadsheets add them).
-- Given a kind of file, headers are read as :mod:`outreach.services.import_mapping` says
+- Given a kind of file, headers are read as :mod:`outreach.imports.mapping` says
   (a person's mapping, stored names, synonyms, identifiers ignored); an unmapped column is
   reported on line 1 with what it may be mapped to. Ignored columns are never read into a
   row. A name given in parts (forename, surname) is joined into ``name``.
@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from outreach.services.import_mapping import (
+from outreach.imports.mapping import (
     FORENAME,
     IGNORE,
     JOINED,

@@ -12,9 +12,9 @@ an audit row.
 
 Every import that writes is recorded as a batch with exactly what it changed (the rows it
 added, and the values before of the rows it changed), in the same transaction, so that
-:mod:`outreach.services.import_undo` can undo it.
+:mod:`outreach.imports.undo` can undo it.
 
-Headers are read through a column mapping (:mod:`outreach.services.import_mapping`). The
+Headers are read through a column mapping (:mod:`outreach.imports.mapping`). The
 report carries a preview of the first rows as they will be stored, how each header was read,
 and its problems grouped by cause. A file whose dates prove month-first order is refused
 before anything is applied. An import that would mark more than a fifth of current residents
@@ -33,9 +33,8 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outreach.services import import_changes
-from outreach.services.csv_files import (
-    UTF8,
+from outreach.imports import changes
+from outreach.imports.files import (
     Columns,
     Row,
     RowError,
@@ -43,9 +42,8 @@ from outreach.services.csv_files import (
     date_order_problem,
     read_table,
 )
-from outreach.services.dates import not_in_future
+from outreach.imports.mapping import ColumnMapping, HeaderCell
 from outreach.services.errors import ValidationError
-from outreach.services.import_mapping import ColumnMapping, HeaderCell
 from outreach.services.lookups import require_writer
 from outreach.store import audit
 from outreach.store.store import Store
@@ -286,7 +284,7 @@ def run_import(
         progress(0, total)
     try:
         with store.write() as session:
-            batch = import_changes.start_batch(session, kind=kind, actor_id=store.actor.id)
+            batch = changes.start_batch(session, kind=kind, actor_id=store.actor.id)
             run = ImportRun(session, store.actor.id, report, problems, tick, table, mapping)
             apply(run, table.rows)
             if not report.errors and report.changes:
@@ -296,7 +294,7 @@ def run_import(
                 report.needs_confirmation = []
             if report.errors or dry_run or report.changes == 0 or report.needs_confirmation:
                 raise _RollBack
-            import_changes.finish_batch(
+            changes.finish_batch(
                 session,
                 batch,
                 rows=report.rows,
@@ -352,7 +350,7 @@ def _sweeping(session: Session, batch_id: int, report: ImportReport) -> list[str
     for table_name, changed, added in counts:
         if not changed or (table_name == "stay" and report.marked_left == changed):
             continue
-        quoted = import_changes.quoted(table_name)
+        quoted = changes.quoted(table_name)
         stored = connection.execute(text(f"SELECT count(*) FROM {quoted}")).scalar_one()
         before = int(stored) - int(added)
         if changed * SWEEPING_SHARE > before:
@@ -360,155 +358,4 @@ def _sweeping(session: Session, batch_id: int, report: ImportReport) -> list[str
                 f"would change {changed} of the {before} stored {_RECORDS[table_name]} "
                 "(more than a fifth)"
             )
-    return found
-
-
-def import_people(
-    store: Store,
-    source: Path | bytes,
-    *,
-    dry_run: bool = False,
-    mark_missing_left: date | None = None,
-    encoding: str = UTF8,
-    progress: Progress | None = None,
-    mapping: ColumnMapping | None = None,
-    confirm_sweeping: bool = False,
-) -> ImportReport:
-    """Import the roll: add new people (with their stay), update changed details of people
-    already stored (matched on ``ref``), and with ``mark_missing_left`` record every current
-    resident missing from the file as having left on that date (reason "other")."""
-    from outreach.services import csv_people
-
-    if mark_missing_left is not None:
-        not_in_future(mark_missing_left, csv_people.MARK_MISSING_LEFT)
-    return run_import(
-        store,
-        kind="people",
-        source=source,
-        columns=csv_people.COLUMNS,
-        apply=csv_people.applier(mark_missing_left),
-        renames=csv_people.RENAMES,
-        dry_run=dry_run,
-        encoding=encoding,
-        progress=progress,
-        extra_fields=("left", "left_reason") if mark_missing_left else (),
-        mapping=mapping,
-        date_columns=("date_of_birth", "arrived", "left"),
-        confirm_sweeping=confirm_sweeping,
-    )
-
-
-def import_conversations(
-    store: Store,
-    source: Path | bytes,
-    *,
-    dry_run: bool = False,
-    encoding: str = UTF8,
-    progress: Progress | None = None,
-    mapping: ColumnMapping | None = None,
-    confirm_sweeping: bool = False,
-) -> ImportReport:
-    """Import outreach conversations, skipping those already stored (same natural key).
-    Mentors and people must be in the store first."""
-    from outreach.services import csv_conversations
-
-    return run_import(
-        store,
-        kind="conversations",
-        source=source,
-        columns=csv_conversations.COLUMNS,
-        apply=csv_conversations.apply,
-        renames=csv_conversations.RENAMES,
-        dry_run=dry_run,
-        encoding=encoding,
-        progress=progress,
-        mapping=mapping,
-        date_columns=("date", "next_step"),
-        confirm_sweeping=confirm_sweeping,
-    )
-
-
-def import_screening(
-    store: Store,
-    source: Path | bytes,
-    *,
-    dry_run: bool = False,
-    encoding: str = UTF8,
-    progress: Progress | None = None,
-    mapping: ColumnMapping | None = None,
-    confirm_sweeping: bool = False,
-) -> ImportReport:
-    """Import screening pathway events, skipping those already stored (same natural key).
-    People must be in the store first."""
-    from outreach.services import csv_screening
-
-    return run_import(
-        store,
-        kind="screening",
-        source=source,
-        columns=csv_screening.COLUMNS,
-        apply=csv_screening.apply,
-        renames=csv_screening.RENAMES,
-        dry_run=dry_run,
-        encoding=encoding,
-        progress=progress,
-        mapping=mapping,
-        date_columns=("date",),
-        confirm_sweeping=confirm_sweeping,
-    )
-
-
-def import_file(
-    store: Store,
-    kind: str,
-    source: Path | bytes,
-    *,
-    dry_run: bool = False,
-    mark_missing_left: date | None = None,
-    encoding: str = UTF8,
-    progress: Progress | None = None,
-    mapping: ColumnMapping | None = None,
-    confirm_sweeping: bool = False,
-) -> ImportReport:
-    """Import a file of ``kind`` (people, conversations, screening) exactly as the command
-    of that kind does: the one entry point the Import screen uses. ``mark_missing_left``
-    is for people only."""
-    if kind == "people":
-        return import_people(
-            store,
-            source,
-            dry_run=dry_run,
-            mark_missing_left=mark_missing_left,
-            encoding=encoding,
-            progress=progress,
-            mapping=mapping,
-            confirm_sweeping=confirm_sweeping,
-        )
-    if mark_missing_left is not None:
-        raise ValidationError("mark_missing_left", "only a roll of people marks people as left")
-    importer = {"conversations": import_conversations, "screening": import_screening}.get(kind)
-    if importer is None:
-        raise ValidationError("kind", "one of people, conversations, screening")
-    return importer(
-        store,
-        source,
-        dry_run=dry_run,
-        encoding=encoding,
-        progress=progress,
-        mapping=mapping,
-        confirm_sweeping=confirm_sweeping,
-    )
-
-
-def file_columns(kind: str) -> Columns:
-    """The stored columns a file of ``kind`` may have (what its columns may be mapped to)."""
-    from outreach.services import csv_conversations, csv_people, csv_screening
-
-    found = {
-        "people": csv_people.COLUMNS,
-        "conversations": csv_conversations.COLUMNS,
-        "screening": csv_screening.COLUMNS,
-    }.get(kind)
-    if found is None:
-        raise ValidationError("kind", "one of people, conversations, screening")
     return found

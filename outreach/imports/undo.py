@@ -18,9 +18,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from outreach.clock import now
+from outreach.imports.changes import DERIVED, quoted, row_json, tracked_tables
 from outreach.model import Account, ImportBatch
 from outreach.services.errors import ValidationError
-from outreach.services.import_changes import DERIVED, quoted, row_json, tracked_tables
 from outreach.services.lookups import require_writer
 from outreach.store import audit
 from outreach.store.store import Store

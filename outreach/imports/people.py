@@ -22,14 +22,14 @@ from sqlalchemy import select as columns
 from sqlmodel import col, select
 
 from outreach.clock import now
+from outreach.imports import values as cell
+from outreach.imports.files import Columns, Row
+from outreach.imports.mapping import unit_for
+from outreach.imports.run import Apply, ImportRun, RowProblems, day_text
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
 from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
-from outreach.services import csv_values as cell
-from outreach.services.csv_files import Columns, Row
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.import_mapping import unit_for
-from outreach.services.importing import Apply, ImportRun, RowProblems, day_text
 from outreach.services.lookups import ids_of_refs, not_before_1900, ref_key
 from outreach.services.people import (
     check_arrival_age,
@@ -139,7 +139,7 @@ def past(text: str, column: str) -> date:
 
 
 def applier(mark_missing_left: date | None) -> Apply:
-    """The apply step of :func:`outreach.services.importing.run_import` for the roll."""
+    """The apply step of :func:`outreach.imports.run.run_import` for the roll."""
 
     def apply(run: ImportRun, rows: list[Row]) -> None:
         units = run.mapping.units if run.mapping else None

@@ -23,6 +23,10 @@ from datetime import date
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
+from outreach.imports import values as cell
+from outreach.imports.files import Columns, Row
+from outreach.imports.people import past
+from outreach.imports.run import ImportRun, RowProblems, day_text
 from outreach.model import (
     Conversation,
     ConversationKind,
@@ -33,12 +37,8 @@ from outreach.model import (
     Mentor,
 )
 from outreach.rules.programme import load_programme
-from outreach.services import csv_values as cell
 from outreach.services.conversations import ConversationBatch, check_conversation_in
-from outreach.services.csv_files import Columns, Row
-from outreach.services.csv_people import past
 from outreach.services.errors import ValidationError
-from outreach.services.importing import ImportRun, RowProblems, day_text
 from outreach.services.lookups import PROGRAMME, FileDirectory, ids_of_refs, ref_key
 from outreach.services.standing import read_decisions
 from outreach.wording import fold

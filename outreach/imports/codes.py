@@ -1,6 +1,6 @@
 """Every code an import or a command accepts, with the other spellings that mean it.
 
-The lists come from the enums, the aliases of :mod:`outreach.services.csv_values` and the
+The lists come from the enums, the aliases of :mod:`outreach.imports.values` and the
 programme file (codes with their labels, and the wording of lab letters and clinical
 systems), so what ``outreach codes`` prints is exactly what is accepted.
 """
@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from outreach.imports.values import ALIASES
 from outreach.model.enums import ConversationKind, HasCervix, LeftReason
 from outreach.rules.programme import load_programme
 from outreach.rules.wording import FIELDS, load_wording
-from outreach.services.csv_values import ALIASES
 from outreach.services.lookups import PROGRAMME
 from outreach.services.screening import CeaseReason
 

@@ -43,6 +43,16 @@ def resident(person_id: Value, day: Value, *, alias: str = "s") -> ColumnElement
     )
 
 
+def has_left(person_id: Value, day: Value, *, alias: str = "s") -> ColumnElement[bool]:
+    """Whether the person has left by ``day``: not resident, and a stay of theirs ended on or
+    before it."""
+    s = stays(f"{alias}2")
+    ended = exists(
+        core_select(1).select_from(s).where(s.c.person_id == person_id, s.c.left_on <= day)
+    )
+    return and_(~resident(person_id, day, alias=alias), ended)
+
+
 def programme_applies(people: Columns) -> ColumnElement[bool]:
     """The programme applies to the person: they have a cervix, or it is not known."""
     return people.c.has_cervix != HasCervix.no.value

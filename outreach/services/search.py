@@ -12,12 +12,26 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import literal_column
 from sqlalchemy import text as sql_text
 from sqlmodel import col, select
 
 from outreach.clock import today
 from outreach.model import DecisionKind, Person
-from outreach.queries import CLINICAL_CEASE_REASONS
+from outreach.queries import (
+    born_by,
+    ceased_by,
+    decision_in_force,
+    do_not_approach,
+    eligible,
+    has_left,
+    outer,
+    param,
+    resident,
+    sql,
+    tested_within,
+    waiting_to_revisit,
+)
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import add_months
 from outreach.services.errors import ValidationError
@@ -99,22 +113,25 @@ def _age_at_sql(day: str) -> str:
     )
 
 
-def _in_list(values: frozenset[str] | frozenset[StrEnum]) -> str:
-    return ", ".join(f"'{v}'" for v in sorted(values))
-
-
-_RESIDENT = (
-    "EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of "
-    "AND (s.left_on IS NULL OR s.left_on > :as_of))"
+# Definitions written into the filters (``outreach.queries``), about the person ``p`` on
+# :as_of.
+_PERSON = outer("p")
+_ON = {"person_id": _PERSON.c.id, "programme": param("programme"), "day": param("as_of")}
+_RESIDENT = sql(resident(_PERSON.c.id, param("as_of")))
+_LEFT = sql(has_left(_PERSON.c.id, param("as_of")))
+_CEASED = sql(ceased_by(**_ON, clinical=False))
+_ELIGIBLE = sql(
+    eligible(
+        _PERSON,
+        programme=param("programme"),
+        day=param("as_of"),
+        born_after=param("dob_oldest"),
+        born_by=param("dob_youngest"),
+    )
 )
-_LEFT = (
-    f"(NOT {_RESIDENT} AND EXISTS (SELECT 1 FROM stay s2 WHERE s2.person_id = p.id "
-    "AND s2.left_on <= :as_of))"
-)
-_DECISION = (
-    "(SELECT {what} FROM decision d WHERE d.person_id = p.id AND d.programme = :programme "
-    "AND d.decided_on <= :as_of ORDER BY d.decided_on DESC, d.id DESC LIMIT 1)"
-)
+_DO_NOT_APPROACH = sql(do_not_approach(**_ON))
+_WAITING = sql(waiting_to_revisit(**_ON))
+_DECISION_KIND = sql(decision_in_force(lambda d: d.c.kind, **_ON))
 _EVENTS = (
     "screening_event {a} WHERE {a}.person_id = p.id AND {a}.programme = :programme "
     "AND {a}.event = '{event}'"
@@ -126,62 +143,43 @@ _LATEST_TEST = (
     "AND +s.programme = :programme AND +s.event = 'test' AND s.occurred_on <= :as_of "
     "ORDER BY s.occurred_on DESC, s.id DESC LIMIT 1)"
 )
-_ADEQUATE = (
-    "(t.hpv IN ('negative', 'positive') OR "
-    "(t.hpv IS NULL AND t.cytology IS NOT NULL AND t.cytology != 'inadequate'))"
-)
 
 
 def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str], dict[str, Any]]:
     """The WHERE clause of each filter and the parameters they share."""
+    ages = programme.eligibility
     params: dict[str, Any] = {
         "as_of": day.isoformat(),
-        "dob_youngest": add_months(day, -12 * programme.eligibility.min_age).isoformat(),
-        "dob_oldest": add_months(day, -12 * (programme.eligibility.max_age + 1)).isoformat(),
+        "dob_youngest": born_by(ages.min_age, day).isoformat(),
+        "dob_oldest": born_by(ages.max_age + 1, day).isoformat(),
     }
-    ceasings = f"SELECT 1 FROM {_EVENTS.format(a='c', event='ceased')} AND c.occurred_on <= :as_of"
-    ceased = f"EXISTS ({ceasings})"
-    clinical = f"EXISTS ({ceasings} AND c.reason IN ({_in_list(CLINICAL_CEASE_REASONS)}))"
-    eligible = (
-        f"({_RESIDENT} AND p.has_cervix != 'no' AND NOT {clinical} "
-        "AND p.date_of_birth <= :dob_youngest AND p.date_of_birth > :dob_oldest)"
-    )
     # Coverage window by age band on the day: band k applies from dob <= band_k_dob.
     window = "CASE"
     for index, band in reversed(list(enumerate(programme.age_bands))):
-        params[f"band{index}_dob"] = add_months(day, -12 * band.min_age).isoformat()
+        params[f"band{index}_dob"] = born_by(band.min_age, day).isoformat()
         params[f"band{index}_start"] = add_months(day, -band.coverage_months).isoformat()
         if index:
             window += f" WHEN p.date_of_birth <= :band{index}_dob THEN :band{index}_start"
     window += " ELSE :band0_start END"
-    covered = (
-        f"({eligible} AND EXISTS (SELECT 1 FROM {_EVENTS.format(a='t', event='test')} "
-        f"AND t.occurred_on <= :as_of AND t.occurred_on > ({window}) AND {_ADEQUATE}))"
-    )
-    dna = f"coalesce({_DECISION.format(what='d.kind')}, '') = 'do_not_approach'"
-    waiting = (
-        "coalesce("
-        + _DECISION.format(what="d.kind = 'informed_decline' AND d.revisit_on > :as_of")
-        + ", 0)"
-    )
-    worklist = f"({eligible} AND NOT {ceased} AND NOT {dna} AND NOT {waiting})"
+    tested = tested_within(**_ON, window_start=literal_column(f"({window})"))
+    covered = f"(({_ELIGIBLE}) AND {sql(tested)})"
+    worklist = f"(({_ELIGIBLE}) AND NOT {_CEASED} AND NOT {_DO_NOT_APPROACH} AND NOT {_WAITING})"
     due_on = _next_due_le_day_sql(programme, params)
     due = (
         f"({worklist} AND ({_LATEST_TEST} IS NULL OR EXISTS (SELECT 1 FROM screening_event lt "
         f"WHERE lt.id = {_LATEST_TEST} AND {due_on})))"
     )
-    decision_kind = _DECISION.format(what="d.kind")
     return (
         {
             PeopleFilter.all: "1",
             PeopleFilter.resident: _RESIDENT,
-            PeopleFilter.left: _LEFT,
+            PeopleFilter.left: f"({_LEFT})",
             PeopleFilter.covered: covered,
             PeopleFilter.due: due,
             PeopleFilter.overdue: f"({due} AND NOT {covered})",
             PeopleFilter.never_screened: f"({worklist} AND {_LATEST_TEST} IS NULL)",
-            PeopleFilter.declined: f"({_RESIDENT} AND {decision_kind} = 'informed_decline')",
-            PeopleFilter.do_not_approach: f"({_RESIDENT} AND {decision_kind} = 'do_not_approach')",
+            PeopleFilter.declined: f"({_RESIDENT} AND {_DECISION_KIND} = 'informed_decline')",
+            PeopleFilter.do_not_approach: f"({_RESIDENT} AND {_DO_NOT_APPROACH})",
         },
         params,
     )

@@ -10,6 +10,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.errors import ValidationError
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def _day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{option}: {text!r} is not a date (write 2024-03-31)") from None
+        raise ValidationError(option, f"{text!r} is not a date (write 2024-03-31)") from None
 
 
 def _pct(value: float | None) -> str:

@@ -18,6 +18,7 @@ from outreach.cli.common import (
     store_folder,
     unlock,
 )
+from outreach.errors import ValidationError
 
 keys = typer.Typer(help="Manage accounts and their key slots.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
@@ -96,7 +97,7 @@ def keys_add(
         try:
             chosen = Role(role)
         except ValueError:
-            raise ValueError("role: one of admin, staff, viewer") from None
+            raise ValidationError("role", "one of admin, staff, viewer") from None
         with unlock(store, user) as opened:
             secret = new_passphrase(f"Passphrase for {name}")
             opened.add_account(name, chosen, secret)

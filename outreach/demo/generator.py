@@ -24,6 +24,7 @@ from outreach.clock import today as clock_today
 from outreach.demo.names import SITE_NAME
 from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
+from outreach.errors import ValidationError
 from outreach.model import Site, TargetMeasure
 from outreach.services.targets import set_target
 from outreach.store import store_lock
@@ -124,7 +125,7 @@ def build_demo(
     the lock is held, just before the build begins.
     """
     if today > clock_today():
-        raise ValueError(f"today: {today.isoformat()} is after today's date")
+        raise ValidationError("today", f"{today.isoformat()} is after today's date")
     if folder.resolve() == default_folder().resolve():
         raise NotADemoStore(f"{folder} is the real store's folder: the demo goes elsewhere")
     if replace and not is_demo_store(folder):

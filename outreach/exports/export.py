@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import select
 
 from outreach.clock import today
+from outreach.errors import ValidationError
 from outreach.exports.csv_writer import write_csv
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.history import (
@@ -84,8 +85,8 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     wanted = {name.strip().lower() for name in names if name.strip()}
     unknown = sorted(wanted - FORMATS.keys())
     if unknown or not wanted:
-        raise ValueError(
-            f"format: {', '.join(unknown) or 'none given'} (choose from {', '.join(FORMATS)})"
+        raise ValidationError(
+            "format", f"{', '.join(unknown) or 'none given'} (choose from {', '.join(FORMATS)})"
         )
     return tuple(name for name in FORMATS if name in wanted)
 
@@ -212,17 +213,18 @@ def _check_target(out: Path, force: bool, site_key: Ed25519PublicKey) -> dict[st
     """Refuse an ``out`` that cannot be written; return the files a forced export may remove
     (name -> SHA-256; manifest and signature included), empty when nothing is replaced."""
     if out.exists() and not out.is_dir():
-        raise ValueError(f"out: {out} is a file, not a folder")
+        raise ValidationError("out", f"{out} is a file, not a folder")
     if not out.is_dir() or not any(out.iterdir()):
         return {}
     if not force:
-        raise ValueError(f"out: {out} is not empty; choose an empty folder or pass --force")
+        raise ValidationError("out", f"{out} is not empty; choose an empty folder or pass --force")
     found = verify_export(out, site_key)
     if not found.ok:
         shown = "; ".join(found.problems[:3]) + ("; …" if len(found.problems) > 3 else "")
-        raise ValueError(
-            f"out: {out} is not an untouched export of this site ({shown}); --force only "
-            "replaces a previous export, so nothing was removed: choose an empty folder"
+        raise ValidationError(
+            "out",
+            f"{out} is not an untouched export of this site ({shown}); --force only "
+            "replaces a previous export, so nothing was removed: choose an empty folder",
         )
     listed = {entry["name"]: entry["sha256"] for entry in found.manifest["files"]}
     for name in (MANIFEST, SIGNATURE):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from outreach.clock import today
+from outreach.errors import ValidationError
 from outreach.exports.builder import build_table
 from outreach.exports.long_form import figures
 from outreach.exports.notes import breakdown_rule
@@ -103,10 +104,11 @@ def check_period_ended(period: Period, as_of: date) -> None:
     """Refuse a period that has not ended by ``as_of``: its figures would still change, and two
     exports of a part-period could be subtracted to single people out."""
     if as_of <= period.end:
-        raise ValueError(
-            f"period: {period.label} runs to {period.end.isoformat()} and has not ended on "
+        raise ValidationError(
+            "period",
+            f"{period.label} runs to {period.end.isoformat()} and has not ended on "
             f"{as_of.isoformat()}; export it from {date.fromordinal(period.end.toordinal() + 1)}"
-            " (only whole, ended periods are exported, so figures never change between exports)"
+            " (only whole, ended periods are exported, so figures never change between exports)",
         )
 
 
@@ -127,7 +129,7 @@ def export_choice(
     the_period = Period.parse(period) if isinstance(period, str) else period
     day = as_of or today()
     if day > today():
-        raise ValueError(f"as-of: {day.isoformat()} is in the future")
+        raise ValidationError("as-of", f"{day.isoformat()} is in the future")
     check_period_ended(the_period, day)
     return ExportChoice(the_period, chosen, day)
 

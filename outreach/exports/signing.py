@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from outreach import __version__
+from outreach.errors import ValidationError
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -46,9 +47,9 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError):
-        raise ValueError("public key: not a PEM public key file") from None
+        raise ValidationError("public key", "not a PEM public key file") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("public key: not an Ed25519 key")
+        raise ValidationError("public key", "not an Ed25519 key")
     return key
 
 

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from outreach.errors import ValidationError
 from outreach.imports.mapping import (
     FORENAME,
     IGNORE,
@@ -185,7 +186,7 @@ def read_table(
 
 def _decode(data: bytes, encoding: str, errors: list[RowError]) -> str | None:
     if encoding not in ENCODINGS:
-        raise ValueError(f"encoding: one of {', '.join(ENCODINGS)}")
+        raise ValidationError("encoding", f"one of {', '.join(ENCODINGS)}")
     if data.startswith(_BOM_UTF16):
         errors.append(
             RowError(

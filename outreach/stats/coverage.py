@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outreach.errors import ValidationError
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import add_months
 from outreach.stats.checks import Checked, check
@@ -132,5 +133,5 @@ def unit_id(session: Session, name: str) -> int:
     found = session.execute(text("SELECT id FROM unit WHERE name = :name"), {"name": name}).first()
     if found is None:
         known = ", ".join(sorted(unit_names(session).values())) or "none yet"
-        raise ValueError(f"unit: no unit named {name!r} (known: {known})")
+        raise ValidationError("unit", f"no unit named {name!r} (known: {known})")
     return int(found[0])

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from outreach.errors import ValidationError
+
 PeriodKind = Literal["year", "quarter", "month"]
 
 _YEAR = re.compile(r"(\d{4})")
@@ -43,12 +45,13 @@ class Period:
         if match := _MONTH.fullmatch(value):
             month = int(match[2])
             if not 1 <= month <= 12:
-                raise ValueError(f"period: {value!r} has no month {month} (01 to 12)")
+                raise ValidationError("period", f"{value!r} has no month {month} (01 to 12)")
             return cls.month(int(match[1]), month)
-        raise ValueError(
-            f"period: {value!r} is not a whole calendar year, quarter or month "
+        raise ValidationError(
+            "period",
+            f"{value!r} is not a whole calendar year, quarter or month "
             "(write 2024, 2024-Q1 or 2024-03; other ranges are not allowed, so that two "
-            "reports cannot be subtracted to single people out)"
+            "reports cannot be subtracted to single people out)",
         )
 
     @classmethod
@@ -60,7 +63,7 @@ class Period:
     def quarter(cls, year: int, quarter: int) -> Period:
         _check_year(year)
         if not 1 <= quarter <= 4:
-            raise ValueError(f"period: there is no quarter {quarter} (1 to 4)")
+            raise ValidationError("period", f"there is no quarter {quarter} (1 to 4)")
         first = 3 * (quarter - 1) + 1
         end = date(year, first + 2, calendar.monthrange(year, first + 2)[1])
         return cls(date(year, first, 1), end, f"{year}-Q{quarter}", "quarter")
@@ -102,4 +105,4 @@ class Period:
 
 def _check_year(year: int) -> None:
     if not 1900 <= year <= 9998:
-        raise ValueError(f"period: year {year} is out of range (1900 to 9998)")
+        raise ValidationError("period", f"year {year} is out of range (1900 to 9998)")

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
+from outreach.errors import ValidationError
 from outreach.model import Account, AuditEntry
 from outreach.store import audit, keyslots, restore_swap, store_lock
 from outreach.store.engine import copy_database, is_disk_full, make_engine
@@ -314,7 +315,9 @@ def _unwrap(
         slot = slots[0]
     else:
         names = ", ".join(sorted(s.account or "" for s in slots))
-        raise ValueError(f"user: the backup has several accounts ({names}): say which with --user")
+        raise ValidationError(
+            "user", f"the backup has several accounts ({names}): say which with --user"
+        )
     try:
         return keyfile.unwrap(slot, secret), slot.account
     except WrongPassphrase:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from outreach.errors import ValidationError
+
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
 # zxcvbn scores 0-4; 3 means "safely unguessable: moderate protection from offline
@@ -48,7 +50,7 @@ def passphrase_problem(passphrase: str, *, known: Iterable[str] = ()) -> str | N
 
 
 def check_new_passphrase(passphrase: str, *, known: Iterable[str] = ()) -> None:
-    """Raise ValueError("passphrase: ...") when :func:`passphrase_problem` finds one."""
+    """Raise ValidationError("passphrase", "...") when :func:`passphrase_problem` finds one."""
     problem = passphrase_problem(passphrase, known=known)
     if problem:
-        raise ValueError(f"passphrase: {problem}")
+        raise ValidationError("passphrase", problem)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from outreach.clock import now
+from outreach.errors import ValidationError
 from outreach.model import Account, Role, Site
 from outreach.store import audit, keyslots, private, store_lock
 from outreach.store.engine import (
@@ -175,10 +176,10 @@ class Store:
         check_library()
         admin = _account_name(admin)
         if not site_name.strip():
-            raise ValueError("site name: must not be empty")
+            raise ValidationError("site name", "must not be empty")
         problem = line_problem(site_name.strip(), limit=SITE_LIMIT)
         if problem is not None:
-            raise ValueError(f"site name: {problem}")
+            raise ValidationError("site name", f"{problem}")
         _check_new_passphrase(passphrase, admin, site_name)
         private.owner_only()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -573,7 +574,7 @@ class Store:
         with self.write() as session:
             existing = session.exec(select(Account).where(Account.name == name)).first()
             if existing is not None and existing.removed_at is None:
-                raise ValueError(f"name: an account named {name!r} already exists")
+                raise ValidationError("name", f"an account named {name!r} already exists")
             if existing is not None:
                 existing.removed_at = None
                 existing.role = role
@@ -1016,10 +1017,10 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 def _account_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise ValueError("user: a name of 1 to 64 characters without spaces")
+        raise ValidationError("user", "a name of 1 to 64 characters without spaces")
     problem = line_problem(name)
     if problem is not None:
-        raise ValueError(f"user: {problem}")
+        raise ValidationError("user", f"{problem}")
     return name
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from outreach.errors import ValidationError
+from outreach.store.errors import StoreError
+
 
 def shown(exc: BaseException) -> str:
     """What to tell the person about ``exc``.
@@ -9,21 +12,16 @@ def shown(exc: BaseException) -> str:
     Errors the store and services raise for people (and ValueError, which they use for bad
     input) are shown as they are; anything else by its type only, since its text may carry data.
     """
-    from outreach.store.errors import StoreError
-
-    if isinstance(exc, StoreError | ValueError) or type(exc).__name__ == "ValidationError":
+    if isinstance(exc, StoreError | ValueError):
         return str(exc)
     return f"unexpected {type(exc).__name__}; nothing was saved by the failed step"
 
 
 def field_of(exc: BaseException) -> str | None:
-    """The form field a validation error names, if any."""
-    field = getattr(exc, "field", None)
-    if isinstance(field, str):
-        return field
-    text = str(exc)
-    # The store names the field as "field: problem".
-    head, sep, _ = text.partition(":")
-    if sep and head.isidentifier():
-        return head
-    return None
+    """The form field a :class:`ValidationError` names; None for any other error."""
+    return exc.field if isinstance(exc, ValidationError) else None
+
+
+def message_of(exc: BaseException) -> str:
+    """What to show beside the field :func:`field_of` names (the whole line when it names none)."""
+    return exc.message if isinstance(exc, ValidationError) else shown(exc)

@@ -37,11 +37,16 @@ class Loaded(Message):
 
 @dataclass
 class Failed(Message):
-    """A worker's call was refused or failed; ``error`` is fit to show to a person."""
+    """A worker's call was refused or failed; ``error`` is fit to show to a person.
+
+    When the refusal names a field, ``field`` is its name and ``problem`` what to show beside
+    it (``error`` without the field's name).
+    """
 
     what: str
     error: str
     field: str | None = None
+    problem: str = ""
 
 
 @dataclass

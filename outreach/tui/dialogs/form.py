@@ -45,7 +45,7 @@ def parse_day(text: str, field: str) -> tuple[date | None, str]:
     try:
         return parse_optional_date(text, field), ""
     except ValidationError as exc:
-        return None, exc.problem
+        return None, exc.message
 
 
 class Form(DataDialog):
@@ -199,8 +199,7 @@ class Form(DataDialog):
         self.saving = False
         status = self.query_one("#form-status", Static)
         if message.field and message.field in self.FIELDS:
-            problem = message.error.split(":", 1)[-1].strip()
-            self.set_error(message.field, problem)
+            self.set_error(message.field, message.problem)
             status.update("Not saved: correct the field marked below.")
             self._focus_field(message.field)
         else:

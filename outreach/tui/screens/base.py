@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
-from outreach.tui.errors import field_of, shown
+from outreach.tui.errors import field_of, message_of, shown
 from outreach.tui.messages import Failed, Loaded
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class ServiceCalls:
             try:
                 data = fn(store, **kwargs)
             except Exception as exc:
-                answer: Loaded | Failed = Failed(what, shown(exc), field_of(exc))
+                answer: Loaded | Failed = Failed(what, shown(exc), field_of(exc), message_of(exc))
             else:
                 answer = Loaded(what, data)
             if not get_current_worker().is_cancelled:

@@ -1,0 +1,485 @@
+"""Importing conversations and screening events: codes and labels, natural-key duplicates,
+per-line errors, all-or-nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import col, select
+
+from outreach.imports.files import RowError
+from outreach.imports.pipeline import import_conversations, import_people, import_screening
+from outreach.model import (
+    AuditEntry,
+    Conversation,
+    ConversationAttendee,
+    ConversationBarrier,
+    ConversationMentor,
+    FollowUp,
+    Mentor,
+    Person,
+    ScreeningEvent,
+)
+from outreach.services.mentors import add_mentor
+from outreach.store.engine import make_engine
+from outreach.store.store import Store
+from tests.conftest import PASSPHRASE
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TODAY = "2024-12-01"
+CONVERSATIONS = "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome,next_step,note\n"
+SCREENING = "ref,date,event,hpv,cytology,sample,where,reason,note\n"
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    with freeze_time(TODAY):
+        yield
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store holding the sample roll and three mentors, closed; each test opens a copy."""
+    folder = tmp_path_factory.mktemp("template") / "store"
+    with freeze_time(TODAY):
+        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        assert import_people(opened, FIXTURES / "people.csv").written
+        for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
+            add_mentor(opened, name=name)
+    key = opened._data_key
+    opened.close()
+    opened._data_key = key
+    return opened
+
+
+@pytest.fixture
+def store(template: Store, tmp_path: Path) -> Iterator[Store]:
+    folder = tmp_path / "copy"
+    shutil.copytree(template.folder, folder)
+    engine = make_engine(folder / "data.db", template._data_key)
+    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+        yield copy
+
+
+def _audit(store: Store) -> list[tuple[str, str]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(AuditEntry.action, AuditEntry.fields).order_by(col(AuditEntry.id))
+        ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _conversation_on(store: Store, day: date, ref: str | None = None) -> dict[str, object]:
+    """The stored conversation on ``day`` (with ``ref``, or the group session), as plain data."""
+    with store.read() as session:
+        person_id = None
+        if ref is not None:
+            person_id = session.exec(select(Person.id).where(Person.ref == ref)).one()
+        c = session.exec(
+            select(Conversation).where(
+                Conversation.occurred_on == day, Conversation.person_id == person_id
+            )
+        ).one()
+        mentors = session.exec(
+            select(Mentor.name)
+            .join(ConversationMentor, col(ConversationMentor.mentor_id) == col(Mentor.id))
+            .where(ConversationMentor.conversation_id == c.id)
+        ).all()
+        barriers = session.exec(
+            select(ConversationBarrier.code).where(ConversationBarrier.conversation_id == c.id)
+        ).all()
+        attendees = session.exec(
+            select(Person.ref)
+            .join(ConversationAttendee, col(ConversationAttendee.person_id) == col(Person.id))
+            .where(ConversationAttendee.conversation_id == c.id)
+        ).all()
+    return {
+        "kind": c.kind,
+        "attendees": c.attendees,
+        "minutes": c.minutes,
+        "setting": c.setting,
+        "outcome": c.outcome,
+        "next_step_on": c.next_step_on,
+        "note": c.note,
+        "mentors": sorted(mentors),
+        "barriers": sorted(barriers),
+        "named": sorted(attendees),
+    }
+
+
+def test_conversations_file_imports_every_row(store: Store) -> None:
+    report = import_conversations(store, FIXTURES / "conversations.csv")
+    assert (report.errors, report.added, report.written) == ([], 12, True)
+    assert _audit(store)[-1] == (
+        "import.conversations",
+        # A1001AA's next step (17 June) is met by her conversation that day.
+        "attendees,barriers,completed_follow_ups,date,kind,mentor,minutes,next_step,note,outcome,"
+        "ref,setting",
+    )
+    assert report.followups_completed == 1
+
+
+def test_group_session_keeps_mentors_count_and_named_attendees(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    assert _conversation_on(store, date(2024, 6, 12)) == {
+        "kind": "group",
+        "attendees": 7,
+        "minutes": 45,
+        "setting": "group_room",
+        "outcome": "accepted_offer",
+        "next_step_on": None,
+        "note": None,
+        "mentors": ["Dee Hartley", "Lou Evans"],
+        "barriers": ["not_knowing"],
+        "named": ["A1003AC", "A1004AD"],
+    }
+
+
+def test_labels_spaced_kinds_and_uk_dates_are_read_as_codes(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    assert _conversation_on(store, date(2024, 6, 10), "A1005AE") == {
+        "kind": "one_to_one",
+        "attendees": 1,
+        "minutes": 20,
+        "setting": "wing",
+        "outcome": "informed_decline",
+        "next_step_on": date(2024, 12, 10),
+        "note": None,
+        "mentors": ["Lou Evans"],
+        "barriers": ["embarrassment_body_image"],
+        "named": [],
+    }
+
+
+def test_a_note_spanning_lines_is_kept(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    note = _conversation_on(store, date(2024, 7, 8), "A1011AL")["note"]
+    assert note == "Talked it through.\nWill think about it."
+
+
+def test_second_conversations_import_changes_nothing(store: Store) -> None:
+    import_conversations(store, FIXTURES / "conversations.csv")
+    audit = _audit(store)
+    again = import_conversations(store, FIXTURES / "conversations.csv")
+    assert (again.added, again.unchanged, again.written) == (0, 12, False)
+    assert _audit(store) == audit
+
+
+def test_a_row_repeated_in_the_file_is_added_once(store: Store) -> None:
+    row = "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+    report = import_conversations(store, (CONVERSATIONS + row + row).encode())
+    assert (report.added, report.unchanged) == (1, 1)
+
+
+def test_unknown_mentor_is_named_with_a_hint_and_nothing_is_written(store: Store) -> None:
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1002AB,2024-06-04,Dee Hartley;Jo Nobody,one_to_one,,25,wing,,booked,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "mentor",
+            "no mentor named 'Jo Nobody': add mentors before importing conversations",
+        )
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+
+
+def test_conversation_errors_name_line_and_column(store: Store) -> None:
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + ",2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,chat,,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,garden,,maybe,,\n"
+            + "A1001AA;A1002AB,2024-06-03,Dee Hartley,group,1,25,wing,,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,boredom,booked,,\n"
+            + "A1001AA,2024-06-03,Dee Hartley,one_to_one,3,25,wing,,booked,,\n"
+        ).encode(),
+    )
+    assert [(e.line, e.field) for e in report.errors] == [
+        (2, "ref"),
+        (3, "kind"),
+        (4, "setting"),
+        (4, "outcome"),
+        (5, "ref"),
+        (6, "barriers"),
+        (7, "attendees"),
+    ]
+    assert report.errors[4].message == "2 named but 1 attended"
+
+
+def test_an_on_site_conversation_outside_every_stay_is_refused_with_its_line(
+    store: Store,
+) -> None:
+    # A1007AG left on 2024-07-19 (the day of leaving still counts); A1006AF arrived on
+    # 2024-06-10; escorted outside needs no stay.
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1007AG,2024-07-19,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1007AG,2024-07-20,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+            + "A1007AG,2024-07-22,Dee Hartley,one_to_one,,25,escorted_outside,,booked,,\n"
+            + "A1001AA;A1006AF,2024-06-09,Lou Evans,group,5,40,Group room,,booked,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "setting",
+            "A1007AG was not resident on 2024-07-20 (no stay covers it): 'On the wing' is on "
+            "site; correct the date, the person or the setting",
+        ),
+        RowError(
+            5,
+            "setting",
+            "A1006AF was not resident on 2024-06-09 (no stay covers it): 'Group room' is on "
+            "site; correct the date, the person or the setting",
+        ),
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+
+
+def test_a_next_step_for_a_person_marked_do_not_approach_is_refused_with_its_line(
+    store: Store,
+) -> None:
+    audit = _audit(store)
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1005AE,2024-06-07,Dee Hartley,one_to_one,,5,wing,,do_not_approach,,\n"
+            + "A1005AE,2024-06-12,Marcia Bell,one_to_one,,5,wing,,undecided_more_time,2024-07-12,\n"
+            + "A1001AA,2024-06-12,Marcia Bell,one_to_one,,5,wing,,do_not_approach,2024-07-12,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(
+            3,
+            "next_step",
+            "A1005AE is marked do not approach: a next step cannot be set (record 'approach "
+            "again' first if the person has changed their mind)",
+        ),
+        RowError(
+            4,
+            "next_step",
+            "the person asked not to be approached: a next step cannot be set",
+        ),
+    ]
+    assert _audit(store) == audit
+    with store.read() as session:
+        assert session.exec(select(Conversation)).all() == []
+        assert session.exec(select(FollowUp)).all() == []
+
+
+def _events(store: Store) -> list[tuple[str, date, str, str | None, str | None, str | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, ScreeningEvent).join(
+                Person, col(Person.id) == col(ScreeningEvent.person_id)
+            )
+        ).all()
+    return sorted((ref, e.occurred_on, e.event, e.hpv, e.where, e.action) for ref, e in rows)
+
+
+def _followups(store: Store) -> list[tuple[str, str, date, str, date | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, FollowUp).join(Person, col(Person.id) == col(FollowUp.person_id))
+        ).all()
+    return sorted((ref, f.reason, f.due_on, f.status, f.done_on) for ref, f in rows)
+
+
+def test_screening_file_imports_with_aliases_and_result_actions(store: Store) -> None:
+    report = import_screening(store, FIXTURES / "screening.csv")
+    assert (report.errors, report.added) == ([], 14)
+    events = _events(store)
+    assert ("A1002AB", date(2024, 6, 20), "did_not_attend", None, "on_site", None) in events
+    assert (
+        "A1002AB",
+        date(2024, 7, 18),
+        "test",
+        "positive",
+        "on_site",
+        "repeat_12_months",
+    ) in events
+    assert (
+        "A1006AF",
+        date(2023, 2, 1),
+        "test",
+        "negative",
+        "before_arrival",
+        "routine_recall",
+    ) in events
+    assert (
+        "A1008AH",
+        date(2024, 7, 12),
+        "test",
+        "positive",
+        "on_site",
+        "colposcopy_6_weeks",
+    ) in events
+
+
+def test_second_screening_import_changes_nothing(store: Store) -> None:
+    import_screening(store, FIXTURES / "screening.csv")
+    events, audit = _events(store), _audit(store)
+    again = import_screening(store, FIXTURES / "screening.csv")
+    assert (again.added, again.unchanged, again.written) == (0, 14, False)
+    assert (_events(store), _audit(store)) == (events, audit)
+
+
+def test_screening_rows_in_any_order_give_the_same_history(
+    store: Store, template: Store, tmp_path: Path
+) -> None:
+    lines = (FIXTURES / "screening.csv").read_text().splitlines()
+    reversed_file = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
+    import_screening(store, FIXTURES / "screening.csv")
+    folder = tmp_path / "second"
+    shutil.copytree(template.folder, folder)
+    engine = make_engine(folder / "data.db", template._data_key)
+    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as other:
+        import_screening(other, reversed_file.encode())
+        assert _events(other) == _events(store)
+        assert _followups(other) == _followups(store)
+    # 12 months after the positive/normal test; 6 weeks (42 days) after the low-grade one.
+    assert _followups(store) == [
+        ("A1002AB", "repeat_test", date(2025, 7, 18), "open", None),
+        ("A1008AH", "colposcopy", date(2024, 8, 23), "done", date(2024, 8, 16)),
+    ]
+
+
+def test_screening_errors_name_line_and_column_and_nothing_is_written(store: Store) -> None:
+    report = import_screening(
+        store,
+        (
+            SCREENING
+            + "A1001AA,2024-06-17,offered,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,booked,negative,,,on_site,,\n"
+            + "Z9999ZZ,2024-06-28,booked,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,screened,,,,on_site,,\n"
+            + "A1001AA,2024-06-28,test,,,,on_site,,\n"
+        ).encode(),
+    )
+    assert report.errors == [
+        RowError(3, "hpv", "only a test has a hpv result"),
+        RowError(4, "ref", "no person with reference 'Z9999ZZ': import people first"),
+        RowError(
+            5,
+            "event",
+            "'screened' is not one of offered, declined, booked, attended, did_not_attend, "
+            "test, result_communicated, colposcopy_referred, colposcopy_attended, ceased "
+            "(or the wording 'outreach codes event' lists)",
+        ),
+        RowError(6, "hpv", "a test needs an HPV or cytology result"),
+    ]
+    assert _events(store) == []
+
+
+def _follow_ups(store: Store) -> list[tuple[str, str, str, str, str | None]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Person.ref, FollowUp.reason, FollowUp.due_on, FollowUp.status, FollowUp.done_on)
+            .join(Person, col(Person.id) == col(FollowUp.person_id))
+            .order_by(col(FollowUp.id))
+        ).all()
+    return [(r[0], r[1], str(r[2]), r[3], str(r[4]) if r[4] else None) for r in rows]
+
+
+def test_imported_conversations_meet_next_steps_stored_and_set_earlier_in_the_file(
+    store: Store,
+) -> None:
+    # A stored next step for A1002AB, due 2024-06-10.
+    first = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1002AB,2024-06-03,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-10,\n"
+        ).encode(),
+    )
+    assert first.errors == []
+    # In one file: a next step for A1001AA (due 06-20) met by her later row (06-24); a
+    # conversation with A1002AB (06-12) meeting the stored one; A1003AC has none to meet.
+    second = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1001AA,2024-06-13,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-20,\n"
+            + "A1001AA,2024-06-24,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+            + "A1002AB,2024-06-12,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+            + "A1003AC,2024-06-12,Dee Hartley,one_to_one,,10,other,,booked,,\n"
+        ).encode(),
+    )
+    assert (second.errors, second.added) == ([], 4)
+    assert _follow_ups(store) == [
+        ("A1002AB", "next_step", "2024-06-10", "done", "2024-06-12"),
+        ("A1001AA", "next_step", "2024-06-20", "done", "2024-06-24"),
+    ]
+
+
+def test_conversations_written_together_and_one_at_a_time_are_numbered_in_date_order(
+    store: Store,
+) -> None:
+    # A1001AA's rows set a next step, so they are written one at a time; the others (nobody
+    # with a follow-up to meet) wait and are written together. Numbering follows date order
+    # across both, as if each had been logged in turn.
+    report = import_conversations(
+        store,
+        (
+            CONVERSATIONS
+            + "A1004AD,2024-06-14,Lou Evans,one_to_one,,5,other,,booked,,\n"
+            + "A1001AA,2024-06-11,Dee Hartley,one_to_one,,10,other,,undecided_more_time,"
+            + "2024-06-13,\n"
+            + "A1003AC,2024-06-10,Marcia Bell,one_to_one,,20,other,not_knowing,booked,,\n"
+            + ",2024-06-12,Dee Hartley;Lou Evans,group,4,30,group_room,,booked,,\n"
+        ).encode(),
+    )
+    assert (report.errors, report.added) == ([], 4)
+    with store.read() as session:
+        rows = session.exec(
+            select(Conversation.id, Conversation.occurred_on).order_by(col(Conversation.id))
+        ).all()
+        mentors = session.exec(
+            select(ConversationMentor.conversation_id, Mentor.name)
+            .join(Mentor, col(Mentor.id) == col(ConversationMentor.mentor_id))
+            .order_by(col(ConversationMentor.conversation_id), col(Mentor.name))
+        ).all()
+        barriers = session.exec(
+            select(ConversationBarrier.conversation_id, ConversationBarrier.code)
+        ).all()
+    first = rows[0][0]
+    assert [(cid - first, str(day)) for cid, day in rows] == [
+        (0, "2024-06-10"),
+        (1, "2024-06-11"),
+        (2, "2024-06-12"),
+        (3, "2024-06-14"),
+    ]
+    assert [(cid - first, name) for cid, name in mentors] == [
+        (0, "Marcia Bell"),
+        (1, "Dee Hartley"),
+        (2, "Dee Hartley"),
+        (2, "Lou Evans"),
+        (3, "Lou Evans"),
+    ]
+    assert [(cid - first, code) for cid, code in barriers] == [(0, "not_knowing")]
+    assert _follow_ups(store) == [("A1001AA", "next_step", "2024-06-13", "open", None)]

@@ -1,0 +1,2 @@
+"""Tests of outreach.stats: coverage, uptake, activity, pathway and the dashboard, against a slow
+reference written out person by person."""

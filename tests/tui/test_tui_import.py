@@ -1,0 +1,249 @@
+"""The Import screen end to end: a prison roll chosen by path, a column mapped, location codes
+turned into units, the preview, confirmation, the import with its progress, and the undo;
+and a snapshot of the preview at 80x24."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import col, select
+from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
+
+from outreach.imports.mapping import saved_mappings
+from outreach.model import Person, Stay, Unit
+from outreach.store.store import Store
+from outreach.tui.app import create_app
+from outreach.tui.dialogs.account_dialogs import ConfirmDialog
+from outreach.tui.last_folder import last_import_folder
+from outreach.tui.screens.import_file import (
+    ImportResultDialog,
+    ImportScreen,
+    MapColumnDialog,
+    PathSuggester,
+)
+from tests.conftest import PASSPHRASE
+from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.tui_store import TODAY, build_store
+
+FROZEN = {"ignore": ["textual", "asyncio"]}
+ROOT = Path(__file__).resolve().parents[2]
+ROLL = (
+    "\ufeffPrison Number,Surname,Forename,DOB,Reception Date,Location,NHS Number,Cell Category\r\n"
+    "C3001,O'Neill,Siobhán,03/04/1990,12/01/2024,HB2-1-014,999 123 4567,B\r\n"
+    "C3002,Nowak,[bold]Zofia[/],21/11/1978,05/02/2024,HB1-3-002,,C\r\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    still_cursor(monkeypatch)
+
+
+@pytest.fixture
+def tui_store(tmp_path: Path) -> Iterator[Store]:
+    build_store(tmp_path / "store")
+    with freeze_time(TODAY, **FROZEN):
+        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
+    yield opened
+    opened.close()
+
+
+def _new_people(store: Store) -> list[tuple[str, str, date, str | None, date]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(
+                Person.ref, Person.display_name, Person.date_of_birth, Unit.name, Stay.arrived_on
+            )
+            .join(Stay, col(Stay.person_id) == col(Person.id))
+            .join(Unit, col(Unit.id) == col(Stay.unit_id), isouter=True)
+            .where(col(Person.ref).startswith("C3"))
+        ).all()
+    return sorted((r[0], r[1], r[2], r[3], r[4]) for r in rows)
+
+
+def _text(screen: ImportScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+@pytest.mark.asyncio
+async def test_a_roll_is_mapped_previewed_imported_and_undone(
+    tui_store: Store, tmp_path: Path
+) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "roll.csv").write_bytes(ROLL.encode())
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            screen.query_one("#path", Input).value = str(files / "roll.csv")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.report is not None, tries=600)
+            assert screen.report is not None
+            # The unmapped column is named; the NHS number is ignored on sight.
+            table = screen.query_one("#columns", DataTable)
+            shown = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+            assert shown == [
+                ("Prison Number", "→ ref"),
+                ("Surname", "→ surname"),
+                ("Forename", "→ forename"),
+                ("DOB", "→ date_of_birth"),
+                ("Reception Date", "→ arrived"),
+                ("Location", "→ unit"),
+                ("NHS Number", "ignored (NHS number)"),
+                ("Cell Category", "not mapped: enter"),
+            ]
+            assert "1 column needs mapping: enter on one." in _text(screen, "#import-status")
+
+            # Map it: enter on its row, then "ignore" (the last choice).
+            table.focus()
+            table.move_cursor(row=7)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MapColumnDialog))
+            options = app.screen.query_one(OptionList)
+            options.highlighted = options.option_count - 1
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.report is not None and screen.report.ok, 600)
+
+            # Unit codes, then preview again.
+            screen.query_one("#units", Input).value = "HB1=Wing A, HB2=Wing B"
+            screen.query_one("#save-as", Input).value = "Test roll"
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: screen.report is not None, tries=600)
+            preview = _text(screen, "#preview")
+            assert "roll.csv: 2 rows: 2 to add, 0 to update, 0 unchanged" in preview
+            assert "Location: HB2-1-014 → unit Wing B" in preview
+            assert "Forename + Surname: Siobhán + O'Neill → name Siobhán O'Neill" in preview
+            # Typed text is shown as typed, never read as markup.
+            assert "[bold]Zofia[/] + Nowak → name [bold]Zofia[/] Nowak" in preview
+            assert _new_people(tui_store) == []
+
+            # Confirm, import (the bar fills), and see the result with its undo.
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
+            bar = screen.query_one(ProgressBar)
+            assert (bar.progress, bar.total) == (2, 2)
+            assert _new_people(tui_store) == [
+                ("C3001", "Siobhán O'Neill", date(1990, 4, 3), "Wing B", date(2024, 1, 12)),
+                ("C3002", "[bold]Zofia[/] Nowak", date(1978, 11, 21), "Wing A", date(2024, 2, 5)),
+            ]
+            assert [(s.name, s.mapping.kind) for s in saved_mappings(tui_store)] == [
+                ("Test roll", "people")
+            ]
+            result = app.screen
+            await pilot.press("z")
+            await wait_for(
+                pilot,
+                lambda: "undone" in str(result.query_one("#import-result-text", Static).render()),
+                600,
+            )
+            assert _new_people(tui_store) == []
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            assert _text(screen, "#import-status") == (
+                "Import 1 was undone: the store is as it was."
+            )
+    # Only the folder is remembered, for next time.
+    assert last_import_folder() == files.resolve()
+
+
+@pytest.mark.asyncio
+async def test_importing_before_a_preview_writes_nothing(tui_store: Store, tmp_path: Path) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            screen.query_one("#path", Input).value = str(tmp_path / "missing.csv")
+            await pilot.press("ctrl+s")
+            assert _text(screen, "#import-status") == (
+                "Nothing imported: preview the file first (ctrl+t)."
+            )
+            await pilot.press("ctrl+t")
+            assert _text(screen, "#import-status").startswith("No file at ")
+            assert not isinstance(app.screen, ConfirmDialog)
+
+
+@pytest.mark.asyncio
+async def test_the_path_completes_folders_and_files(tmp_path: Path) -> None:
+    (tmp_path / "Rolls").mkdir()
+    (tmp_path / "Rolls" / "styal-roll.csv").write_text("x")
+    (tmp_path / ".hidden").write_text("x")
+    suggester = PathSuggester()
+    assert await suggester.get_suggestion(f"{tmp_path}/Ro") == f"{tmp_path}/Rolls/"
+    assert await suggester.get_suggestion(f"{tmp_path}/Rolls/") == (
+        f"{tmp_path}/Rolls/styal-roll.csv"
+    )
+    assert await suggester.get_suggestion(f"{tmp_path}/.h") is None
+    assert await suggester.get_suggestion(f"{tmp_path}/x") is None
+
+
+def test_the_preview_at_80x24(
+    snap_compare: Any, tui_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+
+    async def previewed(pilot: Any) -> None:
+        app = pilot.app
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+        screen: ImportScreen = app.screen
+        screen.chosen["cell_category"] = "ignore"
+        screen.query_one("#units", Input).value = "HB1=Ash, HB2=Beech, HCC=Healthcare"
+        screen.query_one("#path", Input).value = "fixtures/prison-roll.csv"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.report is not None, tries=600)
+        await pilot.pause()
+
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=previewed)
+
+
+@pytest.mark.asyncio
+async def test_marking_many_as_left_is_confirmed_with_the_count(
+    tui_store: Store, tmp_path: Path
+) -> None:
+    roll = tmp_path / "roll.csv"
+    roll.write_text(
+        "ref,name,date_of_birth,arrived\n"
+        "A1001,Alice Brown,1990-03-02,2023-01-10\n"
+        "A1002,Beth Carter,1985-07-21,2023-01-10\n",
+        encoding="utf-8",
+    )
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(tui_store.folder, store=tui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            screen.query_one("#left-on", Input).value = "01/06/2024"
+            screen.query_one("#path", Input).value = str(roll)
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: screen.report is not None, tries=600)
+            assert screen.report is not None
+            assert screen.report.needs_confirmation == [
+                "would mark 4 of 6 current residents as left (more than a fifth)"
+            ]
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query(Static).first().render())
+            assert question == (
+                "Import roll.csv: 0 to add, 0 to update, 4 to mark as left?\n"
+                "This import would mark 4 of 6 current residents as left (more than a fifth)."
+            )
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
+    with tui_store.read() as session:
+        left = session.exec(select(Person.ref).join(Stay).where(col(Stay.left_on).is_not(None)))
+        assert sorted(left.all()) == ["A1003", "B2001", "B2002", "B2003"]

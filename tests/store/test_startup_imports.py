@@ -13,9 +13,9 @@ from alembic.script import ScriptDirectory
 from outreach.paths import schema_dir
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
-from tests.store_helpers import PASSPHRASE, init_store_at
+from tests.support.store_helpers import PASSPHRASE, init_store_at
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 UNLOCK_AND_REPORT = """
 import sys

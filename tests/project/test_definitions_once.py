@@ -33,7 +33,7 @@ from outreach.queries import (
 )
 from outreach.rules.screening import TestResult
 
-VERSIONS = Path(__file__).resolve().parents[1] / "schema" / "migrations" / "versions"
+VERSIONS = Path(__file__).resolve().parents[2] / "schema" / "migrations" / "versions"
 
 
 def _migration(prefix: str) -> ModuleType:

@@ -15,7 +15,7 @@ from outreach.stats.period import Period
 from outreach.store.passphrases import ADVICE, check_new_passphrase
 from outreach.tui.errors import field_of, message_of, shown
 
-PACKAGE = Path(__file__).resolve().parents[1] / "outreach"
+PACKAGE = Path(__file__).resolve().parents[2] / "outreach"
 # "field: problem" with a field of one or two words, as every refusal of a value used to read.
 FIELD_PREFIX = re.compile(r"[a-z][a-z_-]*( [a-z]+)?: ")
 

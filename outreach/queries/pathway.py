@@ -63,16 +63,10 @@ def ceased_by(
     )
 
 
-def decided_by(
-    decision: FromClause, *, person_id: Value, programme: Value, day: Value
-) -> ColumnElement[bool]:
-    """The person's decisions taken on or before ``day``: the one in force is the latest of
-    them by ``decided_on``, then by entry order (:func:`latest_first`)."""
-    return and_(
-        decision.c.person_id == person_id,
-        decision.c.programme == programme,
-        decision.c.decided_on <= day,
-    )
+def decided_by(decision: FromClause, *, programme: Value, day: Value) -> ColumnElement[bool]:
+    """Decisions taken on or before ``day``: a person's decision in force is the latest of
+    theirs by ``decided_on``, then by entry order (:func:`latest_first`)."""
+    return and_(decision.c.programme == programme, decision.c.decided_on <= day)
 
 
 def latest_first(decision: FromClause) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
@@ -92,7 +86,7 @@ def decision_in_force(
     d = decisions(alias)
     return (
         core_select(what(d))
-        .where(decided_by(d, person_id=person_id, programme=programme, day=day))
+        .where(d.c.person_id == person_id, decided_by(d, programme=programme, day=day))
         .order_by(*latest_first(d))
         .limit(1)
         .scalar_subquery()

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now, today
 from outreach.model import Account, AuditEntry, FollowUp, FollowUpReason, FollowUpStatus
+from outreach.queries import do_not_approach, outer, param, resident, sql
 from outreach.services.dates import not_in_future
 from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.lookups import (
@@ -349,8 +350,7 @@ WITH page AS (
   WHERE {standing} AND f.due_on <= :until AND f.programme = :programme
     AND (:after_due IS NULL OR f.due_on > :after_due
       OR (f.due_on = :after_due AND f.id > :after_id))
-    AND (:include_left OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = f.person_id
-      AND s.arrived_on <= :as_of AND (s.left_on IS NULL OR s.left_on > :as_of)))
+    AND (:include_left OR {resident})
     AND NOT (f.reason IN ({outreach}) AND {dna})
   ORDER BY f.due_on, f.id
   LIMIT :limit OFFSET :offset
@@ -360,8 +360,7 @@ SELECT page.id, p.ref, p.display_name, page.due_on, page.reason, a.name AS assig
   (SELECT u.name FROM stay s LEFT JOIN unit u ON u.id = s.unit_id
     WHERE s.person_id = page.person_id AND s.arrived_on <= :as_of
     ORDER BY s.arrived_on DESC, s.id DESC LIMIT 1) AS unit,
-  EXISTS (SELECT 1 FROM stay s WHERE s.person_id = page.person_id AND s.arrived_on <= :as_of
-    AND (s.left_on IS NULL OR s.left_on > :as_of)) AS resident,
+  {resident_page} AS resident,
   {dna_page} AS dna
 FROM page
 JOIN person p ON p.id = page.person_id
@@ -379,10 +378,21 @@ _OPEN_THEN = (
     " OR (f.status = 'cancelled' AND f.cancelled_on > :as_of))"
 )
 
-_DNA_SQL = """coalesce((SELECT d.kind = 'do_not_approach' FROM decision d
-      WHERE d.person_id = {f}.person_id AND d.programme = {f}.programme
-        AND d.decided_on <= :as_of
-      ORDER BY d.decided_on DESC, d.id DESC LIMIT 1), 0)"""
+
+def _resident(row: str) -> str:
+    """Whether the person of the follow-up ``row`` is resident on :as_of."""
+    return sql(resident(outer(row).c.person_id, param("as_of")))
+
+
+def _do_not_approach(row: str) -> str:
+    """Whether the decision in force on :as_of for the follow-up ``row``'s person and
+    programme is do not approach."""
+    follow_up = outer(row).c
+    return sql(
+        do_not_approach(
+            person_id=follow_up.person_id, programme=follow_up.programme, day=param("as_of")
+        )
+    )
 
 
 def due_followups(
@@ -419,8 +429,10 @@ def due_followups(
         _DUE_SQL.format(
             standing=_OPEN_THEN if day < today() else _OPEN_NOW,
             outreach=outreach,
-            dna=_DNA_SQL.format(f="f"),
-            dna_page=_DNA_SQL.format(f="page"),
+            dna=_do_not_approach("f"),
+            dna_page=_do_not_approach("page"),
+            resident=_resident("f"),
+            resident_page=_resident("page"),
         )
     )
     with store.read() as session:

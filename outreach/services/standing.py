@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from outreach.model import Decision, DecisionKind
+from outreach.queries import decided_by, decisions, do_not_approach, in_force, latest_first
 from outreach.services.lookups import PROGRAMME
 
 # People are looked up this many per query.
@@ -58,16 +59,12 @@ def decision_in_force(
     """
     known = session.info.get(_KNOWN, {}).get((programme, person_id))
     if known is not None:
-        in_force = [d for d in known if d.decided_on <= as_of]
-        return max(in_force, key=lambda d: (d.decided_on, d.id or 0), default=None)
+        return in_force(known, as_of)
+    table = decisions()
     return session.exec(
         select(Decision)
-        .where(
-            Decision.person_id == person_id,
-            Decision.programme == programme,
-            Decision.decided_on <= as_of,
-        )
-        .order_by(col(Decision.decided_on).desc(), col(Decision.id).desc())
+        .where(Decision.person_id == person_id, decided_by(table, programme=programme, day=as_of))
+        .order_by(*latest_first(table))
         .limit(1)
     ).first()
 
@@ -81,18 +78,5 @@ def is_do_not_approach(
         return decision is not None and decision.kind == DecisionKind.do_not_approach
     # Only the kind is needed: read it on the session's connection. Decisions are flushed
     # as they are recorded (record_decision_in), so the store already holds every one.
-    kind = (
-        session.connection()
-        .execute(
-            select(col(Decision.kind))
-            .where(
-                col(Decision.person_id) == person_id,
-                col(Decision.programme) == programme,
-                col(Decision.decided_on) <= as_of,
-            )
-            .order_by(col(Decision.decided_on).desc(), col(Decision.id).desc())
-            .limit(1)
-        )
-        .scalar()
-    )
-    return kind == DecisionKind.do_not_approach
+    in_force_dna = do_not_approach(person_id=person_id, programme=programme, day=as_of)
+    return bool(session.connection().execute(select(in_force_dna)).scalar())

@@ -38,7 +38,14 @@ from outreach.model import (
     Stay,
     Unit,
 )
-from outreach.queries import CLINICAL_CEASE_REASONS
+from outreach.queries import (
+    CLINICAL_CEASE_REASONS,
+    decided_by,
+    is_resident_on,
+    is_waiting_to_revisit,
+    latest_first,
+)
+from outreach.queries import decisions as decision_table
 from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import age_on, is_covered, is_eligible, next_test_due
 from outreach.services.lookups import PROGRAMME
@@ -190,9 +197,7 @@ def compute_status(
     the clinical follow-ups open on ``as_of``."""
     day = as_of
     current = [
-        (stay, unit)
-        for stay, unit in stays
-        if stay.arrived_on <= day and (stay.left_on is None or stay.left_on > day)
+        (stay, unit) for stay, unit in stays if is_resident_on(stay.arrived_on, stay.left_on, day)
     ]
     resident = bool(current)
     unit = (
@@ -220,13 +225,7 @@ def compute_status(
     due_on = next_test_due(programme, date_of_birth=person.date_of_birth, tests=results, day=day)
     kind = decision.kind if decision else None
     dna = kind == DecisionKind.do_not_approach
-    declined_waiting = (
-        kind == DecisionKind.informed_decline
-        and decision is not None
-        and decision.revisit_on is not None
-        and decision.revisit_on > day
-    )
-    worklist = eligible and not ceasings and not dna and not declined_waiting
+    worklist = eligible and not ceasings and not dna and not is_waiting_to_revisit(decision, day)
     due = worklist and due_on is not None and due_on <= day
     return PersonStatus(
         as_of=day,
@@ -279,16 +278,13 @@ def statuses_of(
     ):
         events[event.person_id].append(event)
     decisions: dict[int, Decision] = {}
+    table = decision_table()
     for decision in session.exec(
         select(Decision)
-        .where(
-            col(Decision.person_id).in_(ids),
-            Decision.programme == programme,
-            Decision.decided_on <= as_of,
-        )
-        .order_by(col(Decision.decided_on), col(Decision.id))
+        .where(col(Decision.person_id).in_(ids), decided_by(table, programme=programme, day=as_of))
+        .order_by(*latest_first(table))
     ):
-        decisions[decision.person_id] = decision  # the last one wins: the one in force
+        decisions.setdefault(decision.person_id, decision)  # the first one: the one in force
     steps: dict[int, list[ClinicalStep]] = defaultdict(list)
     for person_id, reason, due_on in session.exec(
         select(col(FollowUp.person_id), col(FollowUp.reason), col(FollowUp.due_on)).where(

@@ -281,7 +281,8 @@ def verify(
     ] = None,
 ) -> None:
     """Check an export folder against its signed manifest; exits 0 only when it is untouched."""
-    from outreach.exports.signing import load_public_key, verify_export
+    from outreach.exports.signing import verify_export
+    from outreach.store.site_key import load_public_key
 
     with errors_shown():
         key = load_public_key(public_key.read_bytes()) if public_key is not None else None

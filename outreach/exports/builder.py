@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from outreach.exports.table import MONTH, TOTAL, AggregateTable, ExportPeriod
 from outreach.model import Site, TargetMeasure
 from outreach.rules.programme import Programme, load_programme
-from outreach.services.targets import TargetRow, targets_in
 from outreach.stats.activity import activity
 from outreach.stats.checks import check
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
 from outreach.stats.pathway import Reach, Uptake, colposcopy, reach_checks, reach_from, uptake
 from outreach.stats.period import Period
+from outreach.stats.targets import TargetRow, targets_in
 
 CONTEXT_MONTHS = 12
 """Months of coverage trend shown before the period, for context."""

@@ -40,8 +40,6 @@ from outreach.exports.signing import (
     MANIFEST,
     SIGNATURE,
     file_digest,
-    fingerprint,
-    public_key_of,
     sign_folder,
     verify_export,
 )
@@ -51,6 +49,7 @@ from outreach.model import ExportRecord, Site
 from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.stats.period import Period
 from outreach.store import audit
+from outreach.store.site_key import fingerprint, public_key_of
 from outreach.store.store import Store
 
 Progress = Callable[[str, float], None]

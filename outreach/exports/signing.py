@@ -18,48 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from outreach import __version__
-from outreach.errors import ValidationError
+from outreach.store.site_key import fingerprint, raw_public_key
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 FORMAT = "outreach-export-manifest/1"
 _CHUNK = 1 << 16
-
-
-def public_key_of(signing_key: bytes) -> Ed25519PublicKey:
-    """The public half of a raw 32-byte Ed25519 private key."""
-    return Ed25519PrivateKey.from_private_bytes(signing_key).public_key()
-
-
-def public_key_pem(signing_key: bytes) -> bytes:
-    """The public key of ``signing_key`` as PEM (SubjectPublicKeyInfo)."""
-    return public_key_of(signing_key).public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    """An Ed25519 public key from PEM; ValueError when it is not one."""
-    try:
-        key = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError):
-        raise ValidationError("public key", "not a PEM public key file") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValidationError("public key", "not an Ed25519 key")
-    return key
-
-
-def _raw(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def fingerprint(key: Ed25519PublicKey) -> str:
-    """``SHA256:<hex>`` of the raw public key: short enough to read out over the phone."""
-    return "SHA256:" + hashlib.sha256(_raw(key)).hexdigest()
 
 
 def file_digest(path: Path) -> str:
@@ -108,7 +75,7 @@ def sign_folder(
         "as_of": as_of.isoformat(),
         "created_on": created_on.isoformat(),
         "audit_chain_head": audit_head,
-        "public_key": base64.b64encode(_raw(public)).decode("ascii"),
+        "public_key": base64.b64encode(raw_public_key(public)).decode("ascii"),
         "public_key_fingerprint": fingerprint(public),
         "files": files,
     }
@@ -160,7 +127,7 @@ def verify_export(folder: Path, public_key: Ed25519PublicKey | None = None) -> V
     embedded = Ed25519PublicKey.from_public_bytes(base64.b64decode(manifest["public_key"]))
     key = public_key or embedded
     result.fingerprint = fingerprint(key)
-    if public_key is not None and _raw(public_key) != _raw(embedded):
+    if public_key is not None and raw_public_key(public_key) != raw_public_key(embedded):
         result.problems.append(
             f"{MANIFEST} names signing key {fingerprint(embedded)}, not the key given "
             f"({fingerprint(public_key)})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from outreach.model import Site
+from outreach.store.site_key import fingerprint, public_key_of, public_key_pem
 from outreach.store.store import Store
 
 
@@ -20,8 +21,6 @@ def site_signing_public_pem(store: Store) -> tuple[bytes, str]:
 
     The private key never leaves the encrypted store; only its public half is returned.
     """
-    from outreach.exports.signing import fingerprint, public_key_of, public_key_pem
-
     with store.read() as session:
         signing_key = session.exec(select(Site.signing_key).limit(1)).one()
     return public_key_pem(signing_key), fingerprint(public_key_of(signing_key))

@@ -6,33 +6,18 @@ for the whole site or one unit; uptake and reach targets are for the site.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from outreach.clock import now
 from outreach.model import Role, Target, TargetMeasure, Unit
 from outreach.services.errors import ValidationError
+from outreach.stats.targets import TargetRow, target_row, targets_in
 from outreach.store import audit
 from outreach.store.store import Store
 
 _FIELDS = ("measure", "value", "baseline_value", "baseline_on", "target_on", "unit_id")
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    """A target as shown to a person: ``unit`` is the unit's name, None for the site."""
-
-    id: int
-    programme: str
-    measure: str
-    value: float
-    baseline: float | None
-    baseline_on: date | None
-    target_on: date
-    unit: str | None
-    unit_id: int | None
 
 
 def set_target(
@@ -88,26 +73,13 @@ def set_target(
             entity_id=target.id,
             fields=_FIELDS,
         )
-        return _row(target, unit)
+        return target_row(target, unit)
 
 
 def list_targets(store: Store, *, programme: str = "cervical-screening") -> list[TargetRow]:
     """Every target of ``programme``: the site's first, then by unit name and measure."""
     with store.read() as session:
         return targets_in(session, programme=programme)
-
-
-def targets_in(session: Session, *, programme: str = "cervical-screening") -> list[TargetRow]:
-    """:func:`list_targets` inside a caller's session."""
-    names = {u.id: u.name for u in session.exec(select(Unit))}
-    rows = [
-        _row(t, names.get(t.unit_id) if t.unit_id is not None else None)
-        for t in session.exec(
-            select(Target).where(Target.programme == programme).order_by(col(Target.id))
-        )
-    ]
-    order = {m.value: i for i, m in enumerate(TargetMeasure)}
-    return sorted(rows, key=lambda r: (r.unit is not None, r.unit or "", order.get(r.measure, 9)))
 
 
 def _check(
@@ -142,18 +114,3 @@ def _unit_id(session: Session, name: str | None) -> int | None:
     if unit is None:
         raise ValidationError("unit", f"there is no unit named {name!r}")
     return unit.id
-
-
-def _row(target: Target, unit: str | None) -> TargetRow:
-    assert target.id is not None
-    return TargetRow(
-        id=target.id,
-        programme=target.programme,
-        measure=target.measure,
-        value=target.value,
-        baseline=target.baseline_value,
-        baseline_on=target.baseline_on,
-        target_on=target.target_on,
-        unit=unit,
-        unit_id=target.unit_id,
-    )

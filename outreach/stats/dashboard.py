@@ -18,7 +18,6 @@ from sqlmodel import Session
 from outreach.clock import today
 from outreach.model.enums import TargetMeasure
 from outreach.rules.programme import Programme, load_programme
-from outreach.services.targets import targets_in
 from outreach.stats.activity import (
     Activity,
     FollowUps,
@@ -39,6 +38,7 @@ from outreach.stats.pathway import (
 )
 from outreach.stats.period import Period
 from outreach.stats.progress import TargetProgress, progress
+from outreach.stats.targets import targets_in
 from outreach.store.store import Store
 
 TREND_MONTHS = 12

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from outreach.services.targets import TargetRow
+from outreach.stats.targets import TargetRow
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from outreach.cli import app
 from outreach.exports.preview import NO_FIGURE, preview_rows
 from outreach.exports.table import AggregateTable, ExportPeriod
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
-from outreach.services.targets import TargetRow, set_target
+from outreach.services.targets import set_target
 from outreach.stats.progress import progress
+from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
 

@@ -16,13 +16,10 @@ from outreach.cli import app
 from outreach.exports.signing import (
     MANIFEST,
     SIGNATURE,
-    fingerprint,
-    load_public_key,
-    public_key_of,
-    public_key_pem,
     sign_folder,
     verify_export,
 )
+from outreach.store.site_key import fingerprint, load_public_key, public_key_of, public_key_pem
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
 from tests.exports.test_export_store import export_all, filled_store

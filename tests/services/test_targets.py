@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from outreach.cli import app
 from outreach.services.errors import ValidationError
-from outreach.services.targets import TargetRow, list_targets, set_target
+from outreach.services.targets import list_targets, set_target
 from outreach.stats.progress import expected_on, needed_to_reach, progress
+from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
 from tests.stats.test_stats_coverage import Cohort

@@ -17,7 +17,7 @@ from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import Loaded
 
 if TYPE_CHECKING:
-    from outreach.services.targets import TargetRow
+    from outreach.stats.targets import TargetRow
     from outreach.store.store import Store
 
 

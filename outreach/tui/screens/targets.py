@@ -16,7 +16,7 @@ from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 
 if TYPE_CHECKING:
-    from outreach.services.targets import TargetRow
+    from outreach.stats.targets import TargetRow
 
 
 class TargetsScreen(DataScreen):

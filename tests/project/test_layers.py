@@ -13,7 +13,7 @@ from pathlib import Path
 
 import outreach
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 _LINT = (
     "import sys\n"

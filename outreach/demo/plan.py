@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from outreach.queries import is_resident_on
 from outreach.rules.screening import TestResult
 
 
@@ -37,14 +38,11 @@ class PersonPlan:
     """Tests the store knows about (recorded history and tests taken here), in date order."""
 
     def resident_on(self, day: date) -> bool:
-        return any(
-            stay.arrived_on <= day and (stay.left_on is None or stay.left_on > day)
-            for stay in self.stays
-        )
+        return any(is_resident_on(stay.arrived_on, stay.left_on, day) for stay in self.stays)
 
     def stay_on(self, day: date) -> StayPlan | None:
         for stay in self.stays:
-            if stay.arrived_on <= day and (stay.left_on is None or stay.left_on > day):
+            if is_resident_on(stay.arrived_on, stay.left_on, day):
                 return stay
         return None
 

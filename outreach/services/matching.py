@@ -15,7 +15,8 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from outreach.clock import today
-from outreach.model import DecisionKind, Person, Stay, Unit
+from outreach.model import Person, Stay, Unit
+from outreach.queries import is_waiting_to_revisit, outer, param, resident, sql
 from outreach.rules.screening import age_on
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, person_by_ref
@@ -26,10 +27,7 @@ from outreach.wording import NAME_CONTAINS_SQL, fold
 
 MAX_MATCHES = 50
 
-_RESIDENT = (
-    "EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of "
-    "AND (s.left_on IS NULL OR s.left_on > :as_of))"
-)
+_RESIDENT = sql(resident(outer("p").c.id, param("as_of")))
 # A reference starts with the text typed; a name contains it, both folded alike (fold()).
 _MATCHES = (
     "(p.ref LIKE :prefix ESCAPE '\\' OR "
@@ -189,12 +187,7 @@ def _matches(session: Session, ids: list[int], day: date, programme: str) -> lis
         unit = status.unit
         if unit is None and last is not None and last.unit_id is not None:
             unit = _unit_name(session, last.unit_id)
-        declined = (
-            decision is not None
-            and decision.kind == DecisionKind.informed_decline
-            and decision.revisit_on is not None
-            and decision.revisit_on > day
-        )
+        declined = is_waiting_to_revisit(decision, day)
         rows.append(
             PersonMatch(
                 ref=person.ref,

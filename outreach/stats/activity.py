@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outreach.queries import adequate_test, events, sql
+from outreach.queries import adequate_test, events, outer, param, resident, sql
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
@@ -95,13 +95,9 @@ SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
 # day, as the worklist lists them; the open follow-ups of people not resident then are counted
 # apart.
 # On time is judged against the original due date, which rescheduling does not move.
-FOLLOW_UPS_SQL = """
+FOLLOW_UPS_SQL = f"""
 WITH open_on(due_on, resident) AS MATERIALIZED (
-    SELECT f.due_on, EXISTS (
-        SELECT 1 FROM stay s
-        WHERE s.person_id = f.person_id AND s.arrived_on <= :stop
-          AND (s.left_on IS NULL OR s.left_on > :stop)
-    )
+    SELECT f.due_on, {sql(resident(outer("f").c.person_id, param("stop")))}
     FROM follow_up f
     WHERE f.programme = :programme AND f.opened_on <= :stop
       AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :stop)

@@ -15,7 +15,16 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outreach.queries import adequate_test, clinical_ceasing, events, sql, stay_until, stays
+from outreach.queries import (
+    adequate_test,
+    clinical_ceasing,
+    events,
+    outer,
+    programme_applies,
+    sql,
+    stay_until,
+    stays,
+)
 from outreach.rules.programme import Programme
 from outreach.stats.bounds import band_json
 
@@ -24,6 +33,7 @@ _CLINICAL_CEASING = sql(clinical_ceasing(events()), bare=True)
 _ADEQUATE_TEST = sql(adequate_test(events("e")))
 _STAY_UNTIL = sql(stay_until(stays()), bare=True)
 _LATER_STAY_UNTIL = sql(stay_until(stays("l")))
+_APPLIES = sql(programme_applies(outer("p")))
 
 # The measures below check people on a few days each. Every check is one row, so what a row
 # costs decides the speed: a lookup in an on-disk index costs about as much as everything else
@@ -75,7 +85,7 @@ facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared)
         )
     FROM span s CROSS JOIN person p INDEXED BY ix_person_birth ON p.id = s.person_id
     LEFT JOIN ceased ON ceased.person_id = s.person_id
-    WHERE p.has_cervix != 'no'
+    WHERE {_APPLIES}
 )"""
 
 # Covered on c.d, for a check ``c`` (person_id, d, latest, settled) in age band ``b``.

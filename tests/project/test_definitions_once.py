@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -198,3 +199,121 @@ def test_resident_on_a_day_is_the_same_in_sql_and_python(db: Connection) -> None
             )
         }
         assert python == expected, day
+
+
+# Each definition's characteristic spellings, in SQL text or in Python. Adjacent string
+# literals are joined before the search, so a condition split over two lines is found too.
+SPELLINGS: dict[str, tuple[str, ...]] = {
+    "adequate test": (
+        r"hpv\s+IN\s*\(\s*'negative'\s*,\s*'positive'",
+        r"cytology\s*(!=|<>)\s*'inadequate'",
+        r"HpvResult\.negative\s*,\s*HpvResult\.positive",
+    ),
+    "resident on a day": (
+        r"left_on\s+IS\s+NULL\s+OR\s+[\w.]*left_on\s*>(?!=)",
+        r"arrived_on\s*<=\s*[\w.]+\s+and\s+\(\s*[\w.]*left_on\s+is\s+None\s+or\s+[\w.]*left_on\s*>",
+        r"coalesce\(\s*[\w.]*left_on\s*,\s*'9999-12-31'",
+    ),
+    "eligible": (r"has_cervix\s*!=\s*'no'",),
+    "clinically ceased": (
+        r"""['"]no_cervix['"]\s*,\s*['"]radiotherapy['"]""",
+        r"CeaseReason\.no_cervix\s*,\s*CeaseReason\.radiotherapy",
+    ),
+    "decision in force": (
+        r"decided_on\s+DESC\s*,\s*[\w.]*id\s+DESC",
+        r"decided_on\)?\s*<=",
+        r"revisit_on\s*>(?!=)",
+    ),
+}
+
+# Where a spelling may stand outside outreach/queries, and why.
+ALLOWED = {
+    # The Python constant queries.adequate_result is built from.
+    ("rules/screening.py", "adequate test"),
+    # Index text frozen as the migrations created it; the tests above hold it to queries.
+    ("model/pathway.py", "adequate test"),
+    ("model/people.py", "resident on a day"),
+    # The benchmark's hand-written SQL is an independent answer the application's figures
+    # are checked against: built from queries, it would agree with itself.
+    ("bench/hand.py", "adequate test"),
+    ("bench/hand.py", "resident on a day"),
+    ("bench/hand.py", "eligible"),
+    ("bench/hand.py", "clinically ceased"),
+    ("bench/hand.py", "decision in force"),
+}
+
+PACKAGE = Path(__file__).resolve().parents[2] / "outreach"
+
+
+def spelled_out(root: Path) -> set[tuple[str, str, int]]:
+    """(file, definition, line) for each spelling of a definition under ``root``, outside
+    ``queries/`` and :data:`ALLOWED`."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name.startswith("queries/"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        # Join adjacent literals ("... OR "\n    "(hpv IS NULL ...") keeping line numbers.
+        joined = re.sub(r"\"\s*\n(\s*)\"", lambda m: "\n" + m.group(1), source)
+        for definition, patterns in SPELLINGS.items():
+            if (name, definition) in ALLOWED:
+                continue
+            for pattern in patterns:
+                for match in re.finditer(pattern, joined, re.IGNORECASE):
+                    found.add((name, definition, joined.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def test_no_definition_is_spelled_out_outside_queries() -> None:
+    assert spelled_out(PACKAGE) == set()
+
+
+# Copies as they stood before outreach.queries, one per spelling.
+PLANTED = """
+_ADEQUATE = (
+    "(t.hpv IN ('negative', 'positive') OR "
+    "(t.hpv IS NULL AND t.cytology IS NOT NULL AND t.cytology != 'inadequate'))"
+)
+ADEQUATE_HPV = (HpvResult.negative, HpvResult.positive)
+_RESIDENT = (
+    "EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.arrived_on <= :as_of "
+    "AND (s.left_on IS NULL OR s.left_on > :as_of))"
+)
+current = [s for s in stays if s.arrived_on <= day and (s.left_on is None or s.left_on > day)]
+SPAN = "SELECT id FROM stay WHERE coalesce(left_on, '9999-12-31') > :first"
+ELIGIBLE = "p.has_cervix != 'no'"
+CLINICAL_CEASE_REASONS = ("no_cervix", "radiotherapy")
+CLINICAL = frozenset({CeaseReason.no_cervix, CeaseReason.radiotherapy})
+_DECISION = (
+    "(SELECT {what} FROM decision d WHERE d.person_id = p.id AND d.programme = :programme "
+    "AND d.decided_on <= :as_of ORDER BY d.decided_on DESC, d.id DESC LIMIT 1)"
+)
+waiting = decision.revisit_on is not None and decision.revisit_on > day
+"""
+
+
+def test_the_scan_finds_each_planted_copy(tmp_path: Path) -> None:
+    for folder in ("queries", "model", "services"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "queries" / "pathway.py").write_text(PLANTED, encoding="utf-8")
+    assert spelled_out(tmp_path) == set()  # queries/ is their home
+    (tmp_path / "services" / "search.py").write_text(PLANTED, encoding="utf-8")
+    (tmp_path / "model" / "people.py").write_text(PLANTED, encoding="utf-8")
+    in_search = {
+        ("adequate test", 3),
+        ("adequate test", 4),
+        ("adequate test", 6),
+        ("resident on a day", 9),
+        ("resident on a day", 11),
+        ("resident on a day", 12),
+        ("eligible", 13),
+        ("clinically ceased", 14),
+        ("clinically ceased", 15),
+        ("decision in force", 18),
+        ("decision in force", 20),
+    }
+    # model/people.py may hold the frozen stay expressions, and nothing else.
+    assert spelled_out(tmp_path) == {
+        ("services/search.py", name, line) for name, line in in_search
+    } | {("model/people.py", name, line) for name, line in in_search if name != "resident on a day"}

@@ -7,6 +7,8 @@ spelling the definition out again.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, FromClause, Table, literal_column
@@ -18,14 +20,25 @@ from outreach.model import Decision, ScreeningEvent, Stay
 _DIALECT = sqlite.dialect()
 
 
-def sql(expression: ClauseElement, *, bare: bool = False) -> str:
+def sql(
+    expression: ClauseElement, *, bare: bool = False, indexed_by: Mapping[str, str] | None = None
+) -> str:
     """The SQLite text of ``expression``, its constants written in as literals (they are the
     programme's own codes, never anything typed). ``bare`` leaves column names unqualified,
-    as in an index's WHERE clause."""
+    as in an index's WHERE clause. ``indexed_by`` maps an alias of the expression to the index
+    SQLite must read it by (``INDEXED BY``, which SQLAlchemy does not write for SQLite); an
+    alias that is not exactly one FROM item is a ValueError."""
     compiled = expression.compile(
         dialect=_DIALECT, compile_kwargs={"literal_binds": True, "include_table": not bare}
     )
-    return str(compiled)
+    written = str(compiled)
+    for alias, index in (indexed_by or {}).items():
+        written, found = re.subn(
+            rf"\b(\w+ AS {re.escape(alias)})\b", rf"\1 INDEXED BY {index}", written
+        )
+        if found != 1:
+            raise ValueError(f"{alias!r} is a FROM item {found} times, not once")
+    return written
 
 
 def param(name: str) -> ColumnElement[Any]:

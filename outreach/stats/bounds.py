@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
+from outreach.queries import born_by
 from outreach.rules.programme import Programme
 from outreach.rules.screening import add_months
 
@@ -38,8 +39,8 @@ def band_rows(programme: Programme, days: Iterable[date]) -> list[list[str]]:
                 [
                     day.isoformat(),
                     band.key,
-                    add_months(day, -12 * (band.max_age + 1)).isoformat(),
-                    add_months(day, -12 * band.min_age).isoformat(),
+                    born_by(band.max_age + 1, day).isoformat(),
+                    born_by(band.min_age, day).isoformat(),
                     add_months(day, -band.coverage_months).isoformat(),
                 ]
             )

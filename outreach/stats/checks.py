@@ -20,10 +20,12 @@ from outreach.queries import (
     clinical_ceasing,
     events,
     outer,
+    param,
     programme_applies,
     sql,
     stay_until,
     stays,
+    tested_within,
 )
 from outreach.rules.programme import Programme
 from outreach.stats.bounds import band_json
@@ -89,10 +91,15 @@ facts(id, person_id, unit_id, arrived_on, until, dob, ceased_on, latest, shared)
 )"""
 
 # Covered on c.d, for a check ``c`` (person_id, d, latest, settled) in age band ``b``.
-COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) ELSE EXISTS (
-    SELECT 1 FROM screening_event e INDEXED BY ix_screening_adequate
-    WHERE e.person_id = c.person_id AND e.programme = :programme AND {_ADEQUATE_TEST}
-      AND e.occurred_on > b.window_start AND e.occurred_on <= c.d) END"""
+_TESTED = tested_within(
+    outer("c").c.person_id,
+    programme=param("programme"),
+    day=outer("c").c.d,
+    window_start=outer("b").c.window_start,
+    alias="e",
+)
+COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) ELSE
+    {sql(_TESTED, indexed_by={"e": "ix_screening_adequate"})} END"""
 
 # Every check day is a ``grid`` row [day, for the trend, for reach]; the row with no day
 # stands for each stay's arrival day, checked for reach when the stay begins in the reach

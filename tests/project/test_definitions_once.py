@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, exists, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
@@ -317,3 +317,12 @@ def test_the_scan_finds_each_planted_copy(tmp_path: Path) -> None:
     assert spelled_out(tmp_path) == {
         ("services/search.py", name, line) for name, line in in_search
     } | {("model/people.py", name, line) for name, line in in_search if name != "resident on a day"}
+
+
+def test_indexed_by_is_written_after_its_alias_and_only_there() -> None:
+    e = events("e")
+    lookup = exists(select(1).select_from(e).where(adequate_test(e)))
+    written = sql(lookup, indexed_by={"e": "ix_screening_adequate"})
+    assert written.splitlines()[1] == "FROM screening_event AS e INDEXED BY ix_screening_adequate "
+    with pytest.raises(ValueError, match="'t' is a FROM item 0 times, not once"):
+        sql(lookup, indexed_by={"t": "ix_screening_adequate"})

@@ -1,38 +1,43 @@
-"""``python -m outreach.bench.imports [--sizes 1000,200000,1000000] [--rows 10000] [--keep DIR]``:
-time importing a file of new people and a file of conversations into stores of each size.
+"""``python -m outreach.bench.imports [--sizes 1000,200000,1000000] [--rows 10000,100000]
+[--keep DIR]``: time importing a file of new people, a file of conversations and a file of
+screening steps into stores of each size.
 
 The question it answers: does an import cost what the file holds, or what the store holds?
 Each size gets a keyed synthetic store (``outreach.bench.data``; no plain copy, so a million
 people builds in reasonable time), and on a fresh copy of it for each run:
 
 - ``import_people`` of ROWS new people (one unit), through the CSV importer;
-- ``import_conversations`` of ROWS one-to-one conversations with people spread over the whole
-  store (every file reference is looked up), one mentor each.
+- ``import_conversations`` of ROWS one-to-one conversations on the wing, each with a stored
+  person on a day one of their stays covers (so every row passes the residency check an
+  on-site conversation needs), the people spread over the whole store, one mentor;
+- ``import_screening`` of ROWS screening offers made on site, on the same people and days.
 
 With ``--people-only`` the stores hold people and stays but no activity (building the full
-million-people store takes over an hour on a busy two-core machine); the people import reads
-the same tables either way. Each figure is the median of ``--runs`` runs (default 3), each on
-its own copy of the store; the time includes reading the CSV, matching references,
-validating, writing in one transaction with the undo record and the audit row, and
-committing. Only synthetic data is written. With ``--keep DIR`` the built stores are kept in
-``DIR/imports-<size>/`` (``imports-<size>-people/``) and reused.
+million-people store takes over an hour on a busy two-core machine); the imports read the same
+tables either way. Each figure is the median of ``--runs`` runs (default 3), each on its own
+copy of the store; the time includes reading the CSV, matching references, validating, writing
+in one transaction with the undo record and the audit row, and committing. Only synthetic data
+is written. With ``--keep DIR`` the built stores are kept in ``DIR/imports-<size>/``
+(``imports-<size>-people/``) and reused.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from outreach.bench.data import TABLES, batches, load
+from outreach.bench.data import AS_OF, TABLES, batches, load
 from outreach.bench.operations import PASSPHRASE
-from outreach.imports.pipeline import import_conversations, import_people
+from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.imports.run import ImportReport
 from outreach.store.store import Store
 
@@ -44,16 +49,47 @@ def people_file(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def conversations_file(rows: int, size: int) -> bytes:
-    """``rows`` one-to-one conversations, each with a stored person spread evenly over the
-    store, so the references cover it end to end."""
+def resident_days(store: Store, rows: int) -> list[tuple[str, date]]:
+    """``rows`` distinct (reference, day) pairs, each day covered by a stay of the person
+    (from arrival up to leaving, or to the data's last day for a stay still open), taken a
+    day at a time from every stay in turn so the people spread over the whole store."""
+    with store.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        stays = [
+            (ref, date.fromisoformat(arrived), date.fromisoformat(left or AS_OF.isoformat()))
+            for ref, arrived, left in raw.execute(
+                "SELECT person.ref, stay.arrived_on, stay.left_on FROM stay "
+                "JOIN person ON person.id = stay.person_id ORDER BY stay.id"
+            )
+        ]
+    found: dict[tuple[str, date], None] = {}
+    for offset in itertools.count():
+        longer = [
+            (ref, arrived, last)
+            for ref, arrived, last in stays
+            if arrived + timedelta(offset) <= last
+        ]
+        if not longer:
+            raise RuntimeError(f"the store's stays cover fewer than {rows} days")
+        for ref, arrived, _ in longer:
+            found.setdefault((ref, arrived + timedelta(offset)))
+            if len(found) == rows:
+                return list(found)
+        stays = longer
+    raise AssertionError("unreachable")
+
+
+def conversations_file(days: list[tuple[str, date]]) -> bytes:
+    """A one-to-one conversation on the wing with each person on each day."""
     lines = ["ref,date,mentor,kind,setting,outcome,minutes"]
-    step = max(1, size // rows)
-    for i in range(rows):
-        ref = f"R{(i * step) % size + 1:07d}"
-        # A smaller store than the file: the same person on different days, never a repeat.
-        day = date(2024, 12, 2) - timedelta(days=(i * step) // size)
-        lines.append(f"{ref},{day},Mentor 1,one_to_one,other,undecided_more_time,10")
+    lines += [f"{ref},{day},Mentor 1,one_to_one,wing,undecided_more_time,10" for ref, day in days]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def screening_file(days: list[tuple[str, date]]) -> bytes:
+    """Screening offered on site to each person on each day."""
+    lines = ["ref,date,event,where"]
+    lines += [f"{ref},{day},offered,on_site" for ref, day in days]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -111,7 +147,7 @@ def timed(
     return statistics.median(times), statistics.median(cpu), report
 
 
-def run_size(size: int, rows: int, runs: int, keep: Path | None, people_only: bool) -> None:
+def run_size(size: int, rows: list[int], runs: int, keep: Path | None, people_only: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-imports-") as tmp:
         scratch = Path(tmp)
         name = f"imports-{size}" + ("-people" if people_only else "")
@@ -129,26 +165,35 @@ def run_size(size: int, rows: int, runs: int, keep: Path | None, people_only: bo
             (kept / "built").write_text(f"{size}\n", encoding="utf-8")
         what = "people and stays only" if people_only else "people and ten years of activity"
         print(f"\n{size:,} people, {what} ({note})", flush=True)
-        people = people_file(rows)
-        seconds, cpu, report = timed(kept, lambda s: import_people(s, people), runs, scratch)
-        print(
-            f"  import {rows:,} people          {seconds:7.2f} s  (CPU {cpu:6.2f} s; "
-            f"{report.added:,} added)",
-            flush=True,
-        )
-        talks = conversations_file(rows, size)
-        seconds, cpu, report = timed(kept, lambda s: import_conversations(s, talks), runs, scratch)
-        print(
-            f"  import {rows:,} conversations   {seconds:7.2f} s  (CPU {cpu:6.2f} s; "
-            f"{report.added:,} added)",
-            flush=True,
-        )
+        with_store = Store.unlock(kept, user="bench", passphrase=PASSPHRASE)
+        try:
+            days = {n: resident_days(with_store, n) for n in rows}
+        finally:
+            with_store.close()
+        for n in rows:
+            files: list[tuple[str, Callable[[Store], ImportReport]]] = [
+                ("people", partial(import_people, source=people_file(n))),
+                (
+                    "conversations",
+                    partial(import_conversations, source=conversations_file(days[n])),
+                ),
+                ("screening", partial(import_screening, source=screening_file(days[n]))),
+            ]
+            for what, work in files:
+                seconds, cpu, report = timed(kept, work, runs, scratch)
+                print(
+                    f"  import {n:>7,} {what:<13} {seconds:7.2f} s  (CPU {cpu:6.2f} s; "
+                    f"{report.added:,} added)",
+                    flush=True,
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m outreach.bench.imports", description=__doc__)
     parser.add_argument("--sizes", default="1000,200000", help="people per store, comma separated")
-    parser.add_argument("--rows", type=int, default=10_000, help="rows in each imported file")
+    parser.add_argument(
+        "--rows", default="10000", help="rows in each imported file, comma separated"
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--keep", type=Path, default=None, help="keep built stores here")
     parser.add_argument(
@@ -158,9 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",")]
-    print(f"outreach import benchmark: {args.rows:,} rows per file, median of {args.runs} runs")
+    rows = [int(part.replace("_", "")) for part in args.rows.split(",")]
+    shown = ", ".join(f"{n:,}" for n in rows)
+    print(f"outreach import benchmark: {shown} rows per file, median of {args.runs} runs")
     for size in sizes:
-        run_size(size, args.rows, args.runs, args.keep, args.people_only)
+        run_size(size, rows, args.runs, args.keep, args.people_only)
     return 0
 
 

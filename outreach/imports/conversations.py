@@ -16,7 +16,7 @@ conversation is done at once (:mod:`outreach.services.followups_met`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,7 +39,13 @@ from outreach.model import (
 from outreach.rules.programme import load_programme
 from outreach.services.conversations import ConversationBatch, check_conversation_in
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import PROGRAMME, FileDirectory, ids_of_refs, ref_key
+from outreach.services.lookups import (
+    PROGRAMME,
+    FileDirectory,
+    ids_of_refs,
+    ref_key,
+    residence_read_ahead,
+)
 from outreach.services.standing import read_decisions
 from outreach.wording import fold
 
@@ -237,7 +243,35 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
     batch = ConversationBatch(run.session, actor_id=run.actor_id, directory=directory)
-    done = len(rows) - len(entries)
+    with residence_read_ahead(run.session, _on_site(entries, lookups)):
+        _log(run, entries, keys, directory, batch, done=len(rows) - len(entries))
+    batch.write_pending()
+
+
+def _on_site(entries: list[Entry], lookups: _Lookups) -> Iterator[tuple[int, date]]:
+    """The people and days whose residency the file's on-site conversations need: the
+    person of a one-to-one, each identified attendee of a group."""
+    rules = load_programme(PROGRAMME)
+    for entry in entries:
+        if not rules.is_on_site(entry.setting):
+            continue
+        if entry.person_id is not None:
+            yield entry.person_id, entry.occurred_on
+        for key in map(ref_key, entry.refs):
+            if key in lookups.people:
+                yield lookups.people[key], entry.occurred_on
+
+
+def _log(
+    run: ImportRun,
+    entries: list[Entry],
+    keys: set[Key],
+    directory: FileDirectory,
+    batch: ConversationBatch,
+    *,
+    done: int,
+) -> None:
+    """Log each entry not already stored, in date order, counting into the run's report."""
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
             run.report.unchanged += 1
@@ -266,7 +300,6 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
                 run.problems.refused(entry.line, exc)
         done += 1
         run.tick(done)
-    batch.write_pending()
 
 
 def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups) -> set[int]:

@@ -36,8 +36,13 @@ from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEv
 from outreach.model.enums import ScreeningEventKind
 from outreach.rules.wording import NONE, load_wording
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key
-from outreach.services.screening import CeaseReason, pathways_of, record_screening_event_in
+from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key, residence_read_ahead
+from outreach.services.screening import (
+    CeaseReason,
+    Pathway,
+    pathways_of,
+    record_screening_event_in,
+)
 
 COLUMNS = Columns(
     required=("ref", "date"),
@@ -208,7 +213,21 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     person_ids = sorted({e.person_id for e in entries})
     records = _people(run, person_ids)
     pathways = pathways_of(run.session, person_ids, PROGRAMME)
-    done = len(rows) - len(entries)
+    on_site = ((e.person_id, e.occurred_on) for e in entries if e.where == Where.on_site)
+    with residence_read_ahead(run.session, on_site):
+        _record(run, entries, keys, records, pathways, done=len(rows) - len(entries))
+
+
+def _record(
+    run: ImportRun,
+    entries: list[Entry],
+    keys: set[Key],
+    records: dict[int, Person],
+    pathways: dict[int, Pathway],
+    *,
+    done: int,
+) -> None:
+    """Record each entry not already stored, in date order, counting into the run's report."""
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
             run.report.unchanged += 1

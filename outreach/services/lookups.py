@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    values,
+)
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
@@ -241,21 +254,69 @@ def open_stay(session: Session, person_id: int) -> Stay | None:
     ).first()
 
 
+def _covers(day: Any) -> ColumnElement[bool]:
+    """A stay that covers ``day``, the day of leaving included: the residency rule for
+    something that happened on site, stated once for one person and for a whole file."""
+    return and_(
+        col(Stay.arrived_on) <= day,
+        or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= day),
+    )
+
+
 # Built once and run on the session's connection: an import asks for every row of a file,
 # and building and compiling the statement each time cost far more than running it.
 _RESIDENT_ON = (
     select(Stay.id)
-    .where(
-        col(Stay.person_id) == bindparam("person_id"),
-        col(Stay.arrived_on) <= bindparam("day"),
-        or_(col(Stay.left_on).is_(None), col(Stay.left_on) >= bindparam("day")),
-    )
+    .where(col(Stay.person_id) == bindparam("person_id"), _covers(bindparam("day", type_=Date)))
     .limit(1)
 )
+
+# session.info key of the answers read ahead by residence_read_ahead.
+_READ_AHEAD = "outreach.residence_read_ahead"
+
+
+def residents_on(session: Session, pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Of the (person id, day) pairs, those a stay of the person covers (the rule of
+    :func:`require_resident`): one statement for a few hundred pairs, through the stays'
+    person index, rather than one for each."""
+    if session.autoflush:
+        session.flush()
+    wanted = sorted(set(pairs))
+    connection = session.connection()
+    found: set[tuple[int, date]] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        asked = (
+            values(column("person_id", Integer), column("day", Date), name="asked")
+            .data(wanted[start : start + _CHUNK])
+            .cte("asked")
+        )
+        statement = columns(asked.c.person_id, asked.c.day).where(
+            exists().where(col(Stay.person_id) == asked.c.person_id, _covers(asked.c.day))
+        )
+        found.update((person_id, day) for person_id, day in connection.execute(statement))
+    return found
+
+
+@contextmanager
+def residence_read_ahead(session: Session, pairs: Iterable[tuple[int, date]]) -> Iterator[None]:
+    """Inside the block, :func:`was_resident` (and so :func:`require_resident`) answers for
+    the (person id, day) ``pairs`` from one read of the stays (:func:`residents_on`) instead
+    of a statement each; any other pair is read as usual. For a file applied in one
+    transaction that writes no stays inside the block: a stay written there would not change
+    the answers read ahead."""
+    asked = set(pairs)
+    session.info[_READ_AHEAD] = (asked, residents_on(session, asked))
+    try:
+        yield
+    finally:
+        session.info.pop(_READ_AHEAD, None)
 
 
 def was_resident(session: Session, person_id: int, day: date) -> bool:
     """Whether a stay of the person covers ``day``, the day of leaving included."""
+    read_ahead = session.info.get(_READ_AHEAD)
+    if read_ahead is not None and (person_id, day) in read_ahead[0]:
+        return (person_id, day) in read_ahead[1]
     # Stays are written through the ORM: flush (as session.exec would, unless the caller
     # turned that off) so a stay added in this session counts.
     if session.autoflush:

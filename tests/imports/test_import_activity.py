@@ -4,16 +4,18 @@ per-line errors, all-or-nothing."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from outreach.imports.files import RowError
 from outreach.imports.pipeline import import_conversations, import_people, import_screening
+from outreach.imports.run import ImportReport
 from outreach.model import (
     AuditEntry,
     Conversation,
@@ -483,3 +485,65 @@ def test_conversations_written_together_and_one_at_a_time_are_numbered_in_date_o
     ]
     assert [(cid - first, code) for cid, code in barriers] == [(0, "not_knowing")]
     assert _follow_ups(store) == [("A1001AA", "next_step", "2024-06-13", "open", None)]
+
+
+def _statements_reading_stays(store: Store, work: Callable[[], object]) -> int:
+    """How many SQL statements that read the stay table ``work`` runs."""
+    seen: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if "FROM stay" in statement:
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        work()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_residency_is_read_for_the_whole_file_not_once_a_row(store: Store) -> None:
+    # Every conversation is on site, so each needs its person resident that day: one row,
+    # then four rows (two people, a group with two named attendees, the day of leaving).
+    one = CONVERSATIONS + "A1001AA,2024-09-02,Dee Hartley,one_to_one,,20,wing,,booked,,\n"
+    four = (
+        CONVERSATIONS
+        + "A1001AA,2024-09-03,Dee Hartley,one_to_one,,20,wing,,booked,,\n"
+        + "A1003AC,2024-09-03,Dee Hartley,one_to_one,,20,reception,,booked,,\n"
+        + "A1001AA;A1003AC,2024-09-04,Lou Evans,group,6,40,group_room,,booked,,\n"
+        + "A1007AG,2024-07-19,Dee Hartley,one_to_one,,20,wing,,booked,,\n"
+    )
+    reports: list[ImportReport] = []
+    first = _statements_reading_stays(
+        store, lambda: reports.append(import_conversations(store, one.encode()))
+    )
+    second = _statements_reading_stays(
+        store, lambda: reports.append(import_conversations(store, four.encode()))
+    )
+    assert [(r.errors, r.added) for r in reports] == [([], 1), ([], 4)]
+    assert first == second == 1
+
+
+def test_on_site_screening_steps_read_residency_for_the_whole_file(store: Store) -> None:
+    # A1007AG left on 2024-07-19: on site that day is accepted, the day after is refused.
+    rows = (
+        SCREENING
+        + "A1001AA,2024-09-02,offered,,,,on_site,,\n"
+        + "A1003AC,2024-09-02,offered,,,,on_site,,\n"
+        + "A1007AG,2024-07-19,offered,,,,on_site,,\n"
+        + "A1007AG,2024-07-20,offered,,,,on_site,,\n"
+    )
+    reports: list[ImportReport] = []
+    count = _statements_reading_stays(
+        store, lambda: reports.append(import_screening(store, rows.encode()))
+    )
+    assert reports[0].errors == [
+        RowError(
+            5,
+            "where",
+            "A1007AG was not resident on 2024-07-20 (no stay covers it): a step taken before "
+            "arrival is before_arrival",
+        )
+    ]
+    assert count == 1

@@ -8,9 +8,12 @@ from datetime import date
 
 import pytest
 from freezegun import freeze_time
+from sqlmodel import select
 
+from outreach.model import Person
 from outreach.services.conversations import log_conversation
 from outreach.services.errors import ValidationError
+from outreach.services.lookups import residence_read_ahead, residents_on, was_resident
 from outreach.services.mentors import add_mentor
 from outreach.services.people import add_person, record_arrival, record_leaving
 from outreach.store.store import Store
@@ -147,3 +150,34 @@ def test_a_group_session_checks_each_identified_attendee(store: Store) -> None:
     )
     _talk(store, date(2024, 4, 15), "wing", kind="group", person_ref=None, attendees=3)
     assert table_counts(store)["conversation"] == before["conversation"] + 2
+
+
+def test_residents_on_answers_a_whole_set_of_people_and_days_by_the_one_rule(
+    store: Store,
+) -> None:
+    with store.read() as session:
+        ids = dict(session.exec(select(Person.ref, Person.id)).all())
+        p1, p2 = ids["P1"], ids["P2"]
+        asked = [
+            (p1, date(2023, 12, 31)),  # the day before the first arrival
+            (p1, date(2024, 1, 1)),  # the day of arrival
+            (p1, date(2024, 3, 31)),  # the day of leaving
+            (p1, date(2024, 4, 1)),  # the day after leaving
+            (p1, date(2024, 5, 31)),  # the day before coming back
+            (p1, date(2024, 6, 1)),  # back
+            (p2, date(2023, 6, 1)),
+            (p2, date(2025, 5, 1)),  # an open stay
+            (999, date(2024, 2, 1)),  # nobody
+        ]
+        found = residents_on(session, asked)
+        one_by_one = {pair for pair in asked if was_resident(session, *pair)}
+        with residence_read_ahead(session, asked):
+            read_ahead = {pair for pair in asked if was_resident(session, *pair)}
+    assert found == {
+        (p1, date(2024, 1, 1)),
+        (p1, date(2024, 3, 31)),
+        (p1, date(2024, 6, 1)),
+        (p2, date(2025, 5, 1)),
+    }
+    assert one_by_one == found
+    assert read_ahead == found

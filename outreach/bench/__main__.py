@@ -153,11 +153,16 @@ def refresh_kept(kept: Path) -> None:
                 }:
                     continue
                 plain.execute(sql)
-                if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
-                    rows = session.execute(text(f"SELECT * FROM {name}")).all()
-                    if rows:
-                        marks = ", ".join("?" * len(rows[0]))
-                        plain.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+                if kind != "table":
+                    continue
+                # A virtual table's rows go in through it (its shadow tables come with it).
+                virtual = sql.upper().startswith("CREATE VIRTUAL")
+                found = session.execute(text(f"SELECT {'rowid, ' if virtual else ''}* FROM {name}"))
+                columns = ", ".join(found.keys())
+                rows = found.all()
+                if rows:
+                    marks = ", ".join("?" * len(rows[0]))
+                    plain.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
             plain.execute("COMMIT")
         for kind, name, _ in missing:
             if kind in ("table", "index"):

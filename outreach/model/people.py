@@ -5,6 +5,17 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+SEARCH_INDEX = "person_search"
+SEARCH_INDEX_TABLES = frozenset(
+    [
+        SEARCH_INDEX,
+        *(f"{SEARCH_INDEX}_{part}" for part in ("data", "idx", "content", "docsize", "config")),
+    ]
+)
+"""The FTS5 table of people's names (migration 0013, kept by triggers on person) and the
+shadow tables FTS5 keeps it in. SQLAlchemy cannot declare a virtual table, so these are the
+tables of the store the models leave out, by name."""
+
 
 class Unit(SQLModel, table=True):
     """A wing, house block or other part of the site."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
@@ -20,20 +21,14 @@ from outreach.queries import is_waiting_to_revisit, outer, param, resident, sql
 from outreach.rules.screening import age_on
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, person_by_ref
+from outreach.services.name_search import text_match
 from outreach.services.standing import decision_in_force
 from outreach.services.status import statuses_of
 from outreach.store.store import Store
-from outreach.wording import NAME_CONTAINS_SQL, fold
 
 MAX_MATCHES = 50
 
 _RESIDENT = sql(resident(outer("p").c.id, param("as_of")))
-# A reference starts with the text typed; a name contains it, both folded alike (fold()).
-_MATCHES = (
-    "(p.ref LIKE :prefix ESCAPE '\\' OR "
-    + NAME_CONTAINS_SQL.format(column="p.display_name", needle=":within")
-    + ")"
-)
 
 
 @dataclass(frozen=True)
@@ -111,10 +106,6 @@ class PersonMatches:
         return self.rows[0]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def match_people(
     store: Store,
     *,
@@ -131,24 +122,22 @@ def match_people(
     if not needle:
         return PersonMatches(text=text, rows=[], residents=0, has_more=False)
     day = as_of or today()
-    params = {
-        "as_of": day.isoformat(),
-        "prefix": _like_escape(needle) + "%",
-        "within": "%" + _like_escape(fold(needle)) + "%",
-        "limit": limit + 1,
-    }
+    params: dict[str, Any] = {"as_of": day.isoformat(), "limit": limit + 1}
     last_left = "(SELECT max(s3.left_on) FROM stay s3 WHERE s3.person_id = p.id)"
     # One pass over the people: the matches with their standing, the first page in order,
     # and (as a window sum over every match) how many residents. Names are ordered with
     # SQLite's NOCASE, not fold(): a Python call per match would slow a short, common text.
-    listed = (
-        "SELECT id, sum(resident) OVER () AS residents FROM (SELECT p.id, p.ref, "
-        f"p.display_name AS name, {_RESIDENT} AS resident, {last_left} AS last_left "
-        f"FROM person p WHERE {_MATCHES}) "
-        "ORDER BY resident DESC, CASE WHEN resident THEN NULL ELSE last_left END DESC, "
-        "name COLLATE NOCASE, ref LIMIT :limit"
-    )
     with store.read() as session:
+        # A reference starts with the text typed; a name contains it, both folded alike
+        # (fold()); the people to test come from an index where it helps.
+        matches = text_match(session.connection(), needle, params).where
+        listed = (
+            "SELECT id, sum(resident) OVER () AS residents FROM (SELECT p.id, p.ref, "
+            f"p.display_name AS name, {_RESIDENT} AS resident, {last_left} AS last_left "
+            f"FROM person p WHERE {matches}) "
+            "ORDER BY resident DESC, CASE WHEN resident THEN NULL ELSE last_left END DESC, "
+            "name COLLATE NOCASE, ref LIMIT :limit"
+        )
         found = list(session.connection().execute(sql_text(listed), params))
         ids = [row[0] for row in found]
         residents = min(2, int(found[0][1] or 0)) if found else 0

@@ -36,9 +36,9 @@ from outreach.rules.programme import Programme, load_programme
 from outreach.rules.screening import add_months
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME
+from outreach.services.name_search import text_match
 from outreach.services.status import PersonStatus, statuses_of
 from outreach.store.store import Store
-from outreach.wording import NAME_CONTAINS_SQL, fold
 
 MAX_PAGE = 500
 
@@ -226,10 +226,6 @@ def _next_due_le_day_sql(programme: Programme, params: dict[str, Any]) -> str:
     return f"(CASE lt.action {repeats} WHEN 'routine_recall' THEN ({recall}) ELSE 0 END)"
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_people(
     store: Store,
     *,
@@ -257,17 +253,19 @@ def search_people(
     params.update(programme=programme, limit=limit + 1, offset=offset)
     where = [clauses[which]]
     needle = text.strip()
-    if needle:
-        params["prefix"] = _like_escape(needle) + "%"
-        # Names compared folded on both sides (outreach.wording.fold): "émile" finds "Émile".
-        params["within"] = "%" + _like_escape(fold(needle)) + "%"
-        name = NAME_CONTAINS_SQL.format(column="p.display_name", needle=":within")
-        where.append(f"(p.ref LIKE :prefix ESCAPE '\\' OR {name})")
-    query = (
-        f"SELECT p.id FROM person p WHERE {' AND '.join(where)} "
-        "ORDER BY p.ref LIMIT :limit OFFSET :offset"
-    )
+    order = "p.ref"
     with store.read() as session:
+        if needle:
+            # Names compared folded on both sides (outreach.wording.fold): "émile" finds
+            # "Émile"; the people to compare come from an index where it helps, and are then
+            # sorted (+p.ref) rather than found by walking everyone in reference order.
+            match = text_match(session.connection(), needle, params, paged=True)
+            where.append(match.where)
+            order = "+p.ref" if match.indexed else order
+        query = (
+            f"SELECT p.id FROM person p WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
         ids = [row[0] for row in session.connection().execute(sql_text(query), params)]
         has_more = len(ids) > limit
         ids = ids[:limit]

@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import outreach.model  # noqa: F401  (registers every table on the metadata)
+from outreach.model.people import SEARCH_INDEX_TABLES
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -18,6 +19,8 @@ context.configure(
     target_metadata=context.config.attributes.get("target_metadata", SQLModel.metadata),
     render_as_batch=True,
     compare_type=True,
+    # The FTS5 table and its shadow tables (migration 0013) cannot be declared in the models.
+    include_name=lambda name, kind, parents: not (kind == "table" and name in SEARCH_INDEX_TABLES),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,116 @@
+"""Which people a typed text finds (a reference starting with it, or a name containing it,
+ignoring case in every script), written as SQL that reads an index instead of every person.
+
+The answer is always the one the plain test gives: a reference ``LIKE`` the text (A-Z case
+ignored), or :data:`outreach.wording.NAME_CONTAINS_SQL`. What changes is which people the test
+is run on. References are read from a range of ``ix_person_ref_lower``; names from
+``person_search`` (FTS5, trigram tokenizer, migration 0013), which holds each name folded and
+as typed, so every name the test accepts holds the text's trigrams in one of the two: the
+index gives a superset and the test keeps exactly the right people.
+
+The index cannot help with fewer than three characters (a trigram needs three), so shorter
+text runs the test on everyone. For text most people's names hold (``COMMON`` matches or more),
+a caller that reads people in reference order and stops after a page is quicker walking that
+order, so :func:`text_match` says so and such a caller may ask for the walk instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text as sql_text
+
+from outreach.wording import NAME_CONTAINS_SQL, fold
+
+MIN_INDEXED = 3
+"""Shorter text than this (in characters of the folded text) is tested on every person."""
+
+COMMON = 2000
+"""From this many names holding the text, a paged list in reference order walks people."""
+
+# Set to False to answer every search by the plain test on every person (tests compare).
+USE_INDEX = True
+
+
+def like_escape(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern written with ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z lowered and nothing else changed, as SQLite's ``lower()``."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {ord(c): ord(c) + 32 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+def _after(text: str) -> str | None:
+    """The least string above every string that starts with ``text`` (in SQLite's binary
+    order, which for UTF-8 is code point order), or None when there is none to write."""
+    last = ord(text[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:
+        last = 0xE000
+    if last > 0x10FFFF:
+        return None
+    return text[:-1] + chr(last)
+
+
+def fts_phrase(text: str) -> str:
+    """An FTS5 query for ``text`` as one literal string in either column."""
+    return '{name raw} : "' + text.replace('"', '""') + '"'
+
+
+def plain_test(person: str = "p") -> str:
+    """The test itself: the reference starts with :prefix, or the name holds :within."""
+    name = NAME_CONTAINS_SQL.format(column=f"{person}.display_name", needle=":within")
+    return f"({person}.ref LIKE :prefix ESCAPE '\\' OR {name})"
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """``where``: SQL true for exactly the people the text finds; ``indexed``: whether it
+    reads them from the indexes (a caller ordering by reference then writes ``+p.ref``, or
+    SQLite walks every person in reference order to skip the sort, testing each)."""
+
+    where: str
+    indexed: bool
+
+
+def text_match(
+    conn: Any, needle: str, params: dict[str, Any], *, person: str = "p", paged: bool = False
+) -> TextMatch:
+    """The people ``needle`` finds, for a WHERE clause over ``person`` (an alias of the person
+    table); its parameters are added to ``params``. ``conn`` (a SQLAlchemy connection) is
+    asked how common the text is when ``paged``: the caller lists people in reference order a
+    page at a time, and for common text walking that order is quicker than reading every
+    match from the index."""
+    folded = fold(needle)
+    params["prefix"] = like_escape(needle) + "%"
+    params["within"] = "%" + like_escape(folded) + "%"
+    test = plain_test(person)
+    if not USE_INDEX or len(folded) < MIN_INDEXED:
+        return TextMatch(test, indexed=False)
+    params["fts"] = fts_phrase(folded)
+    if paged:
+        found = conn.execute(
+            sql_text(
+                "SELECT count(*) FROM (SELECT 1 FROM person_search "
+                "WHERE person_search MATCH :fts LIMIT :common)"
+            ),
+            {"fts": params["fts"], "common": COMMON},
+        ).scalar_one()
+        if found >= COMMON:
+            return TextMatch(test, indexed=False)
+    params["ref_from"] = ascii_lower(needle)
+    upper = _after(params["ref_from"])
+    refs = "lower(r.ref) >= :ref_from"
+    if upper is not None:
+        params["ref_below"] = upper
+        refs += " AND lower(r.ref) < :ref_below"
+    candidates = (
+        "SELECT rowid FROM person_search WHERE person_search MATCH :fts "
+        f"UNION SELECT r.id FROM person r WHERE {refs}"
+    )
+    return TextMatch(f"({person}.id IN ({candidates}) AND {test})", indexed=True)

@@ -1,0 +1,229 @@
+"""Search by name and reference reads its candidates from the person_search index (FTS5,
+trigram) and gives exactly what testing every person gives: the same people, in the same
+order, for the people list and for the picker, after adding, renaming and importing people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from outreach.services import name_search
+from outreach.services.import_undo import undo_import
+from outreach.services.importing import import_people
+from outreach.services.matching import match_people
+from outreach.services.people import add_person, update_person
+from outreach.services.search import search_people
+from outreach.store.store import Store
+from tests.conftest import PASSPHRASE
+from tests.support.store_helpers import init_store_at
+
+TODAY = date(2024, 6, 14)
+
+PEOPLE = [
+    ("A1001", "Émile Zola"),  # É precomposed
+    ("A1002", "E\u0301mile Roux"),  # É as E + combining acute
+    ("A1003", "Zoe\u0301 Smith"),  # "zoe" is in the name as typed, not in its folded form
+    ("A1004", "Hans Strauß"),  # folds to "strauss"
+    ("A1005", "Anna STRASSE"),
+    ("A1006", "İlknur Kaya"),
+    ("A1007", "Mary O'Brien"),
+    ("A1008", "Anne-Marie Dubois"),
+    ("A1009", "Nell [b]Bold[/b]"),
+    ("A1010", "Nguyễn Thị Ngọc"),
+    ("A1011", "Åsa Lindqvist"),
+    ("B2001", "Fatima Kaur"),
+    ("B2002", "Fatima Kaur"),
+    ("b2003", "Amrit Kaur"),
+    ("X-100", "Rosa Díaz"),
+    ("ΣΙΓΜΑ1", "Σοφία Παππά"),
+]
+
+
+@contextmanager
+def scanning() -> Iterator[None]:
+    """Every search in the block tests every person, as before the index."""
+    name_search.USE_INDEX = False
+    try:
+        yield
+    finally:
+        name_search.USE_INDEX = True
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    folder: Path = tmp_path_factory.mktemp("names") / "store"
+    with freeze_time(TODAY):
+        store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        for n, (ref, name) in enumerate(PEOPLE):
+            add_person(
+                store,
+                ref=ref,
+                display_name=name,
+                date_of_birth=date(1980, 1, 1 + n),
+                has_cervix="yes",
+                unit="Wing A",
+                arrived_on=date(2023, 1, 1 + n),
+            )
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def both(store: Store, needle: str) -> tuple[object, object]:
+    with freeze_time(TODAY):
+        listed = [row.ref for row in search_people(store, text=needle, limit=500).rows]
+        picked = [row.ref for row in match_people(store, text=needle, limit=50).rows]
+    return listed, picked
+
+
+def index_matches(store: Store, needle: str) -> set[int]:
+    with store.read() as session:
+        rows = session.execute(
+            text("SELECT rowid FROM person_search WHERE person_search MATCH :q"),
+            {"q": name_search.fts_phrase(name_search.fold(needle))},
+        )
+        return {row[0] for row in rows}
+
+
+NAMES = [name for _, name in PEOPLE] + [ref for ref, _ in PEOPLE]
+pieces = st.sampled_from(NAMES).flatmap(
+    lambda name: st.tuples(
+        st.integers(0, len(name)), st.integers(1, 8), st.sampled_from(["", "u", "l", "c"])
+    ).map(lambda t: _cut(name, *t))
+)
+
+
+def _cut(name: str, start: int, length: int, case: str) -> str:
+    piece = name[start : start + length]
+    return {"": piece, "u": piece.upper(), "l": piece.lower(), "c": piece.casefold()}[case]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(needle=st.one_of(pieces, st.text(alphabet="aeiouÉé\u0301ßsS%_\\\"'[]-1 ", max_size=6)))
+def test_index_search_gives_what_testing_everyone_gives(store: Store, needle: str) -> None:
+    indexed = both(store, needle)
+    with scanning():
+        assert both(store, needle) == indexed
+
+
+@pytest.mark.parametrize(
+    ("needle", "refs"),
+    [
+        ("émile", ["A1001", "A1002"]),  # both spellings of É, by hand
+        ("ÉMILE", ["A1001", "A1002"]),
+        ("zoe", ["A1003"]),  # found in the name as typed
+        ("strauß", ["A1004"]),
+        ("straß", ["A1005"]),  # ß folds to ss, and STRASSE is found ignoring case
+        ("kaur", ["B2001", "B2002", "b2003"]),
+        ("b20", ["B2001", "B2002", "b2003"]),  # references start with it, any A-Z case
+        ("[/b]", ["A1009"]),
+        ("%", []),  # a literal, not a wildcard
+        ("σοφ", ["ΣΙΓΜΑ1"]),
+    ],
+)
+def test_names_and_references_found_through_the_index(
+    store: Store, needle: str, refs: list[str]
+) -> None:
+    listed, _ = both(store, needle)
+    assert listed == refs
+
+
+def test_the_index_is_what_answers_three_characters_or_more(store: Store) -> None:
+    # "kaur" is in three names: the index holds exactly those three people.
+    with store.read() as session:
+        ids = {
+            row[0]
+            for row in session.execute(
+                text("SELECT id FROM person WHERE ref IN ('B2001', 'B2002', 'b2003')")
+            )
+        }
+    assert index_matches(store, "kaur") == ids
+    params: dict[str, object] = {}
+    with store.read() as session:
+        assert name_search.text_match(session.connection(), "kaur", params).indexed
+        assert not name_search.text_match(session.connection(), "ka", params).indexed
+
+
+def test_common_text_walks_people_in_reference_order(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(name_search, "COMMON", 3)
+    with store.read() as session:
+        # Three "kaur" names reach COMMON: the paged list walks; the picker still reads them.
+        paged = name_search.text_match(session.connection(), "kaur", {}, paged=True)
+        picker = name_search.text_match(session.connection(), "kaur", {})
+    assert not paged.indexed
+    assert picker.indexed
+    listed, _ = both(store, "kaur")
+    assert listed == ["B2001", "B2002", "b2003"]
+
+
+def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path) -> None:
+    with freeze_time(TODAY):
+        store, _ = Store.init(
+            tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
+        )
+        try:
+            add_person(store, ref="R1", display_name="Olga Petrova", date_of_birth=date(1980, 1, 1))
+            update_person(store, person_ref="R1", display_name="Olga Ivanova")
+            report = import_people(
+                store,
+                b"ref,name,date_of_birth,arrived,unit\n"
+                b"R2,Wanjiru Kamau,1985-02-03,2024-06-01,Wing A\n",
+            )
+            assert not report.errors
+            assert [r.ref for r in search_people(store, text="ivanov").rows] == ["R1"]
+            assert search_people(store, text="petrov").rows == []
+            assert [r.ref for r in search_people(store, text="kamau").rows] == ["R2"]
+            with store.read() as session:
+                held = session.execute(
+                    text("SELECT rowid, name, raw FROM person_search ORDER BY rowid")
+                ).all()
+            assert [tuple(row)[1:] for row in held] == [
+                ("olga ivanova", "Olga Ivanova"),
+                ("wanjiru kamau", "Wanjiru Kamau"),
+            ]
+            # Undoing the import removes the person, and their name from the index.
+            undo_import(store, report.batch_id)
+            assert search_people(store, text="kamau").rows == []
+            with store.read() as session:
+                count = session.execute(text("SELECT count(*) FROM person_search")).scalar_one()
+            assert count == 1
+        finally:
+            store.close()
+
+
+def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    with freeze_time(TODAY):
+        old, _ = init_store_at(folder, "0012")
+        try:
+            add_person(old, ref="R1", display_name="Émile Zola", date_of_birth=date(1980, 1, 1))
+            add_person(old, ref="R2", display_name="Ada Lovelace", date_of_birth=date(1981, 1, 1))
+        finally:
+            old.close()
+        store = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+        try:
+            with store.read() as session:
+                held = session.execute(
+                    text("SELECT name, raw FROM person_search ORDER BY rowid")
+                ).all()
+            assert [tuple(row) for row in held] == [
+                ("émile zola", "Émile Zola"),
+                ("ada lovelace", "Ada Lovelace"),
+            ]
+            assert [r.ref for r in search_people(store, text="EMILE").rows] == []
+            assert [r.ref for r in search_people(store, text="ÉMILE").rows] == ["R1"]
+        finally:
+            store.close()

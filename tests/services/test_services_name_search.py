@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from outreach.imports.pipeline import import_people
+from outreach.imports.undo import undo_import
 from outreach.services import name_search
-from outreach.services.import_undo import undo_import
-from outreach.services.importing import import_people
 from outreach.services.matching import match_people
 from outreach.services.people import add_person, update_person
 from outreach.services.search import search_people

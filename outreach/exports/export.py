@@ -176,6 +176,7 @@ def export_summary(
                     period=the_period.label,
                     policy=chosen.name,
                     figures=figures_json(figures),
+                    audit_head=entry.hash,
                 )
             )
             site = session.exec(select(Site)).one()

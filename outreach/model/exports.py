@@ -15,6 +15,9 @@ class ExportRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit.id", index=True)
+    audit_head: str | None = None
+    """The audit chain head the export's manifest carries (its audit row's hash): if the
+    chain is later rewritten, ``outreach check`` names the export whose head left it."""
     period: str
     """The period's label: ``2024``, ``2024-Q1`` or ``2024-03``."""
     policy: str

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column
+from sqlmodel import AutoString, Field, SQLModel
 
 
 class Site(SQLModel, table=True):
@@ -44,3 +45,14 @@ class AuditEntry(SQLModel, table=True):
     fields: str = ""
     prev_hash: str
     hash: str
+    # Server defaults only: a row written without a signer leaves both columns out of its
+    # INSERT, as versions before signatures did.
+    signed_by: str = Field(
+        default="", sa_column=Column(AutoString(), nullable=False, server_default="")
+    )
+    """The account whose key signed ``hash`` (``store key``: the store's authority; empty:
+    written before the account had a signing key, or by an older outreach)."""
+    signature: str = Field(
+        default="", sa_column=Column(AutoString(), nullable=False, server_default="")
+    )
+    """Ed25519 signature, base64, over ``signed_by`` and ``hash`` (see audit.signed_payload)."""

@@ -1,22 +1,75 @@
-"""The tamper-evident audit log: one row per user action, hash-chained.
+"""The tamper-evident audit log: one row per user action, hash-chained and signed.
 
 A row names the action, the kind of record and its id, and the names of the fields touched.
-It never holds names, references, notes or results.
+It never holds names, references, notes or results. Each row's hash is signed with the acting
+account's own Ed25519 key (sealed in its key slot, certified by the store's authority), so
+someone holding the data key and one account's passphrase can write rows as that account
+only: a row of another account changed, or any row before it, no longer verifies.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import AuditEntry
 
 GENESIS = "0" * 64
+STORE_KEY = "store key"
+"""``signed_by`` of a row signed by the store's authority (a recovery, a restore by the
+recovery code): no account name holds a space, so none can be taken for it."""
+SIGNER = "outreach.audit.signer"
+"""The key of :attr:`Session.info` under which a write transaction carries its :class:`Signer`
+(set by ``Store.write``), so that :func:`record` signs without every caller passing it."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs the rows of a write transaction: an account's name (or :data:`STORE_KEY`)
+    and its raw Ed25519 private key."""
+
+    name: str
+    key: bytes
+
+    def sign(self, row_hash: str) -> str:
+        signed = Ed25519PrivateKey.from_private_bytes(self.key).sign(
+            signed_payload(self.name, row_hash)
+        )
+        return base64.b64encode(signed).decode("ascii")
+
+
+def signed_payload(signed_by: str, row_hash: str) -> bytes:
+    """What a row's signature covers: the signer's name and the row's hash (which covers the
+    row and, through ``prev_hash``, every row before it)."""
+    return "\x1f".join(["outreach-audit/1", signed_by, row_hash]).encode("utf-8")
+
+
+def head_payload(store_id: str, row_id: int, row_hash: str, signed_by: str) -> bytes:
+    """What the signature of the audit head recorded in keys.json covers."""
+    parts = ["outreach-audit-head/1", store_id, str(row_id), row_hash, signed_by]
+    return "\x1f".join(parts).encode("utf-8")
+
+
+def signed_head(store_id: str, row_id: int, row_hash: str, signer: Signer | None) -> dict[str, Any]:
+    """The audit head as keys.json records it, signed by ``signer`` when there is one."""
+    recorded: dict[str, Any] = {"id": row_id, "hash": row_hash}
+    if signer is not None:
+        signed = Ed25519PrivateKey.from_private_bytes(signer.key).sign(
+            head_payload(store_id, row_id, row_hash, signer.name)
+        )
+        recorded["signed_by"] = signer.name
+        recorded["signature"] = base64.b64encode(signed).decode("ascii")
+    return recorded
 
 
 def _digest(entry: AuditEntry) -> str:
@@ -56,7 +109,8 @@ def record(
     entity_id: int | None = None,
     fields: Iterable[str] = (),
 ) -> AuditEntry:
-    """Append one audit row in the caller's transaction (call inside a write transaction)."""
+    """Append one audit row in the caller's transaction (call inside a write transaction),
+    signed by the transaction's :class:`Signer` when ``Store.write`` gave it one."""
     entry = AuditEntry(
         at=now(),
         account_id=actor_id,
@@ -68,8 +122,26 @@ def record(
         hash="",
     )
     entry.hash = _digest(entry)
-    session.add(entry)
+    values: dict[str, Any] = {
+        "at": entry.at,
+        "account_id": entry.account_id,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "fields": entry.fields,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+    signer: Signer | None = session.info.get(SIGNER)
+    if signer is not None:
+        entry.signed_by = values["signed_by"] = signer.name
+        entry.signature = values["signature"] = signer.sign(entry.hash)
+    # Objects the caller added are written first, as before; the row itself goes in by Core
+    # with only the columns it fills, so an unsigned row is written the way older versions
+    # wrote it (a schema before signatures, as the migration tests build, still takes it).
     session.flush()
+    inserted = session.connection().execute(insert(AuditEntry).values(**values))
+    entry.id = int(inserted.lastrowid)
     return entry
 
 
@@ -136,5 +208,137 @@ def missing_after(session: Session, recorded: dict[str, object]) -> tuple[int, s
             0,
             f"audit row {rid} is not the one keys.json recorded: rows were changed or removed "
             "and the chain hashed again, or data.db was swapped for another copy",
+        )
+    return None
+
+
+Signers = Mapping[str, list[tuple[Ed25519PublicKey, int]]]
+"""Each account's certified signing keys, with the first audit row each must sign."""
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What :func:`verify_signatures` found: ``problems`` name each row (at most ``LIMIT``)
+    whose signature is missing or does not verify, and the account it should be from."""
+
+    rows: int
+    signed: int
+    unsigned: int
+    """Rows written before their account had a key (or before this version): not signed."""
+    problems: list[str]
+    failed: int
+    """How many rows fail (``problems`` names only the first of them)."""
+
+
+PROBLEMS_NAMED = 5
+
+
+def _verifies(key: Ed25519PublicKey, signature: str, payload: bytes) -> bool:
+    try:
+        key.verify(base64.b64decode(signature.encode("ascii"), validate=True), payload)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def verify_signatures(
+    session: Session, signers: Signers, authority: Ed25519PublicKey | None
+) -> SignatureCheck:
+    """Check every row's signature against its signer's certified key.
+
+    A row must be signed by its own account from the first row that account's key was
+    certified for, and a row written without an account by the store's key from the first
+    row any account signed. A row signed by a name other than its account's, or whose
+    signature does not verify, fails: changing a row (and hashing the rows after it again)
+    breaks the signatures of every later row by another account.
+    """
+    names = {
+        int(r[0]): str(r[1])
+        for r in session.connection().exec_driver_sql("SELECT id, name FROM account")
+    }
+    starts = [since for keys in signers.values() for _, since in keys]
+    start = min(starts) if starts else None
+    rows = signed = unsigned = failed = 0
+    problems: list[str] = []
+
+    def fail(row_id: int, sentence: str) -> None:
+        nonlocal failed
+        failed += 1
+        if len(problems) < PROBLEMS_NAMED:
+            problems.append(f"row {row_id} {sentence}")
+
+    query = "SELECT id, account_id, hash, signed_by, signature FROM audit ORDER BY id"
+    for row_id, account_id, row_hash, signed_by, signature in session.connection().exec_driver_sql(
+        query
+    ):
+        rows += 1
+        name = names.get(account_id) if account_id is not None else None
+        who = f"by {name!r}" if name else "written without an account"
+        payload = signed_payload(signed_by, row_hash)
+        if signed_by == STORE_KEY:
+            if authority is None or not _verifies(authority, signature, payload):
+                fail(row_id, f"({who}): its store-key signature does not verify")
+            else:
+                signed += 1
+        elif signed_by:
+            keys = signers.get(signed_by, [])
+            if name != signed_by:
+                fail(row_id, f"({who}) is signed as {signed_by!r}: rewritten as someone else's")
+            elif not any(_verifies(key, signature, payload) for key, _ in keys):
+                fail(
+                    row_id,
+                    f"({who}): its signature does not verify with the key of {name!r}: the "
+                    "row, or a row before it, was changed after it was signed",
+                )
+            else:
+                signed += 1
+        elif name is not None and name in signers:
+            first = min(since for _, since in signers[name])
+            if row_id >= first:
+                fail(
+                    row_id,
+                    f"({who}) is not signed, though the key of {name!r} signs every row of "
+                    f"theirs from row {first} on: written or rewritten without that key",
+                )
+            else:
+                unsigned += 1
+        elif name is None and start is not None and row_id >= start:
+            fail(row_id, f"({who}) is not signed by the store's key")
+        else:
+            unsigned += 1
+    return SignatureCheck(rows, signed, unsigned, problems, failed)
+
+
+def verify_head(
+    store_id: str,
+    recorded: Mapping[str, Any],
+    signers: Signers,
+    authority: Ed25519PublicKey | None,
+    row_signed: bool,
+) -> str | None:
+    """Whether the audit head keys.json records is signed by a certified key (an account's
+    or the store's): a sentence naming the problem, or None. An unsigned head passes only
+    while the row it names is itself unsigned (a store not yet signing)."""
+    signed_by = str(recorded.get("signed_by", ""))
+    signature = str(recorded.get("signature", ""))
+    if not signed_by:
+        if row_signed:
+            return (
+                "keys.json's audit head is not signed, though the row it names is: "
+                "keys.json was edited. Restore it from a backup"
+            )
+        return None
+    payload = head_payload(
+        store_id, int(str(recorded.get("id", 0))), str(recorded.get("hash", "")), signed_by
+    )
+    keys = (
+        [authority]
+        if signed_by == STORE_KEY and authority
+        else [key for key, _ in signers.get(signed_by, [])]
+    )
+    if not any(_verifies(key, signature, payload) for key in keys):
+        return (
+            f"keys.json's audit head is signed as {signed_by!r} but the signature does not "
+            "verify: keys.json was edited. Restore it from a backup"
         )
     return None

@@ -300,12 +300,17 @@ def _plain_chunks(path: Path, handle: IO[bytes], header: _Header, key: AESGCM) -
 
 def _unwrap(
     header: _Header, secret: str, *, user: str | None, recovery: bool
-) -> tuple[bytes, str | None]:
+) -> tuple[bytes, str | None, audit.Signer | None]:
+    """The data key, the account restoring (None with the recovery code) and the key that
+    signs the restore's audit row: the account's own, or the store's with the recovery code."""
     keyfile = header.keyfile
     if recovery:
         try:
             code = keyslots.normalise_recovery_code(secret)
-            return keyfile.unwrap(keyfile.recovery_slot(), code), None
+            keys, opened = keyfile.open_slot(keyfile.recovery_slot(), code)
+            authority = opened.authority if opened is not None else None
+            signer = audit.Signer(audit.STORE_KEY, authority) if authority else None
+            return keys[0], None, signer
         except WrongPassphrase:
             raise WrongPassphrase("that recovery code does not open this backup") from None
     slots = keyfile.account_slots()
@@ -319,9 +324,12 @@ def _unwrap(
             "user", f"the backup has several accounts ({names}): say which with --user"
         )
     try:
-        return keyfile.unwrap(slot, secret), slot.account
+        keys, opened = keyfile.open_slot(slot, secret)
     except WrongPassphrase:
         raise WrongPassphrase(f"wrong passphrase for {slot.account!r} in this backup") from None
+    signing = opened.signing if opened is not None else None
+    signer = audit.Signer(slot.account, signing) if signing and slot.account else None
+    return keys[0], slot.account, signer
 
 
 # -- restoring -----------------------------------------------------------------------------
@@ -362,14 +370,23 @@ def restore_backup(
         revision = header.body.get("revision")
         if revision is not None:
             _require_known_revision(revision)
-        data_key, account = _unwrap(header, secret, user=user, recovery=recovery)
+        data_key, account, signer = _unwrap(header, secret, user=user, recovery=recovery)
         key = _body_key(data_key, bytes.fromhex(header.body["salt"]))
         body_start = handle.tell()
         for _ in _plain_chunks(source, handle, header, key):
             pass  # first pass: authenticate everything, write nothing
         with store_lock.exclusive(folder, account, purpose="outreach restore"):
             return _restore_locked(
-                source, folder, handle, header, data_key, account, key, body_start, force=force
+                source,
+                folder,
+                handle,
+                header,
+                data_key,
+                account,
+                key,
+                body_start,
+                force=force,
+                signer=signer,
             )
 
 
@@ -384,6 +401,7 @@ def _restore_locked(
     body_start: int,
     *,
     force: bool,
+    signer: audit.Signer | None = None,
 ) -> RestoreResult:
     """The writing half of :func:`restore_backup`, run holding the store's lock exclusively:
     no process has the store open while it is swapped."""
@@ -404,7 +422,7 @@ def _restore_locked(
         keyfile = copy.deepcopy(header.keyfile)
         keyfile.unlock_failures = {}
         keyfile.save(staging / KEYS)
-        _record_restore(staging, data_key, account)
+        _record_restore(staging, data_key, account, signer)
         intent = restore_swap.commit_swap(folder, staging)
     except BaseException as exc:
         restore_swap.discard_staging(staging)
@@ -427,11 +445,14 @@ def _require_known_revision(revision: str) -> None:
         ) from None
 
 
-def _record_restore(folder: Path, data_key: bytes, account: str | None) -> None:
+def _record_restore(
+    folder: Path, data_key: bytes, account: str | None, signer: audit.Signer | None
+) -> None:
     """The restore's audit row, written into the staged copy so it arrives with the store."""
     engine = make_engine(folder / DATA, data_key, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
+            session.info[audit.SIGNER] = signer
             actor = None
             if account is not None:
                 found = session.exec(select(Account).where(Account.name == account)).first()

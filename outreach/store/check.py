@@ -102,6 +102,8 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
             )
         except Exception as exc:
             findings.append(Finding("audit chain", False, f"could not read: {exc}"))
+        findings.append(_signatures(engine, keyfile))
+        findings.append(_exports(engine))
     finally:
         engine.dispose()
     return findings
@@ -163,7 +165,96 @@ def _audit_head(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
         return Finding(name, False, found[1])
     if not keyfile.audit_head:
         return Finding(name, True, "none recorded yet in keys.json")
-    return Finding(name, True, f"row {keyfile.audit_head.get('id')} as recorded in keys.json")
+    rid = int(str(keyfile.audit_head.get("id", 0)))
+    try:
+        with engine.connect() as conn:
+            signed_by = conn.execute(
+                text("SELECT signed_by FROM audit WHERE id = :id"), {"id": rid}
+            ).scalar()
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    problem = audit.verify_head(
+        keyfile.store_id,
+        keyfile.audit_head,
+        keyfile.signers(),
+        keyfile.authority_key(),
+        row_signed=bool(signed_by),
+    )
+    if problem is not None:
+        return Finding(name, False, problem)
+    who = keyfile.audit_head.get("signed_by")
+    by = f", signed by {who}" if who else " (not signed: written before audit rows were signed)"
+    return Finding(name, True, f"row {rid} as recorded in keys.json{by}")
+
+
+def _signatures(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
+    """Whether every audit row is signed by its account's certified key."""
+    name = "audit signatures"
+    signers = keyfile.signers()
+    if not signers:
+        return Finding(
+            name,
+            True,
+            "the audit is not signed: this store's accounts have no signing keys yet "
+            "(made before audit rows were signed; an admin's next unlock gives them), and "
+            + (
+                "roles come from the signed key slots"
+                if keyfile.authority
+                else "roles come from data.db"
+            ),
+        )
+    try:
+        with Session(engine) as session:
+            found = audit.verify_signatures(session, signers, keyfile.authority_key())
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    if found.problems:
+        more = found.failed - len(found.problems)
+        tail = f"; and {more} more row{'s' if more > 1 else ''}" if more else ""
+        return Finding(name, False, "; ".join(found.problems) + tail)
+    detail = (
+        "its one row is signed and verifies"
+        if found.signed == 1
+        else f"all {found.signed} rows are signed and verify"
+    )
+    if found.unsigned:
+        older = "1 older row was" if found.unsigned == 1 else f"{found.unsigned} older rows were"
+        detail = (
+            f"{found.signed} row{'s' if found.signed != 1 else ''} signed and verified; "
+            f"{older} written before their account had a key"
+        )
+    return Finding(name, True, detail)
+
+
+def _exports(engine: Engine) -> Finding:
+    """Whether the audit head each recorded export published is still in the chain."""
+    name = "export heads"
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT e.period, e.audit_id, e.audit_head, a.hash, a.action "
+                    "FROM export_record e LEFT JOIN audit a ON a.id = e.audit_id "
+                    "ORDER BY e.audit_id"
+                )
+            ).all()
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    problems = [
+        f"the export of {period} (audit row {audit_id}) published the head "
+        f"{str(published)[:12]}…, which is no longer in the audit chain"
+        for period, audit_id, published, found, action in rows
+        if published is not None and (found != published or action != "export")
+    ]
+    if problems:
+        return Finding(name, False, "; ".join(problems))
+    if not rows:
+        return Finding(name, True, "no exports recorded")
+    if len(rows) == 1:
+        return Finding(name, True, "the one export recorded published a head in the chain")
+    return Finding(
+        name, True, f"each of the {len(rows)} exports recorded published a head in the chain"
+    )
 
 
 def _first_contact(engine: Engine) -> Finding:

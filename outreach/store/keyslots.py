@@ -101,6 +101,17 @@ class Slot:
     # The store's authority's Ed25519 signature over the slot's ids, account, role and
     # public key (see certificate_payload): the role cannot be changed without an admin.
     certificate: str = ""
+    # The account's own Ed25519 key that signs its audit rows: the public half here (bound to
+    # the account and role by the certificate), the private half sealed to ``public_key``.
+    # ``signer_since`` is the first audit row id it must sign (rows before it were written
+    # before the account had a key). Empty in slots made before audit rows were signed.
+    signer: str = ""
+    signer_sealed: str = ""
+    signer_since: int = 0
+    # The authority's private key sealed to ``public_key``: left for an admin's (or the
+    # recovery) slot when an older store was given an authority, until the slot's own
+    # passphrase seals it with the rest at its next use.
+    authority_sealed: str = ""
 
     @property
     def legacy(self) -> bool:
@@ -127,12 +138,14 @@ class SlotSecrets:
     private: bytes  # the slot's X25519 private key
     authority_public: bytes | None  # the store authority's public key it was made under
     authority: bytes | None  # the authority's private key (admins and the recovery slot)
+    signing: bytes | None = None  # the account's Ed25519 key that signs its audit rows
 
 
 def certificate_payload(store_id: str, slot: Slot) -> bytes:
-    """What the store's authority signs for a slot: everything that says who it is for."""
+    """What the store's authority signs for a slot: everything that says who it is for, and
+    (version 2) the public key that signs the account's audit rows, from which row on."""
     parts = [
-        "outreach-certificate/1",
+        "outreach-certificate/2" if slot.signer else "outreach-certificate/1",
         store_id,
         slot.id,
         slot.kind,
@@ -140,6 +153,8 @@ def certificate_payload(store_id: str, slot: Slot) -> bytes:
         slot.role or "",
         slot.public_key,
     ]
+    if slot.signer:
+        parts += [slot.signer, str(slot.signer_since)]
     return "\x1f".join(parts).encode("utf-8")
 
 
@@ -162,6 +177,9 @@ class KeyFile:
     # The public key that signs every slot's role (Ed25519, made at init; its private half is
     # sealed in the admins' slots and the recovery slot). Empty in stores made before it.
     authority: str = ""
+    # Slots of removed or replaced accounts, without anything sealed: their certified signer
+    # keys still verify the audit rows those accounts signed.
+    retired: list[Slot] = field(default_factory=list)
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -201,15 +219,21 @@ class KeyFile:
                 sealed=s.get("sealed", ""),
                 next_key=s.get("next_key", ""),
                 certificate=s.get("certificate", ""),
+                signer=s.get("signer", ""),
+                signer_sealed=s.get("signer_sealed", ""),
+                signer_since=int(s.get("signer_since", 0)),
+                authority_sealed=s.get("authority_sealed", ""),
             )
-            for s in raw["slots"]
+            for s in [*raw["slots"], *raw.get("retired", [])]
         ]
+        live = len(raw["slots"])
         return cls(
             store_id=raw["store_id"],
-            slots=slots,
+            slots=slots[:live],
             unlock_failures=raw.get("unlock_failures", {}),
             audit_head=raw.get("audit_head", {}),
             authority=raw.get("authority", ""),
+            retired=slots[live:],
         )
 
     def account_slots(self) -> list[Slot]:
@@ -262,7 +286,108 @@ class KeyFile:
             authority=blob[64:96] or None,
         )
         self.check_authority(slot, opened)
+        opened = replace(opened, signing=self.signing_key(slot, opened.private))
+        if opened.authority is None and slot.authority_sealed:
+            opened = replace(opened, authority=self._sealed_authority(slot, opened.private))
         return self.data_keys(slot, opened.private), opened
+
+    def _sealed_authority(self, slot: Slot, private: bytes) -> bytes:
+        key = _open_sealed(
+            X25519PrivateKey.from_private_bytes(private),
+            slot.authority_sealed,
+            slot.associated_data(self.store_id, "/authority"),
+        )
+        public = Ed25519PrivateKey.from_private_bytes(key).public_key().public_bytes_raw()
+        if _b64(public) != self.authority:
+            raise StoreDamaged(
+                "keys.json: the key that signs roles is not the one sealed to the slot of "
+                f"{slot.account!r}: keys.json was edited. Restore it from a backup"
+            )
+        return key
+
+    def adopt_authority(self, authority: bytes, public: str, since: int) -> None:
+        """Give a store made before roles were signed its authority (``public``, private half
+        ``authority``): every slot's role certified, every account a signing key for its rows
+        from ``since`` on, and the private half sealed to every admin's slot and the recovery
+        slot. Slots made before then pin the authority at their next use (see
+        :meth:`check_authority`)."""
+        self.authority = public
+        signer = Ed25519PrivateKey.from_private_bytes(authority)
+        for slot in list(self.slots):
+            if slot.legacy:
+                raise ValueError("format-1 slots cannot be certified without their passphrase")
+            if slot.kind == ACCOUNT:
+                slot = self.give_signer(slot, authority, since)
+            else:
+                slot = replace(
+                    slot, certificate=_b64(signer.sign(certificate_payload(self.store_id, slot)))
+                )
+            if slot.kind == RECOVERY or slot.role == "admin":
+                slot = replace(
+                    slot,
+                    authority_sealed=_seal_to(
+                        slot.public_key,
+                        authority,
+                        slot.associated_data(self.store_id, "/authority"),
+                    ),
+                )
+            self.slots = [slot if s.id == slot.id else s for s in self.slots]
+
+    def signing_key(self, slot: Slot, private: bytes) -> bytes | None:
+        """The account's audit-signing key sealed to ``slot`` (None when it has none yet),
+        opened with the slot's X25519 private key; :class:`StoreDamaged` when it is not the
+        key the slot's certificate names."""
+        if not slot.signer:
+            return None
+        key = _open_sealed(
+            X25519PrivateKey.from_private_bytes(private),
+            slot.signer_sealed,
+            slot.associated_data(self.store_id, "/sign"),
+        )
+        public = Ed25519PrivateKey.from_private_bytes(key).public_key().public_bytes_raw()
+        if _b64(public) != slot.signer:
+            raise StoreDamaged(
+                f"keys.json: the signing key of {slot.account!r} is not the one its slot names: "
+                "keys.json was edited. Restore it from a backup"
+            )
+        return key
+
+    def give_signer(self, slot: Slot, authority: bytes, since: int) -> Slot:
+        """``slot`` with a new audit-signing key (its private half sealed to the slot), that
+        signs the account's rows from audit row ``since`` on, certified with ``authority``."""
+        key = Ed25519PrivateKey.generate()
+        given = replace(
+            slot,
+            signer=_b64(key.public_key().public_bytes_raw()),
+            signer_sealed=_seal_to(
+                slot.public_key,
+                key.private_bytes_raw(),
+                slot.associated_data(self.store_id, "/sign"),
+            ),
+            signer_since=since,
+        )
+        signed = Ed25519PrivateKey.from_private_bytes(authority).sign(
+            certificate_payload(self.store_id, given)
+        )
+        given = replace(given, certificate=_b64(signed))
+        self.slots = [given if s.id == slot.id else s for s in self.slots]
+        return given
+
+    def signers(self) -> dict[str, list[tuple[Ed25519PublicKey, int]]]:
+        """Each account's certified audit-signing keys (live and retired slots), with the
+        first row each must sign; a key whose certificate does not verify is left out."""
+        found: dict[str, list[tuple[Ed25519PublicKey, int]]] = {}
+        for slot in [*self.slots, *self.retired]:
+            if slot.account and slot.signer and self.certificate_ok(slot):
+                key = Ed25519PublicKey.from_public_bytes(_unb64(slot.signer))
+                found.setdefault(slot.account, []).append((key, slot.signer_since))
+        return found
+
+    def authority_key(self) -> Ed25519PublicKey | None:
+        """The store authority's public key (None in stores made before it)."""
+        if not self.authority:
+            return None
+        return Ed25519PublicKey.from_public_bytes(_unb64(self.authority))
 
     def check_authority(self, slot: Slot, opened: SlotSecrets) -> None:
         """Refuse a slot whose role no admin signed, or a keys.json whose authority was swapped
@@ -274,6 +399,10 @@ class KeyFile:
                     f"keys.json: the key that signs roles, under which the slot of {who} was "
                     "made, was removed from it: keys.json was edited. Restore it from a backup"
                 )
+            return
+        if opened.authority_public is None and self.certificate_ok(slot):
+            # A slot made before the store had an authority, certified when it was given one:
+            # its passphrase pins the authority at this unlock (Store._pin_authority).
             return
         if opened.authority_public is None or _b64(opened.authority_public) != self.authority:
             raise StoreDamaged(
@@ -372,6 +501,8 @@ class KeyFile:
                 )
             if s.next_key:
                 sizes.append((s.next_key, SEALED_KEY))
+            if s.signer:
+                sizes += [(s.signer_sealed, SEALED_KEY), (s.signer, 32)]
             try:
                 if any(len(_unb64(text)) != size for text, size in sizes):
                     yield f"keys.json: slot {s.id} has a wrapped key of the wrong size"
@@ -391,11 +522,14 @@ class KeyFile:
         authority: bytes | None = None,
         holds_authority: bool = False,
         keep: tuple[Slot, SlotSecrets] | None = None,
+        signer_since: int = 0,
     ) -> Slot:
         """A new format-2 slot for ``secret`` holding ``data_key`` (and ``next_key`` during a
         re-key), its role signed with ``authority`` (the store authority's private key, which
-        the slot also seals when ``holds_authority``). With ``keep``, the same slot (id, key
-        pair, signature) sealed under a new passphrase."""
+        the slot also seals when ``holds_authority``). Where the store has an authority, an
+        account's new slot also gets its own audit-signing key, which must sign its rows from
+        audit row ``signer_since`` on. With ``keep``, the same slot (id, key pair, signing key,
+        signature) sealed under a new passphrase."""
         if keep is not None:
             old, opened = keep
             slot = replace(
@@ -418,6 +552,18 @@ class KeyFile:
             if self.authority:
                 if authority is None:
                     raise ValueError("a new key slot needs an admin to sign its role")
+                if kind == ACCOUNT:
+                    signing = Ed25519PrivateKey.generate()
+                    slot = replace(
+                        slot,
+                        signer=_b64(signing.public_key().public_bytes_raw()),
+                        signer_sealed=_seal_to(
+                            slot.public_key,
+                            signing.private_bytes_raw(),
+                            slot.associated_data(self.store_id, "/sign"),
+                        ),
+                        signer_since=signer_since,
+                    )
                 signer = Ed25519PrivateKey.from_private_bytes(authority)
                 slot = replace(
                     slot, certificate=_b64(signer.sign(certificate_payload(self.store_id, slot)))
@@ -445,6 +591,13 @@ class KeyFile:
         return slot
 
     def remove_slot(self, slot_id: str) -> None:
+        """Drop a slot; one with an audit-signing key is kept in :attr:`retired` without
+        anything sealed, so the rows its account signed still verify."""
+        for s in self.slots:
+            if s.id == slot_id and s.signer:
+                self.retired.append(
+                    replace(s, nonce="", wrapped_key="", sealed="", next_key="", signer_sealed="")
+                )
         self.slots = [s for s in self.slots if s.id != slot_id]
 
     def to_json(self) -> dict[str, Any]:
@@ -460,6 +613,11 @@ class KeyFile:
             "audit_head": self.audit_head,
             "authority": self.authority,
         }
+        if self.retired:
+            body["retired"] = [
+                {**{k: v for k, v in asdict(s).items() if k != "kdf"}, "kdf": asdict(s.kdf)}
+                for s in self.retired
+            ]
         return {**body, "checksum": _checksum(body)}
 
     def save(self, path: Path) -> None:
@@ -567,3 +725,8 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def unb64(text: str) -> bytes:
+    """Bytes from base64 as keys.json holds them."""
+    return _unb64(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import os
 import secrets
 import socket
@@ -132,6 +133,13 @@ class Store:
         # What the acting account's slot seals (its private key, and for admins the key that
         # signs roles): kept to sign new slots and re-seal this one; close() forgets it.
         self._slot_secrets = slot_secrets
+        # Signs every audit row this store writes, and the head it records in keys.json: the
+        # account's own key from its slot (None while the account has none yet).
+        self._signer: audit.Signer | None = (
+            audit.Signer(actor.name, slot_secrets.signing)
+            if slot_secrets is not None and slot_secrets.signing
+            else None
+        )
         # Kept in memory only, to wrap new key slots; close() forgets it.
         self._data_key = data_key
         # The key of a re-key that could not be finished yet (data.db is still under
@@ -234,6 +242,12 @@ class Store:
         try:
             upgrade(engine)
             with Session(engine.execution_options(**{WRITE: True})) as session, session.begin():
+                signer = (
+                    audit.Signer(admin, admin_secrets.signing)
+                    if admin_secrets is not None and admin_secrets.signing
+                    else None
+                )
+                session.info[audit.SIGNER] = signer
                 signing = Ed25519PrivateKey.generate().private_bytes_raw()
                 session.add(
                     Site(
@@ -251,7 +265,7 @@ class Store:
                 audit.record(session, actor_id=actor.id, action="store.init", entity="site")
                 newest = audit.head_row(session)
                 assert newest is not None
-                keyfile.audit_head = {"id": newest[0], "hash": newest[1]}
+                keyfile.audit_head = audit.signed_head(store_id, *newest, signer)
             keyfile.save(folder / KEYS)
             _tighten(folder)
         except BaseException:
@@ -268,7 +282,13 @@ class Store:
         """Open with an account's passphrase. Wrong passphrases never touch ``data.db``."""
         keyfile, slot, keys, opened = _unwrap_keys(folder, user=user, passphrase=passphrase)
         assert slot.account is not None
-        return cls._open(folder, keyfile, keys, slot.account, slot=slot, slot_secrets=opened)
+        store = cls._open(folder, keyfile, keys, slot.account, slot=slot, slot_secrets=opened)
+        try:
+            store._pin_authority(passphrase)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     @classmethod
     def recover(cls, folder: Path, *, code: str, user: str, new_passphrase: str) -> Store:
@@ -288,6 +308,10 @@ class Store:
             None,
         )
         store = cls._open(folder, keyfile, keys, user, slot=existing, via_recovery=True)
+        if recovery is not None and recovery.authority is not None:
+            # The recovery code holds the store's authority, not the account's own key: what
+            # it writes is signed, and marked, as the store's.
+            store._signer = audit.Signer(audit.STORE_KEY, recovery.authority)
         store._replace_slot(
             store.actor.name,
             store.actor.role,
@@ -370,6 +394,7 @@ class Store:
                     store._drop_connections()
                     ensure_alone(store.db_path, store._data_key)
                     store._move_to_new_key()
+            store._give_signing_keys()
             store._compare_head()
             if keyfile.unlock_failures.get("count"):
                 store._audit_failures()
@@ -411,6 +436,7 @@ class Store:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 # Checked once the write lock is held, so no restore can swap the file between
                 # this check and the commit without first waiting for this transaction.
+                session.info[audit.SIGNER] = self._signer
                 connection = session.connection()
                 self.check_still_here()
                 before = _newest_audit(connection)
@@ -431,6 +457,111 @@ class Store:
             raise
         self._record_head()
 
+    def _pin_authority(self, passphrase: str) -> None:
+        """Bring the acting account's slot up to signed roles and rows, now that its
+        passphrase is known: in a store made before roles were signed, an admin gives the store
+        its authority (:meth:`_adopt_authority`); a slot made before then seals the authority's
+        public key (and an admin's, its private key) under its passphrase, so a keys.json
+        whose authority is later swapped is refused."""
+        opened = self._slot_secrets
+        if opened is None:
+            return
+        if not self._keyfile.authority:
+            if self.actor.role == Role.admin and not self._keyfile.legacy_slots():
+                self._adopt_authority(passphrase)
+            return
+        if opened.authority_public is not None:
+            return
+        with keyslots.keys_locked(self.folder):
+            updated = keyslots.KeyFile.load(self.keys_path)
+            mine = updated.slot_for(self.actor.name)
+            pinned = dataclasses.replace(opened, authority_public=keyslots.unb64(updated.authority))
+            updated.add_slot(
+                kind=mine.kind,
+                secret=passphrase,
+                data_key=self._data_key,
+                account=mine.account,
+                role=mine.role,
+                next_key=self._next_key,
+                keep=(dataclasses.replace(mine, authority_sealed=""), pinned),
+            )
+            updated.save(self.keys_path)
+        self._keyfile = updated
+        self._slot_secrets = pinned
+
+    def _adopt_authority(self, passphrase: str) -> None:
+        """Give a store made before roles were signed its authority, certify every slot's
+        role, give every account its signing key, with an audit row (signed by the new store
+        key) saying so; the acting admin's slot seals the authority under its passphrase."""
+        opened = self._slot_secrets
+        assert opened is not None
+        authority, public = keyslots.new_authority()
+        with self.write() as session:
+            session.info[audit.SIGNER] = audit.Signer(audit.STORE_KEY, authority)
+            entry = audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="keys.signing_keys",
+                entity="account",
+                fields=[f"accounts={len(self._keyfile.account_slots())}", "roles_signed"],
+            )
+            assert entry.id is not None
+            with keyslots.keys_locked(self.folder):
+                updated = keyslots.KeyFile.load(self.keys_path)
+                updated.adopt_authority(authority, public, since=entry.id + 1)
+                mine = updated.slot_for(self.actor.name)
+                pinned = dataclasses.replace(
+                    opened, authority_public=keyslots.unb64(public), authority=authority
+                )
+                updated.add_slot(
+                    kind=mine.kind,
+                    secret=passphrase,
+                    data_key=self._data_key,
+                    account=mine.account,
+                    role=mine.role,
+                    next_key=self._next_key,
+                    keep=(dataclasses.replace(mine, authority_sealed=""), pinned),
+                )
+                updated.save(self.keys_path)
+            self._keyfile = updated
+            signing = updated.signing_key(updated.slot_for(self.actor.name), opened.private)
+            self._slot_secrets = dataclasses.replace(pinned, signing=signing)
+            if signing is not None:
+                self._signer = audit.Signer(self.actor.name, signing)
+
+    def _give_signing_keys(self) -> None:
+        """Give every account slot made before audit rows were signed its own signing key
+        (at an admin's unlock: the store's authority certifies them), with an audit row,
+        signed by the store's key, saying how many. Rows from the next one on are signed."""
+        authority = self._authority
+        lacking = [s for s in self._keyfile.account_slots() if not s.signer and not s.legacy]
+        if authority is None or not lacking or self._slot_secrets is None:
+            return
+        with self.write() as session:
+            session.info[audit.SIGNER] = audit.Signer(audit.STORE_KEY, authority)
+            entry = audit.record(
+                session,
+                actor_id=self.actor.id,
+                action="keys.signing_keys",
+                entity="account",
+                fields=[f"accounts={len(lacking)}"],
+            )
+            assert entry.id is not None
+            with keyslots.keys_locked(self.folder):
+                # Read again under the lock: another program may have changed it meanwhile.
+                updated = keyslots.KeyFile.load(self.keys_path)
+                for slot in updated.account_slots():
+                    if not slot.signer and not slot.legacy:
+                        updated.give_signer(slot, authority, since=entry.id + 1)
+                updated.save(self.keys_path)
+            self._keyfile = updated
+            # From here on (the head recorded once this commits, too) the admin's own key signs.
+            mine = updated.slot_for(self.actor.name)
+            signing = updated.signing_key(mine, self._slot_secrets.private)
+            self._slot_secrets = dataclasses.replace(self._slot_secrets, signing=signing)
+            if signing is not None:
+                self._signer = audit.Signer(self.actor.name, signing)
+
     def _record_head(self) -> None:
         """Write the newest audit row's id and hash to keys.json, outside data.db: if committed
         changes are later lost (a damaged WAL), opening and ``outreach check`` say so."""
@@ -442,7 +573,7 @@ class Store:
             current = keyslots.KeyFile.load(self.keys_path)
             if int(current.audit_head.get("id", 0)) >= newest[0]:
                 return  # another process recorded this row or a later one
-            current.audit_head = {"id": newest[0], "hash": newest[1]}
+            current.audit_head = audit.signed_head(current.store_id, *newest, self._signer)
             current.save(self.keys_path)
         self._keyfile.audit_head = dict(current.audit_head)
 
@@ -467,7 +598,7 @@ class Store:
         assert newest is not None
         with keyslots.keys_locked(self.folder):
             current = keyslots.KeyFile.load(self.keys_path)
-            current.audit_head = {"id": newest[0], "hash": newest[1]}
+            current.audit_head = audit.signed_head(current.store_id, *newest, self._signer)
             current.save(self.keys_path)
         self._keyfile.audit_head = dict(current.audit_head)
 
@@ -583,7 +714,7 @@ class Store:
                 account = Account(name=name, role=role, created_at=now())
             session.add(account)
             session.flush()
-            audit.record(
+            added = audit.record(
                 session,
                 actor_id=self.actor.id,
                 action="account.add",
@@ -603,6 +734,7 @@ class Store:
                 next_key=self._next_key,
                 authority=self._authority,
                 holds_authority=role == Role.admin,
+                signer_since=added.id or 0,
             )
             self._save_keyfile(updated)
         return account
@@ -787,7 +919,7 @@ class Store:
         sealed again (same key pair and signed role); else a new slot signed with
         ``authority``."""
         with self.write() as session:
-            audit.record(
+            entry = audit.record(
                 session,
                 actor_id=self.actor.id,
                 action=action,
@@ -820,6 +952,7 @@ class Store:
                     next_key=self._next_key,
                     authority=authority or self._authority,
                     holds_authority=role == Role.admin,
+                    signer_since=(entry.id or 0) + 1,
                 )
                 if old is not None:
                     updated.remove_slot(old.id)

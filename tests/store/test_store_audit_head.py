@@ -43,10 +43,15 @@ def test_every_write_records_the_newest_audit_row_in_keys_json(store: Store) -> 
     with store.read() as session:
         last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
     assert last is not None
-    assert _head(store.folder) == {"id": last.id, "hash": last.hash}
+    recorded = _head(store.folder)
+    assert {k: recorded[k] for k in ("id", "hash", "signed_by")} == {
+        "id": last.id,
+        "hash": last.hash,
+        "signed_by": "ana",
+    }
     assert _finding(store.folder, store._data_key) == (
         True,
-        f"row {last.id} as recorded in keys.json",
+        f"row {last.id} as recorded in keys.json, signed by ana",
     )
 
 

@@ -1,0 +1,407 @@
+"""Each audit row is signed by the acting account's own key, and the head keys.json records
+is signed too: someone holding the data key and one account's passphrase cannot rewrite
+another account's rows, even by hashing the chain again and editing keys.json's head."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import Session, col, select
+
+from outreach.model import AuditEntry, ExportRecord, Role
+from outreach.services.people import add_person
+from outreach.store import audit
+from outreach.store.check import check_store
+from outreach.store.engine import make_engine
+from outreach.store.keyslots import KeyFile
+from outreach.store.store import Store
+from tests.store_helpers import PASSPHRASE, init_store_at, slots_without_signers
+
+BOB = "bob's own long passphrase"
+
+
+def _add(store: Store, n: int) -> None:
+    add_person(store, ref=f"S{n:04d}", display_name=f"Signed {n}", date_of_birth=date(1990, 1, 1))
+
+
+def _findings(folder: Path, key: bytes) -> dict[str, tuple[bool, str]]:
+    return {
+        f.name: (f.ok, f.detail)
+        for f in check_store(folder, key, KeyFile.load(folder / "keys.json"))
+    }
+
+
+@pytest.fixture
+def shop(store: Store) -> tuple[Path, bytes]:
+    """Rows 1-4: ana's store.init, ana adds bob (staff), ana adds a person, bob adds one.
+    Closed; the folder and the data key bob also holds."""
+    store.add_account("bob", Role.staff, BOB)
+    _add(store, 1)
+    key = store._data_key
+    store.close()
+    with Store.unlock(store.folder, user="bob", passphrase=BOB) as bob:
+        _add(bob, 2)
+    return store.folder, key
+
+
+def _rows(folder: Path, key: bytes) -> list[tuple[int | None, str, str]]:
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session:
+            entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+            return [(e.id, e.action, e.signed_by) for e in entries]
+    finally:
+        engine.dispose()
+
+
+def _rewrite(
+    folder: Path, key: bytes, row_id: int, *, signer: tuple[str, bytes] | None = None
+) -> None:
+    """Change row ``row_id``'s fields, hash every row again, re-sign the rows that
+    ``signer`` (name, private key) signed with it, and record the new head in keys.json,
+    signed by that signer: all that one account's passphrase and the data key allow."""
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+            prev = audit.GENESIS
+            for entry in entries:
+                if entry.id == row_id:
+                    entry.fields = "nothing"
+                entry.prev_hash = prev
+                entry.hash = audit._digest(entry)
+                if signer is not None and entry.signed_by == signer[0]:
+                    entry.signature = audit.Signer(*signer).sign(entry.hash)
+                prev = entry.hash
+            last = entries[-1]
+            assert last.id is not None
+            head = (last.id, last.hash)
+    finally:
+        engine.dispose()
+    keyfile = KeyFile.load(folder / "keys.json")
+    keyfile.audit_head = audit.signed_head(
+        keyfile.store_id, *head, audit.Signer(*signer) if signer else None
+    )
+    keyfile.save(folder / "keys.json")
+
+
+def _signing_key(folder: Path, name: str, passphrase: str) -> bytes:
+    keyfile = KeyFile.load(folder / "keys.json")
+    _, opened = keyfile.open_slot(keyfile.slot_for(name), passphrase)
+    assert opened is not None and opened.signing is not None
+    return opened.signing
+
+
+def test_every_row_is_signed_by_its_account(shop: tuple[Path, bytes]) -> None:
+    folder, key = shop
+    assert _rows(folder, key) == [
+        (1, "store.init", "ana"),
+        (2, "account.add", "ana"),
+        (3, "person.add", "ana"),
+        (4, "person.add", "bob"),
+    ]
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (True, "all 4 rows are signed and verify")
+    assert findings["audit head"] == (True, "row 4 as recorded in keys.json, signed by bob")
+
+
+def test_staff_rewriting_an_admins_row_and_the_head_is_named(shop: tuple[Path, bytes]) -> None:
+    """The reproduction: bob (staff) changes ana's row 3, hashes the chain again, re-signs his
+    own row and records the new head in keys.json, signed with his own key. The chain and
+    the head then agree (all that was checked before); ana's signature does not."""
+    folder, key = shop
+    _rewrite(folder, key, 3, signer=("bob", _signing_key(folder, "bob", BOB)))
+    findings = _findings(folder, key)
+    assert findings["audit chain"][0]
+    assert findings["audit head"] == (True, "row 4 as recorded in keys.json, signed by bob")
+    assert findings["audit signatures"] == (
+        False,
+        "row 3 (by 'ana'): its signature does not verify with the key of 'ana': the row, or a "
+        "row before it, was changed after it was signed",
+    )
+
+
+def test_staff_making_an_admins_row_unsigned_is_named(shop: tuple[Path, bytes]) -> None:
+    folder, key = shop
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            entry = session.get(AuditEntry, 3)
+            assert entry is not None
+            entry.signed_by = entry.signature = ""
+    finally:
+        engine.dispose()
+    assert _findings(folder, key)["audit signatures"] == (
+        False,
+        "row 3 (by 'ana') is not signed, though the key of 'ana' signs every row of theirs "
+        "from row 0 on: written or rewritten without that key",
+    )
+
+
+def test_an_admins_own_rows_rewritten_and_re_signed_are_caught_by_later_rows(
+    shop: tuple[Path, bytes],
+) -> None:
+    """ana changes her own row 3 and re-signs every row of hers: bob's row 4 chains to the
+    old row 3, and only bob's key could sign it again."""
+    folder, key = shop
+    _rewrite(folder, key, 3, signer=("ana", _signing_key(folder, "ana", PASSPHRASE)))
+    findings = _findings(folder, key)
+    assert findings["audit chain"][0]
+    assert findings["audit signatures"] == (
+        False,
+        "row 4 (by 'bob'): its signature does not verify with the key of 'bob': the row, or a "
+        "row before it, was changed after it was signed",
+    )
+
+
+def test_a_row_moved_to_another_signer_is_named(shop: tuple[Path, bytes]) -> None:
+    """bob signs ana's row with his own key, leaving it hers."""
+    folder, key = shop
+    bob = audit.Signer("bob", _signing_key(folder, "bob", BOB))
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            entry = session.get(AuditEntry, 3)
+            assert entry is not None
+            entry.signed_by, entry.signature = "bob", bob.sign(entry.hash)
+    finally:
+        engine.dispose()
+    assert _findings(folder, key)["audit signatures"] == (
+        False,
+        "row 3 (by 'ana') is signed as 'bob': rewritten as someone else's",
+    )
+
+
+def test_an_edited_head_is_named(shop: tuple[Path, bytes]) -> None:
+    folder, key = shop
+    keyfile = KeyFile.load(folder / "keys.json")
+    unsigned = {"id": keyfile.audit_head["id"], "hash": keyfile.audit_head["hash"]}
+    keyfile.audit_head = unsigned
+    keyfile.save(folder / "keys.json")
+    assert _findings(folder, key)["audit head"] == (
+        False,
+        "keys.json's audit head is not signed, though the row it names is: keys.json was "
+        "edited. Restore it from a backup",
+    )
+    forged = Ed25519PrivateKey.generate()
+    signature = forged.sign(audit.head_payload(keyfile.store_id, 4, str(unsigned["hash"]), "ana"))
+    keyfile.audit_head = {
+        **unsigned,
+        "signed_by": "ana",
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+    keyfile.save(folder / "keys.json")
+    assert _findings(folder, key)["audit head"] == (
+        False,
+        "keys.json's audit head is signed as 'ana' but the signature does not verify: "
+        "keys.json was edited. Restore it from a backup",
+    )
+
+
+def test_an_export_whose_head_left_the_chain_is_named(store: Store) -> None:
+    """The head an export's manifest carries is its audit row's hash: rewriting the chain,
+    even by the only account re-signing all of it, leaves that head behind."""
+    _add(store, 1)
+    with store.write() as session:
+        entry = audit.record(session, actor_id=store.actor.id, action="export", entity="export")
+        assert entry.id == 3
+        session.add(
+            ExportRecord(
+                audit_id=entry.id, period="2024-Q1", policy="p", figures="{}", audit_head=entry.hash
+            )
+        )
+    published = entry.hash
+    key = store._data_key
+    store.close()
+    assert _findings(store.folder, key)["export heads"] == (
+        True,
+        "the one export recorded published a head in the chain",
+    )
+    _rewrite(store.folder, key, 2, signer=("ana", _signing_key(store.folder, "ana", PASSPHRASE)))
+    findings = _findings(store.folder, key)
+    assert findings["audit signatures"][0] and findings["audit head"][0]
+    assert findings["export heads"] == (
+        False,
+        f"the export of 2024-Q1 (audit row 3) published the head {published[:12]}…, which is "
+        "no longer in the audit chain",
+    )
+
+
+def test_a_removed_accounts_rows_still_verify(shop: tuple[Path, bytes]) -> None:
+    folder, key = shop
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        ana.remove_account("bob")
+        key = ana._data_key
+    assert "bob" not in {s.account for s in KeyFile.load(folder / "keys.json").slots}
+    assert _findings(folder, key)["audit signatures"] == (
+        True,
+        "all 5 rows are signed and verify",
+    )
+
+
+def test_rows_written_with_the_recovery_code_are_signed_by_the_store_key(
+    store_dir: Path,
+) -> None:
+    store, code = Store.init(store_dir, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store.close()
+    with Store.recover(store_dir, code=code, user="ana", new_passphrase="a new long phrase") as s:
+        _add(s, 1)
+        key = s._data_key
+    rows = _rows(store_dir, key)
+    assert rows == [
+        (1, "store.init", "ana"),
+        (2, "keys.recover", audit.STORE_KEY),
+        (3, "person.add", audit.STORE_KEY),
+    ]
+    findings = _findings(store_dir, key)
+    assert findings["audit signatures"] == (True, "all 3 rows are signed and verify")
+    assert findings["audit head"] == (
+        True,
+        f"row 3 as recorded in keys.json, signed by {audit.STORE_KEY}",
+    )
+
+
+def test_a_store_made_before_signing_gets_keys_at_the_next_admin_unlock(tmp_path: Path) -> None:
+    """A store as the code before this change made it: roles signed, no signing keys."""
+    folder = tmp_path / "old"
+    old, _ = init_store_at(folder, "0012")
+    with slots_without_signers():
+        old.add_account("bob", Role.staff, BOB)
+    _add(old, 1)
+    key = old._data_key
+    old.close()
+    assert not any(s.signer for s in KeyFile.load(folder / "keys.json").slots)
+    # Opened at once by the newer code, by staff first: migrated, nothing signed yet.
+    with Store.unlock(folder, user="bob", passphrase=BOB) as bob:
+        _add(bob, 2)
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (
+        True,
+        "the audit is not signed: this store's accounts have no signing keys yet (made before "
+        "audit rows were signed; an admin's next unlock gives them), and roles come from the "
+        "signed key slots",
+    )
+    assert findings["audit head"] == (
+        True,
+        "row 4 as recorded in keys.json (not signed: written before audit rows were signed)",
+    )
+
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        _add(ana, 3)
+    with Store.unlock(folder, user="bob", passphrase=BOB) as bob:
+        _add(bob, 4)
+    assert _rows(folder, key) == [
+        (1, "store.init", ""),
+        (2, "account.add", ""),
+        (3, "person.add", ""),
+        (4, "person.add", ""),
+        (5, "keys.signing_keys", audit.STORE_KEY),
+        (6, "person.add", "ana"),
+        (7, "person.add", "bob"),
+    ]
+    keyfile = KeyFile.load(folder / "keys.json")
+    assert {(s.account, s.signer_since) for s in keyfile.account_slots()} == {
+        ("ana", 6),
+        ("bob", 6),
+    }
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (
+        True,
+        "3 rows signed and verified; 4 older rows were written before their account had a key",
+    )
+    assert findings["audit head"] == (True, "row 7 as recorded in keys.json, signed by bob")
+    # From then on an unsigned row of bob's is a forgery.
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            entry = session.get(AuditEntry, 7)
+            assert entry is not None
+            entry.signed_by = entry.signature = ""
+    finally:
+        engine.dispose()
+    assert _findings(folder, key)["audit signatures"][1].startswith(
+        "row 7 (by 'bob') is not signed"
+    )
+
+
+def test_signed_head_is_what_keys_json_holds(shop: tuple[Path, bytes]) -> None:
+    folder, _ = shop
+    raw = json.loads((folder / "keys.json").read_text())
+    assert set(raw["audit_head"]) == {"id", "hash", "signed_by", "signature"}
+
+
+CY = "cy's own long passphrase here"
+
+
+def test_a_store_made_before_signed_roles_gets_them_at_the_next_admin_unlock(
+    tmp_path: Path,
+) -> None:
+    """A store as the code before signed roles made it: no store key, roles from data.db."""
+    folder = tmp_path / "older"
+    unsigned_roles = (Ed25519PrivateKey.generate().private_bytes_raw(), "")
+    with mock.patch("outreach.store.keyslots.new_authority", return_value=unsigned_roles):
+        old, _ = init_store_at(folder, "0012")
+        old.add_account("bob", Role.staff, BOB)
+        old.add_account("cy", Role.admin, CY)
+    key = old._data_key
+    old.close()
+    keyfile = KeyFile.load(folder / "keys.json")
+    assert keyfile.authority == ""
+    assert not any(s.certificate or s.signer for s in keyfile.slots)
+    with Store.unlock(folder, user="bob", passphrase=BOB) as bob:
+        _add(bob, 1)
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (
+        True,
+        "the audit is not signed: this store's accounts have no signing keys yet (made before "
+        "audit rows were signed; an admin's next unlock gives them), and roles come from "
+        "data.db",
+    )
+    assert findings["roles"] == (
+        True,
+        "this store's slots carry no signed roles (made before them)",
+    )
+
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        assert ana.actor.role == Role.admin
+        _add(ana, 2)
+    keyfile = KeyFile.load(folder / "keys.json")
+    assert keyfile.authority
+    assert all(keyfile.certificate_ok(s) for s in keyfile.slots)
+    assert {(s.account, s.role, s.signer_since) for s in keyfile.account_slots()} == {
+        ("ana", "admin", 6),
+        ("bob", "staff", 6),
+        ("cy", "admin", 6),
+    }
+    # bob's slot and cy's pin the store key at their own next unlock; cy, an admin, gets
+    # its private half and can add an account.
+    with Store.unlock(folder, user="bob", passphrase=BOB) as bob:
+        assert bob.actor.role == Role.staff
+        _add(bob, 3)
+    with Store.unlock(folder, user="cy", passphrase=CY) as cy:
+        cy.add_account("dee", Role.viewer, "dee's own long passphrase")
+    assert [(r[1], r[2]) for r in _rows(folder, key)[4:]] == [
+        ("keys.signing_keys", audit.STORE_KEY),
+        ("person.add", "ana"),
+        ("person.add", "bob"),
+        ("account.add", "cy"),
+    ]
+    keyfile = KeyFile.load(folder / "keys.json")
+    for name, secret in (("ana", PASSPHRASE), ("bob", BOB), ("cy", CY)):
+        _, opened = keyfile.open_slot(keyfile.slot_for(name), secret)
+        assert opened is not None and opened.authority_public is not None
+        assert (opened.authority is not None) == (name != "bob")
+        assert not keyfile.slot_for(name).authority_sealed
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (
+        True,
+        "4 rows signed and verified; 4 older rows were written before their account had a key",
+    )
+    assert findings["roles"] == (True, "every account's role is the one signed in its key slot")
+    assert findings["key slots"][0]

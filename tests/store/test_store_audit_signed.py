@@ -21,7 +21,7 @@ from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
-from tests.store_helpers import PASSPHRASE, init_store_at, slots_without_signers
+from tests.support.store_helpers import PASSPHRASE, init_store_at, slots_without_signers
 
 BOB = "bob's own long passphrase"
 

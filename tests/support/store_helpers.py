@@ -56,14 +56,14 @@ def init_store_at(
 ) -> tuple[Store, str]:
     """A new store whose schema stops at ``revision`` (as an older outreach would have made).
 
-    Before 0013 its key slots carry no audit-signing keys, and its rows no signatures.
+    Before 0014 its key slots carry no audit-signing keys, and its rows no signatures.
     """
 
     def upgrade_to_revision(engine: Any, target: str = "head") -> None:
         migrations.upgrade(engine, revision)
 
     with mock.patch("outreach.store.store.upgrade", upgrade_to_revision):
-        if revision >= "0013":
+        if revision >= "0014":
             return Store.init(folder, site_name="HMP Test", admin="ana", passphrase=passphrase)
         with slots_without_signers():
             return Store.init(folder, site_name="HMP Test", admin="ana", passphrase=passphrase)
@@ -72,7 +72,7 @@ def init_store_at(
 @contextmanager
 def slots_without_signers() -> Iterator[None]:
     """New key slots made as before audit rows were signed: no signing key, the role
-    certified in the first form of the certificate (what outreach wrote before 0013)."""
+    certified in the first form of the certificate (what outreach wrote before 0014)."""
     original = keyslots.KeyFile.add_slot
 
     def add_slot(self: keyslots.KeyFile, **kwargs: Any) -> keyslots.Slot:

@@ -13,6 +13,7 @@ from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_show
 
 if TYPE_CHECKING:
     from outreach.services.audit_log import AuditRow, ChainCheck
+    from outreach.store.audit import SignatureCheck
 
 HEADER = ("#", "When (UTC)", "Who", "Action", "Record", "Fields")
 
@@ -50,11 +51,12 @@ def audit(
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """List the audit log, newest first, and check its hash chain (admins only).
+    """List the audit log, newest first, and check its hash chain and every row's signature
+    (admins only).
 
-    Exits 1 when the chain does not verify.
+    Exits 1 when the chain or a signature does not verify.
     """
-    from outreach.services.audit_log import audit_rows, check_audit_chain
+    from outreach.services.audit_log import audit_rows, check_audit_chain, check_audit_signatures
     from outreach.services.dates import parse_optional_date
 
     with errors_shown():
@@ -65,19 +67,33 @@ def audit(
                 opened, since=first, until=last, action=action, actor=actor, limit=limit
             )
             chain = check_audit_chain(opened)
+            signatures = check_audit_signatures(opened)
             # Rows lost or changed since keys.json recorded the head (said once, at unlock).
             head = opened.head_warning
     if as_json:
         result = _as_json(rows, chain)
         result["head"] = {"verified": head is None, "problem": head}
+        result["signatures"] = (
+            {
+                "verified": not signatures.failed,
+                "signed": signatures.signed,
+                "unsigned": signatures.unsigned,
+                "failed": signatures.failed,
+                "problems": signatures.problems,
+            }
+            if signatures is not None
+            else None
+        )
         say(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         for line in table_lines(rows):
             say(line)
         say(chain_line(chain))
+        if signatures is not None and signatures.failed:
+            say(signatures_line(signatures))
         if head:
             say(f"Audit head: {head}.")
-    if not chain.verified or head:
+    if not chain.verified or head or (signatures is not None and signatures.failed):
         raise typer.Exit(1)
 
 
@@ -111,6 +127,16 @@ def chain_line(chain: ChainCheck) -> str:
         return f"Audit chain verified: all {chain.rows} rows link up."
     return (
         f"Audit chain BROKEN at row {chain.broken_at}: {chain.reason}. "
+        "Keep a copy of this store as it is, and run outreach check."
+    )
+
+
+def signatures_line(found: SignatureCheck) -> str:
+    """The line naming the rows whose signature fails (said only when one does)."""
+    more = found.failed - len(found.problems)
+    tail = f"; and {more} more row{'s' if more > 1 else ''}" if more else ""
+    return (
+        f"Audit signatures FAIL: {'; '.join(found.problems)}{tail}. "
         "Keep a copy of this store as it is, and run outreach check."
     )
 

@@ -119,6 +119,13 @@ def audit_rows(
     return [_row(entry, name) for entry, name in rows]
 
 
+def check_audit_signatures(store: Store) -> audit.SignatureCheck | None:
+    """Check every audit row's signature against its account's key (admins only); None while
+    the store's accounts have no signing keys yet."""
+    store.require(Role.admin)
+    return store.check_signatures()
+
+
 def check_audit_chain(store: Store) -> ChainCheck:
     """Check every row of the audit's hash chain, oldest first (admins only)."""
     store.require(Role.admin)

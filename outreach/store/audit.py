@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -40,12 +40,18 @@ class Signer:
 
     name: str
     key: bytes
+    # Loaded once: loading a raw key derives its public half, which costs as much as a
+    # signature.
+    _loaded: Ed25519PrivateKey = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_loaded", Ed25519PrivateKey.from_private_bytes(self.key))
 
     def sign(self, row_hash: str) -> str:
-        signed = Ed25519PrivateKey.from_private_bytes(self.key).sign(
-            signed_payload(self.name, row_hash)
-        )
-        return base64.b64encode(signed).decode("ascii")
+        return self.sign_bytes(signed_payload(self.name, row_hash))
+
+    def sign_bytes(self, payload: bytes) -> str:
+        return base64.b64encode(self._loaded.sign(payload)).decode("ascii")
 
 
 def signed_payload(signed_by: str, row_hash: str) -> bytes:
@@ -64,11 +70,10 @@ def signed_head(store_id: str, row_id: int, row_hash: str, signer: Signer | None
     """The audit head as keys.json records it, signed by ``signer`` when there is one."""
     recorded: dict[str, Any] = {"id": row_id, "hash": row_hash}
     if signer is not None:
-        signed = Ed25519PrivateKey.from_private_bytes(signer.key).sign(
+        recorded["signed_by"] = signer.name
+        recorded["signature"] = signer.sign_bytes(
             head_payload(store_id, row_id, row_hash, signer.name)
         )
-        recorded["signed_by"] = signer.name
-        recorded["signature"] = base64.b64encode(signed).decode("ascii")
     return recorded
 
 

@@ -602,6 +602,16 @@ class Store:
             current.save(self.keys_path)
         self._keyfile.audit_head = dict(current.audit_head)
 
+    def check_signatures(self) -> audit.SignatureCheck | None:
+        """Every audit row's signature checked against the certified keys in keys.json (read
+        again: another program may have added an account); None while no account has a key."""
+        keyfile = keyslots.KeyFile.load(self.keys_path)
+        signers = keyfile.signers()
+        if not signers:
+            return None
+        with self.read() as session:
+            return audit.verify_signatures(session, signers, keyfile.authority_key())
+
     def checkpoint(self) -> bool:
         """Copy every committed change from the WAL into data.db and empty the WAL, so that
         damage to the WAL cannot take committed changes with it. False (nothing lost, only

@@ -180,6 +180,13 @@ def test_json_gives_the_rows_and_the_chain(folder: Path) -> None:
         ],
         "chain": {"verified": True, "rows": 5, "broken_at": None, "reason": None},
         "head": {"verified": True, "problem": None},
+        "signatures": {
+            "verified": True,
+            "signed": 5,
+            "unsigned": 0,
+            "failed": 0,
+            "problems": [],
+        },
     }
 
 

@@ -13,7 +13,9 @@ from unittest import mock
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
+from outreach.cli import app
 from outreach.model import AuditEntry, ExportRecord, Role
 from outreach.services.people import add_person
 from outreach.store import audit
@@ -405,3 +407,22 @@ def test_a_store_made_before_signed_roles_gets_them_at_the_next_admin_unlock(
     )
     assert findings["roles"] == (True, "every account's role is the one signed in its key slot")
     assert findings["key slots"][0]
+
+
+def test_outreach_audit_names_the_row_whose_signature_fails_and_exits_1(
+    shop: tuple[Path, bytes],
+) -> None:
+    folder, key = shop
+    _rewrite(folder, key, 3, signer=("bob", _signing_key(folder, "bob", BOB)))
+    result = CliRunner().invoke(
+        app,
+        ["audit", "--store", str(folder), "--user", "ana"],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "Audit chain verified: all 4 rows link up.",
+        "Audit signatures FAIL: row 3 (by 'ana'): its signature does not verify with the key "
+        "of 'ana': the row, or a row before it, was changed after it was signed. Keep a copy "
+        "of this store as it is, and run outreach check.",
+    ]

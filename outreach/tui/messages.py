@@ -8,7 +8,24 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from outreach.exports.export import ExportResult
+    from outreach.exports.preview import ExportPreview
+    from outreach.imports.mapping import SavedMapping
+    from outreach.imports.run import ImportReport
+    from outreach.imports.undo import UndoReport
+    from outreach.model import Mentor
+    from outreach.services.audit_log import AuditRow
+    from outreach.services.conversations import ConversationLogged
+    from outreach.services.followup_changes import FollowUpChange
+    from outreach.services.followups import FollowUpRow
+    from outreach.services.mentors import MentorRow
+    from outreach.services.profile import PersonProfile
+    from outreach.services.screening import ScreeningRecorded
+    from outreach.services.search import PeoplePage
+    from outreach.services.targets import TargetRow
+    from outreach.store.backup import BackupInfo
     from outreach.store.store import Changes, Store
+    from outreach.tui.screens.dashboard import DashboardView
 
 
 class Unlocked(Message):
@@ -28,10 +45,10 @@ class UnlockFailed(Message):
 
 
 @dataclass
-class Loaded(Message):
-    """A worker read something for a screen; ``what`` names it, ``data`` is the result."""
+class Answer(Message):
+    """What a worker's call returned. Each kind of result is its own subclass, whose ``data``
+    has its type, so a screen handles each with its own handler (``@on(DashboardLoaded)``)."""
 
-    what: str
     data: Any
 
 
@@ -39,23 +56,169 @@ class Loaded(Message):
 class Failed(Message):
     """A worker's call was refused or failed; ``error`` is fit to show to a person.
 
-    When the refusal names a field, ``field`` is its name and ``problem`` what to show beside
-    it (``error`` without the field's name).
+    ``what`` is the answer the call would have sent. When the refusal names a field, ``field``
+    is its name and ``problem`` what to show beside it (``error`` without the field's name).
     """
 
-    what: str
+    what: type[Answer]
     error: str
     field: str | None = None
     problem: str = ""
 
 
+# -- one class per result ----------------------------------------------------------------
 @dataclass
-class Saved(Message):
-    """A form's action was committed; ``summary`` is what to tell the person."""
+class DashboardLoaded(Answer):
+    """The dashboard's figures."""
 
-    what: str
-    summary: str
-    data: Any = None
+    data: DashboardView
+
+
+@dataclass
+class PeopleLoaded(Answer):
+    """One page of the people list."""
+
+    data: PeoplePage
+
+
+@dataclass
+class ProfileLoaded(Answer):
+    """One person's standing and timeline."""
+
+    data: PersonProfile
+
+
+@dataclass
+class FollowupsLoaded(Answer):
+    """One page of follow-ups due."""
+
+    data: list[FollowUpRow]
+
+
+@dataclass
+class FollowupChanged(Answer):
+    """A follow-up was marked done, moved, or its change undone."""
+
+    data: FollowUpChange
+
+
+@dataclass
+class AuditLoaded(Answer):
+    """One page of the audit log, newest first."""
+
+    data: list[AuditRow]
+
+
+@dataclass
+class AccountsLoaded(Answer):
+    """Every account with its role, by name."""
+
+    data: list[tuple[str, str]]
+
+
+@dataclass
+class AccountChanged(Answer):
+    """An account was added or removed, or a passphrase changed; ``data`` says which."""
+
+    data: str
+
+
+@dataclass
+class MentorsLoaded(Answer):
+    """The mentors, with whether each is active."""
+
+    data: list[MentorRow]
+
+
+@dataclass
+class MentorAdded(Answer):
+    """A new mentor was saved."""
+
+    data: Mentor
+
+
+@dataclass
+class MentorActiveChanged(Answer):
+    """A mentor's active period was ended or started again."""
+
+    data: Mentor
+
+
+@dataclass
+class TargetsLoaded(Answer):
+    """Every target set."""
+
+    data: list[TargetRow]
+
+
+@dataclass
+class TargetSaved(Answer):
+    """A target was set or changed."""
+
+    data: TargetRow
+
+
+@dataclass
+class ConversationSaved(Answer):
+    """A conversation was logged."""
+
+    data: ConversationLogged
+
+
+@dataclass
+class ScreeningSaved(Answer):
+    """A screening step was recorded."""
+
+    data: ScreeningRecorded
+
+
+@dataclass
+class BackupWritten(Answer):
+    """A backup file was written and checked."""
+
+    data: BackupInfo
+
+
+@dataclass
+class ExportPreviewed(Answer):
+    """The table an export would publish; nothing written."""
+
+    data: ExportPreview
+
+
+@dataclass
+class ExportWritten(Answer):
+    """An export was written and signed."""
+
+    data: ExportResult
+
+
+@dataclass
+class MappingsLoaded(Answer):
+    """The saved column mappings, by name."""
+
+    data: list[SavedMapping]
+
+
+@dataclass
+class ImportPreviewed(Answer):
+    """What importing a file would do; nothing written."""
+
+    data: ImportReport
+
+
+@dataclass
+class ImportWritten(Answer):
+    """A file was imported (or refused as a whole: ``data.written`` says which)."""
+
+    data: ImportReport
+
+
+@dataclass
+class ImportUndone(Answer):
+    """An import was undone."""
+
+    data: UndoReport
 
 
 @dataclass

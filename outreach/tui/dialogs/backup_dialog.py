@@ -18,12 +18,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from outreach.tui.backup_reminder import backup_file_name, suggested_backup_file
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import BackupWritten, Failed
 from outreach.tui.screens.base import DataDialog
 from outreach.tui.text import shown_lines
 
 if TYPE_CHECKING:
-    from outreach.store.backup import BackupInfo
+    pass
 
 
 def last_backup_line(last: datetime | None, today: date) -> str:
@@ -98,7 +98,7 @@ class BackupDialog(DataDialog):
 
         self._set_writing(True)
         self._status(f"Writing {self.target} …")
-        self.call("backup", create_backup, target=self.target)
+        self.call(BackupWritten, create_backup, target=self.target)
 
     @on(Button.Pressed, "#backup-no")
     def action_skip(self) -> None:
@@ -109,11 +109,9 @@ class BackupDialog(DataDialog):
         if not self.writing:
             self.dismiss(None)
 
-    @on(Loaded)
-    def _written(self, message: Loaded) -> None:
-        if message.what != "backup":
-            return
-        info: BackupInfo = message.data
+    @on(BackupWritten)
+    def _written(self, message: BackupWritten) -> None:
+        info = message.data
         self._set_writing(False)
         self.app.notify(f"Backup written to {info.path}", title="Backed up")
         self.dismiss(True)

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, Select
 from outreach.clock import today
 from outreach.rules.limits import MINUTES_MAX, MINUTES_MIN, NOTE_MAX, minutes_problem
 from outreach.tui.dialogs.form import Form, field_row, parse_day
-from outreach.tui.messages import Loaded
+from outreach.tui.messages import ConversationSaved, MentorsLoaded
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 from outreach.wording import fold
 
@@ -139,7 +139,7 @@ class ConversationForm(Form):
         last = getattr(self.app, "last_mentor", None)
         if last:
             self.query_one("#mentor", Input).value = last
-        self.call("mentors", list_mentors, as_of=today(), active_only=True)
+        self.call(MentorsLoaded, list_mentors, as_of=today(), active_only=True)
         if self._person is None:
             picker.focus_input()
         else:
@@ -176,17 +176,18 @@ class ConversationForm(Form):
             if not mentor.value.strip() and self.query_one(PersonPicker).has_focus_within:
                 mentor.focus()
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "mentors":
-            self._mentors = [m.name for m in message.data]
-            mentor = self.query_one("#mentor", Input)
-            mentor.suggester = SuggestFromList(self._mentors, case_sensitive=False)
-            if not mentor.value and len(self._mentors) == 1:
-                mentor.value = self._mentors[0]
-                self.mark_unchanged("mentor")
-        elif message.what == "save":
-            self._saved(message.data)
+    @on(MentorsLoaded)
+    def _mentors_loaded(self, message: MentorsLoaded) -> None:
+        self._mentors = [m.name for m in message.data]
+        mentor = self.query_one("#mentor", Input)
+        mentor.suggester = SuggestFromList(self._mentors, case_sensitive=False)
+        if not mentor.value and len(self._mentors) == 1:
+            mentor.value = self._mentors[0]
+            self.mark_unchanged("mentor")
+
+    @on(ConversationSaved)
+    def _conversation_saved(self, message: ConversationSaved) -> None:
+        self._saved(message.data)
 
     # -- checking --------------------------------------------------------------------------
     def check(self) -> dict[str, str]:
@@ -255,7 +256,7 @@ class ConversationForm(Form):
         def work(store: Store) -> ConversationLogged:
             return log_conversation(store, **fields)  # type: ignore[arg-type]
 
-        self.call("save", work)
+        self.call(ConversationSaved, work)
 
     def _saved(self, logged: ConversationLogged) -> None:
         from outreach.services.followups_met import completed_summary

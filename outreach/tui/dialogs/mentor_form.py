@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 from outreach.clock import today
 from outreach.rules.limits import NAME_MAX
 from outreach.tui.dialogs.form import Form, field_row, parse_day
-from outreach.tui.messages import Loaded
+from outreach.tui.messages import MentorAdded
 
 if TYPE_CHECKING:
     from outreach.model import Mentor
@@ -79,11 +79,10 @@ class MentorForm(Form):
         def work(store: Store) -> Mentor:
             return add_mentor(store, name=name, trained_on=trained, active_from=active_from)
 
-        self.call("save", work)
+        self.call(MentorAdded, work)
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "save":
-            mentor: Mentor = message.data
-            self.app.notify(f"Mentor {mentor.name} added.", title="Saved")
-            self.dismiss(mentor.name)
+    @on(MentorAdded)
+    def _added(self, message: MentorAdded) -> None:
+        mentor = message.data
+        self.app.notify(f"Mentor {mentor.name} added.", title="Saved")
+        self.dismiss(mentor.name)

@@ -13,7 +13,7 @@ from outreach.clock import today
 from outreach.model import Cytology, HpvResult, SampleTaker, ScreeningEventKind, Where
 from outreach.rules.limits import NOTE_MAX
 from outreach.tui.dialogs.form import Form, field_row, parse_day
-from outreach.tui.messages import Loaded
+from outreach.tui.messages import ScreeningSaved
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 from outreach.wording import counted
 
@@ -183,12 +183,11 @@ class ScreeningForm(Form):
         def work(store: Store) -> ScreeningRecorded:
             return record_screening_event(store, **fields)
 
-        self.call("save", work)
+        self.call(ScreeningSaved, work)
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "save":
-            self._saved(message.data)
+    @on(ScreeningSaved)
+    def _screening_saved(self, message: ScreeningSaved) -> None:
+        self._saved(message.data)
 
     def _saved(self, recorded: ScreeningRecorded) -> None:
         choice = self.query_one(PersonPicker).choice

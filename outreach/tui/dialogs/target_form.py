@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from outreach.model import TargetMeasure
 from outreach.tui.dialogs.form import Form, field_row, parse_day
-from outreach.tui.messages import Loaded
+from outreach.tui.messages import TargetSaved
 
 if TYPE_CHECKING:
     from outreach.stats.targets import TargetRow
@@ -178,15 +178,14 @@ class TargetForm(Form):
                 unit=unit,
             )
 
-        self.call("save", work)
+        self.call(TargetSaved, work)
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "save":
-            row: TargetRow = message.data
-            scope = row.unit or "the site"
-            self.app.notify(
-                f"Target for {row.measure} in {scope}: {row.value:g}% by {row.target_on:%d %b %Y}.",
-                title="Saved",
-            )
-            self.dismiss(row)
+    @on(TargetSaved)
+    def _target_saved(self, message: TargetSaved) -> None:
+        row = message.data
+        scope = row.unit or "the site"
+        self.app.notify(
+            f"Target for {row.measure} in {scope}: {row.value:g}% by {row.target_on:%d %b %Y}.",
+            title="Saved",
+        )
+        self.dismiss(row)

@@ -17,7 +17,7 @@ from outreach.tui.dialogs.account_dialogs import (
     ConfirmDialog,
     NewPassphraseDialog,
 )
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import AccountChanged, AccountsLoaded, Failed
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row
 from outreach.tui.widgets.site_header import SiteHeader
@@ -49,7 +49,7 @@ class AccountsScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call("accounts", _accounts)
+        self.call(AccountsLoaded, _accounts)
 
     @property
     def is_admin(self) -> bool:
@@ -61,16 +61,17 @@ class AccountsScreen(DataScreen):
             return self.is_admin
         return True
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "accounts":
-            table = self.query_one(DataTable)
-            table.clear()
-            table.add_rows([row(*cells) for cells in message.data])
-            self.query_one("#accounts-status", Static).update(counted(len(message.data), "account"))
-        else:
-            self.notify(message.data)
-            self.reload()
+    @on(AccountsLoaded)
+    def _loaded(self, message: AccountsLoaded) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows([row(*cells) for cells in message.data])
+        self.query_one("#accounts-status", Static).update(counted(len(message.data), "account"))
+
+    @on(AccountChanged)
+    def _changed(self, message: AccountChanged) -> None:
+        self.notify(message.data)
+        self.reload()
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -84,7 +85,7 @@ class AccountsScreen(DataScreen):
                     store.add_account(answer["name"], Role(answer["role"]), answer["passphrase"])
                     return f"Account {answer['name']} added."
 
-                self.call("change", work)
+                self.call(AccountChanged, work)
 
         self.app.push_screen(AddAccountDialog(), added)
 
@@ -101,7 +102,7 @@ class AccountsScreen(DataScreen):
                     store.remove_account(name)
                     return f"Account {name} removed."
 
-                self.call("change", work)
+                self.call(AccountChanged, work)
 
         self.app.push_screen(ConfirmDialog(f"Remove the account {name}?"), confirmed)
 
@@ -113,6 +114,6 @@ class AccountsScreen(DataScreen):
                     store.change_passphrase(answer["passphrase"])
                     return "Your passphrase is changed."
 
-                self.call("change", work)
+                self.call(AccountChanged, work)
 
         self.app.push_screen(NewPassphraseDialog(), changed)

@@ -9,13 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import AuditLoaded, Failed
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
 if TYPE_CHECKING:
-    from outreach.services.audit_log import AuditRow
+    pass
 
 PAGE = 100
 
@@ -49,15 +49,15 @@ class AuditScreen(DataScreen):
     def reload(self) -> None:
         from outreach.services.audit_log import recent_audit
 
-        self.call("audit", recent_audit, offset=self.page_start, limit=PAGE)
+        self.call(AuditLoaded, recent_audit, offset=self.page_start, limit=PAGE)
 
     def action_page(self, step: int) -> None:
         self.page_start = max(0, self.page_start + step * PAGE)
         self.reload()
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        rows: list[AuditRow] = message.data
+    @on(AuditLoaded)
+    def _loaded(self, message: AuditLoaded) -> None:
+        rows = message.data
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows(

@@ -3,43 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
 from outreach.tui.errors import field_of, message_of, shown
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Answer, Failed
 
 if TYPE_CHECKING:
     from outreach.store.store import Store
 
+A = TypeVar("A", bound=Answer)
+
 
 class ServiceCalls:
-    """Mixin for screens: ``call(what, fn, **kwargs)`` runs ``fn(store, **kwargs)`` in a thread.
+    """Mixin for screens: ``call(Answer, fn, **kwargs)`` runs ``fn(store, **kwargs)`` in a thread.
 
-    The answer comes back as :class:`Loaded` or :class:`Failed` carrying ``what``. A newer call
-    with the same ``what`` supersedes an older one, whose answer is then dropped.
+    The result comes back as the message ``Answer(result)`` (a subclass of :class:`Answer`, one
+    per kind of result), or as :class:`Failed` naming ``Answer``. A newer call for the same
+    ``Answer`` supersedes an older one, whose answer is then dropped.
     """
 
-    def call(self, what: str, fn: Callable[..., Any], /, **kwargs: Any) -> Worker[None]:
+    def call(self, what: type[A], fn: Callable[..., object], /, **kwargs: Any) -> Worker[None]:
         screen: Screen[Any] = self  # type: ignore[assignment]
         store: Store | None = getattr(screen.app, "store", None)
 
         def work() -> None:
             if store is None:
                 return
+            answer: A | Failed
             try:
-                data = fn(store, **kwargs)
+                answer = what(fn(store, **kwargs))
             except Exception as exc:
-                answer: Loaded | Failed = Failed(what, shown(exc), field_of(exc), message_of(exc))
-            else:
-                answer = Loaded(what, data)
+                answer = Failed(what, shown(exc), field_of(exc), message_of(exc))
             if not get_current_worker().is_cancelled:
                 screen.post_message(answer)
 
+        name = what.__name__
         return screen.run_worker(
-            work, name=what, group=what, thread=True, exclusive=True, exit_on_error=False
+            work, name=name, group=name, thread=True, exclusive=True, exit_on_error=False
         )
 
 

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from outreach.clock import today
 from outreach.tui.actions import dashboard_bindings
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import DashboardLoaded, Failed
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.coverage_bars import CoverageBars
@@ -118,12 +118,11 @@ class DashboardScreen(DataScreen):
             self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.call("dashboard", load_dashboard, as_of=today())
+        self.call(DashboardLoaded, load_dashboard, as_of=today())
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "dashboard":
-            self._show(message.data)
+    @on(DashboardLoaded)
+    def _loaded(self, message: DashboardLoaded) -> None:
+        self._show(message.data)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -28,7 +28,7 @@ from textual.widgets import (
 )
 
 from outreach.clock import today
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import ExportPreviewed, ExportWritten, Failed
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
@@ -139,7 +139,7 @@ class ExportScreen(DataScreen):
         self.query_one(DataTable).clear()
         self.query_one("#export-notes", Static).update("")
         self._status(f"Working out what an export of {period} would publish…")
-        self.call("preview", preview_export, period=period)
+        self.call(ExportPreviewed, preview_export, period=period)
 
     def action_export(self) -> None:
         period = self._period()
@@ -193,54 +193,55 @@ class ExportScreen(DataScreen):
 
         self.writing = True
         self._status(f"Writing the export of {summary.period.label}…")
-        self.call("export", work)
+        self.call(ExportWritten, work)
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "preview":
-            preview: ExportPreview = message.data
-            label = preview.summary.period.label
-            if label != self._period():
-                return  # an answer for a period no longer chosen
-            self.preview = preview
-            table = self.query_one(DataTable)
-            table.clear()
-            # Exact figures are shown here only (never written); "!" marks a figure that
-            # rounding moves across its target. Category names were typed by people: plain text.
-            table.add_rows(
-                [
-                    row(
-                        r.measure,
-                        r.breakdown,
-                        r.category,
-                        r.value,
-                        f"{r.exact} !" if r.crosses_target else r.exact,
-                        r.withheld,
-                    )
-                    for r in preview.rows
-                ]
-            )
-            notes = (*preview.explanation, *preview.screen_notes)
-            self.query_one("#export-notes", Static).update(shown_lines("\n".join(notes)))
-            self._status(
-                f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
-                "that would leave this laptop, in every format. Nothing has been written; "
-                "ctrl+s to write it."
-            )
-        elif message.what == "export":
-            self.writing = False
-            result: ExportResult = message.data
-            self.query_one(ProgressBar).update(progress=1.0)
-            self._status(
-                f"Exported {result.period} to {result.folder}: {', '.join(result.files)}\n"
-                f"Signed; key fingerprint {result.key_fingerprint}. Policy {result.policy}. "
-                "The files hold the figures shown below."
-            )
+    @on(ExportPreviewed)
+    def _previewed(self, message: ExportPreviewed) -> None:
+        preview = message.data
+        label = preview.summary.period.label
+        if label != self._period():
+            return  # an answer for a period no longer chosen
+        self.preview = preview
+        table = self.query_one(DataTable)
+        table.clear()
+        # Exact figures are shown here only (never written); "!" marks a figure that
+        # rounding moves across its target. Category names were typed by people: plain text.
+        table.add_rows(
+            [
+                row(
+                    r.measure,
+                    r.breakdown,
+                    r.category,
+                    r.value,
+                    f"{r.exact} !" if r.crosses_target else r.exact,
+                    r.withheld,
+                )
+                for r in preview.rows
+            ]
+        )
+        notes = (*preview.explanation, *preview.screen_notes)
+        self.query_one("#export-notes", Static).update(shown_lines("\n".join(notes)))
+        self._status(
+            f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
+            "that would leave this laptop, in every format. Nothing has been written; "
+            "ctrl+s to write it."
+        )
+
+    @on(ExportWritten)
+    def _written(self, message: ExportWritten) -> None:
+        self.writing = False
+        result = message.data
+        self.query_one(ProgressBar).update(progress=1.0)
+        self._status(
+            f"Exported {result.period} to {result.folder}: {', '.join(result.files)}\n"
+            f"Signed; key fingerprint {result.key_fingerprint}. Policy {result.policy}. "
+            "The files hold the figures shown below."
+        )
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        if message.what == "preview":
+        if message.what is ExportPreviewed:
             self._status(f"No preview: {message.error}")
-        elif message.what == "export":
+        elif message.what is ExportWritten:
             self.writing = False
             self._status(f"Not exported: {message.error}")

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Failed, FollowupChanged, FollowupsLoaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row as cells
 from outreach.tui.widgets.person_picker import PersonChoice
@@ -120,7 +120,7 @@ class FollowUpsScreen(DataScreen):
         from outreach.services.followups import due_followups
 
         self.call(
-            "followups",
+            FollowupsLoaded,
             due_followups,
             as_of=today(),
             include_upcoming_days=self.upcoming_days,
@@ -128,12 +128,13 @@ class FollowUpsScreen(DataScreen):
             limit=PAGE,
         )
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "followups":
-            self._show_rows(message.data)
-        elif message.what == "change":
-            self._changed(message.data)
+    @on(FollowupsLoaded)
+    def _loaded(self, message: FollowupsLoaded) -> None:
+        self._show_rows(message.data)
+
+    @on(FollowupChanged)
+    def _change_made(self, message: FollowupChanged) -> None:
+        self._changed(message.data)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -245,7 +246,7 @@ class FollowUpsScreen(DataScreen):
 
         row = self._selected()
         if row is not None:
-            self.call("change", mark_followup_done, followup_id=row.id)
+            self.call(FollowupChanged, mark_followup_done, followup_id=row.id)
 
     def action_reschedule(self) -> None:
         from outreach.services.followup_changes import move_followup
@@ -253,7 +254,7 @@ class FollowUpsScreen(DataScreen):
         row = self._selected()
         if row is not None:
             due = today() + timedelta(days=RESCHEDULE_DAYS)
-            self.call("change", move_followup, followup_id=row.id, due_on=due)
+            self.call(FollowupChanged, move_followup, followup_id=row.id, due_on=due)
 
     def action_undo(self) -> None:
         from outreach.services.followup_changes import undo_followup_change
@@ -262,7 +263,7 @@ class FollowUpsScreen(DataScreen):
         if change is not None:
             # One undo per change: pressing z twice never reverses something else.
             self._forget_change()
-            self.call("change", undo_followup_change, change=change)
+            self.call(FollowupChanged, undo_followup_change, change=change)
 
     def action_page(self, step: int) -> None:
         self.page_start = max(0, self.page_start + step * PAGE)

@@ -26,7 +26,13 @@ from textual.suggester import Suggester
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Select, Static
 
 from outreach.tui.last_folder import last_import_folder, remember_import_folder
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import (
+    Failed,
+    ImportPreviewed,
+    ImportUndone,
+    ImportWritten,
+    MappingsLoaded,
+)
 from outreach.tui.screens.base import DataDialog, DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -34,7 +40,6 @@ from outreach.wording import counted
 if TYPE_CHECKING:
     from outreach.imports.mapping import ColumnMapping
     from outreach.imports.run import ImportReport
-    from outreach.imports.undo import UndoReport
     from outreach.store.store import Store
 
 KINDS = (
@@ -169,11 +174,11 @@ class ImportResultDialog(DataDialog):
         if self._undone:
             return
         self.query_one("#import-result-text", Static).update("Undoing the import…")
-        self.call("undo", undo_import, batch_id=self._batch_id)
+        self.call(ImportUndone, undo_import, batch_id=self._batch_id)
 
-    @on(Loaded)
-    def _undone_now(self, message: Loaded) -> None:
-        report: UndoReport = message.data
+    @on(ImportUndone)
+    def _undone_now(self, message: ImportUndone) -> None:
+        report = message.data
         self._undone = True
         self.query_one("#import-result-text", Static).update(
             f"Import {report.batch_id} undone: {counted(report.removed_total, 'record')} removed, "
@@ -278,7 +283,7 @@ class ImportScreen(DataScreen):
 
         self.query_one("#columns", DataTable).add_columns("Column", "Read as")
         self.query_one("#path", Input).focus()
-        self.call("mappings", saved_mappings)
+        self.call(MappingsLoaded, saved_mappings)
 
     # -- choices -------------------------------------------------------------------------
     def _status(self, text: str | Text) -> None:
@@ -369,7 +374,7 @@ class ImportScreen(DataScreen):
         self._forget_preview()
         self._status(Text.assemble("Reading ", plain(path.name), "…"))
         self.call(
-            "preview",
+            ImportPreviewed,
             import_file,
             kind=self._kind(),
             source=path,
@@ -484,45 +489,47 @@ class ImportScreen(DataScreen):
 
         self.running = True
         self._status(Text.assemble("Importing ", plain(path.name), "…"))
-        self.call("import", work)
+        self.call(ImportWritten, work)
 
     # -- answers ---------------------------------------------------------------------------
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "mappings":
-            self.saved = {s.name: s.mapping for s in message.data}
-            self._refresh_mappings()
-        elif message.what == "preview":
-            report: ImportReport = message.data
-            remember_import_folder(self._path().parent)
-            self._show(report)
-        elif message.what == "import":
-            self.running = False
-            done: ImportReport = message.data
-            self._forget_preview()
-            if not done.written:
-                self._show(done)
-                self._status("Nothing was imported: see the preview.")
-                return
-            assert done.batch_id is not None
-            summary = (
-                f"Imported {self._path().name} as import {done.batch_id}: {done.added} added, "
-                f"{done.updated} updated, {done.unchanged} unchanged"
-                + (f", {done.marked_left} marked as left." if done.marked_left else ".")
-            )
-            self._status(summary)
+    @on(MappingsLoaded)
+    def _mappings_loaded(self, message: MappingsLoaded) -> None:
+        self.saved = {s.name: s.mapping for s in message.data}
+        self._refresh_mappings()
 
-            def closed(undone: bool | None) -> None:
-                if undone:
-                    self._status(f"Import {done.batch_id} was undone: the store is as it was.")
+    @on(ImportPreviewed)
+    def _previewed(self, message: ImportPreviewed) -> None:
+        remember_import_folder(self._path().parent)
+        self._show(message.data)
 
-            self.app.push_screen(ImportResultDialog(summary, done.batch_id), closed)
-            from outreach.imports.mapping import saved_mappings
+    @on(ImportWritten)
+    def _imported(self, message: ImportWritten) -> None:
+        self.running = False
+        done = message.data
+        self._forget_preview()
+        if not done.written:
+            self._show(done)
+            self._status("Nothing was imported: see the preview.")
+            return
+        assert done.batch_id is not None
+        summary = (
+            f"Imported {self._path().name} as import {done.batch_id}: {done.added} added, "
+            f"{done.updated} updated, {done.unchanged} unchanged"
+            + (f", {done.marked_left} marked as left." if done.marked_left else ".")
+        )
+        self._status(summary)
 
-            self.call("mappings", saved_mappings)
+        def closed(undone: bool | None) -> None:
+            if undone:
+                self._status(f"Import {done.batch_id} was undone: the store is as it was.")
+
+        self.app.push_screen(ImportResultDialog(summary, done.batch_id), closed)
+        from outreach.imports.mapping import saved_mappings
+
+        self.call(MappingsLoaded, saved_mappings)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        if message.what == "import":
+        if message.what is ImportWritten:
             self.running = False
         self._status(Text.assemble("Not done: ", plain(message.error)))

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Failed, MentorActiveChanged, MentorsLoaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
@@ -54,20 +54,21 @@ class MentorsScreen(DataScreen):
     def reload(self) -> None:
         from outreach.services.mentors import list_mentors
 
-        self.call("mentors", list_mentors, as_of=today())
+        self.call(MentorsLoaded, list_mentors, as_of=today())
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "mentors":
-            self._show(message.data)
-        elif message.what == "active":
-            mentor: Mentor = message.data
-            if mentor.active_to is not None:
-                said = f"{mentor.name}'s last active day is {mentor.active_to:%d %b %Y}."
-            else:
-                said = f"{mentor.name} is active again from {_day(mentor.active_from)}."
-            self.notify(said, title="Saved")
-            self.reload()
+    @on(MentorsLoaded)
+    def _loaded(self, message: MentorsLoaded) -> None:
+        self._show(message.data)
+
+    @on(MentorActiveChanged)
+    def _active_changed(self, message: MentorActiveChanged) -> None:
+        mentor = message.data
+        if mentor.active_to is not None:
+            said = f"{mentor.name}'s last active day is {mentor.active_to:%d %b %Y}."
+        else:
+            said = f"{mentor.name} is active again from {_day(mentor.active_from)}."
+        self.notify(said, title="Saved")
+        self.reload()
 
     def _show(self, rows: list[MentorRow]) -> None:
         self.rows = sorted(rows, key=lambda m: (not m.active, m.name.lower()))
@@ -91,7 +92,7 @@ class MentorsScreen(DataScreen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        if message.what == "mentors":
+        if message.what is MentorsLoaded:
             self.query_one("#mentors-status", Static).update(shown_lines(message.error))
         else:
             self.notify(f"Not saved: {message.error}", severity="error", timeout=8)
@@ -135,6 +136,6 @@ class MentorsScreen(DataScreen):
                         store, name=mentor.name, active=not mentor.active, on=day
                     )
 
-                self.call("active", work)
+                self.call(MentorActiveChanged, work)
 
         self.app.push_screen(ConfirmDialog(question), confirmed)

@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from outreach.clock import today
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Failed, PeopleLoaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
@@ -76,7 +76,7 @@ class PeopleScreen(DataScreen):
         from outreach.services.search import search_people
 
         self.call(
-            "people",
+            PeopleLoaded,
             search_people,
             text=self.query_one("#people-search", Input).value,
             filter=str(self.query_one("#people-filter", Select).value),
@@ -105,10 +105,9 @@ class PeopleScreen(DataScreen):
         self.page_start = 0
         self.reload()
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what == "people":
-            self._show(message.data)
+    @on(PeopleLoaded)
+    def _loaded(self, message: PeopleLoaded) -> None:
+        self._show(message.data)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
 from outreach.text import visible
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Failed, ProfileLoaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.person_picker import PersonChoice
@@ -111,13 +111,11 @@ class PersonScreen(DataScreen):
     def reload(self) -> None:
         from outreach.services.profile import person_profile
 
-        self.call("profile", person_profile, ref=self.ref, as_of=today())
+        self.call(ProfileLoaded, person_profile, ref=self.ref, as_of=today())
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.what != "profile":
-            return
-        profile: PersonProfile = message.data
+    @on(ProfileLoaded)
+    def _loaded(self, message: ProfileLoaded) -> None:
+        profile = message.data
         self.profile = profile
         self.query_one("#person-status", Static).update(status_text(profile))
         fill_timeline(self.query_one(DataTable), profile.timeline, self.size.width)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
-from outreach.tui.messages import Failed, Loaded
+from outreach.tui.messages import Failed, TargetsLoaded
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
@@ -47,10 +47,10 @@ class TargetsScreen(DataScreen):
     def reload(self) -> None:
         from outreach.services.targets import list_targets
 
-        self.call("targets", list_targets)
+        self.call(TargetsLoaded, list_targets)
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
+    @on(TargetsLoaded)
+    def _loaded(self, message: TargetsLoaded) -> None:
         self.rows = message.data
         table = self.query_one(DataTable)
         table.clear()

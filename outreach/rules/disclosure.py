@@ -21,12 +21,9 @@ from __future__ import annotations
 import math
 import operator
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Generic, TypeVar
-
-K = TypeVar("K")
 
 SUPPRESSED_MARK = "*"
 _TENTH = Decimal("0.1")
@@ -149,14 +146,6 @@ class Published:
 SUPPRESSED = Published(value=None, suppressed=True)
 
 
-@dataclass(frozen=True)
-class PublishedTable(Generic[K]):
-    """The cells of a one-way table as published, and their total."""
-
-    cells: dict[K, Published]
-    total: Published
-
-
 def publish_count(n: int, policy: DisclosurePolicy) -> Published:
     """Publish a count: 0 stays 0, the suppressed range becomes ``*``, the rest is rounded.
 
@@ -210,14 +199,6 @@ def publish_median(values: Sequence[float], policy: DisclosurePolicy) -> Publish
         return SUPPRESSED
     median = Decimal(str(float(statistics.median(values))))
     return Published(value=float(median.quantize(_TENTH, ROUND_HALF_UP)), suppressed=False)
-
-
-def publish_table(cells: Mapping[K, int], policy: DisclosurePolicy) -> PublishedTable[K]:
-    """Publish each cell of a one-way table, and the total of the exact cells."""
-    return PublishedTable(
-        cells={key: publish_count(n, policy) for key, n in cells.items()},
-        total=publish_total(list(cells.values()), policy),
-    )
 
 
 def _as_count(n: int) -> int:

@@ -130,15 +130,6 @@ class Programme:
     def age_band_keys(self) -> tuple[str, ...]:
         return tuple(band.key for band in self.age_bands)
 
-    @property
-    def deferral_steps(self) -> tuple[int, ...]:
-        """The deferrals offered, in months: (6, 12, 18) for steps of 6 up to 18."""
-        step = self.deferral_step_months
-        return tuple(range(step, self.deferral_max_months + 1, step))
-
-    def is_valid_barrier(self, code: str) -> bool:
-        return code in self.barrier_codes
-
     def is_valid_outcome(self, code: str) -> bool:
         return code in self.outcome_codes
 
@@ -148,10 +139,6 @@ class Programme:
     def is_on_site(self, setting: str) -> bool:
         """Whether ``setting`` is inside the establishment (see ``[on_site]`` in the file)."""
         return setting in self.on_site_settings
-
-    def is_special_category(self, barrier: str) -> bool:
-        """Whether a barrier is special-category data, published only after disclosure control."""
-        return barrier in self.special_category_barriers
 
 
 def programme_path(key: str) -> Path:

@@ -97,22 +97,6 @@ def dashboard(
             return _dashboard(session, as_of, period, programme, aside)
 
 
-def dashboard_in(
-    session: Session,
-    *,
-    as_of: date | None = None,
-    period: Period | None = None,
-    programme: Programme | None = None,
-) -> Dashboard:
-    """:func:`dashboard` inside a caller's session, one statement after another."""
-    programme = programme or load_programme()
-    as_of = as_of or today()
-    period = period or Period.containing(as_of, "year")
-    return _dashboard(
-        session, as_of, period, programme, lambda: _aside_in(session, as_of, period, programme)
-    )
-
-
 def _last_audit(session: Session) -> int | None:
     # The first read of a transaction fixes what it sees: read first, it marks that state.
     return session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()

@@ -85,7 +85,6 @@ def test_colposcopy_uptake_and_deferral(cervical: Programme) -> None:
     assert dict(cervical.colposcopy_days) == {"colposcopy_2_weeks": 14, "colposcopy_6_weeks": 42}
     assert cervical.uptake_window_days == 183
     assert (cervical.deferral_step_months, cervical.deferral_max_months) == (6, 18)
-    assert cervical.deferral_steps == (6, 12, 18)
 
 
 def test_barrier_codes_in_file_order(cervical: Programme) -> None:
@@ -111,8 +110,6 @@ def test_barrier_codes_in_file_order(cervical: Programme) -> None:
 
 def test_only_past_trauma_is_special_category(cervical: Programme) -> None:
     assert cervical.special_category_barriers == frozenset({"past_trauma"})
-    assert cervical.is_special_category("past_trauma") is True
-    assert cervical.is_special_category("fear_anxiety") is False
 
 
 def test_outcome_codes(cervical: Programme) -> None:
@@ -157,8 +154,6 @@ def test_on_site_settings_are_those_inside_the_establishment(cervical: Programme
 @pytest.mark.parametrize(
     ("check", "code", "expected"),
     [
-        ("is_valid_barrier", "fear_anxiety", True),
-        ("is_valid_barrier", "booked", False),
         ("is_valid_outcome", "booked", True),
         ("is_valid_outcome", "wing", False),
         ("is_valid_setting", "wing", True),

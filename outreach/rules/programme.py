@@ -6,24 +6,36 @@ from the file, and a malformed file is refused with the file and the field named
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from outreach import paths
 from outreach.model.enums import Cytology, ResultAction
 from outreach.paths import schema_dir
 
+if TYPE_CHECKING:
+    from jsonschema import ValidationError as SchemaError
+
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
-_CODE = re.compile(r"[a-z0-9][a-z0-9_]*")
-_ACTIONS = frozenset(a.value for a in ResultAction)
 _COLPOSCOPY = (ResultAction.colposcopy_2_weeks, ResultAction.colposcopy_6_weeks)
 _REPEATS = (ResultAction.repeat_12_months, ResultAction.repeat_3_months)
+# How a JSON Schema type is named to a person editing the TOML file.
+_KINDS = {
+    "object": "a table",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true/false",
+}
 
 
 @dataclass(frozen=True)
@@ -146,12 +158,18 @@ def programme_path(key: str) -> Path:
     return schema_dir() / "programmes" / f"{key}.toml"
 
 
+def schema_path() -> Path:
+    """The JSON Schema every programme file must meet (shipped with the code, wherever the
+    programme files are read from)."""
+    return paths.schema_dir() / "programme.schema.json"
+
+
 def load_programme(key: str = "cervical-screening") -> Programme:
     """The programme ``key``, read once and then cached: every call with a key returns the
     same instance.
 
     Raises ValueError naming the file (and the field) when the key is unknown or the file is
-    malformed.
+    malformed: "<file>: field 'uptake.window_days' should be at least 1, not 0".
     """
     return _load(key)
 
@@ -168,235 +186,205 @@ def _load(key: str) -> Programme:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path}: not valid TOML: {error}") from None
-    programme = _Reader(path).programme(data)
+    problem = shape_problem(data)
+    if problem is not None:
+        field, said = problem
+        raise ValueError(f"{path}: field '{field}' {said}")
+    try:
+        programme = _build(data)
+    except _Refused as refused:
+        raise ValueError(f"{path}: field '{refused.field}' {refused.problem}") from None
     if programme.key != key:
         raise ValueError(f"{path}: field 'key' is {programme.key!r}, expected {key!r}")
     return programme
 
 
-class _Reader:
-    """Reads one programme file, naming the file and the field in every error."""
+def shape_problem(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The field of a parsed programme file that does not meet the schema, and what is wrong
+    with it; None when the file has the programme's shape. One problem is told (the one
+    ``jsonschema`` ranks most relevant), so a person fixes one thing at a time."""
+    from jsonschema.exceptions import best_match
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    error = best_match(_validator().iter_errors(_as_json(data)))
+    return None if error is None else _said(error)
 
-    def fail(self, field: str, problem: str) -> ValueError:
-        return ValueError(f"{self.path}: field '{field}' {problem}")
 
-    def get(self, table: Mapping[str, Any], field: str, kind: type | tuple[type, ...]) -> Any:
-        name = field.rsplit(".", 1)[-1]
-        if name not in table:
-            raise self.fail(field, "is missing")
-        value = table[name]
-        # bool is an int and datetime is a date in Python; neither is wanted where the other is.
-        wrong = (isinstance(value, bool) and kind is not bool) or (
-            isinstance(value, datetime) and kind is date
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _as_json(value: Any) -> Any:
+    """TOML's values as JSON's: dates as ISO text (a date-time fails the schema's "date")."""
+    if isinstance(value, dict):
+        return {name: _as_json(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _said(error: SchemaError) -> tuple[str, str]:
+    where = _dotted(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    expected = schema.get("x-expected")
+    if "propertyNames" in error.absolute_schema_path:
+        # The offending name is the instance; the path is the table holding it.
+        return _join(where, str(error.instance)), f"is not {expected or 'an allowed name'}"
+    if error.validator == "required":
+        missing = next(n for n in error.validator_value if n not in error.instance)
+        return _join(where, missing), "is missing"
+    if expected:
+        return where, f"should be {expected}, not {error.instance!r}"
+    if error.validator == "type":
+        kinds = error.validator_value
+        named = " or ".join(
+            _KINDS.get(k, k) for k in ([kinds] if isinstance(kinds, str) else kinds)
         )
-        if wrong or not isinstance(value, kind):
-            raise self.fail(field, f"should be {_kind_name(kind)}, not {value!r}")
-        return value
+        return where, f"should be {named}, not {error.instance!r}"
+    if error.validator == "minimum":
+        return where, f"should be at least {error.validator_value}, not {error.instance}"
+    return where, error.message
 
-    def table(self, table: Mapping[str, Any], field: str) -> dict[str, Any]:
-        value: dict[str, Any] = self.get(table, field, dict)
-        return value
 
-    def count(self, table: Mapping[str, Any], field: str, minimum: int = 0) -> int:
-        value: int = self.get(table, field, int)
-        if value < minimum:
-            raise self.fail(field, f"should be at least {minimum}, not {value}")
-        return value
+def _dotted(path: Iterable[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
-    def text(self, table: Mapping[str, Any], field: str) -> str:
-        value: str = self.get(table, field, str)
-        if not value.strip():
-            raise self.fail(field, "is empty")
-        return value
 
-    def action(self, table: Mapping[str, Any], field: str) -> str:
-        value = self.text(table, field)
-        if value not in _ACTIONS:
-            raise self.fail(field, f"is not a result action: {value!r}")
-        return value
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
 
-    def labels(self, data: Mapping[str, Any], field: str) -> Mapping[str, str]:
-        table = self.table(data, field)
-        if not table:
-            raise self.fail(field, "lists no codes")
-        for code in table:
-            if not _CODE.fullmatch(code):
-                raise self.fail(f"{field}.{code}", "is not a lower-case code")
-            self.text(table, f"{field}.{code}")
-        return MappingProxyType(dict(table))
 
-    def actions_by_cytology(self, data: Mapping[str, Any], field: str) -> Mapping[str, str]:
-        table = self.table(data, field)
-        wanted = [c.value for c in Cytology]
-        extra = sorted(set(table) - set(wanted))
-        if extra:
-            raise self.fail(f"{field}.{extra[0]}", "is not a cytology result")
-        return MappingProxyType({c: self.action(table, f"{field}.{c}") for c in wanted})
+class _Refused(Exception):
+    """A check between fields failed: ``field`` and ``problem`` say which and why."""
 
-    def programme(self, data: Mapping[str, Any]) -> Programme:
-        eligibility = self.eligibility(data)
-        bands = self.age_bands(data, eligibility)
-        return Programme(
-            key=self.text(data, "key"),
-            title=self.text(data, "title"),
-            eligibility=eligibility,
-            age_bands=bands,
-            extended_recall=self.extended_recall(data),
-            results=self.results(data),
-            colposcopy_days=self.colposcopy(data),
-            uptake_window_days=self.count(self.table(data, "uptake"), "uptake.window_days", 1),
-            deferral_step_months=self.count(
-                self.table(data, "deferral"), "deferral.step_months", 1
-            ),
-            deferral_max_months=self.count(self.table(data, "deferral"), "deferral.max_months", 1),
-            barrier_codes=self.labels(data, "barriers"),
-            special_category_barriers=self.special_category(data),
-            outcome_codes=self.labels(data, "outcomes"),
-            settings=self.labels(data, "settings"),
-            on_site_settings=self.on_site(data),
-            national_coverage=self.national_coverage(data, bands),
-        )
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.field = field
+        self.problem = problem
 
-    def eligibility(self, data: Mapping[str, Any]) -> Eligibility:
-        table = self.table(data, "eligibility")
-        result = Eligibility(
-            first_invitation_months=self.count(table, "eligibility.first_invitation_months"),
-            min_age=self.count(table, "eligibility.min_age"),
-            max_age=self.count(table, "eligibility.max_age"),
-        )
-        if result.max_age < result.min_age:
-            raise self.fail("eligibility.max_age", "is below eligibility.min_age")
-        return result
 
-    def age_bands(self, data: Mapping[str, Any], eligibility: Eligibility) -> tuple[AgeBand, ...]:
-        rows = self.get(data, "age_bands", list)
-        bands: list[AgeBand] = []
-        expected_min = eligibility.min_age
-        for index, row in enumerate(rows):
-            field = f"age_bands[{index}]"
-            if not isinstance(row, dict):
-                raise self.fail(field, "should be a table")
-            band = AgeBand(
-                key=self.text(row, f"{field}.key"),
-                min_age=self.count(row, f"{field}.min_age"),
-                max_age=self.count(row, f"{field}.max_age"),
-                recall_months=self.count(row, f"{field}.recall_months", 1),
-                coverage_months=self.count(row, f"{field}.coverage_months", 1),
-            )
-            # Bands must tile the eligible ages exactly, so every eligible age has one band.
-            if band.min_age != expected_min:
-                raise self.fail(f"{field}.min_age", f"should be {expected_min}")
-            if band.max_age < band.min_age:
-                raise self.fail(f"{field}.max_age", "is below its min_age")
-            expected_min = band.max_age + 1
-            bands.append(band)
-        if not bands or bands[-1].max_age != eligibility.max_age:
-            raise self.fail("age_bands", f"should end at eligibility.max_age {eligibility.max_age}")
-        return tuple(bands)
-
-    def extended_recall(self, data: Mapping[str, Any]) -> ExtendedRecall:
-        table = self.table(data, "extended_recall")
-        return ExtendedRecall(
-            starts_on=self.get(table, "extended_recall.starts_on", date),
-            recall_months=self.count(table, "extended_recall.recall_months", 1),
-            min_age_months=self.count(table, "extended_recall.min_age_months"),
-            max_age=self.count(table, "extended_recall.max_age"),
-            self_sample_keeps_routine=self.get(
-                table, "extended_recall.self_sample_keeps_routine", bool
-            ),
-            recent_positive_keeps_routine=self.get(
-                table, "extended_recall.recent_positive_keeps_routine", bool
-            ),
-            recent_positive_months=self.count(table, "extended_recall.recent_positive_months", 1),
-        )
-
-    def results(self, data: Mapping[str, Any]) -> ResultTable:
-        table = self.table(data, "results")
-        positive = self.table(table, "results.persistent_hpv_positive")
-        inadequate = self.table(table, "results.persistent_inadequate")
-        repeats = self.table(table, "results.repeat_months")
-        return ResultTable(
-            hpv_negative=self.action(table, "results.hpv_negative"),
-            hpv_unavailable=self.action(table, "results.hpv_unavailable"),
-            hpv_positive=self.actions_by_cytology(table, "results.hpv_positive"),
-            cytology_only=self.actions_by_cytology(table, "results.cytology_only"),
-            persistent_positive_count=self.count(
-                positive, "results.persistent_hpv_positive.consecutive", 1
-            ),
-            persistent_positive_action=self.action(
-                positive, "results.persistent_hpv_positive.action"
-            ),
-            persistent_inadequate_count=self.count(
-                inadequate, "results.persistent_inadequate.consecutive", 1
-            ),
-            persistent_inadequate_action=self.action(
-                inadequate, "results.persistent_inadequate.action"
-            ),
+def _build(data: Mapping[str, Any]) -> Programme:
+    """The programme from a file that meets the schema, after the checks between fields."""
+    ages = data["eligibility"]
+    eligibility = Eligibility(ages["first_invitation_months"], ages["min_age"], ages["max_age"])
+    if eligibility.max_age < eligibility.min_age:
+        raise _Refused("eligibility.max_age", "is below eligibility.min_age")
+    bands = _age_bands(data["age_bands"], eligibility)
+    results = data["results"]
+    barriers = _labels(data["barriers"])
+    settings = _labels(data["settings"])
+    return Programme(
+        key=data["key"],
+        title=data["title"],
+        eligibility=eligibility,
+        age_bands=bands,
+        extended_recall=_extended_recall(data["extended_recall"]),
+        results=ResultTable(
+            hpv_negative=results["hpv_negative"],
+            hpv_unavailable=results["hpv_unavailable"],
+            hpv_positive=_by_cytology(results["hpv_positive"]),
+            cytology_only=_by_cytology(results["cytology_only"]),
+            persistent_positive_count=results["persistent_hpv_positive"]["consecutive"],
+            persistent_positive_action=results["persistent_hpv_positive"]["action"],
+            persistent_inadequate_count=results["persistent_inadequate"]["consecutive"],
+            persistent_inadequate_action=results["persistent_inadequate"]["action"],
             repeat_months=MappingProxyType(
-                {a.value: self.count(repeats, f"results.repeat_months.{a}", 1) for a in _REPEATS}
+                {a.value: results["repeat_months"][a.value] for a in _REPEATS}
             ),
+        ),
+        colposcopy_days=MappingProxyType(
+            {a.value: data["colposcopy"][a.value] for a in _COLPOSCOPY}
+        ),
+        uptake_window_days=data["uptake"]["window_days"],
+        deferral_step_months=data["deferral"]["step_months"],
+        deferral_max_months=data["deferral"]["max_months"],
+        barrier_codes=barriers,
+        special_category_barriers=_known(
+            data["privacy"]["special_category_barriers"],
+            barriers,
+            "privacy.special_category_barriers",
+            "barrier",
+        ),
+        outcome_codes=_labels(data["outcomes"]),
+        settings=settings,
+        on_site_settings=_known(
+            data["on_site"]["settings"], settings, "on_site.settings", "setting"
+        ),
+        national_coverage=_national_coverage(data["national_coverage"], bands),
+    )
+
+
+def _age_bands(rows: list[dict[str, Any]], eligibility: Eligibility) -> tuple[AgeBand, ...]:
+    bands: list[AgeBand] = []
+    expected_min = eligibility.min_age
+    for index, row in enumerate(rows):
+        band = AgeBand(
+            row["key"], row["min_age"], row["max_age"], row["recall_months"], row["coverage_months"]
         )
-
-    def colposcopy(self, data: Mapping[str, Any]) -> Mapping[str, int]:
-        table = self.table(data, "colposcopy")
-        return MappingProxyType(
-            {a.value: self.count(table, f"colposcopy.{a}", 1) for a in _COLPOSCOPY}
-        )
-
-    def special_category(self, data: Mapping[str, Any]) -> frozenset[str]:
-        privacy = self.table(data, "privacy")
-        codes = self.get(privacy, "privacy.special_category_barriers", list)
-        barriers = self.table(data, "barriers")
-        for code in codes:
-            if code not in barriers:
-                raise self.fail("privacy.special_category_barriers", f"names no barrier {code!r}")
-        return frozenset(codes)
-
-    def on_site(self, data: Mapping[str, Any]) -> frozenset[str]:
-        codes = self.get(self.table(data, "on_site"), "on_site.settings", list)
-        settings = self.table(data, "settings")
-        for code in codes:
-            if code not in settings:
-                raise self.fail("on_site.settings", f"names no setting {code!r}")
-        return frozenset(codes)
-
-    def national_coverage(
-        self, data: Mapping[str, Any], bands: tuple[AgeBand, ...]
-    ) -> NationalCoverage:
-        table = self.table(data, "national_coverage")
-        by_band = self.table(table, "national_coverage.by_band")
-        band_keys = [band.key for band in bands]
-        unknown = [key for key in by_band if key not in band_keys]
-        if unknown:
-            raise self.fail("national_coverage.by_band", f"names no age band {unknown[0]!r}")
-        return NationalCoverage(
-            value=self.percent(table, "national_coverage.value"),
-            as_of=self.get(table, "national_coverage.as_of", date),
-            area=self.text(table, "national_coverage.area"),
-            source=self.text(table, "national_coverage.source"),
-            acceptable_level=self.percent(table, "national_coverage.acceptable_level"),
-            by_band=MappingProxyType(
-                {key: self.percent(by_band, f"national_coverage.by_band.{key}") for key in by_band}
-            ),
-        )
-
-    def percent(self, table: Mapping[str, Any], field: str) -> float:
-        value = float(self.get(table, field, (int, float)))
-        if not 0 <= value <= 100:
-            raise self.fail(field, f"should be a percentage from 0 to 100, not {value}")
-        return value
+        # Bands must tile the eligible ages exactly, so every eligible age has one band.
+        if band.min_age != expected_min:
+            raise _Refused(f"age_bands[{index}].min_age", f"should be {expected_min}")
+        if band.max_age < band.min_age:
+            raise _Refused(f"age_bands[{index}].max_age", "is below its min_age")
+        expected_min = band.max_age + 1
+        bands.append(band)
+    if bands[-1].max_age != eligibility.max_age:
+        raise _Refused("age_bands", f"should end at eligibility.max_age {eligibility.max_age}")
+    return tuple(bands)
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {
-        dict: "a table",
-        list: "a list",
-        str: "text",
-        int: "a whole number",
-        bool: "true/false",
-    }
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, "a date" if k is date else k.__name__) for k in kinds)
+def _extended_recall(table: Mapping[str, Any]) -> ExtendedRecall:
+    return ExtendedRecall(
+        starts_on=_date(table["starts_on"]),
+        recall_months=table["recall_months"],
+        min_age_months=table["min_age_months"],
+        max_age=table["max_age"],
+        self_sample_keeps_routine=table["self_sample_keeps_routine"],
+        recent_positive_keeps_routine=table["recent_positive_keeps_routine"],
+        recent_positive_months=table["recent_positive_months"],
+    )
+
+
+def _national_coverage(table: Mapping[str, Any], bands: tuple[AgeBand, ...]) -> NationalCoverage:
+    band_keys = [band.key for band in bands]
+    unknown = [key for key in table["by_band"] if key not in band_keys]
+    if unknown:
+        raise _Refused("national_coverage.by_band", f"names no age band {unknown[0]!r}")
+    return NationalCoverage(
+        value=float(table["value"]),
+        as_of=_date(table["as_of"]),
+        area=table["area"],
+        source=table["source"],
+        acceptable_level=float(table["acceptable_level"]),
+        by_band=MappingProxyType({key: float(v) for key, v in table["by_band"].items()}),
+    )
+
+
+def _labels(table: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(table))
+
+
+def _by_cytology(table: Mapping[str, str]) -> Mapping[str, str]:
+    # In the order of the Cytology enum, whatever the file's order.
+    return MappingProxyType({c.value: table[c.value] for c in Cytology})
+
+
+def _known(codes: list[str], known: Mapping[str, str], field: str, what: str) -> frozenset[str]:
+    for code in codes:
+        if code not in known:
+            raise _Refused(field, f"names no {what} {code!r}")
+    return frozenset(codes)
+
+
+def _date(value: date | str) -> date:
+    # TOML gives a date; a quoted ISO date (which the schema also accepts) is read the same.
+    return value if isinstance(value, date) else date.fromisoformat(value)

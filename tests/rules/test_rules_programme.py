@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from outreach.model.enums import Cytology, ResultAction
 from outreach.paths import schema_dir
 from outreach.rules import programme as programme_module
 from outreach.rules.programme import Programme, load_programme
@@ -203,7 +206,11 @@ def test_a_copy_of_the_shipped_file_loads(programmes_dir: Path) -> None:
     ("old", "new", "field"),
     [
         ('key = "cervical-screening"\n', "", "'key' is missing"),
-        ("window_days = 183", "window_days = 0", "'uptake.window_days' should be at least 1"),
+        (
+            "window_days = 183",
+            "window_days = 0",
+            "'uptake.window_days' should be at least 1, not 0",
+        ),
         ("window_days = 183", "window_days = true", "'uptake.window_days' should be a whole"),
         ("coverage_months = 42", 'coverage_months = "42"', "'age_bands[0].coverage_months'"),
         ("min_age = 50", "min_age = 51", "'age_bands[1].min_age' should be 50"),
@@ -219,6 +226,18 @@ def test_a_copy_of_the_shipped_file_loads(programmes_dir: Path) -> None:
             'inadequate = "repeat_3_months"\n\n[results.cyt',
             "'results.hpv_positive.glandular' is missing",
         ),
+        (
+            "[results.hpv_positive]\n",
+            '[results.hpv_positive]\nweird = "routine_recall"\n',
+            "'results.hpv_positive.weird' is not a cytology result",
+        ),
+        ('wing = "On the wing"', 'wing = ""', "'settings.wing' should be text that is not empty"),
+        (
+            'title = "Cervical screening"',
+            "title = 3",
+            "'title' should be text that is not empty, not 3",
+        ),
+        ("starts_on = 2025-07-01", "starts_on = 7", "'extended_recall.starts_on' should be a date"),
         ("[colposcopy]\n", "[colposcopy]\nunusual = 1\n", None),
         ('["past_trauma"]', '["trauma"]', "'privacy.special_category_barriers' names no barrier"),
         ('"group_room", "reception"]', '"gym"]', "'on_site.settings' names no setting 'gym'"),
@@ -259,3 +278,18 @@ def test_an_unknown_programme_is_refused(programmes_dir: Path) -> None:
 def test_a_key_that_is_not_a_plain_name_is_refused(programmes_dir: Path, key: str) -> None:
     with pytest.raises(ValueError, match="not a programme key"):
         load_programme(key)
+
+
+def test_the_schema_is_valid_and_names_the_codes_the_rules_know() -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(programme_module.schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$defs"]["action"]["enum"] == [a.value for a in ResultAction]
+    cytology = [c.value for c in Cytology]
+    assert schema["$defs"]["by_cytology"]["required"] == cytology
+    assert schema["$defs"]["by_cytology"]["propertyNames"]["enum"] == cytology
+
+
+def test_the_shipped_file_meets_the_schema() -> None:
+    assert programme_module.shape_problem(tomllib.loads(SHIPPED)) is None

@@ -14,9 +14,9 @@ from outreach.errors import ValidationError
 from outreach.tui import messages
 from outreach.tui.messages import Answer, AuditLoaded, Failed, ProfileLoaded
 from outreach.tui.screens.base import DataScreen
-from tests.test_tui_helpers import wait_for
+from tests.support.tui_helpers import wait_for
 
-TUI = Path(__file__).resolve().parents[1] / "outreach" / "tui"
+TUI = Path(__file__).resolve().parents[2] / "outreach" / "tui"
 
 
 class Recorder(DataScreen):

@@ -1,5 +1,6 @@
 """The domain's definitions, each written once as a SQLAlchemy Core expression: an adequate
-test, resident on a day, eligible, covered, the decision in force, clinical ceasing.
+test, resident on a day, eligible, covered, the decision in force, clinical ceasing, a
+follow-up open on a day.
 
 Search, follow-ups, status, standing and the statistics build their queries from these (or
 splice in their SQL text, :func:`sql`, where a statement is tuned by hand), and
@@ -23,6 +24,7 @@ from outreach.queries.pathway import (
     in_force,
     is_waiting_to_revisit,
     latest_first,
+    open_on,
     waiting_to_revisit,
 )
 from outreach.queries.population import (
@@ -38,7 +40,7 @@ from outreach.queries.population import (
     stay_until,
     tested_within,
 )
-from outreach.queries.render import Columns, decisions, events, outer, param, sql, stays
+from outreach.queries.render import Columns, decisions, events, follow_ups, outer, param, sql, stays
 
 __all__ = [
     "CLINICAL_CEASE_REASONS",
@@ -56,11 +58,13 @@ __all__ = [
     "do_not_approach",
     "eligible",
     "events",
+    "follow_ups",
     "has_left",
     "in_force",
     "is_resident_on",
     "is_waiting_to_revisit",
     "latest_first",
+    "open_on",
     "outer",
     "param",
     "programme_applies",

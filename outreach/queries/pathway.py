@@ -10,8 +10,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, ScalarSelect, and_, exists, false, func, or_
 from sqlalchemy import select as core_select
 
-from outreach.model import CeaseReason, Cytology, Decision, DecisionKind, ScreeningEventKind
-from outreach.queries.render import decisions, events
+from outreach.model import (
+    CeaseReason,
+    Cytology,
+    Decision,
+    DecisionKind,
+    FollowUpStatus,
+    ScreeningEventKind,
+)
+from outreach.queries.render import Columns, decisions, events
 from outreach.rules.screening import ADEQUATE_HPV
 
 CLINICAL_CEASE_REASONS = frozenset({CeaseReason.no_cervix, CeaseReason.radiotherapy})
@@ -131,4 +138,20 @@ def is_waiting_to_revisit(decision: Decision | None, day: date) -> bool:
         and decision.kind == DecisionKind.informed_decline
         and decision.revisit_on is not None
         and decision.revisit_on > day
+    )
+
+
+def open_on(follow_up: Columns, day: Value) -> ColumnElement[bool]:
+    """A follow-up open on ``day``: opened by then (``opened_on``, the date of the step,
+    conversation or decision that asked for it, never when it was typed) and not yet done or
+    cancelled by then; those closed since were open on that day. One cancelled before
+    ``cancelled_on`` was kept has no date and is left out."""
+    f = follow_up.c
+    return and_(
+        f.opened_on <= day,
+        or_(
+            f.status == FollowUpStatus.open.value,
+            and_(f.status == FollowUpStatus.done.value, f.done_on > day),
+            and_(f.status == FollowUpStatus.cancelled.value, f.cancelled_on > day),
+        ),
     )

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, FromClause, Table, literal_column
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ClauseElement
 
-from outreach.model import Decision, ScreeningEvent, Stay
+from outreach.model import Decision, FollowUp, ScreeningEvent, Stay
 
 _DIALECT = sqlite.dialect()
 
@@ -93,4 +93,10 @@ def stays(alias: str | None = None) -> FromClause:
 def decisions(alias: str | None = None) -> FromClause:
     """The ``decision`` table, or an alias of it."""
     table = _table(Decision)
+    return table.alias(alias) if alias else table
+
+
+def follow_ups(alias: str | None = None) -> FromClause:
+    """The ``follow_up`` table, or an alias of it."""
+    table = _table(FollowUp)
     return table.alias(alias) if alias else table

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now, today
 from outreach.model import Account, AuditEntry, FollowUp, FollowUpReason, FollowUpStatus
-from outreach.queries import do_not_approach, outer, param, resident, sql
+from outreach.queries import do_not_approach, open_on, outer, param, resident, sql
 from outreach.services.dates import not_in_future
 from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.lookups import (
@@ -373,10 +373,7 @@ _OPEN_NOW = "f.status = 'open'"
 # conversation or decision that asked for it, not when it was typed) and was not yet done or
 # cancelled; those closed since are open on that date. One cancelled before cancelled_on was
 # kept has no date and is left out.
-_OPEN_THEN = (
-    "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of)"
-    " OR (f.status = 'cancelled' AND f.cancelled_on > :as_of))"
-)
+_OPEN_THEN = sql(open_on(outer("f"), param("as_of")))
 
 
 def _resident(row: str) -> str:

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from outreach.model import (
@@ -31,7 +30,6 @@ from outreach.model import (
     DecisionKind,
     FollowUp,
     FollowUpReason,
-    FollowUpStatus,
     Person,
     ScreeningEvent,
     ScreeningEventKind,
@@ -41,9 +39,11 @@ from outreach.model import (
 from outreach.queries import (
     CLINICAL_CEASE_REASONS,
     decided_by,
+    follow_ups,
     is_resident_on,
     is_waiting_to_revisit,
     latest_first,
+    open_on,
 )
 from outreach.queries import decisions as decision_table
 from outreach.rules.programme import Programme, load_programme
@@ -291,15 +291,7 @@ def statuses_of(
             col(FollowUp.person_id).in_(ids),
             FollowUp.programme == programme,
             col(FollowUp.reason).in_(CLINICAL_REASONS),
-            col(FollowUp.opened_on) <= as_of,
-            or_(
-                col(FollowUp.status) == FollowUpStatus.open,
-                and_(col(FollowUp.status) == FollowUpStatus.done, col(FollowUp.done_on) > as_of),
-                and_(
-                    col(FollowUp.status) == FollowUpStatus.cancelled,
-                    col(FollowUp.cancelled_on) > as_of,
-                ),
-            ),
+            open_on(follow_ups(), as_of),
         )
     ):
         steps[person_id].append(ClinicalStep(reason, due_on))

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outreach.queries import adequate_test, events, outer, param, resident, sql
+from outreach.queries import adequate_test, events, open_on, outer, param, resident, sql
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
@@ -99,9 +99,7 @@ FOLLOW_UPS_SQL = f"""
 WITH open_on(due_on, resident) AS MATERIALIZED (
     SELECT f.due_on, {sql(resident(outer("f").c.person_id, param("stop")))}
     FROM follow_up f
-    WHERE f.programme = :programme AND f.opened_on <= :stop
-      AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :stop)
-        OR (f.status = 'cancelled' AND f.cancelled_on > :stop))
+    WHERE f.programme = :programme AND {sql(open_on(outer("f"), param("stop")))}
 )
 SELECT
     (SELECT count(*) FROM open_on WHERE resident),

@@ -25,7 +25,9 @@ from outreach.queries import (
     adequate_test,
     clinical_ceasing,
     events,
+    follow_ups,
     is_resident_on,
+    open_on,
     param,
     resident_on,
     sql,
@@ -224,6 +226,7 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
         r"decided_on\)?\s*<=",
         r"revisit_on\s*>(?!=)",
     ),
+    "follow-up open on a day": (r"done_on\)?\s*>(?!=)", r"cancelled_on\)?\s*>(?!=)"),
 }
 
 # Where a spelling may stand outside outreach/queries, and why.
@@ -240,6 +243,7 @@ ALLOWED = {
     ("bench/hand.py", "eligible"),
     ("bench/hand.py", "clinically ceased"),
     ("bench/hand.py", "decision in force"),
+    ("bench/hand.py", "follow-up open on a day"),
 }
 
 PACKAGE = Path(__file__).resolve().parents[2] / "outreach"
@@ -290,6 +294,7 @@ _DECISION = (
     "AND d.decided_on <= :as_of ORDER BY d.decided_on DESC, d.id DESC LIMIT 1)"
 )
 waiting = decision.revisit_on is not None and decision.revisit_on > day
+OPEN = "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of)"
 """
 
 
@@ -312,6 +317,7 @@ def test_the_scan_finds_each_planted_copy(tmp_path: Path) -> None:
         ("clinically ceased", 15),
         ("decision in force", 18),
         ("decision in force", 20),
+        ("follow-up open on a day", 21),
     }
     # model/people.py may hold the frozen stay expressions, and nothing else.
     assert spelled_out(tmp_path) == {
@@ -326,3 +332,34 @@ def test_indexed_by_is_written_after_its_alias_and_only_there() -> None:
     assert written.splitlines()[1] == "FROM screening_event AS e INDEXED BY ix_screening_adequate "
     with pytest.raises(ValueError, match="'t' is a FROM item 0 times, not once"):
         sql(lookup, indexed_by={"t": "ix_screening_adequate"})
+
+
+def test_a_follow_up_is_open_on_a_day_until_it_is_done_or_cancelled(db: Connection) -> None:
+    rows = {
+        1: ("2024-01-10", "open", None, None),
+        2: ("2024-01-10", "done", "2024-01-20", None),
+        3: ("2024-01-10", "cancelled", None, "2024-01-15"),
+        4: ("2024-01-10", "cancelled", None, None),  # cancelled before the date was kept
+        5: ("2024-01-18", "open", None, None),
+    }
+    for id_, (opened, status, done, cancelled) in rows.items():
+        db.execute(
+            text(
+                "INSERT INTO follow_up (id, person_id, programme, due_on, reason, status, "
+                "done_on, created_at, opened_on, original_due_on, cancelled_on) VALUES "
+                "(:id, 1, 'p', '2024-02-01', 'next_step', :status, :done, '2024-01-01', "
+                ":opened, '2024-02-01', :cancelled)"
+            ),
+            {"id": id_, "status": status, "done": done, "opened": opened, "cancelled": cancelled},
+        )
+    where = sql(open_on(follow_ups(), param("day")), bare=True)
+    by_hand = {
+        "2024-01-09": set(),
+        "2024-01-10": {1, 2, 3},
+        "2024-01-15": {1, 2},
+        "2024-01-18": {1, 2, 5},
+        "2024-01-20": {1, 5},
+    }
+    for day, expected in by_hand.items():
+        found = db.execute(text(f"SELECT id FROM follow_up WHERE {where}"), {"day": day})
+        assert {row[0] for row in found} == expected, day

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +20,9 @@ from outreach.cli.common import (
     unlock,
 )
 from outreach.errors import ValidationError
+
+if TYPE_CHECKING:
+    from outreach.store.check import PublishedHead
 
 keys = typer.Typer(help="Manage accounts and their key slots.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
@@ -48,8 +52,21 @@ def init(
 
 
 @app.command()
-def check(store: StoreOption = None, user: UserOption = None) -> None:
-    """Verify a store: page encryption, integrity, references, schema, key slots, audit chain.
+def check(
+    store: StoreOption = None,
+    user: UserOption = None,
+    export: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--export",
+            help="An export folder whose manifest's audit head must be in this store's chain "
+            "(repeat for several).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Verify a store: page encryption, integrity, references, schema, key slots, audit chain,
+    signatures and heads.
 
     Exits 0 only when every check holds.
     """
@@ -59,12 +76,28 @@ def check(store: StoreOption = None, user: UserOption = None) -> None:
     with errors_shown():
         folder = store_folder(store)
         keyfile, _, data_key = unwrap_data_key(folder, user=user, passphrase=passphrase())
-        findings = check_store(folder, data_key, keyfile)
+        findings = check_store(
+            folder, data_key, keyfile, [_published_head(path) for path in export or []]
+        )
     width = max(len(f.name) for f in findings)
     for f in findings:
         say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")
     if not all(f.ok for f in findings):
         raise fail("the store has problems (see FAIL lines above)")
+
+
+def _published_head(folder: Path) -> PublishedHead:
+    """The audit head an export folder's manifest carries, once the manifest verifies."""
+    from outreach.exports.signing import verify_export
+    from outreach.store.check import PublishedHead
+
+    found = verify_export(folder)
+    label = f"the export in {folder}"
+    if found.manifest.get("period"):
+        label += f" ({found.manifest['period']})"
+    if found.problems:
+        return PublishedHead(label, "", "; ".join(found.problems))
+    return PublishedHead(label, str(found.manifest.get("audit_chain_head", "")))
 
 
 @keys.command("list")

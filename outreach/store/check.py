@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,25 @@ class Finding:
     detail: str
 
 
-def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> list[Finding]:
+@dataclass(frozen=True)
+class PublishedHead:
+    """The audit head an export's manifest carries, read from an export folder (``label``
+    names it), or why it could not be trusted (``problem``: the manifest does not verify)."""
+
+    label: str
+    head: str
+    problem: str | None = None
+
+
+def check_store(
+    folder: Path,
+    data_key: bytes,
+    keyfile: keyslots.KeyFile,
+    published: Sequence[PublishedHead] = (),
+) -> list[Finding]:
     """Run every check on fresh connections (a damaged page poisons later checks on the same
-    connection). Never changes the store."""
+    connection). ``published`` are heads read from export manifests, each of which must be in
+    the audit chain. Never changes the store."""
     db = folder / "data.db"
     findings: list[Finding] = []
     problems = list(keyfile.verify_structure())
@@ -103,7 +120,7 @@ def check_store(folder: Path, data_key: bytes, keyfile: keyslots.KeyFile) -> lis
         except Exception as exc:
             findings.append(Finding("audit chain", False, f"could not read: {exc}"))
         findings.append(_signatures(engine, keyfile))
-        findings.append(_exports(engine))
+        findings.append(_exports(engine, published))
     finally:
         engine.dispose()
     return findings
@@ -226,8 +243,9 @@ def _signatures(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
     return Finding(name, True, detail)
 
 
-def _exports(engine: Engine) -> Finding:
-    """Whether the audit head each recorded export published is still in the chain."""
+def _exports(engine: Engine, published: Sequence[PublishedHead]) -> Finding:
+    """Whether the audit head each recorded export published, and each manifest given, is
+    still in the chain."""
     name = "export heads"
     try:
         with engine.connect() as conn:
@@ -238,8 +256,23 @@ def _exports(engine: Engine) -> Finding:
                     "ORDER BY e.audit_id"
                 )
             ).all()
+            in_chain = {
+                head.head: conn.execute(
+                    text("SELECT id FROM audit WHERE hash = :hash"), {"hash": head.head}
+                ).scalar()
+                for head in published
+            }
     except Exception as exc:
         return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    given = [
+        f"{head.label}: {head.problem}"
+        if head.problem
+        else f"{head.label}: its manifest's head {head.head[:12]}… is not in the audit chain"
+        for head in published
+        if head.problem or in_chain.get(head.head) is None
+    ]
+    if given:
+        return Finding(name, False, "; ".join(given))
     problems = [
         f"the export of {period} (audit row {audit_id}) published the head "
         f"{str(published)[:12]}…, which is no longer in the audit chain"
@@ -248,6 +281,10 @@ def _exports(engine: Engine) -> Finding:
     ]
     if problems:
         return Finding(name, False, "; ".join(problems))
+    if published:
+        found = "; ".join(f"{h.label} at row {in_chain[h.head]}" for h in published)
+        recorded = f"{len(rows)} recorded" if rows else "none recorded"
+        return Finding(name, True, f"every manifest's head is in the chain ({found}); {recorded}")
     if not rows:
         return Finding(name, True, "no exports recorded")
     if len(rows) == 1:

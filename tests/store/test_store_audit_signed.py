@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
+from outreach.exports.signing import sign_folder
 from outreach.model import AuditEntry, ExportRecord, Role
 from outreach.services.people import add_person
 from outreach.store import audit
@@ -426,3 +427,67 @@ def test_outreach_audit_names_the_row_whose_signature_fails_and_exits_1(
         "of 'ana': the row, or a row before it, was changed after it was signed. Keep a copy "
         "of this store as it is, and run outreach check.",
     ]
+
+
+def _export_folder(folder: Path, head: str) -> Path:
+    """A signed export folder as outreach writes one, its manifest carrying ``head``."""
+    out = folder.parent / "export-2024-Q1"
+    out.mkdir()
+    (out / "notes.txt").write_text("Figures for the board.\n", encoding="utf-8")
+    sign_folder(
+        out,
+        Ed25519PrivateKey.generate().private_bytes_raw(),
+        site="HMP Test",
+        period="2024-Q1",
+        policy="p",
+        as_of=date(2024, 4, 1),
+        created_on=date(2024, 4, 2),
+        audit_head=head,
+    )
+    return out
+
+
+def _check_cli(folder: Path, *args: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(
+        app,
+        ["check", "--store", str(folder), "--user", "ana", *args],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    return result.exit_code, result.stdout.splitlines()
+
+
+def test_check_names_an_export_whose_manifest_head_left_the_chain(
+    shop: tuple[Path, bytes],
+) -> None:
+    folder, key = shop
+    head = str(KeyFile.load(folder / "keys.json").audit_head["hash"])
+    out = _export_folder(folder, head)
+    code, lines = _check_cli(folder, "--export", str(out))
+    assert code == 0
+    assert lines[-1] == (
+        f"ok    export heads      every manifest's head is in the chain (the export in {out} "
+        "(2024-Q1) at row 4); none recorded"
+    )
+    # ana rewrites her own row 3 and re-signs it: bob's row 4, and the manifest, hold the old.
+    _rewrite(folder, key, 3, signer=("ana", _signing_key(folder, "ana", PASSPHRASE)))
+    code, lines = _check_cli(folder, "--export", str(out))
+    assert code == 1
+    assert lines[-1] == (
+        f"FAIL  export heads      the export in {out} (2024-Q1): its manifest's head "
+        f"{head[:12]}… is not in the audit chain"
+    )
+
+
+def test_check_refuses_the_head_of_a_manifest_that_does_not_verify(
+    shop: tuple[Path, bytes],
+) -> None:
+    folder, _ = shop
+    head = str(KeyFile.load(folder / "keys.json").audit_head["hash"])
+    out = _export_folder(folder, head)
+    (out / "notes.txt").write_text("Other figures.\n", encoding="utf-8")
+    code, lines = _check_cli(folder, "--export", str(out))
+    assert code == 1
+    assert lines[-1] == (
+        f"FAIL  export heads      the export in {out} (2024-Q1): notes.txt: changed since the "
+        "export was signed"
+    )

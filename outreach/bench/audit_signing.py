@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from outreach.services.people import add_person
+from outreach.services.people import AddPerson, add_person
 from outreach.store import audit
 from outreach.store.store import Store
 
@@ -58,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             def person(n: int) -> None:
                 add_person(
                     store,
-                    ref=f"B{n:06d}-{'s' if store._signer else 'u'}",
-                    display_name=f"Bench {n}",
-                    date_of_birth=date(1990, 1, 1),
+                    AddPerson(
+                        ref=f"B{n:06d}-{'s' if store._signer else 'u'}",
+                        display_name=f"Bench {n}",
+                        date_of_birth=date(1990, 1, 1),
+                    ),
                 )
 
             def batch(n: int) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from outreach.bench.data import AS_OF
 from outreach.exports.export import export_summary
 from outreach.imports.pipeline import import_people
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.search import search_people
 from outreach.stats.period import Period
 from outreach.store.store import Store
@@ -63,14 +63,16 @@ def log_once(store: Store) -> object:
     person_ref = _resident(store)
     return log_conversation(
         store,
-        occurred_on=LOGGED_ON,
-        kind="one_to_one",
-        mentors=["Mentor 1"],
-        setting="wing",
-        outcome="booked",
-        minutes=15,
-        person_ref=person_ref,
-        barriers=["fear_anxiety"],
+        LogConversation(
+            occurred_on=LOGGED_ON,
+            kind="one_to_one",
+            mentors=["Mentor 1"],
+            setting="wing",
+            outcome="booked",
+            minutes=15,
+            person_ref=person_ref,
+            barriers=["fear_anxiety"],
+        ),
     )
 
 

@@ -85,6 +85,7 @@ def log_conversation(
     user: UserOption = None,
 ) -> None:
     """Log a one-to-one (--person REF) or group (--group N) conversation."""
+    from outreach.services.conversations import LogConversation
     from outreach.services.conversations import log_conversation as service
     from outreach.services.errors import ValidationError
     from outreach.services.followups_met import completed_summary
@@ -97,18 +98,20 @@ def log_conversation(
         with _open(store, user) as opened:
             logged = service(
                 opened,
-                occurred_on=occurred_on,
-                kind="one_to_one" if person is not None else "group",
-                person_ref=person,
-                attendees=group,
-                attendee_refs=attendee or [],
-                mentors=mentor,
-                setting=setting,
-                minutes=minutes,
-                barriers=barrier or [],
-                outcome=outcome,
-                next_step_on=next_step_on,
-                note=note,
+                LogConversation(
+                    occurred_on=occurred_on,
+                    kind="one_to_one" if person is not None else "group",
+                    person_ref=person,
+                    attendees=group,
+                    attendee_refs=attendee or [],
+                    mentors=mentor,
+                    setting=setting,
+                    minutes=minutes,
+                    barriers=barrier or [],
+                    outcome=outcome,
+                    next_step_on=next_step_on,
+                    note=note,
+                ),
             )
     say(f"Logged conversation {logged.conversation.id}.")
     if logged.completed:
@@ -155,22 +158,24 @@ def log_screening(
     user: UserOption = None,
 ) -> None:
     """Record a screening event; for a test, prints the action its result asks for."""
-    from outreach.services.screening import record_screening_event
+    from outreach.services.screening import RecordScreeningEvent, record_screening_event
 
     with errors_shown():
         occurred_on = _required_day(date_text, "date")
         with _open(store, user) as opened:
             recorded = record_screening_event(
                 opened,
-                person_ref=person,
-                occurred_on=occurred_on,
-                event=event,
-                hpv=hpv,
-                cytology=cytology,
-                sample=sample,
-                where=where,
-                reason=reason,
-                note=note,
+                RecordScreeningEvent(
+                    person_ref=person,
+                    occurred_on=occurred_on,
+                    event=event,
+                    hpv=hpv,
+                    cytology=cytology,
+                    sample=sample,
+                    where=where,
+                    reason=reason,
+                    note=note,
+                ),
             )
     say(f"Recorded {recorded.event.event.replace('_', ' ')} ({recorded.event.id}).")
     if recorded.action:
@@ -245,7 +250,7 @@ def people_add(
     user: UserOption = None,
 ) -> None:
     """Add a person, with their arrival when --arrived is given."""
-    from outreach.services.people import add_person
+    from outreach.services.people import AddPerson, add_person
 
     with errors_shown():
         date_of_birth = _required_day(dob, "date_of_birth")
@@ -253,13 +258,15 @@ def people_add(
         with _open(store, user) as opened:
             person = add_person(
                 opened,
-                ref=ref,
-                display_name=name,
-                date_of_birth=date_of_birth,
-                has_cervix=has_cervix,
-                language=language,
-                unit=unit,
-                arrived_on=arrived_on,
+                AddPerson(
+                    ref=ref,
+                    display_name=name,
+                    date_of_birth=date_of_birth,
+                    has_cervix=has_cervix,
+                    language=language,
+                    unit=unit,
+                    arrived_on=arrived_on,
+                ),
             )
     say(f"Added {person.ref}.")
 
@@ -273,12 +280,12 @@ def people_arrive(
     user: UserOption = None,
 ) -> None:
     """Record a person arriving (a new stay)."""
-    from outreach.services.people import record_arrival
+    from outreach.services.people import RecordArrival, record_arrival
 
     with errors_shown():
         arrived_on = _required_day(date_text, "arrived_on")
         with _open(store, user) as opened:
-            record_arrival(opened, person_ref=ref, arrived_on=arrived_on, unit=unit)
+            record_arrival(opened, RecordArrival(person_ref=ref, arrived_on=arrived_on, unit=unit))
     say(f"Recorded the arrival of {ref} on {arrived_on}.")
 
 
@@ -291,12 +298,14 @@ def people_leave(
     user: UserOption = None,
 ) -> None:
     """Record a person leaving (ends their open stay)."""
-    from outreach.services.people import record_leaving
+    from outreach.services.people import RecordLeaving, record_leaving
 
     with errors_shown():
         left_on = _required_day(date_text, "left_on")
         with _open(store, user) as opened:
-            record_leaving(opened, person_ref=ref, left_on=left_on, left_reason=reason)
+            record_leaving(
+                opened, RecordLeaving(person_ref=ref, left_on=left_on, left_reason=reason)
+            )
     say(f"Recorded {ref} leaving on {left_on}.")
 
 
@@ -363,14 +372,15 @@ def mentors_add(
     user: UserOption = None,
 ) -> None:
     """Add a peer mentor."""
-    from outreach.services.mentors import add_mentor
+    from outreach.services.mentors import AddMentor, add_mentor
 
     with errors_shown():
         trained = _day(trained_on, "trained_on")
         start = _day(active_from, "active_from")
         with _open(store, user) as opened:
             mentor = add_mentor(
-                opened, name=name, trained_on=trained, active_from=start, person_ref=person
+                opened,
+                AddMentor(name=name, trained_on=trained, active_from=start, person_ref=person),
             )
     say(f"Added mentor {mentor.name}.")
 
@@ -452,13 +462,15 @@ def followups_done(
     user: UserOption = None,
 ) -> None:
     """Mark a follow-up done."""
-    from outreach.services.followups import complete_followup
+    from outreach.services.followup_changes import CompleteFollowUp, complete_followup
 
     with errors_shown():
         done_on = _day(date_text, "done_on")
         with _open(store, user) as opened:
-            followup = complete_followup(opened, followup_id=followup_id, done_on=done_on)
-    say(f"Follow-up {followup.id} done on {followup.done_on}.")
+            done = complete_followup(
+                opened, CompleteFollowUp(followup_id=followup_id, done_on=done_on)
+            )
+    say(f"Follow-up {done.followup_id} done on {done.after.done_on}.")
 
 
 @followups.command("cancel")
@@ -468,10 +480,10 @@ def followups_cancel(
     user: UserOption = None,
 ) -> None:
     """Cancel a follow-up."""
-    from outreach.services.followups import cancel_followup
+    from outreach.services.followups import CancelFollowUp, cancel_followup
 
     with errors_shown(), _open(store, user) as opened:
-        cancel_followup(opened, followup_id=followup_id)
+        cancel_followup(opened, CancelFollowUp(followup_id=followup_id))
     say(f"Follow-up {followup_id} cancelled.")
 
 
@@ -490,7 +502,7 @@ def decide(
     user: UserOption = None,
 ) -> None:
     """Record a person's own decision."""
-    from outreach.services.decisions import record_decision
+    from outreach.services.decisions import RecordDecision, record_decision
 
     with errors_shown():
         decided_on = _required_day(date_text, "decided_on")
@@ -498,11 +510,13 @@ def decide(
         with _open(store, user) as opened:
             result = record_decision(
                 opened,
-                person_ref=ref,
-                kind=kind,
-                decided_on=decided_on,
-                revisit_on=revisit_on,
-                note=note,
+                RecordDecision(
+                    person_ref=ref,
+                    kind=kind,
+                    decided_on=decided_on,
+                    revisit_on=revisit_on,
+                    note=note,
+                ),
             )
     say(f"Recorded {result.decision.kind.replace('_', ' ')} for {ref}.")
     for f in result.cancelled:

@@ -166,7 +166,7 @@ def targets_set(
     user: UserOption = None,
 ) -> None:
     """Set a target (replacing the one for the same measure and scope)."""
-    from outreach.services.targets import set_target
+    from outreach.services.targets import SetTarget, set_target
 
     with errors_shown():
         target_on = _day(by, "--by")
@@ -175,12 +175,14 @@ def targets_set(
         with unlock(store, user) as opened:
             row = set_target(
                 opened,
-                measure=measure,
-                value=value,
-                baseline=baseline,
-                baseline_on=baseline_on,
-                target_on=target_on,
-                unit=unit,
+                SetTarget(
+                    measure=measure,
+                    value=value,
+                    baseline=baseline,
+                    baseline_on=baseline_on,
+                    target_on=target_on,
+                    unit=unit,
+                ),
             )
     scope = f" in {row.unit}" if row.unit else ""
     say(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")

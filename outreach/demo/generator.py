@@ -26,7 +26,7 @@ from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
 from outreach.errors import ValidationError
 from outreach.model import Site, TargetMeasure
-from outreach.services.targets import set_target
+from outreach.services.targets import SetTarget, set_target
 from outreach.store import store_lock
 from outreach.store.errors import StoreError, UnknownAccount, WrongPassphrase
 from outreach.store.store import BACKUPS, DATA, KEYS, Store, default_folder
@@ -167,11 +167,13 @@ def _build_locked(folder: Path, *, today: date, seed: int, residents: int) -> di
         replay.write(plan.acts)
         set_target(
             store,
-            measure=TargetMeasure.coverage,
-            value=TARGET,
-            target_on=TARGET_ON,
-            baseline=BASELINE,
-            baseline_on=BASELINE_ON,
+            SetTarget(
+                measure=TargetMeasure.coverage,
+                value=TARGET,
+                target_on=TARGET_ON,
+                baseline=BASELINE,
+                baseline_on=BASELINE_ON,
+            ),
         )
     finally:
         store.close()

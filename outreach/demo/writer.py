@@ -1,8 +1,8 @@
-"""Replays a demo plan through the services' session-level functions.
+"""Replays a demo plan through the services' use cases.
 
-Each step is the service call a member of staff would make, so the demo passes the same
-checks and sets off the same follow-ups and decisions. Steps are written in a few large
-transactions (one per calendar year), each with one ``demo.build`` audit row.
+Each step is the use case a member of staff would run, with the same command, so the demo
+passes the same checks and sets off the same follow-ups and decisions. Steps are written in a
+few large transactions (one per calendar year), each with one ``demo.build`` audit row.
 """
 
 from __future__ import annotations
@@ -28,13 +28,21 @@ from outreach.demo.plan import (
     TrainMentor,
 )
 from outreach.model import ConversationKind, FollowUp, FollowUpStatus
-from outreach.services.conversations import log_conversation_in
-from outreach.services.decisions import record_decision_in
-from outreach.services.followups import cancel_followup_in, complete_followup_in
-from outreach.services.mentors import add_mentor_in, set_mentor_active_in
-from outreach.services.people import add_person_in, record_arrival_in, record_leaving_in
-from outreach.services.screening import record_screening_event_in
-from outreach.store import audit
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.followup_changes import CompleteFollowUp, complete_followup
+from outreach.services.followups import CancelFollowUp, cancel_followup
+from outreach.services.mentors import AddMentor, SetMentorActive, add_mentor, set_mentor_active
+from outreach.services.people import (
+    AddPerson,
+    RecordArrival,
+    RecordLeaving,
+    add_person,
+    record_arrival,
+    record_leaving,
+)
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
+from outreach.store.action import Action
 from outreach.store.store import Store
 
 ANALYSE_AFTER = 2000
@@ -46,7 +54,6 @@ class Replay:
 
     def __init__(self, store: Store, people: Iterable[PersonPlan]) -> None:
         self.store = store
-        self.actor = store.actor.id
         self.people = {person.ref: person for person in people}
         self.counts: Counter[str] = Counter()
         # Open outreach follow-ups (next step, revisit) by person, as ids: the steps that
@@ -54,112 +61,100 @@ class Replay:
         self.outreach: defaultdict[str, list[int]] = defaultdict(list)
 
     def write(self, acts: Iterable[Act]) -> None:
-        """Write ``acts`` (in order), one transaction and one audit row per calendar year."""
+        """Write ``acts`` (in order), one transaction and one ``demo.build`` audit row per
+        calendar year; each step is written by the use case that writes it in the app."""
         analysed = False
         for year, batch in groupby(acts, key=lambda act: act.on.year):
-            with self.store.write() as session:
+            with self.store.action("demo.build", entity="demo") as build:
                 before = sum(self.counts.values())
                 for act in batch:
-                    self._one(session, act)
+                    self._one(build, act)
                 if not analysed and sum(self.counts.values()) > ANALYSE_AFTER:
                     # Table statistics let SQLite pick the per-person indexes the services'
                     # lookups need; without them it scans every test per new event.
-                    session.execute(text("ANALYZE"))
+                    build.session.execute(text("ANALYZE"))
                     analysed = True
-                audit.record(
-                    session,
-                    actor_id=self.actor,
-                    action="demo.build",
-                    entity="demo",
-                    fields=[f"year={year}", f"steps={sum(self.counts.values()) - before}"],
-                )
+                build.names(None, [f"year={year}", f"steps={sum(self.counts.values()) - before}"])
 
-    def _one(self, session: Session, act: Act) -> None:
+    def _one(self, build: Action, act: Act) -> None:
         self.counts[type(act).__name__] += 1
         if isinstance(act, Arrive):
-            self._arrive(session, act)
+            self._arrive(build, act)
         elif isinstance(act, Leave):
-            record_leaving_in(
-                session, actor_id=self.actor, person_ref=act.ref, left_on=act.on,
-                left_reason=act.reason,
-            )  # fmt: skip
+            record_leaving(build, RecordLeaving(act.ref, act.on, act.reason))
         elif isinstance(act, TrainMentor):
             m = act.mentor
-            add_mentor_in(
-                session, actor_id=self.actor, name=m.name, trained_on=m.trained_on,
-                active_from=m.active_from, person_ref=m.person_ref,
-            )  # fmt: skip
-        elif isinstance(act, EndMentor):
-            set_mentor_active_in(
-                session, actor_id=self.actor, name=act.name, active=False, on=act.on
+            add_mentor(
+                build,
+                AddMentor(m.name, m.trained_on, m.active_from, person_ref=m.person_ref),
             )
+        elif isinstance(act, EndMentor):
+            set_mentor_active(build, SetMentorActive(act.name, False, act.on))
         elif isinstance(act, Talk):
-            self._talk(session, act)
+            self._talk(build, act)
         elif isinstance(act, Step):
-            record_screening_event_in(
-                session,
-                actor_id=self.actor,
-                person_ref=act.ref,
-                occurred_on=act.taken_on or act.on,
-                event=act.event,
-                hpv=act.hpv,
-                cytology=act.cytology,
-                sample=act.sample,
-                where=act.where,
-                reason=act.reason,
+            record_screening_event(
+                build,
+                RecordScreeningEvent(
+                    person_ref=act.ref,
+                    occurred_on=act.taken_on or act.on,
+                    event=act.event,
+                    hpv=act.hpv,
+                    cytology=act.cytology,
+                    sample=act.sample,
+                    where=act.where,
+                    reason=act.reason,
+                ),
             )
         elif isinstance(act, Decide):
-            result = record_decision_in(
-                session, actor_id=self.actor, person_ref=act.ref, kind=act.kind,
-                decided_on=act.on, revisit_on=act.revisit_on,
-            )  # fmt: skip
+            decision = RecordDecision(act.ref, act.kind, act.on, act.revisit_on)
+            result = record_decision(build, decision)
             self._track(act.ref, result.follow_up)
         elif isinstance(act, FollowUpDone):
-            for followup in self._open_outreach(session, act.ref):
-                complete_followup_in(
-                    session, actor_id=self.actor, followup_id=followup, done_on=act.on
-                )
+            for followup in self._open_outreach(build.session, act.ref):
+                complete_followup(build, CompleteFollowUp(followup, act.on))
         elif isinstance(act, CancelOutreach):
-            for followup in self._open_outreach(session, act.ref):
-                cancel_followup_in(
-                    session, actor_id=self.actor, followup_id=followup, cancelled_on=act.on
-                )
+            for followup in self._open_outreach(build.session, act.ref):
+                cancel_followup(build, CancelFollowUp(followup, act.on))
 
-    def _arrive(self, session: Session, act: Arrive) -> None:
+    def _arrive(self, build: Action, act: Arrive) -> None:
         if act.first:
             person = self.people[act.ref]
-            add_person_in(
-                session,
-                actor_id=self.actor,
-                ref=person.ref,
-                display_name=person.name,
-                date_of_birth=person.date_of_birth,
-                has_cervix=person.has_cervix,
-                language=person.language,
-                unit=act.unit,
-                arrived_on=act.on,
+            add_person(
+                build,
+                AddPerson(
+                    ref=person.ref,
+                    display_name=person.name,
+                    date_of_birth=person.date_of_birth,
+                    has_cervix=person.has_cervix,
+                    language=person.language,
+                    unit=act.unit,
+                    arrived_on=act.on,
+                ),
             )
         else:
-            record_arrival_in(
-                session, actor_id=self.actor, person_ref=act.ref, arrived_on=act.on, unit=act.unit
+            record_arrival(
+                build,
+                RecordArrival(person_ref=act.ref, arrived_on=act.on, unit=act.unit),
             )
 
-    def _talk(self, session: Session, act: Talk) -> None:
+    def _talk(self, build: Action, act: Talk) -> None:
         one_to_one = act.ref is not None
-        logged = log_conversation_in(
-            session,
-            actor_id=self.actor,
-            occurred_on=act.on,
-            kind=ConversationKind.one_to_one if one_to_one else ConversationKind.group,
-            mentors=act.mentors,
-            setting=act.setting,
-            outcome=act.outcome,
-            minutes=act.minutes,
-            person_ref=act.ref,
-            attendees=None if one_to_one else act.attendees,
-            attendee_refs=act.attendee_refs,
-            barriers=act.barriers,
-            next_step_on=act.next_step_on,
+        logged = log_conversation(
+            build,
+            LogConversation(
+                occurred_on=act.on,
+                kind=ConversationKind.one_to_one if one_to_one else ConversationKind.group,
+                mentors=act.mentors,
+                setting=act.setting,
+                outcome=act.outcome,
+                minutes=act.minutes,
+                person_ref=act.ref,
+                attendees=None if one_to_one else act.attendees,
+                attendee_refs=act.attendee_refs,
+                barriers=act.barriers,
+                next_step_on=act.next_step_on,
+            ),
         )
         if act.ref is not None:
             self._track(act.ref, logged.follow_up)

@@ -37,7 +37,7 @@ from outreach.model import (
     Mentor,
 )
 from outreach.rules.programme import load_programme
-from outreach.services.conversations import ConversationBatch, check_conversation_in
+from outreach.services.conversations import ConversationBatch, LogConversation, check_conversation
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import (
     PROGRAMME,
@@ -47,6 +47,7 @@ from outreach.services.lookups import (
     residence_read_ahead,
 )
 from outreach.services.standing import read_decisions
+from outreach.store.action import Action
 from outreach.wording import fold
 
 COLUMNS = Columns(
@@ -242,7 +243,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
-    batch = ConversationBatch(run.session, actor_id=run.actor_id, directory=directory)
+    # The run's transaction is audited once, as the import.
+    batch = ConversationBatch(Action.within(run.session, run.actor_id), directory=directory)
     with residence_read_ahead(run.session, _on_site(entries, lookups)):
         _log(run, entries, keys, directory, batch, done=len(rows) - len(entries))
     batch.write_pending()
@@ -278,21 +280,23 @@ def _log(
         else:
             keys.add(entry.key)
             try:
-                checked = check_conversation_in(
+                checked = check_conversation(
                     run.session,
-                    occurred_on=entry.occurred_on,
-                    kind=entry.kind.value,
-                    mentors=entry.mentors,
-                    setting=entry.setting,
-                    outcome=entry.outcome,
-                    minutes=entry.minutes,
-                    person_ref=entry.refs[0] if entry.person_id is not None else None,
-                    attendees=entry.attendees if entry.kind == ConversationKind.group else None,
-                    attendee_refs=entry.refs if entry.kind == ConversationKind.group else (),
-                    barriers=entry.barriers,
-                    next_step_on=entry.next_step_on,
-                    note=entry.note,
-                    directory=directory,
+                    LogConversation(
+                        occurred_on=entry.occurred_on,
+                        kind=entry.kind.value,
+                        mentors=entry.mentors,
+                        setting=entry.setting,
+                        outcome=entry.outcome,
+                        minutes=entry.minutes,
+                        person_ref=entry.refs[0] if entry.person_id is not None else None,
+                        attendees=entry.attendees if entry.kind == ConversationKind.group else None,
+                        attendee_refs=entry.refs if entry.kind == ConversationKind.group else (),
+                        barriers=entry.barriers,
+                        next_step_on=entry.next_step_on,
+                        note=entry.note,
+                    ),
+                    directory,
                 )
                 run.report.followups_completed += batch.log(checked)
                 run.report.added += 1

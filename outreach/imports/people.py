@@ -32,12 +32,16 @@ from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import ids_of_refs, not_before_1900, ref_key
 from outreach.services.people import (
+    RecordArrival,
+    RecordLeaving,
+    UpdatePerson,
     check_arrival_age,
     ensure_unit,
-    record_arrival_in,
-    record_leaving_in,
-    update_person_in,
+    record_arrival,
+    record_leaving,
+    update_person,
 )
+from outreach.store.action import Action
 
 COLUMNS = Columns(
     required=("ref", "name", "date_of_birth", "arrived"),
@@ -56,7 +60,6 @@ MARK_MISSING_LEFT = "mark_missing_left"
 
 # New people are inserted in batches of this many.
 _BATCH = 500
-# The longest reference add_person_in accepts.
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ class _Roll:
         return unit.id
 
     def _new(self, entry: Entry) -> tuple[dict[str, object], dict[str, object]]:
-        """A new person and their stay, checked as add_person_in and record_leaving_in check
+        """A new person and their stay, checked as add_person and record_leaving check
         them (the parse step has checked the rest)."""
         too_long = text_problem(entry.ref, REF_MAX)
         if too_long:
@@ -281,8 +284,8 @@ class _Roll:
 
     def _update(self, entry: Entry, person: Person) -> bool:
         """Bring a stored person in line with the row; whether anything changed."""
-        session = self.run.session
-        actor_id = self.run.actor_id
+        # The run's transaction is audited once, as the import.
+        within = Action.within(self.run.session, self.run.actor_id)
         changed = False
         cervix = entry.has_cervix.value if entry.has_cervix else person.has_cervix
         if (entry.name, entry.date_of_birth, cervix) != (
@@ -290,13 +293,14 @@ class _Roll:
             person.date_of_birth,
             person.has_cervix,
         ):
-            _, fields = update_person_in(
-                session,
-                actor_id=actor_id,
-                person_ref=person.ref,
-                display_name=entry.name,
-                date_of_birth=entry.date_of_birth,
-                has_cervix=entry.has_cervix,
+            fields = update_person(
+                within,
+                UpdatePerson(
+                    person_ref=person.ref,
+                    display_name=entry.name,
+                    date_of_birth=entry.date_of_birth,
+                    has_cervix=entry.has_cervix,
+                ),
             )
             changed = bool(fields)
         stays = self.stays.get(person.id or 0, [])
@@ -310,20 +314,17 @@ class _Roll:
                 f"{person.ref} has a stay open since {current.arrived_on.isoformat()}: record "
                 "their leaving first, or correct the arrival date in the app",
             )
-        record_arrival_in(
-            session,
-            actor_id=actor_id,
-            person_ref=person.ref,
-            arrived_on=entry.arrived,
-            unit=entry.unit,
+        record_arrival(
+            within, RecordArrival(person_ref=person.ref, arrived_on=entry.arrived, unit=entry.unit)
         )
         if entry.left is not None:
-            record_leaving_in(
-                session,
-                actor_id=actor_id,
-                person_ref=person.ref,
-                left_on=entry.left,
-                left_reason=entry.left_reason or LeftReason.other,
+            record_leaving(
+                within,
+                RecordLeaving(
+                    person_ref=person.ref,
+                    left_on=entry.left,
+                    left_reason=entry.left_reason or LeftReason.other,
+                ),
             )
         return True
 
@@ -350,7 +351,7 @@ class _Roll:
 def _mark_missing(run: ImportRun, left_on: date, refs_in_file: set[str]) -> None:
     """Record every person with an open stay who is not in the file as left on ``left_on``.
 
-    Checked as :func:`outreach.services.people.record_leaving_in` checks a leaving (not
+    Checked as :func:`outreach.services.people.record_leaving` checks a leaving (not
     before the stay began), then written in batched UPDATEs rather than one per person.
     """
     session = run.session

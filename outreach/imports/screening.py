@@ -40,9 +40,11 @@ from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key, residence
 from outreach.services.screening import (
     CeaseReason,
     Pathway,
+    RecordScreeningEvent,
     pathways_of,
-    record_screening_event_in,
+    record_screening_event,
 )
+from outreach.store.action import Action
 
 COLUMNS = Columns(
     required=("ref", "date"),
@@ -199,7 +201,7 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     """Record each new pathway event of the file, in date order.
 
     The file's people and their pathways (tests and open follow-ups) are read once, a few
-    hundred people per query, and handed to :func:`record_screening_event_in`, which keeps
+    hundred people per query, and handed to :func:`record_screening_event`, which keeps
     them up to date: every event is recorded exactly as one entered alone would be.
     """
     people = ids_of_refs(run.session, (row.get("ref") or "" for row in rows))
@@ -228,24 +230,27 @@ def _record(
     done: int,
 ) -> None:
     """Record each entry not already stored, in date order, counting into the run's report."""
+    # The run's transaction is audited once, as the import.
+    within = Action.within(run.session, run.actor_id)
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
             run.report.unchanged += 1
         else:
             keys.add(entry.key)
             try:
-                recorded = record_screening_event_in(
-                    run.session,
-                    actor_id=run.actor_id,
-                    person_ref=entry.ref,
-                    occurred_on=entry.occurred_on,
-                    event=entry.event.value,
-                    hpv=_value(entry.hpv),
-                    cytology=_value(entry.cytology),
-                    sample=_value(entry.sample),
-                    where=_value(entry.where),
-                    reason=_value(entry.reason),
-                    note=entry.note,
+                recorded = record_screening_event(
+                    within,
+                    RecordScreeningEvent(
+                        person_ref=entry.ref,
+                        occurred_on=entry.occurred_on,
+                        event=entry.event.value,
+                        hpv=_value(entry.hpv),
+                        cytology=_value(entry.cytology),
+                        sample=_value(entry.sample),
+                        where=_value(entry.where),
+                        reason=_value(entry.reason),
+                        note=entry.note,
+                    ),
                     person=records[entry.person_id],
                     pathway=pathways[entry.person_id],
                 )

@@ -27,7 +27,7 @@ from outreach.rules.limits import minutes_problem
 from outreach.rules.programme import load_programme
 from outreach.rules.screening import add_months
 from outreach.services.dates import not_in_future
-from outreach.services.decisions import record_decision_in
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
 from outreach.services.followups import create_followup_in
 from outreach.services.followups_met import complete_if_met_in, complete_met_in, reasons_met
@@ -38,12 +38,10 @@ from outreach.services.lookups import (
     clean_note,
     not_before_birth,
     require_resident,
-    require_writer,
 )
 from outreach.services.mentors import is_active
 from outreach.services.standing import is_do_not_approach
-from outreach.store import audit
-from outreach.store.store import Store
+from outreach.store.action import Action, Actions
 
 _DIRECTORY = Directory()
 
@@ -73,7 +71,7 @@ class ConversationLogged:
 
 @dataclass(frozen=True)
 class CheckedConversation:
-    """A conversation that passed every check of :func:`check_conversation_in`, not yet
+    """A conversation that passed every check of :func:`check_conversation`, not yet
     written: its people and mentors found, its codes cleaned."""
 
     occurred_on: date
@@ -91,6 +89,7 @@ class CheckedConversation:
     next_step_on: date | None
     note: str | None
     decision_kind: DecisionKind | None
+    programme: str
 
     @property
     def reached(self) -> list[Person]:
@@ -132,32 +131,40 @@ def _codes(codes: Sequence[str], valid: object, field: str, what: str) -> list[s
     return out
 
 
-def check_conversation_in(
-    session: Session,
-    *,
-    occurred_on: date,
-    kind: str,
-    mentors: Sequence[str],
-    setting: str,
-    outcome: str,
-    minutes: int = 0,
-    person_ref: str | None = None,
-    attendees: int | None = None,
-    attendee_refs: Sequence[str] = (),
-    barriers: Sequence[str] = (),
-    next_step_on: date | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-    directory: Directory | None = None,
+@dataclass(frozen=True)
+class LogConversation:
+    """A conversation held on ``occurred_on`` (see :func:`log_conversation`): ``kind`` a
+    ConversationKind value; ``setting``, ``outcome`` and ``barriers`` the programme's codes;
+    ``mentors`` by name and people by reference."""
+
+    occurred_on: date
+    kind: str
+    mentors: Sequence[str]
+    setting: str
+    outcome: str
+    minutes: int = 0
+    person_ref: str | None = None
+    attendees: int | None = None
+    attendee_refs: Sequence[str] = ()
+    barriers: Sequence[str] = ()
+    next_step_on: date | None = None
+    note: str | None = None
+    programme: str = PROGRAMME
+
+
+def check_conversation(
+    session: Session, cmd: LogConversation, directory: Directory | None = None
 ) -> CheckedConversation:
-    """Check a conversation against every rule :func:`log_conversation_in` applies (the same
-    arguments, the same ValidationError), and return it ready to write; nothing is written.
+    """Check a conversation against every rule :func:`log_conversation` applies (the same
+    ValidationError), and return it ready to write; nothing is written.
 
     ``directory`` finds the people and mentors named (by default, each read as needed).
     """
+    occurred_on, person_ref, next_step_on = cmd.occurred_on, cmd.person_ref, cmd.next_step_on
+    programme = cmd.programme
     rules = load_programme(programme)
     find = directory or _DIRECTORY
-    conversation_kind = choice(ConversationKind, kind, "kind")
+    conversation_kind = choice(ConversationKind, cmd.kind, "kind")
     not_in_future(occurred_on, "occurred_on")
     person = None
     if conversation_kind == ConversationKind.one_to_one:
@@ -165,26 +172,26 @@ def check_conversation_in(
             raise ValidationError("person_ref", "a one-to-one conversation needs a person")
         person = find.person(session, person_ref)
         not_before_birth(person, occurred_on, "occurred_on")
-        if attendees not in (None, 1):
+        if cmd.attendees not in (None, 1):
             raise ValidationError("attendees", "a one-to-one conversation has one attendee")
-        if attendee_refs:
+        if cmd.attendee_refs:
             raise ValidationError("attendee_refs", "only a group session lists attendees")
         count = 1
     else:
         if person_ref:
             raise ValidationError("person_ref", "a group session lists attendee_refs instead")
-        if attendees is None or attendees < 1:
+        if cmd.attendees is None or cmd.attendees < 1:
             raise ValidationError("attendees", "a group session needs at least 1 attendee")
-        count = attendees
+        count = cmd.attendees
     named: list[Person] = []
-    for ref in attendee_refs:
+    for ref in cmd.attendee_refs:
         found = find.person(session, ref, field="attendee_refs")
         if found.id not in (p.id for p in named):
             named.append(found)
     if len(named) > count:
         raise ValidationError("attendee_refs", f"{len(named)} named but {count} attended")
     mentor_rows: list[Mentor] = []
-    for name in mentors:
+    for name in cmd.mentors:
         if not name.strip():
             continue
         mentor = find.mentor(session, name)
@@ -196,7 +203,7 @@ def check_conversation_in(
             mentor_rows.append(mentor)
     if not mentor_rows:
         raise ValidationError("mentor", "at least one mentor is needed")
-    setting_code = setting.strip()
+    setting_code = cmd.setting.strip()
     if not rules.is_valid_setting(setting_code):
         raise ValidationError("setting", f"{setting_code!r} is not a setting code of the programme")
     if rules.is_on_site(setting_code):
@@ -210,13 +217,13 @@ def check_conversation_in(
                 "setting",
                 f"{place!r} is on site; correct the date, the person or the setting",
             )
-    barrier_codes = _codes(barriers, rules.barrier_codes, "barriers", "barrier")
-    outcome_code = outcome.strip()
+    barrier_codes = _codes(cmd.barriers, rules.barrier_codes, "barriers", "barrier")
+    outcome_code = cmd.outcome.strip()
     if not rules.is_valid_outcome(outcome_code):
         raise ValidationError(
             "outcome", f"{outcome_code!r} is not an outcome code of the programme"
         )
-    minutes_wrong = minutes_problem(minutes)
+    minutes_wrong = minutes_problem(cmd.minutes)
     if minutes_wrong:
         raise ValidationError("minutes", minutes_wrong)
     if next_step_on is not None and next_step_on < occurred_on:
@@ -257,87 +264,22 @@ def check_conversation_in(
         mentors=mentor_rows,
         count=count,
         setting=setting_code,
-        minutes=minutes,
+        minutes=cmd.minutes,
         outcome=outcome_code,
         barriers=barrier_codes,
         next_step_on=next_step_on,
-        note=clean_note(note),
+        note=clean_note(cmd.note),
         decision_kind=decision_kind,
-    )
-
-
-def log_conversation_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    occurred_on: date,
-    kind: str,
-    mentors: Sequence[str],
-    setting: str,
-    outcome: str,
-    minutes: int = 0,
-    person_ref: str | None = None,
-    attendees: int | None = None,
-    attendee_refs: Sequence[str] = (),
-    barriers: Sequence[str] = (),
-    next_step_on: date | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-    directory: Directory | None = None,
-) -> ConversationLogged:
-    """Log a conversation after checking every field against the programme's code lists.
-
-    - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
-      many ``attendee_refs``.
-    - ``mentors``: at least one, each existing and active on ``occurred_on``.
-    - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
-      or each identified attendee of a group, resident on ``occurred_on``.
-    - ``next_step_on`` (not before ``occurred_on``, and only on a one-to-one) schedules a
-      next-step follow-up. For a person marked do not approach (now, or when it falls due),
-      or with a do_not_approach outcome, it is refused on ``next_step_on``: a next step is
-      never silently dropped.
-    - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
-      a follow-up it schedules is done at once if a later stored conversation already met it:
-      :mod:`outreach.services.followups_met` says which.
-    - An informed_decline outcome records an informed decline whose revisit date is
-      ``next_step_on``, or the programme's first deferral step (6 months) after the
-      conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
-      records that decision and schedules nothing. Both need a one-to-one.
-
-    ``directory`` finds the people and mentors named (by default, each read as needed).
-    """
-    checked = check_conversation_in(
-        session,
-        occurred_on=occurred_on,
-        kind=kind,
-        mentors=mentors,
-        setting=setting,
-        outcome=outcome,
-        minutes=minutes,
-        person_ref=person_ref,
-        attendees=attendees,
-        attendee_refs=attendee_refs,
-        barriers=barriers,
-        next_step_on=next_step_on,
-        note=note,
         programme=programme,
-        directory=directory,
-    )
-    return write_conversation_in(
-        session, checked, actor_id=actor_id, programme=programme, directory=directory
     )
 
 
-def write_conversation_in(
-    session: Session,
-    checked: CheckedConversation,
-    *,
-    actor_id: int | None,
-    programme: str = PROGRAMME,
-    directory: Directory | None = None,
+def write_conversation(
+    act: Action, checked: CheckedConversation, directory: Directory | None = None
 ) -> ConversationLogged:
-    """Write a conversation :func:`check_conversation_in` passed, as ORM rows, with what it
-    sets in motion (see :func:`log_conversation_in`)."""
+    """Write a conversation :func:`check_conversation` passed, as ORM rows, with what it
+    sets in motion (see :func:`log_conversation`), as part of ``act``."""
+    session, programme = act.session, checked.programme
     rules = load_programme(programme)
     find = directory or _DIRECTORY
     person, named = checked.person, checked.named
@@ -354,7 +296,7 @@ def write_conversation_in(
         outcome=checked.outcome,
         next_step_on=next_step_on,
         note=checked.note,
-        logged_by=actor_id,
+        logged_by=act.actor_id,
         created_at=now(),
     )
     session.add(conversation)
@@ -394,14 +336,15 @@ def write_conversation_in(
             revisit = next_step_on or add_months(occurred_on, rules.deferral_step_months)
             if revisit <= occurred_on:
                 revisit = add_months(occurred_on, rules.deferral_step_months)
-        recorded = record_decision_in(
-            session,
-            actor_id=actor_id,
-            person_ref=person.ref,
-            kind=decision_kind,
-            decided_on=occurred_on,
-            revisit_on=revisit,
-            programme=programme,
+        recorded = record_decision(
+            act,
+            RecordDecision(
+                person_ref=person.ref,
+                kind=decision_kind,
+                decided_on=occurred_on,
+                revisit_on=revisit,
+                programme=programme,
+            ),
             person=person,
         )
         decision, follow_up = recorded.decision, recorded.follow_up
@@ -427,23 +370,20 @@ class ConversationBatch:
     reached may have an open follow-up it meets, as ``directory`` says) waits, and the
     waiting ones are written together: Core ``executemany`` of the conversation rows, then
     of their mentors, barriers and attendees, numbered by ``directory`` as the store would
-    number them. Any other conversation is written at once by :func:`write_conversation_in`,
+    number them. Any other conversation is written at once by :func:`write_conversation`,
     after everything waiting, so the rows it reads are in the store. The rows are the
     same either way; :meth:`write_pending` must be called before the transaction ends.
     """
 
     def __init__(
         self,
-        session: Session,
+        within: Action,
         *,
-        actor_id: int | None,
         directory: Directory,
-        programme: str = PROGRAMME,
     ) -> None:
-        self.session = session
-        self.actor_id = actor_id
+        self.within = within
+        self.session = within.session
         self.directory = directory
-        self.programme = programme
         self._conversations: list[dict[str, object]] = []
         self._mentors: list[dict[str, object]] = []
         self._barriers: list[dict[str, object]] = []
@@ -466,16 +406,10 @@ class ConversationBatch:
             conversation_id = self.directory.conversation_id(self.session)
         if conversation_id is None:
             self.write_pending()
-            logged = write_conversation_in(
-                self.session,
-                checked,
-                actor_id=self.actor_id,
-                programme=self.programme,
-                directory=self.directory,
-            )
+            logged = write_conversation(self.within, checked, self.directory)
             met_at_once = logged.follow_up is not None and logged.follow_up.done_on is not None
             return len(logged.completed) + int(met_at_once)
-        self._conversations.append({"id": conversation_id, **checked.values(self.actor_id)})
+        self._conversations.append({"id": conversation_id, **checked.values(self.within.actor_id)})
         self._mentors += [
             {"conversation_id": conversation_id, "mentor_id": m.id} for m in checked.mentors
         ]
@@ -508,59 +442,42 @@ class ConversationBatch:
 
 
 def log_conversation(
-    store: Store,
-    *,
-    occurred_on: date,
-    kind: str,
-    mentors: Sequence[str],
-    setting: str,
-    outcome: str,
-    minutes: int = 0,
-    person_ref: str | None = None,
-    attendees: int | None = None,
-    attendee_refs: Sequence[str] = (),
-    barriers: Sequence[str] = (),
-    next_step_on: date | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
+    on: Actions, cmd: LogConversation, *, directory: Directory | None = None
 ) -> ConversationLogged:
-    """Log a conversation with one ``conversation.log`` audit row (see
-    :func:`log_conversation_in` for the checks and what it sets in motion)."""
-    require_writer(store)
-    with store.write() as session:
-        logged = log_conversation_in(
-            session,
-            actor_id=store.actor.id,
-            occurred_on=occurred_on,
-            kind=kind,
-            mentors=mentors,
-            setting=setting,
-            outcome=outcome,
-            minutes=minutes,
-            person_ref=person_ref,
-            attendees=attendees,
-            attendee_refs=attendee_refs,
-            barriers=barriers,
-            next_step_on=next_step_on,
-            note=note,
-            programme=programme,
-        )
+    """Log a conversation after checking every field against the programme's code lists; one
+    ``conversation.log`` audit row.
+
+    - one_to_one needs ``person_ref``; group needs ``attendees`` >= 1 and may name up to that
+      many ``attendee_refs``.
+    - ``mentors``: at least one, each existing and active on ``occurred_on``.
+    - A conversation in an on-site setting (the programme's ``[on_site]``) needs the person,
+      or each identified attendee of a group, resident on ``occurred_on``.
+    - ``next_step_on`` (not before ``occurred_on``, and only on a one-to-one) schedules a
+      next-step follow-up. For a person marked do not approach (now, or when it falls due),
+      or with a do_not_approach outcome, it is refused on ``next_step_on``: a next step is
+      never silently dropped.
+    - The conversation completes the open follow-ups it meets (done on ``occurred_on``), and
+      a follow-up it schedules is done at once if a later stored conversation already met it:
+      :mod:`outreach.services.followups_met` says which.
+    - An informed_decline outcome records an informed decline whose revisit date is
+      ``next_step_on``, or the programme's first deferral step (6 months) after the
+      conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
+      records that decision and schedules nothing. Both need a one-to-one.
+
+    ``directory`` finds the people and mentors named (by default, each read as needed).
+    """
+    with on.action("conversation.log", entity="conversation") as act:
+        logged = write_conversation(act, check_conversation(act.session, cmd, directory), directory)
         c = logged.conversation
         fields = ["occurred_on", "kind", "mentors", "setting", "minutes", "outcome", "attendees"]
         fields += ["person_id"] if c.person_id else []
-        fields += ["attendee_refs"] if attendee_refs else []
-        fields += ["barriers"] if barriers else []
+        fields += ["attendee_refs"] if cmd.attendee_refs else []
+        fields += ["barriers"] if cmd.barriers else []
         fields += ["next_step_on"] if c.next_step_on else []
         fields += ["note"] if c.note else []
         fields += ["follow_up"] if logged.follow_up else []
         fields += ["completed_follow_ups"] if logged.completed else []
         fields += ["decision"] if logged.decision else []
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="conversation.log",
-            entity="conversation",
-            entity_id=c.id,
-            fields=fields,
-        )
-    return logged
+        act.names(c.id, fields)
+        act.touches(cmd.occurred_on)
+        return logged

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session
-
 from outreach.clock import now, today
 from outreach.model import (
     Decision,
@@ -31,13 +29,11 @@ from outreach.services.lookups import (
     clean_note,
     not_before_birth,
     person_by_ref,
-    require_writer,
 )
 from outreach.services.standing import decision_in_force, decision_recorded, is_do_not_approach
-from outreach.store import audit
-from outreach.store.store import Store
+from outreach.store.action import Action, Actions
 
-__all__ = ["DecisionRecorded", "decision_in_force", "record_decision", "record_decision_in"]
+__all__ = ["DecisionRecorded", "RecordDecision", "decision_in_force", "record_decision"]
 
 
 @dataclass
@@ -51,20 +47,23 @@ class DecisionRecorded:
     """Open outreach follow-ups the decision cancelled."""
 
 
-def record_decision_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    person_ref: str,
-    kind: str,
-    decided_on: date,
-    revisit_on: date | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-    person: Person | None = None,
+@dataclass(frozen=True)
+class RecordDecision:
+    """A person's decision (a DecisionKind value) made on ``decided_on``."""
+
+    person_ref: str
+    kind: str
+    decided_on: date
+    revisit_on: date | None = None
+    note: str | None = None
+    programme: str = PROGRAMME
+
+
+def record_decision(
+    on: Actions, cmd: RecordDecision, *, person: Person | None = None
 ) -> DecisionRecorded:
-    """Record a decision (``person``: the person ``person_ref`` names, when the caller has
-    read them already).
+    """Record a decision; one ``decision.record`` audit row. ``person``: the person
+    ``cmd.person_ref`` names, when the caller has read them already.
 
     - informed_decline needs ``revisit_on`` after ``decided_on``; open outreach follow-ups are
       replaced by one revisit follow-up due on ``revisit_on``.
@@ -72,10 +71,23 @@ def record_decision_in(
       clinical follow-ups stay. New outreach follow-ups are refused until approach_again.
     - approach_again lifts either; it schedules nothing by itself.
     """
-    if person is None:
-        person = person_by_ref(session, person_ref)
+    with on.action("decision.record", entity="decision") as act:
+        result = _record(act, cmd, person or person_by_ref(act.session, cmd.person_ref))
+        fields = ["person_id", "kind", "decided_on"]
+        fields += ["revisit_on"] if cmd.revisit_on else []
+        fields += ["note"] if result.decision.note else []
+        fields += ["follow_up"] if result.follow_up else []
+        fields += ["cancelled_follow_ups"] if result.cancelled else []
+        act.names(result.decision.id, fields)
+        act.touches(cmd.decided_on)
+        return result
+
+
+def _record(act: Action, cmd: RecordDecision, person: Person) -> DecisionRecorded:
+    session = act.session
+    decided_on, revisit_on, programme = cmd.decided_on, cmd.revisit_on, cmd.programme
     assert person.id is not None
-    decision_kind = choice(DecisionKind, kind, "kind")
+    decision_kind = choice(DecisionKind, cmd.kind, "kind")
     not_in_future(decided_on, "decided_on")
     not_before_birth(person, decided_on, "decided_on")
     if decision_kind == DecisionKind.informed_decline:
@@ -93,8 +105,8 @@ def record_decision_in(
         kind=decision_kind.value,
         decided_on=decided_on,
         revisit_on=revisit_on,
-        note=clean_note(note),
-        logged_by=actor_id,
+        note=clean_note(cmd.note),
+        logged_by=act.actor_id,
         created_at=now(),
     )
     session.add(decision)
@@ -132,44 +144,4 @@ def record_decision_in(
         )
         # A decline entered late: a one-to-one since the revisit date has already met it.
         complete_if_met_in(session, result.follow_up)
-    return result
-
-
-def record_decision(
-    store: Store,
-    *,
-    person_ref: str,
-    kind: str,
-    decided_on: date,
-    revisit_on: date | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-) -> DecisionRecorded:
-    """Record a person's decision with one ``decision.record`` audit row (see
-    :func:`record_decision_in` for what each kind does)."""
-    require_writer(store)
-    with store.write() as session:
-        result = record_decision_in(
-            session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            kind=kind,
-            decided_on=decided_on,
-            revisit_on=revisit_on,
-            note=note,
-            programme=programme,
-        )
-        fields = ["person_id", "kind", "decided_on"]
-        fields += ["revisit_on"] if revisit_on else []
-        fields += ["note"] if result.decision.note else []
-        fields += ["follow_up"] if result.follow_up else []
-        fields += ["cancelled_follow_ups"] if result.cancelled else []
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="decision.record",
-            entity="decision",
-            entity_id=result.decision.id,
-            fields=fields,
-        )
     return result

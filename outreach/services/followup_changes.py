@@ -1,4 +1,4 @@
-"""Worklist changes that can be taken back: marking a follow-up done, moving it later, and
+"""Follow-up changes that can be taken back: marking a follow-up done, moving it, and
 undoing either.
 
 Each change returns a :class:`FollowUpChange` holding the follow-up's state before and after.
@@ -16,17 +16,12 @@ from sqlmodel import Session
 
 from outreach.clock import today
 from outreach.model import FollowUp, FollowUpStatus, Person
+from outreach.services.dates import not_in_future
 from outreach.services.errors import AlreadyChanged, ValidationError
-from outreach.services.followups import (
-    complete_followup_in,
-    is_outreach,
-    last_change,
-    reschedule_followup_in,
-)
-from outreach.services.lookups import followup_by_id, require_writer
+from outreach.services.followups import is_outreach, last_change, open_followup
+from outreach.services.lookups import followup_by_id
 from outreach.services.standing import is_do_not_approach
-from outreach.store import audit
-from outreach.store.store import Store
+from outreach.store.action import Actions
 
 DONE = "done"
 RESCHEDULED = "rescheduled"
@@ -70,62 +65,80 @@ def _changed_fields(before: FollowUpState, after: FollowUpState) -> list[str]:
     ]
 
 
-def _record(
-    store: Store, session: Session, action: str, followup: FollowUp, fields: list[str]
-) -> None:
-    audit.record(
-        session,
-        actor_id=store.actor.id,
-        action=action,
-        entity="follow_up",
-        entity_id=followup.id,
-        fields=fields,
-    )
+@dataclass(frozen=True)
+class CompleteFollowUp:
+    """Mark an open follow-up done on ``done_on`` (default today; not in the future)."""
+
+    followup_id: int
+    done_on: date | None = None
 
 
-def mark_followup_done(
-    store: Store, *, followup_id: int, done_on: date | None = None
-) -> FollowUpChange:
-    """Mark an open follow-up done (today unless ``done_on``); one ``followup.done`` audit
-    row. The answer can be handed to :func:`undo_followup_change`."""
-    require_writer(store)
-    with store.write() as session:
-        followup = followup_by_id(session, followup_id)
+def complete_followup(on: Actions, cmd: CompleteFollowUp) -> FollowUpChange:
+    """Mark an open follow-up done; one ``followup.done`` audit row. The answer can be handed
+    to :func:`undo_followup_change`."""
+    with on.action("followup.done", entity="follow_up") as act:
+        followup = open_followup(act.session, cmd.followup_id)
         before = FollowUpState.of(followup)
-        complete_followup_in(
-            session, actor_id=store.actor.id, followup_id=followup_id, done_on=done_on or today()
-        )
+        done_on = cmd.done_on or today()
+        not_in_future(done_on, "done_on")
+        followup.status = FollowUpStatus.done.value
+        followup.done_on = done_on
+        act.session.add(followup)
+        act.session.flush()
+        act.names(followup.id, ["status", "done_on"])
+        act.touches(done_on)
         after = FollowUpState.of(followup)
-        _record(store, session, "followup.done", followup, ["status", "done_on"])
-        return FollowUpChange(followup_id, DONE, _ref(session, followup), before, after)
+        return FollowUpChange(cmd.followup_id, DONE, _ref(act.session, followup), before, after)
 
 
-def move_followup(store: Store, *, followup_id: int, due_on: date) -> FollowUpChange:
-    """Move an open follow-up to ``due_on``; one ``followup.reschedule`` audit row. Outreach
-    follow-ups of a person marked do not approach are refused. The answer can be handed to
+@dataclass(frozen=True)
+class RescheduleFollowUp:
+    """Move an open follow-up to ``due_on``."""
+
+    followup_id: int
+    due_on: date
+
+
+def reschedule_followup(on: Actions, cmd: RescheduleFollowUp) -> FollowUpChange:
+    """Move an open follow-up to ``due_on``; one ``followup.reschedule`` audit row. Its
+    ``original_due_on`` is kept: timeliness counts from it. Outreach follow-ups of a person
+    marked do not approach are refused. The answer can be handed to
     :func:`undo_followup_change`."""
-    require_writer(store)
-    with store.write() as session:
-        followup = followup_by_id(session, followup_id)
+    with on.action("followup.reschedule", entity="follow_up") as act:
+        session = act.session
+        followup = open_followup(session, cmd.followup_id)
         before = FollowUpState.of(followup)
-        reschedule_followup_in(
-            session, actor_id=store.actor.id, followup_id=followup_id, due_on=due_on
-        )
+        if is_outreach(followup.reason) and is_do_not_approach(
+            session, followup.person_id, max(today(), cmd.due_on), followup.programme
+        ):
+            raise ValidationError("due_on", "the person is marked do not approach")
+        followup.due_on = cmd.due_on
+        session.add(followup)
+        session.flush()
+        act.names(followup.id, ["due_on"])
+        act.touches(min(before.due_on, cmd.due_on))
         after = FollowUpState.of(followup)
-        _record(store, session, "followup.reschedule", followup, ["due_on"])
-        return FollowUpChange(followup_id, RESCHEDULED, _ref(session, followup), before, after)
+        return FollowUpChange(cmd.followup_id, RESCHEDULED, _ref(session, followup), before, after)
 
 
-def undo_followup_change(store: Store, *, change: FollowUpChange) -> FollowUpChange:
-    """Put the follow-up back as it was before ``change``, in one write transaction with one
-    ``followup.undo`` audit row naming the fields put back.
+@dataclass(frozen=True)
+class UndoFollowUpChange:
+    """Put a follow-up back as it was before ``change``."""
+
+    change: FollowUpChange
+
+
+def undo_followup_change(on: Actions, cmd: UndoFollowUpChange) -> FollowUpChange:
+    """Put the follow-up back as it was before ``cmd.change``; one ``followup.undo`` audit
+    row naming the fields put back.
 
     Refused (and nothing written) with :class:`AlreadyChanged`, saying who changed it and
-    when, when the follow-up is no longer as ``change`` left it; and with a ValidationError
+    when, when the follow-up is no longer as the change left it; and with a ValidationError
     when reopening an outreach follow-up for a person now marked do not approach.
     """
-    require_writer(store)
-    with store.write() as session:
+    change = cmd.change
+    with on.action("followup.undo", entity="follow_up") as act:
+        session = act.session
         followup = followup_by_id(session, change.followup_id)
         now_state = FollowUpState.of(followup)
         if now_state != change.after:
@@ -151,5 +164,5 @@ def undo_followup_change(store: Store, *, change: FollowUpChange) -> FollowUpCha
         followup.done_on = back.done_on
         session.add(followup)
         session.flush()
-        _record(store, session, "followup.undo", followup, _changed_fields(now_state, back))
+        act.names(followup.id, _changed_fields(now_state, back))
         return FollowUpChange(change.followup_id, "undone", change.person_ref, now_state, back)

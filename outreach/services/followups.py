@@ -27,10 +27,9 @@ from outreach.services.lookups import (
     clean_note,
     followup_by_id,
     person_by_ref,
-    require_writer,
 )
 from outreach.services.standing import is_do_not_approach
-from outreach.store import audit
+from outreach.store.action import Actions
 from outreach.store.store import Store
 from outreach.store.store_lock import when
 
@@ -42,19 +41,6 @@ OUTREACH_REASONS = frozenset(
 
 def is_outreach(reason: str) -> bool:
     return reason in OUTREACH_REASONS
-
-
-def _audit(
-    store: Store, session: Session, action: str, followup: FollowUp, fields: list[str]
-) -> None:
-    audit.record(
-        session,
-        actor_id=store.actor.id,
-        action=action,
-        entity="follow_up",
-        entity_id=followup.id,
-        fields=fields,
-    )
 
 
 def create_followup_in(
@@ -97,72 +83,48 @@ def create_followup_in(
     return followup
 
 
-def schedule_followup_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    person_ref: str,
-    due_on: date,
-    reason: str,
-    assignee: str | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-) -> FollowUp:
-    """Schedule a follow-up by person reference; ``assignee`` is an account name.
+@dataclass(frozen=True)
+class ScheduleFollowUp:
+    """A follow-up for the person ``person_ref`` names, due on ``due_on``; ``reason`` is a
+    FollowUpReason value and ``assignee`` an account name."""
 
-    Scheduled by hand, it is opened today, or on its due date when that has passed (it was
-    wanted by then)."""
-    person = person_by_ref(session, person_ref)
-    assert person.id is not None
-    assignee_id = account_by_name(session, assignee).id if assignee and assignee.strip() else None
-    return create_followup_in(
-        session,
-        person_id=person.id,
-        person_ref=person.ref,
-        opened_on=min(today(), due_on),
-        due_on=due_on,
-        reason=reason,
-        assignee_id=assignee_id,
-        note=note,
-        programme=programme,
-    )
+    person_ref: str
+    due_on: date
+    reason: str
+    assignee: str | None = None
+    note: str | None = None
+    programme: str = PROGRAMME
 
 
-def schedule_followup(
-    store: Store,
-    *,
-    person_ref: str,
-    due_on: date,
-    reason: str,
-    assignee: str | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-) -> FollowUp:
-    """Schedule a follow-up with one ``followup.schedule`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        followup = schedule_followup_in(
+def schedule_followup(on: Actions, cmd: ScheduleFollowUp) -> FollowUp:
+    """Schedule a follow-up by hand; one ``followup.schedule`` audit row.
+
+    It is opened today, or on its due date when that has passed (it was wanted by then)."""
+    with on.action("followup.schedule", entity="follow_up") as act:
+        session = act.session
+        person = person_by_ref(session, cmd.person_ref)
+        assert person.id is not None
+        assignee = cmd.assignee
+        assignee_id = (
+            account_by_name(session, assignee).id if assignee and assignee.strip() else None
+        )
+        followup = create_followup_in(
             session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            due_on=due_on,
-            reason=reason,
-            assignee=assignee,
-            note=note,
-            programme=programme,
+            person_id=person.id,
+            person_ref=person.ref,
+            opened_on=min(today(), cmd.due_on),
+            due_on=cmd.due_on,
+            reason=cmd.reason,
+            assignee_id=assignee_id,
+            note=cmd.note,
+            programme=cmd.programme,
         )
         fields = ["due_on", "reason", "person_id", "status"]
         fields += ["assignee_id"] if followup.assignee_id else []
         fields += ["note"] if followup.note else []
-        _audit(store, session, "followup.schedule", followup, fields)
-    return followup
-
-
-def _open(session: Session, followup_id: int) -> FollowUp:
-    followup = followup_by_id(session, followup_id)
-    if followup.status != FollowUpStatus.open:
-        raise AlreadyChanged("followup_id", _already(session, followup))
-    return followup
+        act.names(followup.id, fields)
+        act.touches(followup.opened_on)
+        return followup
 
 
 # What each action on a follow-up did, in words.
@@ -207,83 +169,37 @@ def _already(session: Session, followup: FollowUp) -> str:
     return f"follow-up {followup.id} was already {done}; nothing was changed"
 
 
-def complete_followup_in(
-    session: Session, *, actor_id: int | None, followup_id: int, done_on: date
-) -> FollowUp:
-    """Mark an open follow-up done on ``done_on`` (not in the future)."""
-    followup = _open(session, followup_id)
-    not_in_future(done_on, "done_on")
-    followup.status = FollowUpStatus.done.value
-    followup.done_on = done_on
-    session.add(followup)
-    session.flush()
+def open_followup(session: Session, followup_id: int) -> FollowUp:
+    """The follow-up ``followup_id``, refused with AlreadyChanged (saying who closed it and
+    when) unless it is still open."""
+    followup = followup_by_id(session, followup_id)
+    if followup.status != FollowUpStatus.open:
+        raise AlreadyChanged("followup_id", _already(session, followup))
     return followup
 
 
-def complete_followup(store: Store, *, followup_id: int, done_on: date | None = None) -> FollowUp:
-    """Mark a follow-up done (today unless ``done_on`` is given); one ``followup.done`` row."""
-    require_writer(store)
-    with store.write() as session:
-        followup = complete_followup_in(
-            session, actor_id=store.actor.id, followup_id=followup_id, done_on=done_on or today()
-        )
-        _audit(store, session, "followup.done", followup, ["status", "done_on"])
-    return followup
+@dataclass(frozen=True)
+class CancelFollowUp:
+    """Cancel an open follow-up on ``cancelled_on`` (default today; not in the future)."""
+
+    followup_id: int
+    cancelled_on: date | None = None
 
 
-def cancel_followup_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    followup_id: int,
-    cancelled_on: date | None = None,
-) -> FollowUp:
-    """Cancel an open follow-up on ``cancelled_on`` (default today; not in the future): it
-    counts as open until then."""
-    followup = _open(session, followup_id)
-    day = cancelled_on or today()
-    not_in_future(day, "cancelled_on")
-    followup.status = FollowUpStatus.cancelled.value
-    followup.cancelled_on = day
-    session.add(followup)
-    session.flush()
-    return followup
-
-
-def cancel_followup(store: Store, *, followup_id: int) -> FollowUp:
-    """Cancel an open follow-up; one ``followup.cancel`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        followup = cancel_followup_in(session, actor_id=store.actor.id, followup_id=followup_id)
-        _audit(store, session, "followup.cancel", followup, ["status", "cancelled_on"])
-    return followup
-
-
-def reschedule_followup_in(
-    session: Session, *, actor_id: int | None, followup_id: int, due_on: date
-) -> FollowUp:
-    """Move an open follow-up to ``due_on``; outreach ones are refused under do-not-approach.
-    Its ``original_due_on`` is kept: timeliness counts from it."""
-    followup = _open(session, followup_id)
-    if is_outreach(followup.reason) and is_do_not_approach(
-        session, followup.person_id, max(today(), due_on), followup.programme
-    ):
-        raise ValidationError("due_on", "the person is marked do not approach")
-    followup.due_on = due_on
-    session.add(followup)
-    session.flush()
-    return followup
-
-
-def reschedule_followup(store: Store, *, followup_id: int, due_on: date) -> FollowUp:
-    """Move a follow-up to a new due date; one ``followup.reschedule`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        followup = reschedule_followup_in(
-            session, actor_id=store.actor.id, followup_id=followup_id, due_on=due_on
-        )
-        _audit(store, session, "followup.reschedule", followup, ["due_on"])
-    return followup
+def cancel_followup(on: Actions, cmd: CancelFollowUp) -> FollowUp:
+    """Cancel an open follow-up: it counts as open until the day it was cancelled; one
+    ``followup.cancel`` audit row."""
+    with on.action("followup.cancel", entity="follow_up") as act:
+        followup = open_followup(act.session, cmd.followup_id)
+        day = cmd.cancelled_on or today()
+        not_in_future(day, "cancelled_on")
+        followup.status = FollowUpStatus.cancelled.value
+        followup.cancelled_on = day
+        act.session.add(followup)
+        act.session.flush()
+        act.names(followup.id, ["status", "cancelled_on"])
+        act.touches(day)
+        return followup
 
 
 def close_open_followups_in(

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from outreach.clock import today
 from outreach.model import Mentor, Person
 from outreach.rules.limits import NAME_MAX, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import mentor_by_name, person_by_ref, plain_line, require_writer
-from outreach.store import audit
+from outreach.services.lookups import mentor_by_name, person_by_ref, plain_line
+from outreach.store.action import Actions
 from outreach.store.store import Store
 from outreach.wording import fold
 
@@ -26,79 +26,52 @@ def is_active(mentor: Mentor, day: date) -> bool:
     return started and not ended
 
 
-def add_mentor_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    name: str,
-    trained_on: date | None = None,
-    active_from: date | None = None,
-    active_to: date | None = None,
-    person_ref: str | None = None,
-) -> Mentor:
-    """Add a mentor; the name is unique ignoring case, ``active_to`` is not before
-    ``active_from`` and ``trained_on`` is not in the future."""
-    text = plain_line(name, "name")
-    if not text:
-        raise ValidationError("name", "a mentor name is needed")
-    too_long = text_problem(text, NAME_MAX)
-    if too_long:
-        raise ValidationError("name", too_long)
-    taken = session.exec(select(Mentor.id).where(func.fold(Mentor.name) == fold(text))).first()
-    if taken is not None:
-        raise ValidationError("name", f"a mentor named {text!r} already exists")
-    if trained_on is not None:
-        not_in_future(trained_on, "trained_on")
-    if active_from and active_to and active_to < active_from:
-        raise ValidationError("active_to", f"{active_to.isoformat()} is before active_from")
-    person_id = person_by_ref(session, person_ref).id if person_ref and person_ref.strip() else None
-    mentor = Mentor(
-        name=text,
-        trained_on=trained_on,
-        active_from=active_from,
-        active_to=active_to,
-        person_id=person_id,
-    )
-    session.add(mentor)
-    session.flush()
-    return mentor
+@dataclass(frozen=True)
+class AddMentor:
+    """A new peer mentor; ``person_ref`` names them when they are a resident too."""
+
+    name: str
+    trained_on: date | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+    person_ref: str | None = None
 
 
-def add_mentor(
-    store: Store,
-    *,
-    name: str,
-    trained_on: date | None = None,
-    active_from: date | None = None,
-    active_to: date | None = None,
-    person_ref: str | None = None,
-) -> Mentor:
-    """Add a peer mentor with one ``mentor.add`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        mentor = add_mentor_in(
-            session,
-            actor_id=store.actor.id,
-            name=name,
-            trained_on=trained_on,
+def add_mentor(on: Actions, cmd: AddMentor) -> Mentor:
+    """Add a mentor (one ``mentor.add`` audit row naming the fields given); the name is
+    unique ignoring case, ``active_to`` is not before ``active_from`` and ``trained_on`` is
+    not in the future."""
+    with on.action("mentor.add", entity="mentor") as act:
+        session = act.session
+        text = plain_line(cmd.name, "name")
+        if not text:
+            raise ValidationError("name", "a mentor name is needed")
+        too_long = text_problem(text, NAME_MAX)
+        if too_long:
+            raise ValidationError("name", too_long)
+        taken = session.exec(select(Mentor.id).where(func.fold(Mentor.name) == fold(text))).first()
+        if taken is not None:
+            raise ValidationError("name", f"a mentor named {text!r} already exists")
+        if cmd.trained_on is not None:
+            not_in_future(cmd.trained_on, "trained_on")
+        active_from, active_to = cmd.active_from, cmd.active_to
+        if active_from and active_to and active_to < active_from:
+            raise ValidationError("active_to", f"{active_to.isoformat()} is before active_from")
+        ref = cmd.person_ref
+        person_id = person_by_ref(session, ref).id if ref and ref.strip() else None
+        mentor = Mentor(
+            name=text,
+            trained_on=cmd.trained_on,
             active_from=active_from,
             active_to=active_to,
-            person_ref=person_ref,
+            person_id=person_id,
         )
-        fields = ["name"] + [
-            field
-            for field in ("trained_on", "active_from", "active_to", "person_id")
-            if getattr(mentor, field) is not None
-        ]
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="mentor.add",
-            entity="mentor",
-            entity_id=mentor.id,
-            fields=fields,
-        )
-    return mentor
+        session.add(mentor)
+        session.flush()
+        optional = ("trained_on", "active_from", "active_to", "person_id")
+        act.names(mentor.id, ["name", *(f for f in optional if getattr(mentor, f) is not None)])
+        act.touches(active_from)
+        return mentor
 
 
 @dataclass(frozen=True)
@@ -139,50 +112,43 @@ def list_mentors(
     return [row for row in result if row.active] if active_only else result
 
 
-def set_mentor_active_in(
-    session: Session, *, actor_id: int | None, name: str, active: bool, on: date
-) -> tuple[Mentor, list[str]]:
-    """Start (``active=True``) or end (``active=False``) a mentor's active period on ``on``.
+@dataclass(frozen=True)
+class SetMentorActive:
+    """Start (``active``) or end a mentor's active period on ``on``."""
 
-    Ending sets ``active_to`` to ``on`` (their last active day). Starting clears ``active_to``
-    and, when the mentor had ended or never started, sets ``active_from`` to ``on``.
-    Returns the mentor and the names of the fields changed.
+    name: str
+    active: bool
+    on: date
+
+
+def set_mentor_active(on: Actions, cmd: SetMentorActive) -> Mentor:
+    """Start or end a mentor's active period; one ``mentor.set_active`` audit row naming the
+    fields changed.
+
+    Ending sets ``active_to`` to ``cmd.on`` (their last active day). Starting clears
+    ``active_to`` and, when the mentor had ended or never started, sets ``active_from`` to
+    ``cmd.on``.
     """
-    mentor = mentor_by_name(session, name, field="name")
-    changed: list[str] = []
-    if active:
-        if mentor.active_to is not None or mentor.active_from is None:
-            mentor.active_from = on
-            changed.append("active_from")
-        if mentor.active_to is not None:
-            mentor.active_to = None
-            changed.append("active_to")
-    else:
-        if mentor.active_from is not None and on < mentor.active_from:
-            raise ValidationError(
-                "active_to", f"{on.isoformat()} is before active_from {mentor.active_from}"
-            )
-        if mentor.active_to != on:
-            mentor.active_to = on
-            changed.append("active_to")
-    session.add(mentor)
-    session.flush()
-    return mentor, changed
-
-
-def set_mentor_active(store: Store, *, name: str, active: bool, on: date) -> Mentor:
-    """Start or end a mentor's active period, with one ``mentor.set_active`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        mentor, changed = set_mentor_active_in(
-            session, actor_id=store.actor.id, name=name, active=active, on=on
-        )
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="mentor.set_active",
-            entity="mentor",
-            entity_id=mentor.id,
-            fields=changed,
-        )
-    return mentor
+    with on.action("mentor.set_active", entity="mentor") as act:
+        mentor = mentor_by_name(act.session, cmd.name, field="name")
+        changed: list[str] = []
+        if cmd.active:
+            if mentor.active_to is not None or mentor.active_from is None:
+                mentor.active_from = cmd.on
+                changed.append("active_from")
+            if mentor.active_to is not None:
+                mentor.active_to = None
+                changed.append("active_to")
+        else:
+            if mentor.active_from is not None and cmd.on < mentor.active_from:
+                raise ValidationError(
+                    "active_to", f"{cmd.on.isoformat()} is before active_from {mentor.active_from}"
+                )
+            if mentor.active_to != cmd.on:
+                mentor.active_to = cmd.on
+                changed.append("active_to")
+        act.session.add(mentor)
+        act.session.flush()
+        act.names(mentor.id, changed)
+        act.touches(cmd.on)
+        return mentor

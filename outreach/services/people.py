@@ -6,6 +6,7 @@ Searching lives in :mod:`outreach.services.search` and the profile in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
@@ -24,32 +25,30 @@ from outreach.services.lookups import (
     person_by_ref,
     plain_line,
     ref_spellings,
-    require_writer,
 )
 from outreach.services.profile import PersonProfile, person_profile
 from outreach.services.search import PeopleFilter, PeoplePage, PersonRow, search_people
-from outreach.store import audit
-from outreach.store.store import Store
+from outreach.store.action import Actions
 from outreach.wording import fold
 
 __all__ = [
+    "AddPerson",
     "PeopleFilter",
     "PeoplePage",
     "PersonProfile",
     "PersonRow",
+    "RecordArrival",
+    "RecordLeaving",
+    "UpdatePerson",
     "add_person",
-    "add_person_in",
     "ensure_unit",
     "open_stay",
     "person_by_ref",
     "person_profile",
     "record_arrival",
-    "record_arrival_in",
     "record_leaving",
-    "record_leaving_in",
     "search_people",
     "update_person",
-    "update_person_in",
 ]
 
 
@@ -108,290 +107,192 @@ def _check_birth(day: date) -> date:
     return day
 
 
-def add_person_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    ref: str,
-    display_name: str,
-    date_of_birth: date,
-    has_cervix: str = HasCervix.unknown,
-    language: str | None = None,
-    unit: str | None = None,
-    arrived_on: date | None = None,
-) -> Person:
-    """Add a person; with ``arrived_on`` (and optionally ``unit``) their first stay too.
+@dataclass(frozen=True)
+class AddPerson:
+    """A new person; with ``arrived_on`` (and optionally ``unit``) their first stay too."""
+
+    ref: str
+    display_name: str
+    date_of_birth: date
+    has_cervix: str = HasCervix.unknown
+    language: str | None = None
+    unit: str | None = None
+    arrived_on: date | None = None
+
+
+def add_person(on: Actions, cmd: AddPerson) -> Person:
+    """Add a person (and their first stay); one ``person.add`` audit row.
 
     Refuses a reference already used (ignoring case), a date of birth in the future or before
-    1900, and an arrival in the future or before birth. ``actor_id`` is accepted for symmetry
-    with the other services; people carry no "logged by".
+    1900, and an arrival in the future or before birth.
     """
-    ref_text = _check_ref(session, ref)
-    name = _check_name(display_name)
-    dob = _check_birth(date_of_birth)
-    cervix = choice(HasCervix, has_cervix, "has_cervix")
-    if unit is not None and unit.strip() and arrived_on is None:
-        raise ValidationError("arrived_on", "an arrival date is needed with a unit")
-    person = Person(
-        ref=ref_text,
-        display_name=name,
-        date_of_birth=dob,
-        has_cervix=cervix.value,
-        language=(language or "").strip() or None,
-        created_at=now(),
-    )
-    if arrived_on is not None:
-        not_in_future(arrived_on, "arrived_on")
-        not_before_birth(person, arrived_on, "arrived_on")
-        check_arrival_age(dob, arrived_on, "date_of_birth")
-    session.add(person)
-    session.flush()
-    assert person.id is not None
-    if arrived_on is not None:
-        unit_row = ensure_unit(session, unit) if unit and unit.strip() else None
-        session.add(
-            Stay(
-                person_id=person.id,
-                unit_id=unit_row.id if unit_row else None,
-                arrived_on=arrived_on,
-            )
+    with on.action("person.add", entity="person") as act:
+        session = act.session
+        ref_text = _check_ref(session, cmd.ref)
+        name = _check_name(cmd.display_name)
+        dob = _check_birth(cmd.date_of_birth)
+        cervix = choice(HasCervix, cmd.has_cervix, "has_cervix")
+        arrived_on, unit = cmd.arrived_on, cmd.unit
+        with_unit = unit is not None and bool(unit.strip())
+        if with_unit and arrived_on is None:
+            raise ValidationError("arrived_on", "an arrival date is needed with a unit")
+        person = Person(
+            ref=ref_text,
+            display_name=name,
+            date_of_birth=dob,
+            has_cervix=cervix.value,
+            language=(cmd.language or "").strip() or None,
+            created_at=now(),
         )
-        session.flush()
-    return person
-
-
-def _person_fields(person: Person) -> list[str]:
-    fields = ["ref", "display_name", "date_of_birth", "has_cervix"]
-    if person.language:
-        fields.append("language")
-    return fields
-
-
-def add_person(
-    store: Store,
-    *,
-    ref: str,
-    display_name: str,
-    date_of_birth: date,
-    has_cervix: str = HasCervix.unknown,
-    language: str | None = None,
-    unit: str | None = None,
-    arrived_on: date | None = None,
-) -> Person:
-    """Add a person (and their first stay) in one transaction with one ``person.add`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        person = add_person_in(
-            session,
-            actor_id=store.actor.id,
-            ref=ref,
-            display_name=display_name,
-            date_of_birth=date_of_birth,
-            has_cervix=has_cervix,
-            language=language,
-            unit=unit,
-            arrived_on=arrived_on,
-        )
-        fields = _person_fields(person)
         if arrived_on is not None:
-            fields.append("stay.arrived_on")
-            if unit and unit.strip():
-                fields.append("stay.unit")
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="person.add",
-            entity="person",
-            entity_id=person.id,
-            fields=fields,
-        )
-    return person
-
-
-def update_person_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    person_ref: str,
-    ref: str | None = None,
-    display_name: str | None = None,
-    date_of_birth: date | None = None,
-    has_cervix: str | None = None,
-    language: str | None = None,
-) -> tuple[Person, list[str]]:
-    """Change the given fields (None leaves a field alone; ``language=""`` clears it).
-
-    Returns the person and the names of the fields whose value actually changed.
-    """
-    person = person_by_ref(session, person_ref)
-    changes: dict[str, object] = {}
-    if ref is not None and ref.strip() != person.ref:
-        if ref.strip().lower() != person.ref.lower():
-            changes["ref"] = _check_ref(session, ref)
-        else:
-            changes["ref"] = ref.strip()
-    if display_name is not None and display_name.strip() != person.display_name:
-        changes["display_name"] = _check_name(display_name)
-    if date_of_birth is not None and date_of_birth != person.date_of_birth:
-        changes["date_of_birth"] = _check_birth(date_of_birth)
-    if has_cervix is not None:
-        cervix = choice(HasCervix, has_cervix, "has_cervix").value
-        if cervix != person.has_cervix:
-            changes["has_cervix"] = cervix
-    if language is not None and (language.strip() or None) != person.language:
-        changes["language"] = language.strip() or None
-    for field, value in changes.items():
-        setattr(person, field, value)
-    if changes:
+            not_in_future(arrived_on, "arrived_on")
+            not_before_birth(person, arrived_on, "arrived_on")
+            check_arrival_age(dob, arrived_on, "date_of_birth")
         session.add(person)
         session.flush()
-    return person, sorted(changes)
+        assert person.id is not None
+        fields = ["ref", "display_name", "date_of_birth", "has_cervix"]
+        fields += ["language"] if person.language else []
+        if arrived_on is not None:
+            unit_row = ensure_unit(session, unit) if unit and with_unit else None
+            session.add(
+                Stay(
+                    person_id=person.id,
+                    unit_id=unit_row.id if unit_row else None,
+                    arrived_on=arrived_on,
+                )
+            )
+            session.flush()
+            fields += ["stay.arrived_on", "stay.unit"] if with_unit else ["stay.arrived_on"]
+            act.touches(arrived_on)
+        act.names(person.id, fields)
+        return person
 
 
-def update_person(
-    store: Store,
-    *,
-    person_ref: str,
-    ref: str | None = None,
-    display_name: str | None = None,
-    date_of_birth: date | None = None,
-    has_cervix: str | None = None,
-    language: str | None = None,
-) -> list[str]:
+@dataclass(frozen=True)
+class UpdatePerson:
+    """Corrections to the person ``person_ref`` names: None leaves a field alone,
+    ``language=""`` clears it."""
+
+    person_ref: str
+    ref: str | None = None
+    display_name: str | None = None
+    date_of_birth: date | None = None
+    has_cervix: str | None = None
+    language: str | None = None
+
+
+def update_person(on: Actions, cmd: UpdatePerson) -> list[str]:
     """Correct a person's details; one ``person.update`` audit row naming the changed fields.
 
-    Returns the changed field names; when nothing changes nothing is written.
+    Returns the names of the fields whose value changed; when none does, nothing is written.
     """
-    require_writer(store)
-    with store.write() as session:
-        person, changed = update_person_in(
-            session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            ref=ref,
-            display_name=display_name,
-            date_of_birth=date_of_birth,
-            has_cervix=has_cervix,
-            language=language,
-        )
-        if changed:
-            audit.record(
-                session,
-                actor_id=store.actor.id,
-                action="person.update",
-                entity="person",
-                entity_id=person.id,
-                fields=changed,
+    with on.action("person.update", entity="person") as act:
+        session = act.session
+        person = person_by_ref(session, cmd.person_ref)
+        changes: dict[str, object] = {}
+        ref, language = cmd.ref, cmd.language
+        if ref is not None and ref.strip() != person.ref:
+            if ref.strip().lower() != person.ref.lower():
+                changes["ref"] = _check_ref(session, ref)
+            else:
+                changes["ref"] = ref.strip()
+        display_name = cmd.display_name
+        if display_name is not None and display_name.strip() != person.display_name:
+            changes["display_name"] = _check_name(display_name)
+        if cmd.date_of_birth is not None and cmd.date_of_birth != person.date_of_birth:
+            changes["date_of_birth"] = _check_birth(cmd.date_of_birth)
+        if cmd.has_cervix is not None:
+            cervix = choice(HasCervix, cmd.has_cervix, "has_cervix").value
+            if cervix != person.has_cervix:
+                changes["has_cervix"] = cervix
+        if language is not None and (language.strip() or None) != person.language:
+            changes["language"] = language.strip() or None
+        for field, value in changes.items():
+            setattr(person, field, value)
+        if not changes:
+            act.unchanged()
+            return []
+        session.add(person)
+        session.flush()
+        act.names(person.id, sorted(changes))
+        return sorted(changes)
+
+
+@dataclass(frozen=True)
+class RecordArrival:
+    """The person ``person_ref`` names arrived on ``arrived_on`` (in ``unit``, if given)."""
+
+    person_ref: str
+    arrived_on: date
+    unit: str | None = None
+
+
+def record_arrival(on: Actions, cmd: RecordArrival) -> Stay:
+    """Open a new stay; one ``stay.arrive`` audit row. Refused while a stay is open, before
+    birth, in the future, or before the end of the person's latest stay."""
+    with on.action("stay.arrive", entity="stay") as act:
+        session, arrived_on = act.session, cmd.arrived_on
+        person = person_by_ref(session, cmd.person_ref)
+        assert person.id is not None
+        not_in_future(arrived_on, "arrived_on")
+        not_before_birth(person, arrived_on, "arrived_on")
+        check_arrival_age(person.date_of_birth, arrived_on, "arrived_on")
+        if open_stay(session, person.id) is not None:
+            raise ValidationError("arrived_on", f"{person.ref} already has an open stay")
+        last_left = session.exec(
+            select(func.max(Stay.left_on)).where(Stay.person_id == person.id)
+        ).first()
+        if last_left is not None and arrived_on < last_left:
+            raise ValidationError(
+                "arrived_on", f"{arrived_on.isoformat()} is before the end of the previous stay"
             )
-    return changed
-
-
-def record_arrival_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    person_ref: str,
-    arrived_on: date,
-    unit: str | None = None,
-) -> Stay:
-    """Open a new stay. Refused while a stay is open, before birth, in the future, or before
-    the end of the person's latest stay."""
-    person = person_by_ref(session, person_ref)
-    assert person.id is not None
-    not_in_future(arrived_on, "arrived_on")
-    not_before_birth(person, arrived_on, "arrived_on")
-    check_arrival_age(person.date_of_birth, arrived_on, "arrived_on")
-    if open_stay(session, person.id) is not None:
-        raise ValidationError("arrived_on", f"{person.ref} already has an open stay")
-    last_left = session.exec(
-        select(func.max(Stay.left_on)).where(Stay.person_id == person.id)
-    ).first()
-    if last_left is not None and arrived_on < last_left:
-        raise ValidationError(
-            "arrived_on", f"{arrived_on.isoformat()} is before the end of the previous stay"
+        unit = cmd.unit
+        unit_row = ensure_unit(session, unit) if unit and unit.strip() else None
+        stay = Stay(
+            person_id=person.id, unit_id=unit_row.id if unit_row else None, arrived_on=arrived_on
         )
-    unit_row = ensure_unit(session, unit) if unit and unit.strip() else None
-    stay = Stay(
-        person_id=person.id, unit_id=unit_row.id if unit_row else None, arrived_on=arrived_on
-    )
-    session.add(stay)
-    session.flush()
-    return stay
+        session.add(stay)
+        session.flush()
+        act.names(stay.id, ["arrived_on", "unit"] if stay.unit_id else ["arrived_on"])
+        act.touches(arrived_on)
+        return stay
 
 
-def record_arrival(
-    store: Store, *, person_ref: str, arrived_on: date, unit: str | None = None
-) -> Stay:
-    """Record an arrival (a new stay) with one ``stay.arrive`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        stay = record_arrival_in(
-            session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            arrived_on=arrived_on,
-            unit=unit,
-        )
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="stay.arrive",
-            entity="stay",
-            entity_id=stay.id,
-            fields=["arrived_on", "unit"] if stay.unit_id else ["arrived_on"],
-        )
-    return stay
+@dataclass(frozen=True)
+class RecordLeaving:
+    """The person ``person_ref`` names left on ``left_on`` (a LeftReason value)."""
+
+    person_ref: str
+    left_on: date
+    left_reason: str
 
 
-def record_leaving_in(
-    session: Session,
-    *,
-    actor_id: int | None,
-    person_ref: str,
-    left_on: date,
-    left_reason: str,
-) -> Stay:
-    """Close the person's open stay on ``left_on`` (not before it began, not in the future).
+def record_leaving(on: Actions, cmd: RecordLeaving) -> Stay:
+    """Close the person's open stay on ``left_on`` (not before it began, not in the future);
+    one ``stay.leave`` audit row.
 
     Open follow-ups are kept: a person who comes back picks up where they left off, and
     worklists hide people who are not resident.
     """
-    person = person_by_ref(session, person_ref)
-    assert person.id is not None
-    reason = choice(LeftReason, left_reason, "left_reason")
-    not_in_future(left_on, "left_on")
-    stay = open_stay(session, person.id)
-    if stay is None:
-        raise ValidationError("left_on", f"{person.ref} has no open stay to end")
-    if left_on < stay.arrived_on:
-        raise ValidationError(
-            "left_on",
-            f"{left_on.isoformat()} is before the stay began on {stay.arrived_on.isoformat()}",
-        )
-    stay.left_on = left_on
-    stay.left_reason = reason.value
-    session.add(stay)
-    session.flush()
-    return stay
-
-
-def record_leaving(store: Store, *, person_ref: str, left_on: date, left_reason: str) -> Stay:
-    """Record a person leaving (released, transferred, other) with one ``stay.leave`` row."""
-    require_writer(store)
-    with store.write() as session:
-        stay = record_leaving_in(
-            session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            left_on=left_on,
-            left_reason=left_reason,
-        )
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="stay.leave",
-            entity="stay",
-            entity_id=stay.id,
-            fields=["left_on", "left_reason"],
-        )
-    return stay
+    with on.action("stay.leave", entity="stay") as act:
+        session, left_on = act.session, cmd.left_on
+        person = person_by_ref(session, cmd.person_ref)
+        assert person.id is not None
+        reason = choice(LeftReason, cmd.left_reason, "left_reason")
+        not_in_future(left_on, "left_on")
+        stay = open_stay(session, person.id)
+        if stay is None:
+            raise ValidationError("left_on", f"{person.ref} has no open stay to end")
+        if left_on < stay.arrived_on:
+            raise ValidationError(
+                "left_on",
+                f"{left_on.isoformat()} is before the stay began on {stay.arrived_on.isoformat()}",
+            )
+        stay.left_on = left_on
+        stay.left_reason = reason.value
+        session.add(stay)
+        session.flush()
+        act.names(stay.id, ["left_on", "left_reason"])
+        act.touches(left_on)
+        return stay

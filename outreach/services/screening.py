@@ -52,10 +52,8 @@ from outreach.services.lookups import (
     optional_choice,
     person_by_ref,
     require_resident,
-    require_writer,
 )
-from outreach.store import audit
-from outreach.store.store import Store
+from outreach.store.action import Actions
 
 # Pathways are read for this many people per query.
 _CHUNK = 500
@@ -96,7 +94,7 @@ class Pathway:
     """One person's stored tests (oldest first; same day: in the order entered) and open
     follow-ups of a programme, which recording an event reads and keeps up to date.
 
-    :func:`record_screening_event_in` reads it from the store when not given one; an import
+    :func:`record_screening_event` reads it from the store when not given one; an import
     reads it once per person for the whole file and passes it to every event of that person.
     """
 
@@ -159,143 +157,200 @@ def pathways_of(
     return pathways
 
 
-def record_screening_event_in(
-    session: Session,
+@dataclass(frozen=True)
+class RecordScreeningEvent:
+    """One step on the person's screening pathway (a ScreeningEventKind value), with its
+    results (HpvResult, Cytology, SampleTaker values) on a test, where it was taken (a Where
+    value) and, on ``ceased``, why (a CeaseReason value)."""
+
+    person_ref: str
+    occurred_on: date
+    event: str
+    hpv: str | None = None
+    cytology: str | None = None
+    sample: str | None = None
+    where: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    programme: str = PROGRAMME
+
+
+def record_screening_event(
+    on: Actions,
+    cmd: RecordScreeningEvent,
     *,
-    actor_id: int | None,
-    person_ref: str,
-    occurred_on: date,
-    event: str,
-    hpv: str | None = None,
-    cytology: str | None = None,
-    sample: str | None = None,
-    where: str | None = None,
-    reason: str | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
     person: Person | None = None,
     pathway: Pathway | None = None,
 ) -> ScreeningRecorded:
-    """Record one pathway event (see the module docstring for what each kind sets in motion).
+    """Record one pathway event (see the module docstring for what each kind sets in motion);
+    one ``screening.record`` audit row.
 
     Checks: the date is neither before birth nor in the future; a step ``on_site`` falls
     within one of the person's stays (the day of leaving included); results (``hpv``,
     ``cytology``, ``sample``) only on a test, which needs an HPV or cytology result and, when
     HPV positive, its cytology; ``reason`` (a CeaseReason) only and always on ``ceased``.
 
-    ``person`` (the person ``person_ref`` names) and ``pathway`` (theirs, as
+    ``person`` (the person ``cmd.person_ref`` names) and ``pathway`` (theirs, as
     :func:`pathways_of` reads it) may be given by a caller that has read them already; the
     pathway is then kept up to date with what this event changes.
     """
-    rules = load_programme(programme)
-    if person is None:
-        person = person_by_ref(session, person_ref)
-    assert person.id is not None
-    kind = choice(ScreeningEventKind, event, "event")
-    not_in_future(occurred_on, "occurred_on")
-    not_before_birth(person, occurred_on, "occurred_on")
-    hpv_value = optional_choice(HpvResult, hpv, "hpv")
-    cytology_value = optional_choice(Cytology, cytology, "cytology")
-    sample_value = optional_choice(SampleTaker, sample, "sample")
-    where_value = optional_choice(Where, where, "where")
-    if where_value == Where.on_site:
+    with on.action("screening.record", entity="screening_event") as act:
+        session = act.session
+        rules = load_programme(cmd.programme)
+        person = person or person_by_ref(session, cmd.person_ref)
+        assert person.id is not None
+        step = _checked(session, cmd, person)
+        if pathway is None:
+            pathway = pathways_of(session, [person.id], cmd.programme)[person.id]
+        earlier = list(pathway.tests)
+        row = ScreeningEvent(
+            person_id=person.id,
+            programme=cmd.programme,
+            occurred_on=cmd.occurred_on,
+            event=step.kind.value,
+            hpv=step.hpv,
+            cytology=step.cytology,
+            sample=step.sample,
+            where=step.where,
+            reason=step.reason,
+            action=_action_of(rules, step, cmd.occurred_on, earlier),
+            note=clean_note(cmd.note),
+            logged_by=act.actor_id,
+            created_at=now(),
+        )
+        session.add(row)
+        session.flush()
+        recorded = _set_in_motion(session, rules, person, pathway, row, earlier)
+        fields = ["person_id", "event", "occurred_on"]
+        fields += [
+            name
+            for name in ("hpv", "cytology", "sample", "where", "reason", "action", "note")
+            if getattr(row, name) is not None
+        ]
+        fields += ["follow_up"] if recorded.follow_up else []
+        fields += ["completed_follow_ups"] if recorded.completed else []
+        fields += ["cancelled_follow_ups"] if recorded.cancelled else []
+        act.names(row.id, fields)
+        act.touches(cmd.occurred_on)
+        return recorded
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A pathway event's codes, checked."""
+
+    kind: ScreeningEventKind
+    hpv: str | None
+    cytology: str | None
+    sample: str | None
+    where: str | None
+    reason: str | None
+
+
+def _checked(session: Session, cmd: RecordScreeningEvent, person: Person) -> _Step:
+    """The event's codes, each checked against its code list and against the others."""
+    kind = choice(ScreeningEventKind, cmd.event, "event")
+    not_in_future(cmd.occurred_on, "occurred_on")
+    not_before_birth(person, cmd.occurred_on, "occurred_on")
+    hpv = optional_choice(HpvResult, cmd.hpv, "hpv")
+    cytology = optional_choice(Cytology, cmd.cytology, "cytology")
+    sample = optional_choice(SampleTaker, cmd.sample, "sample")
+    where = optional_choice(Where, cmd.where, "where")
+    if where == Where.on_site:
         require_resident(
-            session, person, occurred_on, "where", "a step taken before arrival is before_arrival"
+            session,
+            person,
+            cmd.occurred_on,
+            "where",
+            "a step taken before arrival is before_arrival",
         )
     is_test = kind == ScreeningEventKind.test
     if not is_test:
-        for name, value in (
-            ("hpv", hpv_value),
-            ("cytology", cytology_value),
-            ("sample", sample_value),
-        ):
+        for name, value in (("hpv", hpv), ("cytology", cytology), ("sample", sample)):
             if value is not None:
                 raise ValidationError(name, f"only a test has a {name} result")
-    reason_value = None
+    reason = None
     if kind == ScreeningEventKind.ceased:
-        reason_value = choice(CeaseReason, reason, "reason")
-    elif reason is not None and reason.strip():
+        reason = choice(CeaseReason, cmd.reason, "reason")
+    elif cmd.reason is not None and cmd.reason.strip():
         raise ValidationError("reason", "only a ceased event has a reason")
-
-    if pathway is None:
-        pathway = pathways_of(session, [person.id], programme)[person.id]
-    earlier = list(pathway.tests)
-    action = None
-    if is_test:
-        if hpv_value is None and cytology_value is None:
-            raise ValidationError("hpv", "a test needs an HPV or cytology result")
-        result = TestResult(
-            taken_on=occurred_on,
-            hpv=hpv_value.value if hpv_value else None,
-            cytology=cytology_value.value if cytology_value else None,
-            sample=sample_value.value if sample_value else None,
-        )
-        try:
-            action = action_for_result(
-                rules, result=result, history=[as_test_result(t) for t in earlier]
-            )
-        except ValueError as error:
-            raise ValidationError("cytology", str(error)) from None
-
-    row = ScreeningEvent(
-        person_id=person.id,
-        programme=programme,
-        occurred_on=occurred_on,
-        event=kind.value,
-        hpv=hpv_value.value if hpv_value else None,
-        cytology=cytology_value.value if cytology_value else None,
-        sample=sample_value.value if sample_value else None,
-        where=where_value.value if where_value else None,
-        reason=reason_value.value if reason_value else None,
-        action=action,
-        note=clean_note(note),
-        logged_by=actor_id,
-        created_at=now(),
+    if is_test and hpv is None and cytology is None:
+        raise ValidationError("hpv", "a test needs an HPV or cytology result")
+    return _Step(
+        kind,
+        hpv.value if hpv else None,
+        cytology.value if cytology else None,
+        sample.value if sample else None,
+        where.value if where else None,
+        reason.value if reason else None,
     )
-    session.add(row)
-    session.flush()
-    recorded = ScreeningRecorded(row, action=action)
+
+
+def _action_of(
+    rules: Programme, step: _Step, taken_on: date, earlier: list[ScreeningEvent]
+) -> str | None:
+    """For a test, the ResultAction value its result asks for after ``earlier`` tests."""
+    if step.kind != ScreeningEventKind.test:
+        return None
+    result = TestResult(taken_on=taken_on, hpv=step.hpv, cytology=step.cytology, sample=step.sample)
+    try:
+        return action_for_result(rules, result=result, history=[as_test_result(t) for t in earlier])
+    except ValueError as error:
+        raise ValidationError("cytology", str(error)) from None
+
+
+def _set_in_motion(
+    session: Session,
+    rules: Programme,
+    person: Person,
+    pathway: Pathway,
+    row: ScreeningEvent,
+    earlier: list[ScreeningEvent],
+) -> ScreeningRecorded:
+    """Open, complete and cancel the follow-ups the recorded event ``row`` asks for, keeping
+    ``pathway`` up to date; a test entered before later ones recomputes their actions."""
+    recorded = ScreeningRecorded(row, action=row.action)
+    day, kind = row.occurred_on, row.event
 
     def close(
         reasons: frozenset[str], status: FollowUpStatus, done_on: date | None
     ) -> list[FollowUp]:
-        assert pathway is not None
         closed = pathway.close(reasons, status, done_on)
         session.add_all(closed)
         return closed
 
     def new_followup(reason: str, due_on: date) -> FollowUp:
-        assert person is not None and person.id is not None and pathway is not None
+        assert person.id is not None
         followup = create_followup_in(
             session,
             person_id=person.id,
             person_ref=person.ref,
-            opened_on=occurred_on,
+            opened_on=day,
             due_on=due_on,
             reason=reason,
             source_event_id=row.id,
-            programme=programme,
+            programme=row.programme,
         )
         pathway.open_followups.append(followup)
         return followup
 
-    if is_test:
+    if kind == ScreeningEventKind.test:
         pathway.add_test(row)
-    if is_test and action is not None:
-        later = [t for t in earlier if t.occurred_on > occurred_on]
+    if kind == ScreeningEventKind.test and row.action is not None:
+        later = [t for t in earlier if t.occurred_on > day]
         if later:
             _recompute_actions(session, rules, [*earlier, row], later)
         else:
             done_reasons = frozenset({FollowUpReason.repeat_test.value})
-            recorded.completed = close(done_reasons, FollowUpStatus.done, occurred_on)
-            wanted = followup_for_action(rules, action, occurred_on)
+            recorded.completed = close(done_reasons, FollowUpStatus.done, day)
+            wanted = followup_for_action(rules, row.action, day)
             if wanted is not None:
                 reason_code, due_on = wanted
                 if not pathway.open_with(frozenset({reason_code})):
                     recorded.follow_up = new_followup(reason_code, due_on)
     elif kind == ScreeningEventKind.ceased:
         recorded.cancelled = close(
-            frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, occurred_on
+            frozenset(r.value for r in _CEASING_CANCELS), FollowUpStatus.cancelled, day
         )
     elif kind == ScreeningEventKind.colposcopy_referred:
         if not pathway.open_with(frozenset({FollowUpReason.colposcopy.value})):
@@ -305,11 +360,11 @@ def record_screening_event_in(
                 if latest_action in rules.colposcopy_days
                 else ResultAction.colposcopy_2_weeks.value
             )
-            due_on = occurred_on + timedelta(days=rules.colposcopy_days[key])
+            due_on = day + timedelta(days=rules.colposcopy_days[key])
             recorded.follow_up = new_followup(FollowUpReason.colposcopy, due_on)
     elif kind == ScreeningEventKind.colposcopy_attended:
         recorded.completed = close(
-            frozenset({FollowUpReason.colposcopy.value}), FollowUpStatus.done, occurred_on
+            frozenset({FollowUpReason.colposcopy.value}), FollowUpStatus.done, day
         )
     return recorded
 
@@ -323,55 +378,3 @@ def _recompute_actions(
         test.action = action_for_result(rules, result=as_test_result(test), history=history)
         session.add(test)
     session.flush()
-
-
-def record_screening_event(
-    store: Store,
-    *,
-    person_ref: str,
-    occurred_on: date,
-    event: str,
-    hpv: str | None = None,
-    cytology: str | None = None,
-    sample: str | None = None,
-    where: str | None = None,
-    reason: str | None = None,
-    note: str | None = None,
-    programme: str = PROGRAMME,
-) -> ScreeningRecorded:
-    """Record a screening pathway event with one ``screening.record`` audit row."""
-    require_writer(store)
-    with store.write() as session:
-        recorded = record_screening_event_in(
-            session,
-            actor_id=store.actor.id,
-            person_ref=person_ref,
-            occurred_on=occurred_on,
-            event=event,
-            hpv=hpv,
-            cytology=cytology,
-            sample=sample,
-            where=where,
-            reason=reason,
-            note=note,
-            programme=programme,
-        )
-        row = recorded.event
-        fields = ["person_id", "event", "occurred_on"]
-        fields += [
-            name
-            for name in ("hpv", "cytology", "sample", "where", "reason", "action", "note")
-            if getattr(row, name) is not None
-        ]
-        fields += ["follow_up"] if recorded.follow_up else []
-        fields += ["completed_follow_ups"] if recorded.completed else []
-        fields += ["cancelled_follow_ups"] if recorded.cancelled else []
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="screening.record",
-            entity="screening_event",
-            entity_id=row.id,
-            fields=fields,
-        )
-    return recorded

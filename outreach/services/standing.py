@@ -24,7 +24,7 @@ def read_decisions(session: Session, person_ids: Sequence[int], programme: str =
     """Read every decision of ``person_ids`` (one query per 500 people) so that, for the
     rest of this session's transaction, :func:`decision_in_force` answers for them from
     memory. Every decision recorded in the transaction must then be passed to
-    :func:`decision_recorded` (``record_decision_in`` does). For work that asks about many
+    :func:`decision_recorded` (``record_decision`` does). For work that asks about many
     people at once, such as an import."""
     known: dict[tuple[str, int], list[Decision]] = session.info.setdefault(_KNOWN, {})
     ids = sorted(set(person_ids))
@@ -77,6 +77,6 @@ def is_do_not_approach(
         decision = decision_in_force(session, person_id, as_of, programme)
         return decision is not None and decision.kind == DecisionKind.do_not_approach
     # Only the kind is needed: read it on the session's connection. Decisions are flushed
-    # as they are recorded (record_decision_in), so the store already holds every one.
+    # as they are recorded (record_decision), so the store already holds every one.
     in_force_dna = do_not_approach(person_id=person_id, programme=programme, day=as_of)
     return bool(session.connection().execute(select(in_force_dna)).scalar())

@@ -6,74 +6,71 @@ for the whole site or one unit; uptake and reach targets are for the site.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
 from outreach.clock import now
-from outreach.model import Role, Target, TargetMeasure, Unit
+from outreach.model import Target, TargetMeasure, Unit
 from outreach.services.errors import ValidationError
 from outreach.stats.targets import TargetRow, target_row, targets_in
-from outreach.store import audit
+from outreach.store.action import Actions
 from outreach.store.store import Store
 
 _FIELDS = ("measure", "value", "baseline_value", "baseline_on", "target_on", "unit_id")
 
 
-def set_target(
-    store: Store,
-    *,
-    measure: str,
-    value: float,
-    target_on: date,
-    baseline: float | None = None,
-    baseline_on: date | None = None,
-    unit: str | None = None,
-    programme: str = "cervical-screening",
-) -> TargetRow:
-    """Set the target for ``measure`` (a TargetMeasure value) in the site or ``unit``,
-    replacing the one already set for the same programme, measure and scope.
+@dataclass(frozen=True)
+class SetTarget:
+    """The target for ``measure`` (a TargetMeasure value) in the site, or in ``unit``."""
 
-    One write transaction with one audit row (``target.set``). Raises ValidationError for a
-    measure not in TargetMeasure, a percentage outside 0-100, a baseline without its date (or
-    the reverse), a baseline date not before the target date, an unknown unit, or a unit scope
-    on a measure other than coverage. Viewers may not set targets (NotAllowed).
+    measure: str
+    value: float
+    target_on: date
+    baseline: float | None = None
+    baseline_on: date | None = None
+    unit: str | None = None
+    programme: str = "cervical-screening"
+
+
+def set_target(on: Actions, cmd: SetTarget) -> TargetRow:
+    """Set a target, replacing the one already set for the same programme, measure and scope;
+    one ``target.set`` audit row.
+
+    Raises ValidationError for a measure not in TargetMeasure, a percentage outside 0-100, a
+    baseline without its date (or the reverse), a baseline date not before the target date,
+    an unknown unit, or a unit scope on a measure other than coverage. Viewers may not set
+    targets (NotAllowed).
     """
-    store.require(Role.admin, Role.staff)
-    _check(measure, value, baseline, baseline_on, target_on, unit)
-    with store.write() as session:
-        unit_id = _unit_id(session, unit)
+    with on.action("target.set", entity="target") as act:
+        _check(cmd)
+        session = act.session
+        unit_id = _unit_id(session, cmd.unit)
         target = session.exec(
             select(Target).where(
-                Target.programme == programme,
-                Target.measure == measure,
+                Target.programme == cmd.programme,
+                Target.measure == cmd.measure,
                 Target.unit_id == unit_id,
             )
         ).first()
         if target is None:
             target = Target(
-                programme=programme,
-                measure=measure,
-                value=value,
-                target_on=target_on,
+                programme=cmd.programme,
+                measure=cmd.measure,
+                value=cmd.value,
+                target_on=cmd.target_on,
                 unit_id=unit_id,
                 created_at=now(),
             )
-        target.value = float(value)
-        target.baseline_value = None if baseline is None else float(baseline)
-        target.baseline_on = baseline_on
-        target.target_on = target_on
+        target.value = float(cmd.value)
+        target.baseline_value = None if cmd.baseline is None else float(cmd.baseline)
+        target.baseline_on = cmd.baseline_on
+        target.target_on = cmd.target_on
         session.add(target)
         session.flush()
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="target.set",
-            entity="target",
-            entity_id=target.id,
-            fields=_FIELDS,
-        )
-        return target_row(target, unit)
+        act.names(target.id, _FIELDS)
+        return target_row(target, cmd.unit)
 
 
 def list_targets(store: Store, *, programme: str = "cervical-screening") -> list[TargetRow]:
@@ -82,14 +79,8 @@ def list_targets(store: Store, *, programme: str = "cervical-screening") -> list
         return targets_in(session, programme=programme)
 
 
-def _check(
-    measure: str,
-    value: float,
-    baseline: float | None,
-    baseline_on: date | None,
-    target_on: date,
-    unit: str | None,
-) -> None:
+def _check(cmd: SetTarget) -> None:
+    measure, value, baseline, baseline_on = cmd.measure, cmd.value, cmd.baseline, cmd.baseline_on
     if measure not in {m.value for m in TargetMeasure}:
         known = ", ".join(m.value for m in TargetMeasure)
         raise ValidationError("measure", f"{measure!r} is not a measure ({known})")
@@ -99,11 +90,11 @@ def _check(
         raise ValidationError("baseline", f"{baseline:g} is not a percentage from 0 to 100")
     if (baseline is None) != (baseline_on is None):
         raise ValidationError("baseline", "give the baseline value and its date together")
-    if baseline_on is not None and baseline_on >= target_on:
+    if baseline_on is not None and baseline_on >= cmd.target_on:
         raise ValidationError(
             "baseline_on", f"{baseline_on.isoformat()} is not before the target date"
         )
-    if unit is not None and measure != TargetMeasure.coverage:
+    if cmd.unit is not None and measure != TargetMeasure.coverage:
         raise ValidationError("unit", f"{measure} targets are for the whole site only")
 
 

@@ -31,6 +31,7 @@ from outreach.clock import now
 from outreach.errors import ValidationError
 from outreach.model import Account, Role, Site
 from outreach.store import audit, keyslots, private, store_lock
+from outreach.store.action import Action
 from outreach.store.engine import (
     BUSY_TIMEOUT_MS,
     WRITE,
@@ -561,6 +562,35 @@ class Store:
             self._slot_secrets = dataclasses.replace(self._slot_secrets, signing=signing)
             if signing is not None:
                 self._signer = audit.Signer(self.actor.name, signing)
+
+    @contextmanager
+    def action(
+        self,
+        name: str,
+        *,
+        entity: str = "",
+        roles: tuple[Role, ...] = (Role.admin, Role.staff),
+    ) -> Iterator[Action]:
+        """One write use case: checks the acting account has one of ``roles`` (NotAllowed
+        otherwise), opens one write transaction (:meth:`write`) and, when the block ends
+        cleanly, appends the action's audit row (``name``, ``entity``, and the id and fields
+        the block gave :meth:`Action.names`) in that transaction, unless the block found
+        nothing to change (:meth:`Action.unchanged`). An exception inside the block rolls
+        everything back and writes no audit row."""
+        self.require(*roles)
+        with self.write() as session:
+            act = Action(session, self.actor.id, name, entity)
+            yield act
+            if not act.audited:
+                return
+            audit.record(
+                session,
+                actor_id=self.actor.id,
+                action=act.name,
+                entity=act.entity,
+                entity_id=act.entity_id,
+                fields=act.fields,
+            )
 
     def _record_head(self) -> None:
         """Write the newest audit row's id and hash to keys.json, outside data.db: if committed

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from outreach.cli import app
 from outreach.model import AuditEntry, Role
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
 
@@ -46,12 +46,14 @@ ROW_1 = "1  2024-06-10 09:00:00  ana  store.init   site       -"
 def _person(store: Store, ref: str, name: str, born: date) -> None:
     add_person(
         store,
-        ref=ref,
-        display_name=name,
-        date_of_birth=born,
-        has_cervix="yes",
-        unit="Wing A",
-        arrived_on=date(2024, 1, 10),
+        AddPerson(
+            ref=ref,
+            display_name=name,
+            date_of_birth=born,
+            has_cervix="yes",
+            unit="Wing A",
+            arrived_on=date(2024, 1, 10),
+        ),
     )
 
 
@@ -67,7 +69,7 @@ def build(folder: Path) -> None:
         with freeze_time("2024-06-12 08:15:00"):
             bob = Store.unlock(folder, user="bob", passphrase=BOB_PASSPHRASE)
             try:
-                add_mentor(bob, name="Maya Lee", trained_on=date(2022, 9, 1))
+                add_mentor(bob, AddMentor(name="Maya Lee", trained_on=date(2022, 9, 1)))
             finally:
                 bob.close()
         with freeze_time("2024-06-13 16:45:00"):

@@ -16,7 +16,7 @@ from outreach.cli import app
 from outreach.exports.preview import NO_FIGURE, preview_rows
 from outreach.exports.table import AggregateTable, ExportPeriod
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
-from outreach.services.targets import set_target
+from outreach.services.targets import SetTarget, set_target
 from outreach.stats.progress import progress
 from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
@@ -100,7 +100,7 @@ def test_progress_with_nobody_in_the_denominator_needs_no_figure() -> None:
 def test_stats_say_no_figure_yet_for_a_target_nobody_is_counted_for(
     store: Store, store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    set_target(store, measure="uptake", value=80, target_on=date(2025, 3, 31))
+    set_target(store, SetTarget(measure="uptake", value=80, target_on=date(2025, 3, 31)))
     store.close()
     monkeypatch.setenv("OUTREACH_PASSPHRASE", PASSPHRASE)
     runner = CliRunner()

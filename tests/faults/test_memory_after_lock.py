@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.services.people import add_person
+from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from tests.support.memscan import count_in_memory
 
@@ -88,11 +88,13 @@ def folder(tmp_path: Path) -> tuple[Path, bytes]:
     for i, name in enumerate(NAMES):
         add_person(
             store,
-            ref=f"M{i:04d}",
-            display_name=name,
-            date_of_birth=date(1990, 1, 1 + i),
-            unit="Wing A",
-            arrived_on=date(2024, 1, 1),
+            AddPerson(
+                ref=f"M{i:04d}",
+                display_name=name,
+                date_of_birth=date(1990, 1, 1 + i),
+                unit="Wing A",
+                arrived_on=date(2024, 1, 1),
+            ),
         )
     key = store._data_key
     store.close()

@@ -27,7 +27,7 @@ from outreach.model import (
     Person,
     ScreeningEvent,
 )
-from outreach.services.mentors import add_mentor
+from outreach.services.mentors import AddMentor, add_mentor
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -52,7 +52,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
         opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
         assert import_people(opened, FIXTURES / "people.csv").written
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
-            add_mentor(opened, name=name)
+            add_mentor(opened, AddMentor(name=name))
     key = opened._data_key
     opened.close()
     opened._data_key = key

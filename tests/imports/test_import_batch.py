@@ -13,11 +13,11 @@ from freezegun import freeze_time
 from sqlalchemy import text
 
 from outreach.imports.pipeline import import_conversations, import_people, import_screening
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.lookups import Directory, FileDirectory
-from outreach.services.mentors import add_mentor
-from outreach.services.screening import record_screening_event
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -75,18 +75,20 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
         opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
         assert import_people(opened, FIXTURES / "people.csv").written
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
-            add_mentor(opened, name=name)
+            add_mentor(opened, AddMentor(name=name))
         # History stored before the file: a later test than the file's first one for A1002AB
         # (its action is recomputed), and a decision the conversation import must honour.
         record_screening_event(
             opened,
-            person_ref="A1002AB",
-            occurred_on=date(2024, 11, 1),
-            event="test",
-            hpv="negative",
+            RecordScreeningEvent(
+                person_ref="A1002AB", occurred_on=date(2024, 11, 1), event="test", hpv="negative"
+            ),
         )
         record_decision(
-            opened, person_ref="A1006AF", kind="do_not_approach", decided_on=date(2024, 1, 2)
+            opened,
+            RecordDecision(
+                person_ref="A1006AF", kind="do_not_approach", decided_on=date(2024, 1, 2)
+            ),
         )
     key = opened._data_key
     opened.close()
@@ -121,18 +123,20 @@ def _one_by_one_conversations(store: Store) -> None:
         refs = ref.split(";")
         log_conversation(
             store,
-            occurred_on=date.fromisoformat(day),
-            kind=kind,
-            mentors=mentors.split(";"),
-            setting=setting,
-            outcome=outcome,
-            minutes=int(minutes),
-            person_ref=refs[0] if kind == "one_to_one" else None,
-            attendees=int(attendees) if attendees else None,
-            attendee_refs=refs if kind == "group" else (),
-            barriers=[barriers] if barriers else [],
-            next_step_on=date.fromisoformat(step) if step else None,
-            note=note or None,
+            LogConversation(
+                occurred_on=date.fromisoformat(day),
+                kind=kind,
+                mentors=mentors.split(";"),
+                setting=setting,
+                outcome=outcome,
+                minutes=int(minutes),
+                person_ref=refs[0] if kind == "one_to_one" else None,
+                attendees=int(attendees) if attendees else None,
+                attendee_refs=refs if kind == "group" else (),
+                barriers=[barriers] if barriers else [],
+                next_step_on=date.fromisoformat(step) if step else None,
+                note=note or None,
+            ),
         )
 
 
@@ -141,15 +145,17 @@ def _one_by_one_screening(store: Store) -> None:
         ref, day, event, hpv, cytology, sample, where, reason, note = _cells(line)
         record_screening_event(
             store,
-            person_ref=ref,
-            occurred_on=date.fromisoformat(day),
-            event=event,
-            hpv=hpv or None,
-            cytology=cytology or None,
-            sample=sample or None,
-            where=where or None,
-            reason=reason or None,
-            note=note or None,
+            RecordScreeningEvent(
+                person_ref=ref,
+                occurred_on=date.fromisoformat(day),
+                event=event,
+                hpv=hpv or None,
+                cytology=cytology or None,
+                sample=sample or None,
+                where=where or None,
+                reason=reason or None,
+                note=note or None,
+            ),
         )
 
 

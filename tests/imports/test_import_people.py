@@ -16,7 +16,8 @@ from outreach.imports.files import RowError
 from outreach.imports.pipeline import import_people
 from outreach.model import AuditEntry, Person, Role, Stay, Unit
 from outreach.services.errors import ValidationError
-from outreach.services.people import add_person_in
+from outreach.services.people import AddPerson, add_person
+from outreach.store.action import Action
 from outreach.store.engine import make_engine
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
@@ -372,7 +373,7 @@ def test_new_people_are_refused_as_add_person_refuses_them(
         **kwargs,
     }
     with pytest.raises(ValidationError) as refused, store.write() as session:
-        add_person_in(session, actor_id=store.actor.id, **person)
+        add_person(Action.within(session, store.actor.id), AddPerson(**person))
     report = import_people(store, _csv(row))
     assert refused.value.field == service_field
     assert report.errors == [RowError(2, column, refused.value.problem)]

@@ -18,10 +18,10 @@ from outreach.cli import app
 from outreach.imports.pipeline import import_conversations, import_people
 from outreach.imports.undo import UndoRefused, import_batches, undo_import
 from outreach.model import AuditEntry, Person, Stay
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.errors import ValidationError
-from outreach.services.mentors import add_mentor
-from outreach.services.people import update_person
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import UpdatePerson, update_person
 from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
@@ -61,7 +61,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     folder = tmp_path_factory.mktemp("template") / "store"
     with freeze_time(TODAY):
         opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-        add_mentor(opened, name="Dee Hartley")
+        add_mentor(opened, AddMentor(name="Dee Hartley"))
     key = opened._data_key
     opened.close()
     opened._data_key = key
@@ -166,12 +166,14 @@ def test_a_conversation_logged_after_the_import_refuses_the_undo_and_nothing_cha
     import_people(store, ROLL)
     log_conversation(
         store,
-        occurred_on=date(2024, 11, 20),
-        kind="one_to_one",
-        mentors=["Dee Hartley"],
-        setting="wing",
-        outcome="accepted_offer",
-        person_ref="U002",
+        LogConversation(
+            occurred_on=date(2024, 11, 20),
+            kind="one_to_one",
+            mentors=["Dee Hartley"],
+            setting="wing",
+            outcome="accepted_offer",
+            person_ref="U002",
+        ),
     )
     before, names = table_counts(store), _names(store)
     with pytest.raises(UndoRefused) as refused:
@@ -186,7 +188,7 @@ def test_a_conversation_logged_after_the_import_refuses_the_undo_and_nothing_cha
 
 def test_a_row_changed_since_the_import_refuses_the_undo(store: Store) -> None:
     import_people(store, ROLL)
-    update_person(store, person_ref="U003", display_name="Cat Lake-Jones")
+    update_person(store, UpdatePerson(person_ref="U003", display_name="Cat Lake-Jones"))
     before = table_counts(store)
     with pytest.raises(UndoRefused) as refused:
         undo_import(store)

@@ -14,16 +14,18 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from outreach.model import Conversation, Decision, FollowUp, Person, ScreeningEvent
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.followup_changes import RescheduleFollowUp, reschedule_followup
 from outreach.services.followups import (
+    CancelFollowUp,
+    ScheduleFollowUp,
     cancel_followup,
-    reschedule_followup,
     schedule_followup,
 )
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
-from outreach.services.screening import record_screening_event
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
 from tests.support.service_helpers import module_store
 from tests.support.store_helpers import PASSPHRASE, init_store_at
@@ -38,12 +40,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             for ref in ("F1", "F2", "F3", "F4", "F5", "F6", "F7"):
                 add_person(
                     opened,
-                    ref=ref,
-                    display_name=f"Person {ref}",
-                    date_of_birth=date(1980, 1, 1),
-                    arrived_on=date(2024, 1, 1),
+                    AddPerson(
+                        ref=ref,
+                        display_name=f"Person {ref}",
+                        date_of_birth=date(1980, 1, 1),
+                        arrived_on=date(2024, 1, 1),
+                    ),
                 )
-            add_mentor(opened, name="Mo", active_from=date(2023, 1, 1))
+            add_mentor(opened, AddMentor(name="Mo", active_from=date(2023, 1, 1)))
             yield opened
 
 
@@ -67,11 +71,13 @@ def _dates(store: Store, ref: str) -> list[tuple[str, date, date, date]]:
 def test_a_test_result_opens_its_follow_up_on_the_test_date(store: Store) -> None:
     record_screening_event(
         store,
-        person_ref="F1",
-        occurred_on=date(2024, 3, 5),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="F1",
+            occurred_on=date(2024, 3, 5),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     assert _dates(store, "F1") == [
         ("repeat_test", date(2024, 3, 5), date(2025, 3, 5), date(2025, 3, 5))
@@ -81,13 +87,15 @@ def test_a_test_result_opens_its_follow_up_on_the_test_date(store: Store) -> Non
 def test_a_conversation_next_step_opens_on_the_conversation_date(store: Store) -> None:
     log_conversation(
         store,
-        occurred_on=date(2024, 2, 3),
-        kind="one_to_one",
-        mentors=["Mo"],
-        setting="wing",
-        outcome="undecided_more_time",
-        person_ref="F2",
-        next_step_on=date(2024, 3, 1),
+        LogConversation(
+            occurred_on=date(2024, 2, 3),
+            kind="one_to_one",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="undecided_more_time",
+            person_ref="F2",
+            next_step_on=date(2024, 3, 1),
+        ),
     )
     assert _dates(store, "F2") == [
         ("next_step", date(2024, 2, 3), date(2024, 3, 1), date(2024, 3, 1))
@@ -97,10 +105,12 @@ def test_a_conversation_next_step_opens_on_the_conversation_date(store: Store) -
 def test_a_decline_revisit_opens_on_the_decision_date(store: Store) -> None:
     record_decision(
         store,
-        person_ref="F3",
-        kind="informed_decline",
-        decided_on=date(2024, 2, 10),
-        revisit_on=date(2024, 8, 10),
+        RecordDecision(
+            person_ref="F3",
+            kind="informed_decline",
+            decided_on=date(2024, 2, 10),
+            revisit_on=date(2024, 8, 10),
+        ),
     )
     assert _dates(store, "F3") == [
         ("revisit", date(2024, 2, 10), date(2024, 8, 10), date(2024, 8, 10))
@@ -110,8 +120,12 @@ def test_a_decline_revisit_opens_on_the_decision_date(store: Store) -> None:
 def test_a_follow_up_scheduled_by_hand_opens_today_or_on_a_due_date_already_passed(
     store: Store,
 ) -> None:
-    schedule_followup(store, person_ref="F4", due_on=date(2025, 7, 1), reason="other")
-    schedule_followup(store, person_ref="F4", due_on=date(2025, 5, 20), reason="other")
+    schedule_followup(
+        store, ScheduleFollowUp(person_ref="F4", due_on=date(2025, 7, 1), reason="other")
+    )
+    schedule_followup(
+        store, ScheduleFollowUp(person_ref="F4", due_on=date(2025, 5, 20), reason="other")
+    )
     assert _dates(store, "F4") == [
         ("other", date(2025, 6, 1), date(2025, 7, 1), date(2025, 7, 1)),
         ("other", date(2025, 5, 20), date(2025, 5, 20), date(2025, 5, 20)),
@@ -120,11 +134,15 @@ def test_a_follow_up_scheduled_by_hand_opens_today_or_on_a_due_date_already_pass
 
 def test_rescheduling_moves_the_due_date_and_keeps_the_original(store: Store) -> None:
     followup = schedule_followup(
-        store, person_ref="F5", due_on=date(2025, 6, 10), reason="next_step"
+        store, ScheduleFollowUp(person_ref="F5", due_on=date(2025, 6, 10), reason="next_step")
     )
     assert followup.id is not None
-    reschedule_followup(store, followup_id=followup.id, due_on=date(2025, 6, 17))
-    reschedule_followup(store, followup_id=followup.id, due_on=date(2025, 6, 24))
+    reschedule_followup(
+        store, RescheduleFollowUp(followup_id=followup.id, due_on=date(2025, 6, 17))
+    )
+    reschedule_followup(
+        store, RescheduleFollowUp(followup_id=followup.id, due_on=date(2025, 6, 24))
+    )
     assert _dates(store, "F5") == [
         ("next_step", date(2025, 6, 1), date(2025, 6, 10), date(2025, 6, 24))
     ]
@@ -144,33 +162,44 @@ def _cancelled(store: Store, ref: str) -> list[tuple[str, str, date | None]]:
 def test_a_decision_cancels_outreach_follow_ups_on_its_own_date(store: Store) -> None:
     log_conversation(
         store,
-        occurred_on=date(2024, 4, 1),
-        kind="one_to_one",
-        mentors=["Mo"],
-        setting="wing",
-        outcome="undecided_more_time",
-        person_ref="F6",
-        next_step_on=date(2024, 5, 1),
+        LogConversation(
+            occurred_on=date(2024, 4, 1),
+            kind="one_to_one",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="undecided_more_time",
+            person_ref="F6",
+            next_step_on=date(2024, 5, 1),
+        ),
     )
-    record_decision(store, person_ref="F6", kind="do_not_approach", decided_on=date(2024, 6, 20))
+    record_decision(
+        store, RecordDecision(person_ref="F6", kind="do_not_approach", decided_on=date(2024, 6, 20))
+    )
     assert _cancelled(store, "F6") == [("next_step", "cancelled", date(2024, 6, 20))]
 
 
 def test_ceasing_cancels_clinical_follow_ups_on_its_date_and_by_hand_today(store: Store) -> None:
     record_screening_event(
         store,
-        person_ref="F7",
-        occurred_on=date(2024, 3, 5),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="F7",
+            occurred_on=date(2024, 3, 5),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     record_screening_event(
-        store, person_ref="F7", occurred_on=date(2024, 9, 1), event="ceased", reason="no_cervix"
+        store,
+        RecordScreeningEvent(
+            person_ref="F7", occurred_on=date(2024, 9, 1), event="ceased", reason="no_cervix"
+        ),
     )
-    followup = schedule_followup(store, person_ref="F7", due_on=date(2025, 7, 1), reason="other")
+    followup = schedule_followup(
+        store, ScheduleFollowUp(person_ref="F7", due_on=date(2025, 7, 1), reason="other")
+    )
     assert followup.id is not None
-    cancel_followup(store, followup_id=followup.id)
+    cancel_followup(store, CancelFollowUp(followup_id=followup.id))
     assert _cancelled(store, "F7") == [
         ("repeat_test", "cancelled", date(2024, 9, 1)),
         ("other", "cancelled", date(2025, 6, 1)),

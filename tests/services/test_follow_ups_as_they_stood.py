@@ -18,12 +18,17 @@ from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from outreach.cli import app
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
-from outreach.services.followups import complete_followup, reschedule_followup
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
-from outreach.services.screening import record_screening_event
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.followup_changes import (
+    CompleteFollowUp,
+    RescheduleFollowUp,
+    complete_followup,
+    reschedule_followup,
+)
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.stats.activity import follow_ups
 from outreach.stats.period import Period
 from outreach.store.store import Store
@@ -36,13 +41,15 @@ TYPED = "2025-06-01"
 def _talk(store: Store, ref: str, day: date, next_step: date) -> int:
     logged = log_conversation(
         store,
-        occurred_on=day,
-        kind="one_to_one",
-        mentors=["Mo"],
-        setting="wing",
-        outcome="undecided_more_time",
-        person_ref=ref,
-        next_step_on=next_step,
+        LogConversation(
+            occurred_on=day,
+            kind="one_to_one",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="undecided_more_time",
+            person_ref=ref,
+            next_step_on=next_step,
+        ),
     )
     assert logged.follow_up is not None and logged.follow_up.id is not None
     return logged.follow_up.id
@@ -57,47 +64,58 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             for ref in ("R1", "R2", "R3", "R4", "R5", "R6", "R7"):
                 add_person(
                     store,
-                    ref=ref,
-                    display_name=f"Person {ref}",
-                    date_of_birth=date(1980, 1, 1),
-                    arrived_on=date(2023, 1, 1),
+                    AddPerson(
+                        ref=ref,
+                        display_name=f"Person {ref}",
+                        date_of_birth=date(1980, 1, 1),
+                        arrived_on=date(2023, 1, 1),
+                    ),
                 )
-            add_mentor(store, name="Mo", active_from=date(2023, 1, 1))
+            add_mentor(store, AddMentor(name="Mo", active_from=date(2023, 1, 1)))
             # R1: a test on 10 April 2023 asks for a repeat test by 10 April 2024, not done.
             record_screening_event(
                 store,
-                person_ref="R1",
-                occurred_on=date(2023, 4, 10),
-                event="test",
-                hpv="positive",
-                cytology="normal",
+                RecordScreeningEvent(
+                    person_ref="R1",
+                    occurred_on=date(2023, 4, 10),
+                    event="test",
+                    hpv="positive",
+                    cytology="normal",
+                ),
             )
             # R2: a next step set on 1 May 2024 for 10 June, done late on 2 July.
             late = _talk(store, "R2", date(2024, 5, 1), date(2024, 6, 10))
-            complete_followup(store, followup_id=late, done_on=date(2024, 7, 2))
+            complete_followup(store, CompleteFollowUp(followup_id=late, done_on=date(2024, 7, 2)))
             # R3: a next step set on 1 June for 15 June, done on 14 June.
             early = _talk(store, "R3", date(2024, 6, 1), date(2024, 6, 15))
-            complete_followup(store, followup_id=early, done_on=date(2024, 6, 14))
+            complete_followup(store, CompleteFollowUp(followup_id=early, done_on=date(2024, 6, 14)))
             # R4: a next step set on 5 July for 20 July: not yet opened on 30 June.
             _talk(store, "R4", date(2024, 7, 5), date(2024, 7, 20))
             # R5: an informed decline on 5 June, revisit on 5 December.
             record_decision(
                 store,
-                person_ref="R5",
-                kind="informed_decline",
-                decided_on=date(2024, 6, 5),
-                revisit_on=date(2024, 12, 5),
+                RecordDecision(
+                    person_ref="R5",
+                    kind="informed_decline",
+                    decided_on=date(2024, 6, 5),
+                    revisit_on=date(2024, 12, 5),
+                ),
             )
             # R6: a next step set on 1 March for 10 March, moved to 20 March, done 15 March:
             # before the due date in force, after the original one.
             moved = _talk(store, "R6", date(2024, 3, 1), date(2024, 3, 10))
-            reschedule_followup(store, followup_id=moved, due_on=date(2024, 3, 20))
-            complete_followup(store, followup_id=moved, done_on=date(2024, 3, 15))
+            reschedule_followup(
+                store, RescheduleFollowUp(followup_id=moved, due_on=date(2024, 3, 20))
+            )
+            complete_followup(store, CompleteFollowUp(followup_id=moved, done_on=date(2024, 3, 15)))
             # R7: a next step set on 1 April for 1 May; asked not to be approached on 20 June,
             # which cancels it that day.
             _talk(store, "R7", date(2024, 4, 1), date(2024, 5, 1))
             record_decision(
-                store, person_ref="R7", kind="do_not_approach", decided_on=date(2024, 6, 20)
+                store,
+                RecordDecision(
+                    person_ref="R7", kind="do_not_approach", decided_on=date(2024, 6, 20)
+                ),
             )
         finally:
             store.close()

@@ -22,12 +22,12 @@ from outreach.model import (
     FollowUp,
     Person,
 )
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.followups import due_followups
 from outreach.services.followups_met import completed_summary, reasons_met
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -51,14 +51,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
         for ref in ("M1", "M2", "M3"):
             add_person(
                 opened,
-                ref=ref,
-                display_name=f"Person {ref}",
-                date_of_birth=date(1990, 1, 1),
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref=ref,
+                    display_name=f"Person {ref}",
+                    date_of_birth=date(1990, 1, 1),
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
-        add_mentor(opened, name="Mo", trained_on=date(2023, 1, 1))
+        add_mentor(opened, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
-            add_mentor(opened, name=name)
+            add_mentor(opened, AddMentor(name=name))
         assert import_people(opened, FIXTURES / "people.csv").written
     key = opened._data_key
     opened.close()
@@ -86,7 +88,7 @@ def _talk(store: Store, on: date, ref: str | None = "M1", **more: object):  # ty
         "outcome": "undecided_more_time",
     }
     values.update(more)
-    return log_conversation(store, **values)  # type: ignore[arg-type]
+    return log_conversation(store, LogConversation(**values))  # type: ignore[arg-type]
 
 
 def _followups(store: Store) -> list[tuple[str, str, date, str, date | None]]:
@@ -148,10 +150,12 @@ def test_a_group_session_meets_a_named_attendees_next_step_not_her_revisit(
     _talk(store, date(2024, 6, 3), next_step_on=date(2024, 6, 10))
     record_decision(
         store,
-        person_ref="M2",
-        kind="informed_decline",
-        decided_on=date(2024, 1, 5),
-        revisit_on=date(2024, 6, 5),
+        RecordDecision(
+            person_ref="M2",
+            kind="informed_decline",
+            decided_on=date(2024, 1, 5),
+            revisit_on=date(2024, 6, 5),
+        ),
     )
     logged = _talk(
         store,
@@ -189,10 +193,12 @@ def test_a_late_entered_decline_whose_revisit_was_met_is_done_at_once(store: Sto
     _talk(store, date(2024, 9, 2), ref="M3", outcome="booked")
     result = record_decision(
         store,
-        person_ref="M3",
-        kind="informed_decline",
-        decided_on=date(2024, 2, 1),
-        revisit_on=date(2024, 8, 1),
+        RecordDecision(
+            person_ref="M3",
+            kind="informed_decline",
+            decided_on=date(2024, 2, 1),
+            revisit_on=date(2024, 8, 1),
+        ),
     )
     assert result.follow_up is not None
     assert (result.follow_up.status, result.follow_up.done_on) == ("done", date(2024, 9, 2))

@@ -16,11 +16,11 @@ from outreach.imports.files import RowError
 from outreach.imports.pipeline import import_conversations, import_people
 from outreach.rules import limits
 from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person, record_arrival
-from outreach.services.screening import record_screening_event
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, RecordArrival, add_person, record_arrival
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -42,12 +42,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
         opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
         add_person(
             opened,
-            ref="L1",
-            display_name="Lee One",
-            date_of_birth=date(1990, 1, 1),
-            arrived_on=date(2024, 1, 1),
+            AddPerson(
+                ref="L1",
+                display_name="Lee One",
+                date_of_birth=date(1990, 1, 1),
+                arrived_on=date(2024, 1, 1),
+            ),
         )
-        add_mentor(opened, name="Mo", trained_on=date(2023, 1, 1))
+        add_mentor(opened, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
     key = opened._data_key
     opened.close()
     opened._data_key = key
@@ -105,42 +107,46 @@ def test_age_on_arrival(born: date, arrived: date, problem: str | None) -> None:
         assert found == f"{problem}: a resident is 18 to 110; check the date of birth"
 
 
-def _refused(store: Store, call: object, **values: object) -> ValidationError:
+def _refused(store: Store, call: object, *command: object, **values: object) -> ValidationError:
     before = table_counts(store)
     with pytest.raises(ValidationError) as refused:
-        call(store, **values)  # type: ignore[operator]
+        call(store, *command, **values)  # type: ignore[operator]
     assert table_counts(store) == before
     return refused.value
 
 
 def test_names_and_references_longer_than_the_limit_are_refused(store: Store) -> None:
     person = {"date_of_birth": date(1990, 1, 1), "arrived_on": date(2024, 1, 1)}
-    error = _refused(store, add_person, ref="L2", display_name="N" * 101, **person)
+    error = _refused(store, add_person, AddPerson(ref="L2", display_name="N" * 101, **person))  # type: ignore[arg-type]
     assert str(error) == "display_name: 101 characters; at most 100"
-    error = _refused(store, add_person, ref="R" * 41, display_name="Ok", **person)
+    error = _refused(store, add_person, AddPerson(ref="R" * 41, display_name="Ok", **person))  # type: ignore[arg-type]
     assert str(error) == "ref: 41 characters; at most 40"
-    error = _refused(store, add_mentor, name="M" * 101)
+    error = _refused(store, add_mentor, AddMentor(name="M" * 101))
     assert str(error) == "name: 101 characters; at most 100"
-    add_person(store, ref="L2", display_name="N" * 100, **person)  # type: ignore[arg-type]
-    add_mentor(store, name="M" * 100)
+    add_person(store, AddPerson(ref="L2", display_name="N" * 100, **person))  # type: ignore[arg-type]
+    add_mentor(store, AddMentor(name="M" * 100))
 
 
 def test_a_resident_too_young_or_old_on_arrival_is_refused(store: Store) -> None:
     error = _refused(
         store,
         add_person,
-        ref="L3",
-        display_name="Too Young",
-        date_of_birth=date(2008, 6, 2),
-        arrived_on=date(2025, 6, 1),
+        AddPerson(
+            ref="L3",
+            display_name="Too Young",
+            date_of_birth=date(2008, 6, 2),
+            arrived_on=date(2025, 6, 1),
+        ),
     )
     assert str(error) == (
         "date_of_birth: aged 16 on arriving (2025-06-01): a resident is 18 to 110; "
         "check the date of birth"
     )
     # Without an arrival the person is not a resident: no age is implied.
-    add_person(store, ref="L3", display_name="Not Yet", date_of_birth=date(2008, 6, 2))
-    error = _refused(store, record_arrival, person_ref="L3", arrived_on=date(2025, 6, 1))
+    add_person(store, AddPerson(ref="L3", display_name="Not Yet", date_of_birth=date(2008, 6, 2)))
+    error = _refused(
+        store, record_arrival, RecordArrival(person_ref="L3", arrived_on=date(2025, 6, 1))
+    )
     assert error.field == "arrived_on"
     assert error.problem.startswith("aged 16 on arriving (2025-06-01)")
 
@@ -162,19 +168,17 @@ def test_notes_longer_than_the_limit_are_refused_everywhere(store: Store) -> Non
     error = _refused(
         store,
         record_screening_event,
-        person_ref="L1",
-        occurred_on=date(2025, 5, 1),
-        event="offered",
-        note=long_note,
+        RecordScreeningEvent(
+            person_ref="L1", occurred_on=date(2025, 5, 1), event="offered", note=long_note
+        ),
     )
     assert str(error) == "note: 501 characters; at most 500"
     error = _refused(
         store,
         record_decision,
-        person_ref="L1",
-        kind="do_not_approach",
-        decided_on=date(2025, 5, 1),
-        note=long_note,
+        RecordDecision(
+            person_ref="L1", kind="do_not_approach", decided_on=date(2025, 5, 1), note=long_note
+        ),
     )
     assert str(error) == "note: 501 characters; at most 500"
 

@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 from outreach.cli import app as cli
 from outreach.imports.pipeline import import_conversations
 from outreach.model.outreach_log import Conversation
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
 from outreach.services.profile import label, person_profile, printable
-from outreach.services.screening import record_screening_event
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
@@ -54,25 +54,29 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with store:
             add_person(
                 store,
-                ref="T1",
-                display_name="Tia [red]One[/]",
-                date_of_birth=date(1990, 1, 1),
-                unit="Wing A",
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref="T1",
+                    display_name="Tia [red]One[/]",
+                    date_of_birth=date(1990, 1, 1),
+                    unit="Wing A",
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
-            add_mentor(store, name="Mo", trained_on=date(2023, 1, 1))
+            add_mentor(store, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
             log_conversation(
                 store,
-                occurred_on=date(2025, 5, 2),
-                kind="one_to_one",
-                person_ref="T1",
-                mentors=["Mo"],
-                setting="on_site_clinic",
-                minutes=25,
-                barriers=["pain_discomfort", "fear_anxiety"],
-                outcome="undecided_more_time",
-                next_step_on=date(2025, 5, 16),
-                note="Asked for [b]Dr[/] =1+2 later",
+                LogConversation(
+                    occurred_on=date(2025, 5, 2),
+                    kind="one_to_one",
+                    person_ref="T1",
+                    mentors=["Mo"],
+                    setting="on_site_clinic",
+                    minutes=25,
+                    barriers=["pain_discomfort", "fear_anxiety"],
+                    outcome="undecided_more_time",
+                    next_step_on=date(2025, 5, 16),
+                    note="Asked for [b]Dr[/] =1+2 later",
+                ),
             )
             # Held as a store from before the boundary refused control characters would hold
             # it: showing it must still be safe.
@@ -84,18 +88,22 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 )
             record_screening_event(
                 store,
-                person_ref="T1",
-                occurred_on=date(2025, 5, 3),
-                event="offered",
-                note="Leaflet in Polish",
+                RecordScreeningEvent(
+                    person_ref="T1",
+                    occurred_on=date(2025, 5, 3),
+                    event="offered",
+                    note="Leaflet in Polish",
+                ),
             )
             record_decision(
                 store,
-                person_ref="T1",
-                kind="informed_decline",
-                decided_on=date(2025, 5, 20),
-                revisit_on=date(2025, 11, 20),
-                note="Wants to wait until after her court date",
+                RecordDecision(
+                    person_ref="T1",
+                    kind="informed_decline",
+                    decided_on=date(2025, 5, 20),
+                    revisit_on=date(2025, 11, 20),
+                    note="Wants to wait until after her court date",
+                ),
             )
             csv = (
                 "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome,next_step,note\n"

@@ -11,11 +11,18 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 from outreach.model import Person
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import residence_read_ahead, residents_on, was_resident
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person, record_arrival, record_leaving
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import (
+    AddPerson,
+    RecordArrival,
+    RecordLeaving,
+    add_person,
+    record_arrival,
+    record_leaving,
+)
 from outreach.store.store import Store
 from tests.support.service_helpers import module_store, table_counts
 
@@ -29,24 +36,29 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             # P1: resident 2024-01-01 to 2024-03-31, and again from 2024-06-01.
             add_person(
                 opened,
-                ref="P1",
-                display_name="Person One",
-                date_of_birth=date(1990, 1, 1),
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref="P1",
+                    display_name="Person One",
+                    date_of_birth=date(1990, 1, 1),
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
             record_leaving(
-                opened, person_ref="P1", left_on=date(2024, 3, 31), left_reason="released"
+                opened,
+                RecordLeaving(person_ref="P1", left_on=date(2024, 3, 31), left_reason="released"),
             )
-            record_arrival(opened, person_ref="P1", arrived_on=date(2024, 6, 1))
+            record_arrival(opened, RecordArrival(person_ref="P1", arrived_on=date(2024, 6, 1)))
             # P2: resident from 2024-01-01, never left.
             add_person(
                 opened,
-                ref="P2",
-                display_name="Person Two",
-                date_of_birth=date(1990, 1, 1),
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref="P2",
+                    display_name="Person Two",
+                    date_of_birth=date(1990, 1, 1),
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
-            add_mentor(opened, name="Mo", trained_on=date(2023, 1, 1))
+            add_mentor(opened, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
             yield opened
 
 
@@ -67,7 +79,7 @@ def _talk(store: Store, on: date, setting: str, **more: object) -> int:
         "outcome": "undecided_more_time",
     }
     values.update(more)
-    logged = log_conversation(store, **values)  # type: ignore[arg-type]
+    logged = log_conversation(store, LogConversation(**values))  # type: ignore[arg-type]
     assert logged.conversation.id is not None
     return logged.conversation.id
 

@@ -18,10 +18,16 @@ from outreach.model import (
     Decision,
     FollowUp,
 )
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.errors import ValidationError
-from outreach.services.mentors import add_mentor, list_mentors, set_mentor_active
-from outreach.services.people import add_person
+from outreach.services.mentors import (
+    AddMentor,
+    SetMentorActive,
+    add_mentor,
+    list_mentors,
+    set_mentor_active,
+)
+from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from tests.support.service_helpers import (
     assert_no_value_in_audit,
@@ -40,15 +46,18 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             for ref in ("C1", "C2", "C3", "C4", "C5", "C6"):
                 add_person(
                     opened,
-                    ref=ref,
-                    display_name=f"Person {ref}",
-                    date_of_birth=date(1990, 1, 1),
-                    arrived_on=date(2024, 1, 1),
+                    AddPerson(
+                        ref=ref,
+                        display_name=f"Person {ref}",
+                        date_of_birth=date(1990, 1, 1),
+                        arrived_on=date(2024, 1, 1),
+                    ),
                 )
-            add_mentor(opened, name="Mo", trained_on=date(2023, 1, 1))
-            add_mentor(opened, name="Pat", active_from=date(2024, 1, 1))
+            add_mentor(opened, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
+            add_mentor(opened, AddMentor(name="Pat", active_from=date(2024, 1, 1)))
             add_mentor(
-                opened, name="Old", active_from=date(2020, 1, 1), active_to=date(2024, 12, 31)
+                opened,
+                AddMentor(name="Old", active_from=date(2020, 1, 1), active_to=date(2024, 12, 31)),
             )
             yield opened
 
@@ -77,11 +86,13 @@ def _one_to_one(**overrides: object) -> dict[str, object]:
 def test_a_one_to_one_is_stored_with_its_mentors_barriers_and_next_step(store: Store) -> None:
     logged = log_conversation(
         store,
-        **_one_to_one(  # type: ignore[arg-type]
-            mentors=["Mo", "pat"],
-            barriers=["fear_anxiety", "pain_discomfort", "fear_anxiety"],
-            next_step_on=date(2025, 5, 16),
-            note="Secret worries about the clinic",
+        LogConversation(
+            **_one_to_one(  # type: ignore[arg-type]
+                mentors=["Mo", "pat"],
+                barriers=["fear_anxiety", "pain_discomfort", "fear_anxiety"],
+                next_step_on=date(2025, 5, 16),
+                note="Secret worries about the clinic",
+            )
         ),
     )
     cid = logged.conversation.id
@@ -134,14 +145,16 @@ def test_a_one_to_one_is_stored_with_its_mentors_barriers_and_next_step(store: S
 def test_a_group_session_records_its_count_and_named_attendees(store: Store) -> None:
     logged = log_conversation(
         store,
-        occurred_on=date(2025, 5, 3),
-        kind="group",
-        attendees=8,
-        attendee_refs=["C2", "c3"],
-        mentors=["Pat"],
-        setting="group_room",
-        minutes=60,
-        outcome="undecided_more_time",
+        LogConversation(
+            occurred_on=date(2025, 5, 3),
+            kind="group",
+            attendees=8,
+            attendee_refs=["C2", "c3"],
+            mentors=["Pat"],
+            setting="group_room",
+            minutes=60,
+            outcome="undecided_more_time",
+        ),
     )
     with store.read() as session:
         named = session.exec(
@@ -194,7 +207,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
 ) -> None:
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        log_conversation(store, **_one_to_one(**overrides))  # type: ignore[arg-type]
+        log_conversation(store, LogConversation(**_one_to_one(**overrides)))  # type: ignore[arg-type]
     assert caught.value.field == field
     assert words in str(caught.value)
     assert table_counts(store) == before
@@ -205,10 +218,12 @@ def test_an_informed_decline_outcome_records_the_decision_and_schedules_the_revi
 ) -> None:
     logged = log_conversation(
         store,
-        **_one_to_one(
-            person_ref="C4",
-            outcome="informed_decline",  # type: ignore[arg-type]
-            next_step_on=date(2025, 11, 2),
+        LogConversation(
+            **_one_to_one(
+                person_ref="C4",
+                outcome="informed_decline",  # type: ignore[arg-type]
+                next_step_on=date(2025, 11, 2),
+            )
         ),
     )
     assert logged.decision is not None and logged.follow_up is not None
@@ -225,10 +240,12 @@ def test_an_informed_decline_without_a_date_is_revisited_after_the_first_deferra
 ) -> None:
     logged = log_conversation(
         store,
-        **_one_to_one(
-            person_ref="C5",
-            outcome="informed_decline",  # type: ignore[arg-type]
-            occurred_on=date(2025, 2, 28),
+        LogConversation(
+            **_one_to_one(
+                person_ref="C5",
+                outcome="informed_decline",  # type: ignore[arg-type]
+                occurred_on=date(2025, 2, 28),
+            )
         ),
     )
     assert logged.decision is not None
@@ -240,10 +257,12 @@ def test_a_do_not_approach_outcome_with_a_next_step_is_refused(store: Store) -> 
     with pytest.raises(ValidationError) as refused:
         log_conversation(
             store,
-            **_one_to_one(
-                person_ref="C6",
-                outcome="do_not_approach",  # type: ignore[arg-type]
-                next_step_on=date(2025, 6, 1),
+            LogConversation(
+                **_one_to_one(
+                    person_ref="C6",
+                    outcome="do_not_approach",  # type: ignore[arg-type]
+                    next_step_on=date(2025, 6, 1),
+                )
             ),
         )
     assert str(refused.value) == (
@@ -254,8 +273,7 @@ def test_a_do_not_approach_outcome_with_a_next_step_is_refused(store: Store) -> 
 
 def test_a_next_step_for_a_person_marked_do_not_approach_is_refused(store: Store) -> None:
     first = log_conversation(
-        store,
-        **_one_to_one(person_ref="C6", outcome="do_not_approach"),  # type: ignore[arg-type]
+        store, LogConversation(**_one_to_one(person_ref="C6", outcome="do_not_approach"))
     )
     assert first.decision is not None and first.decision.kind == "do_not_approach"
     assert first.follow_up is None
@@ -263,10 +281,12 @@ def test_a_next_step_for_a_person_marked_do_not_approach_is_refused(store: Store
     with pytest.raises(ValidationError) as refused:
         log_conversation(
             store,
-            **_one_to_one(
-                person_ref="C6",
-                occurred_on=date(2025, 5, 20),  # type: ignore[arg-type]
-                next_step_on=date(2025, 6, 20),
+            LogConversation(
+                **_one_to_one(
+                    person_ref="C6",
+                    occurred_on=date(2025, 5, 20),  # type: ignore[arg-type]
+                    next_step_on=date(2025, 6, 20),
+                )
             ),
         )
     assert refused.value.field == "next_step_on"
@@ -277,8 +297,7 @@ def test_a_next_step_for_a_person_marked_do_not_approach_is_refused(store: Store
     assert table_counts(store) == before
     # Without a next step the conversation is logged, and still nothing is scheduled.
     later = log_conversation(
-        store,
-        **_one_to_one(person_ref="C6", occurred_on=date(2025, 5, 20)),  # type: ignore[arg-type]
+        store, LogConversation(**_one_to_one(person_ref="C6", occurred_on=date(2025, 5, 20)))
     )
     assert later.follow_up is None
     with store.read() as session:
@@ -295,8 +314,8 @@ def test_mentors_are_listed_with_whether_they_are_active(store: Store) -> None:
 
 
 def test_ending_a_mentor_makes_them_inactive_after_their_last_day(store: Store) -> None:
-    add_mentor(store, name="Sam", active_from=date(2024, 1, 1))
-    set_mentor_active(store, name="sam", active=False, on=date(2025, 3, 31))
+    add_mentor(store, AddMentor(name="Sam", active_from=date(2024, 1, 1)))
+    set_mentor_active(store, SetMentorActive(name="sam", active=False, on=date(2025, 3, 31)))
     [row] = last_audit(store)
     assert (row.action, row.fields) == ("mentor.set_active", "active_to")
     active = {r.name: r.active for r in list_mentors(store, as_of=date(2025, 3, 31))}
@@ -307,6 +326,6 @@ def test_ending_a_mentor_makes_them_inactive_after_their_last_day(store: Store) 
 def test_a_mentor_name_is_unique_ignoring_case(store: Store) -> None:
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        add_mentor(store, name="mo")
+        add_mentor(store, AddMentor(name="mo"))
     assert caught.value.field == "name"
     assert table_counts(store) == before

@@ -10,16 +10,19 @@ import pytest
 from freezegun import freeze_time
 
 from outreach.model import FollowUp
-from outreach.services.decisions import record_decision
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import AlreadyChanged, ValidationError
 from outreach.services.followup_changes import (
+    CompleteFollowUp,
     FollowUpState,
-    mark_followup_done,
-    move_followup,
+    RescheduleFollowUp,
+    UndoFollowUpChange,
+    complete_followup,
+    reschedule_followup,
     undo_followup_change,
 )
-from outreach.services.followups import complete_followup, schedule_followup
-from outreach.services.people import add_person
+from outreach.services.followups import ScheduleFollowUp, schedule_followup
+from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from outreach.store.store_lock import when
 from tests.support.service_helpers import last_audit, module_store, table_counts
@@ -34,10 +37,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             for ref in ("U1", "U2", "U3", "U4"):
                 add_person(
                     opened,
-                    ref=ref,
-                    display_name=f"Undo {ref}",
-                    date_of_birth=date(1980, 1, 1),
-                    arrived_on=date(2024, 1, 1),
+                    AddPerson(
+                        ref=ref,
+                        display_name=f"Undo {ref}",
+                        date_of_birth=date(1980, 1, 1),
+                        arrived_on=date(2024, 1, 1),
+                    ),
                 )
             yield opened
 
@@ -57,7 +62,7 @@ def _state(store: Store, followup_id: int) -> FollowUpState:
 
 def _next_step(store: Store, ref: str) -> int:
     followup = schedule_followup(
-        store, person_ref=ref, due_on=date(2025, 5, 20), reason="next_step"
+        store, ScheduleFollowUp(person_ref=ref, due_on=date(2025, 5, 20), reason="next_step")
     )
     assert followup.id is not None
     return followup.id
@@ -65,11 +70,11 @@ def _next_step(store: Store, ref: str) -> int:
 
 def test_done_then_undo_leaves_the_follow_up_open_as_before(store: Store) -> None:
     followup_id = _next_step(store, "U1")
-    done = mark_followup_done(store, followup_id=followup_id)
+    done = complete_followup(store, CompleteFollowUp(followup_id=followup_id))
     assert done.person_ref == "U1"
     assert done.before == FollowUpState("open", date(2025, 5, 20), None)
     assert done.after == FollowUpState("done", date(2025, 5, 20), date(2025, 6, 1))
-    undone = undo_followup_change(store, change=done)
+    undone = undo_followup_change(store, UndoFollowUpChange(change=done))
     assert undone.after == done.before
     assert _state(store, followup_id) == FollowUpState("open", date(2025, 5, 20), None)
     assert last_audit(store)[0].action == "followup.undo"
@@ -79,20 +84,24 @@ def test_done_then_undo_leaves_the_follow_up_open_as_before(store: Store) -> Non
 
 def test_a_move_then_undo_puts_back_the_due_date(store: Store) -> None:
     followup_id = _next_step(store, "U2")
-    moved = move_followup(store, followup_id=followup_id, due_on=date(2025, 6, 8))
+    moved = reschedule_followup(
+        store, RescheduleFollowUp(followup_id=followup_id, due_on=date(2025, 6, 8))
+    )
     assert _state(store, followup_id).due_on == date(2025, 6, 8)
-    undo_followup_change(store, change=moved)
+    undo_followup_change(store, UndoFollowUpChange(change=moved))
     assert _state(store, followup_id) == FollowUpState("open", date(2025, 5, 20), None)
     assert (last_audit(store)[0].action, last_audit(store)[0].fields) == ("followup.undo", "due_on")
 
 
 def test_an_undo_is_refused_once_the_follow_up_changed_since(store: Store) -> None:
     followup_id = _next_step(store, "U3")
-    moved = move_followup(store, followup_id=followup_id, due_on=date(2025, 6, 8))
-    complete_followup(store, followup_id=followup_id)
+    moved = reschedule_followup(
+        store, RescheduleFollowUp(followup_id=followup_id, due_on=date(2025, 6, 8))
+    )
+    complete_followup(store, CompleteFollowUp(followup_id=followup_id))
     before = table_counts(store)
     with pytest.raises(AlreadyChanged) as refused:
-        undo_followup_change(store, change=moved)
+        undo_followup_change(store, UndoFollowUpChange(change=moved))
     done_at = when(last_audit(store)[0].at)
     assert str(refused.value) == (
         f"follow-up {followup_id} was marked done by ana at {done_at} since; nothing was undone"
@@ -105,9 +114,11 @@ def test_an_undo_never_reopens_an_approach_for_someone_now_marked_do_not_approac
     store: Store,
 ) -> None:
     followup_id = _next_step(store, "U4")
-    done = mark_followup_done(store, followup_id=followup_id)
-    record_decision(store, person_ref="U4", kind="do_not_approach", decided_on=date(2025, 6, 1))
+    done = complete_followup(store, CompleteFollowUp(followup_id=followup_id))
+    record_decision(
+        store, RecordDecision(person_ref="U4", kind="do_not_approach", decided_on=date(2025, 6, 1))
+    )
     with pytest.raises(ValidationError) as refused:
-        undo_followup_change(store, change=done)
+        undo_followup_change(store, UndoFollowUpChange(change=done))
     assert str(refused.value) == "followup_id: U4 is now marked do not approach"
     assert _state(store, followup_id).status == "done"

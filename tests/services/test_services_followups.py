@@ -12,16 +12,29 @@ from sqlmodel import select
 from outreach.clock import now
 from outreach.model import FollowUp, Role
 from outreach.services.audit_log import recent_audit
-from outreach.services.decisions import decision_in_force, record_decision
+from outreach.services.decisions import RecordDecision, decision_in_force, record_decision
 from outreach.services.errors import AlreadyChanged, ValidationError
-from outreach.services.followups import (
-    cancel_followup,
+from outreach.services.followup_changes import (
+    CompleteFollowUp,
+    RescheduleFollowUp,
     complete_followup,
-    due_followups,
     reschedule_followup,
+)
+from outreach.services.followups import (
+    CancelFollowUp,
+    ScheduleFollowUp,
+    cancel_followup,
+    due_followups,
     schedule_followup,
 )
-from outreach.services.people import add_person, person_by_ref, record_leaving
+from outreach.services.people import (
+    AddPerson,
+    RecordLeaving,
+    add_person,
+    person_by_ref,
+    record_leaving,
+)
+from outreach.store.action import Action
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
 from outreach.store.store_lock import when
@@ -43,10 +56,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             for ref in ("D1", "D2", "D3", "D4", "D5", "D6", "D7"):
                 add_person(
                     opened,
-                    ref=ref,
-                    display_name=f"Decider {ref}",
-                    date_of_birth=date(1980, 1, 1),
-                    arrived_on=date(2024, 1, 1),
+                    AddPerson(
+                        ref=ref,
+                        display_name=f"Decider {ref}",
+                        date_of_birth=date(1980, 1, 1),
+                        arrived_on=date(2024, 1, 1),
+                    ),
                 )
             yield opened
 
@@ -70,11 +85,13 @@ def _open_followups(store: Store, ref: str) -> list[FollowUp]:
 def test_an_informed_decline_schedules_a_revisit_at_the_revisit_date(store: Store) -> None:
     result = record_decision(
         store,
-        person_ref="D1",
-        kind="informed_decline",
-        decided_on=date(2025, 5, 1),
-        revisit_on=date(2025, 11, 1),
-        note="Prefers to wait until after court",
+        RecordDecision(
+            person_ref="D1",
+            kind="informed_decline",
+            decided_on=date(2025, 5, 1),
+            revisit_on=date(2025, 11, 1),
+            note="Prefers to wait until after court",
+        ),
     )
     assert (result.decision.kind, result.decision.decided_on, result.decision.revisit_on) == (
         "informed_decline",
@@ -119,34 +136,46 @@ def test_bad_decisions_are_refused_and_nothing_is_written(
     values.update(kwargs)
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        record_decision(store, **values)  # type: ignore[arg-type]
+        record_decision(store, RecordDecision(**values))  # type: ignore[arg-type]
     assert caught.value.field == field
     assert words in str(caught.value)
     assert table_counts(store) == before
 
 
 def test_do_not_approach_cancels_outreach_follow_ups_and_keeps_clinical_ones(store: Store) -> None:
-    schedule_followup(store, person_ref="D3", due_on=date(2025, 6, 10), reason="next_step")
-    schedule_followup(store, person_ref="D3", due_on=date(2025, 7, 1), reason="repeat_test")
+    schedule_followup(
+        store, ScheduleFollowUp(person_ref="D3", due_on=date(2025, 6, 10), reason="next_step")
+    )
+    schedule_followup(
+        store, ScheduleFollowUp(person_ref="D3", due_on=date(2025, 7, 1), reason="repeat_test")
+    )
     result = record_decision(
-        store, person_ref="D3", kind="do_not_approach", decided_on=date(2025, 5, 20)
+        store, RecordDecision(person_ref="D3", kind="do_not_approach", decided_on=date(2025, 5, 20))
     )
     assert [f.reason for f in result.cancelled] == ["next_step"]
     assert [f.reason for f in _open_followups(store, "D3")] == ["repeat_test"]
 
 
 def test_an_outreach_follow_up_for_a_do_not_approach_person_is_refused(store: Store) -> None:
-    record_decision(store, person_ref="D4", kind="do_not_approach", decided_on=date(2025, 5, 1))
+    record_decision(
+        store, RecordDecision(person_ref="D4", kind="do_not_approach", decided_on=date(2025, 5, 1))
+    )
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        schedule_followup(store, person_ref="D4", due_on=date(2025, 7, 1), reason="next_step")
+        schedule_followup(
+            store, ScheduleFollowUp(person_ref="D4", due_on=date(2025, 7, 1), reason="next_step")
+        )
     assert str(caught.value) == "reason: D4 is marked do not approach"
     assert table_counts(store) == before
 
 
 def test_approach_again_lifts_do_not_approach(store: Store) -> None:
-    record_decision(store, person_ref="D5", kind="do_not_approach", decided_on=date(2025, 4, 1))
-    record_decision(store, person_ref="D5", kind="approach_again", decided_on=date(2025, 5, 1))
+    record_decision(
+        store, RecordDecision(person_ref="D5", kind="do_not_approach", decided_on=date(2025, 4, 1))
+    )
+    record_decision(
+        store, RecordDecision(person_ref="D5", kind="approach_again", decided_on=date(2025, 5, 1))
+    )
     with store.read() as session:
         person = person_by_ref(session, "D5")
         assert person.id is not None
@@ -156,37 +185,47 @@ def test_approach_again_lifts_do_not_approach(store: Store) -> None:
         "do_not_approach",
         "approach_again",
     )
-    follow_up = schedule_followup(store, person_ref="D5", due_on=date(2025, 7, 1), reason="revisit")
+    follow_up = schedule_followup(
+        store, ScheduleFollowUp(person_ref="D5", due_on=date(2025, 7, 1), reason="revisit")
+    )
     assert follow_up.status == "open"
 
 
 def test_follow_ups_can_be_done_cancelled_and_moved_once_each(store: Store) -> None:
-    a = schedule_followup(store, person_ref="D6", due_on=date(2025, 5, 1), reason="other")
-    b = schedule_followup(store, person_ref="D6", due_on=date(2025, 5, 2), reason="result")
-    c = schedule_followup(store, person_ref="D6", due_on=date(2025, 5, 3), reason="next_step")
+    a = schedule_followup(
+        store, ScheduleFollowUp(person_ref="D6", due_on=date(2025, 5, 1), reason="other")
+    )
+    b = schedule_followup(
+        store, ScheduleFollowUp(person_ref="D6", due_on=date(2025, 5, 2), reason="result")
+    )
+    c = schedule_followup(
+        store, ScheduleFollowUp(person_ref="D6", due_on=date(2025, 5, 3), reason="next_step")
+    )
     assert a.id is not None and b.id is not None and c.id is not None
-    done = complete_followup(store, followup_id=a.id, done_on=date(2025, 5, 30))
-    assert (done.status, done.done_on) == ("done", date(2025, 5, 30))
+    done = complete_followup(store, CompleteFollowUp(followup_id=a.id, done_on=date(2025, 5, 30)))
+    assert (done.after.status, done.after.done_on) == ("done", date(2025, 5, 30))
     assert last_audit(store)[0].action == "followup.done"
     done_at = last_audit(store)[0].at
-    assert cancel_followup(store, followup_id=b.id).status == "cancelled"
-    moved = reschedule_followup(store, followup_id=c.id, due_on=date(2025, 8, 1))
-    assert moved.due_on == date(2025, 8, 1)
+    assert cancel_followup(store, CancelFollowUp(followup_id=b.id)).status == "cancelled"
+    moved = reschedule_followup(
+        store, RescheduleFollowUp(followup_id=c.id, due_on=date(2025, 8, 1))
+    )
+    assert moved.after.due_on == date(2025, 8, 1)
     assert (last_audit(store)[0].action, last_audit(store)[0].fields) == (
         "followup.reschedule",
         "due_on",
     )
     before = table_counts(store)
     with pytest.raises(AlreadyChanged) as already:
-        complete_followup(store, followup_id=a.id)
+        complete_followup(store, CompleteFollowUp(followup_id=a.id))
     # In words: who closed it and when, not a field name.
     assert str(already.value) == (
         f"follow-up {a.id} was already marked done by ana at {when(done_at)}; nothing was changed"
     )
     with pytest.raises(ValidationError, match=r"done_on: .* is in the future"):
-        complete_followup(store, followup_id=c.id, done_on=date(2025, 6, 2))
+        complete_followup(store, CompleteFollowUp(followup_id=c.id, done_on=date(2025, 6, 2)))
     with pytest.raises(ValidationError, match="followup_id: no follow-up with id 9999"):
-        cancel_followup(store, followup_id=9999)
+        cancel_followup(store, CancelFollowUp(followup_id=9999))
     assert table_counts(store) == before
 
 
@@ -197,27 +236,35 @@ def test_due_follow_ups_are_oldest_first_without_leavers_or_do_not_approach_outr
         for ref in ("W1", "W2", "W3", "W4"):
             add_person(
                 fresh,
-                ref=ref,
-                display_name=ref,
-                date_of_birth=date(1980, 1, 1),
-                unit="Wing A",
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref=ref,
+                    display_name=ref,
+                    date_of_birth=date(1980, 1, 1),
+                    unit="Wing A",
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
         first = schedule_followup(
-            fresh, person_ref="W1", due_on=date(2025, 5, 20), reason="next_step"
+            fresh, ScheduleFollowUp(person_ref="W1", due_on=date(2025, 5, 20), reason="next_step")
         )
         second = schedule_followup(
-            fresh, person_ref="W2", due_on=date(2025, 4, 1), reason="revisit"
+            fresh, ScheduleFollowUp(person_ref="W2", due_on=date(2025, 4, 1), reason="revisit")
         )
-        soon = schedule_followup(fresh, person_ref="W1", due_on=date(2025, 6, 5), reason="result")
+        soon = schedule_followup(
+            fresh, ScheduleFollowUp(person_ref="W1", due_on=date(2025, 6, 5), reason="result")
+        )
         leaver = schedule_followup(
-            fresh, person_ref="W3", due_on=date(2025, 3, 1), reason="next_step"
+            fresh, ScheduleFollowUp(person_ref="W3", due_on=date(2025, 3, 1), reason="next_step")
         )
-        record_leaving(fresh, person_ref="W3", left_on=date(2025, 5, 1), left_reason="released")
+        record_leaving(
+            fresh, RecordLeaving(person_ref="W3", left_on=date(2025, 5, 1), left_reason="released")
+        )
         clinical = schedule_followup(
-            fresh, person_ref="W4", due_on=date(2025, 5, 1), reason="repeat_test"
+            fresh, ScheduleFollowUp(person_ref="W4", due_on=date(2025, 5, 1), reason="repeat_test")
         )
-        hidden = schedule_followup(fresh, person_ref="W4", due_on=date(2025, 2, 1), reason="other")
+        hidden = schedule_followup(
+            fresh, ScheduleFollowUp(person_ref="W4", due_on=date(2025, 2, 1), reason="other")
+        )
         # Written directly: a do-not-approach decision entered behind an open outreach one.
         with fresh.write() as session:
             from outreach.model import Decision
@@ -269,16 +316,19 @@ def test_a_page_after_a_row_continues_the_worklist_where_offset_would(
         for ref in ("K1", "K2"):
             add_person(
                 fresh,
-                ref=ref,
-                display_name=ref,
-                date_of_birth=date(1980, 1, 1),
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref=ref,
+                    display_name=ref,
+                    date_of_birth=date(1980, 1, 1),
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
         # Two due the same day, so the page boundary falls between equal dates.
         due = [date(2025, 5, 3), date(2025, 5, 1), date(2025, 5, 1), date(2025, 4, 1)]
         ids = [
             schedule_followup(
-                fresh, person_ref=("K1", "K2")[i % 2], due_on=day, reason="next_step"
+                fresh,
+                ScheduleFollowUp(person_ref=("K1", "K2")[i % 2], due_on=day, reason="next_step"),
             ).id
             for i, day in enumerate(due)
         ]
@@ -294,13 +344,19 @@ def test_a_page_after_a_row_continues_the_worklist_where_offset_would(
 def test_decisions_read_up_front_answer_as_the_store_does_and_stay_current(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    from outreach.services.decisions import record_decision_in
+    from outreach.services.decisions import RecordDecision, record_decision
     from outreach.services.standing import read_decisions
 
     for fresh in module_store(tmp_path_factory):
-        add_person(fresh, ref="M1", display_name="M1", date_of_birth=date(1980, 1, 1))
-        record_decision(fresh, person_ref="M1", kind="do_not_approach", decided_on=date(2025, 1, 1))
-        record_decision(fresh, person_ref="M1", kind="approach_again", decided_on=date(2025, 3, 1))
+        add_person(fresh, AddPerson(ref="M1", display_name="M1", date_of_birth=date(1980, 1, 1)))
+        record_decision(
+            fresh,
+            RecordDecision(person_ref="M1", kind="do_not_approach", decided_on=date(2025, 1, 1)),
+        )
+        record_decision(
+            fresh,
+            RecordDecision(person_ref="M1", kind="approach_again", decided_on=date(2025, 3, 1)),
+        )
         days = [date(2024, 12, 31), date(2025, 1, 1), date(2025, 3, 1), date(2025, 5, 1)]
         with fresh.read() as session:
             person_id = person_by_ref(session, "M1").id
@@ -315,12 +371,11 @@ def test_decisions_read_up_front_answer_as_the_store_does_and_stay_current(
                 "approach_again",
                 "approach_again",
             ]
-            record_decision_in(
-                session,
-                actor_id=None,
-                person_ref="M1",
-                kind="do_not_approach",
-                decided_on=date(2025, 4, 1),
+            record_decision(
+                Action.within(session, None),
+                RecordDecision(
+                    person_ref="M1", kind="do_not_approach", decided_on=date(2025, 4, 1)
+                ),
             )
             in_force = decision_in_force(session, person_id, date(2025, 5, 1))
             assert in_force is not None and in_force.kind == "do_not_approach"

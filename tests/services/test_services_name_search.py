@@ -19,7 +19,7 @@ from outreach.imports.pipeline import import_people
 from outreach.imports.undo import undo_import
 from outreach.services import name_search
 from outreach.services.matching import match_people
-from outreach.services.people import add_person, update_person
+from outreach.services.people import AddPerson, UpdatePerson, add_person, update_person
 from outreach.services.search import search_people
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -65,12 +65,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         for n, (ref, name) in enumerate(PEOPLE):
             add_person(
                 store,
-                ref=ref,
-                display_name=name,
-                date_of_birth=date(1980, 1, 1 + n),
-                has_cervix="yes",
-                unit="Wing A",
-                arrived_on=date(2023, 1, 1 + n),
+                AddPerson(
+                    ref=ref,
+                    display_name=name,
+                    date_of_birth=date(1980, 1, 1 + n),
+                    has_cervix="yes",
+                    unit="Wing A",
+                    arrived_on=date(2023, 1, 1 + n),
+                ),
             )
     try:
         yield store
@@ -175,8 +177,11 @@ def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path
             tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
         )
         try:
-            add_person(store, ref="R1", display_name="Olga Petrova", date_of_birth=date(1980, 1, 1))
-            update_person(store, person_ref="R1", display_name="Olga Ivanova")
+            add_person(
+                store,
+                AddPerson(ref="R1", display_name="Olga Petrova", date_of_birth=date(1980, 1, 1)),
+            )
+            update_person(store, UpdatePerson(person_ref="R1", display_name="Olga Ivanova"))
             report = import_people(
                 store,
                 b"ref,name,date_of_birth,arrived,unit\n"
@@ -209,8 +214,13 @@ def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) 
     with freeze_time(TODAY):
         old, _ = init_store_at(folder, "0012")
         try:
-            add_person(old, ref="R1", display_name="Émile Zola", date_of_birth=date(1980, 1, 1))
-            add_person(old, ref="R2", display_name="Ada Lovelace", date_of_birth=date(1981, 1, 1))
+            add_person(
+                old, AddPerson(ref="R1", display_name="Émile Zola", date_of_birth=date(1980, 1, 1))
+            )
+            add_person(
+                old,
+                AddPerson(ref="R2", display_name="Ada Lovelace", date_of_birth=date(1981, 1, 1)),
+            )
         finally:
             old.close()
         store = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)

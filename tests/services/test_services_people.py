@@ -14,6 +14,10 @@ from outreach.model import Person, Role, Stay, Unit
 from outreach.services.dates import parse_date
 from outreach.services.errors import ValidationError
 from outreach.services.people import (
+    AddPerson,
+    RecordArrival,
+    RecordLeaving,
+    UpdatePerson,
     add_person,
     record_arrival,
     record_leaving,
@@ -57,13 +61,15 @@ def _stays(store: Store, person_id: int | None) -> list[Stay]:
 def test_add_person_stores_the_person_and_their_first_stay(store: Store) -> None:
     add_person(
         store,
-        ref="P100",
-        display_name=" Alice Example ",
-        date_of_birth=date(1990, 5, 1),
-        has_cervix="yes",
-        language="Polish",
-        unit="Wing A",
-        arrived_on=date(2025, 1, 2),
+        AddPerson(
+            ref="P100",
+            display_name=" Alice Example ",
+            date_of_birth=date(1990, 5, 1),
+            has_cervix="yes",
+            language="Polish",
+            unit="Wing A",
+            arrived_on=date(2025, 1, 2),
+        ),
     )
     person = _person(store, "P100")
     assert (person.display_name, person.date_of_birth, person.has_cervix, person.language) == (
@@ -83,11 +89,13 @@ def test_add_person_writes_one_audit_row_with_field_names_only(store: Store) -> 
     before = table_counts(store)["audit"]
     add_person(
         store,
-        ref="P101",
-        display_name="Zebedee Quark",
-        date_of_birth=date(1988, 2, 3),
-        unit="Wing Q",
-        arrived_on=date(2025, 2, 3),
+        AddPerson(
+            ref="P101",
+            display_name="Zebedee Quark",
+            date_of_birth=date(1988, 2, 3),
+            unit="Wing Q",
+            arrived_on=date(2025, 2, 3),
+        ),
     )
     assert table_counts(store)["audit"] == before + 1
     [row] = last_audit(store)
@@ -103,11 +111,13 @@ def test_add_person_writes_one_audit_row_with_field_names_only(store: Store) -> 
 def test_an_existing_unit_is_reused_ignoring_case(store: Store) -> None:
     add_person(
         store,
-        ref="P102",
-        display_name="B",
-        date_of_birth=date(1990, 1, 1),
-        unit="wing a",
-        arrived_on=date(2025, 1, 1),
+        AddPerson(
+            ref="P102",
+            display_name="B",
+            date_of_birth=date(1990, 1, 1),
+            unit="wing a",
+            arrived_on=date(2025, 1, 1),
+        ),
     )
     with store.read() as session:
         names = [u.name for u in session.exec(select(Unit).where(Unit.name.ilike("wing a")))]  # type: ignore[attr-defined]
@@ -139,7 +149,7 @@ def test_add_person_refuses_bad_input_and_writes_nothing(
     values.update(kwargs)
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        add_person(store, **values)  # type: ignore[arg-type]
+        add_person(store, AddPerson(**values))  # type: ignore[arg-type]
     assert caught.value.field == field
     assert str(caught.value).startswith(f"{field}: ")
     assert words in str(caught.value)
@@ -147,13 +157,17 @@ def test_add_person_refuses_bad_input_and_writes_nothing(
 
 
 def test_update_person_changes_and_audits_only_changed_fields(store: Store) -> None:
-    add_person(store, ref="P110", display_name="Old Name", date_of_birth=date(1970, 1, 1))
+    add_person(
+        store, AddPerson(ref="P110", display_name="Old Name", date_of_birth=date(1970, 1, 1))
+    )
     changed = update_person(
         store,
-        person_ref="P110",
-        display_name="New Name",
-        date_of_birth=date(1970, 1, 1),
-        has_cervix="no",
+        UpdatePerson(
+            person_ref="P110",
+            display_name="New Name",
+            date_of_birth=date(1970, 1, 1),
+            has_cervix="no",
+        ),
     )
     assert changed == ["display_name", "has_cervix"]
     person = _person(store, "P110")
@@ -164,16 +178,16 @@ def test_update_person_changes_and_audits_only_changed_fields(store: Store) -> N
 
 
 def test_update_person_with_nothing_changed_writes_nothing(store: Store) -> None:
-    add_person(store, ref="P111", display_name="Same", date_of_birth=date(1970, 1, 1))
+    add_person(store, AddPerson(ref="P111", display_name="Same", date_of_birth=date(1970, 1, 1)))
     before = table_counts(store)
-    assert update_person(store, person_ref="P111", display_name="Same") == []
+    assert update_person(store, UpdatePerson(person_ref="P111", display_name="Same")) == []
     assert table_counts(store) == before
 
 
 def test_update_of_unknown_person_names_the_reference_field(store: Store) -> None:
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        update_person(store, person_ref="NOPE", display_name="X")
+        update_person(store, UpdatePerson(person_ref="NOPE", display_name="X"))
     assert caught.value.field == "person_ref"
     assert table_counts(store) == before
 
@@ -181,12 +195,16 @@ def test_update_of_unknown_person_names_the_reference_field(store: Store) -> Non
 def test_leaving_closes_the_open_stay(store: Store) -> None:
     add_person(
         store,
-        ref="P120",
-        display_name="L",
-        date_of_birth=date(1980, 1, 1),
-        arrived_on=date(2024, 3, 1),
+        AddPerson(
+            ref="P120",
+            display_name="L",
+            date_of_birth=date(1980, 1, 1),
+            arrived_on=date(2024, 3, 1),
+        ),
     )
-    record_leaving(store, person_ref="P120", left_on=date(2025, 5, 1), left_reason="transferred")
+    record_leaving(
+        store, RecordLeaving(person_ref="P120", left_on=date(2025, 5, 1), left_reason="transferred")
+    )
     [stay] = _stays(store, _person(store, "P120").id)
     assert (stay.left_on, stay.left_reason) == (date(2025, 5, 1), "transferred")
     [row] = last_audit(store)
@@ -196,14 +214,19 @@ def test_leaving_closes_the_open_stay(store: Store) -> None:
 def test_a_stay_cannot_end_before_it_starts(store: Store) -> None:
     add_person(
         store,
-        ref="P121",
-        display_name="L",
-        date_of_birth=date(1980, 1, 1),
-        arrived_on=date(2024, 3, 1),
+        AddPerson(
+            ref="P121",
+            display_name="L",
+            date_of_birth=date(1980, 1, 1),
+            arrived_on=date(2024, 3, 1),
+        ),
     )
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        record_leaving(store, person_ref="P121", left_on=date(2024, 2, 28), left_reason="released")
+        record_leaving(
+            store,
+            RecordLeaving(person_ref="P121", left_on=date(2024, 2, 28), left_reason="released"),
+        )
     assert caught.value.field == "left_on"
     assert "before the stay began on 2024-03-01" in str(caught.value)
     assert table_counts(store) == before
@@ -212,7 +235,9 @@ def test_a_stay_cannot_end_before_it_starts(store: Store) -> None:
 def test_leaving_needs_a_known_reason(store: Store) -> None:
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        record_leaving(store, person_ref="P121", left_on=date(2024, 5, 1), left_reason="escaped")
+        record_leaving(
+            store, RecordLeaving(person_ref="P121", left_on=date(2024, 5, 1), left_reason="escaped")
+        )
     assert caught.value.field == "left_reason"
     assert table_counts(store) == before
 
@@ -220,14 +245,16 @@ def test_leaving_needs_a_known_reason(store: Store) -> None:
 def test_arrival_is_refused_while_a_stay_is_open(store: Store) -> None:
     add_person(
         store,
-        ref="P130",
-        display_name="A",
-        date_of_birth=date(1980, 1, 1),
-        arrived_on=date(2024, 3, 1),
+        AddPerson(
+            ref="P130",
+            display_name="A",
+            date_of_birth=date(1980, 1, 1),
+            arrived_on=date(2024, 3, 1),
+        ),
     )
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        record_arrival(store, person_ref="P130", arrived_on=date(2025, 1, 1))
+        record_arrival(store, RecordArrival(person_ref="P130", arrived_on=date(2025, 1, 1)))
     assert caught.value.field == "arrived_on"
     assert "already has an open stay" in str(caught.value)
     assert table_counts(store) == before
@@ -236,15 +263,21 @@ def test_arrival_is_refused_while_a_stay_is_open(store: Store) -> None:
 def test_a_second_stay_starts_after_leaving(store: Store) -> None:
     add_person(
         store,
-        ref="P131",
-        display_name="A",
-        date_of_birth=date(1980, 1, 1),
-        arrived_on=date(2023, 3, 1),
+        AddPerson(
+            ref="P131",
+            display_name="A",
+            date_of_birth=date(1980, 1, 1),
+            arrived_on=date(2023, 3, 1),
+        ),
     )
-    record_leaving(store, person_ref="P131", left_on=date(2024, 1, 10), left_reason="released")
+    record_leaving(
+        store, RecordLeaving(person_ref="P131", left_on=date(2024, 1, 10), left_reason="released")
+    )
     with pytest.raises(ValidationError, match="before the end of the previous stay"):
-        record_arrival(store, person_ref="P131", arrived_on=date(2024, 1, 9))
-    record_arrival(store, person_ref="P131", arrived_on=date(2024, 6, 1), unit="Wing B")
+        record_arrival(store, RecordArrival(person_ref="P131", arrived_on=date(2024, 1, 9)))
+    record_arrival(
+        store, RecordArrival(person_ref="P131", arrived_on=date(2024, 6, 1), unit="Wing B")
+    )
     stays = sorted(_stays(store, _person(store, "P131").id), key=lambda s: s.arrived_on)
     assert [(s.arrived_on, s.left_on) for s in stays] == [
         (date(2023, 3, 1), date(2024, 1, 10)),
@@ -260,7 +293,9 @@ def test_viewers_cannot_add_people(store: Store, tmp_path: Path) -> None:
     try:
         before = table_counts(store)
         with pytest.raises(NotAllowed):
-            add_person(viewer, ref="P140", display_name="V", date_of_birth=date(1980, 1, 1))
+            add_person(
+                viewer, AddPerson(ref="P140", display_name="V", date_of_birth=date(1980, 1, 1))
+            )
         assert table_counts(store) == before
     finally:
         viewer.close()

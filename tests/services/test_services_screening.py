@@ -10,11 +10,11 @@ from freezegun import freeze_time
 from sqlmodel import col, select
 
 from outreach.model import FollowUp, ScreeningEvent
-from outreach.services.decisions import record_decision
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
 from outreach.services.followups import due_followups
-from outreach.services.people import add_person, person_profile
-from outreach.services.screening import record_screening_event
+from outreach.services.people import AddPerson, add_person, person_profile
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
 from tests.support.service_helpers import (
     assert_no_value_in_audit,
@@ -33,11 +33,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             for number in range(1, 13):
                 add_person(
                     opened,
-                    ref=f"S{number}",
-                    display_name=f"Screened {number}",
-                    date_of_birth=date(1985, 3, 10),
-                    has_cervix="yes",
-                    arrived_on=date(2020, 1, 1),
+                    AddPerson(
+                        ref=f"S{number}",
+                        display_name=f"Screened {number}",
+                        date_of_birth=date(1985, 3, 10),
+                        has_cervix="yes",
+                        arrived_on=date(2020, 1, 1),
+                    ),
                 )
             yield opened
 
@@ -60,14 +62,16 @@ def _followups(store: Store, ref_number: int) -> list[FollowUp]:
 def test_hpv_positive_with_normal_cytology_asks_for_a_repeat_in_12_months(store: Store) -> None:
     recorded = record_screening_event(
         store,
-        person_ref="S1",
-        occurred_on=date(2024, 3, 5),
-        event="test",
-        hpv="positive",
-        cytology="normal",
-        sample="clinician",
-        where="on_site",
-        note="result letter posted",
+        RecordScreeningEvent(
+            person_ref="S1",
+            occurred_on=date(2024, 3, 5),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+            sample="clinician",
+            where="on_site",
+            note="result letter posted",
+        ),
     )
     assert recorded.action == "repeat_12_months"
     assert recorded.follow_up is not None
@@ -104,11 +108,13 @@ def test_hpv_positive_with_normal_cytology_asks_for_a_repeat_in_12_months(store:
 def test_a_high_grade_result_asks_for_colposcopy_within_14_days(store: Store) -> None:
     recorded = record_screening_event(
         store,
-        person_ref="S2",
-        occurred_on=date(2025, 4, 10),
-        event="test",
-        hpv="positive",
-        cytology="high_grade",
+        RecordScreeningEvent(
+            person_ref="S2",
+            occurred_on=date(2025, 4, 10),
+            event="test",
+            hpv="positive",
+            cytology="high_grade",
+        ),
     )
     assert recorded.action == "colposcopy_2_weeks"
     [follow_up] = _followups(store, 2)
@@ -118,11 +124,13 @@ def test_a_high_grade_result_asks_for_colposcopy_within_14_days(store: Store) ->
 def test_a_low_grade_result_asks_for_colposcopy_within_42_days(store: Store) -> None:
     recorded = record_screening_event(
         store,
-        person_ref="S3",
-        occurred_on=date(2025, 4, 10),
-        event="test",
-        hpv="positive",
-        cytology="low_grade",
+        RecordScreeningEvent(
+            person_ref="S3",
+            occurred_on=date(2025, 4, 10),
+            event="test",
+            hpv="positive",
+            cytology="low_grade",
+        ),
     )
     assert recorded.follow_up is not None
     assert (recorded.action, recorded.follow_up.due_on) == ("colposcopy_6_weeks", date(2025, 5, 22))
@@ -130,7 +138,10 @@ def test_a_low_grade_result_asks_for_colposcopy_within_42_days(store: Store) -> 
 
 def test_an_hpv_negative_result_is_routine_recall_with_no_follow_up(store: Store) -> None:
     recorded = record_screening_event(
-        store, person_ref="S4", occurred_on=date(2025, 1, 10), event="test", hpv="negative"
+        store,
+        RecordScreeningEvent(
+            person_ref="S4", occurred_on=date(2025, 1, 10), event="test", hpv="negative"
+        ),
     )
     assert (recorded.action, recorded.follow_up) == ("routine_recall", None)
     assert _followups(store, 4) == []
@@ -139,14 +150,19 @@ def test_an_hpv_negative_result_is_routine_recall_with_no_follow_up(store: Store
 def test_the_repeat_test_completes_the_open_repeat_follow_up(store: Store) -> None:
     record_screening_event(
         store,
-        person_ref="S5",
-        occurred_on=date(2024, 1, 15),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="S5",
+            occurred_on=date(2024, 1, 15),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     second = record_screening_event(
-        store, person_ref="S5", occurred_on=date(2025, 1, 20), event="test", hpv="negative"
+        store,
+        RecordScreeningEvent(
+            person_ref="S5", occurred_on=date(2025, 1, 20), event="test", hpv="negative"
+        ),
     )
     [first_follow_up] = _followups(store, 5)
     assert [f.id for f in second.completed] == [first_follow_up.id]
@@ -156,28 +172,34 @@ def test_the_repeat_test_completes_the_open_repeat_follow_up(store: Store) -> No
 def test_a_history_test_entered_late_updates_the_actions_after_it(store: Store) -> None:
     record_screening_event(
         store,
-        person_ref="S6",
-        occurred_on=date(2023, 5, 1),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="S6",
+            occurred_on=date(2023, 5, 1),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     latest = record_screening_event(
         store,
-        person_ref="S6",
-        occurred_on=date(2024, 5, 1),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="S6",
+            occurred_on=date(2024, 5, 1),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     assert latest.action == "repeat_12_months"
     history = record_screening_event(
         store,
-        person_ref="S6",
-        occurred_on=date(2022, 5, 1),
-        event="test",
-        hpv="positive",
-        cytology="normal",
+        RecordScreeningEvent(
+            person_ref="S6",
+            occurred_on=date(2022, 5, 1),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+        ),
     )
     assert history.follow_up is None
     with store.read() as session:
@@ -213,21 +235,25 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     values.update(kwargs)
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
-        record_screening_event(store, **values)  # type: ignore[arg-type]
+        record_screening_event(store, RecordScreeningEvent(**values))  # type: ignore[arg-type]
     assert caught.value.field == field
     assert words in str(caught.value)
     assert table_counts(store) == before
 
 
 def test_clinical_follow_ups_are_created_under_do_not_approach_and_flagged(store: Store) -> None:
-    record_decision(store, person_ref="S8", kind="do_not_approach", decided_on=date(2025, 1, 1))
+    record_decision(
+        store, RecordDecision(person_ref="S8", kind="do_not_approach", decided_on=date(2025, 1, 1))
+    )
     recorded = record_screening_event(
         store,
-        person_ref="S8",
-        occurred_on=date(2025, 2, 1),
-        event="test",
-        hpv="positive",
-        cytology="high_grade",
+        RecordScreeningEvent(
+            person_ref="S8",
+            occurred_on=date(2025, 2, 1),
+            event="test",
+            hpv="positive",
+            cytology="high_grade",
+        ),
     )
     assert recorded.follow_up is not None
     rows = [r for r in due_followups(store, as_of=date(2025, 6, 1)) if r.person_ref == "S8"]
@@ -238,7 +264,10 @@ def test_clinical_follow_ups_are_created_under_do_not_approach_and_flagged(store
 
 def test_a_colposcopy_referral_opens_a_follow_up_that_attending_completes(store: Store) -> None:
     referred = record_screening_event(
-        store, person_ref="S9", occurred_on=date(2025, 3, 1), event="colposcopy_referred"
+        store,
+        RecordScreeningEvent(
+            person_ref="S9", occurred_on=date(2025, 3, 1), event="colposcopy_referred"
+        ),
     )
     assert referred.follow_up is not None
     assert (referred.follow_up.reason, referred.follow_up.due_on) == (
@@ -246,11 +275,17 @@ def test_a_colposcopy_referral_opens_a_follow_up_that_attending_completes(store:
         date(2025, 3, 15),
     )
     again = record_screening_event(
-        store, person_ref="S9", occurred_on=date(2025, 3, 2), event="colposcopy_referred"
+        store,
+        RecordScreeningEvent(
+            person_ref="S9", occurred_on=date(2025, 3, 2), event="colposcopy_referred"
+        ),
     )
     assert again.follow_up is None
     attended = record_screening_event(
-        store, person_ref="S9", occurred_on=date(2025, 3, 10), event="colposcopy_attended"
+        store,
+        RecordScreeningEvent(
+            person_ref="S9", occurred_on=date(2025, 3, 10), event="colposcopy_attended"
+        ),
     )
     assert [f.id for f in attended.completed] == [referred.follow_up.id]
     [follow_up] = _followups(store, 9)
@@ -259,7 +294,10 @@ def test_a_colposcopy_referral_opens_a_follow_up_that_attending_completes(store:
 
 def test_clinical_ceasing_removes_the_person_from_the_eligible_population(store: Store) -> None:
     record_screening_event(
-        store, person_ref="S10", occurred_on=date(2025, 1, 5), event="ceased", reason="no_cervix"
+        store,
+        RecordScreeningEvent(
+            person_ref="S10", occurred_on=date(2025, 1, 5), event="ceased", reason="no_cervix"
+        ),
     )
     status = person_profile(store, "S10", as_of=date(2025, 6, 1)).status
     assert (status.eligible, status.ceased, status.ceased_clinically) == (False, "no_cervix", True)
@@ -271,10 +309,9 @@ def test_ceasing_by_informed_choice_keeps_the_person_eligible_but_off_the_workli
 ) -> None:
     record_screening_event(
         store,
-        person_ref="S11",
-        occurred_on=date(2025, 1, 5),
-        event="ceased",
-        reason="informed_choice",
+        RecordScreeningEvent(
+            person_ref="S11", occurred_on=date(2025, 1, 5), event="ceased", reason="informed_choice"
+        ),
     )
     status = person_profile(store, "S11", as_of=date(2025, 6, 1)).status
     assert (status.eligible, status.covered, status.on_worklist, status.due) == (
@@ -287,10 +324,16 @@ def test_ceasing_by_informed_choice_keeps_the_person_eligible_but_off_the_workli
 
 def test_ceasing_cancels_open_repeat_follow_ups(store: Store) -> None:
     record_screening_event(
-        store, person_ref="S12", occurred_on=date(2024, 9, 1), event="test", hpv="unavailable"
+        store,
+        RecordScreeningEvent(
+            person_ref="S12", occurred_on=date(2024, 9, 1), event="test", hpv="unavailable"
+        ),
     )
     ceased = record_screening_event(
-        store, person_ref="S12", occurred_on=date(2025, 1, 5), event="ceased", reason="radiotherapy"
+        store,
+        RecordScreeningEvent(
+            person_ref="S12", occurred_on=date(2025, 1, 5), event="ceased", reason="radiotherapy"
+        ),
     )
     [follow_up] = _followups(store, 12)
     assert [f.id for f in ceased.cancelled] == [follow_up.id]
@@ -302,23 +345,27 @@ def test_a_step_on_site_before_arrival_is_refused_and_nothing_is_written(
 ) -> None:
     add_person(
         store,
-        ref="Z9001",
-        display_name="Late Arrival",
-        date_of_birth=date(1990, 1, 1),
-        has_cervix="yes",
-        unit="A wing",
-        arrived_on=date(2024, 5, 1),
+        AddPerson(
+            ref="Z9001",
+            display_name="Late Arrival",
+            date_of_birth=date(1990, 1, 1),
+            has_cervix="yes",
+            unit="A wing",
+            arrived_on=date(2024, 5, 1),
+        ),
     )
     before = table_counts(store)
     with pytest.raises(ValidationError) as caught:
         record_screening_event(
             store,
-            person_ref="Z9001",
-            occurred_on=date(2024, 4, 30),
-            event="test",
-            hpv="negative",
-            sample="clinician",
-            where="on_site",
+            RecordScreeningEvent(
+                person_ref="Z9001",
+                occurred_on=date(2024, 4, 30),
+                event="test",
+                hpv="negative",
+                sample="clinician",
+                where="on_site",
+            ),
         )
     assert caught.value.field == "where"
     assert str(caught.value) == (
@@ -328,11 +375,13 @@ def test_a_step_on_site_before_arrival_is_refused_and_nothing_is_written(
     assert table_counts(store) == before
     recorded = record_screening_event(
         store,
-        person_ref="Z9001",
-        occurred_on=date(2024, 4, 30),
-        event="test",
-        hpv="negative",
-        sample="clinician",
-        where="before_arrival",
+        RecordScreeningEvent(
+            person_ref="Z9001",
+            occurred_on=date(2024, 4, 30),
+            event="test",
+            hpv="negative",
+            sample="clinician",
+            where="before_arrival",
+        ),
     )
     assert recorded.event.where == "before_arrival"

@@ -12,21 +12,23 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 from outreach.model import Person
-from outreach.services.conversations import log_conversation
-from outreach.services.decisions import record_decision, record_decision_in
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
-from outreach.services.mentors import add_mentor
+from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import (
+    AddPerson,
+    RecordArrival,
+    RecordLeaving,
     add_person,
-    add_person_in,
     person_profile,
-    record_arrival_in,
+    record_arrival,
     record_leaving,
-    record_leaving_in,
 )
-from outreach.services.screening import record_screening_event, record_screening_event_in
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.services.search import PeopleFilter, matches, search_people
 from outreach.services.status import statuses_of
+from outreach.store.action import Action
 from outreach.store.store import Store
 from tests.support.service_helpers import module_store
 
@@ -37,7 +39,7 @@ DAY = date(2026, 6, 1)
 def _add(store: Store, ref: str, name: str, dob: date, **kwargs: object) -> None:
     values: dict[str, object] = {"has_cervix": "yes", "arrived_on": date(2024, 1, 1)}
     values.update(kwargs)
-    add_person(store, ref=ref, display_name=name, date_of_birth=dob, **values)  # type: ignore[arg-type]
+    add_person(store, AddPerson(ref=ref, display_name=name, date_of_birth=dob, **values))  # type: ignore[arg-type]
 
 
 def _test(
@@ -50,12 +52,9 @@ def _test(
 ) -> None:
     record_screening_event(
         store,
-        person_ref=ref,
-        occurred_on=on,
-        event="test",
-        hpv=hpv,
-        cytology=cytology,
-        sample=sample,
+        RecordScreeningEvent(
+            person_ref=ref, occurred_on=on, event="test", hpv=hpv, cytology=cytology, sample=sample
+        ),
     )
 
 
@@ -82,20 +81,26 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             _add(store, "R06", "Fay Fox", date(1988, 1, 1))
             record_decision(
                 store,
-                person_ref="R06",
-                kind="informed_decline",
-                decided_on=date(2026, 5, 1),
-                revisit_on=date(2026, 11, 1),
+                RecordDecision(
+                    person_ref="R06",
+                    kind="informed_decline",
+                    decided_on=date(2026, 5, 1),
+                    revisit_on=date(2026, 11, 1),
+                ),
             )
             # Do not approach.
             _add(store, "R07", "Gil Gray", date(1989, 1, 1))
             record_decision(
-                store, person_ref="R07", kind="do_not_approach", decided_on=date(2026, 4, 1)
+                store,
+                RecordDecision(
+                    person_ref="R07", kind="do_not_approach", decided_on=date(2026, 4, 1)
+                ),
             )
             # Left in March.
             _add(store, "R08", "Hal Hunt", date(1991, 1, 1))
             record_leaving(
-                store, person_ref="R08", left_on=date(2026, 3, 1), left_reason="released"
+                store,
+                RecordLeaving(person_ref="R08", left_on=date(2026, 3, 1), left_reason="released"),
             )
             # No cervix; aged 76; ceased by informed choice: resident only.
             _add(store, "R09", "Ivy Ives", date(1985, 1, 1), has_cervix="no")
@@ -103,10 +108,12 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             _add(store, "R11", "Kay King", date(1981, 1, 1))
             record_screening_event(
                 store,
-                person_ref="R11",
-                occurred_on=date(2025, 1, 1),
-                event="ceased",
-                reason="informed_choice",
+                RecordScreeningEvent(
+                    person_ref="R11",
+                    occurred_on=date(2025, 1, 1),
+                    event="ceased",
+                    reason="informed_choice",
+                ),
             )
             # Clinician HPV negative after 2025-07-01 at 29: extended recall, due 2030-08-01.
             _add(store, "R12", "Lou Lamb", date(1997, 6, 1))
@@ -118,7 +125,9 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             _add(store, "R14", "Ned Nash", date(1980, 1, 1))
             _test(store, "R14", date(2024, 2, 1), "positive", "high_grade")
             # Never arrived.
-            add_person(store, ref="R15", display_name="Ola Oak", date_of_birth=date(1990, 1, 1))
+            add_person(
+                store, AddPerson(ref="R15", display_name="Ola Oak", date_of_birth=date(1990, 1, 1))
+            )
             yield store
 
 
@@ -212,16 +221,18 @@ def test_an_unknown_filter_names_the_field(cohort: Store) -> None:
 
 def test_the_profile_timeline_is_newest_first(cohort: Store) -> None:
     with freeze_time(TODAY):
-        add_mentor(cohort, name="Tia", trained_on=date(2024, 1, 1))
+        add_mentor(cohort, AddMentor(name="Tia", trained_on=date(2024, 1, 1)))
         log_conversation(
             cohort,
-            occurred_on=date(2025, 1, 2),
-            kind="one_to_one",
-            person_ref="R04",
-            mentors=["Tia"],
-            setting="wing",
-            minutes=15,
-            outcome="booked",
+            LogConversation(
+                occurred_on=date(2025, 1, 2),
+                kind="one_to_one",
+                person_ref="R04",
+                mentors=["Tia"],
+                setting="wing",
+                minutes=15,
+                outcome="booked",
+            ),
         )
     profile = person_profile(cohort, "r04", as_of=DAY)
     assert [(item.on, item.kind) for item in profile.timeline] == [
@@ -280,13 +291,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                     dob = _some_day(rng, date(year, 1, 1), date(year, 12, 31))
                     if rng.random() < 0.03:
                         dob = date(rng.choice([1960, 1972, 1996, 2000]), 2, 29)
-                    add_person_in(
-                        session,
-                        actor_id=None,
-                        ref=ref,
-                        display_name=ref,
-                        date_of_birth=dob,
-                        has_cervix=rng.choice(["yes", "yes", "yes", "unknown", "no"]),
+                    add_person(
+                        Action.within(session, None),
+                        AddPerson(
+                            ref=ref,
+                            display_name=ref,
+                            date_of_birth=dob,
+                            has_cervix=rng.choice(["yes", "yes", "yes", "unknown", "no"]),
+                        ),
                     )
                     if rng.random() < 0.9:
                         # Residents are adults on arriving (outreach.rules.limits).
@@ -296,40 +308,40 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                             else (dob.replace(year=dob.year + 18))
                         )
                         arrived = max(_some_day(rng, date(2015, 1, 1), last), adult)
-                        record_arrival_in(
-                            session, actor_id=None, person_ref=ref, arrived_on=arrived
+                        record_arrival(
+                            Action.within(session, None),
+                            RecordArrival(person_ref=ref, arrived_on=arrived),
                         )
                         if rng.random() < 0.4:
                             left = _some_day(rng, arrived, last)
-                            record_leaving_in(
-                                session,
-                                actor_id=None,
-                                person_ref=ref,
-                                left_on=left,
-                                left_reason="released",
+                            record_leaving(
+                                Action.within(session, None),
+                                RecordLeaving(person_ref=ref, left_on=left, left_reason="released"),
                             )
                     first_test = max(dob + timedelta(days=365 * 20), date(2012, 1, 1))
                     for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 4])):
                         hpv, cytology, sample = rng.choice(_RESULTS)
-                        record_screening_event_in(
-                            session,
-                            actor_id=None,
-                            person_ref=ref,
-                            event="test",
-                            occurred_on=_some_day(rng, first_test, last),
-                            hpv=hpv,
-                            cytology=cytology,
-                            sample=sample,
+                        record_screening_event(
+                            Action.within(session, None),
+                            RecordScreeningEvent(
+                                person_ref=ref,
+                                event="test",
+                                occurred_on=_some_day(rng, first_test, last),
+                                hpv=hpv,
+                                cytology=cytology,
+                                sample=sample,
+                            ),
                         )
                     if rng.random() < 0.08:
-                        record_screening_event_in(
-                            session,
-                            actor_id=None,
-                            person_ref=ref,
-                            event="ceased",
-                            occurred_on=_some_day(rng, first_test, last),
-                            reason=rng.choice(
-                                ["no_cervix", "radiotherapy", "informed_choice", "other"]
+                        record_screening_event(
+                            Action.within(session, None),
+                            RecordScreeningEvent(
+                                person_ref=ref,
+                                event="ceased",
+                                occurred_on=_some_day(rng, first_test, last),
+                                reason=rng.choice(
+                                    ["no_cervix", "radiotherapy", "informed_choice", "other"]
+                                ),
                             ),
                         )
                     for _ in range(rng.choice([0, 0, 0, 1, 2])):
@@ -340,13 +352,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                             if kind == "informed_decline"
                             else None
                         )
-                        record_decision_in(
-                            session,
-                            actor_id=None,
-                            person_ref=ref,
-                            kind=kind,
-                            decided_on=decided,
-                            revisit_on=revisit,
+                        record_decision(
+                            Action.within(session, None),
+                            RecordDecision(
+                                person_ref=ref, kind=kind, decided_on=decided, revisit_on=revisit
+                            ),
                         )
             yield store
 

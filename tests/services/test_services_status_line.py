@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
-from outreach.services.decisions import record_decision
-from outreach.services.followups import complete_followup
-from outreach.services.people import add_person, record_leaving
+from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.followup_changes import CompleteFollowUp, complete_followup
+from outreach.services.people import AddPerson, RecordLeaving, add_person, record_leaving
 from outreach.services.profile import person_profile
-from outreach.services.screening import record_screening_event
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
 
 TODAY = date(2024, 6, 14)
@@ -21,31 +21,36 @@ TODAY = date(2024, 6, 14)
 def _add(store: Store, ref: str, born: date, arrived: date = date(2023, 1, 10)) -> None:
     add_person(
         store,
-        ref=ref,
-        display_name=f"Person {ref}",
-        date_of_birth=born,
-        has_cervix="yes",
-        unit="Wing A",
-        arrived_on=arrived,
+        AddPerson(
+            ref=ref,
+            display_name=f"Person {ref}",
+            date_of_birth=born,
+            has_cervix="yes",
+            unit="Wing A",
+            arrived_on=arrived,
+        ),
     )
 
 
 def _test(store: Store, ref: str, on: date, hpv: str, cytology: str | None = None) -> None:
     record_screening_event(
         store,
-        person_ref=ref,
-        occurred_on=on,
-        event="test",
-        hpv=hpv,
-        cytology=cytology,
-        sample="clinician",
-        where="on_site",
+        RecordScreeningEvent(
+            person_ref=ref,
+            occurred_on=on,
+            event="test",
+            hpv=hpv,
+            cytology=cytology,
+            sample="clinician",
+            where="on_site",
+        ),
     )
 
 
 def _decline(store: Store, ref: str, on: date, revisit: date) -> None:
     record_decision(
-        store, person_ref=ref, kind="informed_decline", decided_on=on, revisit_on=revisit
+        store,
+        RecordDecision(person_ref=ref, kind="informed_decline", decided_on=on, revisit_on=revisit),
     )
 
 
@@ -67,11 +72,16 @@ def people(store: Store) -> Iterator[Store]:
         # Left on 2024-04-30 after a 2021 test that is due again in 2024.
         _add(store, "L1", date(1985, 5, 5), arrived=date(2020, 1, 6))
         _test(store, "L1", date(2021, 5, 5), "negative")
-        record_leaving(store, person_ref="L1", left_on=date(2024, 4, 30), left_reason="released")
+        record_leaving(
+            store, RecordLeaving(person_ref="L1", left_on=date(2024, 4, 30), left_reason="released")
+        )
         # Do not approach, with a colposcopy still to be done (care only).
         _add(store, "D1", date(1992, 7, 7))
         _test(store, "D1", date(2024, 6, 3), "positive", "low_grade")
-        record_decision(store, person_ref="D1", kind="do_not_approach", decided_on=date(2024, 6, 4))
+        record_decision(
+            store,
+            RecordDecision(person_ref="D1", kind="do_not_approach", decided_on=date(2024, 6, 4)),
+        )
         # A colposcopy attended (follow-up done on 2024-06-12): the decline shows again.
         _add(store, "A1", date(1991, 8, 8))
         _test(store, "A1", date(2024, 5, 20), "positive", "high_grade")
@@ -121,7 +131,9 @@ def test_a_completed_colposcopy_no_longer_outranks_the_decline(people: Store) ->
         if f.kind == "follow_up" and "colposcopy" in f.summary
     )
     with freeze_time(TODAY):
-        complete_followup(people, followup_id=followup.id, done_on=date(2024, 6, 12))
+        complete_followup(
+            people, CompleteFollowUp(followup_id=followup.id, done_on=date(2024, 6, 12))
+        )
     assert _status(people, "A1") == ("declined, revisit 2024-11-21", "–")
     # Before it was done, it came first.
     assert _status(people, "A1", date(2024, 6, 11)) == (
@@ -159,7 +171,7 @@ def test_the_command_line_shows_the_same(people: Store) -> None:
 
 
 def test_a_cancelled_repeat_test_counts_until_the_day_it_was_cancelled(people: Store) -> None:
-    from outreach.services.followups import cancel_followup
+    from outreach.services.followups import CancelFollowUp, cancel_followup
 
     followup = next(
         f
@@ -167,7 +179,7 @@ def test_a_cancelled_repeat_test_counts_until_the_day_it_was_cancelled(people: S
         if f.kind == "follow_up" and "repeat test" in f.summary
     )
     with freeze_time(TODAY):
-        cancel_followup(people, followup_id=followup.id)
+        cancel_followup(people, CancelFollowUp(followup_id=followup.id))
     # Cancelled today: still the most urgent thing yesterday, no longer today.
     assert _status(people, "R1", date(2024, 6, 13))[0] == "repeat test overdue since 2024-05-01"
     assert _status(people, "R1")[0] == "declined, revisit 2025-01-01"

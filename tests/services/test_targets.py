@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from outreach.cli import app
 from outreach.services.errors import ValidationError
-from outreach.services.targets import list_targets, set_target
+from outreach.services.targets import SetTarget, list_targets, set_target
 from outreach.stats.progress import expected_on, needed_to_reach, progress
 from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
@@ -36,13 +36,15 @@ TARGET = TargetRow(
 def test_set_target_writes_one_row_and_one_audit_row(store: Store) -> None:
     set_target(
         store,
-        measure="coverage",
-        value=90,
-        baseline=64,
-        baseline_on=date(2020, 4, 1),
-        target_on=date(2022, 12, 31),
+        SetTarget(
+            measure="coverage",
+            value=90,
+            baseline=64,
+            baseline_on=date(2020, 4, 1),
+            target_on=date(2022, 12, 31),
+        ),
     )
-    set_target(store, measure="coverage", value=92, target_on=date(2024, 12, 31))
+    set_target(store, SetTarget(measure="coverage", value=92, target_on=date(2024, 12, 31)))
     rows = list_targets(store)
     assert [(r.measure, r.value, r.baseline, r.target_on) for r in rows] == [
         ("coverage", 92.0, None, date(2024, 12, 31))
@@ -68,7 +70,7 @@ def test_set_target_refuses_bad_input_naming_the_field(
 ) -> None:
     given = {"measure": "coverage", "value": 90.0, "target_on": date(2022, 12, 31), **fields}
     with pytest.raises(ValidationError) as caught:
-        set_target(store, **given)
+        set_target(store, SetTarget(**given))
     assert caught.value.field == field
 
 
@@ -102,7 +104,7 @@ def test_stats_json_shows_coverage_and_the_target(
         c.person(date(1990, 1, 1), tests=[(date(2023, 1, 1), "negative", None)])
         c.person(date(1990, 1, 1))
         c.person(date(1970, 1, 1), stays=[(date(2024, 1, 1), None, "B")])
-    set_target(store, measure="coverage", value=90, target_on=date(2025, 3, 31))
+    set_target(store, SetTarget(measure="coverage", value=90, target_on=date(2025, 3, 31)))
     store.close()
     monkeypatch.setenv("OUTREACH_PASSPHRASE", PASSPHRASE)
     result = CliRunner().invoke(app, ["stats", "--json", "--store", str(store_dir)])

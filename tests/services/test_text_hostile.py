@@ -26,8 +26,8 @@ from outreach.imports.files import Columns, read_table
 from outreach.imports.pipeline import import_people
 from outreach.model import Mentor, Person, Stay, Unit
 from outreach.services.errors import ValidationError
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from outreach.text import line_problem, note_problem, visible, visible_lines
 from tests.conftest import PASSPHRASE
@@ -108,11 +108,13 @@ def test_add_person_refuses_control_characters_and_writes_nothing(
     with pytest.raises(ValidationError) as refused:
         add_person(
             store,
-            ref=values["ref"],
-            display_name=values["display_name"],
-            date_of_birth=date(1990, 1, 1),
-            unit=values["unit"],
-            arrived_on=date(2024, 1, 2),
+            AddPerson(
+                ref=values["ref"],
+                display_name=values["display_name"],
+                date_of_birth=date(1990, 1, 1),
+                unit=values["unit"],
+                arrived_on=date(2024, 1, 2),
+            ),
         )
     assert refused.value.field == field
     assert code_point in refused.value.problem
@@ -122,7 +124,7 @@ def test_add_person_refuses_control_characters_and_writes_nothing(
 
 def test_a_mentor_name_with_an_escape_is_refused(store: Store) -> None:
     with pytest.raises(ValidationError, match="U\\+001B"):
-        add_mentor(store, name=HOSTILE_NAME)
+        add_mentor(store, AddMentor(name=HOSTILE_NAME))
 
 
 def test_a_site_name_with_a_control_character_is_refused(tmp_path: Path) -> None:
@@ -283,11 +285,13 @@ def test_what_a_form_saves_is_refused_naming_the_field_or_kept_exactly(
     try:
         add_person(
             form_store,
-            ref=ref,
-            display_name=name,
-            date_of_birth=date(1990, 1, 1),
-            unit=unit,
-            arrived_on=date(2024, 1, 2),
+            AddPerson(
+                ref=ref,
+                display_name=name,
+                date_of_birth=date(1990, 1, 1),
+                unit=unit,
+                arrived_on=date(2024, 1, 2),
+            ),
         )
     except ValidationError as refused:
         assert refused.field in {"display_name", "unit"}

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from outreach.cli import app
 from outreach.model import AuditEntry
-from outreach.services.people import add_person
+from outreach.services.people import AddPerson, add_person
 from outreach.store import audit
 from outreach.store.check import check_store
 from outreach.store.engine import make_engine
@@ -24,7 +24,9 @@ from tests.support.store_helpers import PASSPHRASE, raw
 
 
 def _add(store: Store, n: int) -> None:
-    add_person(store, ref=f"H{n:04d}", display_name=f"Head {n}", date_of_birth=date(1990, 1, 1))
+    add_person(
+        store, AddPerson(ref=f"H{n:04d}", display_name=f"Head {n}", date_of_birth=date(1990, 1, 1))
+    )
 
 
 def _head(folder: Path) -> dict[str, object]:

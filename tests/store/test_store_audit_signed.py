@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.exports.signing import sign_folder
 from outreach.model import AuditEntry, ExportRecord, Role
-from outreach.services.people import add_person
+from outreach.services.people import AddPerson, add_person
 from outreach.store import audit
 from outreach.store.check import check_store
 from outreach.store.engine import make_engine
@@ -30,7 +30,10 @@ BOB = "bob's own long passphrase"
 
 
 def _add(store: Store, n: int) -> None:
-    add_person(store, ref=f"S{n:04d}", display_name=f"Signed {n}", date_of_birth=date(1990, 1, 1))
+    add_person(
+        store,
+        AddPerson(ref=f"S{n:04d}", display_name=f"Signed {n}", date_of_birth=date(1990, 1, 1)),
+    )
 
 
 def _findings(folder: Path, key: bytes) -> dict[str, tuple[bool, str]]:

@@ -263,9 +263,12 @@ def test_an_open_store_can_have_itself_exclusively_only_when_alone(
             raise AssertionError("not reached: bob has the store open")
         # Refused, and still open and shared: both processes go on writing.
         assert bob.ask("add P0002") == "saved P0002"
-        from outreach.services.people import add_person
+        from outreach.services.people import AddPerson, add_person
 
-        add_person(store, ref="P0003", display_name="Person P0003", date_of_birth=date(1980, 1, 1))
+        add_person(
+            store,
+            AddPerson(ref="P0003", display_name="Person P0003", date_of_birth=date(1980, 1, 1)),
+        )
         assert bob.ask("count") == "people 2"
         bob.close()
 
@@ -309,10 +312,13 @@ main()
 def test_a_write_after_the_store_was_replaced_underneath_is_refused_not_misplaced(
     folder: Path, tmp_path: Path, children: list[Child]
 ) -> None:
-    from outreach.services.people import add_person
+    from outreach.services.people import AddPerson, add_person
 
     with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
-        add_person(store, ref="P0001", display_name="Person P0001", date_of_birth=date(1980, 1, 1))
+        add_person(
+            store,
+            AddPerson(ref="P0001", display_name="Person P0001", date_of_birth=date(1980, 1, 1)),
+        )
         create_backup(store, tmp_path / "b.bak")
     app_process = Child(folder, "bob", "outreach tui")
     children.append(app_process)
@@ -356,7 +362,7 @@ def test_a_write_after_the_store_was_replaced_underneath_is_refused_not_misplace
 def test_a_writer_kept_waiting_past_the_busy_timeout_is_told_who_has_the_store(
     folder: Path, children: list[Child], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from outreach.services.people import add_person
+    from outreach.services.people import AddPerson, add_person
     from outreach.store import engine
     from outreach.store.errors import StoreBusy
 
@@ -367,11 +373,16 @@ def test_a_writer_kept_waiting_past_the_busy_timeout_is_told_who_has_the_store(
     with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
         assert bob.ask("hold") == "holding"
         with pytest.raises(StoreBusy) as busy:
-            add_person(store, ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1))
+            add_person(
+                store,
+                AddPerson(ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1)),
+            )
         assert str(busy.value) == (
             "the store is busy: it was kept by another writer for more than 10 s (open "
             f"elsewhere: bob on {HOST} (process {bob.pid}, outreach import) since "
             f"{_since(folder, bob.pid)}). Nothing was saved; try again in a moment"
         )
         assert bob.ask("") == "released"
-        add_person(store, ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1))
+        add_person(
+            store, AddPerson(ref="P0009", display_name="Person P9", date_of_birth=date(1980, 1, 1))
+        )

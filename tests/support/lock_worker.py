@@ -36,7 +36,7 @@ def main() -> None:
     from sqlmodel import select
 
     from outreach.model import Person
-    from outreach.services.people import add_person
+    from outreach.services.people import AddPerson, add_person
     from outreach.store import store_lock
     from outreach.store.errors import StoreError
     from outreach.store.store import Store
@@ -59,7 +59,10 @@ def main() -> None:
         if command == "add":
             try:
                 add_person(
-                    store, ref=arg, display_name=f"Person {arg}", date_of_birth=date(1980, 1, 1)
+                    store,
+                    AddPerson(
+                        ref=arg, display_name=f"Person {arg}", date_of_birth=date(1980, 1, 1)
+                    ),
                 )
             except StoreError as exc:
                 say(f"refused {type(exc).__name__}: {exc}")

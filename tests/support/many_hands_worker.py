@@ -36,7 +36,7 @@ def main() -> None:
     from sqlmodel import col, select
 
     from outreach.model import Person
-    from outreach.services.people import add_person
+    from outreach.services.people import AddPerson, add_person
     from outreach.store.errors import StoreError
     from outreach.store.store import Store
     from outreach.tui.app import WATCH_SECONDS
@@ -72,10 +72,12 @@ def main() -> None:
         try:
             add_person(
                 store,
-                ref=ref,
-                display_name=f"Person {ref}",
-                date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
-                arrived_on=date(2024, 1, 1),
+                AddPerson(
+                    ref=ref,
+                    display_name=f"Person {ref}",
+                    date_of_birth=date(1970 + i % 30, 1 + i % 12, 1 + i % 28),
+                    arrived_on=date(2024, 1, 1),
+                ),
             )
         except StoreError as exc:
             say(f"refused {type(exc).__name__}: {exc}")

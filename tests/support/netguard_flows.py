@@ -14,8 +14,8 @@ from tests.support.tui_helpers import SIZE, type_text, wait_for
 
 async def tui_tour() -> None:
     """Unlock, visit every screen, log a conversation, export, lock: the day's work."""
-    from outreach.services.mentors import add_mentor
-    from outreach.services.people import add_person
+    from outreach.services.mentors import AddMentor, add_mentor
+    from outreach.services.people import AddPerson, add_person
     from outreach.tui.dialogs.conversation_form import ConversationForm
     from outreach.tui.screens.dashboard import DashboardScreen
 
@@ -24,14 +24,18 @@ async def tui_tour() -> None:
     store, _ = Store.init(folder, site_name="HMP Net", admin="ana", passphrase=secret)
     add_person(
         store,
-        ref="A1001AA",
-        display_name="Mary Quinn",
-        date_of_birth=date(1990, 5, 1),
-        has_cervix="yes",
-        unit="A wing",
-        arrived_on=date(2024, 1, 8),
+        AddPerson(
+            ref="A1001AA",
+            display_name="Mary Quinn",
+            date_of_birth=date(1990, 5, 1),
+            has_cervix="yes",
+            unit="A wing",
+            arrived_on=date(2024, 1, 8),
+        ),
     )
-    add_mentor(store, name="Jo", trained_on=date(2023, 1, 1), active_from=date(2023, 1, 1))
+    add_mentor(
+        store, AddMentor(name="Jo", trained_on=date(2023, 1, 1), active_from=date(2023, 1, 1))
+    )
     store.close()
     app = create_app(folder, user="ana")
     async with app.run_test(size=SIZE) as pilot:

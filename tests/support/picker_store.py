@@ -36,9 +36,9 @@ MENTORS = ["Émile Roux", "Maya Lee"]
 
 def build_picker_store(folder: Path) -> None:
     """Create the store in ``folder`` (admin ``ana``, passphrase PASSPHRASE)."""
-    from outreach.services.decisions import record_decision
-    from outreach.services.mentors import add_mentor
-    from outreach.services.people import add_person, record_leaving
+    from outreach.services.decisions import RecordDecision, record_decision
+    from outreach.services.mentors import AddMentor, add_mentor
+    from outreach.services.people import AddPerson, RecordLeaving, add_person, record_leaving
 
     with freeze_time(TODAY):
         store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
@@ -46,28 +46,36 @@ def build_picker_store(folder: Path) -> None:
             for ref, name, born, unit, arrived in PEOPLE:
                 add_person(
                     store,
-                    ref=ref,
-                    display_name=name,
-                    date_of_birth=born,
-                    has_cervix="yes",
-                    unit=unit,
-                    arrived_on=arrived,
+                    AddPerson(
+                        ref=ref,
+                        display_name=name,
+                        date_of_birth=born,
+                        has_cervix="yes",
+                        unit=unit,
+                        arrived_on=arrived,
+                    ),
                 )
-            record_leaving(store, person_ref=LEFT[0], left_on=LEFT[1], left_reason="released")
-            record_decision(
-                store,
-                person_ref=DO_NOT_APPROACH[0],
-                kind="do_not_approach",
-                decided_on=DO_NOT_APPROACH[1],
+            record_leaving(
+                store, RecordLeaving(person_ref=LEFT[0], left_on=LEFT[1], left_reason="released")
             )
             record_decision(
                 store,
-                person_ref=DECLINED[0],
-                kind="informed_decline",
-                decided_on=DECLINED[1],
-                revisit_on=DECLINED[2],
+                RecordDecision(
+                    person_ref=DO_NOT_APPROACH[0],
+                    kind="do_not_approach",
+                    decided_on=DO_NOT_APPROACH[1],
+                ),
+            )
+            record_decision(
+                store,
+                RecordDecision(
+                    person_ref=DECLINED[0],
+                    kind="informed_decline",
+                    decided_on=DECLINED[1],
+                    revisit_on=DECLINED[2],
+                ),
             )
             for name in MENTORS:
-                add_mentor(store, name=name, trained_on=date(2022, 9, 1))
+                add_mentor(store, AddMentor(name=name, trained_on=date(2022, 9, 1)))
         finally:
             store.close()

@@ -29,11 +29,11 @@ PEOPLE = [
 
 def build_store(folder: Path) -> None:
     """Create the store in ``folder`` (admin ``ana``, passphrase PASSPHRASE) with its data."""
-    from outreach.services.conversations import log_conversation
-    from outreach.services.mentors import add_mentor
-    from outreach.services.people import add_person
-    from outreach.services.screening import record_screening_event
-    from outreach.services.targets import set_target
+    from outreach.services.conversations import LogConversation, log_conversation
+    from outreach.services.mentors import AddMentor, add_mentor
+    from outreach.services.people import AddPerson, add_person
+    from outreach.services.screening import RecordScreeningEvent, record_screening_event
+    from outreach.services.targets import SetTarget, set_target
 
     with freeze_time(TODAY):
         store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
@@ -41,84 +41,100 @@ def build_store(folder: Path) -> None:
             for ref, name, born, unit in PEOPLE:
                 add_person(
                     store,
-                    ref=ref,
-                    display_name=name,
-                    date_of_birth=born,
-                    has_cervix="yes",
-                    unit=unit,
-                    arrived_on=date(2023, 1, 10),
+                    AddPerson(
+                        ref=ref,
+                        display_name=name,
+                        date_of_birth=born,
+                        has_cervix="yes",
+                        unit=unit,
+                        arrived_on=date(2023, 1, 10),
+                    ),
                 )
-            add_mentor(store, name="Maya Lee", trained_on=date(2022, 9, 1))
-            add_mentor(store, name="Nora Quinn", trained_on=date(2023, 2, 1))
+            add_mentor(store, AddMentor(name="Maya Lee", trained_on=date(2022, 9, 1)))
+            add_mentor(store, AddMentor(name="Nora Quinn", trained_on=date(2023, 2, 1)))
             set_target(
                 store,
-                measure="coverage",
-                value=90.0,
-                target_on=date(2025, 3, 31),
-                baseline=64.0,
-                baseline_on=date(2023, 4, 1),
+                SetTarget(
+                    measure="coverage",
+                    value=90.0,
+                    target_on=date(2025, 3, 31),
+                    baseline=64.0,
+                    baseline_on=date(2023, 4, 1),
+                ),
             )
             record_screening_event(
                 store,
-                person_ref="A1002",
-                occurred_on=date(2023, 5, 2),
-                event="test",
-                hpv="negative",
-                sample="clinician",
-                where="on_site",
+                RecordScreeningEvent(
+                    person_ref="A1002",
+                    occurred_on=date(2023, 5, 2),
+                    event="test",
+                    hpv="negative",
+                    sample="clinician",
+                    where="on_site",
+                ),
             )
             record_screening_event(
                 store,
-                person_ref="B2002",
-                occurred_on=date(2022, 11, 15),
-                event="test",
-                hpv="negative",
-                sample="clinician",
-                where="outside",
+                RecordScreeningEvent(
+                    person_ref="B2002",
+                    occurred_on=date(2022, 11, 15),
+                    event="test",
+                    hpv="negative",
+                    sample="clinician",
+                    where="outside",
+                ),
             )
             record_screening_event(
                 store,
-                person_ref="A1003",
-                occurred_on=date(2024, 2, 1),
-                event="test",
-                hpv="positive",
-                cytology="normal",
-                sample="clinician",
-                where="on_site",
+                RecordScreeningEvent(
+                    person_ref="A1003",
+                    occurred_on=date(2024, 2, 1),
+                    event="test",
+                    hpv="positive",
+                    cytology="normal",
+                    sample="clinician",
+                    where="on_site",
+                ),
             )
             log_conversation(
                 store,
-                occurred_on=date(2024, 6, 3),
-                kind="one_to_one",
-                mentors=["Maya Lee"],
-                setting="wing",
-                outcome="undecided_more_time",
-                minutes=20,
-                person_ref="A1001",
-                barriers=["fear_anxiety", "practical_access"],
-                next_step_on=date(2024, 6, 10),
+                LogConversation(
+                    occurred_on=date(2024, 6, 3),
+                    kind="one_to_one",
+                    mentors=["Maya Lee"],
+                    setting="wing",
+                    outcome="undecided_more_time",
+                    minutes=20,
+                    person_ref="A1001",
+                    barriers=["fear_anxiety", "practical_access"],
+                    next_step_on=date(2024, 6, 10),
+                ),
             )
             log_conversation(
                 store,
-                occurred_on=date(2024, 6, 5),
-                kind="one_to_one",
-                mentors=["Nora Quinn"],
-                setting="wing",
-                outcome="undecided_more_time",
-                minutes=15,
-                person_ref="B2001",
-                barriers=["fear_anxiety"],
-                next_step_on=date(2024, 6, 14),
+                LogConversation(
+                    occurred_on=date(2024, 6, 5),
+                    kind="one_to_one",
+                    mentors=["Nora Quinn"],
+                    setting="wing",
+                    outcome="undecided_more_time",
+                    minutes=15,
+                    person_ref="B2001",
+                    barriers=["fear_anxiety"],
+                    next_step_on=date(2024, 6, 14),
+                ),
             )
             log_conversation(
                 store,
-                occurred_on=date(2024, 6, 7),
-                kind="group",
-                mentors=["Maya Lee"],
-                setting="group_room",
-                outcome="not_available",
-                minutes=45,
-                attendees=5,
+                LogConversation(
+                    occurred_on=date(2024, 6, 7),
+                    kind="group",
+                    mentors=["Maya Lee"],
+                    setting="group_room",
+                    outcome="not_available",
+                    minutes=45,
+                    attendees=5,
+                ),
             )
         finally:
             store.close()

@@ -32,13 +32,14 @@ def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from outreach.services.decisions import record_decision
+    from outreach.services.decisions import RecordDecision, record_decision
 
     path = tmp_path_factory.mktemp("tui-conversation-rules") / "store"
     build_store(path)
     with freeze_time(TODAY), Store.unlock(path, user="ana", passphrase=PASSPHRASE) as store:
         record_decision(
-            store, person_ref="B2003", kind="do_not_approach", decided_on=date(2024, 6, 1)
+            store,
+            RecordDecision(person_ref="B2003", kind="do_not_approach", decided_on=date(2024, 6, 1)),
         )
     return path
 

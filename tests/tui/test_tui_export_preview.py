@@ -27,7 +27,7 @@ from outreach.exports.preview import (
     published_summary,
 )
 from outreach.services.audit_log import recent_audit
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.account_dialogs import ConfirmDialog
@@ -138,14 +138,16 @@ def test_an_export_whose_figures_changed_after_the_preview_writes_nothing(
             # A conversation in May: the published conversations go from 0 to *.
             log_conversation(
                 store,
-                occurred_on=date(2024, 5, 20),
-                kind="one_to_one",
-                mentors=["Maya Lee"],
-                setting="wing",
-                outcome="undecided_more_time",
-                minutes=10,
-                person_ref="A1001",
-                next_step_on=date(2024, 6, 20),
+                LogConversation(
+                    occurred_on=date(2024, 5, 20),
+                    kind="one_to_one",
+                    mentors=["Maya Lee"],
+                    setting="wing",
+                    outcome="undecided_more_time",
+                    minutes=10,
+                    person_ref="A1001",
+                    next_step_on=date(2024, 6, 20),
+                ),
             )
             out = tmp_path / "out"
             with pytest.raises(ValueError, match="changed after the preview"):

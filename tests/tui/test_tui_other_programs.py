@@ -71,7 +71,7 @@ def _last_at(store: Store) -> str:
 async def test_the_screen_in_view_follows_a_commit_by_another_program(
     stores: tuple[Store, Store],
 ) -> None:
-    from outreach.services.followups import complete_followup
+    from outreach.services.followup_changes import CompleteFollowUp, complete_followup
 
     ana, bob = stores
     with freeze_time(TODAY, **FROZEN):
@@ -82,7 +82,7 @@ async def test_the_screen_in_view_follows_a_commit_by_another_program(
             table = app.screen.query_one("#followups", DataTable)
             await wait_for(pilot, lambda: table.row_count == 2)
             assert _refs(table) == ["A1001", "B2001"]
-            complete_followup(bob, followup_id=_due_ids(bob)["A1001"])
+            complete_followup(bob, CompleteFollowUp(followup_id=_due_ids(bob)["A1001"]))
             app.watch_store()
             await wait_for(pilot, lambda: table.row_count == 1)
             assert _refs(table) == ["B2001"]
@@ -111,7 +111,7 @@ async def test_its_own_saves_are_not_news(stores: tuple[Store, Store]) -> None:
 async def test_done_on_a_follow_up_another_program_closed_says_by_whom_and_when(
     stores: tuple[Store, Store],
 ) -> None:
-    from outreach.services.followups import complete_followup
+    from outreach.services.followup_changes import CompleteFollowUp, complete_followup
 
     ana, bob = stores
     with freeze_time(TODAY, **FROZEN):
@@ -123,7 +123,7 @@ async def test_done_on_a_follow_up_another_program_closed_says_by_whom_and_when(
             await wait_for(pilot, lambda: table.row_count == 2)
             first = _due_ids(bob)["A1001"]
             # bob closes the row under ana's cursor before her screen has looked again.
-            complete_followup(bob, followup_id=first)
+            complete_followup(bob, CompleteFollowUp(followup_id=first))
             await pilot.press("space")
             expected = (
                 f"follow-up {first} was already marked done by bob at {_last_at(bob)}; "

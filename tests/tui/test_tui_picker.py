@@ -378,8 +378,8 @@ def test_person_screen_snapshot_with_a_decline(snap_compare: Any, store: Store) 
 async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: Path) -> None:
     from datetime import date
 
-    from outreach.services.mentors import add_mentor
-    from outreach.services.targets import set_target
+    from outreach.services.mentors import AddMentor, add_mentor
+    from outreach.services.targets import SetTarget, set_target
     from outreach.tui.screens.mentors import MentorsScreen
     from outreach.tui.screens.targets import TargetsScreen
 
@@ -388,8 +388,10 @@ async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: P
             tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
         )
         try:
-            set_target(opened, measure="coverage", value=90.0, target_on=date(2025, 3, 31))
-            add_mentor(opened, name="Émile Roux", trained_on=date(2022, 9, 1))
+            set_target(
+                opened, SetTarget(measure="coverage", value=90.0, target_on=date(2025, 3, 31))
+            )
+            add_mentor(opened, AddMentor(name="Émile Roux", trained_on=date(2022, 9, 1)))
             app = create_app(opened.folder, store=opened)
             async with app.run_test(size=SIZE) as pilot:
                 await _wait(pilot, lambda: isinstance(app.screen, DashboardScreen))

@@ -230,7 +230,7 @@ class ConversationForm(Form):
             picker.confirm(super().action_save)
 
     def save(self) -> None:
-        from outreach.services.conversations import log_conversation
+        from outreach.services.conversations import LogConversation, log_conversation
         from outreach.services.dates import parse_date, parse_optional_date
 
         mentor = self.value_of("#mentor").strip()
@@ -238,23 +238,23 @@ class ConversationForm(Form):
         group = self.is_group
         choice = self.query_one(PersonPicker).choice
         minutes = self.value_of("#minutes").strip()
-        fields = {
-            "occurred_on": parse_date(self.value_of("#occurred_on"), "occurred_on"),
-            "kind": "group" if group else "one_to_one",
-            "mentors": [mentor],
-            "setting": str(self.value_of("#setting")),
-            "outcome": str(self.value_of("#outcome")),
-            "minutes": int(minutes) if minutes else 0,
-            "person_ref": None if group or choice is None else choice.ref,
-            "attendees": int(self.value_of("#attendees")) if group else None,
-            "barriers": list(self.query_one("#barriers", SelectionList).selected),
-            "next_step_on": parse_optional_date(self.value_of("#next_step_on"), "next_step_on"),
-            "note": self.value_of("#note").strip() or None,
-        }
+        command = LogConversation(
+            occurred_on=parse_date(self.value_of("#occurred_on"), "occurred_on"),
+            kind="group" if group else "one_to_one",
+            mentors=[mentor],
+            setting=str(self.value_of("#setting")),
+            outcome=str(self.value_of("#outcome")),
+            minutes=int(minutes) if minutes else 0,
+            person_ref=None if group or choice is None else choice.ref,
+            attendees=int(self.value_of("#attendees")) if group else None,
+            barriers=[str(b) for b in self.query_one("#barriers", SelectionList).selected],
+            next_step_on=parse_optional_date(self.value_of("#next_step_on"), "next_step_on"),
+            note=self.value_of("#note").strip() or None,
+        )
         self._mentor_used = mentor
 
         def work(store: Store) -> ConversationLogged:
-            return log_conversation(store, **fields)  # type: ignore[arg-type]
+            return log_conversation(store, command)
 
         self.call(ConversationSaved, work)
 

@@ -70,14 +70,16 @@ class MentorForm(Form):
         return errors
 
     def save(self) -> None:
-        from outreach.services.mentors import add_mentor
+        from outreach.services.mentors import AddMentor, add_mentor
 
         name = self.value_of("#name").strip()
         trained, _ = parse_day(self.value_of("#trained_on"), "trained_on")
         active_from, _ = parse_day(self.value_of("#active_from"), "active_from")
 
         def work(store: Store) -> Mentor:
-            return add_mentor(store, name=name, trained_on=trained, active_from=active_from)
+            return add_mentor(
+                store, AddMentor(name=name, trained_on=trained, active_from=active_from)
+            )
 
         self.call(MentorAdded, work)
 

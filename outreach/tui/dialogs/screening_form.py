@@ -162,26 +162,26 @@ class ScreeningForm(Form):
 
     def save(self) -> None:
         from outreach.services.dates import parse_date
-        from outreach.services.screening import record_screening_event
+        from outreach.services.screening import RecordScreeningEvent, record_screening_event
 
         event = self.event
         choice = self.query_one(PersonPicker).choice
         assert choice is not None
         test = event == "test"
-        fields: dict[str, Any] = {
-            "person_ref": choice.ref,
-            "occurred_on": parse_date(self.value_of("#occurred_on"), "occurred_on"),
-            "event": event,
-            "hpv": self._value("hpv") if test else None,
-            "cytology": self._value("cytology") if test else None,
-            "sample": self._value("sample") if test else None,
-            "where": self._value("where") if event != "ceased" else None,
-            "reason": self._value("reason") if event == "ceased" else None,
-            "note": self.value_of("#note").strip() or None,
-        }
+        command = RecordScreeningEvent(
+            person_ref=choice.ref,
+            occurred_on=parse_date(self.value_of("#occurred_on"), "occurred_on"),
+            event=event,
+            hpv=self._value("hpv") if test else None,
+            cytology=self._value("cytology") if test else None,
+            sample=self._value("sample") if test else None,
+            where=self._value("where") if event != "ceased" else None,
+            reason=self._value("reason") if event == "ceased" else None,
+            note=self.value_of("#note").strip() or None,
+        )
 
         def work(store: Store) -> ScreeningRecorded:
-            return record_screening_event(store, **fields)
+            return record_screening_event(store, command)
 
         self.call(ScreeningSaved, work)
 

@@ -157,7 +157,7 @@ class TargetForm(Form):
         return errors
 
     def save(self) -> None:
-        from outreach.services.targets import set_target
+        from outreach.services.targets import SetTarget, set_target
 
         value, _ = parse_percent(self.value_of("#value"))
         baseline, _ = parse_percent(self.value_of("#baseline"))
@@ -170,12 +170,14 @@ class TargetForm(Form):
         def work(store: Store) -> TargetRow:
             return set_target(
                 store,
-                measure=measure,
-                value=value,
-                target_on=target_on,
-                baseline=baseline,
-                baseline_on=baseline_on,
-                unit=unit,
+                SetTarget(
+                    measure=measure,
+                    value=value,
+                    target_on=target_on,
+                    baseline=baseline,
+                    baseline_on=baseline_on,
+                    unit=unit,
+                ),
             )
 
         self.call(TargetSaved, work)

@@ -242,28 +242,30 @@ class FollowUpsScreen(DataScreen):
         self.refresh_bindings()
 
     def action_complete(self) -> None:
-        from outreach.services.followup_changes import mark_followup_done
+        from outreach.services.followup_changes import CompleteFollowUp, complete_followup
 
         row = self._selected()
         if row is not None:
-            self.call(FollowupChanged, mark_followup_done, followup_id=row.id)
+            self.call(FollowupChanged, complete_followup, cmd=CompleteFollowUp(row.id))
 
     def action_reschedule(self) -> None:
-        from outreach.services.followup_changes import move_followup
+        from outreach.services.followup_changes import RescheduleFollowUp, reschedule_followup
 
         row = self._selected()
         if row is not None:
             due = today() + timedelta(days=RESCHEDULE_DAYS)
-            self.call(FollowupChanged, move_followup, followup_id=row.id, due_on=due)
+            command = RescheduleFollowUp(row.id, due)
+            self.call(FollowupChanged, reschedule_followup, cmd=command)
 
     def action_undo(self) -> None:
-        from outreach.services.followup_changes import undo_followup_change
+        from outreach.services.followup_changes import UndoFollowUpChange, undo_followup_change
 
         change = self.last_change
         if change is not None:
             # One undo per change: pressing z twice never reverses something else.
             self._forget_change()
-            self.call(FollowupChanged, undo_followup_change, change=change)
+            command = UndoFollowUpChange(change)
+            self.call(FollowupChanged, undo_followup_change, cmd=command)
 
     def action_page(self, step: int) -> None:
         self.page_start = max(0, self.page_start + step * PAGE)

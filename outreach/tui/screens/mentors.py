@@ -130,10 +130,10 @@ class MentorsScreen(DataScreen):
             if yes:
 
                 def work(store: Store) -> Mentor:
-                    from outreach.services.mentors import set_mentor_active
+                    from outreach.services.mentors import SetMentorActive, set_mentor_active
 
                     return set_mentor_active(
-                        store, name=mentor.name, active=not mentor.active, on=day
+                        store, SetMentorActive(name=mentor.name, active=not mentor.active, on=day)
                     )
 
                 self.call(MentorActiveChanged, work)

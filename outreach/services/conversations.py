@@ -160,25 +160,69 @@ def check_conversation(
 
     ``directory`` finds the people and mentors named (by default, each read as needed).
     """
-    occurred_on, person_ref, next_step_on = cmd.occurred_on, cmd.person_ref, cmd.next_step_on
-    programme = cmd.programme
-    rules = load_programme(programme)
+    rules = load_programme(cmd.programme)
     find = directory or _DIRECTORY
-    conversation_kind = choice(ConversationKind, cmd.kind, "kind")
-    not_in_future(occurred_on, "occurred_on")
+    kind = choice(ConversationKind, cmd.kind, "kind")
+    not_in_future(cmd.occurred_on, "occurred_on")
+    person, named, count = _attendance(session, cmd, kind, find)
+    mentors = _mentors(session, cmd, find)
+    setting = cmd.setting.strip()
+    if not rules.is_valid_setting(setting):
+        raise ValidationError("setting", f"{setting!r} is not a setting code of the programme")
+    if rules.is_on_site(setting):
+        place = rules.settings[setting]
+        for present in [person] if person is not None else named:
+            require_resident(
+                session,
+                present,
+                cmd.occurred_on,
+                "setting",
+                f"{place!r} is on site; correct the date, the person or the setting",
+            )
+    barriers = _codes(cmd.barriers, rules.barrier_codes, "barriers", "barrier")
+    outcome = cmd.outcome.strip()
+    if not rules.is_valid_outcome(outcome):
+        raise ValidationError("outcome", f"{outcome!r} is not an outcome code of the programme")
+    minutes_wrong = minutes_problem(cmd.minutes)
+    if minutes_wrong:
+        raise ValidationError("minutes", minutes_wrong)
+    decision_kind = _decision_kind(session, cmd, person, outcome)
+    return CheckedConversation(
+        occurred_on=cmd.occurred_on,
+        kind=kind,
+        person=person,
+        named=named,
+        mentors=mentors,
+        count=count,
+        setting=setting,
+        minutes=cmd.minutes,
+        outcome=outcome,
+        barriers=barriers,
+        next_step_on=cmd.next_step_on,
+        note=clean_note(cmd.note),
+        decision_kind=decision_kind,
+        programme=cmd.programme,
+    )
+
+
+def _attendance(
+    session: Session, cmd: LogConversation, kind: ConversationKind, find: Directory
+) -> tuple[Person | None, list[Person], int]:
+    """A one-to-one's person (None for a group), a group's named attendees, and how many
+    attended."""
     person = None
-    if conversation_kind == ConversationKind.one_to_one:
-        if not person_ref or not person_ref.strip():
+    if kind == ConversationKind.one_to_one:
+        if not cmd.person_ref or not cmd.person_ref.strip():
             raise ValidationError("person_ref", "a one-to-one conversation needs a person")
-        person = find.person(session, person_ref)
-        not_before_birth(person, occurred_on, "occurred_on")
+        person = find.person(session, cmd.person_ref)
+        not_before_birth(person, cmd.occurred_on, "occurred_on")
         if cmd.attendees not in (None, 1):
             raise ValidationError("attendees", "a one-to-one conversation has one attendee")
         if cmd.attendee_refs:
             raise ValidationError("attendee_refs", "only a group session lists attendees")
         count = 1
     else:
-        if person_ref:
+        if cmd.person_ref:
             raise ValidationError("person_ref", "a group session lists attendee_refs instead")
         if cmd.attendees is None or cmd.attendees < 1:
             raise ValidationError("attendees", "a group session needs at least 1 attendee")
@@ -190,43 +234,34 @@ def check_conversation(
             named.append(found)
     if len(named) > count:
         raise ValidationError("attendee_refs", f"{len(named)} named but {count} attended")
-    mentor_rows: list[Mentor] = []
+    return person, named, count
+
+
+def _mentors(session: Session, cmd: LogConversation, find: Directory) -> list[Mentor]:
+    """The mentors named, once each, every one active on the day."""
+    found: list[Mentor] = []
     for name in cmd.mentors:
         if not name.strip():
             continue
         mentor = find.mentor(session, name)
-        if not is_active(mentor, occurred_on):
+        if not is_active(mentor, cmd.occurred_on):
             raise ValidationError(
-                "mentor", f"{mentor.name} was not active on {occurred_on.isoformat()}"
+                "mentor", f"{mentor.name} was not active on {cmd.occurred_on.isoformat()}"
             )
-        if mentor.id not in (m.id for m in mentor_rows):
-            mentor_rows.append(mentor)
-    if not mentor_rows:
+        if mentor.id not in (m.id for m in found):
+            found.append(mentor)
+    if not found:
         raise ValidationError("mentor", "at least one mentor is needed")
-    setting_code = cmd.setting.strip()
-    if not rules.is_valid_setting(setting_code):
-        raise ValidationError("setting", f"{setting_code!r} is not a setting code of the programme")
-    if rules.is_on_site(setting_code):
-        place = rules.settings[setting_code]
-        for present in [person] if person is not None else named:
-            assert present is not None
-            require_resident(
-                session,
-                present,
-                occurred_on,
-                "setting",
-                f"{place!r} is on site; correct the date, the person or the setting",
-            )
-    barrier_codes = _codes(cmd.barriers, rules.barrier_codes, "barriers", "barrier")
-    outcome_code = cmd.outcome.strip()
-    if not rules.is_valid_outcome(outcome_code):
-        raise ValidationError(
-            "outcome", f"{outcome_code!r} is not an outcome code of the programme"
-        )
-    minutes_wrong = minutes_problem(cmd.minutes)
-    if minutes_wrong:
-        raise ValidationError("minutes", minutes_wrong)
-    if next_step_on is not None and next_step_on < occurred_on:
+    return found
+
+
+def _decision_kind(
+    session: Session, cmd: LogConversation, person: Person | None, outcome: str
+) -> DecisionKind | None:
+    """The decision the outcome records, if any, after checking the next step against it
+    and against a do-not-approach already in force."""
+    next_step_on = cmd.next_step_on
+    if next_step_on is not None and next_step_on < cmd.occurred_on:
         raise ValidationError(
             "next_step_on", f"{next_step_on.isoformat()} is before the conversation"
         )
@@ -236,11 +271,9 @@ def check_conversation(
             "next_step_on",
             "a next step is one person's: log a one-to-one with each person to follow up",
         )
-    decision_kind = _DECISION_OUTCOMES.get(outcome_code)
+    decision_kind = _DECISION_OUTCOMES.get(outcome)
     if decision_kind is not None and person is None:
-        raise ValidationError(
-            "outcome", f"{outcome_code} is one person's decision: log a one-to-one"
-        )
+        raise ValidationError("outcome", f"{outcome} is one person's decision: log a one-to-one")
     if next_step_on is not None and decision_kind == DecisionKind.do_not_approach:
         raise ValidationError(
             "next_step_on", "the person asked not to be approached: a next step cannot be set"
@@ -249,29 +282,14 @@ def check_conversation(
         next_step_on is not None
         and person is not None
         and decision_kind is None
-        and is_do_not_approach(session, _id(person), max(today(), next_step_on), programme)
+        and is_do_not_approach(session, _id(person), max(today(), next_step_on), cmd.programme)
     ):
         raise ValidationError(
             "next_step_on",
             f"{person.ref} is marked do not approach: a next step cannot be set "
             "(record 'approach again' first if the person has changed their mind)",
         )
-    return CheckedConversation(
-        occurred_on=occurred_on,
-        kind=conversation_kind,
-        person=person,
-        named=named,
-        mentors=mentor_rows,
-        count=count,
-        setting=setting_code,
-        minutes=cmd.minutes,
-        outcome=outcome_code,
-        barriers=barrier_codes,
-        next_step_on=next_step_on,
-        note=clean_note(cmd.note),
-        decision_kind=decision_kind,
-        programme=programme,
-    )
+    return decision_kind
 
 
 def write_conversation(
@@ -285,33 +303,7 @@ def write_conversation(
     person, named = checked.person, checked.named
     occurred_on, next_step_on = checked.occurred_on, checked.next_step_on
     decision_kind = checked.decision_kind
-    conversation = Conversation(
-        id=find.conversation_id(session),
-        occurred_on=occurred_on,
-        kind=checked.kind.value,
-        person_id=person.id if person else None,
-        attendees=checked.count,
-        setting=checked.setting,
-        minutes=checked.minutes,
-        outcome=checked.outcome,
-        next_step_on=next_step_on,
-        note=checked.note,
-        logged_by=act.actor_id,
-        created_at=now(),
-    )
-    session.add(conversation)
-    if conversation.id is None:
-        session.flush()
-    assert conversation.id is not None
-    for mentor in checked.mentors:
-        assert mentor.id is not None
-        session.add(ConversationMentor(conversation_id=conversation.id, mentor_id=mentor.id))
-    for code in checked.barriers:
-        session.add(ConversationBarrier(conversation_id=conversation.id, code=code))
-    for attendee in named:
-        assert attendee.id is not None
-        session.add(ConversationAttendee(conversation_id=conversation.id, person_id=attendee.id))
-    # These rows go to the store with the next flush (at the latest, the audit row's).
+    conversation = _rows(act, checked, find)
 
     follow_up: FollowUp | None = None
     decision: Decision | None = None
@@ -361,6 +353,39 @@ def write_conversation(
         )
         complete_if_met_in(session, follow_up, created_by=conversation.id)
     return ConversationLogged(conversation, follow_up, decision, completed)
+
+
+def _rows(act: Action, checked: CheckedConversation, find: Directory) -> Conversation:
+    """Add the conversation's row and its mentors', barriers' and attendees' rows; they go
+    to the store with the next flush (at the latest, the audit row's)."""
+    session = act.session
+    conversation = Conversation(
+        id=find.conversation_id(session),
+        occurred_on=checked.occurred_on,
+        kind=checked.kind.value,
+        person_id=checked.person.id if checked.person else None,
+        attendees=checked.count,
+        setting=checked.setting,
+        minutes=checked.minutes,
+        outcome=checked.outcome,
+        next_step_on=checked.next_step_on,
+        note=checked.note,
+        logged_by=act.actor_id,
+        created_at=now(),
+    )
+    session.add(conversation)
+    if conversation.id is None:
+        session.flush()
+    assert conversation.id is not None
+    for mentor in checked.mentors:
+        assert mentor.id is not None
+        session.add(ConversationMentor(conversation_id=conversation.id, mentor_id=mentor.id))
+    for code in checked.barriers:
+        session.add(ConversationBarrier(conversation_id=conversation.id, code=code))
+    for attendee in checked.named:
+        assert attendee.id is not None
+        session.add(ConversationAttendee(conversation_id=conversation.id, person_id=attendee.id))
+    return conversation
 
 
 class ConversationBatch:

@@ -20,9 +20,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from outreach.clock import now
-from outreach.model import FormDraft
+from outreach.model import FormDraft, Role
 from outreach.services.errors import ValidationError
-from outreach.store import audit
+from outreach.store.action import Action
 from outreach.store.store import Store
 
 KEPT_FOR = timedelta(days=1)
@@ -55,35 +55,44 @@ def _draft(row: FormDraft) -> Draft:
     return Draft(row.id, row.form, json.loads(row.fields), row.saved_at)
 
 
-def keep_draft(
-    store: Store, *, form: str, fields: dict[str, Any], replaces: int | None = None
-) -> Draft:
-    """Keep what was typed into ``form`` for the acting account; one ``draft.save`` audit
-    row naming the fields that held something. ``fields`` must be JSON-serialisable.
+_ANYONE = tuple(Role)
+"""Every account keeps its own drafts, viewers included. Drafts stay on the computer and
+account that kept them, so their actions run on a store, never inside other work."""
 
-    ``replaces``: the draft the form was opened from. It is overwritten in the same
-    transaction (so one form is never kept twice); when it is gone, a new draft is kept."""
-    if form not in FORMS:
-        raise ValidationError("form", f"no draft is kept for a form called {form!r}")
-    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+@dataclass(frozen=True)
+class KeepDraft:
+    """What was typed into ``form`` (field id -> a JSON-serialisable value); ``replaces``: the
+    draft the form was opened from."""
+
+    form: str
+    fields: dict[str, Any]
+    replaces: int | None = None
+
+
+def keep_draft(store: Store, cmd: KeepDraft) -> Draft:
+    """Keep what was typed into a form for the acting account; one ``draft.save`` audit row
+    naming the fields that held something.
+
+    The draft ``cmd.replaces`` is overwritten in the same transaction (so one form is never
+    kept twice); when it is gone, a new draft is kept."""
+    if cmd.form not in FORMS:
+        raise ValidationError("form", f"no draft is kept for a form called {cmd.form!r}")
+    payload = json.dumps(cmd.fields, ensure_ascii=False, sort_keys=True)
     if len(payload) > MAX_DRAFT_CHARS:
         raise ValidationError("fields", f"a draft holds at most {MAX_DRAFT_CHARS} characters")
-    with store.write() as session:
+    with store.action("draft.save", entity="form_draft", roles=_ANYONE) as act:
+        session, replaces = act.session, cmd.replaces
         row = session.get(FormDraft, replaces) if replaces is not None else None
         if row is not None and row.account_id == store.actor.id:
-            row.form, row.fields, row.saved_at = form, payload, now()
+            row.form, row.fields, row.saved_at = cmd.form, payload, now()
         else:
-            row = FormDraft(account_id=store.actor.id, form=form, fields=payload, saved_at=now())
+            row = FormDraft(
+                account_id=store.actor.id, form=cmd.form, fields=payload, saved_at=now()
+            )
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="draft.save",
-            entity="form_draft",
-            entity_id=row.id,
-            fields=[form, *_filled(fields)],
-        )
+        act.names(row.id, [cmd.form, *_filled(cmd.fields)])
         return _draft(row)
 
 
@@ -104,18 +113,14 @@ def my_drafts(store: Store) -> list[Draft]:
     with store.read() as session:
         expired = _expired(session)
     if expired:
-        with store.write() as session:
+        with store.action("draft.expire", entity="form_draft", roles=_ANYONE) as act:
             # Read again inside the write: another process may have removed them meanwhile.
-            old = _expired(session)
+            old = _expired(act.session)
             if old:
-                session.exec(delete(FormDraft).where(col(FormDraft.id).in_(old)))
-                audit.record(
-                    session,
-                    actor_id=store.actor.id,
-                    action="draft.expire",
-                    entity="form_draft",
-                    fields=[f"count={len(old)}"],
-                )
+                act.session.exec(delete(FormDraft).where(col(FormDraft.id).in_(old)))
+                act.names(None, [f"count={len(old)}"])
+            else:
+                act.unchanged()
     with store.read() as session:
         rows = session.exec(
             select(FormDraft)
@@ -125,42 +130,42 @@ def my_drafts(store: Store) -> list[Draft]:
         return [_draft(row) for row in rows]
 
 
-def _mine(store: Store, session: Session, draft_id: int) -> FormDraft:
-    row = session.get(FormDraft, draft_id)
-    if row is None or row.account_id != store.actor.id:
+def _mine(act: Action, draft_id: int) -> FormDraft:
+    row = act.session.get(FormDraft, draft_id)
+    if row is None or row.account_id != act.actor_id:
         raise ValidationError("draft_id", "that draft is no longer kept")
     return row
 
 
-def draft_saved(store: Store, *, draft_id: int) -> None:
-    """The form opened from one of the acting account's drafts has been saved: remove the
-    draft; one ``draft.used`` audit row. Until then the draft stays in the store, so that
-    opening it never loses it (a crash before the save finds it still kept)."""
-    with store.write() as session:
-        row = _mine(store, session, draft_id)
+@dataclass(frozen=True)
+class DraftSaved:
+    """The form opened from the acting account's draft ``draft_id`` has been saved."""
+
+    draft_id: int
+
+
+def draft_saved(store: Store, cmd: DraftSaved) -> None:
+    """Remove the draft whose form has been saved; one ``draft.used`` audit row. Until then
+    the draft stays in the store, so that opening it never loses it (a crash before the save
+    finds it still kept)."""
+    with store.action("draft.used", entity="form_draft", roles=_ANYONE) as act:
+        row = _mine(act, cmd.draft_id)
         form = row.form
-        session.delete(row)
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="draft.used",
-            entity="form_draft",
-            entity_id=draft_id,
-            fields=[form],
-        )
+        act.session.delete(row)
+        act.names(cmd.draft_id, [form])
 
 
-def discard_draft(store: Store, *, draft_id: int) -> None:
+@dataclass(frozen=True)
+class DiscardDraft:
+    """Remove one of the acting account's drafts unused."""
+
+    draft_id: int
+
+
+def discard_draft(store: Store, cmd: DiscardDraft) -> None:
     """Remove one of the acting account's drafts unused; one ``draft.discard`` audit row."""
-    with store.write() as session:
-        row = _mine(store, session, draft_id)
+    with store.action("draft.discard", entity="form_draft", roles=_ANYONE) as act:
+        row = _mine(act, cmd.draft_id)
         form = row.form
-        session.delete(row)
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="draft.discard",
-            entity="form_draft",
-            entity_id=draft_id,
-            fields=[form],
-        )
+        act.session.delete(row)
+        act.names(cmd.draft_id, [form])

@@ -374,7 +374,7 @@ class OutreachApp(App[None]):
         self.push_screen(form_for(draft), closed)
 
     def _draft_used(self, draft: Draft) -> None:
-        from outreach.services.drafts import draft_saved
+        from outreach.services.drafts import DraftSaved, draft_saved
 
         store = self.store
         if store is None:
@@ -382,12 +382,12 @@ class OutreachApp(App[None]):
 
         def work() -> None:
             with contextlib.suppress(Exception):
-                draft_saved(store, draft_id=draft.id)  # already gone: nothing to remove
+                draft_saved(store, DraftSaved(draft_id=draft.id))  # already gone: nothing to remove
 
         self.run_worker(work, group="drafts", thread=True, exit_on_error=False)
 
     def _discard_draft(self, draft: Draft) -> None:
-        from outreach.services.drafts import discard_draft
+        from outreach.services.drafts import DiscardDraft, discard_draft
 
         store = self.store
         if store is None:
@@ -395,7 +395,7 @@ class OutreachApp(App[None]):
 
         def work() -> None:
             try:
-                discard_draft(store, draft_id=draft.id)
+                discard_draft(store, DiscardDraft(draft_id=draft.id))
             except Exception:
                 return  # already gone: nothing to discard
             self.call_from_thread(self.notify, "The kept form was discarded.")
@@ -555,11 +555,11 @@ def _keep_drafts(store: Store, drafts: list[_OpenForm]) -> str:
     never waits on, or fails over, a draft that cannot be written."""
     if not drafts:
         return ""
-    from outreach.services.drafts import keep_draft
+    from outreach.services.drafts import KeepDraft, keep_draft
 
     try:
         for kind, values, replaces in drafts:
-            keep_draft(store, form=kind, fields=values, replaces=replaces)
+            keep_draft(store, KeepDraft(form=kind, fields=values, replaces=replaces))
     except Exception:
         return " The form you were filling in could not be kept."
     if len(drafts) == 1:

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from outreach.imports.files import RowError
 from outreach.imports.pipeline import import_conversations, import_people
 from outreach.rules import limits
-from outreach.services.conversations import log_conversation
+from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
 from outreach.services.mentors import AddMentor, add_mentor
@@ -107,10 +107,10 @@ def test_age_on_arrival(born: date, arrived: date, problem: str | None) -> None:
         assert found == f"{problem}: a resident is 18 to 110; check the date of birth"
 
 
-def _refused(store: Store, call: object, *command: object, **values: object) -> ValidationError:
+def _refused(store: Store, call: object, command: object) -> ValidationError:
     before = table_counts(store)
     with pytest.raises(ValidationError) as refused:
-        call(store, *command, **values)  # type: ignore[operator]
+        call(store, command)  # type: ignore[operator]
     assert table_counts(store) == before
     return refused.value
 
@@ -156,13 +156,15 @@ def test_notes_longer_than_the_limit_are_refused_everywhere(store: Store) -> Non
     error = _refused(
         store,
         log_conversation,
-        occurred_on=date(2025, 5, 1),
-        kind="one_to_one",
-        person_ref="L1",
-        mentors=["Mo"],
-        setting="wing",
-        outcome="booked",
-        note=long_note,
+        LogConversation(
+            occurred_on=date(2025, 5, 1),
+            kind="one_to_one",
+            person_ref="L1",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="booked",
+            note=long_note,
+        ),
     )
     assert str(error) == "note: 501 characters; at most 500"
     error = _refused(

@@ -12,6 +12,9 @@ from freezegun import freeze_time
 
 from outreach.model import Role
 from outreach.services.drafts import (
+    DiscardDraft,
+    DraftSaved,
+    KeepDraft,
     discard_draft,
     draft_saved,
     keep_draft,
@@ -50,7 +53,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def test_a_kept_draft_comes_back_whole_to_the_same_account(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        kept = keep_draft(store, form="conversation", fields=FIELDS)
+        kept = keep_draft(store, KeepDraft(form="conversation", fields=FIELDS))
     entry = last_audit(store)[0]
     assert (entry.action, entry.entity, entry.entity_id) == ("draft.save", "form_draft", kept.id)
     # Field names only: the empty minutes and the unticked group are not named either.
@@ -64,7 +67,7 @@ def test_a_kept_draft_comes_back_whole_to_the_same_account(store: Store) -> None
 
 def test_another_account_is_never_offered_it(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        kept = keep_draft(store, form="conversation", fields=FIELDS)
+        kept = keep_draft(store, KeepDraft(form="conversation", fields=FIELDS))
     folder = store.folder
     store.close()
     bea = Store.unlock(folder, user="bea", passphrase=BEA)
@@ -72,10 +75,10 @@ def test_another_account_is_never_offered_it(store: Store) -> None:
         with freeze_time("2025-06-01 10:00:00"):
             assert my_drafts(bea) == []
         with pytest.raises(ValidationError) as refused:
-            draft_saved(bea, draft_id=kept.id)
+            draft_saved(bea, DraftSaved(draft_id=kept.id))
         assert str(refused.value) == "draft_id: that draft is no longer kept"
         with pytest.raises(ValidationError):
-            discard_draft(bea, draft_id=kept.id)
+            discard_draft(bea, DiscardDraft(draft_id=kept.id))
         assert table_counts(bea)["form_draft"] == 1
     finally:
         bea.close()
@@ -83,7 +86,7 @@ def test_another_account_is_never_offered_it(store: Store) -> None:
 
 def test_a_draft_a_day_old_is_removed_not_offered(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        keep_draft(store, form="screening", fields={"event": "test"})
+        keep_draft(store, KeepDraft(form="screening", fields={"event": "test"}))
     with freeze_time("2025-06-02 09:30:01"):
         assert my_drafts(store) == []
     assert table_counts(store)["form_draft"] == 0
@@ -93,22 +96,24 @@ def test_a_draft_a_day_old_is_removed_not_offered(store: Store) -> None:
 
 def test_using_and_discarding_remove_the_draft_with_their_audit_row(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        first = keep_draft(store, form="mentor", fields={"name": "Jo"})
-        second = keep_draft(store, form="target", fields={"value": "90"})
-        draft_saved(store, draft_id=first.id)
+        first = keep_draft(store, KeepDraft(form="mentor", fields={"name": "Jo"}))
+        second = keep_draft(store, KeepDraft(form="target", fields={"value": "90"}))
+        draft_saved(store, DraftSaved(draft_id=first.id))
         assert [(e.action, e.fields) for e in last_audit(store)] == [("draft.used", "mentor")]
-        discard_draft(store, draft_id=second.id)
+        discard_draft(store, DiscardDraft(draft_id=second.id))
         assert [(e.action, e.fields) for e in last_audit(store)] == [("draft.discard", "target")]
         assert my_drafts(store) == []
         with pytest.raises(ValidationError):
-            draft_saved(store, draft_id=first.id)
+            draft_saved(store, DraftSaved(draft_id=first.id))
 
 
 def test_keeping_a_reopened_form_overwrites_its_draft(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        first = keep_draft(store, form="mentor", fields={"name": "Jo"})
+        first = keep_draft(store, KeepDraft(form="mentor", fields={"name": "Jo"}))
     with freeze_time("2025-06-01 11:00:00"):
-        again = keep_draft(store, form="mentor", fields={"name": "Jo Marsh"}, replaces=first.id)
+        again = keep_draft(
+            store, KeepDraft(form="mentor", fields={"name": "Jo Marsh"}, replaces=first.id)
+        )
         assert again.id == first.id
         (only,) = my_drafts(store)
     assert only.fields == {"name": "Jo Marsh"}
@@ -119,9 +124,11 @@ def test_keeping_a_reopened_form_overwrites_its_draft(store: Store) -> None:
 
 def test_keeping_over_a_draft_already_gone_keeps_a_new_one(store: Store) -> None:
     with freeze_time(KEPT_AT):
-        first = keep_draft(store, form="mentor", fields={"name": "Jo"})
-        discard_draft(store, draft_id=first.id)
-        again = keep_draft(store, form="mentor", fields={"name": "Jo"}, replaces=first.id)
+        first = keep_draft(store, KeepDraft(form="mentor", fields={"name": "Jo"}))
+        discard_draft(store, DiscardDraft(draft_id=first.id))
+        again = keep_draft(
+            store, KeepDraft(form="mentor", fields={"name": "Jo"}, replaces=first.id)
+        )
         assert [(d.id, d.fields) for d in my_drafts(store)] == [(again.id, {"name": "Jo"})]
     assert last_audit(store)[0].action == "draft.save"
 
@@ -129,16 +136,16 @@ def test_keeping_over_a_draft_already_gone_keeps_a_new_one(store: Store) -> None
 def test_an_unknown_form_or_an_oversized_draft_is_refused(store: Store) -> None:
     before = table_counts(store)
     with pytest.raises(ValidationError) as unknown:
-        keep_draft(store, form="passphrase", fields={})
+        keep_draft(store, KeepDraft(form="passphrase", fields={}))
     assert str(unknown.value) == "form: no draft is kept for a form called 'passphrase'"
     with pytest.raises(ValidationError) as large:
-        keep_draft(store, form="conversation", fields={"note": "x" * 20_001})
+        keep_draft(store, KeepDraft(form="conversation", fields={"note": "x" * 20_001}))
     assert str(large.value) == "fields: a draft holds at most 20000 characters"
     assert table_counts(store) == before
 
 
 def test_what_a_draft_holds_never_reaches_a_file_in_plaintext(store: Store) -> None:
-    keep_draft(store, form="conversation", fields=FIELDS)
+    keep_draft(store, KeepDraft(form="conversation", fields=FIELDS))
     folder = store.folder
     store.close()
     needles = [SECRET_NOTE.encode(), b"Wren Halloway", SECRET_NOTE.encode("utf-16-le")]

@@ -355,10 +355,10 @@ async def test_quitting_keeps_the_form_too(store: Store, folder: Path) -> None:
 async def test_an_application_started_unlocked_offers_kept_forms_too(
     store: Store, folder: Path
 ) -> None:
-    from outreach.services.drafts import keep_draft
+    from outreach.services.drafts import KeepDraft, keep_draft
 
     with freeze_time(MORNING, **FROZEN):
-        keep_draft(store, form="mentor", fields={"name": "Jo Marsh", "trained_on": ""})
+        keep_draft(store, KeepDraft(form="mentor", fields={"name": "Jo Marsh", "trained_on": ""}))
         app = create_app(folder, store=store, idle_minutes=60)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))

@@ -15,21 +15,21 @@ import secrets
 import traceback
 from pathlib import Path
 
-from platformdirs import user_log_path
-
 from outreach import __version__
 from outreach.clock import now
+from outreach.errors import ValidationError
+from outreach.settings import CRASH_DIR_ENV, Settings
 
-CRASH_DIR_ENV = "OUTREACH_CRASH_DIR"
-"""Overrides the folder crash reports are written to."""
+__all__ = ["CRASH_DIR_ENV", "calm_message", "crash_folder", "report_text", "write_report"]
 
 
 def crash_folder() -> Path:
     """``OUTREACH_CRASH_DIR`` when set, else the platform's per-user log folder."""
-    env = os.environ.get(CRASH_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return user_log_path("outreach", appauthor=False)
+    try:
+        return Settings.from_environment().crash_folder
+    except ValidationError:
+        # Another setting is unusable: the report still goes where it would have.
+        return Settings().crash_folder
 
 
 def report_text(error: BaseException) -> str:

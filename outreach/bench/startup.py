@@ -30,7 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-READY_ENV = "OUTREACH_EXIT_WHEN_READY"
+from outreach.settings import READY_ENV
+
 BIG_STORE = Path("/tmp/bench-keep/200000/store")
 BIG_USER = "bench"
 BIG_PASSPHRASE = "benchmark passphrase"
@@ -98,9 +99,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _open_unlocked(folder: Path, user: str) -> None:
     """The child process for a non-demo store: unlock, then run the app as ``outreach`` does."""
+    from outreach.settings import Settings
     from outreach.store.store import Store
 
-    store = Store.unlock(folder, user=user, passphrase=os.environ["OUTREACH_PASSPHRASE"])
+    store = Store.unlock(folder, user=user, passphrase=Settings.from_environment().passphrase or "")
     try:
         from outreach.tui.app import create_app
 

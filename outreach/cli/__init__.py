@@ -6,14 +6,13 @@ Each group of commands lives in its own module and registers itself on :data:`ap
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
 import typer
 
 from outreach import __version__
-from outreach.cli.common import say
+from outreach.cli.common import fail, say, use_settings
 
 app = typer.Typer(
     name="outreach",
@@ -45,6 +44,14 @@ def _root(
 
     With no command, opens the application (``outreach open``).
     """
+    from outreach.errors import ValidationError
+    from outreach.settings import Settings
+
+    # The one place a run reads its OUTREACH_* settings; a value it cannot use stops here.
+    try:
+        use_settings(Settings.from_environment())
+    except ValidationError as exc:
+        raise fail(str(exc)) from None
     if ctx.invoked_subcommand is None:
         from outreach.cli.tui_commands import run_app
 
@@ -80,7 +87,9 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        if os.environ.get("OUTREACH_DEBUG"):
+        from outreach.cli.common import settings
+
+        if settings().debug:
             raise
         from outreach.crash import calm_message, write_report
 

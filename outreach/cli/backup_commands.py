@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from outreach.cli.common import (
     UserOption,
     errors_shown,
     passphrase,
+    recovery_code,
     say,
     store_folder,
     unlock,
@@ -82,12 +82,7 @@ def restore(
                 f"{folder} already holds a store: use --force to move it aside and restore"
             )
         info = read_backup_info(file)
-        if recovery:
-            secret = os.environ.get("OUTREACH_RECOVERY_CODE") or str(
-                typer.prompt("Recovery code", hide_input=True)
-            )
-        else:
-            secret = passphrase()
+        secret = recovery_code() if recovery else passphrase()
         result = restore_backup(
             file, folder, secret=secret, user=user, recovery=recovery, force=force
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import typer
 from outreach.text import visible_lines
 
 if TYPE_CHECKING:
+    from outreach.settings import Settings
     from outreach.store.store import Store
 
 StoreOption = Annotated[
@@ -38,26 +38,46 @@ UserOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def store_folder(store: Path | None) -> Path:
-    from outreach.store.store import default_folder
+_settings: Settings | None = None
 
-    return store if store is not None else default_folder()
+
+def use_settings(chosen: Settings) -> Settings:
+    """Make ``chosen`` this run's settings (the root command does, once per run)."""
+    global _settings
+    _settings = chosen
+    return chosen
+
+
+def settings() -> Settings:
+    """This run's settings; built from the environment if no command has built them yet."""
+    from outreach.settings import Settings
+
+    return _settings if _settings is not None else use_settings(Settings.from_environment())
+
+
+def store_folder(store: Path | None) -> Path:
+    return store if store is not None else settings().store_folder
 
 
 def passphrase(prompt: str = "Passphrase") -> str:
     """``OUTREACH_PASSPHRASE`` when set, else a hidden prompt."""
-    env = os.environ.get("OUTREACH_PASSPHRASE")
-    if env is not None:
-        return env
+    given = settings().passphrase
+    if given is not None:
+        return given
     return str(typer.prompt(prompt, hide_input=True))
 
 
 def new_passphrase(prompt: str = "New passphrase") -> str:
     """``OUTREACH_NEW_PASSPHRASE`` when set, else a hidden prompt asked twice."""
-    env = os.environ.get("OUTREACH_NEW_PASSPHRASE")
-    if env is not None:
-        return env
+    given = settings().new_passphrase
+    if given is not None:
+        return given
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+def recovery_code() -> str:
+    """``OUTREACH_RECOVERY_CODE`` when set, else a hidden prompt."""
+    return settings().recovery_code or str(typer.prompt("Recovery code", hide_input=True))
 
 
 def say(text: str, *, err: bool = False) -> None:
@@ -87,7 +107,7 @@ def errors_shown() -> Iterator[None]:
     except (StoreError, ValueError) as exc:
         raise fail(str(exc)) from None
     except Exception as exc:
-        if os.environ.get("OUTREACH_DEBUG"):
+        if settings().debug:
             raise
         raise fail(
             f"unexpected {type(exc).__name__}; nothing was saved by the failed step. "

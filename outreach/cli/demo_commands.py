@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import errors_shown, say
+from outreach.cli.common import errors_shown, say, settings
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ def demo(
 ) -> None:
     """Try outreach on a fictional women's prison of about 500 residents, with peer mentors
     since 2020. The demo store is built on first use (about 20 seconds) and reused after."""
-    from outreach.cli.tui_commands import RESTARTED_AS, run_app
+    from outreach.cli.tui_commands import run_app
     from outreach.clock import today
     from outreach.demo import (
         DEMO_PASSPHRASE,
@@ -52,7 +51,7 @@ def demo(
     )
     from outreach.store.store import DATA
 
-    if os.environ.get(RESTARTED_AS) and not (rebuild or summary):
+    if settings().restarted_as and not (rebuild or summary):
         # The application locked and replaced itself: open it locked, as after any lock.
         run_app(store=store or default_demo_folder(), user=DEMO_USER, demo=True)
         return
@@ -104,7 +103,9 @@ def demo(
     from outreach.tui.app import create_app
 
     try:
-        run_until_locked(create_app(folder, user=DEMO_USER, demo=True, store=opened))
+        run_until_locked(
+            create_app(folder, settings=settings(), user=DEMO_USER, demo=True, store=opened)
+        )
     finally:
         opened.close()
 

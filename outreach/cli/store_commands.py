@@ -15,6 +15,7 @@ from outreach.cli.common import (
     fail,
     new_passphrase,
     passphrase,
+    recovery_code,
     say,
     store_folder,
     unlock,
@@ -182,14 +183,11 @@ def keys_recover(
     store: StoreOption = None,
 ) -> None:
     """Use the recovery code to set a new passphrase for an account."""
-    import os
 
     from outreach.store.store import Store
 
     with errors_shown():
-        code = os.environ.get("OUTREACH_RECOVERY_CODE") or str(
-            typer.prompt("Recovery code", hide_input=True)
-        )
+        code = recovery_code()
         secret = new_passphrase(f"New passphrase for {user}")
         Store.recover(store_folder(store), code=code, user=user, new_passphrase=secret).close()
     say(f"New passphrase set for {user}.")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, fail, say, store_folder
+from outreach.cli.common import StoreOption, UserOption, fail, say, settings, store_folder
+from outreach.settings import RESTARTED_AS_ENV, RESTARTED_NOTICE_ENV
 
 if TYPE_CHECKING:
     from outreach.tui.app import OutreachApp
@@ -18,9 +19,8 @@ IdleOption = Annotated[
     float | None,
     typer.Option(
         "--idle-minutes",
-        envvar="OUTREACH_IDLE_MINUTES",
         min=0.1,
-        help="Lock after this many idle minutes (default 5).",
+        help="Lock after this many idle minutes (default OUTREACH_IDLE_MINUTES, else 5).",
         show_default=False,
     ),
 ]
@@ -29,10 +29,9 @@ BackupDaysOption = Annotated[
     float | None,
     typer.Option(
         "--backup-days",
-        envvar="OUTREACH_BACKUP_DAYS",
         min=0,
         help="On quit, offer a backup when the last one is this many days old or more "
-        "(default 7; 0: never).",
+        "(default OUTREACH_BACKUP_DAYS, else 7; 0: never).",
         show_default=False,
     ),
 ]
@@ -69,13 +68,17 @@ def run_app(
     # Imported here so that other commands (and --help) start without loading Textual.
     from outreach.tui.app import create_app
 
+    chosen = settings()
+    # The notice belongs to this start only: a later start of this process says nothing.
+    os.environ.pop(RESTARTED_NOTICE, None)
     application = create_app(
         folder,
-        user=user or os.environ.get(RESTARTED_AS) or None,
+        settings=chosen,
+        user=user or chosen.restarted_as,
         demo=demo,
         idle_minutes=idle_minutes,
         backup_days=backup_days,
-        locked_notice=os.environ.pop(RESTARTED_NOTICE, ""),
+        locked_notice=chosen.restarted_notice,
     )
     run_until_locked(application)
 
@@ -97,8 +100,8 @@ def run_until_locked(application: OutreachApp) -> None:
         restart_locked(application.restart_as, application.restart_notice)
 
 
-RESTARTED_AS = "OUTREACH_RESTARTED_AS"
-RESTARTED_NOTICE = "OUTREACH_RESTARTED_NOTICE"
+RESTARTED_AS = RESTARTED_AS_ENV
+RESTARTED_NOTICE = RESTARTED_NOTICE_ENV
 
 
 def restart_locked(account: str, notice: str) -> NoReturn:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from platformdirs import user_data_path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -78,11 +77,11 @@ _HOST = socket.gethostname()
 
 
 def default_folder() -> Path:
-    """``OUTREACH_STORE`` if set, else the platform's per-user data folder."""
-    env = os.environ.get("OUTREACH_STORE")
-    if env:
-        return Path(env).expanduser()
-    return user_data_path("outreach", appauthor=False) / "store"
+    """``OUTREACH_STORE`` if set, else the platform's per-user data folder (see
+    :class:`outreach.settings.Settings`)."""
+    from outreach.settings import Settings
+
+    return Settings.from_environment().store_folder
 
 
 def wait_after(failures: int) -> float:

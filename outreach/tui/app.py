@@ -8,7 +8,6 @@ that mode, so every screen that showed data is gone before the store is closed.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,9 +18,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from outreach.settings import Settings
 from outreach.text import visible, visible_lines
 from outreach.tui.actions import APP_ACTIONS, app_bindings, keys_text
-from outreach.tui.backup_reminder import backup_days_from_env
 from outreach.tui.messages import StoreChanged, Unlocked
 
 if TYPE_CHECKING:
@@ -30,12 +29,10 @@ if TYPE_CHECKING:
     from outreach.services.drafts import Draft
     from outreach.store.store import Store
 
-DEFAULT_IDLE_MINUTES = 5.0
 # How often the store is asked whether another program committed (and on focus).
 WATCH_SECONDS = 1.5
 # A note that the screen was updated with someone else's changes shows at most this often.
 CHANGED_NOTICE_SECONDS = 60.0
-IDLE_ENV = "OUTREACH_IDLE_MINUTES"
 MAIN = "main"
 LOCKED = "locked"
 LOCKED_NOTICE = "Locked. Unlock to carry on."
@@ -49,16 +46,6 @@ _NAVIGATION = {"go", "log_conversation", "record_screening"}
 
 # Input that counts as someone being at the keyboard.
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
-
-
-def idle_minutes_from_env(default: float = DEFAULT_IDLE_MINUTES) -> float:
-    """``OUTREACH_IDLE_MINUTES`` when it holds a positive number, else ``default``."""
-    raw = os.environ.get(IDLE_ENV, "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 class OutreachApp(App[None]):
@@ -78,12 +65,10 @@ class OutreachApp(App[None]):
         self,
         folder: Path,
         *,
-        user: str | None = None,
+        settings: Settings,
         demo: bool = False,
-        idle_minutes: float = DEFAULT_IDLE_MINUTES,
         store: Store | None = None,
         clock: Callable[[], float] = time.monotonic,
-        backup_days: float = 7.0,
     ) -> None:
         if store is not None:
             # Already unlocked: start on the dashboard rather than build the unlock screen
@@ -91,10 +76,12 @@ class OutreachApp(App[None]):
             self.DEFAULT_MODE = MAIN  # type: ignore[misc]
         super().__init__()
         self.folder = folder
-        self.preset_user = user
+        self.settings = settings
+        """This run's settings (:class:`outreach.settings.Settings`), fixed for its life."""
+        self.preset_user = settings.user
         self.demo = demo
-        self.idle_seconds = idle_minutes * 60
-        self.backup_days = backup_days
+        self.idle_seconds = settings.idle_minutes * 60
+        self.backup_days = settings.backup_days
         """Offer a backup on quit when the last one is at least this many days old (0: never)."""
         self.store: Store | None = None
         self.site_name = ""
@@ -582,6 +569,7 @@ def _site_name(store: Store) -> str:
 def create_app(
     folder: Path,
     *,
+    settings: Settings | None = None,
     user: str | None = None,
     demo: bool = False,
     idle_minutes: float | None = None,
@@ -592,24 +580,19 @@ def create_app(
 ) -> OutreachApp:
     """The application for the store in ``folder``.
 
-    ``user`` presets the account on the unlock screen; ``demo`` shows a DEMO badge;
-    ``idle_minutes`` (default ``OUTREACH_IDLE_MINUTES`` or 5) is the idle time before it locks;
-    ``store`` is an already unlocked store to start with (tests); ``clock`` gives monotonic
-    seconds for the idle timer (tests pass a fake one); ``backup_days`` (default
-    ``OUTREACH_BACKUP_DAYS`` or 7; 0 turns it off) is the age of the last backup at which
-    quitting offers a new one (never on demo stores); ``locked_notice`` says on the unlock
-    screen (after the application restarted itself at lock).
+    ``settings`` are the run's (default: read from the environment, which raises
+    ValidationError naming a variable it cannot use); ``user``, ``idle_minutes`` and
+    ``backup_days``, when given, override them: ``user`` presets the account on the unlock
+    screen, ``idle_minutes`` (default 5) is the idle time before it locks, ``backup_days``
+    (default 7; 0 turns it off) the age of the last backup at which quitting offers a new one
+    (never on demo stores). ``demo`` shows a DEMO badge; ``store`` is an already unlocked store
+    to start with (tests); ``clock`` gives monotonic seconds for the idle timer (tests pass a
+    fake one); ``locked_notice`` says on the unlock screen (after the application restarted
+    itself at lock).
     """
-    minutes = idle_minutes if idle_minutes and idle_minutes > 0 else idle_minutes_from_env()
-    days = backup_days if backup_days is not None and backup_days >= 0 else backup_days_from_env()
-    app = OutreachApp(
-        folder,
-        user=user,
-        demo=demo,
-        idle_minutes=minutes,
-        store=store,
-        clock=clock,
-        backup_days=days,
+    chosen = (settings or Settings.from_environment()).with_options(
+        user=user, idle_minutes=idle_minutes, backup_days=backup_days
     )
+    app = OutreachApp(folder, settings=chosen, demo=demo, store=store, clock=clock)
     app.locked_notice = locked_notice
     return app

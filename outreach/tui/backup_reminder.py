@@ -6,25 +6,11 @@ starts from :func:`suggested_backup_file`.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-DEFAULT_BACKUP_DAYS = 7.0
-BACKUP_DAYS_ENV = "OUTREACH_BACKUP_DAYS"
 BACKUP_SUFFIX = ".obk"
 BACKUPS_FOLDER = "outreach-backups"
-
-
-def backup_days_from_env(default: float = DEFAULT_BACKUP_DAYS) -> float:
-    """``OUTREACH_BACKUP_DAYS`` when it holds a number of 0 or more (0: never offer), else
-    ``default``."""
-    raw = os.environ.get(BACKUP_DAYS_ENV, "").strip()
-    try:
-        value = float(raw)
-    except ValueError:
-        return default
-    return value if value >= 0 else default
 
 
 def backup_due(last: datetime | None, now: datetime, days: float) -> bool:

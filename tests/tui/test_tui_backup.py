@@ -9,6 +9,7 @@ import pytest
 from freezegun import freeze_time
 from textual.widgets import Input
 
+from outreach.errors import ValidationError
 from outreach.store.backup import create_backup, read_backup_info
 from outreach.store.store import Store
 from outreach.tui.app import create_app
@@ -211,6 +212,12 @@ def test_the_backup_days_come_from_the_environment_when_not_given(
 ) -> None:
     monkeypatch.setenv("OUTREACH_BACKUP_DAYS", "14")
     assert create_app(tmp_path).backup_days == 14.0
-    monkeypatch.setenv("OUTREACH_BACKUP_DAYS", "soon")
-    assert create_app(tmp_path).backup_days == 7.0
     assert create_app(tmp_path, backup_days=0).backup_days == 0.0
+    monkeypatch.delenv("OUTREACH_BACKUP_DAYS")
+    assert create_app(tmp_path).backup_days == 7.0
+    monkeypatch.setenv("OUTREACH_BACKUP_DAYS", "soon")
+    with pytest.raises(ValidationError) as refused:
+        create_app(tmp_path)
+    assert str(refused.value) == (
+        "OUTREACH_BACKUP_DAYS: 'soon' is not a number of days of 0 or more"
+    )

@@ -9,10 +9,11 @@ import pytest
 from freezegun import freeze_time
 from textual.widgets import DataTable
 
+from outreach.settings import READY_ENV
 from outreach.store.store import Store
 from outreach.tui.actions import APP_ACTIONS, keys_text
 from outreach.tui.app import create_app
-from outreach.tui.screens.dashboard import READY_ENV, DashboardScreen
+from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.help import HelpScreen
 from outreach.tui.screens.mentors import MentorsScreen
 from tests.conftest import PASSPHRASE

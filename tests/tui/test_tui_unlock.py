@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Static
 
+from outreach.errors import ValidationError
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
@@ -129,6 +130,13 @@ def test_idle_minutes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert create_app(Path("unused")).idle_seconds == 150
 
 
-def test_idle_minutes_default_to_five(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OUTREACH_IDLE_MINUTES", "soon")
+def test_idle_minutes_default_to_five_and_a_bad_value_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert create_app(Path("unused")).idle_seconds == 300
+    monkeypatch.setenv("OUTREACH_IDLE_MINUTES", "soon")
+    with pytest.raises(ValidationError) as refused:
+        create_app(Path("unused"))
+    assert str(refused.value) == (
+        "OUTREACH_IDLE_MINUTES: 'soon' is not a number of minutes above 0"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
@@ -14,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from outreach.clock import today
+from outreach.settings import Settings
 from outreach.tui.actions import dashboard_bindings
 from outreach.tui.messages import DashboardLoaded, Failed
 from outreach.tui.screens.base import DataScreen
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 TOP_BARRIERS = 3
 PAD = "\u00a0"
 """A space that survives at the start of a line (plain leading spaces are dropped)."""
-READY_ENV = "OUTREACH_EXIT_WHEN_READY"
 """When set, the app exits as soon as the dashboard has first drawn its figures (after
 writing the time to the file it names, unless it is "1"): ``python -m
 outreach.bench.startup`` times start-up with it."""
@@ -130,7 +129,7 @@ class DashboardScreen(DataScreen):
 
     def _show(self, view: DashboardView) -> None:
         self._draw(view)
-        if not self._shown_once and os.environ.get(READY_ENV):
+        if not self._shown_once and _ready_marker(self.app):
             self.call_after_refresh(_ready, self.app)
         self._shown_once = True
 
@@ -182,13 +181,18 @@ class DashboardScreen(DataScreen):
             table.add_row(*row(unit, eligible, covered, _pct(rate)))
 
 
+def _ready_marker(app: object) -> str:
+    settings = getattr(app, "settings", None)
+    return settings.exit_when_ready if isinstance(settings, Settings) else ""
+
+
 def _ready(app: object) -> None:
     """Start-up benchmark hook: the first figures have reached the terminal. Writes the
     wall-clock time to the file ``OUTREACH_EXIT_WHEN_READY`` names (when it is not "1"),
     then exits."""
     import time
 
-    marker = os.environ.get(READY_ENV, "")
+    marker = _ready_marker(app)
     if marker not in ("", "1"):
         with open(marker, "w", encoding="utf-8") as out:
             out.write(f"{time.time():.6f}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,13 @@ def has_left(person_id: Value, day: Value, *, alias: str = "s") -> ColumnElement
         core_select(1).select_from(s).where(s.c.person_id == person_id, s.c.left_on <= day)
     )
     return and_(~resident(person_id, day, alias=alias), ended)
+
+
+def has_left_by(stays: Iterable[tuple[date, date | None]], day: date) -> bool:
+    """:func:`has_left` for one person's stays (``(arrived_on, left_on)``) in Python."""
+    spans = list(stays)
+    resident_then = any(is_resident_on(arrived, left, day) for arrived, left in spans)
+    return not resident_then and any(left is not None and left <= day for _, left in spans)
 
 
 def programme_applies(people: Columns) -> ColumnElement[bool]:

@@ -40,6 +40,7 @@ from outreach.queries import (
     CLINICAL_CEASE_REASONS,
     decided_by,
     follow_ups,
+    has_left_by,
     is_resident_on,
     is_waiting_to_revisit,
     latest_first,
@@ -203,7 +204,7 @@ def compute_status(
     unit = (
         max(current, key=lambda pair: (pair[0].arrived_on, pair[0].id or 0))[1] if current else None
     )
-    left = not resident and any(s.left_on is not None and s.left_on <= day for s, _ in stays)
+    left = has_left_by(((s.arrived_on, s.left_on) for s, _ in stays), day)
     past = sorted(
         (e for e in events if e.occurred_on <= day), key=lambda e: (e.occurred_on, e.id or 0)
     )

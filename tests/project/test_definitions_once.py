@@ -26,6 +26,8 @@ from outreach.queries import (
     clinical_ceasing,
     events,
     follow_ups,
+    has_left,
+    has_left_by,
     is_resident_on,
     open_on,
     param,
@@ -215,6 +217,7 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
         r"left_on\s+IS\s+NULL\s+OR\s+[\w.]*left_on\s*>(?!=)",
         r"arrived_on\s*<=\s*[\w.]+\s+and\s+\(\s*[\w.]*left_on\s+is\s+None\s+or\s+[\w.]*left_on\s*>",
         r"coalesce\(\s*[\w.]*left_on\s*,\s*'9999-12-31'",
+        r"left_on\s+is\s+not\s+None\s+and\s+[\w.]*left_on\s*<=",
     ),
     "eligible": (r"has_cervix\s*!=\s*'no'",),
     "clinically ceased": (
@@ -294,6 +297,7 @@ _DECISION = (
     "AND d.decided_on <= :as_of ORDER BY d.decided_on DESC, d.id DESC LIMIT 1)"
 )
 waiting = decision.revisit_on is not None and decision.revisit_on > day
+left = not resident and any(s.left_on is not None and s.left_on <= day for s in stays)
 OPEN = "f.opened_on <= :as_of AND (f.status = 'open' OR (f.status = 'done' AND f.done_on > :as_of)"
 """
 
@@ -317,7 +321,8 @@ def test_the_scan_finds_each_planted_copy(tmp_path: Path) -> None:
         ("clinically ceased", 15),
         ("decision in force", 18),
         ("decision in force", 20),
-        ("follow-up open on a day", 21),
+        ("resident on a day", 21),
+        ("follow-up open on a day", 22),
     }
     # model/people.py may hold the frozen stay expressions, and nothing else.
     assert spelled_out(tmp_path) == {
@@ -363,3 +368,26 @@ def test_a_follow_up_is_open_on_a_day_until_it_is_done_or_cancelled(db: Connecti
     for day, expected in by_hand.items():
         found = db.execute(text(f"SELECT id FROM follow_up WHERE {where}"), {"day": day})
         assert {row[0] for row in found} == expected, day
+
+
+def test_someone_has_left_once_their_last_stay_ended_and_no_other_is_open(
+    db: Connection,
+) -> None:
+    spans = [(date(2024, 1, 10), date(2024, 1, 20)), (date(2024, 2, 1), None)]
+    for id_, (arrived, left) in enumerate(spans, start=1):
+        db.execute(
+            text("INSERT INTO stay (id, person_id, arrived_on, left_on) VALUES (:i, 1, :a, :l)"),
+            {"i": id_, "a": arrived, "l": left},
+        )
+    where = sql(has_left(1, param("day")))
+    by_hand = {
+        date(2024, 1, 9): False,  # not arrived yet: not resident, but has not left either
+        date(2024, 1, 19): False,
+        date(2024, 1, 20): True,
+        date(2024, 1, 31): True,
+        date(2024, 2, 1): False,  # back again
+    }
+    for day, expected in by_hand.items():
+        in_sql = db.execute(text(f"SELECT {where}"), {"day": day.isoformat()}).scalar()
+        assert bool(in_sql) is expected, day
+        assert has_left_by(spans, day) is expected, day

@@ -10,6 +10,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.tables import plain_table
 
 if TYPE_CHECKING:
     from outreach.services.audit_log import AuditRow, ChainCheck
@@ -98,25 +99,24 @@ def audit(
 
 
 def table_lines(rows: list[AuditRow]) -> list[str]:
-    """The rows as aligned columns under a header; one line saying so when there are none."""
+    """The rows as aligned columns under a header, within 80 columns (the fields wrap); one
+    line saying so when there are none."""
     if not rows:
         return ["No audit rows match."]
-    cells = [HEADER] + [
-        (
-            str(r.id),
-            f"{r.at:%Y-%m-%d %H:%M:%S}",
-            r.account or "-",
-            r.action,
-            _record(r),
-            _fields(r),
-        )
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER) - 1)]
-    return [
-        "  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]])
-        for line in cells
-    ]
+    return plain_table(
+        [
+            (
+                str(r.id),
+                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                r.account or "-",
+                r.action,
+                _record(r),
+                _fields(r),
+            )
+            for r in rows
+        ],
+        headings=HEADER,
+    )
 
 
 def chain_line(chain: ChainCheck) -> str:

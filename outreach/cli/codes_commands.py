@@ -4,13 +4,13 @@ spellings (labels, aliases, the wording of lab letters, NHS result codes) that m
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import Annotated
 
 import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, fail, say
+from outreach.cli.tables import plain_table
 
 
 @app.command("codes")
@@ -56,11 +56,9 @@ def codes_command(
         if index:
             say("")
         say(f"{codes.column} ({codes.files} files)")
-        width = max(len(code) for code, _ in codes.entries)
-        for code, spelled in codes.entries:
-            lines = textwrap.wrap(
-                "; ".join(spelled), width=max(30, 78 - width), break_long_words=False
-            ) or [""]
-            say(f"  {code:<{width}}  {lines[0]}".rstrip())
-            for more in lines[1:]:
-                say(f"  {'':<{width}}  {more}")
+        # Indented by two: the table gets the other 78 columns.
+        table = plain_table(
+            [(code, "; ".join(spelled)) for code, spelled in codes.entries], width=78
+        )
+        for line in table:
+            say(f"  {line}".rstrip())

@@ -30,15 +30,20 @@ from tests.conftest import PASSPHRASE
 BOB_PASSPHRASE = "bob's own long passphrase"
 CHAIN_OK = "Audit chain verified: all 5 rows link up."
 HEADER = "#  When (UTC)           Who  Action       Record     Fields"
+# The fields wrap inside their column so that no line is wider than 80 columns.
 ROW_5 = (
-    "5  2024-06-13 16:45:00  ana  person.add   person 2   "
-    "date_of_birth, display_name, has_cervix, ref, stay.arrived_on, stay.unit"
+    "5  2024-06-13 16:45:00  ana  person.add   person 2   date_of_birth,\n"
+    "                                                     display_name, has_cervix,\n"
+    "                                                     ref, stay.arrived_on,\n"
+    "                                                     stay.unit"
 )
 ROW_4 = "4  2024-06-12 08:15:00  bob  mentor.add   mentor 1   name, trained_on"
 ROW_3 = "3  2024-06-11 14:30:00  ana  account.add  account 2  name, role"
 ROW_2 = (
-    "2  2024-06-10 09:05:00  ana  person.add   person 1   "
-    "date_of_birth, display_name, has_cervix, ref, stay.arrived_on, stay.unit"
+    "2  2024-06-10 09:05:00  ana  person.add   person 1   date_of_birth,\n"
+    "                                                     display_name, has_cervix,\n"
+    "                                                     ref, stay.arrived_on,\n"
+    "                                                     stay.unit"
 )
 ROW_1 = "1  2024-06-10 09:00:00  ana  store.init   site       -"
 
@@ -123,10 +128,12 @@ def test_an_action_matches_itself_or_names_its_group(folder: Path) -> None:
             0,
             _lines(
                 "#  When (UTC)           Who  Action      Record    Fields",
-                "5  2024-06-13 16:45:00  ana  person.add  person 2  "
-                "date_of_birth, display_name, has_cervix, ref, stay.arrived_on, stay.unit",
-                "2  2024-06-10 09:05:00  ana  person.add  person 1  "
-                "date_of_birth, display_name, has_cervix, ref, stay.arrived_on, stay.unit",
+                "5  2024-06-13 16:45:00  ana  person.add  person 2  date_of_birth, display_name,",
+                "                                                   has_cervix, ref,",
+                "                                                   stay.arrived_on, stay.unit",
+                "2  2024-06-10 09:05:00  ana  person.add  person 1  date_of_birth, display_name,",
+                "                                                   has_cervix, ref,",
+                "                                                   stay.arrived_on, stay.unit",
                 CHAIN_OK,
             ),
             "",
@@ -157,8 +164,9 @@ def test_limit_keeps_the_newest_rows(folder: Path) -> None:
         0,
         _lines(
             "#  When (UTC)           Who  Action      Record    Fields",
-            "5  2024-06-13 16:45:00  ana  person.add  person 2  "
-            "date_of_birth, display_name, has_cervix, ref, stay.arrived_on, stay.unit",
+            "5  2024-06-13 16:45:00  ana  person.add  person 2  date_of_birth, display_name,",
+            "                                                   has_cervix, ref,",
+            "                                                   stay.arrived_on, stay.unit",
             "4  2024-06-12 08:15:00  bob  mentor.add  mentor 1  name, trained_on",
             CHAIN_OK,
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
+from functools import cache
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -292,11 +293,14 @@ _OPEN_NOW = "f.status = 'open'"
 _OPEN_THEN = sql(open_on(outer("f"), param("as_of")))
 
 
+# Written once per process: compiling the expressions costs more than the query they serve.
+@cache
 def _resident(row: str) -> str:
     """Whether the person of the follow-up ``row`` is resident on :as_of."""
     return sql(resident(outer(row).c.person_id, param("as_of")))
 
 
+@cache
 def _do_not_approach(row: str) -> str:
     """Whether the decision in force on :as_of for the follow-up ``row``'s person and
     programme is do not approach."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import literal_column
@@ -145,6 +146,13 @@ _LATEST_TEST = (
 )
 
 
+@cache
+def _tested_within(window: str) -> str:
+    """An adequate test of ``p`` after the window start ``window`` (SQL) and by :as_of; the
+    few windows there are written once per process."""
+    return sql(tested_within(**_ON, window_start=literal_column(f"({window})")))
+
+
 def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str], dict[str, Any]]:
     """The WHERE clause of each filter and the parameters they share."""
     ages = programme.eligibility
@@ -161,8 +169,7 @@ def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str
         if index:
             window += f" WHEN p.date_of_birth <= :band{index}_dob THEN :band{index}_start"
     window += " ELSE :band0_start END"
-    tested = tested_within(**_ON, window_start=literal_column(f"({window})"))
-    covered = f"(({_ELIGIBLE}) AND {sql(tested)})"
+    covered = f"(({_ELIGIBLE}) AND {_tested_within(window)})"
     worklist = f"(({_ELIGIBLE}) AND NOT {_CEASED} AND NOT {_DO_NOT_APPROACH} AND NOT {_WAITING})"
     due_on = _next_due_le_day_sql(programme, params)
     due = (

@@ -15,7 +15,6 @@ from outreach.wording import counted
 if TYPE_CHECKING:
     from outreach.stats.dashboard import Dashboard
 
-TOP_BARRIERS = 5
 WORKLIST_LIMIT = 10_000
 
 
@@ -163,9 +162,10 @@ def summary_lines(board: Dashboard, *, worklist: int) -> list[str]:
         f"({conv.one_to_one} one-to-one, {conv.group} group), {counted(conv.minutes, 'minute')}"
     )
     labels = load_programme(board.programme).barrier_codes
-    top = sorted(board.activity.barriers.items(), key=lambda item: (-item[1][0], item[0]))
+    # People, as on the dashboard: one person raising a barrier in three talks counts once.
+    top = sorted(board.activity.barriers.items(), key=lambda item: (-item[1][1], item[0]))
     if top:
-        lines.append("Barriers raised most:")
-        for code, (count, _people) in top[:TOP_BARRIERS]:
-            lines.append(f"  {labels.get(code, code)}: {count}")
+        lines.append(f"Barriers raised in {board.period.label} (people who raised each):")
+        for code, (_count, people) in top:
+            lines.append(f"  {labels.get(code, code)}: {people}")
     return lines

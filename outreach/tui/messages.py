@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from outreach.services.targets import TargetRow
     from outreach.store.backup import BackupInfo
     from outreach.store.store import Changes, Store
-    from outreach.tui.screens.dashboard import DashboardView
+    from outreach.tui.screens.dashboard import DashboardView, HeadlineView
 
 
 class Unlocked(Message):
@@ -68,8 +68,15 @@ class Failed(Message):
 
 # -- one class per result ----------------------------------------------------------------
 @dataclass
+class HeadlineLoaded(Answer):
+    """The dashboard's headline: coverage against its targets, today's follow-ups."""
+
+    data: HeadlineView
+
+
+@dataclass
 class DashboardLoaded(Answer):
-    """The dashboard's figures."""
+    """The rest of the dashboard's figures: the month, the trend, the barriers."""
 
     data: DashboardView
 

@@ -4,6 +4,7 @@ holding an escape sequence reached the terminal."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
 from outreach.tui.text import markup, row, shown
+from outreach.tui.widgets.unit_coverage import UnitCoverage
 from tests.conftest import PASSPHRASE
 from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
 
@@ -73,9 +75,11 @@ async def test_dashboard_people_and_person_show_the_text_as_stored(store: Store)
     app = create_app(store.folder, store=store)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        units = app.screen.query_one("#units", DataTable)
-        await wait_for(pilot, lambda: units.row_count == 1)
-        assert str(units.get_row_at(0)[0]) == UNIT
+        units = app.screen.query_one(UnitCoverage)
+        await wait_for(pilot, lambda: len(units.shown_units) == 1)
+        assert units.shown_units[0].name == UNIT
+        await wait_for(pilot, lambda: app.screen._shown_once)
+        assert UNIT in html.unescape(app.export_screenshot()).replace("\xa0", " ")
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, PeopleScreen))
         people = app.screen.query_one("#people", DataTable)

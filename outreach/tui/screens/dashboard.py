@@ -1,4 +1,10 @@
-"""The dashboard: coverage against target, what is due, and where outreach is going."""
+"""The dashboard: coverage against target, what is due, and where outreach is going.
+
+It draws in two steps. The headline (coverage today, the targets, today's follow-ups) comes
+from the cheapest statements in one worker and is drawn as soon as it arrives; the 12-month
+trend, the month's conversations and barriers come from the full figures in a second worker
+and fill in after.
+"""
 
 from __future__ import annotations
 
@@ -6,64 +12,90 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import Footer, Static
 
 from outreach.clock import today
 from outreach.settings import Settings
+from outreach.text import visible
 from outreach.tui.actions import dashboard_bindings
-from outreach.tui.messages import DashboardLoaded, Failed
+from outreach.tui.messages import DashboardLoaded, Failed, HeadlineLoaded
 from outreach.tui.screens.base import DataScreen
-from outreach.tui.text import row, shown_lines
-from outreach.tui.widgets.coverage_bars import CoverageBars
+from outreach.tui.text import shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
+from outreach.tui.widgets.trend_chart import TrendChart, TrendPoint
+from outreach.tui.widgets.unit_coverage import UnitCoverage, UnitLine
 from outreach.wording import counted
 
 if TYPE_CHECKING:
     from outreach.stats.dashboard import Dashboard
+    from outreach.stats.headline import Headline
+    from outreach.stats.progress import TargetProgress
     from outreach.store.store import Store
 
-TOP_BARRIERS = 3
 PAD = "\u00a0"
 """A space that survives at the start of a line (plain leading spaces are dropped)."""
-"""When set, the app exits as soon as the dashboard has first drawn its figures (after
-writing the time to the file it names, unless it is "1"): ``python -m
-outreach.bench.startup`` times start-up with it."""
+WAITING = "…"
+BARRIERS_TITLE = "Barriers raised this month{count}: people who raised each"
 
 
 @dataclass(frozen=True)
-class DashboardView:
-    """What the dashboard shows: the month's figures and today's worklist counts."""
+class HeadlineView:
+    """The top of the dashboard: coverage against its targets and today's follow-ups."""
 
-    board: Dashboard
+    headline: Headline
     due_today: int
     overdue: int
     oldest_overdue_days: int
     national: float
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """The rest of the dashboard: the month's figures, the trend and barrier labels."""
+
+    board: Dashboard
     barrier_labels: dict[str, str]
+    national: float
 
 
-def load_dashboard(store: Store, *, as_of: date) -> DashboardView:
-    """Read the dashboard's figures (runs in a worker thread)."""
+def load_headline(store: Store, *, as_of: date) -> HeadlineView:
+    """Read the headline figures (runs in a worker thread; the cheap half)."""
     from outreach.rules.programme import load_programme
     from outreach.services.followups import due_followups
-    from outreach.stats.dashboard import dashboard
-    from outreach.stats.period import Period
+    from outreach.stats.headline import headline
 
     programme = load_programme()
-    board = dashboard(store, as_of=as_of, period=Period.containing(as_of, "month"))
+    top = headline(store, as_of=as_of, programme=programme)
     due = due_followups(store, as_of=as_of, limit=10_000)
     late = [row.days_overdue for row in due if row.days_overdue > 0]
-    return DashboardView(
-        board=board,
+    return HeadlineView(
+        headline=top,
         due_today=sum(1 for row in due if row.days_overdue == 0),
         overdue=len(late),
         oldest_overdue_days=max(late, default=0),
         national=programme.national_coverage.value,
+    )
+
+
+def load_details(store: Store, *, as_of: date) -> DashboardView:
+    """Read the month's full figures (runs in a worker thread; the slower half)."""
+    from outreach.rules.programme import load_programme
+    from outreach.stats.dashboard import dashboard
+    from outreach.stats.period import Period
+
+    programme = load_programme()
+    board = dashboard(
+        store, as_of=as_of, period=Period.containing(as_of, "month"), programme=programme
+    )
+    return DashboardView(
+        board=board,
         barrier_labels=dict(programme.barrier_codes),
+        national=programme.national_coverage.value,
     )
 
 
@@ -82,32 +114,29 @@ class DashboardScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield SiteHeader("Dashboard")
         with VerticalScroll(id="dash"):
-            with Vertical(classes="panel", id="coverage-panel"):
-                yield Static("Coverage", id="coverage-title", classes="panel-title")
-                yield CoverageBars(id="coverage-bars")
-                yield Static("", id="coverage-needed")
-                with Horizontal(id="trend-row"):
-                    yield Static("12 months", id="trend-label")
-                    yield Sparkline([], id="trend")
-                    yield Static("", id="trend-ends")
+            with Vertical(classes="panel", id="headline-panel") as headline:
+                headline.border_title = "Coverage"
+                yield Static(WAITING, id="headline")
             with Horizontal(id="dash-middle"):
-                with Vertical(classes="panel", id="today-panel"):
-                    yield Static("Today", classes="panel-title")
-                    yield Static("", id="today")
-                with Vertical(classes="panel", id="barriers-panel"):
-                    yield Static("Top barriers this month", classes="panel-title")
-                    yield Static("", id="barriers")
-            yield DataTable(id="units", cursor_type="row", zebra_stripes=True)
+                with Vertical(classes="panel", id="trend-panel") as trend:
+                    trend.border_title = "12 months"
+                    trend.border_subtitle = "coverage ⣿  target ─  national ·"
+                    yield TrendChart(id="trend")
+                with Vertical(classes="panel", id="units-panel") as units:
+                    units.border_title = "Units, lowest first"
+                    yield UnitCoverage(id="units")
+            with Vertical(classes="panel", id="barriers-panel") as barriers:
+                barriers.border_title = BARRIERS_TITLE.format(count="")
+                yield Static(WAITING, id="barriers")
         yield Footer(compact=True)
 
     _shown_once = False
+    """Set once every figure has been drawn (the headline and the details)."""
+    _headline_shown = False
+    _headline: HeadlineView | None = None
+    _details: DashboardView | None = None
 
     def on_mount(self) -> None:
-        table = self.query_one("#units", DataTable)
-        table.add_column("Unit", key="unit")
-        table.add_column("Eligible", key="eligible")
-        table.add_column("Covered", key="covered")
-        table.add_column("Coverage", key="rate")
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -117,68 +146,112 @@ class DashboardScreen(DataScreen):
             self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.call(DashboardLoaded, load_dashboard, as_of=today())
+        day = today()
+        # Looked up at call time (not bound at import) so a test can hold either half back.
+        self.call(HeadlineLoaded, load_headline, as_of=day)
+        self.call(DashboardLoaded, load_details, as_of=day)
+
+    @on(HeadlineLoaded)
+    def _headline_loaded(self, message: HeadlineLoaded) -> None:
+        self._headline = message.data
+        self._draw_headline()
+        self._headline_shown = True
+        self._drawn()
 
     @on(DashboardLoaded)
-    def _loaded(self, message: DashboardLoaded) -> None:
-        self._show(message.data)
+    def _details_loaded(self, message: DashboardLoaded) -> None:
+        self._details = message.data
+        self._draw_details()
+        if self._headline is not None:
+            # The line of the month's conversations sits in the headline panel.
+            self._draw_headline()
+        self._drawn()
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.query_one("#coverage-needed", Static).update(shown_lines(message.error))
-
-    def _show(self, view: DashboardView) -> None:
-        self._draw(view)
-        if not self._shown_once and _ready_marker(self.app):
+    def _drawn(self) -> None:
+        # The two halves may arrive in either order: the screen is whole once both have.
+        if self._shown_once or self._headline is None or self._details is None:
+            return
+        if _ready_marker(self.app):
             self.call_after_refresh(_ready, self.app)
         self._shown_once = True
 
-    def _draw(self, view: DashboardView) -> None:
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#headline", Static).update(shown_lines(message.error))
+
+    def _draw_headline(self) -> None:
+        view = self._headline
+        assert view is not None
+        top = view.headline
+        cov = top.coverage
+        lines = [
+            Text.assemble(
+                (f"{_pct(cov.rate)} covered", "bold"),
+                f" on {top.as_of:%d %b %Y}: {cov.covered} of {cov.eligible} eligible",
+            ),
+            Text(_needed_line(top.site)),
+            Text(_comparison_line(top.site, view.national)),
+            Text(
+                f"Follow-ups: {view.due_today} due today, {view.overdue} overdue"
+                + (f" (oldest {counted(view.oldest_overdue_days, 'day')})" if view.overdue else "")
+            ),
+        ]
+        if self._details is not None:
+            conv = self._details.board.activity.conversations
+            lines.append(
+                Text(
+                    f"This month: {counted(conv.count, 'conversation')}, "
+                    f"{counted(conv.people, 'person', 'people')} reached, "
+                    f"{counted(conv.minutes, 'minute')}"
+                )
+            )
+        else:
+            lines.append(Text(f"This month: {WAITING}"))
+        self.query_one("#headline", Static).update(Text("\n").join(lines))
+        self.query_one(UnitCoverage).show(
+            [
+                UnitLine(
+                    name=unit,
+                    eligible=eligible,
+                    covered=covered,
+                    target=top.by_unit[unit].target.value if unit in top.by_unit else None,
+                )
+                for unit, (eligible, covered) in cov.by_unit.items()
+            ]
+        )
+
+    def _draw_details(self) -> None:
+        view = self._details
+        assert view is not None
         board = view.board
-        cov = board.coverage
         site_target = next(
             (t for t in board.targets if t.target.measure == "coverage" and t.target.unit is None),
             None,
         )
-        rows: list[tuple[str, float | None, str]] = [("This site", cov.rate, "green")]
-        if site_target is not None:
-            rows.append(("Target", site_target.target.value, "cyan"))
-            if site_target.target.baseline is not None:
-                rows.append(("Baseline", site_target.target.baseline, "grey50"))
-        rows.append(("National", view.national, "grey50"))
-        self.query_one(CoverageBars).show(rows)
-        self.query_one("#coverage-title", Static).update(
-            f"Coverage on {board.as_of:%d %b %Y}: {cov.covered} of {cov.eligible} eligible "
-            f"covered ({_pct(cov.rate)})"
+        self.query_one(TrendChart).show(
+            [TrendPoint(c.day, c.rate) for c in board.trend],
+            target=site_target.target.value if site_target is not None else None,
+            national=view.national,
         )
-        self.query_one("#coverage-needed", Static).update(_needed_line(site_target))
-        points = [c.rate for c in board.trend if c.rate is not None]
-        self.query_one("#trend", Sparkline).data = points
-        ends = f"{points[0]:.0f}% → {points[-1]:.0f}%" if points else "no data"
-        self.query_one("#trend-ends", Static).update(ends)
-        conv = board.activity.conversations
-        today_lines = [
-            f"{counted(view.due_today, 'follow-up')} due today",
-            f"{view.overdue} overdue"
-            + (f" (oldest {counted(view.oldest_overdue_days, 'day')})" if view.overdue else ""),
-            f"{counted(conv.count, 'conversation')} this month",
-            f"{PAD * 2}{counted(conv.people, 'person', 'people')} reached, "
-            f"{counted(conv.minutes, 'minute')}",
-        ]
-        self.query_one("#today", Static).update("\n".join(today_lines))
+        first, last = board.trend[0], board.trend[-1]
+        trend_panel = self.query_one("#trend-panel")
+        trend_panel.border_title = f"12 month ends: {_pct(first.rate)} → {_pct(last.rate)}"
         top = sorted(board.activity.barriers.items(), key=lambda kv: (-kv[1][1], kv[0]))
         lines = [
-            f"{people:>3}".replace(" ", PAD) + f"  {view.barrier_labels.get(code, code)}"
-            for code, (_, people) in top[:TOP_BARRIERS]
+            Text(
+                f"{people:>3}".replace(" ", PAD)
+                + "  "
+                + visible(view.barrier_labels.get(code, code))
+            )
+            for code, (_, people) in top
         ]
-        self.query_one("#barriers", Static).update(
-            shown_lines("\n".join(lines) or "None raised yet")
+        # How many there are, in the title: at 80x24 the last few may be below the fold.
+        self.query_one("#barriers-panel").border_title = BARRIERS_TITLE.format(
+            count=f" ({len(lines)})" if lines else ""
         )
-        table = self.query_one("#units", DataTable)
-        table.clear()
-        for unit, (eligible, covered) in sorted(cov.by_unit.items()):
-            rate = 100.0 * covered / eligible if eligible else None
-            table.add_row(*row(unit, eligible, covered, _pct(rate)))
+        self.query_one("#barriers", Static).update(
+            Text("\n").join(lines) if lines else Text("None raised yet")
+        )
 
 
 def _ready_marker(app: object) -> str:
@@ -187,9 +260,8 @@ def _ready_marker(app: object) -> str:
 
 
 def _ready(app: object) -> None:
-    """Start-up benchmark hook: the first figures have reached the terminal. Writes the
-    wall-clock time to the file ``OUTREACH_EXIT_WHEN_READY`` names (when it is not "1"),
-    then exits."""
+    """Start-up benchmark hook: every figure has reached the terminal. Writes the wall-clock
+    time to the file ``OUTREACH_EXIT_WHEN_READY`` names (when it is not "1"), then exits."""
     import time
 
     marker = _ready_marker(app)
@@ -199,10 +271,8 @@ def _ready(app: object) -> None:
     app.exit()  # type: ignore[attr-defined]
 
 
-def _needed_line(site_target: object) -> str:
-    from outreach.stats.progress import TargetProgress
-
-    if not isinstance(site_target, TargetProgress):
+def _needed_line(site_target: TargetProgress | None) -> str:
+    if site_target is None:
         return "No coverage target set (targets: t)."
     target = site_target.target
     by = f"by {target.target_on:%d %b %Y}"
@@ -215,3 +285,13 @@ def _needed_line(site_target: object) -> str:
     if site_target.on_track is not None:
         track = "  on track" if site_target.on_track else "  behind the line to target"
     return f"{site_target.needed} more {people} to reach {target.value:g}% {by}.{track}"
+
+
+def _comparison_line(site_target: TargetProgress | None, national: float) -> str:
+    parts = []
+    if site_target is not None and site_target.target.baseline is not None:
+        baseline_on = site_target.target.baseline_on
+        when = f" on {baseline_on:%d %b %Y}" if baseline_on is not None else ""
+        parts.append(f"Baseline {site_target.target.baseline:g}%{when}")
+    parts.append(f"national {national:.1f}%" if parts else f"National {national:.1f}%")
+    return ", ".join(parts)

@@ -1,17 +1,23 @@
-"""Shared fixtures: fresh stores in temporary folders, and an environment kept clean."""
+"""What every test gets: an environment kept clean, frozen time kept away from pytest's clock,
+and the store fixtures of tests/support/fixtures.py."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
+import freezegun
 import pytest
 
-from outreach.store.store import Store
+from tests.support.stores import PASSPHRASE
 
-PASSPHRASE = "correct horse battery"
+pytest_plugins = ["tests.support.fixtures"]
 
+# Frozen time must not reach pytest's own clock (or --durations reports nonsense when a fixture
+# yields inside freeze_time), nor Textual and asyncio (a Pilot run under frozen time hangs).
+freezegun.configure(extend_ignore_list=["_pytest.timing", "textual", "asyncio"])
+
+__all__ = ["PASSPHRASE"]  # for modules written before tests.support.stores held it
 
 USER_FOLDER_VARIABLES = {
     "XDG_DATA_HOME": ".local/share",
@@ -39,18 +45,3 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("USERPROFILE", str(home))  # Path.home() on Windows
     for name, place in USER_FOLDER_VARIABLES.items():
         monkeypatch.setenv(name, str(home / place))
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path) -> Path:
-    return tmp_path / "store"
-
-
-@pytest.fixture
-def store(store_dir: Path) -> Iterator[Store]:
-    """A new store for "HMP Test" with one admin account, ``ana``."""
-    opened, _ = Store.init(store_dir, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-    try:
-        yield opened
-    finally:
-        opened.close()

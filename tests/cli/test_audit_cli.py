@@ -25,7 +25,7 @@ from outreach.model import AuditEntry, Role
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 
 BOB_PASSPHRASE = "bob's own long passphrase"
 CHAIN_OK = "Audit chain verified: all 5 rows link up."
@@ -65,7 +65,7 @@ def _person(store: Store, ref: str, name: str, born: date) -> None:
 def build(folder: Path) -> None:
     """The store of the module docstring."""
     with freeze_time("2024-06-10 09:00:00"):
-        ana, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        ana = new_store(folder)
     try:
         with freeze_time("2024-06-10 09:05:00"):
             _person(ana, "A1001", "Alice Brown", date(1990, 3, 2))

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
-from typer.testing import CliRunner, Result
 
-from outreach.cli import app
 from outreach.store.store_lock import when
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import open_store, table_counts
+from tests.support.cli import ok as _ok
+from tests.support.cli import run as _run
+from tests.support.store_helpers import table_counts
+from tests.support.stores import PASSPHRASE, frozen_on, new_store
 
 TODAY = "2025-06-01"
 
@@ -23,25 +22,11 @@ TODAY = "2025-06-01"
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One store for the module; the tests build on each other in file order."""
     path = tmp_path_factory.mktemp("cli") / "store"
-    open_store(path).close()
+    new_store(path).close()
     yield path
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
-
-
-def _run(folder: Path, *args: str) -> Result:
-    env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
-    return CliRunner().invoke(app, [*args, "--store", str(folder)], env=env)
-
-
-def _ok(folder: Path, *args: str) -> str:
-    result = _run(folder, *args)
-    assert result.exit_code == 0, result.output
-    return result.output
+_today = frozen_on(TODAY)
 
 
 def test_people_add_accepts_uk_dates(folder: Path) -> None:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
-from typer.testing import CliRunner, Result
 
-from outreach.cli import app
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import open_store
+from tests.support.cli import ok as _ok
+from tests.support.cli import run as _run
+from tests.support.stores import frozen_on, new_store
 
 TODAY = "2025-06-01"
 CONVERSATION = [
@@ -33,7 +32,7 @@ CONVERSATION = [
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One store for the module: Hélène Dubois (A100) and the mentor Émile Roux."""
     path = tmp_path_factory.mktemp("cli-names") / "store"
-    open_store(path).close()
+    new_store(path).close()
     with freeze_time(TODAY):
         _ok(
             path,
@@ -44,21 +43,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
-
-
-def _run(folder: Path, *args: str) -> Result:
-    env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
-    return CliRunner().invoke(app, [*args, "--store", str(folder)], env=env)
-
-
-def _ok(folder: Path, *args: str) -> str:
-    result = _run(folder, *args)
-    assert result.exit_code == 0, result.output
-    return result.output
+_today = frozen_on(TODAY)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from outreach.cli import app
 from outreach.model import Account, AuditEntry, Role
 from outreach.store.errors import NotAllowed, UnknownAccount, WrongPassphrase
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE
+from tests.support.stores import PASSPHRASE
 
 NEW = "a brand new passphrase"
 BEA = "bea's own passphrase"

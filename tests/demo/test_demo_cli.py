@@ -15,7 +15,7 @@ import outreach.demo
 from outreach.cli import app
 from outreach.demo import default_demo_folder
 from outreach.store.store import DATA, Store, default_folder
-from tests.conftest import PASSPHRASE
+from tests.support.stores import new_store
 
 runner = CliRunner()
 SMALL = 120
@@ -87,7 +87,7 @@ def test_without_summary_opens_the_app_marked_demo_on_the_unlocked_store(
 
 def test_rebuild_refuses_a_store_that_is_not_the_demo(tmp_path: Path, small_builds: None) -> None:
     folder = tmp_path / "real"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     result = runner.invoke(app, ["demo", "--store", str(folder), "--rebuild", "--summary"])
     assert result.exit_code == 1
     assert "does not hold the demo store" in result.output

@@ -15,13 +15,11 @@ from outreach.exports.preview import ExportChoice, published_table
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.stats.test_stats_coverage import module_store
 from tests.stats.test_stats_reference import Someone, someone, write
 from tests.support.export_checks import assert_formats_agree
 
 pytestmark = pytest.mark.slow
 
-shared_store = pytest.fixture(scope="module")(module_store)
 AS_OF = date(2025, 7, 1)
 PERIODS = [
     *(Period.year(y) for y in range(2022, 2025)),

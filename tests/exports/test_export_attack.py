@@ -53,10 +53,8 @@ from outreach.model import Conversation, Person, Stay, Target, Unit
 from outreach.rules.disclosure import NHS_HES_2018, DisclosurePolicy
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import AS_OF, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, PERIOD
+from tests.support.stores import new_store
 
 HES = NHS_HES_2018
 INF = np.inf
@@ -444,7 +442,7 @@ def populate_8_8_1(store: Store) -> None:
 @pytest.fixture(scope="module")
 def store_8_8_1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("attack-store") / "store"
-    opened, _ = Store.init(folder, site_name="HMP Attack", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(folder, site="HMP Attack")
     populate_8_8_1(opened)
     try:
         yield opened

@@ -20,10 +20,8 @@ from outreach.exports import preview as preview_module
 from outreach.exports.preview import ExportPreview, PreviewRow, preview_export
 from outreach.services.audit_log import recent_audit
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import AS_OF, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, PERIOD
+from tests.support.stores import PASSPHRASE
 
 Cells = tuple[str, str, str, str, str]
 

@@ -16,10 +16,8 @@ from outreach.exports.export import export_summary, parse_formats
 from outreach.exports.signing import verify_export
 from outreach.model import AuditEntry
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import AS_OF, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, PERIOD
+from tests.support.stores import PASSPHRASE
 
 
 def _audit(store: Store) -> list[AuditEntry]:

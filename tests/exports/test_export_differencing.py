@@ -30,8 +30,8 @@ from outreach.exports.table import ALL, MONTH, TOTAL
 from outreach.model import Conversation, Person, ScreeningEvent, Stay, Unit
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
 from tests.exports.test_export_attack import HES, Attack, Exported, add_export, pinned
+from tests.support.stores import new_store
 
 LATE = date(2024, 11, 15)
 """When every export is read: after all the periods here."""
@@ -113,7 +113,7 @@ def populate(store: Store) -> None:
 @pytest.fixture(scope="module")
 def changing_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("differencing-store") / "store"
-    opened, _ = Store.init(folder, site_name="HMP Diff", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(folder, site="HMP Diff")
     populate(opened)
     try:
         yield opened

@@ -12,9 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from outreach.store.store import Store
-from tests.exports.test_export_store import export_all, file_bytes, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import export_all, file_bytes
 
 
 @pytest.fixture(scope="module")

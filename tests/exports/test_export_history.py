@@ -28,9 +28,9 @@ from outreach.model import AuditEntry, ExportRecord
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
 from tests.exports.test_export_attack import HES, Attack, Exported, add_export, pinned
 from tests.exports.test_export_differencing import LATE, populate
+from tests.support.stores import new_store
 
 TALKS = ("conversations", TOTAL, ALL, "value")
 
@@ -112,7 +112,7 @@ def test_figures_are_stored_and_read_back_exactly() -> None:
 def store(tmp_path: Path) -> Iterator[Store]:
     """Conversations: 12 in each of January to March 2024, 13 in April, 10 in May and June,
     8, 8 and 1 in July, August and September (test_export_differencing's store)."""
-    opened, _ = Store.init(tmp_path / "s", site_name="HMP Diff", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(tmp_path / "s", site="HMP Diff")
     populate(opened)
     yield opened
     opened.close()

@@ -25,9 +25,7 @@ from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.exports.test_export_store import ALDER, AS_OF, BIRCH, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import ALDER, AS_OF, BIRCH, PERIOD
 
 _text = st.text(
     alphabet=st.one_of(

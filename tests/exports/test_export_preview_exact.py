@@ -20,7 +20,7 @@ from outreach.services.targets import SetTarget, set_target
 from outreach.stats.progress import progress
 from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE
 
 MARCH = ExportPeriod(label="2024-03", kind="month", first_month="2024-03", last_month="2024-03")
 

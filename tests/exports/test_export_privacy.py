@@ -8,15 +8,7 @@ import pytest
 
 from outreach.clock import today
 from outreach.store.store import Store
-from tests.exports.test_export_store import (
-    AS_OF,
-    export_all,
-    file_bytes,
-    filled_store,
-    identifying_texts,
-)
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, export_all, file_bytes, identifying_texts
 
 _ISO_DAY = re.compile(rb"(?<![0-9])\d{4}-\d{2}-\d{2}(?![0-9])")
 

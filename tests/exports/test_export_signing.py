@@ -21,10 +21,8 @@ from outreach.exports.signing import (
 )
 from outreach.store.site_key import fingerprint, load_public_key, public_key_of, public_key_pem
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import export_all, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import export_all
+from tests.support.stores import PASSPHRASE
 
 KEY = Ed25519PrivateKey.generate().private_bytes_raw()
 OTHER_KEY = Ed25519PrivateKey.generate().private_bytes_raw()

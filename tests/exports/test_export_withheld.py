@@ -28,9 +28,7 @@ from outreach.exports.table import AggregateTable, ExportPeriod, PublishedRow, P
 from outreach.model import AuditEntry, Site
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.store.store import Store
-from tests.exports.test_export_store import AS_OF, PERIOD, filled_store
-
-__all__ = ["filled_store"]
+from tests.support.export_store import AS_OF, PERIOD
 
 MARCH = ExportPeriod(label="2024-03", kind="month", first_month="2024-03", last_month="2024-03")
 

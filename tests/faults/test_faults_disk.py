@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,28 +13,8 @@ from outreach.store.check import check_store
 from outreach.store.errors import DiskFull
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, add_people, table_counts
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs mounted for the test (needs root on Linux; skipped otherwise)."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root on Linux")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mount is not permitted here: {result.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+from tests.support.store_helpers import add_people, table_counts
+from tests.support.stores import PASSPHRASE, new_store
 
 
 def _fill(folder: Path) -> Path:
@@ -60,7 +36,7 @@ def _ok(folder: Path, key: bytes) -> list[str]:
 
 def test_a_save_on_a_full_disk_fails_clearly_and_changes_nothing(small_disk: Path) -> None:
     folder = small_disk / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     add_people(store, 100)
     key = store._data_key
     store.close()

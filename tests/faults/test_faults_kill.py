@@ -23,7 +23,8 @@ from outreach.store.keyslots import KeyFile
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
 from tests.support.helpers_faults import Tally, run_worker, timed_full_run
-from tests.support.store_helpers import PASSPHRASE, add_people, init_store_at, raw, revision_of
+from tests.support.store_helpers import add_people, raw, revision_of
+from tests.support.stores import PASSPHRASE, new_store
 
 NEW = "the passphrase after the change"
 ROUNDS = 12  # per fault kind besides the save loop; each round starts a Python process
@@ -38,7 +39,7 @@ def _problems(folder: Path, key: bytes) -> list[str]:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, bytes]]:
     """A closed store with 3,000 people, and its data key (copied for rounds that change it)."""
     folder = tmp_path_factory.mktemp("template") / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     for start in range(0, 3000, 1000):
         add_people(store, 1000, start=start)
     key = store._data_key
@@ -71,6 +72,7 @@ def _present_people(folder: Path, key: bytes) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_no_acknowledged_save_is_lost_when_killed(
     template: tuple[Path, bytes], tmp_path: Path
 ) -> None:
@@ -97,6 +99,7 @@ def test_no_acknowledged_save_is_lost_when_killed(
     assert len(acknowledged) > 20
 
 
+@pytest.mark.slow
 def test_a_killed_passphrase_change_leaves_the_old_or_the_new_one_working(
     template: tuple[Path, bytes], tmp_path: Path
 ) -> None:
@@ -124,6 +127,7 @@ def test_a_killed_passphrase_change_leaves_the_old_or_the_new_one_working(
     print(tally.report(), f"work window {window:.2f} s")
 
 
+@pytest.mark.slow
 def test_a_killed_backup_leaves_no_file_that_restore_accepts_unless_whole(
     template: tuple[Path, bytes], tmp_path: Path
 ) -> None:
@@ -183,7 +187,7 @@ def test_a_killed_backup_leaves_no_file_that_restore_accepts_unless_whole(
 def at_0001(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, list[str]]:
     """A closed store at revision 0001 with 200 accounts and 2,000 audit rows (their hashes)."""
     folder = tmp_path_factory.mktemp("old") / "store"
-    store, _ = init_store_at(folder, "0001")
+    store = new_store(folder, revision="0001")
     key = store._data_key
     from outreach.clock import now
 
@@ -204,6 +208,7 @@ def _audit_hashes(folder: Path, key: bytes) -> list[str]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_killed_migration_leaves_a_store_that_unlocks_with_every_row(
     at_0001: tuple[Path, bytes, list[str]], tmp_path: Path
 ) -> None:
@@ -238,6 +243,7 @@ def test_a_killed_migration_leaves_a_store_that_unlocks_with_every_row(
     print(tally.report(), f"window {window:.2f} s")
 
 
+@pytest.mark.slow
 def test_a_killed_import_leaves_all_of_the_file_or_none_of_it(
     template: tuple[Path, bytes], tmp_path: Path
 ) -> None:

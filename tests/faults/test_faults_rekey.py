@@ -17,7 +17,8 @@ from outreach.store.engine import opens_with
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import REKEY_COPY, Store
 from tests.support.helpers_faults import Tally, run_worker, timed_full_run
-from tests.support.store_helpers import PASSPHRASE, add_people, raw
+from tests.support.store_helpers import add_people, raw
+from tests.support.stores import PASSPHRASE
 
 BOB = "bob's own long passphrase"
 ROUNDS = 12  # per kind; each round starts a Python process
@@ -78,6 +79,7 @@ def _after_unlock(folder: Path, *, bob_removed: bool, old_key: bytes) -> None:
         assert key != old_key and not opens_with(folder / "data.db", old_key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["rotate", "remove"])
 def test_a_killed_rekey_leaves_every_slot_opening_the_store(
     template: tuple[Path, bytes, str], tmp_path: Path, kind: str

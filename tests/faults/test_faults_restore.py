@@ -28,7 +28,8 @@ from outreach.store.keyslots import KeyFile
 from outreach.store.restore_swap import INTENT, STAGING, finish_interrupted_restore
 from outreach.store.store import Store
 from tests.support.helpers_faults import WORKER, Tally, run_worker, timed_full_run
-from tests.support.store_helpers import PASSPHRASE, add_people, raw
+from tests.support.store_helpers import add_people, raw
+from tests.support.stores import PASSPHRASE, new_store
 
 NEW = "the passphrase in the backup"
 OLD_PEOPLE, NEW_PEOPLE = 300, 120
@@ -53,7 +54,7 @@ class Backup:
 @pytest.fixture(scope="module")
 def old(tmp_path_factory: pytest.TempPathFactory) -> Old:
     folder = tmp_path_factory.mktemp("old") / "store"
-    store, _ = Store.init(folder, site_name="HMP Old", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder, site="HMP Old")
     add_people(store, OLD_PEOPLE)
     key = store._data_key
     store.close()
@@ -63,7 +64,7 @@ def old(tmp_path_factory: pytest.TempPathFactory) -> Old:
 @pytest.fixture(scope="module")
 def backup(tmp_path_factory: pytest.TempPathFactory) -> Backup:
     base = tmp_path_factory.mktemp("new")
-    store, _ = Store.init(base / "store", site_name="HMP New", admin="ana", passphrase=NEW)
+    store = new_store(base / "store", site="HMP New", passphrase=NEW)
     add_people(store, NEW_PEOPLE, name="Newcomer")
     key = store._data_key
     rows = _count(base / "store", key, "audit")
@@ -255,6 +256,7 @@ def test_the_restore_command_first_finishes_a_restore_killed_mid_swap(
     assert _outcome(folder, old, backup) == "new"
 
 
+@pytest.mark.slow
 def test_a_restore_killed_at_random_moments_leaves_the_old_or_the_new_store(
     old: Old, backup: Backup, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from outreach.model import Person, Role
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 
 WORKER = Path(__file__).resolve().parents[1] / "support" / "many_hands_worker.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_two_applications_and_an_import_at_once_keep_every_acknowledged_write(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     store.add_account("bob", Role.staff, PASSPHRASE)
     store.add_account("carol", Role.staff, PASSPHRASE)
     store.close()

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from outreach.services.people import AddPerson, add_person
-from outreach.store.store import Store
 from tests.support.memscan import count_in_memory
+from tests.support.stores import new_store
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc/PID/mem and prctl"
@@ -84,7 +84,7 @@ class Terminal:
 def folder(tmp_path: Path) -> tuple[Path, bytes]:
     """A store with three people whose names appear nowhere else; and its data key."""
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Memory", admin="ana", passphrase=SECRET)
+    store = new_store(folder, site="HMP Memory", passphrase=SECRET)
     for i, name in enumerate(NAMES):
         add_person(
             store,

@@ -30,7 +30,7 @@ from outreach.model import (
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TODAY = "2024-12-01"
@@ -38,10 +38,7 @@ CONVERSATIONS = "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome
 SCREENING = "ref,date,event,hpv,cytology,sample,where,reason,note\n"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -49,22 +46,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A store holding the sample roll and three mentors, closed; each test opens a copy."""
     folder = tmp_path_factory.mktemp("template") / "store"
     with freeze_time(TODAY):
-        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        opened = new_store(folder)
         assert import_people(opened, FIXTURES / "people.csv").written
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
             add_mentor(opened, AddMentor(name=name))
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
+    return as_template(opened)
 
 
 @pytest.fixture
 def store(template: Store, tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "copy"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+    with copy_of(template, tmp_path / "copy") as copy:
         yield copy
 
 

@@ -3,8 +3,6 @@ file) writes exactly the rows that entering the same events one by one writes.""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +16,8 @@ from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.lookups import Directory, FileDirectory
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
-from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TODAY = "2024-12-01"
@@ -61,10 +58,7 @@ A1010AK,2024-09-01,ceased,,,,,no_cervix,
 """
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +66,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The sample roll, three mentors, an earlier test and a decision; closed."""
     folder = tmp_path_factory.mktemp("template") / "store"
     with freeze_time(TODAY):
-        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        opened = new_store(folder)
         assert import_people(opened, FIXTURES / "people.csv").written
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
             add_mentor(opened, AddMentor(name=name))
@@ -90,16 +84,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
                 person_ref="A1006AF", kind="do_not_approach", decided_on=date(2024, 1, 2)
             ),
         )
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
-
-
-def _copy(template: Store, folder: Path) -> Store:
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    return Store(folder, engine, template.actor, template._keyfile, template._data_key)
+    return as_template(opened)
 
 
 def _rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
@@ -162,7 +147,7 @@ def _one_by_one_screening(store: Store) -> None:
 def test_imported_conversations_write_the_rows_logging_them_one_by_one_writes(
     template: Store, tmp_path: Path
 ) -> None:
-    with _copy(template, tmp_path / "batch") as batch, _copy(template, tmp_path / "one") as one:
+    with copy_of(template, tmp_path / "batch") as batch, copy_of(template, tmp_path / "one") as one:
         report = import_conversations(batch, CONVERSATIONS.encode())
         assert (report.errors, report.added) == ([], 9)
         _one_by_one_conversations(one)
@@ -179,7 +164,7 @@ def test_imported_conversations_write_the_rows_logging_them_one_by_one_writes(
 def test_imported_screening_writes_the_rows_recording_it_one_by_one_writes(
     template: Store, tmp_path: Path
 ) -> None:
-    with _copy(template, tmp_path / "batch") as batch, _copy(template, tmp_path / "one") as one:
+    with copy_of(template, tmp_path / "batch") as batch, copy_of(template, tmp_path / "one") as one:
         report = import_screening(batch, SCREENING.encode())
         assert (report.errors, report.added) == ([], 8)
         _one_by_one_screening(one)
@@ -200,7 +185,7 @@ def test_imported_screening_writes_the_rows_recording_it_one_by_one_writes(
 
 
 def test_file_directory_finds_what_the_store_lookups_find(template: Store, tmp_path: Path) -> None:
-    with _copy(template, tmp_path / "copy") as store, store.read() as session:
+    with copy_of(template, tmp_path / "copy") as store, store.read() as session:
         typed = ["A1001AA", "a1002ab", " A1003ac ", "A1004AD"]
         directory = FileDirectory(session, typed)
         for ref in typed:
@@ -212,7 +197,7 @@ def test_file_directory_finds_what_the_store_lookups_find(template: Store, tmp_p
 def test_file_directory_refuses_what_the_store_lookups_refuse(
     template: Store, tmp_path: Path
 ) -> None:
-    with _copy(template, tmp_path / "copy") as store, store.read() as session:
+    with copy_of(template, tmp_path / "copy") as store, store.read() as session:
         directory = FileDirectory(session, ["Z9999ZZ"])
         with pytest.raises(Exception, match="no person with reference 'Z9999ZZ'"):
             directory.person(session, "Z9999ZZ")
@@ -223,7 +208,7 @@ def test_file_directory_refuses_what_the_store_lookups_refuse(
 def test_file_directory_numbers_conversations_after_the_highest_stored(
     template: Store, tmp_path: Path
 ) -> None:
-    with _copy(template, tmp_path / "copy") as store:
+    with copy_of(template, tmp_path / "copy") as store:
         assert import_conversations(store, CONVERSATIONS.encode()).added == 9
         with store.read() as session:
             directory = FileDirectory(session, [])

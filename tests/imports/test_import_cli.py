@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
 from typer.testing import CliRunner, Result
 
 from outreach.cli import app
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, as_template, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time("2024-12-01"):
-        yield
+_today = frozen_on("2024-12-01")
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A new store, closed but remembering its key."""
     folder = tmp_path_factory.mktemp("template") / "store"
-    opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
+    opened = new_store(folder)
+    return as_template(opened)
 
 
 @pytest.fixture

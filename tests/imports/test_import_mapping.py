@@ -4,12 +4,10 @@ that prove month-first order, and the guard on sweeping changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import SQLModel, col, select
 from typer.testing import CliRunner
@@ -29,7 +27,7 @@ from outreach.imports.run import PreviewCell, PreviewRow, ProblemGroup
 from outreach.model import AuditEntry, Person, ScreeningEvent, Stay, Unit
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ROLL_COLUMNS = ("ref", "name", "date_of_birth", "arrived", "unit", "left")
@@ -42,10 +40,7 @@ STYAL_ROLL = mapping_from(
 )
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time("2024-12-01"):
-        yield
+_today = frozen_on("2024-12-01")
 
 
 def _people(store: Store) -> list[tuple[str, str, date, str]]:
@@ -354,7 +349,7 @@ def test_marking_more_than_a_fifth_of_residents_as_left_needs_confirmation(store
 
 def test_the_cli_saves_a_mapping_and_reuses_it(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
     runner = CliRunner()
     roll = str(FIXTURES / "prison-roll.csv")
@@ -419,7 +414,7 @@ def test_a_mapping_round_trips_through_json() -> None:
 
 def test_control_characters_in_a_file_never_reach_the_terminal(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     roll = tmp_path / "roll.csv"
     roll.write_bytes(
         b"ref,name,date_of_birth,arrived,\x1b]0;owned\x07\nA1,\x1b[2JAnn,01/02/1990,03/04/2024,x\n"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -18,20 +16,16 @@ from outreach.model import AuditEntry, Person, Role, Stay, Unit
 from outreach.services.errors import ValidationError
 from outreach.services.people import AddPerson, add_person
 from outreach.store.action import Action
-from outreach.store.engine import make_engine
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 HEADER = "ref,name,date_of_birth,unit,arrived,left,left_reason,has_cervix\n"
 TODAY = "2024-12-01"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -39,27 +33,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """One new store for the module, closed; each test opens a copy with its key (Argon2id
     for every test would take most of the module's time)."""
     folder = tmp_path_factory.mktemp("template") / "store"
-    opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-    key, signer = opened._data_key, opened._slot_secrets
-    opened.close()
-    opened._data_key, opened._slot_secrets = key, signer
-    return opened
+    opened = new_store(folder)
+    return as_template(opened)
 
 
 @pytest.fixture
 def store(template: Store, tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "copy"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    copy = Store(
-        folder,
-        engine,
-        template.actor,
-        template._keyfile,
-        template._data_key,
-        slot_secrets=template._slot_secrets,  # the admin's, to sign the slots tests add
-    )
-    with copy:
+    # The admin's slot-signing secrets come along, to sign the slots tests add.
+    with copy_of(template, tmp_path / "copy", signs_slots=True) as copy:
         yield copy
 
 

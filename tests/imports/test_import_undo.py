@@ -25,9 +25,9 @@ from outreach.services.people import UpdatePerson, update_person
 from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
 from tests.support.helpers_faults import Tally, run_worker, timed_full_run
 from tests.support.store_helpers import raw, table_counts
+from tests.support.stores import PASSPHRASE, as_template, copy_of, new_store
 
 TODAY = "2024-12-01"
 ROLL = (
@@ -60,20 +60,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A new store with one mentor, closed; each test opens a copy with its key."""
     folder = tmp_path_factory.mktemp("template") / "store"
     with freeze_time(TODAY):
-        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        opened = new_store(folder)
         add_mentor(opened, AddMentor(name="Dee Hartley"))
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
+    return as_template(opened)
 
 
 @pytest.fixture
 def store(template: Store, tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "copy"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+    with copy_of(template, tmp_path / "copy") as copy:
         yield copy
 
 
@@ -325,6 +319,7 @@ def test_cli_refused_undo_exits_1_naming_the_rows(folder: Path, store: Store) ->
 KILL_ROUNDS = 6
 
 
+@pytest.mark.slow
 def test_a_killed_undo_leaves_the_import_in_place_or_undone(
     template: Store, tmp_path: Path
 ) -> None:

@@ -3,10 +3,7 @@ programme file; moderate and severe high-grade dyskaryosis kept apart; `outreach
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from freezegun import freeze_time
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
@@ -19,14 +16,12 @@ from outreach.rules.programme import load_programme
 from outreach.rules.wording import load_wording, wording_key
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
+from tests.support.stores import frozen_on
 
 PEOPLE = b"ref,name,date_of_birth,arrived\nA1,Ann Lee,1990-01-01,2024-01-01\n"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time("2024-12-01"):
-        yield
+_today = frozen_on("2024-12-01")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Both ask the package index: for the wheels of every platform, and to fill the wheelhouse.
+pytestmark = pytest.mark.online
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

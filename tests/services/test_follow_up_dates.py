@@ -27,8 +27,7 @@ from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
-from tests.support.service_helpers import module_store
-from tests.support.store_helpers import PASSPHRASE, init_store_at
+from tests.support.stores import PASSPHRASE, frozen_on, module_store, new_store
 
 TODAY = "2025-06-01"
 
@@ -51,10 +50,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield opened
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _dates(store: Store, ref: str) -> list[tuple[str, date, date, date]]:
@@ -211,7 +207,7 @@ CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 def test_migration_0008_backfills_each_follow_up_from_what_created_it(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    old, _ = init_store_at(folder, "0007")
+    old = new_store(folder, revision="0007")
     typed = "2024-09-09 10:00:00.000000"
     with old.write() as session:
         people = [

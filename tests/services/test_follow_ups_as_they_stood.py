@@ -32,8 +32,7 @@ from outreach.services.screening import RecordScreeningEvent, record_screening_e
 from outreach.stats.activity import follow_ups
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import open_store
+from tests.support.stores import PASSPHRASE, frozen_on, new_store
 
 TYPED = "2025-06-01"
 
@@ -59,7 +58,7 @@ def _talk(store: Store, ref: str, day: date, next_step: date) -> int:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("late") / "store"
     with freeze_time(TYPED):
-        store = open_store(path)
+        store = new_store(path)
         try:
             for ref in ("R1", "R2", "R3", "R4", "R5", "R6", "R7"):
                 add_person(
@@ -122,10 +121,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TYPED):
-        yield
+_today = frozen_on(TYPED)
 
 
 def _cli(folder: Path, *args: str) -> str:

@@ -5,7 +5,6 @@ follow-up that later activity met."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,18 +27,14 @@ from outreach.services.followups import due_followups
 from outreach.services.followups_met import completed_summary, reasons_met
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
-from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TODAY = "2025-12-01"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +42,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """People M1..M3 (resident from 2024-01-01) and mentor Mo, closed; tests open a copy."""
     folder = tmp_path_factory.mktemp("met") / "store"
     with freeze_time(TODAY):
-        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        opened = new_store(folder)
         for ref in ("M1", "M2", "M3"):
             add_person(
                 opened,
@@ -62,18 +57,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
         for name in ("Dee Hartley", "Marcia Bell", "Lou Evans"):
             add_mentor(opened, AddMentor(name=name))
         assert import_people(opened, FIXTURES / "people.csv").written
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
+    return as_template(opened)
 
 
 @pytest.fixture
 def store(template: Store, tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "copy"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+    with copy_of(template, tmp_path / "copy") as copy:
         yield copy
 
 

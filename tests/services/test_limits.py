@@ -4,7 +4,6 @@ on arrival."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,25 +20,21 @@ from outreach.services.errors import ValidationError
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, RecordArrival, add_person, record_arrival
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
-from outreach.store.engine import make_engine
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import table_counts
+from tests.support.store_helpers import table_counts
+from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
 TODAY = "2025-06-01"
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     folder = tmp_path_factory.mktemp("limits") / "store"
     with freeze_time(TODAY):
-        opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        opened = new_store(folder)
         add_person(
             opened,
             AddPerson(
@@ -50,18 +45,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
             ),
         )
         add_mentor(opened, AddMentor(name="Mo", trained_on=date(2023, 1, 1)))
-    key = opened._data_key
-    opened.close()
-    opened._data_key = key
-    return opened
+    return as_template(opened)
 
 
 @pytest.fixture
 def store(template: Store, tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "copy"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as copy:
+    with copy_of(template, tmp_path / "copy") as copy:
         yield copy
 
 

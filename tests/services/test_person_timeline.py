@@ -30,7 +30,7 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.person import PersonScreen
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 from tests.support.tui_helpers import still_cursor, wait_for
 
 TODAY = date(2025, 6, 1)
@@ -50,7 +50,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     conversation, each with a note."""
     path = tmp_path_factory.mktemp("timeline") / "store"
     with freeze_time(TODAY):
-        store, _ = Store.init(path, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        store = new_store(path)
         with store:
             add_person(
                 store,

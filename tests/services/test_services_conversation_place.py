@@ -24,7 +24,8 @@ from outreach.services.people import (
     record_leaving,
 )
 from outreach.store.store import Store
-from tests.support.service_helpers import module_store, table_counts
+from tests.support.store_helpers import table_counts
+from tests.support.stores import frozen_on, module_store
 
 TODAY = "2025-06-01"
 
@@ -62,10 +63,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield opened
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _talk(store: Store, on: date, setting: str, **more: object) -> int:

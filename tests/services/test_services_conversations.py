@@ -29,12 +29,9 @@ from outreach.services.mentors import (
 )
 from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
-from tests.support.service_helpers import (
-    assert_no_value_in_audit,
-    last_audit,
-    module_store,
-    table_counts,
-)
+from tests.support.service_helpers import assert_no_value_in_audit, last_audit
+from tests.support.store_helpers import table_counts
+from tests.support.stores import frozen_on, module_store
 
 TODAY = "2025-06-01"
 
@@ -62,10 +59,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield opened
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _one_to_one(**overrides: object) -> dict[str, object]:

@@ -22,8 +22,9 @@ from outreach.services.drafts import (
 )
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import last_audit, table_counts
+from tests.support.service_helpers import last_audit
+from tests.support.store_helpers import table_counts
+from tests.support.stores import new_store
 
 KEPT_AT = "2025-06-01 09:30:00"
 SECRET_NOTE = "QZX unmistakable note about Wren Halloway"
@@ -41,9 +42,7 @@ BEA = "bea's long passphrase 42"
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with freeze_time(KEPT_AT):
-        store, _ = Store.init(
-            tmp_path / "store", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-        )
+        store = new_store(tmp_path / "store")
         store.add_account("bea", Role.staff, BEA)
     try:
         yield store

@@ -25,7 +25,9 @@ from outreach.services.followups import ScheduleFollowUp, schedule_followup
 from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from outreach.store.store_lock import when
-from tests.support.service_helpers import last_audit, module_store, table_counts
+from tests.support.service_helpers import last_audit
+from tests.support.store_helpers import table_counts
+from tests.support.stores import frozen_on, module_store
 
 TODAY = "2025-06-01"
 
@@ -47,10 +49,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield opened
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _state(store: Store, followup_id: int) -> FollowUpState:

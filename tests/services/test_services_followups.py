@@ -38,13 +38,9 @@ from outreach.store.action import Action
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
 from outreach.store.store_lock import when
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import (
-    assert_no_value_in_audit,
-    last_audit,
-    module_store,
-    table_counts,
-)
+from tests.support.service_helpers import assert_no_value_in_audit, last_audit
+from tests.support.store_helpers import table_counts
+from tests.support.stores import PASSPHRASE, frozen_on, module_store
 
 TODAY = "2025-06-01"
 
@@ -66,10 +62,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield opened
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _open_followups(store: Store, ref: str) -> list[FollowUp]:

@@ -12,8 +12,8 @@ from freezegun import freeze_time
 from outreach.services.matching import match_people, match_person
 from outreach.store.store import Store
 from outreach.wording import counted, fold
-from tests.conftest import PASSPHRASE
 from tests.support.picker_store import TODAY, build_picker_store
+from tests.support.stores import PASSPHRASE
 
 
 @pytest.fixture(scope="module")

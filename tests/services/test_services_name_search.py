@@ -22,8 +22,7 @@ from outreach.services.matching import match_people
 from outreach.services.people import AddPerson, UpdatePerson, add_person, update_person
 from outreach.services.search import search_people
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.support.store_helpers import init_store_at
+from tests.support.stores import PASSPHRASE, new_store
 
 TODAY = date(2024, 6, 14)
 
@@ -61,7 +60,7 @@ def scanning() -> Iterator[None]:
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder: Path = tmp_path_factory.mktemp("names") / "store"
     with freeze_time(TODAY):
-        store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        store = new_store(folder)
         for n, (ref, name) in enumerate(PEOPLE):
             add_person(
                 store,
@@ -173,9 +172,7 @@ def test_common_text_walks_people_in_reference_order(
 
 def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path) -> None:
     with freeze_time(TODAY):
-        store, _ = Store.init(
-            tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-        )
+        store = new_store(tmp_path / "s")
         try:
             add_person(
                 store,
@@ -212,7 +209,7 @@ def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path
 def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) -> None:
     folder = tmp_path / "old"
     with freeze_time(TODAY):
-        old, _ = init_store_at(folder, "0012")
+        old = new_store(folder, revision="0012")
         try:
             add_person(
                 old, AddPerson(ref="R1", display_name="Émile Zola", date_of_birth=date(1980, 1, 1))

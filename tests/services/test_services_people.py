@@ -25,13 +25,9 @@ from outreach.services.people import (
 )
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import (
-    assert_no_value_in_audit,
-    last_audit,
-    module_store,
-    table_counts,
-)
+from tests.support.service_helpers import assert_no_value_in_audit, last_audit
+from tests.support.store_helpers import table_counts
+from tests.support.stores import PASSPHRASE, frozen_on, module_store
 
 TODAY = "2025-06-01"
 
@@ -42,10 +38,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield from module_store(tmp_path_factory)
 
 
-@pytest.fixture(autouse=True)
-def _today() -> Iterator[None]:
-    with freeze_time(TODAY):
-        yield
+_today = frozen_on(TODAY)
 
 
 def _person(store: Store, ref: str) -> Person:

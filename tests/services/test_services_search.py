@@ -30,7 +30,7 @@ from outreach.services.search import PeopleFilter, matches, search_people
 from outreach.services.status import statuses_of
 from outreach.store.action import Action
 from outreach.store.store import Store
-from tests.support.service_helpers import module_store
+from tests.support.stores import module_store
 
 TODAY = "2026-06-01"
 DAY = date(2026, 6, 1)

@@ -146,7 +146,7 @@ def test_the_command_line_shows_the_same(people: Store) -> None:
     from typer.testing import CliRunner
 
     from outreach.cli import app
-    from tests.conftest import PASSPHRASE
+    from tests.support.stores import PASSPHRASE
 
     folder = str(people.folder)
     people.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.service_helpers import open_store, table_counts
+from tests.support.store_helpers import table_counts
+from tests.support.stores import new_store
 
 
 def test_table_counts_lists_every_domain_table(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s")
+    store = new_store(tmp_path / "s")
     try:
         counts = table_counts(store)
     finally:

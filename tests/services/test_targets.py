@@ -17,8 +17,8 @@ from outreach.services.targets import SetTarget, list_targets, set_target
 from outreach.stats.progress import expected_on, needed_to_reach, progress
 from outreach.stats.targets import TargetRow
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-from tests.stats.test_stats_coverage import Cohort
+from tests.support.cohort import Cohort
+from tests.support.stores import PASSPHRASE
 
 TARGET = TargetRow(
     1,

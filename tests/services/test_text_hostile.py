@@ -16,10 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from typer.testing import CliRunner, Result
 
 import outreach.cli as outreach_cli
-from outreach.cli import app
 from outreach.cli.common import say
 from outreach.clock import now
 from outreach.imports.files import Columns, read_table
@@ -30,7 +28,8 @@ from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
 from outreach.store.store import Store
 from outreach.text import line_problem, note_problem, visible, visible_lines
-from tests.conftest import PASSPHRASE
+from tests.support.cli import run as _run
+from tests.support.stores import PASSPHRASE, new_store
 
 PWNED = "\x1b]0;PWNED\x07\x1b[2J"
 """Retitles the terminal and clears the screen when printed raw."""
@@ -80,9 +79,7 @@ def test_a_note_keeps_line_breaks_and_tabs_but_not_other_controls() -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened, _ = Store.init(
-        tmp_path / "store", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-    )
+    opened = new_store(tmp_path / "store")
     yield opened
     opened.close()
 
@@ -187,7 +184,7 @@ def test_printed_text_holds_no_control_character_but_line_breaks_and_tabs(text: 
 def legacy_store(tmp_path: Path) -> Path:
     """A store holding a name with an escape sequence, written before the boundary refused it."""
     folder = tmp_path / "legacy"
-    opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(folder)
     with opened.write() as session:
         unit = Unit(name="Wing [/] X")
         session.add_all([unit, Mentor(name=f"Mo{PWNED}")])
@@ -205,11 +202,6 @@ def legacy_store(tmp_path: Path) -> Path:
         session.add(Stay(person_id=person.id, unit_id=unit.id, arrived_on=date(2024, 1, 2)))
     opened.close()
     return folder
-
-
-def _run(folder: Path, *args: str) -> Result:
-    env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
-    return CliRunner().invoke(app, [*args, "--store", str(folder)], env=env)
 
 
 WRITTEN_OUT = "\\u001b]0;PWNED\\u0007\\u001b[2J"
@@ -266,7 +258,7 @@ def test_every_command_prints_through_say() -> None:
 @pytest.fixture(scope="module")
 def form_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("forms") / "store"
-    opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(folder)
     yield opened
     opened.close()
 

@@ -17,9 +17,9 @@ from outreach.model import (
 from outreach.stats.activity import activity
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.stats.test_stats_coverage import Cohort, clear, module_store
+from tests.support.cohort import Cohort
+from tests.support.stores import clear
 
-shared_store = pytest.fixture(scope="module")(module_store)
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 MARCH = Period.parse("2024-03")
 MAY = Period.parse("2024-05")

@@ -14,9 +14,9 @@ from outreach.stats.checks import Checked
 from outreach.stats.pathway import Colposcopy
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.stats.test_stats_coverage import Cohort, clear, module_store
+from tests.support.cohort import Cohort
+from tests.support.stores import clear
 
-shared_store = pytest.fixture(scope="module")(module_store)
 AS_OF = date(2024, 3, 31)
 Q1 = Period.parse("2024-Q1")
 

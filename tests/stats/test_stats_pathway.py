@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
 from outreach.model import Conversation
 from outreach.stats.pathway import colposcopy, reach, reach_check_days, uptake
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.stats.test_stats_coverage import Cohort, clear, module_store
+from tests.support.cohort import Cohort
 
-shared_store = pytest.fixture(scope="module")(module_store)
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 Q1 = Period.parse("2024-Q1")
-
-
-@pytest.fixture
-def empty_store(shared_store: Store) -> Store:
-    clear(shared_store)
-    return shared_store
 
 
 def talk(cohort: Cohort, person_id: int | None, day: date, kind: str = "one_to_one") -> None:

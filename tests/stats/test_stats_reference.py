@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -25,10 +24,10 @@ from outreach.stats.coverage import NO_UNIT, coverage_on
 from outreach.stats.pathway import reach, uptake
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from tests.stats.test_stats_coverage import Cohort, clear, module_store
+from tests.support.cohort import Cohort
+from tests.support.stores import clear
 
 PROGRAMME = load_programme()
-shared_store = pytest.fixture(scope="module")(module_store)
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 

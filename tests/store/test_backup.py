@@ -31,7 +31,8 @@ from outreach.store.errors import BackupDamaged, StoreExists, WrongPassphrase
 from outreach.store.migrations import head_revision
 from outreach.store.restore_swap import PROCESS_STARTED
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, add_people, raw, table_counts
+from tests.support.store_helpers import add_people, raw, table_counts
+from tests.support.stores import PASSPHRASE
 
 OTHER = "second account passphrase"
 

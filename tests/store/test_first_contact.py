@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.model import Conversation, ConversationAttendee, Person
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, init_store_at, raw
+from tests.support.store_helpers import raw
+from tests.support.stores import PASSPHRASE, new_store
 
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -23,7 +24,7 @@ CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("first") / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     try:
         yield store
     finally:
@@ -153,7 +154,7 @@ def test_removing_an_attendee_recomputes_them(store: Store) -> None:
 
 def test_migrating_a_store_with_conversations_fills_first_contact(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    old, _ = init_store_at(folder, "0005")
+    old = new_store(folder, revision="0005")
     key = old._data_key
     a, b, c = _people(old, 3)
     _talk(old, date(2024, 3, 5), a)
@@ -179,7 +180,7 @@ def test_migrating_a_store_with_conversations_fills_first_contact(tmp_path: Path
 
 def test_check_names_first_contacts_that_disagree_with_the_conversations(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     a, b = _people(store, 2)
     _talk(store, date(2024, 3, 5), a)
     _talk(store, date(2024, 4, 5), b)
@@ -207,7 +208,7 @@ def test_check_names_first_contacts_that_disagree_with_the_conversations(tmp_pat
 
 def test_check_counts_one_disagreeing_first_contact_in_the_singular(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     (a,) = _people(store, 1)
     _talk(store, date(2024, 3, 5), a)
     key = store._data_key

@@ -12,8 +12,7 @@ from alembic.script import ScriptDirectory
 
 from outreach.paths import schema_dir
 from outreach.store.migrations import head_revision
-from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, init_store_at
+from tests.support.stores import PASSPHRASE, new_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,14 +47,11 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
 
 
 def test_unlocking_an_up_to_date_store_does_not_import_alembic(tmp_path: Path) -> None:
-    store, _code = Store.init(
-        tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-    )
-    store.close()
+    new_store(tmp_path / "s").close()
     assert _unlock_in_a_new_process(tmp_path / "s") == "alembic not imported"
 
 
 def test_unlocking_a_store_that_needs_a_migration_imports_alembic(tmp_path: Path) -> None:
-    store, _code = init_store_at(tmp_path / "s", "0011")
+    store = new_store(tmp_path / "s", revision="0011")
     store.close()
     assert _unlock_in_a_new_process(tmp_path / "s") == "alembic imported"

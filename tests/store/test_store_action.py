@@ -12,7 +12,7 @@ from outreach.services.mentors import AddMentor, add_mentor
 from outreach.store.action import Action
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE
 
 
 def _audit(store: Store) -> list[tuple[str, str, int | None, str]]:

@@ -20,7 +20,8 @@ from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, raw
+from tests.support.store_helpers import raw
+from tests.support.stores import PASSPHRASE, new_store
 
 
 def _add(store: Store, n: int) -> None:
@@ -170,7 +171,7 @@ def test_closing_folds_the_wal_into_data_db(store: Store) -> None:
 
 def test_a_store_with_nothing_recorded_yet_passes(tmp_path: Path) -> None:
     """keys.json written before the head was recorded (an older outreach): nothing to compare."""
-    store, _ = Store.init(tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(tmp_path / "s")
     key = store._data_key
     store.close()
     keyfile = KeyFile.load(store.keys_path)

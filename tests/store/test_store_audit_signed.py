@@ -24,7 +24,7 @@ from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, init_store_at, slots_without_signers
+from tests.support.stores import PASSPHRASE, new_store, slots_without_signers
 
 BOB = "bob's own long passphrase"
 
@@ -276,7 +276,7 @@ def test_rows_written_with_the_recovery_code_are_signed_by_the_store_key(
 def test_a_store_made_before_signing_gets_keys_at_the_next_admin_unlock(tmp_path: Path) -> None:
     """A store as the code before this change made it: roles signed, no signing keys."""
     folder = tmp_path / "old"
-    old, _ = init_store_at(folder, "0013")
+    old = new_store(folder, revision="0013")
     with slots_without_signers():
         old.add_account("bob", Role.staff, BOB)
     _add(old, 1)
@@ -352,7 +352,7 @@ def test_a_store_made_before_signed_roles_gets_them_at_the_next_admin_unlock(
     folder = tmp_path / "older"
     unsigned_roles = (Ed25519PrivateKey.generate().private_bytes_raw(), "")
     with mock.patch("outreach.store.keyslots.new_authority", return_value=unsigned_roles):
-        old, _ = init_store_at(folder, "0013")
+        old = new_store(folder, revision="0013")
         old.add_account("bob", Role.staff, BOB)
         old.add_account("cy", Role.admin, CY)
     key = old._data_key

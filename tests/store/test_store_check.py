@@ -11,8 +11,8 @@ from typer.testing import CliRunner, Result
 
 from outreach.cli import app
 from outreach.store import audit
-from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, add_people, raw
+from tests.support.store_helpers import add_people, raw
+from tests.support.stores import PASSPHRASE, new_store
 
 PAGE = 4096
 
@@ -21,7 +21,7 @@ PAGE = 4096
 def sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, bytes]]:
     """A closed store with 2,000 people and four audit rows, and its data key."""
     folder = tmp_path_factory.mktemp("check") / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     add_people(store, 2000)
     with store.write() as session:
         for action in ("test.one", "test.two", "test.three"):

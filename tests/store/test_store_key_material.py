@@ -15,7 +15,8 @@ from outreach.store.check import check_store
 from outreach.store.errors import BackupDamaged, StoreDamaged, WrongPassphrase
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, add_people, files_containing, files_under
+from tests.support.store_helpers import add_people, files_containing, files_under
+from tests.support.stores import PASSPHRASE, new_store
 
 
 def test_every_slot_uses_argon2id_at_least_t3_m64mib_p4(store: Store) -> None:
@@ -36,7 +37,7 @@ def test_the_data_key_appears_in_no_file_log_output_or_error(
 ) -> None:
     caplog.set_level(logging.DEBUG)  # SQLAlchemy logs every statement at this level
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     key = store._data_key
     needles = [key, key.hex().encode(), key.hex().upper().encode()]
     add_people(store, 50)
@@ -50,7 +51,7 @@ def test_the_data_key_appears_in_no_file_log_output_or_error(
         Store.unlock(folder, user="ana", passphrase="not the passphrase")
     texts.append(str(wrong.value))
     # A data.db from another store: the key does not open it.
-    other, _ = Store.init(tmp_path / "other", site_name="X", admin="ana", passphrase=PASSPHRASE)
+    other = new_store(tmp_path / "other", site="X")
     other.close()
     mixed = Path(shutil.copytree(folder, tmp_path / "mixed"))
     shutil.copy(tmp_path / "other" / "data.db", mixed / "data.db")

@@ -28,7 +28,7 @@ from outreach.store.backup import create_backup
 from outreach.store.errors import StoreLocked
 from outreach.store.migrations import current_revision
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, init_store_at
+from tests.support.stores import PASSPHRASE, new_store
 
 WORKER = Path(__file__).resolve().parents[1] / "support" / "lock_worker.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def folder(tmp_path: Path) -> Path:
     from outreach.model import Role
 
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     store.add_account("bob", Role.staff, PASSPHRASE)
     store.close()
     return folder
@@ -224,7 +224,7 @@ def test_a_schema_upgrade_waits_for_the_store_to_itself_and_changes_nothing_mean
     tmp_path: Path, children: list[Child]
 ) -> None:
     folder = tmp_path / "old"
-    old, _ = init_store_at(folder, "0001")
+    old = new_store(folder, revision="0001")
     old.close()
     bob = Child(folder, "bob", "outreach tui", "--lock-only")
     children.append(bob)

@@ -19,7 +19,8 @@ from outreach.store.engine import connect
 from outreach.store.errors import StoreTooNew
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, init_store_at, raw, revision_of
+from tests.support.store_helpers import raw, revision_of
+from tests.support.stores import PASSPHRASE, new_store
 
 
 def test_a_store_from_a_newer_outreach_is_refused_untouched(store: Store) -> None:
@@ -50,7 +51,7 @@ def test_a_store_from_a_newer_outreach_is_refused_untouched(store: Store) -> Non
 
 def test_a_store_at_0001_is_backed_up_then_migrated_at_unlock(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    old, _ = init_store_at(folder, "0001")
+    old = new_store(folder, revision="0001")
     key = old._data_key
     old.add_account("bea", Role.staff, "bea's passphrase")
     with old.write() as session:

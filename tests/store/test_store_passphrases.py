@@ -18,7 +18,7 @@ from outreach.demo.generator import DEMO_PASSPHRASE
 from outreach.model import Role
 from outreach.store.passphrases import ADVICE, passphrase_problem
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE
+from tests.support.stores import PASSPHRASE
 
 WEAK = ["password", "12345678", "aaaaaaaa", " " * 8]
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,13 +15,13 @@ import pytest
 
 from outreach.store.store import Store
 from tests.support.store_helpers import (
-    PASSPHRASE,
     add_people,
     encodings_of,
     files_containing,
     files_under,
     raw,
 )
+from tests.support.stores import new_store
 
 MARKER = "Zébulon Ñandú 漢字 QX7"
 NEEDLES = encodings_of(MARKER)
@@ -33,7 +33,7 @@ PAD = " lorem" * 40
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, bytes, float]]:
     started = time.time()
     folder = tmp_path_factory.mktemp("plaintext") / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     for batch in range(0, ROWS, 1000):
         add_people(store, 1000, name=MARKER + PAD, start=batch)
     key = store._data_key

@@ -6,9 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from outreach.exports.export import export_summary
 from outreach.store.errors import DiskFull
 from outreach.store.private import clear_leftovers
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -34,7 +31,7 @@ def _modes(folder: Path) -> dict[str, int]:
 
 def test_a_new_store_is_owner_only_while_open(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(folder)
     try:
         store.add_account("bo", store.actor.role, "another long passphrase")  # keys.json again
         assert _mode(folder) == 0o700
@@ -50,7 +47,7 @@ def test_a_new_store_is_owner_only_while_open(tmp_path: Path) -> None:
 
 def test_an_older_stores_files_are_made_owner_only_at_the_next_open(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     (folder / "backups").mkdir()
     (folder / "backups" / "data-before-migration-from-0006-20260101T000000Z.db").write_bytes(b"x")
     for path in [folder, *folder.rglob("*")]:
@@ -63,7 +60,7 @@ def test_an_older_stores_files_are_made_owner_only_at_the_next_open(tmp_path: Pa
 
 
 def test_an_export_written_once_a_store_is_open_is_owner_only(tmp_path: Path) -> None:
-    store, _ = Store.init(tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    store = new_store(tmp_path / "s")
     try:
         out = export_summary(store, period="2024", out=tmp_path / "out", formats=["csv"]).folder
     finally:
@@ -74,7 +71,7 @@ def test_an_export_written_once_a_store_is_open_is_owner_only(tmp_path: Path) ->
 
 def test_killed_runs_temporary_files_are_cleared_by_exact_name(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     backups = folder / "backups"
     backups.mkdir()
     leftovers = [
@@ -97,27 +94,6 @@ def test_killed_runs_temporary_files_are_cleared_by_exact_name(tmp_path: Path) -
     assert clear_leftovers(folder, backups="backups") == []
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs mounted for the test (needs root on Linux; skipped otherwise)."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root on Linux")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mount is not permitted here: {result.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def _fill_leaving(disk: Path, free: int) -> Path:
     """Take every free byte of ``disk`` but ``free``."""
     filler = disk / "filler"
@@ -134,7 +110,7 @@ def _fill_leaving(disk: Path, free: int) -> Path:
 @pytest.mark.parametrize("free", [0, 16 * 1024])
 def test_opening_on_a_nearly_full_disk_says_the_disk_is_full(small_disk: Path, free: int) -> None:
     folder = small_disk / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     filler = _fill_leaving(small_disk, free)
     try:
         with pytest.raises(DiskFull) as raised:

@@ -20,7 +20,8 @@ from outreach.store.engine import opens_with
 from outreach.store.errors import NotAllowed, StoreDamaged, StoreLocked
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import REKEY_COPY, Store
-from tests.support.store_helpers import PASSPHRASE, raw
+from tests.support.store_helpers import raw
+from tests.support.stores import PASSPHRASE
 
 BOB = "bob's own long passphrase"
 

@@ -16,7 +16,8 @@ from outreach.store.check import check_store
 from outreach.store.errors import NotAllowed, StoreDamaged
 from outreach.store.keyslots import KeyFile, certificate_payload, new_authority
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE, raw
+from tests.support.store_helpers import raw
+from tests.support.stores import PASSPHRASE
 
 BOB = "bob's own long passphrase"
 MALLORY = "mallory's own long passphrase"

@@ -11,13 +11,13 @@ import pytest
 from outreach.store import engine
 from outreach.store.errors import StoreDamaged, UnsupportedLibrary
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 
 
 @pytest.fixture(scope="module")
 def keys_bytes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     folder = tmp_path_factory.mktemp("tamper") / "store"
-    Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(folder).close()
     return folder, (folder / "keys.json").read_bytes()
 
 

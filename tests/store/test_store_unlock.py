@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from outreach.model import AuditEntry, Role
 from outreach.store.errors import Throttled, WrongPassphrase
 from outreach.store.store import Store
-from tests.support.store_helpers import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 
 ODD = "a \"quoted\" 'pass' @home 100% café ñandú 漢字"
 
@@ -69,7 +69,7 @@ def test_a_wrong_passphrase_through_the_api_leaves_data_db_alone(
 
 def test_odd_characters_work_for_init_unlock_add_and_passwd(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=ODD)
+    store = new_store(folder, passphrase=ODD)
     store.add_account("bea", Role.staff, ODD + " bea")
     store.close()
     ana = Store.unlock(folder, user="ana", passphrase=ODD)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import new_store
 
 TODAY = date(2024, 6, 14)
 
@@ -41,7 +40,7 @@ def build_picker_store(folder: Path) -> None:
     from outreach.services.people import AddPerson, RecordLeaving, add_person, record_leaving
 
     with freeze_time(TODAY):
-        store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        store = new_store(folder)
         try:
             for ref, name, born, unit, arrived in PEOPLE:
                 add_person(

@@ -1,45 +1,12 @@
-"""Helpers shared by the service tests: a store per module, row counts and audit rows."""
+"""Helpers shared by the service tests: audit rows, and that no typed value reached them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 
 from outreach.model import AuditEntry
 from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
-
-
-def open_store(folder: Path) -> Store:
-    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-    return store
-
-
-def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = open_store(tmp_path_factory.mktemp("store") / "store")
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def table_counts(store: Store) -> dict[str, int]:
-    """Rows in every table of the store."""
-    with store.read() as session:
-        conn = session.connection()
-        names = [
-            row[0]
-            for row in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            )
-        ]
-        return {
-            name: conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-            for name in names
-        }
+from tests.support.store_helpers import table_counts
 
 
 def last_audit(store: Store, count: int = 1) -> list[AuditEntry]:

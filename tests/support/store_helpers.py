@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from outreach.clock import now
 from outreach.model import Conversation, Person
-from outreach.store import keyslots, migrations
 from outreach.store.engine import connect
 from outreach.store.store import Store
-
-PASSPHRASE = "correct horse battery"
 
 
 def add_people(store: Store, count: int, *, name: str = "Resident", start: int = 0) -> None:
@@ -49,48 +41,6 @@ def add_people(store: Store, count: int, *, name: str = "Resident", start: int =
                     created_at=now(),
                 )
             )
-
-
-def init_store_at(
-    folder: Path, revision: str, *, passphrase: str = PASSPHRASE
-) -> tuple[Store, str]:
-    """A new store whose schema stops at ``revision`` (as an older outreach would have made).
-
-    Before 0014 its key slots carry no audit-signing keys, and its rows no signatures.
-    """
-
-    def upgrade_to_revision(engine: Any, target: str = "head") -> None:
-        migrations.upgrade(engine, revision)
-
-    with mock.patch("outreach.store.store.upgrade", upgrade_to_revision):
-        if revision >= "0014":
-            return Store.init(folder, site_name="HMP Test", admin="ana", passphrase=passphrase)
-        with slots_without_signers():
-            return Store.init(folder, site_name="HMP Test", admin="ana", passphrase=passphrase)
-
-
-@contextmanager
-def slots_without_signers() -> Iterator[None]:
-    """New key slots made as before audit rows were signed: no signing key, the role
-    certified in the first form of the certificate (what outreach wrote before 0014)."""
-    original = keyslots.KeyFile.add_slot
-
-    def add_slot(self: keyslots.KeyFile, **kwargs: Any) -> keyslots.Slot:
-        slot = original(self, **kwargs)
-        if not slot.signer:
-            return slot
-        stripped = replace(slot, signer="", signer_sealed="", signer_since=0)
-        authority = kwargs.get("authority")
-        assert authority is not None
-        signed = Ed25519PrivateKey.from_private_bytes(authority).sign(
-            keyslots.certificate_payload(self.store_id, stripped)
-        )
-        stripped = replace(stripped, certificate=base64.b64encode(signed).decode("ascii"))
-        self.slots = [stripped if s.id == slot.id else s for s in self.slots]
-        return stripped
-
-    with mock.patch.object(keyslots.KeyFile, "add_slot", add_slot):
-        yield
 
 
 def raw(folder: Path, data_key: bytes) -> Any:

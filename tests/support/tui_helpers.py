@@ -10,6 +10,10 @@ from textual.widgets import Input
 
 SIZE = (100, 30)
 
+FROZEN = {"ignore": ["textual", "asyncio"]}
+"""What ``freeze_time`` must leave alone around a Pilot run (or it hangs); the root conftest
+already ignores them, and saying it again keeps each call right on its own."""
+
 
 def still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     """A still cursor, so screens and snapshots do not depend on timing."""

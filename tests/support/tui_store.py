@@ -10,8 +10,7 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from outreach.store.store import Store
-from tests.conftest import PASSPHRASE
+from tests.support.stores import new_store
 
 TODAY = date(2024, 6, 14)
 """The frozen "today" of every test that uses this store (a Friday)."""
@@ -27,8 +26,9 @@ PEOPLE = [
 ]
 
 
-def build_store(folder: Path) -> None:
-    """Create the store in ``folder`` (admin ``ana``, passphrase PASSPHRASE) with its data."""
+def build_store(folder: Path) -> Path:
+    """Create the store in ``folder`` (admin ``ana``, passphrase PASSPHRASE) with its data;
+    returns ``folder``."""
     from outreach.services.conversations import LogConversation, log_conversation
     from outreach.services.mentors import AddMentor, add_mentor
     from outreach.services.people import AddPerson, add_person
@@ -36,7 +36,7 @@ def build_store(folder: Path) -> None:
     from outreach.services.targets import SetTarget, set_target
 
     with freeze_time(TODAY):
-        store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+        store = new_store(folder)
         try:
             for ref, name, born, unit in PEOPLE:
                 add_person(
@@ -138,3 +138,4 @@ def build_store(folder: Path) -> None:
             )
         finally:
             store.close()
+    return folder

@@ -1,6 +1,42 @@
-"""Tests of the terminal application, driven headless by Pilot at 80x24, and its snapshots
+"""Tests of the terminal application, driven headless by Pilot, and its snapshots
 (tests/tui/__snapshots__/, keyed by test module; update with --snapshot-update and look at every
 changed SVG).
 
-Helpers: tests.support.tui_helpers (waiting, typing) and tests.support.tui_store (the small
-deterministic store the screens are tested on)."""
+Every test here has a still cursor. ``store`` is the small deterministic store of
+tests/support/tui_store.py, unlocked on its frozen TODAY, in ``folder``: a folder of the test's
+own, since most tests here change the store. A module whose tests only read it overrides
+``folder`` with one built once for the module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from outreach.store.store import Store
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, still_cursor
+from tests.support.tui_store import TODAY, build_store
+
+
+@pytest.fixture(autouse=True)
+def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    still_cursor(monkeypatch)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """The small store, built for this test alone."""
+    return build_store(tmp_path / "store")
+
+
+@pytest.fixture
+def store(folder: Path) -> Iterator[Store]:
+    """``ana`` on the store in ``folder``, unlocked on TODAY."""
+    with freeze_time(TODAY, **FROZEN):
+        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    yield opened
+    opened.close()

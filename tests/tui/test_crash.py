@@ -21,7 +21,7 @@ from outreach.store.store import Store
 from outreach.tui.app import OutreachApp, create_app
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.person import PersonScreen
-from tests.conftest import PASSPHRASE
+from tests.support.stores import new_store
 from tests.support.tui_helpers import SIZE, still_cursor, wait_for
 
 NAME, REF = "Zephyrina Quillfeather", "QX001ZK"
@@ -94,7 +94,7 @@ def test_the_message_is_calm_and_names_the_report(tmp_path: Path) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened, _ = Store.init(tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(tmp_path / "s")
     with opened.write() as session:
         session.add(
             Person(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,8 @@ from outreach.tui.dialogs.account_dialogs import ConfirmDialog
 from outreach.tui.screens.accounts import AccountsScreen
 from outreach.tui.screens.audit import AuditScreen
 from outreach.tui.screens.export import ExportScreen, ended_periods
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
-from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
+from tests.support.tui_store import TODAY
 
 
 def test_only_ended_whole_periods_are_offered() -> None:

@@ -16,17 +16,11 @@ from outreach.tui.app import create_app
 from outreach.tui.backup_reminder import backup_due, backup_file_name, default_backups_folder
 from outreach.tui.dialogs.backup_dialog import BackupDialog, last_backup_line
 from outreach.tui.screens.dashboard import DashboardScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
 from tests.support.tui_store import TODAY, build_store
 
-FROZEN = {"ignore": ["textual", "asyncio"]}
 BACKED_UP_ON = date(2024, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,8 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
 from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +21,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tui-conversation") / "store"
     build_store(path)
     return path
-
-
-@pytest.fixture
-def store(folder: Path) -> Iterator[Store]:
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 class KeyCounter:

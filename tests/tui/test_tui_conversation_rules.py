@@ -4,7 +4,6 @@ Nothing typed is lost and nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,17 +16,10 @@ from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.widgets.person_picker import ChooseAnywayDialog, PersonChoice, PersonPicker
-from tests.conftest import PASSPHRASE
-from tests.support.service_helpers import table_counts
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.store_helpers import table_counts
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
 from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +34,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             RecordDecision(person_ref="B2003", kind="do_not_approach", decided_on=date(2024, 6, 1)),
         )
     return path
-
-
-@pytest.fixture
-def store(folder: Path) -> Iterator[Store]:
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 async def _refused(

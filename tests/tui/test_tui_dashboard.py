@@ -24,22 +24,17 @@ from outreach.tui.screens import dashboard as dashboard_screen
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.widgets.trend_chart import axis_bottom, axis_ticks, label_line, month_labels
 from outreach.tui.widgets.unit_coverage import UnitCoverage, UnitLine, lowest_first, unit_row
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import still_cursor, wait_for
+from tests.support.stores import new_store
+from tests.support.tui_helpers import wait_for
 
 # Eight units, more than the demo's six: all must be listed at 80x24.
 UNITS = ["A Wing", "B Wing", "C Wing", "D Wing", "E Wing", "F Wing", "G Wing", "Wing [/] X"]
 
 
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """One eligible, uncovered resident per unit, except G Wing which has two."""
-    opened, _ = Store.init(tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(tmp_path / "s")
     with opened.write() as session:
         for index, name in enumerate(UNITS):
             unit = Unit(name=name)

@@ -25,18 +25,12 @@ from outreach.tui.dialogs.screening_form import ScreeningForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.unlock import UnlockScreen
 from outreach.tui.widgets.person_picker import PersonPicker
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
 from tests.support.tui_store import TODAY, build_store
 
-FROZEN = {"ignore": ["textual", "asyncio"]}
 MORNING = datetime(2024, 6, 14, 9, 0)
 BEA = "bea's long passphrase 42"
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture

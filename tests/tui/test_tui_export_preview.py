@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,14 +31,10 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.account_dialogs import ConfirmDialog
 from outreach.tui.screens.export import ExportScreen
-from tests.conftest import PASSPHRASE
-from tests.exports.test_export_store import ALDER, AS_OF, BIRCH, PERIOD, filled_store
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.export_store import ALDER, AS_OF, BIRCH, PERIOD
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
 from tests.support.tui_store import TODAY, build_store
-
-__all__ = ["filled_store"]
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
 
 
 def _csv_cells(folder: Path) -> list[tuple[str, str, str, str, str]]:
@@ -162,21 +157,6 @@ def test_an_export_whose_figures_changed_after_the_preview_writes_nothing(
 # -- the screen -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def tui_store(tmp_path: Path) -> Iterator[Store]:
-    # Each test writes (or must not write) an export, so each has its own store.
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
-
-
 def _status(screen: ExportScreen) -> str:
     return str(screen.query_one("#export-status", Static).render())
 
@@ -209,12 +189,10 @@ async def _open_with_preview(app: Any, pilot: Any, out: Path) -> ExportScreen:
 
 
 @pytest.mark.asyncio
-async def test_the_preview_is_shown_before_any_file_exists(
-    tui_store: Store, tmp_path: Path
-) -> None:
+async def test_the_preview_is_shown_before_any_file_exists(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "export-2024-05"
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open_with_preview(app, pilot, out)
             table = screen.query_one("#export-preview", DataTable)
@@ -239,11 +217,11 @@ async def test_the_preview_is_shown_before_any_file_exists(
 
 @pytest.mark.asyncio
 async def test_the_written_summary_csv_holds_exactly_the_cells_previewed(
-    tui_store: Store, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
     out = tmp_path / "export-2024-05"
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open_with_preview(app, pilot, out)
             shown = _shown(screen.query_one("#export-preview", DataTable))
@@ -260,10 +238,10 @@ async def test_the_written_summary_csv_holds_exactly_the_cells_previewed(
 
 
 @pytest.mark.asyncio
-async def test_cancelling_the_confirmation_writes_nothing(tui_store: Store, tmp_path: Path) -> None:
+async def test_cancelling_the_confirmation_writes_nothing(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "export-2024-05"
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open_with_preview(app, pilot, out)
             await pilot.press("ctrl+s")
@@ -276,32 +254,30 @@ async def test_cancelling_the_confirmation_writes_nothing(tui_store: Store, tmp_
 
 @pytest.mark.asyncio
 async def test_the_audit_records_an_export_only_once_it_is_written(
-    tui_store: Store, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
     out = tmp_path / "export-2024-05"
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open_with_preview(app, pilot, out)
-            assert _exports(tui_store) == 0
+            assert _exports(store) == 0
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             await pilot.press("escape")
             await wait_for(pilot, lambda: "Cancelled" in _status(screen))
-            assert _exports(tui_store) == 0
+            assert _exports(store) == 0
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             await pilot.press("y")
             await wait_for(pilot, lambda: "key fingerprint" in _status(screen), tries=600)
-            assert _exports(tui_store) == 1
+            assert _exports(store) == 1
 
 
 @pytest.mark.asyncio
-async def test_choosing_another_period_previews_that_period(
-    tui_store: Store, tmp_path: Path
-) -> None:
+async def test_choosing_another_period_previews_that_period(store: Store, tmp_path: Path) -> None:
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await _open_with_preview(app, pilot, tmp_path / "out")
             screen.query_one("#period", Select).value = "2024-Q1"
@@ -322,7 +298,7 @@ async def test_choosing_another_period_previews_that_period(
 
 @pytest.mark.asyncio
 async def test_nothing_can_be_written_before_the_preview_is_shown(
-    tui_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = threading.Event()
 
@@ -333,7 +309,7 @@ async def test_nothing_can_be_written_before_the_preview_is_shown(
     monkeypatch.setattr("outreach.exports.preview.preview_export", held_preview)
     out = tmp_path / "out"
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("x")
             await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))

@@ -22,23 +22,18 @@ from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
 from outreach.tui.text import markup, row, shown
 from outreach.tui.widgets.unit_coverage import UnitCoverage
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
+from tests.support.stores import new_store
+from tests.support.tui_helpers import SIZE, type_text, wait_for
 
 UNIT = "Wing [/] X"
 NAME = "[b]Ann[/b] \x1b]0;PWNED\x07\x1b[2JLee"
 SHOWN = "[b]Ann[/b] \\u001b]0;PWNED\\u0007\\u001b[2JLee"
 
 
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """Written as a store from before the boundary refused such text would hold it."""
-    opened, _ = Store.init(tmp_path / "s", site_name="HMP [/]", admin="ana", passphrase=PASSPHRASE)
+    opened = new_store(tmp_path / "s", site="HMP [/]")
     with opened.write() as session:
         unit = Unit(name=UNIT)
         session.add(unit)

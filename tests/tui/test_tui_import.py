@@ -4,7 +4,6 @@ and a snapshot of the preview at 80x24."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,31 +25,15 @@ from outreach.tui.screens.import_file import (
     MapColumnDialog,
     PathSuggester,
 )
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
+from tests.support.tui_store import TODAY
 
-FROZEN = {"ignore": ["textual", "asyncio"]}
 ROOT = Path(__file__).resolve().parents[2]
 ROLL = (
     "\ufeffPrison Number,Surname,Forename,DOB,Reception Date,Location,NHS Number,Cell Category\r\n"
     "C3001,O'Neill,Siobhán,03/04/1990,12/01/2024,HB2-1-014,999 123 4567,B\r\n"
     "C3002,Nowak,[bold]Zofia[/],21/11/1978,05/02/2024,HB1-3-002,,C\r\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def tui_store(tmp_path: Path) -> Iterator[Store]:
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 def _new_people(store: Store) -> list[tuple[str, str, date, str | None, date]]:
@@ -71,14 +54,12 @@ def _text(screen: ImportScreen, selector: str) -> str:
 
 
 @pytest.mark.asyncio
-async def test_a_roll_is_mapped_previewed_imported_and_undone(
-    tui_store: Store, tmp_path: Path
-) -> None:
+async def test_a_roll_is_mapped_previewed_imported_and_undone(store: Store, tmp_path: Path) -> None:
     files = tmp_path / "files"
     files.mkdir()
     (files / "roll.csv").write_bytes(ROLL.encode())
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
@@ -123,7 +104,7 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(
             assert "Forename + Surname: Siobhán + O'Neill → name Siobhán O'Neill" in preview
             # Typed text is shown as typed, never read as markup.
             assert "[bold]Zofia[/] + Nowak → name [bold]Zofia[/] Nowak" in preview
-            assert _new_people(tui_store) == []
+            assert _new_people(store) == []
 
             # Confirm, import (the bar fills), and see the result with its undo.
             await pilot.press("ctrl+s")
@@ -132,11 +113,11 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(
             await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
             bar = screen.query_one(ProgressBar)
             assert (bar.progress, bar.total) == (2, 2)
-            assert _new_people(tui_store) == [
+            assert _new_people(store) == [
                 ("C3001", "Siobhán O'Neill", date(1990, 4, 3), "Wing B", date(2024, 1, 12)),
                 ("C3002", "[bold]Zofia[/] Nowak", date(1978, 11, 21), "Wing A", date(2024, 2, 5)),
             ]
-            assert [(s.name, s.mapping.kind) for s in saved_mappings(tui_store)] == [
+            assert [(s.name, s.mapping.kind) for s in saved_mappings(store)] == [
                 ("Test roll", "people")
             ]
             result = app.screen
@@ -146,7 +127,7 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(
                 lambda: "undone" in str(result.query_one("#import-result-text", Static).render()),
                 600,
             )
-            assert _new_people(tui_store) == []
+            assert _new_people(store) == []
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
             assert _text(screen, "#import-status") == (
@@ -157,9 +138,9 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(
 
 
 @pytest.mark.asyncio
-async def test_importing_before_a_preview_writes_nothing(tui_store: Store, tmp_path: Path) -> None:
+async def test_importing_before_a_preview_writes_nothing(store: Store, tmp_path: Path) -> None:
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
@@ -189,7 +170,7 @@ async def test_the_path_completes_folders_and_files(tmp_path: Path) -> None:
 
 
 def test_the_preview_at_80x24(
-    snap_compare: Any, tui_store: Store, monkeypatch: pytest.MonkeyPatch
+    snap_compare: Any, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
 
@@ -206,13 +187,13 @@ def test_the_preview_at_80x24(
         await pilot.pause()
 
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         assert snap_compare(app, terminal_size=(80, 24), run_before=previewed)
 
 
 @pytest.mark.asyncio
 async def test_marking_many_as_left_is_confirmed_with_the_count(
-    tui_store: Store, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
     roll = tmp_path / "roll.csv"
     roll.write_text(
@@ -222,7 +203,7 @@ async def test_marking_many_as_left_is_confirmed_with_the_count(
         encoding="utf-8",
     )
     with freeze_time(TODAY, **FROZEN):
-        app = create_app(tui_store.folder, store=tui_store)
+        app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
@@ -244,6 +225,6 @@ async def test_marking_many_as_left_is_confirmed_with_the_count(
             )
             await pilot.press("y")
             await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
-    with tui_store.read() as session:
+    with store.read() as session:
         left = session.exec(select(Person.ref).join(Stay).where(col(Stay.left_on).is_not(None)))
         assert sorted(left.all()) == ["A1003", "B2001", "B2002", "B2003"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,8 @@ from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.help import HelpScreen
 from outreach.tui.screens.mentors import MentorsScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, wait_for
 from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +25,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tui-keys") / "store"
     build_store(path)
     return path
-
-
-@pytest.fixture
-def store(folder: Path) -> Iterator[Store]:
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 def test_keys_read_as_a_person_types_them() -> None:

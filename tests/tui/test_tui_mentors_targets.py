@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
@@ -20,25 +18,8 @@ from outreach.tui.dialogs.target_form import TargetForm, parse_percent
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.mentors import MentorsScreen
 from outreach.tui.screens.targets import TargetsScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
-from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_store import TODAY
 
 
 def _error(screen: object, field: str) -> str:

@@ -22,11 +22,9 @@ from outreach.tui import app as app_module
 from outreach.tui.app import create_app
 from outreach.tui.screens.followups import FollowUpsScreen
 from outreach.tui.screens.unlock import UnlockScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, wait_for
+from tests.support.stores import PASSPHRASE
+from tests.support.tui_helpers import FROZEN, SIZE, still_cursor, wait_for
 from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ and someone who has left or is marked do not approach is chosen only on a second
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,9 @@ from outreach.tui.dialogs.screening_form import ScreeningForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.person import PersonScreen
 from outreach.tui.widgets.person_picker import ChooseAnywayDialog, MatchList, PersonPicker
-from tests.conftest import PASSPHRASE
 from tests.support.picker_store import TODAY, build_picker_store
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
+from tests.support.stores import new_store
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +28,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tui-picker") / "store"
     build_picker_store(path)
     return path
-
-
-@pytest.fixture
-def store(folder: Path) -> Iterator[Store]:
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 async def _wait(pilot: Any, condition: Any) -> None:
@@ -384,9 +368,7 @@ async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: P
     from outreach.tui.screens.targets import TargetsScreen
 
     with freeze_time(TODAY, **FROZEN):
-        opened, _ = Store.init(
-            tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-        )
+        opened = new_store(tmp_path / "s")
         try:
             set_target(
                 opened, SetTarget(measure="coverage", value=90.0, target_on=date(2025, 3, 31))

@@ -23,9 +23,8 @@ from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
-from tests.support.tui_helpers import still_cursor, wait_for
+from tests.support.tui_helpers import FROZEN, wait_for
 
-FROZEN = {"ignore": ["textual", "asyncio"]}
 SIZES = [(80, 24), (120, 40)]
 TODAY = date(2024, 6, 14)
 RESIDENTS = 120
@@ -33,11 +32,6 @@ PERSON = "A2498UE"
 """A demo resident with a long timeline (26 entries on TODAY)."""
 MENTOR = "Dawn Allen"
 """A demo mentor active on TODAY."""
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -12,26 +12,21 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.unlock import UnlockScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
+from tests.support.stores import PASSPHRASE, new_store
+from tests.support.tui_helpers import SIZE, type_text, wait_for
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tui-unlock") / "store"
-    Store.init(path, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(path).close()
     return path
 
 
 @pytest.fixture
 def fresh_folder(tmp_path: Path) -> Path:
     path = tmp_path / "store"
-    Store.init(path, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(path).close()
     return path
 
 

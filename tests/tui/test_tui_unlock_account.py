@@ -16,11 +16,10 @@ from outreach.store.last_account import (
     remember_account,
     state_folder,
 )
-from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.unlock import UnlockScreen
-from tests.conftest import PASSPHRASE
+from tests.support.stores import PASSPHRASE, new_store
 from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
 
 OTHER = "another long passphrase 7"
@@ -36,14 +35,14 @@ def _state_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def one_account(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("unlock-one") / "store"
-    Store.init(path, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0].close()
+    new_store(path).close()
     return path
 
 
 @pytest.fixture(scope="module")
 def two_accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("unlock-two") / "store"
-    store = Store.init(path, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)[0]
+    store = new_store(path)
     try:
         store.add_account("bob", "staff", OTHER)
     finally:

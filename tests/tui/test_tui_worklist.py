@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from freezegun import freeze_time
 from textual.widgets import DataTable, Select
@@ -16,26 +13,8 @@ from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.followups import FollowUpsScreen
 from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
-from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    # These tests change the store, so each builds its own.
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_store import TODAY
 
 
 def _column(table: DataTable, index: int) -> list[str]:

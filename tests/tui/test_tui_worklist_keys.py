@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,11 +26,8 @@ from outreach.tui.dialogs.screening_form import ScreeningForm
 from outreach.tui.screens.followups import FollowUpsScreen
 from outreach.tui.screens.person import PersonScreen
 from outreach.tui.widgets.person_picker import PersonPicker
-from tests.conftest import PASSPHRASE
-from tests.support.tui_helpers import SIZE, still_cursor, type_text, wait_for
-from tests.support.tui_store import TODAY, build_store
-
-FROZEN = {"ignore": ["textual", "asyncio"]}
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_store import TODAY
 
 CHANGES_DATA = {
     # Write to the store at once, without a form or a question in between.
@@ -60,20 +56,6 @@ CHANGES_DATA = {
 }
 """Every binding, on any screen or dialog, that changes data or starts a change, and the kind of
 change it makes: a key means one kind of thing wherever it works."""
-
-
-@pytest.fixture(autouse=True)
-def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    still_cursor(monkeypatch)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    build_store(tmp_path / "store")
-    with freeze_time(TODAY, **FROZEN):
-        opened = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 def _rows(table: DataTable) -> list[tuple[str, str]]:

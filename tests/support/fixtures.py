@@ -1,0 +1,75 @@
+"""The store fixtures every test folder can ask for (loaded by tests/conftest.py).
+
+- ``store``: a new, empty store for one test (``store_dir`` is its folder).
+- ``shared_store``: one empty store for a whole module; ``empty_store`` is it, cleared of
+  every person and record before the test.
+- ``filled_store``: the export tests' store (tests/support/export_store.py), one per module.
+- ``small_disk``: a 4 MiB file system of the test's own, to fill up.
+
+All are made by :func:`tests.support.stores.new_store`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from outreach.store.store import Store
+from tests.support.export_store import populate
+from tests.support.stores import clear, fresh_store, module_store
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def store(store_dir: Path) -> Iterator[Store]:
+    """A new store for "HMP Test" with one admin account, ``ana``."""
+    with fresh_store(store_dir) as opened:
+        yield opened
+
+
+shared_store = pytest.fixture(scope="module")(module_store)
+
+
+@pytest.fixture
+def empty_store(shared_store: Store) -> Store:
+    """The module's store with every person, record and target deleted."""
+    clear(shared_store)
+    return shared_store
+
+
+@pytest.fixture(scope="module")
+def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One populated store per test module (unlocking costs ~0.1 s each time)."""
+    with fresh_store(tmp_path_factory.mktemp("export-store") / "store") as opened:
+        populate(opened)
+        yield opened
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs mounted for the test (needs root on Linux; skipped otherwise)."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root on Linux")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"mount is not permitted here: {result.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

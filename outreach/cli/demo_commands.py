@@ -39,23 +39,26 @@ def demo(
 ) -> None:
     """Try outreach on a fictional women's prison of about 500 residents, with peer mentors
     since 2020. The demo store is built on first use (about 20 seconds) and reused after."""
+    from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER, default_demo_folder
+    from outreach.store.keyslots import derive_ahead
+
+    folder = store if store is not None else default_demo_folder()
+    restarted = settings().restarted_as and not (rebuild or summary)
+    if not (restarted or rebuild):
+        # The key derivation (Argon2id, without the GIL) runs beside the imports that follow
+        # (SQLAlchemy, SQLModel, the services), which took as long again before it started.
+        derive_ahead(folder, user=DEMO_USER, secret=DEMO_PASSPHRASE)
+
     from outreach.cli.tui_commands import run_app
     from outreach.clock import today
-    from outreach.demo import (
-        DEMO_PASSPHRASE,
-        DEMO_USER,
-        build_demo,
-        default_demo_folder,
-        open_demo,
-    )
+    from outreach.demo import build_demo, open_demo
     from outreach.store.store import DATA
 
-    if settings().restarted_as and not (rebuild or summary):
+    if restarted:
         # The application locked and replaced itself: open it locked, as after any lock.
-        run_app(store=store or default_demo_folder(), user=DEMO_USER, demo=True)
+        run_app(store=folder, user=DEMO_USER, demo=True)
         return
     with errors_shown():
-        folder = store if store is not None else default_demo_folder()
         if rebuild and (folder / DATA).exists():
             info = build_demo(
                 folder,

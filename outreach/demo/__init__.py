@@ -2,19 +2,26 @@
 
 ``outreach demo`` builds it once into its own folder and opens the application on it; tests
 build it to check the measures against the figures it was tuned to follow.
+
+The generator (and with it the store, the services and SQLAlchemy) is imported on first use of
+one of its names, so that ``outreach.demo.account`` can be imported alone.
 """
 
-from outreach.demo.generator import (
-    DEFAULT_SEED,
-    DEMO_PASSPHRASE,
-    DEMO_USER,
-    DemoInfo,
-    NotADemoStore,
-    build_demo,
-    default_demo_folder,
-    is_demo_store,
-    open_demo,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER, default_demo_folder
+
+if TYPE_CHECKING:
+    from outreach.demo.generator import (
+        DEFAULT_SEED,
+        DemoInfo,
+        NotADemoStore,
+        build_demo,
+        is_demo_store,
+        open_demo,
+    )
 
 __all__ = [
     "DEFAULT_SEED",
@@ -27,3 +34,11 @@ __all__ = [
     "is_demo_store",
     "open_demo",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from outreach.demo import generator
+
+        return getattr(generator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from platformdirs import user_data_path
 from sqlmodel import select
 
 from outreach.clock import today as clock_today
+from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER
 from outreach.demo.names import SITE_NAME
 from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
@@ -32,8 +32,6 @@ from outreach.store.errors import StoreError, UnknownAccount, WrongPassphrase
 from outreach.store.store import BACKUPS, DATA, KEYS, Store, default_folder
 
 DEFAULT_SEED = 20200401
-DEMO_USER = "demo"
-DEMO_PASSPHRASE = "demo-passphrase"
 
 # The Butterfly Project's published target: 90% coverage by the end of 2022 from a baseline
 # of 64% in April 2020. These are the figures staff would enter; the demo's own coverage
@@ -63,11 +61,6 @@ class DemoInfo:
     """Time the build took."""
     store: Store | None = field(default=None, repr=False, compare=False)
     """The unlocked store, when the build was asked to keep it open."""
-
-
-def default_demo_folder() -> Path:
-    """Where ``outreach demo`` keeps its store: beside, never inside, the real store."""
-    return user_data_path("outreach", appauthor=False) / "demo"
 
 
 def open_demo(folder: Path) -> Store:

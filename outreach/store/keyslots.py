@@ -22,9 +22,11 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 import unicodedata
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -72,6 +74,13 @@ class KdfParams:
     def derive(self, secret: str) -> bytes:
         # NFC so that the same passphrase typed on another keyboard layout still opens.
         material = unicodedata.normalize("NFC", secret).encode("utf-8")
+        with _AHEAD_LOCK:
+            ahead = _AHEAD.pop((self, material), None)
+        if ahead is not None:
+            return ahead.result()
+        return self._derive(material)
+
+    def _derive(self, material: bytes) -> bytes:
         kdf = Argon2id(
             salt=_unb64(self.salt),
             length=32,
@@ -80,6 +89,35 @@ class KdfParams:
             memory_cost=self.memory_kib,
         )
         return kdf.derive(material)
+
+
+_AHEAD: dict[tuple[KdfParams, bytes], Future[bytes]] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def derive_ahead(folder: Path, *, user: str, secret: str) -> None:
+    """Start deriving, in a thread, the key of ``user``'s slot in ``folder`` from ``secret``,
+    so that the derivation (Argon2id, which runs without the GIL) overlaps whatever the caller
+    imports or does next; the unlock that follows with the same slot and secret takes the
+    result instead of deriving again. Does nothing when keys.json or the slot cannot be read:
+    the unlock itself then says what is wrong. At most one derivation is kept waiting."""
+    try:
+        kdf = KeyFile.load(folder / "keys.json").slot_for(user).kdf
+    except Exception:
+        return
+    material = unicodedata.normalize("NFC", secret).encode("utf-8")
+    result: Future[bytes] = Future()
+
+    def run() -> None:
+        try:
+            result.set_result(kdf._derive(material))
+        except BaseException as exc:  # handed to the unlock that asks for it
+            result.set_exception(exc)
+
+    with _AHEAD_LOCK:
+        _AHEAD.clear()
+        _AHEAD[(kdf, material)] = result
+    threading.Thread(target=run, name="derive-ahead", daemon=True).start()
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,15 @@ raises awareness and makes the named attendees a little more likely to accept.
 from __future__ import annotations
 
 import math
+import random
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from outreach.demo.plan import Decide, FollowUpDone, MentorPlan, Talk
+from outreach.demo.plan import Act, Decide, FollowUpDone, MentorPlan, Talk
+from outreach.demo.results import Clinic
+from outreach.demo.track import Track
 from outreach.model import DecisionKind
 from outreach.rules.screening import add_months
-
-if TYPE_CHECKING:
-    from outreach.demo.pathway import Simulation, Track
 
 BARRIERS = (
     ("fear_anxiety", 22),
@@ -44,10 +44,26 @@ ALREADY_SCREENED_SHARE = 0.08
 """Share of mentor time spent with residents who turn out to be already screened."""
 
 
+class Host(Protocol):
+    """What the conversations use of the simulation they belong to."""
+
+    rng: random.Random
+    mentors: list[MentorPlan]
+    end: date
+    acts: list[Act]
+    clinic: Clinic
+
+    def approachable(self, track: Track, day: date) -> bool: ...
+
+    def is_due(self, track: Track, day: date) -> bool: ...
+
+    def record_history(self, track: Track, day: date, taken: date) -> None: ...
+
+
 class Conversations:
     """Plans each week's conversations for the simulation it belongs to."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Host) -> None:
         self.sim = sim
         self.rng = sim.rng
         self.weeks = 0

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from outreach.demo.plan import Step
+from outreach.demo.plan import Act, Step
+from outreach.demo.track import PROGRAMME_STARTS, Track
 from outreach.model import ResultAction, ScreeningEventKind, Where
+from outreach.rules.programme import Programme
 from outreach.rules.screening import TestResult, action_for_result, add_months
-
-if TYPE_CHECKING:
-    from outreach.demo.pathway import Simulation, Track
 
 SELF_SAMPLING_FROM = date(2025, 7, 1)
 HPV_RESULTS = (("negative", 860), ("positive", 130), ("unavailable", 10))
@@ -30,10 +29,19 @@ CYTOLOGY = (
 _COLPOSCOPY = {ResultAction.colposcopy_2_weeks.value, ResultAction.colposcopy_6_weeks.value}
 
 
+class Host(Protocol):
+    """What the clinic uses of the simulation it belongs to."""
+
+    rng: random.Random
+    programme: Programme
+    end: date
+    acts: list[Act]
+
+
 class Clinic:
     """Books, tests and follows results for the simulation it belongs to."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Host) -> None:
         self.sim = sim
         self.rng = sim.rng
 
@@ -59,8 +67,6 @@ class Clinic:
 
     def book(self, track: Track, day: date, *, again: bool = False) -> None:
         """Book a test and play out the appointment."""
-        from outreach.demo.pathway import PROGRAMME_STARTS
-
         on_site = day >= PROGRAMME_STARTS
         self._step(day, track, ScreeningEventKind.booked)
         wait = self.rng.randint(2, 12) if on_site else self.rng.randint(10, 42)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from outreach.demo.mentors import plan_mentors
-from outreach.demo.pathway import Knobs, Simulation
+from outreach.demo.pathway import Simulation
 from outreach.demo.plan import Act, MentorPlan, PersonPlan, Step
 from outreach.demo.population import as_of, simulate_population
+from outreach.demo.track import Knobs
 from outreach.model import ScreeningEventKind
 from outreach.rules.programme import load_programme
 

@@ -11,7 +11,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from outreach.exports.table import MONTH, TOTAL, AggregateTable, ExportPeriod
+from outreach.exports.rows import MONTH, TOTAL
+from outreach.exports.table import AggregateTable, ExportPeriod
 from outreach.model import Site, TargetMeasure
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.activity import activity

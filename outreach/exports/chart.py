@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from outreach.exports.table import MONTH, Kind, PublishedSummary
+from outreach.exports.rows import MONTH, Kind
+from outreach.exports.table import PublishedSummary
 
 TREND_MEASURE = "coverage_trend"
 TARGET_MEASURE = "coverage_target"

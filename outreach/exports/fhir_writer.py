@@ -21,7 +21,8 @@ from typing import Any
 
 from outreach.exports.measures import breakdown_label, measure_info
 from outreach.exports.notes import policy_line
-from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
+from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
+from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import Published
 
 POPULATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/measure-population"

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from outreach.exports.table import ALL, TOTAL, Kind, PublishedSummary
+from outreach.exports.rows import ALL, TOTAL, Kind
+from outreach.exports.table import PublishedSummary
 from outreach.model import ExportRecord
 from outreach.rules.disclosure import DisclosurePolicy, get_policy
 from outreach.stats.period import Period

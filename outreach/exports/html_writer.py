@@ -11,7 +11,8 @@ from pathlib import Path
 from outreach.exports.chart import trend_svg
 from outreach.exports.measures import breakdown_label, measure_info
 from outreach.exports.notes import notes
-from outreach.exports.table import MONTH, TOTAL, PublishedRow, PublishedSummary
+from outreach.exports.rows import MONTH, TOTAL, PublishedRow
+from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import Published
 
 _STYLE = """

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from outreach.exports.measures import measure_info
-from outreach.exports.table import Kind, PublishedRow, PublishedSummary
+from outreach.exports.rows import Kind, PublishedRow
+from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import Published
 
 

@@ -20,8 +20,9 @@ from outreach.errors import ValidationError
 from outreach.exports.builder import build_table
 from outreach.exports.long_form import figures
 from outreach.exports.notes import breakdown_rule
+from outreach.exports.rows import ALL, TOTAL, Kind
 from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
-from outreach.exports.table import ALL, TOTAL, Kind, PublishedSummary
+from outreach.exports.table import PublishedSummary
 from outreach.model import Role
 from outreach.rules.disclosure import (
     DEFAULT_POLICY_NAME,

@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow
+from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
 from outreach.rules.disclosure import SUPPRESSED, Published
 
 BREAKDOWN = "breakdown"

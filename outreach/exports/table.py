@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import Enum
 
+from outreach.exports.rows import ALL, TOTAL, Kind, PublishedRow
+from outreach.exports.secondary import protect
 from outreach.rules.disclosure import (
     SUPPRESSED,
     DisclosurePolicy,
@@ -22,30 +23,6 @@ from outreach.rules.disclosure import (
     publish_rate,
 )
 from outreach.stats.progress import needed_to_reach
-
-TOTAL = "total"
-"""The breakdown of a row that covers everyone in the measure."""
-ALL = "all"
-"""The category of a ``total`` row."""
-MONTH = "month"
-"""The breakdown of trend rows; their category is a month, ``YYYY-MM``."""
-
-
-class Kind(Enum):
-    """What a row's figure is."""
-
-    count = "count"
-    """A count of people or events: published through the policy."""
-    rate = "rate"
-    """numerator / denominator as a percentage, worked out from the published counts."""
-    median = "median"
-    """The median of some values; suppressed when there are too few."""
-    setting = "setting"
-    """A figure staff set (a target), not counted from people: published as it is."""
-    needed = "needed"
-    """People still needed to reach a target (``setting``), worked out like a rate from the
-    published numerator and denominator of the ``source`` rate row: it tells nothing they do
-    not."""
 
 
 @dataclass(frozen=True)
@@ -95,32 +72,6 @@ class AggregateRow:
             raise ValueError(f"{self.measure}: a setting or needed row needs its value")
         if self.kind is Kind.needed and self.source is None:
             raise ValueError(f"{self.measure}: a needed row names its source rate")
-
-
-@dataclass(frozen=True)
-class PublishedRow:
-    """One figure as it may leave the building: every number already through the policy."""
-
-    measure: str
-    breakdown: str
-    category: str
-    kind: Kind
-    value: Published
-    """The count, percentage, median or setting."""
-    numerator: Published | None = None
-    """A rate's published numerator."""
-    denominator: Published | None = None
-    """A rate's published denominator."""
-    initial_population: Published | None = None
-    exclusions: Published | None = None
-    withheld: tuple[str, ...] = ()
-    """Figures of this row (``value``, ``numerator``, ...) withheld by the breakdown rule."""
-    withheld_reason: str | None = None
-    """Why they were withheld: ``breakdown`` or ``total`` (see ``secondary.py``)."""
-
-    def reason_for(self, part: str) -> str | None:
-        """The breakdown rule's reason for withholding figure ``part``, None if it did not."""
-        return self.withheld_reason if part in self.withheld else None
 
 
 @dataclass(frozen=True)
@@ -232,9 +183,6 @@ class AggregateTable:
     def publish(self, policy: DisclosurePolicy) -> PublishedSummary:
         """Every row through ``policy``, then the breakdown rule: the only way figures leave
         this table."""
-        # Imported here: the rule works on this module's published rows.
-        from outreach.exports.secondary import protect
-
         return PublishedSummary(
             site=self.site,
             programme=self.programme,

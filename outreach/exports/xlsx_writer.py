@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from outreach.exports.cells import xlsx_text
 from outreach.exports.measures import breakdown_label, measure_info
 from outreach.exports.notes import notes
-from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
+from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
+from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import SUPPRESSED_MARK, Published
 
 if TYPE_CHECKING:

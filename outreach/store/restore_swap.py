@@ -27,7 +27,7 @@ from typing import Any
 from outreach.clock import now
 from outreach.store import keyslots, store_lock
 from outreach.store.errors import StoreDamaged
-from outreach.store.store import DATA, KEYS
+from outreach.store.layout import DATA, KEYS
 
 INTENT = ".restore-intent.json"
 INTENT_FORMAT = "outreach-restore-intent/1"

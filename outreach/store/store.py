@@ -58,12 +58,12 @@ from outreach.store.errors import (
     UnknownAccount,
     WrongPassphrase,
 )
+from outreach.store.layout import DATA, KEYS
 from outreach.store.migrations import ensure_current, upgrade
 from outreach.store.passphrases import check_new_passphrase
+from outreach.store.restore_swap import finish_interrupted_restore
 from outreach.text import SITE_LIMIT, line_problem
 
-DATA = "data.db"
-KEYS = "keys.json"
 BACKUPS = "backups"
 # data.db re-encrypted under a new key, before it is renamed over data.db.
 REKEY_COPY = ".data.db.rekey"
@@ -1134,8 +1134,6 @@ def _count_failure(folder: Path, *, waited: float) -> int:
 
 
 def _load_keyfile(folder: Path) -> keyslots.KeyFile:
-    from outreach.store.restore_swap import finish_interrupted_restore  # (imports this module)
-
     finish_interrupted_restore(folder)
     if not (folder / DATA).exists():
         if (folder / KEYS).exists():

@@ -190,7 +190,7 @@ class OutreachApp(App[None]):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        from outreach.tui.screens.base import DataScreen
+        from outreach.tui.base import DataScreen
 
         if self.store is None:
             return

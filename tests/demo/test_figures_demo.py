@@ -29,8 +29,9 @@ from outreach.exports import html_writer
 from outreach.exports.export import export_summary
 from outreach.exports.json_writer import summary_schema
 from outreach.exports.preview import ExportChoice, published_table
+from outreach.exports.rows import MONTH, TOTAL, Kind
 from outreach.exports.signing import verify_export
-from outreach.exports.table import MONTH, TOTAL, Kind, PublishedSummary
+from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
 from outreach.rules.programme import load_programme
 from outreach.services.followups import due_followups

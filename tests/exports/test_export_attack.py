@@ -37,18 +37,9 @@ from sqlmodel import Session
 
 from outreach.clock import now
 from outreach.exports.builder import build_table
+from outreach.exports.rows import ALL, MONTH, TOTAL, Kind, PublishedRow
 from outreach.exports.secondary import BREAKDOWN, OVERLAPPING
-from outreach.exports.table import (
-    ALL,
-    MONTH,
-    TOTAL,
-    AggregateTable,
-    ExportPeriod,
-    Kind,
-    PublishedRow,
-    PublishedSummary,
-    publish_row,
-)
+from outreach.exports.table import AggregateTable, ExportPeriod, PublishedSummary, publish_row
 from outreach.model import Conversation, Person, Stay, Target, Unit
 from outreach.rules.disclosure import NHS_HES_2018, DisclosurePolicy
 from outreach.stats.period import Period

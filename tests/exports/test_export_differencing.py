@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from outreach.clock import now
 from outreach.exports.builder import build_table
-from outreach.exports.table import ALL, MONTH, TOTAL
+from outreach.exports.rows import ALL, MONTH, TOTAL
 from outreach.model import Conversation, Person, ScreeningEvent, Stay, Unit
 from outreach.stats.period import Period
 from outreach.store.store import Store

@@ -23,7 +23,7 @@ from outreach.exports.history import (
     pins,
 )
 from outreach.exports.preview import preview_export
-from outreach.exports.table import ALL, TOTAL
+from outreach.exports.rows import ALL, TOTAL
 from outreach.model import AuditEntry, ExportRecord
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
 from outreach.stats.period import Period

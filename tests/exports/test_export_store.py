@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from outreach.exports.builder import build_table
-from outreach.exports.table import TOTAL, Kind
+from outreach.exports.rows import TOTAL, Kind
 from outreach.model import Person
 from outreach.stats.period import Period
 from outreach.store.store import Store

@@ -17,14 +17,8 @@ from outreach.exports.csv_writer import HEADER, write_csv
 from outreach.exports.fhir_writer import bundle
 from outreach.exports.html_writer import report_html
 from outreach.exports.json_writer import summary_document, summary_schema
-from outreach.exports.table import (
-    MONTH,
-    AggregateRow,
-    AggregateTable,
-    ExportPeriod,
-    Kind,
-    PublishedSummary,
-)
+from outreach.exports.rows import MONTH, Kind
+from outreach.exports.table import AggregateRow, AggregateTable, ExportPeriod, PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
 from outreach.rules.disclosure import NHS_HES_2018, NO_DISCLOSURE_CONTROL
 

@@ -23,8 +23,9 @@ from outreach.exports import json_writer
 from outreach.exports.export import export_summary
 from outreach.exports.json_writer import InvalidSummary, summary_document, summary_schema
 from outreach.exports.long_form import figures
+from outreach.exports.rows import PublishedRow
 from outreach.exports.signing import sign_folder, verify_export
-from outreach.exports.table import AggregateTable, ExportPeriod, PublishedRow, PublishedSummary
+from outreach.exports.table import AggregateTable, ExportPeriod, PublishedSummary
 from outreach.model import AuditEntry, Site
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.store.store import Store

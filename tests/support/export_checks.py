@@ -19,7 +19,8 @@ from outreach.exports.html_writer import report_html
 from outreach.exports.json_writer import summary_document, summary_schema
 from outreach.exports.long_form import figures
 from outreach.exports.measures import breakdown_label, measure_info
-from outreach.exports.table import MONTH, TOTAL, Kind, PublishedRow, PublishedSummary
+from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
+from outreach.exports.table import PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
 from outreach.rules.disclosure import Published
 

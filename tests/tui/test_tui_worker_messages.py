@@ -12,8 +12,8 @@ from textual.app import App
 
 from outreach.errors import ValidationError
 from outreach.tui import messages
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Answer, AuditLoaded, Failed, ProfileLoaded
-from outreach.tui.screens.base import DataScreen
 from tests.support.tui_helpers import wait_for
 
 TUI = Path(__file__).resolve().parents[2] / "outreach" / "tui"

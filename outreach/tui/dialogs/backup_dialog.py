@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from outreach.tui.backup_reminder import backup_file_name, suggested_backup_file
+from outreach.tui.base import DataDialog
 from outreach.tui.messages import BackupWritten, Failed
-from outreach.tui.screens.base import DataDialog
 from outreach.tui.text import shown_lines
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, Select, SelectionList, Static
 from textual.widgets.select import InvalidSelectValueError
 
+from outreach.tui.base import DataDialog
 from outreach.tui.messages import Failed
-from outreach.tui.screens.base import DataDialog
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 

@@ -12,13 +12,13 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.model import Role
 from outreach.store.store import Store
+from outreach.tui.base import DataScreen
 from outreach.tui.dialogs.account_dialogs import (
     AddAccountDialog,
     ConfirmDialog,
     NewPassphraseDialog,
 )
 from outreach.tui.messages import AccountChanged, AccountsLoaded, Failed
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted

@@ -23,8 +23,8 @@ from outreach.clock import today
 from outreach.settings import Settings
 from outreach.text import visible
 from outreach.tui.actions import dashboard_bindings
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import DashboardLoaded, Failed, HeadlineLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.tui.widgets.trend_chart import TrendChart, TrendPoint

@@ -28,8 +28,8 @@ from textual.widgets import (
 )
 
 from outreach.clock import today
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import ExportPreviewed, ExportWritten, Failed
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted

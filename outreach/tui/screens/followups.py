@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, FollowupChanged, FollowupsLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row as cells
 from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader

@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Select, Static
 
+from outreach.tui.base import DataDialog, DataScreen
 from outreach.tui.last_folder import last_import_folder, remember_import_folder
 from outreach.tui.messages import (
     Failed,
@@ -33,7 +34,6 @@ from outreach.tui.messages import (
     ImportWritten,
     MappingsLoaded,
 )
-from outreach.tui.screens.base import DataDialog, DataScreen
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
 

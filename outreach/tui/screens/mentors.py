@@ -10,8 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, MentorActiveChanged, MentorsLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted

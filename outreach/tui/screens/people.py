@@ -12,8 +12,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from outreach.clock import today
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, PeopleLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 

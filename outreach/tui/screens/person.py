@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.clock import today
 from outreach.text import visible
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, ProfileLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
+from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, TargetsLoaded
-from outreach.tui.screens.base import DataScreen
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted

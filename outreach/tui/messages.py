@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from outreach.services.screening import ScreeningRecorded
     from outreach.services.search import PeoplePage
     from outreach.services.targets import TargetRow
+    from outreach.stats.dashboard import Dashboard
+    from outreach.stats.headline import Headline
     from outreach.store.backup import BackupInfo
     from outreach.store.store import Changes, Store
-    from outreach.tui.screens.dashboard import DashboardView, HeadlineView
 
 
 class Unlocked(Message):
@@ -67,6 +68,26 @@ class Failed(Message):
 
 
 # -- one class per result ----------------------------------------------------------------
+@dataclass(frozen=True)
+class HeadlineView:
+    """The top of the dashboard: coverage against its targets and today's follow-ups."""
+
+    headline: Headline
+    due_today: int
+    overdue: int
+    oldest_overdue_days: int
+    national: float
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """The rest of the dashboard: the month's figures, the trend and barrier labels."""
+
+    board: Dashboard
+    barrier_labels: dict[str, str]
+    national: float
+
+
 @dataclass
 class HeadlineLoaded(Answer):
     """The dashboard's headline: coverage against its targets, today's follow-ups."""

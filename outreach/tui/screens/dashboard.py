@@ -8,7 +8,6 @@ and fill in after.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,7 +23,13 @@ from outreach.settings import Settings
 from outreach.text import visible
 from outreach.tui.actions import dashboard_bindings
 from outreach.tui.base import DataScreen
-from outreach.tui.messages import DashboardLoaded, Failed, HeadlineLoaded
+from outreach.tui.messages import (
+    DashboardLoaded,
+    DashboardView,
+    Failed,
+    HeadlineLoaded,
+    HeadlineView,
+)
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.tui.widgets.trend_chart import TrendChart, TrendPoint
@@ -32,8 +37,6 @@ from outreach.tui.widgets.unit_coverage import UnitCoverage, UnitLine
 from outreach.wording import counted
 
 if TYPE_CHECKING:
-    from outreach.stats.dashboard import Dashboard
-    from outreach.stats.headline import Headline
     from outreach.stats.progress import TargetProgress
     from outreach.store.store import Store
 
@@ -41,26 +44,6 @@ PAD = "\u00a0"
 """A space that survives at the start of a line (plain leading spaces are dropped)."""
 WAITING = "…"
 BARRIERS_TITLE = "Barriers raised this month{count}: people who raised each"
-
-
-@dataclass(frozen=True)
-class HeadlineView:
-    """The top of the dashboard: coverage against its targets and today's follow-ups."""
-
-    headline: Headline
-    due_today: int
-    overdue: int
-    oldest_overdue_days: int
-    national: float
-
-
-@dataclass(frozen=True)
-class DashboardView:
-    """The rest of the dashboard: the month's figures, the trend and barrier labels."""
-
-    board: Dashboard
-    barrier_labels: dict[str, str]
-    national: float
 
 
 def load_headline(store: Store, *, as_of: date) -> HeadlineView:

@@ -17,6 +17,7 @@ from outreach.paths import schema_dir
 from outreach.store import keyslots
 from outreach.store.errors import WrongPassphrase
 from outreach.store.migrations import head_revision
+from outreach.store.store import Store
 from tests.support.stores import PASSPHRASE, new_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,10 +66,7 @@ def test_unlocking_a_store_that_needs_a_migration_imports_alembic(tmp_path: Path
 def test_an_unlock_takes_the_key_derived_ahead_instead_of_deriving_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, _code = Store.init(
-        tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-    )
-    store.close()
+    new_store(tmp_path / "s").close()
     derived_in: list[str] = []
     derive = keyslots.KdfParams._derive
 
@@ -86,10 +84,7 @@ def test_an_unlock_takes_the_key_derived_ahead_instead_of_deriving_again(
 def test_a_key_derived_ahead_from_another_passphrase_opens_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, _code = Store.init(
-        tmp_path / "s", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
-    )
-    store.close()
+    new_store(tmp_path / "s").close()
     keyslots.derive_ahead(tmp_path / "s", user="ana", secret=PASSPHRASE)
     with pytest.raises(WrongPassphrase):
         Store.unlock(tmp_path / "s", user="ana", passphrase=PASSPHRASE + "!")

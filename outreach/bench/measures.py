@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from outreach.bench import hand
 from outreach.bench.data import AS_OF
 from outreach.rules.programme import load_programme
@@ -116,6 +118,13 @@ def _board(board: Dashboard) -> dict[str, Any]:
     }
 
 
+def _forgetting(store: Store) -> Dashboard:
+    """The month dashboard counted with no month figures kept (as on first use)."""
+    with store.write() as session:
+        session.execute(text("DELETE FROM month_coverage"))
+    return dashboard(store, as_of=AS_OF, period=MONTH)
+
+
 def hand_board(conn: Any, period: Period) -> dict[str, Any]:
     """Every figure :func:`_board` keeps, from the hand SQL, one statement after another."""
     place = _place(conn, period)
@@ -206,7 +215,13 @@ def measures(size: int) -> list[Measure]:
             "dashboard, month",
             lambda store: _board(dashboard(store, as_of=AS_OF, period=MONTH)),
             lambda c: _fix_trend(hand_board(c, MONTH)),
-            "all of the above; the app on two connections",
+            "all of the above; the app on two connections, ended months kept",
+        ),
+        Measure(
+            "dashboard, nothing kept",
+            lambda store: _board(_forgetting(store)),
+            lambda c: _fix_trend(hand_board(c, MONTH)),
+            "the same, the kept month figures removed first",
         ),
         Measure(
             "person search",

@@ -67,11 +67,12 @@ def check(
     ] = None,
 ) -> None:
     """Verify a store: page encryption, integrity, references, schema, key slots, audit chain,
-    signatures and heads.
+    signatures and heads, and the month figures it keeps against counting them afresh.
 
     Exits 0 only when every check holds.
     """
-    from outreach.store.check import check_store
+    from outreach.stats.month_cache import check_finding
+    from outreach.store.check import Finding, check_store
     from outreach.store.store import unwrap_data_key
 
     with errors_shown():
@@ -80,6 +81,8 @@ def check(
         findings = check_store(
             folder, data_key, keyfile, [_published_head(path) for path in export or []]
         )
+        # Derived data the stats keep, counted afresh (the store layer knows no measures).
+        findings.append(Finding("month figures", *check_finding(folder, data_key)))
     width = max(len(f.name) for f in findings)
     for f in findings:
         say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")

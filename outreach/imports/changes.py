@@ -19,12 +19,21 @@ from sqlmodel import Session, SQLModel
 from outreach.clock import now
 from outreach.model import ImportBatch
 
-# Tables an import never writes (accounts, the site, the audit, which is append-only), a
-# table kept by triggers from others (first_contact), and the import records themselves.
+# Tables an import never writes (accounts, the site, the audit, which is append-only), tables
+# kept by triggers from others (first_contact, month_coverage: an undo's own changes keep
+# them right), and the import records themselves.
 UNTRACKED = frozenset(
-    {"account", "audit", "site", "first_contact", "import_batch", "import_change"}
+    {
+        "account",
+        "audit",
+        "site",
+        "first_contact",
+        "month_coverage",
+        "import_batch",
+        "import_change",
+    }
 )
-DERIVED = frozenset({"first_contact"})
+DERIVED = frozenset({"first_contact", "month_coverage"})
 """Tables whose rows follow from others: never counted as depending on an import."""
 
 _EVENTS = ("insert", "update", "delete")

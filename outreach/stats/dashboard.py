@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,8 +25,9 @@ from outreach.stats.activity import (
     follow_ups,
     period_figures,
 )
-from outreach.stats.checks import Checked, check
+from outreach.stats.checks import Checked
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.month_cache import Cell, Counted, check_with_kept, keep
 from outreach.stats.pathway import (
     Colposcopy,
     Reach,
@@ -83,6 +84,7 @@ def dashboard(
     programme = programme or load_programme()
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
+    used: list[_Aside] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
         with store.read() as session:
@@ -90,11 +92,16 @@ def dashboard(
 
             def aside() -> _Aside:
                 their_seen, result = apart.result()
-                if their_seen == seen:
-                    return result
-                return _aside_in(session, as_of, period, programme)
+                if their_seen != seen:
+                    result = _aside_in(session, as_of, period, programme)
+                used.append(result)
+                return result
 
-            return _dashboard(session, as_of, period, programme, aside)
+            board = _dashboard(session, as_of, period, programme, aside)
+    # Ended month ends counted now are kept for the next dashboard, unless a change was
+    # saved since they were read (outreach.stats.month_cache).
+    keep(store, programme, used[0].fresh, seen)
+    return board
 
 
 def _last_audit(session: Session) -> int | None:
@@ -102,28 +109,34 @@ def _last_audit(session: Session) -> int | None:
     return session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
 
 
-def _checks(session: Session, as_of: date, period: Period, programme: Programme) -> Checked:
-    # The trend and reach check nearly the same days over the same stays: one statement.
-    return check(
+def _checks(session: Session, as_of: date, period: Period, programme: Programme) -> Counted:
+    # The trend and reach check nearly the same days over the same stays: one statement, less
+    # the ended month ends the store keeps.
+    return check_with_kept(
         session,
         programme=programme,
         trend_days=month_end_days(as_of, TREND_MONTHS),
+        today=today(),
         **reach_checks(period, as_of),
     )
 
 
 @dataclass(frozen=True)
 class _Aside:
-    """The figures the dashboard reads on its second connection."""
+    """The figures the dashboard reads on its second connection; ``fresh``: the cells of
+    ended month ends it counted rather than read kept."""
 
     checks: Checked
     follow_ups: FollowUps
     colposcopy: Colposcopy
+    fresh: dict[date, list[Cell]] = field(default_factory=dict)
 
 
 def _aside_in(session: Session, as_of: date, period: Period, programme: Programme) -> _Aside:
+    counted = _checks(session, as_of, period, programme)
     return _Aside(
-        checks=_checks(session, as_of, period, programme),
+        checks=counted.checked,
+        fresh=counted.fresh,
         follow_ups=follow_ups(session, period, as_of=as_of, programme=programme),
         colposcopy=colposcopy(session, period, as_of=as_of, programme=programme),
     )

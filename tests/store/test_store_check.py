@@ -57,6 +57,7 @@ def test_a_sound_store_passes_every_check(sound: tuple[Path, bytes]) -> None:
         "audit",  # chain
         "audit",  # signatures
         "export",
+        "month",
     ]
     assert all(line.startswith("ok") for line in result.output.splitlines())
 

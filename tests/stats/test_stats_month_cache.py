@@ -18,10 +18,17 @@ from outreach.errors import ValidationError
 from outreach.imports.pipeline import import_people
 from outreach.imports.undo import UndoRefused, undo_import
 from outreach.rules.programme import load_programme
-from outreach.services.conversations import log_conversation
-from outreach.services.mentors import add_mentor
-from outreach.services.people import add_person, record_leaving, update_person
-from outreach.services.screening import record_screening_event
+from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.mentors import AddMentor, add_mentor
+from outreach.services.people import (
+    AddPerson,
+    RecordLeaving,
+    UpdatePerson,
+    add_person,
+    record_leaving,
+    update_person,
+)
+from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.stats.coverage import coverage_trend
 from outreach.stats.dashboard import dashboard
 from outreach.stats.month_cache import verify
@@ -49,16 +56,18 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder: Path = tmp_path_factory.mktemp("months") / "store"
     with freeze_time(TODAY, **FROZEN):
         opened, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
-        add_mentor(opened, name="Maya Lee")
+        add_mentor(opened, AddMentor(name="Maya Lee"))
         for n in range(4):
             add_person(
                 opened,
-                ref=f"P{n}",
-                display_name=f"Person {n}",
-                date_of_birth=date(1970 + 8 * n, 3, 1),
-                has_cervix="yes",
-                unit="Wing A" if n % 2 else "Wing B",
-                arrived_on=date(2023, 1 + n, 10),
+                AddPerson(
+                    ref=f"P{n}",
+                    display_name=f"Person {n}",
+                    date_of_birth=date(1970 + 8 * n, 3, 1),
+                    has_cervix="yes",
+                    unit="Wing A" if n % 2 else "Wing B",
+                    arrived_on=date(2023, 1 + n, 10),
+                ),
             )
     try:
         yield opened
@@ -86,61 +95,63 @@ def apply(store: Store, write: tuple[object, ...]) -> None:
     skipped, as a person would be told and try again."""
     kind = write[0]
     counter[0] += 1
+    ref = str(write[1]) if len(write) > 1 else ""
+    on = write[2] if len(write) > 2 and isinstance(write[2], date) else TODAY
     try:
         if kind == "arrive":
-            _, year, day, wing = write
+            year, wing = int(str(write[1])), bool(write[3])
             add_person(
                 store,
-                ref=f"Q{counter[0]}",
-                display_name=f"Newcomer {counter[0]}",
-                date_of_birth=date(int(year), 5, 17),  # type: ignore[call-overload]
-                has_cervix="yes",
-                unit="Wing A" if wing else "Wing C",
-                arrived_on=day,  # type: ignore[arg-type]
+                AddPerson(
+                    ref=f"Q{counter[0]}",
+                    display_name=f"Newcomer {counter[0]}",
+                    date_of_birth=date(year, 5, 17),
+                    has_cervix="yes",
+                    unit="Wing A" if wing else "Wing C",
+                    arrived_on=on,
+                ),
             )
         elif kind == "test":
-            _, ref, day, hpv = write
             record_screening_event(
                 store,
-                person_ref=str(ref),
-                occurred_on=day,
-                event="test",
-                hpv=str(hpv),  # type: ignore[arg-type]
-                sample="clinician",
+                RecordScreeningEvent(
+                    person_ref=ref,
+                    occurred_on=on,
+                    event="test",
+                    hpv=str(write[3]),
+                    sample="clinician",
+                ),
             )
         elif kind == "cease":
-            _, ref, day, reason = write
             record_screening_event(
                 store,
-                person_ref=str(ref),
-                occurred_on=day,
-                event="ceased",
-                reason=str(reason),  # type: ignore[arg-type]
+                RecordScreeningEvent(
+                    person_ref=ref, occurred_on=on, event="ceased", reason=str(write[3])
+                ),
             )
         elif kind == "leave":
-            _, ref, day = write
-            record_leaving(store, person_ref=str(ref), left_on=day, left_reason="released")  # type: ignore[arg-type]
+            record_leaving(store, RecordLeaving(person_ref=ref, left_on=on, left_reason="released"))
         elif kind == "born":
-            _, ref, year = write
-            update_person(store, person_ref=str(ref), date_of_birth=date(int(year), 2, 2))  # type: ignore[call-overload]
+            born = date(int(str(write[2])), 2, 2)
+            update_person(store, UpdatePerson(person_ref=ref, date_of_birth=born))
         elif kind == "talk":
             before = kept_days(store)
-            _, ref = write
             log_conversation(
                 store,
-                occurred_on=TODAY,
-                kind="one_to_one",
-                mentors=["Maya Lee"],
-                setting="wing",
-                outcome="booked",
-                person_ref=str(ref),
+                LogConversation(
+                    occurred_on=TODAY,
+                    kind="one_to_one",
+                    mentors=["Maya Lee"],
+                    setting="wing",
+                    outcome="booked",
+                    person_ref=ref,
+                ),
             )
             assert kept_days(store) == before  # a conversation today keeps every month
         elif kind == "import":
-            _, day, year = write
             csv = (
                 "ref,name,date_of_birth,arrived,unit\n"
-                f"I{counter[0]},Imported {counter[0]},{year}-08-08,{day},Wing A\n"
+                f"I{counter[0]},Imported {counter[0]},{write[2]}-08-08,{write[1]},Wing A\n"
             )
             import_people(store, csv.encode())
         else:
@@ -179,22 +190,26 @@ def test_a_back_dated_test_drops_the_month_ends_from_its_date(tmp_path: Path) ->
         try:
             add_person(
                 store,
-                ref="A1",
-                display_name="Ada",
-                date_of_birth=date(1980, 1, 1),
-                has_cervix="yes",
-                arrived_on=date(2023, 1, 1),
+                AddPerson(
+                    ref="A1",
+                    display_name="Ada",
+                    date_of_birth=date(1980, 1, 1),
+                    has_cervix="yes",
+                    arrived_on=date(2023, 1, 1),
+                ),
             )
             dashboard(store, as_of=TODAY, period=MONTH)
             # Month ends July 2023 to May 2024: eleven, kept, nobody covered.
             assert len(kept_days(store)) == 11
             record_screening_event(
                 store,
-                person_ref="A1",
-                occurred_on=date(2024, 2, 10),
-                event="test",
-                hpv="negative",
-                sample="clinician",
+                RecordScreeningEvent(
+                    person_ref="A1",
+                    occurred_on=date(2024, 2, 10),
+                    event="test",
+                    hpv="negative",
+                    sample="clinician",
+                ),
             )
             # Month ends before 10 February 2024 stay; February to May are gone.
             assert sorted(kept_days(store)) == [
@@ -220,11 +235,13 @@ def test_a_kept_month_that_differs_from_counting_is_named(tmp_path: Path) -> Non
         try:
             add_person(
                 store,
-                ref="A1",
-                display_name="Ada",
-                date_of_birth=date(1980, 1, 1),
-                has_cervix="yes",
-                arrived_on=date(2023, 1, 1),
+                AddPerson(
+                    ref="A1",
+                    display_name="Ada",
+                    date_of_birth=date(1980, 1, 1),
+                    has_cervix="yes",
+                    arrived_on=date(2023, 1, 1),
+                ),
             )
             dashboard(store, as_of=TODAY, period=MONTH)
             with store.write() as session:

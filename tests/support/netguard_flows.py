@@ -9,7 +9,7 @@ from pathlib import Path
 
 from outreach.store.store import Store
 from outreach.tui.app import create_app
-from tests.support.tui_helpers import SIZE, type_text, wait_for
+from tests.support.tui_helpers import SIZE, type_text, wait_for, wait_for_answer
 
 
 async def tui_tour() -> None:
@@ -53,7 +53,7 @@ async def tui_tour() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
         form = app.screen
         await type_text(pilot, "A10")
-        await wait_for(pilot, lambda: form.query_one("#person").is_open)
+        await wait_for_answer(pilot, form.query_one("#person"), "A10")
         await pilot.press("enter", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("ctrl+l")

@@ -33,3 +33,12 @@ async def wait_for(pilot: Any, condition: Callable[[], object], tries: int = 300
             return
         await pilot.pause(0.02)
     raise AssertionError("the application never reached the expected state")
+
+
+async def wait_for_answer(pilot: Any, picker: Any, text: str, tries: int = 1500) -> None:
+    """Let the app run until ``picker`` lists the answer to exactly ``text``.
+
+    Under load the debounce can fire on a partly typed name, so a picker that is merely open
+    may be listing the answer to a prefix of what was typed.
+    """
+    await wait_for(pilot, lambda: picker.answered == text, tries=tries)

@@ -12,7 +12,7 @@ from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
-from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
 from tests.support.tui_store import TODAY, build_store
 
 
@@ -49,7 +49,7 @@ async def test_a_one_to_one_conversation_takes_at_most_15_keys(store: Store) -> 
             await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
             await keys.press("e", "l", "l")  # Ella Fox
             form = app.screen
-            await wait_for(pilot, lambda: form.query_one("#person").is_open)
+            await wait_for_answer(pilot, form.query_one("#person"), "ell")
             await keys.press("enter")
             await keys.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
@@ -77,7 +77,7 @@ async def test_a_saved_conversation_shows_its_follow_up(store: Store) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
             form = app.screen
             await type_text(pilot, "A1001")
-            await wait_for(pilot, lambda: form.query_one("#person").is_open)
+            await wait_for_answer(pilot, form.query_one("#person"), "A1001")
             await pilot.press("enter")
             next_step = form.query_one("#next_step_on", Input)
             next_step.value = "2024-06-21"

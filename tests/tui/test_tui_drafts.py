@@ -26,7 +26,7 @@ from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.unlock import UnlockScreen
 from outreach.tui.widgets.person_picker import PersonPicker
 from tests.support.stores import PASSPHRASE
-from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
 from tests.support.tui_store import TODAY, build_store
 
 MORNING = datetime(2024, 6, 14, 9, 0)
@@ -79,7 +79,7 @@ async def _half_fill_a_conversation(pilot: Any, app: Any) -> ConversationForm:
     await wait_for(pilot, lambda: form._pristine is not None)
     await type_text(pilot, "B2001")
     picker = form.query_one(PersonPicker)
-    await wait_for(pilot, lambda: picker.is_open)
+    await wait_for_answer(pilot, picker, "B2001")
     await pilot.press("enter")
     await wait_for(pilot, lambda: picker.choice is not None)
     form.query_one("#mentor", Input).value = "Maya Lee"

@@ -20,7 +20,7 @@ from outreach.tui.screens.person import PersonScreen
 from outreach.tui.widgets.person_picker import ChooseAnywayDialog, MatchList, PersonPicker
 from tests.support.picker_store import TODAY, build_picker_store
 from tests.support.stores import new_store
-from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ async def test_enter_with_a_resident_and_a_namesake_who_left_moves_to_the_list(
             await _open_form(pilot)
             await type_text(pilot, "kau")
             picker = _picker(app)
-            await _wait(pilot, lambda: picker.is_open)
+            await wait_for_answer(pilot, picker, "kau")
             await pilot.press("enter")
             await pilot.pause()
             assert picker.choice is None
@@ -106,7 +106,7 @@ async def test_enter_takes_the_one_resident_even_when_someone_who_left_matches(
             await _open_form(pilot)
             await type_text(pilot, "fatima")
             picker = _picker(app)
-            await _wait(pilot, lambda: picker.is_open)
+            await wait_for_answer(pilot, picker, "fatima")
             await pilot.press("enter")
             await pilot.pause()
             assert picker.choice is not None and picker.choice.ref == "A1001"
@@ -275,7 +275,7 @@ async def test_a_name_with_markup_is_shown_as_typed(store: Store) -> None:
             await _open_form(pilot)
             picker = _picker(app)
             await type_text(pilot, "nell")
-            await _wait(pilot, lambda: picker.is_open)
+            await wait_for_answer(pilot, picker, "nell")
             assert _options(picker) == [
                 "B2003  Nell [b]Bold[/b]  age 31\n         resident  ·  Wing B"
             ]

@@ -13,7 +13,7 @@ from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.followups import FollowUpsScreen
 from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
-from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
 from tests.support.tui_store import TODAY
 
 
@@ -63,7 +63,7 @@ async def test_a_result_needing_a_repeat_creates_a_follow_up_and_says_so(store: 
             await wait_for(pilot, lambda: isinstance(app.screen, ScreeningForm))
             form = app.screen
             await type_text(pilot, "A1001")
-            await wait_for(pilot, lambda: form.query_one("#person").is_open)
+            await wait_for_answer(pilot, form.query_one("#person"), "A1001")
             await pilot.press("enter")
             form.query_one("#hpv", Select).value = "positive"
             form.query_one("#cytology", Select).value = "normal"
@@ -86,7 +86,7 @@ async def test_a_test_meeting_a_repeat_test_follow_up_says_one_completed(store: 
             await wait_for(pilot, lambda: isinstance(app.screen, ScreeningForm))
             form = app.screen
             await type_text(pilot, "A1003")
-            await wait_for(pilot, lambda: form.query_one("#person").is_open)
+            await wait_for_answer(pilot, form.query_one("#person"), "A1003")
             await pilot.press("enter")
             form.query_one("#hpv", Select).value = "negative"
             await pilot.press("ctrl+s")

@@ -197,6 +197,11 @@ class PersonPicker(Vertical):
     def is_open(self) -> bool:
         return self._answer is not None
 
+    @property
+    def answered(self) -> str | None:
+        """The search text the listed matches answer, or None when nothing is listed."""
+        return self._answer.text if self._answer is not None else None
+
     def focus_input(self) -> None:
         self.input.focus()
 

@@ -31,6 +31,9 @@ recovery code): no account name holds a space, so none can be taken for it."""
 SIGNER = "outreach.audit.signer"
 """The key of :attr:`Session.info` under which a write transaction carries its :class:`Signer`
 (set by ``Store.write``), so that :func:`record` signs without every caller passing it."""
+LAST = "outreach.audit.last"
+"""The key of :attr:`Session.info` under which :func:`record` leaves the (id, hash, signer)
+of the last row it wrote in the transaction."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ def record(
     session.flush()
     inserted = session.connection().execute(insert(AuditEntry).values(**values))
     entry.id = int(inserted.lastrowid)
+    session.info[LAST] = (entry.id, entry.hash, entry.signed_by)
     return entry
 
 
@@ -347,3 +351,47 @@ def verify_head(
             "verify: keys.json was edited. Restore it from a backup"
         )
     return None
+
+
+def verify_account_heads(
+    session: Session, store_id: str, heads: Mapping[str, Mapping[str, Any]], signers: Signers
+) -> list[str]:
+    """Check each account's newest row as keys.json records it (signed by that account):
+    the row must still be in data.db, with that hash and signed by that account. Sentences
+    naming each problem; empty when all hold."""
+    problems: list[str] = []
+    for name, recorded in sorted(heads.items()):
+        rid, rhash = int(str(recorded.get("id", 0))), str(recorded.get("hash", ""))
+        payload = head_payload(store_id, rid, rhash, name)
+        keys = [key for key, _ in signers.get(name, [])]
+        if str(recorded.get("signed_by", "")) != name or not any(
+            _verifies(key, str(recorded.get("signature", "")), payload) for key in keys
+        ):
+            problems.append(
+                f"keys.json's record of the newest row of {name!r} is not signed by {name!r}: "
+                "keys.json was edited"
+            )
+            continue
+        row = (
+            session.connection()
+            .exec_driver_sql("SELECT hash, signed_by FROM audit WHERE id = ?", (rid,))
+            .first()
+        )
+        if row is None:
+            problems.append(f"row {rid}, the newest {name!r} signed, is missing from data.db")
+        elif (str(row[0]), str(row[1])) != (rhash, name):
+            problems.append(
+                f"row {rid}, the newest {name!r} signed, is not the row {name!r} signed: "
+                "it was rewritten"
+            )
+    return problems
+
+
+def row_is(session: Session, recorded: Mapping[str, Any]) -> bool:
+    """Whether data.db holds the row ``recorded`` names ({"id", "hash"}), with that hash."""
+    found = (
+        session.connection()
+        .exec_driver_sql("SELECT hash FROM audit WHERE id = ?", (int(str(recorded.get("id", 0))),))
+        .scalar()
+    )
+    return found is not None and str(found) == str(recorded.get("hash", ""))

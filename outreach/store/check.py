@@ -190,15 +190,25 @@ def _audit_head(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
             ).scalar()
     except Exception as exc:
         return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    signers = keyfile.signers()
     problem = audit.verify_head(
         keyfile.store_id,
         keyfile.audit_head,
-        keyfile.signers(),
+        signers,
         keyfile.authority_key(),
         row_signed=bool(signed_by),
     )
+    try:
+        with Session(engine) as session:
+            problems = audit.verify_account_heads(
+                session, keyfile.store_id, keyfile.account_heads, signers
+            )
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
     if problem is not None:
-        return Finding(name, False, problem)
+        problems.insert(0, problem)
+    if problems:
+        return Finding(name, False, "; ".join(problems))
     who = keyfile.audit_head.get("signed_by")
     by = f", signed by {who}" if who else " (not signed: written before audit rows were signed)"
     return Finding(name, True, f"row {rid} as recorded in keys.json{by}")

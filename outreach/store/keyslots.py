@@ -218,6 +218,9 @@ class KeyFile:
     # Slots of removed or replaced accounts, without anything sealed: their certified signer
     # keys still verify the audit rows those accounts signed.
     retired: list[Slot] = field(default_factory=list)
+    # Each account's newest audit row ({"id", "hash", "signed_by", "signature"}), signed by
+    # that account: no one else can move it, so its rows cannot be rewritten into another's.
+    account_heads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -272,6 +275,7 @@ class KeyFile:
             audit_head=raw.get("audit_head", {}),
             authority=raw.get("authority", ""),
             retired=slots[live:],
+            account_heads=raw.get("account_heads", {}),
         )
 
     def account_slots(self) -> list[Slot]:
@@ -651,6 +655,8 @@ class KeyFile:
             "audit_head": self.audit_head,
             "authority": self.authority,
         }
+        if self.account_heads:
+            body["account_heads"] = self.account_heads
         if self.retired:
             body["retired"] = [
                 {**{k: v for k, v in asdict(s).items() if k != "kdf"}, "kdf": asdict(s.kdf)}

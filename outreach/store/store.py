@@ -432,15 +432,17 @@ class Store:
         :class:`StoreBusy` naming who has the store open; a store replaced or moved away
         since it was opened raises :class:`StoreReplaced`. Neither writes anything.
         """
+        mine: tuple[int, str, str] | None = None
         try:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                session.info[audit.SIGNER] = self._signer
                 # Checked once the write lock is held, so no restore can swap the file between
                 # this check and the commit without first waiting for this transaction.
-                session.info[audit.SIGNER] = self._signer
                 connection = session.connection()
                 self.check_still_here()
                 before = _newest_audit(connection)
                 yield session
+                mine = session.info.get(audit.LAST)
                 after = _newest_audit(connection)
                 if after > before:
                     # Holding the write lock, every row in (before, after] is this store's.
@@ -455,7 +457,7 @@ class Store:
             if is_busy(exc):
                 raise StoreBusy(busy_message(self.folder)) from None
             raise
-        self._record_head()
+        self._record_head(mine)
 
     def _pin_authority(self, passphrase: str) -> None:
         """Bring the acting account's slot up to signed roles and rows, now that its
@@ -591,20 +593,40 @@ class Store:
                 fields=act.fields,
             )
 
-    def _record_head(self) -> None:
+    def _record_head(self, mine: tuple[int, str, str] | None = None) -> None:
         """Write the newest audit row's id and hash to keys.json, outside data.db: if committed
-        changes are later lost (a damaged WAL), opening and ``outreach check`` say so."""
+        changes are later lost (a damaged WAL), opening and ``outreach check`` say so. With
+        ``mine`` (the last row this write signed: id, hash, signer), also record it as the
+        acting account's newest row, signed: rewriting it later, even into the rewriter's
+        own name, no longer matches."""
         with self.read() as session:
             newest = audit.head_row(session)
         if newest is None:
             return
+        signer = self._signer
+        own = (
+            mine
+            if mine is not None and signer is not None and mine[2] == signer.name != audit.STORE_KEY
+            else None
+        )
         with keyslots.keys_locked(self.folder):
             current = keyslots.KeyFile.load(self.keys_path)
-            if int(current.audit_head.get("id", 0)) >= newest[0]:
+            changed = False
+            if int(current.audit_head.get("id", 0)) < newest[0]:
+                current.audit_head = audit.signed_head(current.store_id, *newest, signer)
+                changed = True
+            if own is not None and signer is not None:
+                recorded = current.account_heads.get(signer.name, {})
+                if int(recorded.get("id", 0)) < own[0]:
+                    current.account_heads[signer.name] = audit.signed_head(
+                        current.store_id, own[0], own[1], signer
+                    )
+                    changed = True
+            if not changed:
                 return  # another process recorded this row or a later one
-            current.audit_head = audit.signed_head(current.store_id, *newest, self._signer)
             current.save(self.keys_path)
         self._keyfile.audit_head = dict(current.audit_head)
+        self._keyfile.account_heads = dict(current.account_heads)
 
     def _compare_head(self) -> None:
         """Notice committed changes that data.db lost since keys.json recorded them: say so in
@@ -616,7 +638,7 @@ class Store:
         missing, sentence = found
         self.head_warning = sentence
         with self.write() as session:
-            audit.record(
+            entry = audit.record(
                 session,
                 actor_id=self.actor.id,
                 action="store.changes_missing" if missing else "store.audit_head_differs",
@@ -624,12 +646,26 @@ class Store:
                 fields=[f"missing={missing}", f"recorded={self._keyfile.audit_head.get('id')}"],
             )
             newest = audit.head_row(session)
-        assert newest is not None
+            # Accounts' newest rows as recorded that data.db no longer holds: the loss is now
+            # in the audit (in the row above), so those records stop naming it.
+            stale = {
+                name
+                for name, head in self._keyfile.account_heads.items()
+                if not audit.row_is(session, head)
+            }
+        assert newest is not None and entry.id is not None
         with keyslots.keys_locked(self.folder):
             current = keyslots.KeyFile.load(self.keys_path)
             current.audit_head = audit.signed_head(current.store_id, *newest, self._signer)
+            for name in stale:
+                current.account_heads.pop(name, None)
+            if self._signer is not None and entry.signed_by == self._signer.name != audit.STORE_KEY:
+                current.account_heads[self._signer.name] = audit.signed_head(
+                    current.store_id, entry.id, entry.hash, self._signer
+                )
             current.save(self.keys_path)
         self._keyfile.audit_head = dict(current.audit_head)
+        self._keyfile.account_heads = dict(current.account_heads)
 
     def check_signatures(self) -> audit.SignatureCheck | None:
         """Every audit row's signature checked against the certified keys in keys.json (read
@@ -1035,6 +1071,9 @@ class Store:
             updated.unlock_failures = dict(on_disk.unlock_failures)
             if int(on_disk.audit_head.get("id", 0)) > int(updated.audit_head.get("id", 0)):
                 updated.audit_head = dict(on_disk.audit_head)
+            for name, head in on_disk.account_heads.items():
+                if int(head.get("id", 0)) > int(updated.account_heads.get(name, {}).get("id", 0)):
+                    updated.account_heads[name] = dict(head)
             updated.save(self.keys_path)
         self._keyfile = updated
 

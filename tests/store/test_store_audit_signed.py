@@ -73,6 +73,7 @@ def _rewrite(
     ``signer`` (name, private key) signed with it, and record the new head in keys.json,
     signed by that signer: all that one account's passphrase and the data key allow."""
     engine = make_engine(folder / "data.db", key)
+    own = (0, "")
     try:
         with Session(engine) as session, session.begin():
             entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
@@ -84,6 +85,7 @@ def _rewrite(
                 entry.hash = audit._digest(entry)
                 if signer is not None and entry.signed_by == signer[0]:
                     entry.signature = audit.Signer(*signer).sign(entry.hash)
+                    own = (entry.id or 0, entry.hash)
                 prev = entry.hash
             last = entries[-1]
             assert last.id is not None
@@ -94,6 +96,11 @@ def _rewrite(
     keyfile.audit_head = audit.signed_head(
         keyfile.store_id, *head, audit.Signer(*signer) if signer else None
     )
+    if signer is not None:
+        # The signer's own newest row, recorded again under its own key.
+        keyfile.account_heads[signer[0]] = audit.signed_head(
+            keyfile.store_id, *own, audit.Signer(*signer)
+        )
     keyfile.save(folder / "keys.json")
 
 
@@ -125,7 +132,11 @@ def test_staff_rewriting_an_admins_row_and_the_head_is_named(shop: tuple[Path, b
     _rewrite(folder, key, 3, signer=("bob", _signing_key(folder, "bob", BOB)))
     findings = _findings(folder, key)
     assert findings["audit chain"][0]
-    assert findings["audit head"] == (True, "row 4 as recorded in keys.json, signed by bob")
+    # ana's own signed record of her newest row (row 3) no longer matches either.
+    assert findings["audit head"] == (
+        False,
+        "row 3, the newest 'ana' signed, is not the row 'ana' signed: it was rewritten",
+    )
     assert findings["audit signatures"] == (
         False,
         "row 3 (by 'ana'): its signature does not verify with the key of 'ana': the row, or a "
@@ -493,4 +504,50 @@ def test_check_refuses_the_head_of_a_manifest_that_does_not_verify(
     assert lines[-1] == (
         f"FAIL  export heads      the export in {out} (2024-Q1): notes.txt: changed since the "
         "export was signed"
+    )
+
+
+def test_an_accounts_newest_row_rewritten_into_anothers_name_is_named(
+    shop: tuple[Path, bytes],
+) -> None:
+    """bob turns ana's newest row 3 into a row of his own and signs it and everything after
+    it with his key: every signature verifies, but keys.json holds ana's own signed record
+    of her newest row, which bob cannot sign again."""
+    folder, key = shop
+    bob = audit.Signer("bob", _signing_key(folder, "bob", BOB))
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+            prev = audit.GENESIS
+            for entry in entries:
+                if entry.id == 3:
+                    entry.account_id = 2  # bob
+                    entry.signed_by = "bob"
+                entry.prev_hash = prev
+                entry.hash = audit._digest(entry)
+                if entry.signed_by == "bob":
+                    entry.signature = bob.sign(entry.hash)
+                prev = entry.hash
+            head = (entries[-1].id or 0, entries[-1].hash)
+    finally:
+        engine.dispose()
+    keyfile = KeyFile.load(folder / "keys.json")
+    assert {name: h["id"] for name, h in keyfile.account_heads.items()} == {"ana": 3, "bob": 4}
+    keyfile.audit_head = audit.signed_head(keyfile.store_id, *head, bob)
+    keyfile.account_heads["bob"] = audit.signed_head(keyfile.store_id, *head, bob)
+    keyfile.save(folder / "keys.json")
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (True, "all 4 rows are signed and verify")
+    assert findings["audit head"] == (
+        False,
+        "row 3, the newest 'ana' signed, is not the row 'ana' signed: it was rewritten",
+    )
+    # Nor can bob put a record of his own making in ana's place.
+    keyfile.account_heads["ana"] = audit.signed_head(keyfile.store_id, *head, bob)
+    keyfile.save(folder / "keys.json")
+    assert _findings(folder, key)["audit head"] == (
+        False,
+        "keys.json's record of the newest row of 'ana' is not signed by 'ana': keys.json was "
+        "edited",
     )

@@ -99,8 +99,9 @@ def audit(
 
 
 def table_lines(rows: list[AuditRow]) -> list[str]:
-    """The rows as aligned columns under a header, within 80 columns (the fields wrap); one
-    line saying so when there are none."""
+    """The rows as aligned columns under a header, within 80 columns (the fields wrap, or go
+    on the lines under their row when fewer than 24 columns are left for them); one line
+    saying so when there are none."""
     if not rows:
         return ["No audit rows match."]
     return plain_table(
@@ -116,6 +117,9 @@ def table_lines(rows: list[AuditRow]) -> list[str]:
             for r in rows
         ],
         headings=HEADER,
+        # Long actions and records (screening.record, screening_event 10010) leave the
+        # fields a few letters a line: below this they go on their own line under the row.
+        min_wrap=24,
     )
 
 

@@ -20,10 +20,15 @@ def plain_table(
     headings: Sequence[str] | None = None,
     wrap: Sequence[int] = (-1,),
     width: int = WIDTH,
+    min_wrap: int = 1,
 ) -> list[str]:
     """The rows as aligned columns (under ``headings`` when given), one string per line, with
     no trailing spaces. Only the columns at the indexes in ``wrap`` (default: the last) wrap
-    to keep the table within ``width``; a word longer than its column is broken."""
+    to keep the table within ``width``; a word longer than its column is broken. When the
+    other columns leave the wrapping columns fewer than ``min_wrap`` characters (their words
+    would be broken into shreds), their cells are written under their row instead, indented
+    four spaces and after their heading, wrapped within ``width``."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -33,6 +38,17 @@ def plain_table(
         return []
     count = len(headings) if headings is not None else max((len(r) for r in lines), default=0)
     wrapping = {index % count for index in wrap} if count else set()
+    fixed = [index for index in range(count) if index not in wrapping]
+    taken = sum(
+        max(
+            [cell_len(row[index]) for row in lines if index < len(row)]
+            + [cell_len(headings[index]) if headings is not None else 0]
+        )
+        + 2
+        for index in fixed
+    )
+    if wrapping and fixed and width - taken < min_wrap:
+        return _stacked(lines, headings, fixed, sorted(wrapping), width)
     table = Table(
         box=None,
         show_header=headings is not None,
@@ -62,3 +78,48 @@ def plain_table(
     )
     console.print(table)
     return [line.rstrip() for line in out.getvalue().splitlines()]
+
+
+def _stacked(
+    lines: list[list[str]],
+    headings: Sequence[str] | None,
+    fixed: list[int],
+    wrapping: list[int],
+    width: int,
+) -> list[str]:
+    """The fixed columns as one aligned line a row, each never cut short (a line may then pass
+    ``width``); the wrapping columns' cells under it, after their heading, indented four
+    spaces and wrapped within ``width``."""
+    import textwrap
+
+    from rich.cells import cell_len
+
+    def cell(row: Sequence[str], index: int) -> str:
+        return row[index] if index < len(row) else ""
+
+    table = [[cell(headings, i) for i in fixed]] if headings is not None else []
+    table += [[cell(row, i) for i in fixed] for row in lines]
+    widths = [max(cell_len(line[n]) for line in table) for n in range(len(fixed))]
+
+    def aligned(cells: list[str]) -> str:
+        padded = (text + " " * (w - cell_len(text)) for text, w in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    out = [aligned(table[0])] if headings is not None else []
+    for row in lines:
+        out.append(aligned([cell(row, i) for i in fixed]))
+        for index in wrapping:
+            text = cell(row, index)
+            if not text:
+                continue
+            label = f"{headings[index]}: " if headings is not None else ""
+            out.extend(
+                textwrap.wrap(
+                    label + text,
+                    width=width,
+                    initial_indent="    ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
+    return out

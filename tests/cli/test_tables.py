@@ -32,3 +32,44 @@ def test_text_is_shown_as_typed_not_read_as_markup() -> None:
 
 def test_no_rows_and_no_headings_give_no_lines() -> None:
     assert plain_table([]) == []
+
+
+def test_a_column_left_too_narrow_goes_under_its_row_after_its_heading() -> None:
+    # "a" and "bb" and their two spaces leave 7 of 11 columns, fewer than min_wrap=8.
+    assert plain_table(
+        [("a", "bb", "one two three"), ("c", "d", "")],
+        headings=("X", "Y", "Z"),
+        width=11,
+        min_wrap=8,
+    ) == [
+        "X  Y",
+        "a  bb",
+        "    Z: one",
+        "    two",
+        "    three",
+        "c  d",
+    ]
+
+
+def test_audit_fields_of_a_long_record_are_not_broken_into_shreds() -> None:
+    # Seen on the demo: 'screening.record' and 'screening_event 10010' left the fields three
+    # letters a line ("act", "ion", ",").
+    from datetime import datetime
+
+    from outreach.cli.audit_commands import table_lines
+    from outreach.services.audit_log import AuditRow
+
+    row = AuditRow(
+        id=27,
+        at=datetime(2026, 12, 6, 16, 28, 42),
+        account="demo",
+        action="conversation.group_update",
+        entity="screening_event",
+        entity_id=10010,
+        fields=["action", "cytology", "event", "hpv", "person", "sample"],
+    )
+    assert table_lines([row]) == [
+        "#   When (UTC)           Who   Action                     Record",
+        "27  2026-12-06 16:28:42  demo  conversation.group_update  screening_event 10010",
+        "    Fields: action, cytology, event, hpv, person, sample",
+    ]

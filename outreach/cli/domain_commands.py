@@ -15,6 +15,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.tables import plain_table
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -350,8 +351,10 @@ def people_search(
         ]
         say(_json({"rows": rows, "page": page, "has_more": result.has_more}))
         return
-    for r in result.rows:
-        say(f"{r.ref:<12}  {r.name:<28}  {r.unit or '-':<12}  {r.status}")
+    for line in plain_table(
+        [(r.ref, r.name, r.unit or "-", r.status) for r in result.rows], wrap=(1, 3)
+    ):
+        say(line)
     if not result.rows:
         say("No one found.")
     elif result.has_more:
@@ -397,9 +400,18 @@ def mentors_list(
     if as_json:
         say(_json([asdict(r) for r in rows]))
         return
-    for r in rows:
-        trained = f"trained {r.trained_on}" if r.trained_on else ""
-        say(f"{r.name:<24}  {'active' if r.active else 'inactive':<8}  {trained}")
+    for line in plain_table(
+        [
+            (
+                r.name,
+                "active" if r.active else "inactive",
+                f"trained {r.trained_on}" if r.trained_on else "",
+            )
+            for r in rows
+        ],
+        wrap=(0,),
+    ):
+        say(line)
     if not rows:
         say("No mentors yet: outreach mentors add NAME.")
 
@@ -439,15 +451,24 @@ def followups_due(
     if as_json:
         say(_json([asdict(r) for r in rows]))
         return
+    table = []
     for r in rows:
         late = f"{counted(r.days_overdue, 'day')} overdue" if r.days_overdue > 0 else "due"
         flags = (" [left]" if r.left else "") + (
             " [do not approach: care only]" if r.do_not_approach else ""
         )
-        say(
-            f"{r.id:>5}  {r.due_on}  {late:<18}  {r.person_ref:<10}  {r.person_name:<24}  "
-            f"{r.reason.replace('_', ' ')}{flags}"
+        table.append(
+            (
+                str(r.id),
+                r.due_on.isoformat(),
+                late,
+                r.person_ref,
+                r.person_name,
+                f"{r.reason.replace('_', ' ')}{flags}",
+            )
         )
+    for line in plain_table(table, wrap=(4, 5)):
+        say(line)
     if not rows:
         say("Nothing due.")
 

@@ -3,13 +3,17 @@
 Each table is rendered without colour, borders or terminal codes (whatever the output is),
 two spaces between columns, no wider than the width given (80 by default): the columns that
 may wrap do so inside themselves, the others keep each cell on one line. Cells are taken as
-plain text (``rich.text.Text``), so a name holding ``[b]`` or ``[/]`` is shown as typed.
+plain text (``rich.text.Text``), so a name holding ``[b]`` or ``[/]`` is shown as typed, and
+control characters are written out as ``\\uXXXX`` before the columns are measured, so a stored
+escape sequence is shown, never acted on, and does not throw the columns out of line.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+
+from outreach.text import visible
 
 WIDTH = 80
 
@@ -63,7 +67,7 @@ def plain_table(
             overflow="fold",
         )
     for row in lines:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(visible(cell)) for cell in row))
     out = io.StringIO()
     console = Console(
         file=out,

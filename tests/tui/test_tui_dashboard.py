@@ -228,3 +228,26 @@ def test_month_labels_sit_under_their_points_every_other_one_when_narrow() -> No
     assert label_line(months, offset=4, width=40) == "    Feb 24   Apr   Jun   Aug    Oct  Dec"
     assert label_line([date(2024, 12, 31)], offset=4, width=20) == " Dec 24"
     assert label_line([], offset=4, width=20) == ""
+
+
+@pytest.mark.asyncio
+async def test_the_chart_ends_with_its_month_labels() -> None:
+    from textual.app import App, ComposeResult
+
+    from outreach.tui.widgets.trend_chart import TrendChart, TrendPoint
+
+    class Chart(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TrendChart()
+
+    app = Chart()
+    async with app.run_test(size=(40, 8)) as pilot:
+        chart = app.query_one(TrendChart)
+        months = [date(2024, m, 28) for m in range(1, 13)]
+        chart.show([TrendPoint(d, 90.0) for d in months], target=90.0, national=68.8)
+        await pilot.pause()
+        lines = chart.render().plain.split("\n")  # type: ignore[union-attr]
+        # 7 rows of plot from 100% down to 50%, then the labels (as worked out above).
+        assert len(lines) == 8
+        assert lines[0].startswith("100%") and lines[6].startswith(" 50%")
+        assert lines[7] == "    Feb 24   Apr   Jun   Aug    Oct  Dec"

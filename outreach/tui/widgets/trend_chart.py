@@ -102,7 +102,8 @@ class TrendChart(PlotextPlot):
         self._plot.plotsize(width, height - 1)
         self._plot._set_size(width, height - 1)  # as PlotextPlot.render does, see there
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
-        chart = Text.from_ansi(self._plot.build())
+        # plotext ends its drawing with a line break: the labels take the line after it.
+        chart = Text.from_ansi(self._plot.build().removesuffix("\n"))
         offset = max(len(f"{t:g}%") for t in ticks)
         chart.append("\n")
         chart.append(label_line([p.day for p in points], offset=offset, width=width))

@@ -10,6 +10,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.tables import plain_table
 from outreach.errors import ValidationError
 from outreach.wording import counted
 
@@ -217,13 +218,15 @@ def targets_list(
         return
     if not rows:
         say("No targets set: outreach targets set coverage 90 --by 2026-12-31")
+    table = []
     for r in rows:
         baseline = (
             f" (baseline {r.baseline:g}% on {r.baseline_on.isoformat()})"
             if r.baseline is not None and r.baseline_on is not None
             else ""
         )
-        say(
-            f"{r.measure:<9} {r.unit or 'site':<12} {r.value:g}% by {r.target_on.isoformat()}"
-            f"{baseline}"
+        table.append(
+            (r.measure, r.unit or "site", f"{r.value:g}% by {r.target_on.isoformat()}{baseline}")
         )
+    for line in plain_table(table, wrap=(1, 2)):
+        say(line)

@@ -20,6 +20,7 @@ from outreach.cli.common import (
     store_folder,
     unlock,
 )
+from outreach.cli.tables import plain_table
 from outreach.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -111,13 +112,19 @@ def keys_list(store: StoreOption = None, user: UserOption = None) -> None:
         opened = unlock(store, user)
         slots = opened.slots()
         opened.close()
+    table = []
     for slot in slots:
         kdf = slot.kdf
-        who = f"{slot.account} ({slot.role})" if slot.account else "recovery code"
-        say(
-            f"{slot.id[:8]}  {slot.kind:<8}  {who:<28}  argon2id t={kdf.iterations} "
-            f"m={kdf.memory_kib // 1024} MiB p={kdf.lanes}"
+        table.append(
+            (
+                slot.id[:8],
+                slot.kind,
+                f"{slot.account} ({slot.role})" if slot.account else "recovery code",
+                f"argon2id t={kdf.iterations} m={kdf.memory_kib // 1024} MiB p={kdf.lanes}",
+            )
         )
+    for line in plain_table(table, wrap=(2,)):
+        say(line)
 
 
 @keys.command("add")

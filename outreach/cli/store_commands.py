@@ -24,7 +24,7 @@ from outreach.cli.tables import plain_table
 from outreach.errors import ValidationError
 
 if TYPE_CHECKING:
-    from outreach.store.check import PublishedHead
+    from outreach.store.check import BackupHead, PublishedHead
 
 keys = typer.Typer(help="Manage accounts and their key slots.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
@@ -66,9 +66,19 @@ def check(
             show_default=False,
         ),
     ] = None,
+    backup: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--backup",
+            help="A backup file of this store whose recorded audit head must still be the row "
+            "it was (repeat for several): a later rewrite of the audit shows here.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Verify a store: page encryption, integrity, references, schema, key slots, audit chain,
-    signatures and heads, and the month figures it keeps against counting them afresh.
+    signatures and heads (and those of the exports and backups given), and the month figures
+    it keeps against counting them afresh.
 
     Exits 0 only when every check holds.
     """
@@ -80,7 +90,11 @@ def check(
         folder = store_folder(store)
         keyfile, _, data_key = unwrap_data_key(folder, user=user, passphrase=passphrase())
         findings = check_store(
-            folder, data_key, keyfile, [_published_head(path) for path in export or []]
+            folder,
+            data_key,
+            keyfile,
+            [_published_head(path) for path in export or []],
+            [_backup_head(path) for path in backup or []],
         )
         # Derived data the stats keep, counted afresh (the store layer knows no measures).
         findings.append(Finding("month figures", *check_finding(folder, data_key)))
@@ -89,6 +103,21 @@ def check(
         say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")
     if not all(f.ok for f in findings):
         raise fail("the store has problems (see FAIL lines above)")
+
+
+def _backup_head(path: Path) -> BackupHead:
+    """The audit head a backup's header recorded when it was made (no passphrase needed)."""
+    from outreach.store.backup import read_backup_info
+    from outreach.store.check import BackupHead
+
+    info = read_backup_info(path)
+    row_id = info.audit_head.get("id")
+    return BackupHead(
+        label=f"the backup {path.name} (made {info.created_at[:16]})",
+        store_id=info.store_id,
+        row_id=int(row_id) if row_id is not None else None,
+        hash=str(info.audit_head.get("hash", "")),
+    )
 
 
 def _published_head(folder: Path) -> PublishedHead:

@@ -81,6 +81,8 @@ class BackupInfo:
     size: int
     # Temporary files of earlier, killed backups that writing this one removed.
     leftovers_removed: int = 0
+    audit_head: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The audit head keys.json recorded when the backup was made (row id and hash)."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ def read_backup_info(path: Path) -> BackupInfo:
         revision=header.body.get("revision"),
         accounts=sorted(s.account or "" for s in header.keyfile.account_slots()),
         size=path.stat().st_size,
+        audit_head=dict(header.keyfile.audit_head or {}),
     )
 
 

@@ -32,15 +32,30 @@ class PublishedHead:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class BackupHead:
+    """The audit head a backup's header recorded (``row_id``, ``hash``) when it was made, for
+    the store ``store_id``; ``label`` names the backup. A later rewrite of the audit leaves the
+    store's row ``row_id`` different from what the backup recorded."""
+
+    label: str
+    store_id: str
+    row_id: int | None
+    hash: str
+
+
 def check_store(
     folder: Path,
     data_key: bytes,
     keyfile: keyslots.KeyFile,
     published: Sequence[PublishedHead] = (),
+    backups: Sequence[BackupHead] = (),
 ) -> list[Finding]:
     """Run every check on fresh connections (a damaged page poisons later checks on the same
     connection). ``published`` are heads read from export manifests, each of which must be in
-    the audit chain. Never changes the store."""
+    the audit chain; ``backups`` are heads read from backup files, each of which must still be
+    the row it was (a "backup heads" finding, only when some are given). Never changes the
+    store."""
     db = folder / "data.db"
     findings: list[Finding] = []
     problems = list(keyfile.verify_structure())
@@ -121,6 +136,8 @@ def check_store(
             findings.append(Finding("audit chain", False, f"could not read: {exc}"))
         findings.append(_signatures(engine, keyfile))
         findings.append(_exports(engine, published))
+        if backups:
+            findings.append(_backups(engine, keyfile.store_id, backups))
     finally:
         engine.dispose()
     return findings
@@ -251,6 +268,44 @@ def _signatures(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:
             f"{older} written before their account had a key"
         )
     return Finding(name, True, detail)
+
+
+def _backups(engine: Engine, store_id: str, backups: Sequence[BackupHead]) -> Finding:
+    """Whether the row each backup recorded as the audit head is still that row: a backup is a
+    copy of the head from before any later rewrite, kept outside this store."""
+    name = "backup heads"
+    problems: list[str] = []
+    held: list[str] = []
+    try:
+        with engine.connect() as conn:
+            for backup in backups:
+                if backup.store_id != store_id:
+                    problems.append(f"{backup.label}: it is a backup of another store")
+                    continue
+                if backup.row_id is None or not backup.hash:
+                    held.append(f"{backup.label} recorded no head")
+                    continue
+                found = conn.execute(
+                    text("SELECT hash FROM audit WHERE id = :id"), {"id": backup.row_id}
+                ).scalar()
+                if found is None:
+                    problems.append(
+                        f"{backup.label}: its head, audit row {backup.row_id}, is no longer in "
+                        "this store (rows were removed after the backup was made)"
+                    )
+                elif found != backup.hash:
+                    problems.append(
+                        f"{backup.label}: audit row {backup.row_id} is not the row it recorded "
+                        f"(hash {backup.hash[:12]}…, now {str(found)[:12]}…): the audit was "
+                        "rewritten after the backup was made"
+                    )
+                else:
+                    held.append(f"{backup.label} at row {backup.row_id}")
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    if problems:
+        return Finding(name, False, "; ".join(problems))
+    return Finding(name, True, f"every backup's head is still in the chain ({'; '.join(held)})")
 
 
 def _exports(engine: Engine, published: Sequence[PublishedHead]) -> Finding:

@@ -20,6 +20,7 @@ from outreach.exports.signing import sign_folder
 from outreach.model import AuditEntry, ExportRecord, Role
 from outreach.services.people import AddPerson, add_person
 from outreach.store import audit
+from outreach.store.backup import create_backup, read_backup_info
 from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.keyslots import KeyFile
@@ -552,4 +553,82 @@ def test_an_accounts_newest_row_rewritten_into_anothers_name_is_named(
         False,
         "keys.json's record of the newest row of 'ana' is not signed by 'ana': keys.json was "
         "edited",
+    )
+
+
+def _backup_line(folder: Path, file: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["check", "--store", str(folder), "--user", "ana", "--backup", str(file)],
+        env={"OUTREACH_PASSPHRASE": PASSPHRASE},
+    )
+    (line,) = [line for line in result.stdout.splitlines() if " backup heads " in line]
+    return result.exit_code, line
+
+
+def test_check_names_a_backup_whose_head_row_was_rewritten_after_it(
+    shop: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    folder, key = shop
+    file = tmp_path / "before.bak"
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        info = create_backup(ana, file)
+    row, recorded = info.audit_head["id"], str(info.audit_head["hash"])
+    # The four rows of the shop: the backup's head is bob's row 4 (its own store.backup row,
+    # row 5, is written after the copy is taken).
+    assert row == 4
+    made = info.created_at[:16]
+    code, line = _backup_line(folder, file)
+    assert (code, line) == (
+        0,
+        "ok    backup heads      every backup's head is still in the chain "
+        f"(the backup before.bak (made {made}) at row 4)",
+    )
+    # ana rewrites her own row 3 and re-signs it, and records a new head: the store alone
+    # cannot tell that row 4 is not the row it was, but the backup still holds the old hash.
+    _rewrite(folder, key, 3, signer=("ana", _signing_key(folder, "ana", PASSPHRASE)))
+    assert [r[:2] for r in _rows(folder, key)][3:] == [(4, "person.add"), (5, "store.backup")]
+    code, line = _backup_line(folder, file)
+    assert code == 1
+    assert line.startswith(
+        f"FAIL  backup heads      the backup before.bak (made {made}): audit row 4 is not the "
+        f"row it recorded (hash {recorded[:12]}…, now "
+    )
+    assert line.endswith("): the audit was rewritten after the backup was made")
+
+
+def test_check_names_a_backup_whose_head_row_is_gone_or_of_another_store(
+    shop: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    folder, key = shop
+    file = tmp_path / "before.bak"
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        info = create_backup(ana, file)
+    made = info.created_at[:16]
+    # Row 4 deleted with the data key (the chain up to row 3 still links).
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session, session.begin():
+            session.exec(select(AuditEntry).where(col(AuditEntry.id) == 4)).one()
+            session.connection().exec_driver_sql("DELETE FROM audit WHERE id = 4")
+    finally:
+        engine.dispose()
+    code, line = _backup_line(folder, file)
+    assert (code, line) == (
+        1,
+        f"FAIL  backup heads      the backup before.bak (made {made}): its head, audit row 4, "
+        "is no longer in this store (rows were removed after the backup was made)",
+    )
+    # A backup of another store is named as such, whatever its head.
+    other = new_store(tmp_path / "other")
+    try:
+        create_backup(other, tmp_path / "other.bak")
+    finally:
+        other.close()
+    code, line = _backup_line(folder, tmp_path / "other.bak")
+    assert (code, line) == (
+        1,
+        "FAIL  backup heads      the backup other.bak (made "
+        f"{read_backup_info(tmp_path / 'other.bak').created_at[:16]}): it is a backup of "
+        "another store",
     )

@@ -461,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                 cache=args.cache,
                 seed=args.seed,
                 statements=args.statements,
+                export=not args.no_export,
             )
             and agreed
         )

@@ -3,7 +3,6 @@ per-line errors, all-or-nothing."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,6 @@ from outreach.model import (
     ScreeningEvent,
 )
 from outreach.services.mentors import AddMentor, add_mentor
-from outreach.store.engine import make_engine
 from outreach.store.store import Store
 from tests.support.stores import as_template, copy_of, frozen_on, new_store
 
@@ -346,10 +344,7 @@ def test_screening_rows_in_any_order_give_the_same_history(
     lines = (FIXTURES / "screening.csv").read_text().splitlines()
     reversed_file = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
     import_screening(store, FIXTURES / "screening.csv")
-    folder = tmp_path / "second"
-    shutil.copytree(template.folder, folder)
-    engine = make_engine(folder / "data.db", template._data_key)
-    with Store(folder, engine, template.actor, template._keyfile, template._data_key) as other:
+    with copy_of(template, tmp_path / "second") as other:
         import_screening(other, reversed_file.encode())
         assert _events(other) == _events(store)
         assert _followups(other) == _followups(store)

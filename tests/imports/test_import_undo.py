@@ -329,9 +329,7 @@ def test_a_killed_undo_leaves_the_import_in_place_or_undone(
         f"K{i:05d},Kill test {i},1980-01-01,Wing {i % 4},2024-01-01\n" for i in range(people)
     )
     prepared = tmp_path / "prepared"
-    shutil.copytree(template.folder, prepared)
-    engine = make_engine(prepared / "data.db", template._data_key)
-    with Store(prepared, engine, template.actor, template._keyfile, template._data_key) as s:
+    with copy_of(template, prepared) as s:
         assert import_people(s, roll.encode()).added == people
     window = timed_full_run(
         "undo", str(shutil.copytree(prepared, tmp_path / "probe")), passphrase=PASSPHRASE

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from outreach.store import keyslots, migrations
+from outreach.store import audit, keyslots, migrations
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 
@@ -152,5 +152,11 @@ def copy_of(template: Store, folder: Path, *, signs_slots: bool = False) -> Iter
     copy = Store(
         folder, engine, template.actor, template._keyfile, template._data_key, slot_secrets=secrets
     )
+    own = template._slot_secrets
+    if secrets is None and own is not None and own.signing:
+        # Without the slot-signing secrets the copy still signs its audit rows with the
+        # account's own key, as the account's unlock would: `outreach check` holds every row
+        # written after the account had a key to that key.
+        copy._signer = audit.Signer(template.actor.name, own.signing)
     with copy:
         yield copy

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
+from textual import events
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
 
 from outreach.imports.mapping import saved_mappings
@@ -153,6 +154,34 @@ async def test_importing_before_a_preview_writes_nothing(store: Store, tmp_path:
             await pilot.press("ctrl+t")
             assert _text(screen, "#import-status").startswith("No file at ")
             assert not isinstance(app.screen, ConfirmDialog)
+
+
+@pytest.mark.asyncio
+async def test_a_path_typed_ahead_of_ctrl_t_is_the_one_previewed(
+    store: Store, tmp_path: Path
+) -> None:
+    # Keys arrive as a paste or fast typing does: all queued before any is handled. ctrl+t is
+    # a priority binding, so it is taken before the path field has read the keys ahead of it.
+    (tmp_path / "roll.csv").write_bytes(ROLL.encode())
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            field = screen.query_one("#path", Input)
+            field.value = ""
+            for char in str(tmp_path / "roll.csv"):
+                app.post_message(events.Key(char, char))
+            app.post_message(events.Key("ctrl+t", None))
+            await wait_for(
+                pilot,
+                lambda: screen.report is not None
+                or _text(screen, "#import-status").startswith("No file at"),
+            )
+            assert field.value == str(tmp_path / "roll.csv")
+            assert not _text(screen, "#import-status").startswith("No file at")
+            assert screen.report is not None
 
 
 @pytest.mark.asyncio

@@ -358,6 +358,12 @@ class ImportScreen(DataScreen):
 
     # -- preview ---------------------------------------------------------------------------
     def action_preview(self) -> None:
+        # ctrl+t is a priority binding, so it is taken as soon as it arrives: keys pasted or
+        # typed just ahead of it may still wait in the path field's queue. Read the field once
+        # it has handled them (its queue runs in order).
+        self.query_one("#path", Input).call_later(self._preview)
+
+    def _preview(self) -> None:
         from outreach.imports.pipeline import import_file
 
         if self.running:

@@ -176,8 +176,10 @@ async def test_a_path_typed_ahead_of_ctrl_t_is_the_one_previewed(
             app.post_message(events.Key("ctrl+t", None))
             await wait_for(
                 pilot,
-                lambda: screen.report is not None
-                or _text(screen, "#import-status").startswith("No file at"),
+                lambda: (
+                    screen.report is not None
+                    or _text(screen, "#import-status").startswith("No file at")
+                ),
             )
             assert field.value == str(tmp_path / "roll.csv")
             assert not _text(screen, "#import-status").startswith("No file at")

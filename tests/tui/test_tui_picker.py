@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from outreach.services.profile import person_profile
 from outreach.store.store import Store
 from outreach.tui.app import create_app
+from outreach.tui.dialogs.account_dialogs import ConfirmDialog
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.dialogs.screening_form import ScreeningForm
 from outreach.tui.screens.dashboard import DashboardScreen
@@ -417,3 +418,26 @@ async def test_a_mentor_typed_in_lower_case_is_accepted_and_saved_as_written(
         ]
         assert len(conversations) == 1
         assert "with Émile Roux" in conversations[0]
+
+
+@pytest.mark.asyncio
+async def test_esc_with_matches_listed_closes_the_list_and_keeps_the_form(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_form(pilot)
+            form = app.screen
+            picker = _picker(app)
+            await type_text(pilot, "nell")
+            await wait_for_answer(pilot, picker, "nell")
+            await pilot.press("escape")
+            await pilot.pause()
+            # The list closes; the form, and what was typed, stay.
+            assert app.screen is form
+            assert not picker.is_open
+            assert picker.input.value == "nell"
+            assert picker.input.has_focus
+            # With nothing listed, esc is the form's again: it asks before discarding.
+            await pilot.press("escape")
+            await _wait(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            assert app.screen._question == "Discard what you typed in this form?"

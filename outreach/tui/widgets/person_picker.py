@@ -153,6 +153,8 @@ class PersonPicker(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "to_list", "Matches", show=False, id="picker.down"),
+        # Only while matches are listed: otherwise esc goes on to the form (cancel).
+        Binding("escape", "close_list", "Close the list", show=False, id="picker.close"),
     ]
 
     class Picked(Message):
@@ -338,6 +340,16 @@ class PersonPicker(Vertical):
             self._choose(only)
         else:
             self.action_to_list()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_list":
+            return self.is_open
+        return True
+
+    def action_close_list(self) -> None:
+        """Close the list of matches and stay in the field, keeping what was typed."""
+        self._close()
+        self.focus_input()
 
     def action_to_list(self) -> None:
         """Move into the list of matches."""

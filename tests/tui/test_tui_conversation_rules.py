@@ -41,7 +41,7 @@ async def _refused(
 ) -> str:
     """Open the form for ``ref``, fill ``values`` in, save, and return the line shown under
     ``field`` once the save is refused (checking the form kept everything typed)."""
-    before = table_counts(store)
+    before = _records(store)
     with freeze_time(TODAY, **FROZEN):
         app = create_app(store.folder, store=store)
         app.last_mentor = "Maya Lee"
@@ -67,8 +67,16 @@ async def _refused(
             for widget_id, value in values.items():
                 assert form.query_one(f"#{widget_id}", Input).value == value
             shown = str(form.query_one(f"#err-{field}", Static).render())
-    assert table_counts(store) == before
+    assert _records(store) == before
     return shown
+
+
+def _records(store: Store) -> dict[str, int]:
+    """Rows per table, leaving out the month figures the dashboard keeps: derived data it
+    saves when it first counts them (the application opens on the dashboard)."""
+    counts = table_counts(store)
+    counts.pop("month_coverage")
+    return counts
 
 
 @pytest.mark.asyncio

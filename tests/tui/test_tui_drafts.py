@@ -112,6 +112,12 @@ async def _drafts_read(pilot: Any, app: Any) -> None:
     await pilot.pause(0.1)
 
 
+def _offer_shown(app: Any) -> bool:
+    """The offer of kept forms is on screen with its lines (a pushed screen composes a moment
+    after it becomes the screen)."""
+    return isinstance(app.screen, DraftOffer) and bool(app.screen.query("#draft-what"))
+
+
 @pytest.mark.asyncio
 async def test_ctrl_l_keeps_the_form_and_the_same_account_gets_it_back(
     store: Store, folder: Path
@@ -131,7 +137,7 @@ async def test_ctrl_l_keeps_the_form_and_the_same_account_gets_it_back(
             assert kept.form == "conversation"
 
             await _unlock(pilot, app, "ana", PASSPHRASE)
-            await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+            await wait_for(pilot, lambda: _offer_shown(app))
             what = str(app.screen.query_one("#draft-what", Static).render())
             assert what.splitlines()[1] == "for B2001  Dana Evans"
             await pilot.press("enter")
@@ -162,7 +168,7 @@ async def _reopen_after_lock(pilot: Any, app: Any) -> ConversationForm:
     await _half_fill_a_conversation(pilot, app)
     await pilot.press("ctrl+l")
     await _unlock(pilot, app, "ana", PASSPHRASE)
-    await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+    await wait_for(pilot, lambda: _offer_shown(app))
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, ConversationForm))
     form = app.screen
@@ -288,12 +294,12 @@ async def test_del_discards_the_offered_draft_and_esc_keeps_it_for_later(
             await _half_fill_a_conversation(pilot, app)
             await pilot.press("ctrl+l")
             await _unlock(pilot, app, "ana", PASSPHRASE)
-            await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+            await wait_for(pilot, lambda: _offer_shown(app))
             await pilot.press("escape")  # later
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("ctrl+l")
             await _unlock(pilot, app, "ana", PASSPHRASE)
-            await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+            await wait_for(pilot, lambda: _offer_shown(app))
             await pilot.press("delete")
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "drafts"])
@@ -355,7 +361,7 @@ async def test_an_application_started_unlocked_offers_kept_forms_too(
         keep_draft(store, KeepDraft(form="mentor", fields={"name": "Jo Marsh", "trained_on": ""}))
         app = create_app(folder, store=store, idle_minutes=60)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, DraftOffer))
+            await wait_for(pilot, lambda: _offer_shown(app))
             what = str(app.screen.query_one("#draft-what", Static).render())
             assert what.splitlines()[1] == "mentor Jo Marsh"
             await pilot.press("enter")

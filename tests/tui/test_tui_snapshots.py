@@ -69,6 +69,13 @@ def test_dashboard(snap_compare: Any, store: Store, size: tuple[int, int]) -> No
     assert _shot(snap_compare, store, size, _dashboard_drawn)
 
 
+async def _laid_out(pilot: Any, table: DataTable[Any]) -> None:
+    """Wait until ``table`` has measured its columns for the rows it holds (it does so when
+    idle, which under load can come well after the rows arrive), then a moment more."""
+    await wait_for(pilot, lambda: not table._require_update_dimensions)
+    await pilot.pause(0.2)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_people(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     async def people_listed(pilot: Any) -> None:
@@ -78,7 +85,7 @@ def test_people(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
         table = pilot.app.screen.query_one("#people", DataTable)
         await wait_for(pilot, lambda: table.row_count == 50)
         # Let the table lay out its columns before the picture is taken.
-        await pilot.pause(0.2)
+        await _laid_out(pilot, table)
         await pilot.wait_for_scheduled_animations()
 
     assert _shot(snap_compare, store, size, people_listed)
@@ -93,7 +100,7 @@ def test_person(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
         await wait_for(pilot, lambda: pilot.app.screen.query("#timeline"))
         timeline = pilot.app.screen.query_one("#timeline", DataTable)
         await wait_for(pilot, lambda: timeline.row_count > 0)
-        await pilot.pause(0.2)
+        await _laid_out(pilot, timeline)
         await pilot.wait_for_scheduled_animations()
 
     assert _shot(snap_compare, store, size, person_shown)

@@ -67,6 +67,7 @@ from outreach.cli import (  # noqa: E402
     domain_commands,  # noqa: F401
     export_commands,  # noqa: F401
     import_commands,  # noqa: F401
+    programme_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401
     tui_commands,  # noqa: F401

@@ -15,7 +15,11 @@ from outreach.errors import ValidationError
 from outreach.wording import counted
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from outreach.rules.cascade import CascadeProgramme
     from outreach.stats.dashboard import Dashboard
+    from outreach.stats.period import Period
 
 targets = typer.Typer(
     help="Set and list targets for coverage, uptake and reach.", no_args_is_help=True
@@ -50,23 +54,82 @@ def stats(
             "(default: the year holding the as-of date).",
         ),
     ] = None,
+    programme: Annotated[
+        str,
+        typer.Option(
+            "--programme",
+            help="The programme: cervical-screening (the default), or any other file in "
+            "schema/programmes (outreach programmes lists them).",
+        ),
+    ] = "cervical-screening",
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Break every stage down by this (unit); not for cervical."),
+    ] = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Coverage, uptake, reach and outreach figures, against the targets set."""
+    """Coverage, uptake, reach and outreach figures, against the targets set; for a testing
+    programme (--programme), its cascade stage by stage, measures and national figure."""
     from outreach.stats.dashboard import dashboard
     from outreach.stats.period import Period
 
     with errors_shown():
         day = _day(as_of, "--as-of")
         chosen = Period.parse(period) if period is not None else None
+        rules = _programme(programme)
+        if rules is not None:
+            _cascade_stats(rules, day, chosen, by, as_json, store, user)
+            return
+        if by is not None:
+            raise ValidationError("--by", "cervical screening is broken down by unit and age band")
         with unlock(store, user) as opened:
             board = dashboard(opened, as_of=day, period=chosen)
     if as_json:
         say(json.dumps(board.to_json(), indent=2))
     else:
         say("\n".join(summary_lines(board)))
+
+
+def _programme(key: str) -> CascadeProgramme | None:
+    """The cascade programme ``key``; None for the recall programme (cervical screening)."""
+    from outreach.rules.cascade import load_any
+
+    try:
+        rules = load_any(key.strip())
+    except ValueError:
+        from outreach.rules.programme import programme_keys
+
+        raise ValidationError(
+            "--programme", f"no programme {key!r} (one of {', '.join(programme_keys())})"
+        ) from None
+    from outreach.rules.cascade import CascadeProgramme
+
+    return rules if isinstance(rules, CascadeProgramme) else None
+
+
+def _cascade_stats(
+    rules: CascadeProgramme,
+    day: date | None,
+    period: Period | None,
+    by: str | None,
+    as_json: bool,
+    store: Path | None,
+    user: str | None,
+) -> None:
+    from outreach.cli.programme_text import cascade_lines
+    from outreach.queries.cascade import BREAKDOWNS
+    from outreach.stats.cascade import programme_figures
+
+    if by is not None and by not in BREAKDOWNS:
+        raise ValidationError("--by", f"{by!r} is not a breakdown (one of {', '.join(BREAKDOWNS)})")
+    with unlock(store, user) as opened:
+        figures = programme_figures(opened, rules, as_of=day, period=period, breakdown=by)
+    if as_json:
+        say(json.dumps(figures.to_json(), indent=2))
+    else:
+        say("\n".join(cascade_lines(figures)))
 
 
 def summary_lines(board: Dashboard) -> list[str]:

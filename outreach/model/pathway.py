@@ -62,6 +62,9 @@ class ScreeningEvent(SQLModel, table=True):
     note: str | None = None
     logged_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime
+    result: str | None = None
+    """A cascade programme's result code for this step (migration 0016); cervical results are
+    ``hpv`` and ``cytology``."""
 
 
 class Decision(SQLModel, table=True):

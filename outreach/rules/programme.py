@@ -176,6 +176,30 @@ def load_programme(key: str = "cervical-screening") -> Programme:
 
 @cache
 def _load(key: str) -> Programme:
+    path, data = read_programme_file(key)
+    if data.get("kind") == "cascade":
+        raise ValueError(f"{path}: a cascade programme, read by outreach.rules.cascade")
+    try:
+        programme = _build(data)
+    except _Refused as refused:
+        raise ValueError(f"{path}: field '{refused.field}' {refused.problem}") from None
+    if programme.key != key:
+        raise ValueError(f"{path}: field 'key' is {programme.key!r}, expected {key!r}")
+    return programme
+
+
+def programme_keys() -> tuple[str, ...]:
+    """The keys of every programme file in ``schema/programmes/``, in name order."""
+    folder = schema_dir() / "programmes"
+    return tuple(sorted(path.stem for path in folder.glob("*.toml") if _KEY.fullmatch(path.stem)))
+
+
+def read_programme_file(key: str) -> tuple[Path, dict[str, Any]]:
+    """The path and parsed contents of programme ``key``'s file, once it meets the schema.
+
+    Raises ValueError naming the file (and the field) when the key is not a plain name, the
+    file is missing or not TOML, or a field does not meet ``schema/programme.schema.json``.
+    """
     if not _KEY.fullmatch(key):
         raise ValueError(f"not a programme key: {key!r}")
     path = programme_path(key)
@@ -190,13 +214,7 @@ def _load(key: str) -> Programme:
     if problem is not None:
         field, said = problem
         raise ValueError(f"{path}: field '{field}' {said}")
-    try:
-        programme = _build(data)
-    except _Refused as refused:
-        raise ValueError(f"{path}: field '{refused.field}' {refused.problem}") from None
-    if programme.key != key:
-        raise ValueError(f"{path}: field 'key' is {programme.key!r}, expected {key!r}")
-    return programme
+    return path, data
 
 
 def shape_problem(data: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
-"""``outreach export``, ``outreach verify`` and ``outreach keys export-public``: signed,
-disclosure-controlled governance summaries, their preview, and how a reader checks them."""
+"""``outreach export``, ``outreach verify`` and ``outreach keys export-public``/``export-card``:
+signed, disclosure-controlled governance summaries, their preview, how a reader checks them,
+and the site card other stores seal files to."""
 
 from __future__ import annotations
 
@@ -318,3 +319,28 @@ def keys_export_public(
         file.write_bytes(pem)
     say(f"Wrote the site's public key to {file}")
     say(f"Fingerprint {printed}: read it out to readers so they can check the file.")
+
+
+@keys.command("export-card")
+def keys_export_card(
+    file: Annotated[Path, typer.Argument(help="Where to write this store's site card.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Write this store's site card: the public keys other stores seal files to.
+
+    Hand the card to a team's other laptop (sync), to another site (transfers) or to the
+    region (returns). It holds no secret; read its fingerprint aloud so the receiver can check
+    it arrived unchanged.
+    """
+    from outreach.services.site import own_card
+
+    with errors_shown():
+        if file.exists() and not force:
+            raise ValueError(f"{file} exists; pass --force to overwrite it")
+        with unlock(store, user) as opened:
+            card = own_card(opened)
+        file.write_bytes(card.to_bytes())
+    say(f"Wrote the site card of {card.site} to {file}")
+    say(f"Fingerprint {card.fingerprint}: read it aloud to whoever receives the card.")

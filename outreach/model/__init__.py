@@ -32,6 +32,7 @@ from outreach.model.outreach_log import (
 from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
 from outreach.model.people import Person, Stay, Unit
 from outreach.model.site import Account, AuditEntry, Site
+from outreach.model.transfers import Transfer, TransferFollowUp
 
 __all__ = [
     "Account",
@@ -69,6 +70,8 @@ __all__ = [
     "Stay",
     "Target",
     "TargetMeasure",
+    "Transfer",
+    "TransferFollowUp",
     "Unit",
     "Where",
 ]

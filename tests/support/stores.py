@@ -32,6 +32,8 @@ SITE = "HMP Test"
 ADMIN = "ana"
 
 DOMAIN_TABLES = (
+    "transfer_follow_up",
+    "transfer",
     "conversation_barrier",
     "conversation_mentor",
     "conversation_attendee",

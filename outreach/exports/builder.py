@@ -11,13 +11,14 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from outreach.clock import today
 from outreach.exports.rows import MONTH, TOTAL
 from outreach.exports.table import AggregateTable, ExportPeriod
 from outreach.model import Site, TargetMeasure
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.activity import activity
-from outreach.stats.checks import check
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.month_cache import Cell, check_with_kept
 from outreach.stats.pathway import Reach, Uptake, colposcopy, reach_checks, reach_from, uptake
 from outreach.stats.period import Period
 from outreach.stats.targets import TargetRow, targets_in
@@ -40,6 +41,15 @@ def build_table(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> AggregateTable:
     """The exact figures of an export of ``period`` read on ``as_of`` (after the period)."""
+    return build_counted(session, period, as_of=as_of, programme=programme)[0]
+
+
+def build_counted(
+    session: Session, period: Period, *, as_of: date, programme: Programme | None = None
+) -> tuple[AggregateTable, dict[date, list[Cell]]]:
+    """:func:`build_table`, with the coverage cells of ended month ends it counted afresh
+    (those the store did not keep), for the caller to keep (``month_cache.keep``). The
+    trend reads the kept month ends instead of counting them again."""
     programme = programme or load_programme()
     site = session.exec(select(Site)).one()
     national = programme.national_coverage
@@ -54,7 +64,14 @@ def build_table(
     )
     # The trend and reach check nearly the same stays: one statement reads both.
     days = month_end_days(period.end, len(list(period.months())) + CONTEXT_MONTHS)
-    checked = check(session, programme=programme, trend_days=days, **reach_checks(period, as_of))
+    counted = check_with_kept(
+        session,
+        programme=programme,
+        trend_days=days,
+        today=today(),
+        **reach_checks(period, as_of),
+    )
+    checked = counted.checked
     trend = coverage_from(session, checked, days, programme)
     at_end = trend[-1]
     _coverage(table, at_end)
@@ -78,7 +95,7 @@ def build_table(
     )
     _activity(table, session, period, as_of, programme)
     _targets(table, session, period, programme, at_end, period_uptake, period_reach)
-    return table
+    return table, counted.fresh
 
 
 def _coverage(table: AggregateTable, at_end: Coverage) -> None:

@@ -17,7 +17,7 @@ from datetime import date
 
 from outreach.clock import today
 from outreach.errors import ValidationError
-from outreach.exports.builder import build_table
+from outreach.exports.builder import build_counted
 from outreach.exports.long_form import figures
 from outreach.exports.notes import breakdown_rule
 from outreach.exports.rows import ALL, TOTAL, Kind
@@ -31,6 +31,8 @@ from outreach.rules.disclosure import (
     Published,
     get_policy,
 )
+from outreach.rules.programme import load_programme
+from outreach.stats.month_cache import keep, newest_change
 from outreach.stats.period import Period
 from outreach.store.store import Store
 
@@ -137,7 +139,8 @@ def export_choice(
 
 def published_table(store: Store, choice: ExportChoice) -> PublishedSummary:
     """Every figure of the export of ``choice`` as it will be published, from one read
-    transaction. Writes nothing, not even an audit row."""
+    transaction. Writes no record and no audit row: only the derived figures of ended month
+    ends it counted, kept as the dashboard keeps them."""
     return published_and_exact(store, choice)[0]
 
 
@@ -145,9 +148,15 @@ def published_and_exact(
     store: Store, choice: ExportChoice
 ) -> tuple[PublishedSummary, PublishedSummary]:
     """The export of ``choice`` as it will be published and the same table with exact figures
-    (for the screen only), both from one read of the store."""
+    (for the screen only), both from one read of the store. Ended month ends it had to count
+    are kept for the next export or dashboard (``outreach.stats.month_cache``)."""
+    programme = load_programme()
     with store.read() as session:
-        table = build_table(session, choice.period, as_of=choice.as_of)
+        seen = newest_change(session)
+        table, fresh = build_counted(
+            session, choice.period, as_of=choice.as_of, programme=programme
+        )
+    keep(store, programme, fresh, seen)
     return table.publish(choice.policy), table.publish(NO_DISCLOSURE_CONTROL)
 
 

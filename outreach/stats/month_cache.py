@@ -64,6 +64,13 @@ def kept(session: Session, programme: Programme, days: Iterable[date]) -> dict[d
     return found
 
 
+def newest_change(session: Session) -> int | None:
+    """The newest audit row ``session`` sees (every saved change writes one), to hand to
+    :func:`keep`. Read it first in a read transaction: the first read fixes what the
+    transaction sees."""
+    return session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
+
+
 def keepable(days: Iterable[date], today: date) -> list[date]:
     """The days of ``days`` that have passed on ``today``: their figures may be kept."""
     return sorted(d for d in set(days) if d < today)

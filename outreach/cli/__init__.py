@@ -70,6 +70,7 @@ from outreach.cli import (  # noqa: E402
     programme_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401
+    transfer_commands,  # noqa: F401
     tui_commands,  # noqa: F401
 )
 

@@ -41,14 +41,15 @@ expression; NULL is its own group)."""
 
 
 def unit_on(person_id: ColumnElement[Any], day: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The unit of the person's stay on ``day`` (the latest arrival if stays overlap)."""
+    """The unit of the person's stay on ``day`` (if stays overlap, the latest arrival, then the
+    latest written)."""
     s = stays("bs")
     unit = Unit.__table__.alias("bu")  # type: ignore[attr-defined]
     return (
         core_select(func.coalesce(unit.c.name, NO_UNIT))
         .select_from(s.outerjoin(unit, unit.c.id == s.c.unit_id))
         .where(s.c.person_id == person_id, resident_on(s, day))
-        .order_by(s.c.arrived_on.desc())
+        .order_by(s.c.arrived_on.desc(), s.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -183,7 +184,8 @@ def covered_on(
     )
     group = breakdown(person.c.id, literal(day)) if breakdown else null()
     counted = (
-        core_select(group.label("grp"), covered.label("covered"))
+        # As an integer: summed as a boolean, SQLAlchemy would read any count back as True.
+        core_select(group.label("grp"), cast(covered, Integer).label("covered"))
         .where(
             resident(person.c.id, day),
             aged_within(

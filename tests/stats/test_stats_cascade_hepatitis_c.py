@@ -177,3 +177,14 @@ def test_a_period_read_before_it_ends_stops_at_the_day_read(
         0,
         0,
     ]
+
+
+def test_a_step_on_the_day_of_leaving_counts_for_that_stay(store: Store) -> None:
+    with store.write() as session:
+        c = Cohort(session)
+        p = c.person(ADULT, stays=[(date(2024, 1, 10), date(2024, 1, 12), "A")])
+        c.event(p, date(2024, 1, 12), "offered", programme=HEP_C)
+        c.event(p, date(2024, 1, 13), "antibody_test", programme=HEP_C, result="negative")
+    with store.read() as session:
+        got = cascade(session, load_cascade(HEP_C), Period.quarter(2024, 1), as_of=AS_OF)
+    assert [s.count for s in got.overall.stages[:2]] == [1, 0]

@@ -40,7 +40,8 @@ def export(
         typer.Option(
             "--period",
             help="A whole calendar year, quarter or month that has ended: 2024, 2024-Q3 or "
-            "2024-03.",
+            "2024-03, or in ISO 8601 as ADX writes it: 2024-01-01/P1Y, 2024-07-01/P3M, "
+            "2024-03-01/P1M.",
         ),
     ],
     out: Annotated[
@@ -53,8 +54,23 @@ def export(
     ] = None,
     formats: Annotated[
         str,
-        typer.Option("--format", help="Comma-separated formats: csv, xlsx, json, fhir, html."),
+        typer.Option(
+            "--format",
+            help="Comma-separated formats: csv, xlsx, json, fhir, html; and for a "
+            "commissioner's system adx and dhis2-json (written through --mapping, for the "
+            "site's org unit code: outreach site org-unit CODE).",
+        ),
     ] = ALL_FORMATS,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="Indicator mapping (TOML) for adx and dhis2-json: which figure goes to which "
+            "data element (default: the example DHIS2 mapping shipped in "
+            "schema/indicators/dhis2-screening.toml; copy and edit it for a real data set).",
+            show_default=False,
+        ),
+    ] = None,
     policy: Annotated[
         str,
         typer.Option(
@@ -115,10 +131,13 @@ def export(
                 as_of=day,
                 force=force,
                 progress=lambda what, _share: say(f"  {what}…", err=True),
+                mapping=mapping,
             )
     say(f"Exported {result.period} with disclosure control {result.policy} to {result.folder}")
     for name in result.files:
         say(f"    {name}")
+    for line in result.left_out:
+        say(line)
     say(f"Signed with the site key {result.key_fingerprint}.")
     say("Readers check it with: outreach verify DIR --public-key site-key.pem")
 

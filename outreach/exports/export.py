@@ -21,13 +21,16 @@ from sqlmodel import select
 
 from outreach.clock import today
 from outreach.errors import ValidationError
+from outreach.exports.adx_writer import write_adx
 from outreach.exports.csv_writer import write_csv
+from outreach.exports.dhis2_writer import write_dhis2_json
 from outreach.exports.fhir_writer import write_fhir
 from outreach.exports.history import (
     check_history,
     figures_json,
 )
 from outreach.exports.html_writer import write_html
+from outreach.exports.indicators import MappedFigures, load_mapping, mapped_figures
 from outreach.exports.json_writer import (
     InvalidSummary,
     check_document,
@@ -45,7 +48,8 @@ from outreach.exports.signing import (
 )
 from outreach.exports.table import PublishedSummary
 from outreach.exports.xlsx_writer import write_xlsx
-from outreach.model import ExportRecord, Site
+from outreach.model import ExportRecord, Site, SiteSetting
+from outreach.model.site_settings import ORG_UNIT
 from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.stats.period import Period
 from outreach.store import audit
@@ -64,6 +68,11 @@ FORMATS: dict[str, tuple[str, Writer]] = {
     "fhir": ("measure-reports.fhir.json", write_fhir),
     "html": ("report.html", write_html),
 }
+INDICATOR_FORMATS: dict[str, str] = {
+    "adx": "indicators.adx.xml",
+    "dhis2-json": "dataValueSets.json",
+}
+"""Formats written through an indicator mapping, for a commissioner's system."""
 NOTES_FILE = "notes.txt"
 
 
@@ -76,18 +85,21 @@ class ExportResult:
     period: str
     policy: str
     key_fingerprint: str
+    left_out: tuple[str, ...] = ()
+    """What the ADX and DHIS2 files leave out, and why (see ``MappedFigures.left_out_lines``)."""
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     """``"csv,xlsx"`` (or a list) as known format names in a fixed order; ValueError otherwise."""
     names = text.split(",") if isinstance(text, str) else list(text)
     wanted = {name.strip().lower() for name in names if name.strip()}
-    unknown = sorted(wanted - FORMATS.keys())
+    known = [*FORMATS, *INDICATOR_FORMATS]
+    unknown = sorted(wanted - set(known))
     if unknown or not wanted:
         raise ValidationError(
-            "format", f"{', '.join(unknown) or 'none given'} (choose from {', '.join(FORMATS)})"
+            "format", f"{', '.join(unknown) or 'none given'} (choose from {', '.join(known)})"
         )
-    return tuple(name for name in FORMATS if name in wanted)
+    return tuple(name for name in known if name in wanted)
 
 
 def export_summary(
@@ -101,6 +113,7 @@ def export_summary(
     force: bool = False,
     progress: Progress | None = None,
     previewed: PublishedSummary | None = None,
+    mapping: Path | None = None,
 ) -> ExportResult:
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
@@ -115,6 +128,12 @@ def export_summary(
     The figures are :func:`~outreach.exports.preview.published_summary`'s; given the
     ``previewed`` summary a person confirmed, it writes nothing (ValueError) unless the figures
     are still exactly those.
+
+    ``adx`` and ``dhis2-json`` write the figures an indicator mapping names (``mapping``, a
+    TOML file; default the shipped ``schema/indicators/dhis2-screening.toml``) for the site's
+    org unit code, which must be set (ValidationError("org_unit") otherwise). What they leave
+    out (figures the mapping does not name, figures withheld by disclosure control) is said in
+    notes.txt and returned in :attr:`ExportResult.left_out`.
     """
     report = progress or (lambda _what, _share: None)
     choice = export_choice(store, period=period, policy=policy, as_of=as_of)
@@ -122,6 +141,17 @@ def export_summary(
     out = out.expanduser().resolve()
     with store.read() as session:
         site_key = public_key_of(session.exec(select(Site)).one().signing_key)
+        setting = session.get(SiteSetting, ORG_UNIT)
+        org_unit = "" if setting is None else setting.value
+    indicator_formats = [name for name in wanted if name in INDICATOR_FORMATS]
+    chosen_mapping = load_mapping(mapping) if indicator_formats else None
+    if indicator_formats and not org_unit:
+        raise ValidationError(
+            "org_unit",
+            f"the site has no org unit code, which {' and '.join(indicator_formats)} files "
+            "are written for; set it with: outreach site org-unit CODE (the code the "
+            "commissioner's system gives the site)",
+        )
     replaced = _check_target(out, force, site_key)
 
     report("counting", 0.0)
@@ -139,6 +169,8 @@ def export_summary(
     figures, refused = check_history(store, summary)
     if refused is not None:
         raise ValueError(refused)
+    mapped = mapped_figures(summary, chosen_mapping) if chosen_mapping is not None else None
+    left_out = tuple(mapped.left_out_lines()) if mapped is not None else ()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     partial.mkdir()
@@ -147,10 +179,17 @@ def export_summary(
     try:
         steps = len(wanted) + 2
         for done, name in enumerate(wanted, start=1):
+            if name in INDICATOR_FORMATS:
+                assert mapped is not None
+                report(f"writing {INDICATOR_FORMATS[name]}", done / steps)
+                _write_indicators(name, mapped, partial, org_unit)
+                continue
             filename, write = FORMATS[name]
             report(f"writing {filename}", done / steps)
             write(summary, partial / filename)
-        (partial / NOTES_FILE).write_text("\n\n".join(notes(summary)) + "\n", encoding="utf-8")
+        (partial / NOTES_FILE).write_text(
+            "\n\n".join([*notes(summary), *left_out]) + "\n", encoding="utf-8"
+        )
         if "json" in wanted:
             # What is signed is the file: read back, it must be the document checked above.
             written = json.loads((partial / FORMATS["json"][0]).read_text(encoding="utf-8"))
@@ -206,7 +245,15 @@ def export_summary(
         _remove_listed(aside, replaced)
     report("done", 1.0)
     files = tuple(sorted(p.name for p in out.iterdir()))
-    return ExportResult(out, files, the_period.label, chosen.name, key)
+    return ExportResult(out, files, the_period.label, chosen.name, key, left_out)
+
+
+def _write_indicators(name: str, mapped: MappedFigures, folder: Path, org_unit: str) -> None:
+    path = folder / INDICATOR_FORMATS[name]
+    if name == "adx":
+        write_adx(mapped, path, org_unit=org_unit, exported=today())
+    else:
+        write_dhis2_json(mapped, path, org_unit=org_unit)
 
 
 def _check_target(out: Path, force: bool, site_key: Ed25519PublicKey) -> dict[str, str]:

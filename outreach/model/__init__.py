@@ -32,6 +32,7 @@ from outreach.model.outreach_log import (
 from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
 from outreach.model.people import Person, Stay, Unit
 from outreach.model.site import Account, AuditEntry, Site
+from outreach.model.site_settings import SiteSetting
 from outreach.model.transfers import Transfer, TransferFollowUp
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "ScreeningEvent",
     "ScreeningEventKind",
     "Site",
+    "SiteSetting",
     "Stay",
     "Target",
     "TargetMeasure",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
+
 from sqlmodel import select
 
-from outreach.model import Site
+from outreach.model import Role, Site, SiteSetting
+from outreach.model.site_settings import ORG_UNIT
+from outreach.services.errors import ValidationError
 from outreach.store.sealed import Opened, SiteCard, open_sealed, seal, site_card
 from outreach.store.site_key import fingerprint, public_key_of, public_key_pem
 from outreach.store.store import Store
@@ -52,3 +57,62 @@ def open_for(store: Store, data: bytes, *, kind: str) -> Opened:
     """A file sealed to this store, opened and verified (ValidationError naming what is wrong)."""
     _name, signing_key = _site_row(store)
     return open_sealed(data, kind=kind, signing_key=signing_key)
+
+
+ORG_UNIT_MAX = 50
+"""DHIS2 keeps codes of up to 50 characters."""
+
+
+@dataclass(frozen=True)
+class SetOrgUnit:
+    """The code a commissioner's system (DHIS2, ADX) knows the site by."""
+
+    code: str
+
+
+def org_unit_problem(code: str) -> str | None:
+    """Why ``code`` cannot be an org unit code, None when it can: 1 to 50 characters, none of
+    them a control character (XML cannot carry them), no space at either end."""
+    if not code:
+        return "is empty"
+    if code != code.strip():
+        return "has a space at one end"
+    if len(code) > ORG_UNIT_MAX:
+        return f"is longer than {ORG_UNIT_MAX} characters"
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in code):
+        return "holds a control character"
+    return None
+
+
+def set_org_unit(store: Store, cmd: SetOrgUnit) -> str:
+    """Set the site's org unit code, written into ADX and DHIS2 exports; one
+    ``site.org_unit`` audit row (none when it is already that code). Returns the code.
+
+    Raises ValidationError("org_unit", ...) for a code :func:`org_unit_problem` refuses;
+    only an admin may set it (NotAllowed).
+    """
+    problem = org_unit_problem(cmd.code)
+    if problem is not None:
+        raise ValidationError(
+            "org_unit",
+            f"the org unit code {problem}",
+            "use the code the commissioner's system gives the site, such as PRISON_STYAL",
+        )
+    with store.action("site.org_unit", entity="site_setting", roles=(Role.admin,)) as act:
+        setting = act.session.get(SiteSetting, ORG_UNIT)
+        if setting is not None and setting.value == cmd.code:
+            act.unchanged()
+            return cmd.code
+        if setting is None:
+            setting = SiteSetting(name=ORG_UNIT, value=cmd.code)
+        setting.value = cmd.code
+        act.session.add(setting)
+        act.names(None, [ORG_UNIT])
+    return cmd.code
+
+
+def site_org_unit(store: Store) -> str:
+    """The site's org unit code, empty when none is set."""
+    with store.read() as session:
+        setting = session.get(SiteSetting, ORG_UNIT)
+    return "" if setting is None else setting.value

@@ -20,6 +20,9 @@ PeriodKind = Literal["year", "quarter", "month"]
 _YEAR = re.compile(r"(\d{4})")
 _QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})/P(1Y|12M|3M|1M)")
+"""ISO 8601 start/duration, as ADX and DHIS2 write periods: ``2024-04-01/P3M``."""
+_ISO_KINDS: dict[str, PeriodKind] = {"1Y": "year", "12M": "year", "3M": "quarter", "1M": "month"}
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,16 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """``"2024"``, ``"2024-Q1"`` or ``"2024-03"`` as a Period.
+        """``"2024"``, ``"2024-Q1"`` or ``"2024-03"`` as a Period; also the same periods
+        written in ISO 8601 as start and duration, as ADX does: ``2024-01-01/P1Y``,
+        ``2024-04-01/P3M``, ``2024-03-01/P1M``.
 
-        Raises ValueError saying why for anything else (a date, a range, a month 13, Q5).
+        Raises ValueError saying why for anything else (a date, a range, a month 13, Q5, an
+        ISO period that does not start on the first day of its year, quarter or month).
         """
         value = text.strip()
+        if match := _ISO.fullmatch(value):
+            return cls._from_iso(value, match)
         if match := _YEAR.fullmatch(value):
             return cls.year(int(match[1]))
         if match := _QUARTER.fullmatch(value):
@@ -53,6 +61,35 @@ class Period:
             "(write 2024, 2024-Q1 or 2024-03; other ranges are not allowed, so that two "
             "reports cannot be subtracted to single people out)",
         )
+
+    @classmethod
+    def _from_iso(cls, value: str, match: re.Match[str]) -> Period:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        kind = _ISO_KINDS[match[4]]
+        if not 1 <= month <= 12:
+            raise ValidationError("period", f"{value!r} has no month {month} (01 to 12)")
+        starts = {"year": (1,), "quarter": (1, 4, 7, 10), "month": tuple(range(1, 13))}[kind]
+        if day != 1 or month not in starts:
+            first = {
+                "year": "a year (01-01)",
+                "quarter": "a quarter (01-01, 04-01, 07-01 or 10-01)",
+                "month": "a month",
+            }[kind]
+            raise ValidationError(
+                "period",
+                f"{value!r} does not start on the first day of {first}: only whole calendar "
+                "years, quarters and months are reported",
+            )
+        if kind == "year":
+            return cls.year(year)
+        if kind == "quarter":
+            return cls.quarter(year, (month - 1) // 3 + 1)
+        return cls.month(year, month)
+
+    @property
+    def iso(self) -> str:
+        """The period in ISO 8601 as start and duration: ``2024-04-01/P3M``."""
+        return iso_period(self.kind, self.start.year, self.start.month)
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -101,6 +138,12 @@ class Period:
         while day <= self.end:
             yield day
             day += timedelta(days=1)
+
+
+def iso_period(kind: str, year: int, month: int) -> str:
+    """The ISO 8601 start/duration of the ``kind`` period starting in ``year``-``month``."""
+    duration = {"year": "P1Y", "quarter": "P3M", "month": "P1M"}[kind]
+    return f"{year:04d}-{month:02d}-01/{duration}"
 
 
 def _check_year(year: int) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from outreach.errors import ValidationError
 from outreach.stats.period import Period
 
 
@@ -50,3 +51,33 @@ def test_month_ends_of_a_quarter() -> None:
 
 def test_the_quarter_containing_a_day() -> None:
     assert Period.containing(date(2024, 8, 31), "quarter").label == "2024-Q3"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("2024-04-01/P3M", "2024-Q2"),
+        ("2024-01-01/P1Y", "2024"),
+        ("2024-01-01/P12M", "2024"),
+        ("2024-03-01/P1M", "2024-03"),
+    ],
+)
+def test_iso_start_and_duration_name_the_same_periods(text: str, label: str) -> None:
+    period = Period.parse(text)
+    assert period == Period.parse(label)
+    assert period.iso == text.replace("P12M", "P1Y")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("2024-05-01/P3M", "does not start on the first day of a quarter"),
+        ("2024-04-02/P1M", "does not start on the first day of a month"),
+        ("2024-04-01/P1Y", "does not start on the first day of a year"),
+        ("2024-13-01/P1M", "has no month 13"),
+        ("2024-04-01/P2M", "not a whole calendar year, quarter or month"),
+    ],
+)
+def test_iso_periods_off_the_calendar_grid_are_refused(text: str, said: str) -> None:
+    with pytest.raises(ValidationError, match=said):
+        Period.parse(text)

@@ -5,8 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+from outreach.model.identity import Travelling
 
-class Mentor(SQLModel, table=True):
+
+class Mentor(Travelling, table=True):
     """A peer mentor; may also be a person in the population."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -17,7 +19,7 @@ class Mentor(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
-class Conversation(SQLModel, table=True):
+class Conversation(Travelling, table=True):
     """An outreach conversation: one-to-one with ``person_id``, or a group of ``attendees``."""
 
     __table_args__ = (
@@ -57,7 +59,7 @@ class Conversation(SQLModel, table=True):
     created_at: datetime
 
 
-class ConversationMentor(SQLModel, table=True):
+class ConversationMentor(Travelling, table=True):
     """Which mentors held a conversation."""
 
     __tablename__ = "conversation_mentor"
@@ -68,7 +70,7 @@ class ConversationMentor(SQLModel, table=True):
     mentor_id: int = Field(foreign_key="mentor.id", primary_key=True, index=True)
 
 
-class ConversationBarrier(SQLModel, table=True):
+class ConversationBarrier(Travelling, table=True):
     """A barrier code raised in a conversation (codes only: never the detail)."""
 
     __tablename__ = "conversation_barrier"
@@ -79,7 +81,7 @@ class ConversationBarrier(SQLModel, table=True):
     code: str = Field(primary_key=True, index=True)
 
 
-class ConversationAttendee(SQLModel, table=True):
+class ConversationAttendee(Travelling, table=True):
     """An identified attendee of a group session."""
 
     __tablename__ = "conversation_attendee"

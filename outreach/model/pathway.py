@@ -3,7 +3,9 @@
 from datetime import date, datetime
 
 from sqlalchemy import Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from outreach.model.identity import Travelling
 
 ADEQUATE_TEST = (
     "event = 'test' AND (hpv IN ('negative', 'positive') OR "
@@ -14,7 +16,7 @@ sits below ``outreach.queries`` and cannot build it). Queries use ``queries.adeq
 which implies it; ``tests/test_definitions_once.py`` holds the two to the same rows."""
 
 
-class ScreeningEvent(SQLModel, table=True):
+class ScreeningEvent(Travelling, table=True):
     """A step on a programme's pathway. A ``test`` carries its results and derived ``action``."""
 
     __tablename__ = "screening_event"
@@ -67,7 +69,7 @@ class ScreeningEvent(SQLModel, table=True):
     ``hpv`` and ``cytology``."""
 
 
-class Decision(SQLModel, table=True):
+class Decision(Travelling, table=True):
     """A person's own decision; the latest one by ``decided_on`` then ``id`` is in force."""
 
     __table_args__ = (Index("ix_decision_person_on", "person_id", "decided_on"),)
@@ -83,7 +85,7 @@ class Decision(SQLModel, table=True):
     created_at: datetime
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(Travelling, table=True):
     """Something to do for a person by a date. Outreach ones (next step, revisit) are never
     created under do-not-approach.
 
@@ -125,7 +127,7 @@ class FollowUp(SQLModel, table=True):
     cancelled_on: date | None = None
 
 
-class Target(SQLModel, table=True):
+class Target(Travelling, table=True):
     """A target for a measure, with its baseline; scope is the site or one unit."""
 
     id: int | None = Field(default=None, primary_key=True)

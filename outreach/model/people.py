@@ -3,7 +3,9 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from outreach.model.identity import Travelling
 
 SEARCH_INDEX = "person_search"
 SEARCH_INDEX_TABLES = frozenset(
@@ -17,14 +19,14 @@ shadow tables FTS5 keeps it in. SQLAlchemy cannot declare a virtual table, so th
 tables of the store the models leave out, by name."""
 
 
-class Unit(SQLModel, table=True):
+class Unit(Travelling, table=True):
     """A wing, house block or other part of the site."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
 
 
-class Person(SQLModel, table=True):
+class Person(Travelling, table=True):
     """Someone in the defined population. ``ref`` is the site's own reference (prison number)."""
 
     # Birth dates for the coverage checks without reading the wider rows (migration 0006);
@@ -44,7 +46,7 @@ class Person(SQLModel, table=True):
     created_at: datetime
 
 
-class Stay(SQLModel, table=True):
+class Stay(Travelling, table=True):
     """A period of residence; who is resident on a day is ``queries.resident_on``."""
 
     __table_args__ = (

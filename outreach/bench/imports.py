@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from outreach.bench.data import AS_OF, TABLES, batches, load
+from outreach.bench.data import AS_OF, load
 from outreach.bench.operations import PASSPHRASE
 from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.imports.run import ImportReport
@@ -105,16 +105,7 @@ def build(folder: Path, size: int, *, people_only: bool = False) -> float:
     try:
         with store.engine.connect() as conn:
             raw: Any = conn.connection.driver_connection
-            if not people_only:
-                load(raw, size)
-            else:
-                raw.execute("BEGIN")
-                for table, rows in batches(size):
-                    if table not in PEOPLE_ONLY:
-                        break  # every later table is activity
-                    raw.executemany(TABLES[table], rows)
-                raw.execute("COMMIT")
-                raw.execute("ANALYZE")
+            load(raw, size, tables=PEOPLE_ONLY if people_only else None)
     finally:
         store.close()
     return time.perf_counter() - start

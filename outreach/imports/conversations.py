@@ -16,10 +16,13 @@ conversation is done at once (:mod:`outreach.services.followups_met`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import and_, bindparam, func
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
@@ -337,47 +340,63 @@ def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups
     return found
 
 
+# The file's (person id, day) pairs, its group days and the stored conversations' ids, each
+# handed over as one JSON array: one parameter however many rows, read through the indexes
+# on (person_id, occurred_on), occurred_on and the mentors' key (as lookups.residents_on).
+_FILE_PAIRS = func.json_each(bindparam("pairs")).table_valued("value", name="file_pairs")
+_PAIR = columns(
+    func.json_extract(_FILE_PAIRS.c.value, "$[0]").label("person_id"),
+    func.json_extract(_FILE_PAIRS.c.value, "$[1]").label("day"),
+).cte("pair")
+_GROUP_DAYS = func.json_each(bindparam("days")).table_valued("value", name="group_days")
+_STORED_IDS = func.json_each(bindparam("ids")).table_valued("value", name="stored_ids")
+_KEY_COLUMNS = columns(
+    col(Conversation.id),
+    col(Conversation.person_id),
+    col(Conversation.occurred_on),
+    col(Conversation.kind),
+    col(Conversation.attendees),
+    col(Conversation.minutes),
+    col(Conversation.outcome),
+)
+_STORED_ON_PAIRS = _KEY_COLUMNS.select_from(_PAIR).join(
+    Conversation,
+    and_(
+        col(Conversation.person_id) == _PAIR.c.person_id,
+        col(Conversation.occurred_on) == _PAIR.c.day,
+    ),
+)
+_STORED_GROUPS = _KEY_COLUMNS.where(
+    col(Conversation.person_id).is_(None),
+    col(Conversation.occurred_on).in_(columns(_GROUP_DAYS.c.value)),
+)
+_STORED_MENTORS = columns(
+    col(ConversationMentor.conversation_id), col(ConversationMentor.mentor_id)
+).where(col(ConversationMentor.conversation_id).in_(columns(_STORED_IDS.c.value)))
+
+
 def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
-    """The natural keys of the stored conversations a file entry could match: those of the
-    file's people, and group sessions on the file's group dates (read in chunks through the
-    person and date indexes, so the cost follows the file, not the store)."""
+    """The natural keys of the stored conversations a file entry could match: those of a
+    file's person on a day the file gives them, and group sessions on the file's group days
+    (a key holds the person and the day, so no other can match). Three statements for the
+    whole file, through the person-and-date and date indexes, so the cost follows the file,
+    not the store nor the people's history."""
     connection = run.session.connection()
-    people = sorted({e.person_id for e in entries if e.person_id is not None})
+    pairs = sorted({(e.person_id, e.occurred_on) for e in entries if e.person_id is not None})
     group_days = sorted({e.occurred_on for e in entries if e.person_id is None})
-    wanted = columns(
-        col(Conversation.id),
-        col(Conversation.person_id),
-        col(Conversation.occurred_on),
-        col(Conversation.kind),
-        col(Conversation.attendees),
-        col(Conversation.minutes),
-        col(Conversation.outcome),
-    )
-    stored: list[tuple[int | None, Key]] = []
-    queries = [
-        wanted.where(col(Conversation.person_id).in_(people[start : start + _CHUNK]))
-        for start in range(0, len(people), _CHUNK)
-    ] + [
-        wanted.where(
-            col(Conversation.person_id).is_(None),
-            col(Conversation.occurred_on).in_(group_days[start : start + _CHUNK]),
-        )
-        for start in range(0, len(group_days), _CHUNK)
-    ]
-    for query in queries:
-        for cid, person_id, occurred_on, kind, attendees, minutes, outcome in connection.execute(
-            query
-        ):
-            stored.append(
-                (cid, (person_id, occurred_on, frozenset(), kind, attendees, minutes, outcome))
-            )
+    found: list[Any] = []
+    if pairs:
+        asked = json.dumps([[person_id, day.isoformat()] for person_id, day in pairs])
+        found += connection.execute(_STORED_ON_PAIRS, {"pairs": asked}).all()
+    if group_days:
+        days = json.dumps([day.isoformat() for day in group_days])
+        found += connection.execute(_STORED_GROUPS, {"days": days}).all()
     mentors: dict[int, set[int]] = {}
-    ids = [cid for cid, _ in stored if cid is not None]
-    for start in range(0, len(ids), _CHUNK):
-        for conversation_id, mentor_id in connection.execute(
-            select(ConversationMentor.conversation_id, ConversationMentor.mentor_id).where(
-                col(ConversationMentor.conversation_id).in_(ids[start : start + _CHUNK])
-            )
-        ):
+    if found:
+        ids = json.dumps([row[0] for row in found])
+        for conversation_id, mentor_id in connection.execute(_STORED_MENTORS, {"ids": ids}):
             mentors.setdefault(conversation_id, set()).add(mentor_id)
-    return {(k[0], k[1], frozenset(mentors.get(cid or 0, ())), *k[3:]) for cid, k in stored}
+    return {
+        (person_id, occurred_on, frozenset(mentors.get(cid, ())), kind, attendees, minutes, outcome)
+        for cid, person_id, occurred_on, kind, attendees, minutes, outcome in found
+    }

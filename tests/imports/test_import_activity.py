@@ -167,6 +167,25 @@ def test_a_row_repeated_in_the_file_is_added_once(store: Store) -> None:
     assert (report.added, report.unchanged) == (1, 1)
 
 
+def test_only_a_stored_conversation_with_the_same_key_leaves_a_row_unchanged(
+    store: Store,
+) -> None:
+    stored = "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,\n"
+    group = ",2024-06-03,Dee Hartley;Lou Evans,group,6,40,wing,,booked,,\n"
+    assert import_conversations(store, (CONVERSATIONS + stored + group).encode()).added == 2
+    rows = [
+        stored,  # the same conversation: unchanged
+        group.replace("Dee Hartley;Lou Evans", "Lou Evans;Dee Hartley"),  # mentors in any order
+        stored.replace("2024-06-03", "2024-06-04"),  # the same person on another day
+        stored.replace("A1001AA", "A1002AB"),  # another person on that day
+        stored.replace("Dee Hartley", "Lou Evans"),  # another mentor
+        stored.replace(",25,", ",30,"),  # other minutes
+        group.replace(",6,", ",7,"),  # a group of another size
+    ]
+    report = import_conversations(store, (CONVERSATIONS + "".join(rows)).encode())
+    assert (report.added, report.unchanged) == (5, 2)
+
+
 def test_unknown_mentor_is_named_with_a_hint_and_nothing_is_written(store: Store) -> None:
     audit = _audit(store)
     report = import_conversations(

@@ -9,7 +9,7 @@ Every row of a *travelling* table therefore also carries:
 
 Both are filled by column defaults on every insert made through SQLAlchemy (the ORM and Core
 ``insert()``); rows written by plain SQL are given theirs by :func:`fill_missing_ids`
-(migration 0018 for the rows a store already held). Every table of the store is either in
+(migration 0019 for the rows a store already held). Every table of the store is either in
 :data:`TRAVELLING` or named in :data:`LOCAL` (tests/store/test_identity.py), so a new table
 cannot be forgotten.
 """
@@ -44,8 +44,9 @@ TRAVELLING = (
 
 LOCAL = frozenset(
     {
-        # The store's own identity, staff, keys and audit chain: each store keeps its own.
+        # The store's own identity, settings, staff, keys and audit chain: each store keeps its own.
         "site",
+        "site_setting",
         "account",
         "audit",
         # Records of what this laptop did (exports written, transfer packets sent and taken

@@ -1,4 +1,4 @@
-"""Stable identity (migration 0018): every travelling row has a UUIDv7 and its store of
+"""Stable identity (migration 0019): every travelling row has a UUIDv7 and its store of
 origin; local tables are named; the migration gives existing rows theirs and no figure moves."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_the_migration_gives_the_demo_its_ids_and_changes_no_figure(tmp_path: Pa
         raw.execute("PRAGMA foreign_keys = OFF")
         with conn.begin():
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0017")
+            command.downgrade(cfg, "0018")
     engine.dispose()
 
     after = _stats(folder)  # unlocking migrates the store back to the head, ids and all

@@ -1,7 +1,7 @@
 """stable ids: every row that travels between stores gets a UUIDv7 and its store of origin
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 18:30:00
 
 - <table>.uid, <table>.origin for each table of ``outreach.model.identity.TRAVELLING``: the
@@ -20,8 +20,8 @@ from alembic import op
 
 from outreach.model.identity import fill_missing_ids
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

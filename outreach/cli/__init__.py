@@ -68,6 +68,7 @@ from outreach.cli import (  # noqa: E402
     export_commands,  # noqa: F401
     import_commands,  # noqa: F401
     programme_commands,  # noqa: F401
+    region_commands,  # noqa: F401
     site_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401

@@ -58,7 +58,8 @@ def export(
             "--format",
             help="Comma-separated formats: csv, xlsx, json, fhir, html; and for a "
             "commissioner's system adx and dhis2-json (written through --mapping, for the "
-            "site's org unit code: outreach site org-unit CODE).",
+            "site's org unit code: outreach site org-unit CODE). Or, alone, submission: the "
+            "exact counts sealed to the region (--to REGION-CARD --out FILE).",
         ),
     ] = ALL_FORMATS,
     mapping: Annotated[
@@ -68,6 +69,15 @@ def export(
             help="Indicator mapping (TOML) for adx and dhis2-json: which figure goes to which "
             "data element (default: the example DHIS2 mapping shipped in "
             "schema/indicators/dhis2-screening.toml; copy and edit it for a real data set).",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="With --format submission: the region's card (its 'outreach keys "
+            "export-card'); the exact counts are sealed so only that store can read them.",
             show_default=False,
         ),
     ] = None,
@@ -109,6 +119,9 @@ def export(
     if preview:
         _preview(period, policy, as_of, as_json, store, user)
         return
+    if "submission" in {name.strip().lower() for name in formats.split(",")}:
+        _submission(period, formats, to, out, as_of, force, store, user)
+        return
     if out is None:
         raise fail(
             "--out DIR is required to write an export (or pass --preview to see the published "
@@ -140,6 +153,40 @@ def export(
         say(line)
     say(f"Signed with the site key {result.key_fingerprint}.")
     say("Readers check it with: outreach verify DIR --public-key site-key.pem")
+
+
+def _submission(
+    period: str,
+    formats: str,
+    to: Path | None,
+    out: Path | None,
+    as_of: str | None,
+    force: bool,
+    store: Path | None,
+    user: str | None,
+) -> None:
+    from outreach.region.submission import write_submission
+    from outreach.services.dates import parse_date
+    from outreach.stats.period import Period
+    from outreach.store.sealed import SiteCard
+
+    if formats.strip().lower() != "submission":
+        raise fail("--format submission writes one sealed file: give it alone", code=2)
+    if to is None or out is None:
+        raise fail("--format submission needs --to REGION-CARD and --out FILE", code=2)
+    with errors_shown():
+        card = SiteCard.from_bytes(to.read_bytes())
+        chosen = Period.parse(period)
+        day = parse_date(as_of, "--as-of") if as_of is not None else None
+        with unlock(store, user) as opened:
+            written = write_submission(
+                opened, period=chosen, to=card, out=out, as_of=day, force=force
+            )
+    say(
+        f"Wrote the exact counts of {written.period} ({written.rows} rows), sealed to "
+        f"{written.region} (card {written.region_fingerprint}), to {written.path}"
+    )
+    say("Only the region's store can open it. Send it; they add it with: outreach region add")
 
 
 def _preview(

@@ -38,7 +38,7 @@ from outreach.exports.json_writer import (
     write_json,
 )
 from outreach.exports.notes import notes
-from outreach.exports.preview import export_choice, published_table
+from outreach.exports.preview import ExportChoice, export_choice, published_table
 from outreach.exports.signing import (
     MANIFEST,
     SIGNATURE,
@@ -114,6 +114,7 @@ def export_summary(
     progress: Progress | None = None,
     previewed: PublishedSummary | None = None,
     mapping: Path | None = None,
+    summary_source: Callable[[ExportChoice], PublishedSummary] | None = None,
 ) -> ExportResult:
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
@@ -134,6 +135,9 @@ def export_summary(
     org unit code, which must be set (ValidationError("org_unit") otherwise). What they leave
     out (figures the mapping does not name, figures withheld by disclosure control) is said in
     notes.txt and returned in :attr:`ExportResult.left_out`.
+
+    ``summary_source`` gives the published figures instead of this store's own records (a
+    region's table, summed from its sites' submissions).
     """
     report = progress or (lambda _what, _share: None)
     choice = export_choice(store, period=period, policy=policy, as_of=as_of)
@@ -155,7 +159,7 @@ def export_summary(
     replaced = _check_target(out, force, site_key)
 
     report("counting", 0.0)
-    summary = published_table(store, choice)
+    summary = (summary_source or (lambda chosen: published_table(store, chosen)))(choice)
     if previewed is not None and summary != previewed:
         raise ValueError(
             f"the figures of {choice.period.label} changed after the preview (a record was "

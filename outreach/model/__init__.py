@@ -31,6 +31,7 @@ from outreach.model.outreach_log import (
 )
 from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
 from outreach.model.people import Person, Stay, Unit
+from outreach.model.region import RegionSite, RegionSubmission
 from outreach.model.site import Account, AuditEntry, Site
 from outreach.model.site_settings import SiteSetting
 from outreach.model.transfers import Transfer, TransferFollowUp
@@ -62,6 +63,8 @@ __all__ = [
     "Mentor",
     "MonthCoverage",
     "Person",
+    "RegionSite",
+    "RegionSubmission",
     "ResultAction",
     "Role",
     "SampleTaker",

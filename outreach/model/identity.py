@@ -58,6 +58,9 @@ LOCAL = frozenset(
         "import_change",
         "import_mapping",
         "form_draft",
+        # A region's store: the site cards it trusts and the submissions they sent, kept there.
+        "region_site",
+        "region_submission",
         # Derived from travelling rows by triggers in each store.
         "first_contact",
         "month_coverage",

@@ -1,0 +1,42 @@
+"""A region's store: the sites it trusts and the submissions they sent (exact aggregate
+counts, encrypted at rest with the rest of the store; never a record about a person)."""
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class RegionSite(SQLModel, table=True):
+    """A site whose submissions this store accepts: its card, added by the region's analyst."""
+
+    __tablename__ = "region_site"
+
+    fingerprint: str = Field(primary_key=True)
+    """The site card's fingerprint (``outreach.store.sealed.SiteCard.fingerprint``)."""
+    site: str
+    card: bytes
+    added_at: datetime
+
+
+class RegionSubmission(SQLModel, table=True):
+    """One submission kept, for one site, programme and period. A newer one replaces it: the
+    older row stays, with ``replaced_by`` set, so it can never be added again."""
+
+    __tablename__ = "region_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(foreign_key="region_site.fingerprint", index=True)
+    site: str
+    org_unit: str
+    programme: str
+    period: str = Field(index=True)
+    """The period's label: ``2024``, ``2024-Q1`` or ``2024-03``."""
+    sequence: int
+    """The sending store's own order of its submissions: higher is newer."""
+    as_of: date
+    digest: str = Field(unique=True)
+    """SHA-256 of the sealed file, so the same file is recognised when it comes again."""
+    rows: str
+    """JSON: the exact aggregate rows (measure, breakdown, category, kind and counts)."""
+    received_at: datetime
+    replaced_by: int | None = Field(default=None, foreign_key="region_submission.id")

@@ -5,9 +5,7 @@ and the site card other stores seal files to."""
 from __future__ import annotations
 
 import json
-import re
 import textwrap
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +14,7 @@ import typer
 from outreach.cli import app
 from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, say, unlock
 from outreach.cli.store_commands import keys
+from outreach.cli.tables import plain_table
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -26,11 +25,8 @@ DEFAULT_POLICY = "nhs-hes-2018"
 WIDTH = 80
 """The terminal width the plain preview is laid out for."""
 HEADINGS = ("measure", "breakdown", "category", "value", "exact", "withheld")
-RIGHT_ALIGNED = (3, 4)
-"""The number columns: value and exact."""
-GAP = "  "
-NARROWEST = 10
-"""A wrapped column is never made narrower than this."""
+MIN_CATEGORY = 12
+"""The category column is never narrower than this: below it, categories go under their row."""
 
 
 @app.command()
@@ -251,8 +247,10 @@ def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WID
     beside the published value, the exact figure it came from (``!`` where rounding moves it
     across its target). The exact figures are printed, never written to a file.
 
-    Long measure names and categories wrap inside their column rather than being cut short, so
-    every cell is shown whole; the other columns are short codes and numbers.
+    Long categories wrap inside their column rather than being cut short (or go under their
+    row when the other columns leave them too little room), so every cell is shown whole; the
+    other columns are names, short codes and numbers, each kept on one line. Text is shown as
+    typed (a unit named ``[b]`` or holding an escape sequence is printed, never acted on).
     """
     summary = preview.summary
     heading = (
@@ -274,66 +272,16 @@ def preview_text(preview: ExportPreview, *, to_write: str = "", width: int = WID
         )
         for row in preview.rows
     ]
-    lines += _table(cells, width)
+    # Measure names are kept whole (they are names to look up and copy); the category wraps
+    # inside its column, and when the others leave it too narrow it goes under its row.
+    lines += plain_table(
+        cells, headings=HEADINGS, wrap=(2,), right=(3, 4), width=width, min_wrap=MIN_CATEGORY
+    )
     lines += ["", "Nothing was written." + (" To write it:" if to_write else "")]
     if to_write:
         # On a line of its own, whole, so it can be copied.
         lines.append(f"    {to_write}")
     return "\n".join(lines)
-
-
-def _table(cells: Sequence[tuple[str, ...]], width: int) -> list[str]:
-    columns = len(HEADINGS)
-    natural = [max([len(HEADINGS[i]), *(len(row[i]) for row in cells)]) for i in range(columns)]
-    measure, breakdown, category, value, exact, withheld = natural
-    room = width - breakdown - value - exact - withheld - len(GAP) * (columns - 1)
-    if measure + category > room:
-        # The category gives way first: measure names are shorter and read better whole.
-        category = max(room - measure, min(category, 2 * NARROWEST))
-        category = max(min(category, room - NARROWEST), NARROWEST)
-        measure = max(room - category, NARROWEST)
-    widths = (measure, breakdown, category, value, exact, withheld)
-    lines = _lines(HEADINGS, widths)
-    lines += _lines(tuple("-" * w for w in widths), widths)
-    for row in cells:
-        lines += _lines(row, widths)
-    return lines
-
-
-def _lines(row: Sequence[str], widths: Sequence[int]) -> list[str]:
-    """One table row as one or more lines; the number columns are aligned right."""
-    wrapped = [_wrap(cell, w) for cell, w in zip(row, widths, strict=True)]
-    lines = []
-    for depth in range(max(len(parts) for parts in wrapped)):
-        texts = [parts[depth] if depth < len(parts) else "" for parts in wrapped]
-        padded = [
-            text.rjust(w) if column in RIGHT_ALIGNED else text.ljust(w)
-            for column, (text, w) in enumerate(zip(texts, widths, strict=True))
-        ]
-        lines.append(GAP.join(padded).rstrip())
-    return lines
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width``, broken after a space, ``.``, ``_``, ``-`` or
-    ``/`` where it can be and cut only where a word is longer than a line."""
-    if len(text) <= width:
-        return [text]
-    lines: list[str] = []
-    line = ""
-    for piece in re.findall(r"[^ ._/-]*[ ._/-]*", text):
-        if len((line + piece).rstrip(" ")) <= width:
-            line += piece
-            continue
-        if line.strip():
-            lines.append(line.rstrip(" "))
-        line = piece
-        while len(line.rstrip(" ")) > width:
-            lines.append(line[:width])
-            line = line[width:]
-    if line.strip():
-        lines.append(line.rstrip(" "))
-    return lines
 
 
 @app.command()

@@ -22,6 +22,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, fail, say, unlock
+from outreach.cli.tables import WIDTH, plain_table
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -296,8 +297,14 @@ def list_command(
         return
     if not batches:
         say("no imports yet")
-    for b in batches:
-        say(_batch_line(b))
+    # One line for the import, its counts under it: together they would not fit in 80.
+    for line in plain_table(
+        [_batch_cells(b) for b in batches],
+        headings=BATCH_HEADINGS,
+        right=(0,),
+        min_wrap=WIDTH,
+    ):
+        say(line)
 
 
 @importer.command("undo")
@@ -335,7 +342,11 @@ def undo_command(
         say(_undo_summary(report))
 
 
-def _batch_line(b: ImportBatchRow) -> str:
+BATCH_HEADINGS = ("id", "kind", "imported", "by", "state", "counts")
+
+
+def _batch_cells(b: ImportBatchRow) -> tuple[str, ...]:
+    """One import as its cells under :data:`BATCH_HEADINGS`."""
     counts = (
         f"{counted(b.rows, 'row')}: {b.added} added, {b.updated} updated, {b.unchanged} unchanged"
     )
@@ -347,8 +358,12 @@ def _batch_line(b: ImportBatchRow) -> str:
         else "in place"
     )
     return (
-        f"{b.id:>4}  {b.kind:<13} {b.imported_at:%Y-%m-%d %H:%M}  {b.account or '?'}  "
-        f"{counts}  [{state}]"
+        str(b.id),
+        b.kind,
+        f"{b.imported_at:%Y-%m-%d %H:%M}",
+        b.account or "?",
+        state,
+        counts,
     )
 
 

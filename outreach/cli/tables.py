@@ -25,13 +25,15 @@ def plain_table(
     wrap: Sequence[int] = (-1,),
     width: int = WIDTH,
     min_wrap: int = 1,
+    right: Sequence[int] = (),
 ) -> list[str]:
     """The rows as aligned columns (under ``headings`` when given), one string per line, with
     no trailing spaces. Only the columns at the indexes in ``wrap`` (default: the last) wrap
     to keep the table within ``width``; a word longer than its column is broken. When the
     other columns leave the wrapping columns fewer than ``min_wrap`` characters (their words
     would be broken into shreds), their cells are written under their row instead, indented
-    four spaces and after their heading, wrapped within ``width``."""
+    four spaces and after their heading, wrapped within ``width``. The columns at the indexes
+    in ``right`` (numbers) are aligned right."""
     from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
@@ -51,8 +53,9 @@ def plain_table(
         + 2
         for index in fixed
     )
+    aligned_right = {index % count for index in right} if count else set()
     if wrapping and fixed and width - taken < min_wrap:
-        return _stacked(lines, headings, fixed, sorted(wrapping), width)
+        return _stacked(lines, headings, fixed, sorted(wrapping), width, aligned_right)
     table = Table(
         box=None,
         show_header=headings is not None,
@@ -65,6 +68,7 @@ def plain_table(
             headings[index] if headings is not None else "",
             no_wrap=index not in wrapping,
             overflow="fold",
+            justify="right" if index in aligned_right else "left",
         )
     for row in lines:
         table.add_row(*(Text(visible(cell)) for cell in row))
@@ -90,10 +94,11 @@ def _stacked(
     fixed: list[int],
     wrapping: list[int],
     width: int,
+    right: set[int],
 ) -> list[str]:
     """The fixed columns as one aligned line a row, each never cut short (a line may then pass
-    ``width``); the wrapping columns' cells under it, after their heading, indented four
-    spaces and wrapped within ``width``."""
+    ``width``), those in ``right`` aligned right; the wrapping columns' cells under it, after
+    their heading, indented four spaces and wrapped within ``width``."""
     import textwrap
 
     from rich.cells import cell_len
@@ -106,7 +111,12 @@ def _stacked(
     widths = [max(cell_len(line[n]) for line in table) for n in range(len(fixed))]
 
     def aligned(cells: list[str]) -> str:
-        padded = (text + " " * (w - cell_len(text)) for text, w in zip(cells, widths, strict=True))
+        padded = (
+            " " * (w - cell_len(text)) + text
+            if index in right
+            else text + " " * (w - cell_len(text))
+            for index, text, w in zip(fixed, cells, widths, strict=True)
+        )
         return "  ".join(padded).rstrip()
 
     out = [aligned(table[0])] if headings is not None else []

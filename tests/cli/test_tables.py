@@ -73,3 +73,23 @@ def test_audit_fields_of_a_long_record_are_not_broken_into_shreds() -> None:
         "27  2026-12-06 16:28:42  demo  conversation.group_update  screening_event 10010",
         "    Fields: action, cytology, event, hpv, person, sample",
     ]
+
+
+def test_number_columns_given_as_right_are_aligned_right() -> None:
+    assert plain_table([("7", "a"), ("12", "b")], headings=("no", "x"), right=(0,)) == [
+        "no  x",
+        " 7  a",
+        "12  b",
+    ]
+
+
+def test_right_aligned_columns_stay_right_aligned_when_the_wrapping_ones_go_under() -> None:
+    # "12" and its gap take 4 of 20 columns: 16 are left, fewer than min_wrap=17.
+    lines = plain_table(
+        [("7", "one two"), ("12", "three")],
+        headings=("no", "words"),
+        right=(0,),
+        width=20,
+        min_wrap=17,
+    )
+    assert lines == ["no", " 7", "    words: one two", "12", "    words: three"]

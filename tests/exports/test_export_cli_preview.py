@@ -153,45 +153,66 @@ def test_the_plain_preview_of_a_tiny_table_reads_exactly(
     monkeypatch.setattr(preview_module, "preview_export", lambda *_a, **_k: tiny)
     result = _run(filled_store, "--as-of", "2024-11-15", "--policy", "nhs-hes-2018", "--preview")
     assert result.exit_code == 0, result.output
-    # Breakdown and withheld 9, value and exact 5, gaps 5 x 2: 42 columns are left for the
-    # measure (28 at most) and the category (55), which gives way down to 20; the measure gets
-    # the other 22, and both wrap inside their columns.
+    # The measure (28), breakdown and withheld (9 each), value and exact (5 each) and five gaps
+    # of 2 take 66 columns: the category wraps within the other 14, the numbers align right.
     assert result.stdout == (
         "Preview of 2024-Q3, counted on 2024-11-15: 4 figures, 2 shown as *.\n"
         "* = too small to publish.\n"
         "\n"
-        "measure                 breakdown  category              value  exact  withheld\n"
-        "----------------------  ---------  --------------------  -----  -----  ---------\n"
-        "coverage                total      all                    66.7   69.8\n"
-        "follow_ups_on_time.     total      all                       *      3\n"
-        "completed\n"
-        "barriers                barrier    Practical or access      10      9\n"
-        "                                   (appointment, time,\n"
-        "                                   putting it off)\n"
-        "outcomes                outcome    Undecided, wants          *      3  breakdown\n"
-        "                                   more time\n"
+        "measure                       breakdown  category        value  exact  withheld\n"
+        "coverage                      total      all              66.7   69.8\n"
+        "follow_ups_on_time.completed  total      all                 *      3\n"
+        "barriers                      barrier    Practical or       10      9\n"
+        "                                         access\n"
+        "                                         (appointment,\n"
+        "                                         time, putting\n"
+        "                                         it off)\n"
+        "outcomes                      outcome    Undecided,          *      3  breakdown\n"
+        "                                         wants more\n"
+        "                                         time\n"
         "\n"
         "Nothing was written. To write it:\n"
         "    outreach export --period 2024-Q3 --as-of 2024-11-15 --out DIR\n"
     )
 
 
-def test_a_long_measure_name_wraps_after_its_separators_on_a_narrow_line(
+def test_on_a_narrow_line_each_category_goes_under_its_row_and_names_stay_whole(
     filled_store: Store,
 ) -> None:
     from outreach.cli.export_commands import preview_text
 
     text = preview_text(_tiny(filled_store), width=60)
-    # 60 - 28 fixed - 10 of gaps leaves 22: the measure gets its narrowest, 10, the category 12.
-    assert text.splitlines()[7:13] == [
-        "follow_     total      all               *      3",
-        "ups_on_",
-        "time.",
-        "completed",
-        "barriers    barrier    Practical or     10      9",
-        "                       access",
+    # The other columns take 66 of the 60: fewer than 12 would be left for the category.
+    # (The heading takes two lines at this width, the note one, then a blank line.)
+    assert text.splitlines()[4:14] == [
+        "measure                       breakdown  value  exact  withheld",
+        "coverage                      total       66.7   69.8",
+        "    category: all",
+        "follow_ups_on_time.completed  total          *      3",
+        "    category: all",
+        "barriers                      barrier       10      9",
+        "    category: Practical or access (appointment, time,",
+        "    putting it off)",
+        "outcomes                      outcome        *      3  breakdown",
+        "    category: Undecided, wants more time",
     ]
-    assert max(len(line) for line in text.splitlines()) <= 60
+
+
+def test_hostile_text_in_a_category_is_shown_as_typed_never_acted_on(
+    filled_store: Store,
+) -> None:
+    from outreach.cli.export_commands import preview_text
+
+    hostile = dataclasses.replace(
+        _tiny(filled_store),
+        rows=(PreviewRow("coverage", "unit", "[b]Wing[/] \x1b[2J=1+1", "66.7", "", exact="69.8"),),
+    )
+    lines = preview_text(hostile).splitlines()
+    # The escape is written out (\\u001b, six characters): the category is 24 wide.
+    assert lines[3:5] == [
+        "measure   breakdown  category" + " " * 18 + "value  exact  withheld",
+        "coverage  unit       [b]Wing[/] \\u001b[2J=1+1   66.7   69.8",
+    ]
 
 
 def test_the_plain_preview_fits_80_columns_and_shows_every_cell_whole(
@@ -199,22 +220,32 @@ def test_the_plain_preview_fits_80_columns_and_shows_every_cell_whole(
 ) -> None:
     plain = _run(filled_store, "--as-of", "2024-11-15", "--preview").stdout.splitlines()
     assert max(len(line) for line in plain) <= 80
-    rule = next(i for i, line in enumerate(plain) if line.startswith("----"))
-    spans, start = [], 0
-    for dashes in plain[rule].split("  "):
-        spans.append((start, start + len(dashes)))
-        start += len(dashes) + 2
-    table: list[list[str]] = []
-    for line in plain[rule + 1 : plain.index("", rule)]:
-        cells = [line[a:b].strip() for a, b in spans]
-        if cells[1]:
-            table.append(cells)
-        else:  # a measure (wrapped after a separator) or category carried on to the next line
-            table[-1][0] += cells[0]
-            table[-1][2] += f" {cells[2]}" if cells[2] else ""
     expected = _json_cells(
         _run(filled_store, "--as-of", "2024-11-15", "--preview", "--json").stdout
     )
+    top = next(i for i, line in enumerate(plain) if line.startswith("measure "))
+    heading = plain[top]
+    # Left-aligned columns start under their heading, right-aligned ones end under it; the
+    # value column is as wide as its widest published value (or its heading).
+    breakdown, category = heading.index("breakdown"), heading.index("category")
+    value_end = heading.index("value") + len("value")
+    value_width = max(len("value"), *(len(v) for _m, _b, _c, v, _w in expected))
+    exact_end, withheld = heading.index("exact") + len("exact"), heading.index("withheld")
+    spans = [
+        (0, breakdown),
+        (breakdown, category),
+        (category, value_end - value_width),
+        (value_end - value_width, value_end),
+        (value_end, exact_end),
+        (withheld, None),
+    ]
+    table: list[list[str]] = []
+    for line in plain[top + 1 : plain.index("", top)]:
+        cells = [line[a:b].strip() for a, b in spans]
+        if cells[1]:
+            table.append(cells)
+        else:  # a category carried on to the next line
+            table[-1][2] += f" {cells[2]}"
     # Every column but the exact one, which is on screen only.
     assert [(m, b, c, v, w) for m, b, c, v, _exact, w in table] == expected
 

@@ -294,8 +294,9 @@ def test_cli_undo_and_list(folder: Path, store: Store) -> None:
     )
     listed = _run(folder, "list")
     assert listed.output == (
-        "   1  people        2024-12-01 00:00  ana  3 rows: 3 added, 0 updated, 0 unchanged  "
-        "[undone 2024-12-01 00:00 by ana]\n"
+        "id  kind    imported          by   state\n"
+        " 1  people  2024-12-01 00:00  ana  undone 2024-12-01 00:00 by ana\n"
+        "    counts: 3 rows: 3 added, 0 updated, 0 unchanged\n"
     )
     again = _run(folder, "undo", "1")
     assert (again.exit_code, again.stderr) == (
@@ -363,8 +364,9 @@ def test_cli_counts_one_row_in_the_singular(folder: Path, store: Store) -> None:
     import_people(store, one)
     listed = _run(folder, "list")
     assert listed.output == (
-        "   1  people        2024-12-01 00:00  ana  1 row: 1 added, 0 updated, 0 unchanged  "
-        "[in place]\n"
+        "id  kind    imported          by   state\n"
+        " 1  people  2024-12-01 00:00  ana  in place\n"
+        "    counts: 1 row: 1 added, 0 updated, 0 unchanged\n"
     )
     # Her person row, her stay and the unit Elm, which the import created.
     done = _run(folder, "undo", "1")
@@ -380,3 +382,19 @@ def test_the_import_screen_counts_one_row_in_the_singular(store: Store) -> None:
     report = import_people(store, one, dry_run=True)
     first = preview_text(report, "one.csv").plain.splitlines()[0]
     assert first == "one.csv: 1 row: 1 to add, 0 to update, 0 unchanged"
+
+
+def test_cli_list_lines_up_the_imports_newest_first_within_80_columns(
+    folder: Path, store: Store
+) -> None:
+    import_people(store, ROLL)
+    import_conversations(store, CONVERSATIONS)
+    listed = _run(folder, "list")
+    # Each import's counts go under its line, which with them would pass 80 columns.
+    assert listed.output == (
+        "id  kind           imported          by   state\n"
+        " 2  conversations  2024-12-01 00:00  ana  in place\n"
+        "    counts: 2 rows: 2 added, 0 updated, 0 unchanged\n"
+        " 1  people         2024-12-01 00:00  ana  in place\n"
+        "    counts: 3 rows: 3 added, 0 updated, 0 unchanged\n"
+    )

@@ -33,7 +33,6 @@ from outreach.model import ImportMapping
 from outreach.rules.wording import wording_key
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import require_writer
-from outreach.store import audit
 from outreach.store.store import Store
 
 KINDS = ("people", "conversations", "screening")
@@ -357,7 +356,8 @@ def save_mapping(store: Store, name: str, mapping: ColumnMapping) -> None:
     text = _check_name(name)
     if mapping.kind not in KINDS:
         raise ValidationError("kind", f"one of {', '.join(KINDS)}")
-    with store.write() as session:
+    with store.action("import_mapping.save", entity="import_mapping") as act:
+        session = act.session
         row = _find(session, text)
         if row is not None and row.kind != mapping.kind:
             raise ValidationError(
@@ -370,14 +370,7 @@ def save_mapping(store: Store, name: str, mapping: ColumnMapping) -> None:
         row.account_id = store.actor.id
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            actor_id=store.actor.id,
-            action="import_mapping.save",
-            entity="import_mapping",
-            entity_id=row.id,
-            fields=["name", "kind", "columns", "units"],
-        )
+        act.names(row.id, ["name", "kind", "columns", "units"])
 
 
 def load_mapping(store: Store, name: str, kind: str) -> ColumnMapping:

@@ -45,7 +45,6 @@ from outreach.imports.files import (
 from outreach.imports.mapping import ColumnMapping, HeaderCell
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import require_writer
-from outreach.store import audit
 from outreach.store.store import Store
 
 T = TypeVar("T")
@@ -283,7 +282,10 @@ def run_import(
     if progress is not None:
         progress(0, total)
     try:
-        with store.write() as session:
+        # One action: the import's rows, its batch and its import.KIND audit row commit
+        # together, or (refused, a dry run, nothing to change) none of them do.
+        with store.action(f"import.{kind}", entity=kind) as act:
+            session = act.session
             batch = changes.start_batch(session, kind=kind, actor_id=store.actor.id)
             run = ImportRun(session, store.actor.id, report, problems, tick, table, mapping)
             apply(run, table.rows)
@@ -303,13 +305,9 @@ def run_import(
                 unchanged=report.unchanged,
                 marked_left=report.marked_left,
             )
-            audit.record(
-                session,
-                actor_id=store.actor.id,
-                action=f"import.{kind}",
-                entity=kind,
-                entity_id=batch.id,
-                fields=[
+            act.names(
+                batch.id,
+                [
                     *table.columns,
                     *extra_fields,
                     *(["completed_follow_ups"] if report.followups_completed else []),

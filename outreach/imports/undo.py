@@ -22,7 +22,6 @@ from outreach.imports.changes import DERIVED, quoted, row_json, tracked_tables
 from outreach.model import Account, ImportBatch
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import require_writer
-from outreach.store import audit
 from outreach.store.store import Store
 from outreach.wording import counted
 
@@ -144,7 +143,8 @@ def undo_import(store: Store, batch_id: int | None = None, *, dry_run: bool = Fa
     require_writer(store)
     report: UndoReport | None = None
     try:
-        with store.write() as session:
+        with store.action("import.undo", entity="import_batch") as act:
+            session = act.session
             batch = _batch(session, batch_id)
             assert batch.id is not None
             dependents, changed = _dependents(session, batch.id), _changed_since(session, batch.id)
@@ -157,14 +157,7 @@ def undo_import(store: Store, batch_id: int | None = None, *, dry_run: bool = Fa
             )
             batch.undone_at, batch.undone_by = now(), store.actor.id
             session.add(batch)
-            audit.record(
-                session,
-                actor_id=store.actor.id,
-                action="import.undo",
-                entity="import_batch",
-                entity_id=batch.id,
-                fields=[*report.removed, *report.restored],
-            )
+            act.names(batch.id, [*report.removed, *report.restored])
             if dry_run:
                 raise _RollBack
     except _RollBack:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -65,3 +66,40 @@ async def test_the_admin_sees_accounts_and_the_audit_log(store: Store) -> None:
             await wait_for(pilot, lambda: audit.row_count > 0)
             # Newest first: the last thing the fixture did was log the group conversation.
             assert str(audit.get_row_at(0)[3]) == "conversation.log"
+
+
+@pytest.mark.asyncio
+async def test_the_audit_log_at_80_columns_wraps_the_fields_inside_the_screen(
+    store: Store,
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("u")
+            await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+            audit = app.screen.query_one(DataTable)
+            await wait_for(pilot, lambda: audit.row_count > 0)
+            await pilot.pause()
+            widths = [column.get_render_width(audit) for column in audit.columns.values()]
+            cells = [[str(c) for c in audit.get_row_at(i)] for i in range(audit.row_count)]
+            heights = [audit.rows[key].height for key in audit.rows]
+    # Every column, and the scrollbar, within the 80 columns of the screen.
+    assert sum(widths) + 2 <= 80
+    # A row whose record or fields are longer than their column takes more lines, not more
+    # width; the other rows keep to one line.
+    record, fields = widths[4] - 2, widths[5] - 2
+    assert [h > 1 for h in heights] == [len(c[4]) > record or len(c[5]) > fields for c in cells]
+    assert any(h > 1 for h in heights)
+
+
+def test_the_audit_log_at_80x24(snap_compare: Any, store: Store) -> None:
+    async def opened(pilot: Any) -> None:
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, AuditScreen))
+        audit = pilot.app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: audit.row_count > 0)
+        await pilot.pause()
+
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=opened)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -80,3 +81,38 @@ async def test_the_ready_hook_marks_the_time_and_exits_once_the_dashboard_is_dra
             await wait_for(pilot, lambda: app.return_code is not None)
             assert isinstance(app.screen, DashboardScreen)
     assert float(marker.read_text(encoding="utf-8")) > 0
+
+
+def _rendered_width(table: DataTable[Any]) -> int:
+    """The columns' width on screen: each column's content and its padding either side."""
+    return sum(column.get_render_width(table) for column in table.columns.values())
+
+
+@pytest.mark.asyncio
+async def test_help_at_80_columns_wraps_what_each_key_does_inside_the_box(store: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store, idle_minutes=60)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            box = app.screen.query_one("#help-box")
+            fits = _rendered_width(table) + table.styles.scrollbar_size_vertical
+            inner = box.content_region.width
+            heights = [table.rows[key].height for key in table.rows]
+    # 90% of 80 is 72, less the border: 70 columns for the keys, what they do and where.
+    assert (inner, fits <= inner) == (70, True)
+    # The dashboard's line is longer than its column, so it takes two lines or more.
+    assert max(heights) >= 2
+
+
+def test_help_at_80x24(snap_compare: Any, store: Store) -> None:
+    async def opened(pilot: Any) -> None:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store, idle_minutes=60)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=opened)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,10 +15,11 @@ from outreach.tui.messages import AuditLoaded, Failed
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
-if TYPE_CHECKING:
-    pass
-
 PAGE = 100
+HEADINGS = ("#", "When (UTC)", "Who", "Action", "Record", "Fields")
+NARROWEST = 12
+"""The record and fields columns wrap down to this width; below it the table scrolls sideways
+rather than wrapping them into shreds."""
 
 
 class AuditScreen(DataScreen):
@@ -41,9 +43,7 @@ class AuditScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "#", "When (UTC)", "Who", "Action", "Record", "Fields"
-        )
+        self.query_one(DataTable).add_columns(*HEADINGS)
         self.reload()
 
     def reload(self) -> None:
@@ -59,20 +59,36 @@ class AuditScreen(DataScreen):
     def _loaded(self, message: AuditLoaded) -> None:
         rows = message.data
         table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows(
-            [
-                row(
-                    str(r.id),
-                    f"{r.at:%Y-%m-%d %H:%M}",
-                    r.account or "",
-                    r.action,
-                    f"{r.entity} {r.entity_id}" if r.entity_id is not None else r.entity,
-                    ", ".join(r.fields),
-                )
-                for r in rows
-            ]
-        )
+        cells = [
+            row(
+                str(r.id),
+                f"{r.at:%Y-%m-%d %H:%M}",
+                r.account or "",
+                r.action,
+                f"{r.entity} {r.entity_id}" if r.entity_id is not None else r.entity,
+                ", ".join(r.fields),
+            )
+            for r in rows
+        ]
+        # The fields take what the other columns leave and wrap inside it, so a row is read
+        # whole at 80 columns: the table's width less the scrollbar and every column's
+        # padding (one cell either side). Where that leaves the fields too little, the record
+        # column gives way too and wraps (down to NARROWEST).
+        widest = [
+            max([cell_len(heading), *(line[i].cell_len for line in cells)])
+            for i, heading in enumerate(HEADINGS)
+        ]
+        room = table.size.width - table.styles.scrollbar_size_vertical - 2 * len(HEADINGS)
+        room -= sum(widest[:4])
+        record = min(widest[4], max(NARROWEST, room - widest[4] - NARROWEST, room // 2))
+        fields = max(NARROWEST, room - record)
+        table.clear(columns=True)
+        for heading in HEADINGS[:4]:
+            table.add_column(heading)
+        table.add_column(HEADINGS[4], width=record)
+        table.add_column(HEADINGS[5], width=fields)
+        for line in cells:
+            table.add_row(*line, height=None)
         self.query_one("#audit-status", Static).update(
             f"Rows {self.page_start + 1}–{self.page_start + len(rows)}, newest first"
             if rows

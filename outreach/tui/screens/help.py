@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -11,6 +12,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from outreach.tui.actions import APP_ACTIONS, app_action_keys, keys_text
+
+HEADINGS = ("Keys", "Does", "Where")
+WIDTH_PERCENT = 90
+MAX_WIDTH = 100
+"""The box's width: this share of the screen, at most this many columns (app.tcss #help-box)."""
+NARROWEST_DOES = 20
+"""Below this, the "Does" column scrolls sideways rather than wrapping into shreds."""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,10 +38,26 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        rows = self._rows()
         table = self.query_one(DataTable)
-        table.add_columns("Keys", "Does", "Where")
+        keys = max(cell_len(text) for text, _does, _where in [*rows, HEADINGS])
+        where = max(cell_len(text) for _keys, _does, text in [*rows, HEADINGS])
+        # "Does" takes what the box leaves and wraps inside it, so every line is read whole
+        # at 80 columns: the box's width less its border, the scrollbar, the other two
+        # columns and each column's padding (one cell either side).
+        box = min(MAX_WIDTH, self.app.size.width * WIDTH_PERCENT // 100) - 2
+        room = box - table.styles.scrollbar_size_vertical - keys - where - 3 * 2
+        table.add_column(HEADINGS[0])
+        table.add_column(HEADINGS[1], width=max(room, NARROWEST_DOES))
+        table.add_column(HEADINGS[2])
+        for line in rows:
+            table.add_row(*line, height=None)
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        """Keys, what they do and where: the screen below's own first, then every screen's."""
         everywhere = app_action_keys()
         taken: set[str] = set()
+        rows: list[tuple[str, str, str]] = []
         for binding in self._below.BINDINGS:
             # A screen's own action on an app-wide key (c on a person: log a conversation
             # with her) is listed here; the dashboard's copies of app-wide keys are not.
@@ -42,11 +66,12 @@ class HelpScreen(ModalScreen[None]):
                 and binding.description
                 and not (binding.key in everywhere and binding.action.startswith("app."))
             ):
-                table.add_row(keys_text(binding.key), binding.description, "here")
+                rows.append((keys_text(binding.key), binding.description, "here"))
                 taken.update(k.strip() for k in binding.key.split(","))
         for action in APP_ACTIONS:
             # A key this screen uses for itself does something else here.
             free = ",".join(k for k in action.keys.split(",") if k.strip() not in taken)
-            table.add_row(keys_text(free) if free else "ctrl+p", action.help, "all")
-        table.add_row("ctrl+p / :", "Command palette: every action by name", "all")
-        table.add_row("ctrl+q / f10", "Lock and quit", "all")
+            rows.append((keys_text(free) if free else "ctrl+p", action.help, "all"))
+        rows.append(("ctrl+p / :", "Command palette: every action by name", "all"))
+        rows.append(("ctrl+q / f10", "Lock and quit", "all"))
+        return rows

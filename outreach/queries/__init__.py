@@ -41,14 +41,17 @@ from outreach.queries.population import (
     stay_until,
     tested_within,
 )
+from outreach.queries.recall import add_months_sql, age_at_sql, next_test_due_by
 from outreach.queries.render import Columns, decisions, events, follow_ups, outer, param, sql, stays
 
 __all__ = [
     "CLINICAL_CEASE_REASONS",
     "FOREVER",
     "Columns",
+    "add_months_sql",
     "adequate_result",
     "adequate_test",
+    "age_at_sql",
     "aged_within",
     "born_by",
     "ceased_by",
@@ -66,6 +69,7 @@ __all__ = [
     "is_resident_on",
     "is_waiting_to_revisit",
     "latest_first",
+    "next_test_due_by",
     "open_on",
     "outer",
     "param",

@@ -26,6 +26,7 @@ from outreach.queries import (
     do_not_approach,
     eligible,
     has_left,
+    next_test_due_by,
     outer,
     param,
     resident,
@@ -96,24 +97,6 @@ class PeoplePage:
     """Whether another page follows."""
 
 
-def _add_months_sql(expr: str, months: int) -> str:
-    """SQL for outreach.rules.screening.add_months: SQLite's date() rolls 31 Aug + 6 months
-    over into March, so an overflow is pulled back to the last day of the month meant."""
-    moved = f"date({expr}, '{months:+d} months')"
-    return (
-        f"(CASE WHEN strftime('%d', {moved}) = strftime('%d', {expr}) THEN {moved} "
-        f"ELSE date({expr}, '{months:+d} months', 'start of month', '-1 day') END)"
-    )
-
-
-def _age_at_sql(day: str) -> str:
-    """SQL for age_on(p.date_of_birth, day): whole years, birthdays compared as mm-dd."""
-    return (
-        f"(CAST(strftime('%Y', {day}) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS "
-        f"INTEGER) - (strftime('%m-%d', {day}) < strftime('%m-%d', p.date_of_birth)))"
-    )
-
-
 # Definitions written into the filters (``outreach.queries``), about the person ``p`` on
 # :as_of.
 _PERSON = outer("p")
@@ -133,10 +116,6 @@ _ELIGIBLE = sql(
 _DO_NOT_APPROACH = sql(do_not_approach(**_ON))
 _WAITING = sql(waiting_to_revisit(**_ON))
 _DECISION_KIND = sql(decision_in_force(lambda d: d.c.kind, **_ON))
-_EVENTS = (
-    "screening_event {a} WHERE {a}.person_id = p.id AND {a}.programme = :programme "
-    "AND {a}.event = '{event}'"
-)
 # The unary + keeps SQLite off the (programme, event, occurred_on) index, which would read
 # every test in the store to satisfy the ORDER BY; by person it reads a handful.
 _LATEST_TEST = (
@@ -171,7 +150,7 @@ def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str
     window += " ELSE :band0_start END"
     covered = f"(({_ELIGIBLE}) AND {_tested_within(window)})"
     worklist = f"(({_ELIGIBLE}) AND NOT {_CEASED} AND NOT {_DO_NOT_APPROACH} AND NOT {_WAITING})"
-    due_on = _next_due_le_day_sql(programme, params)
+    due_on = next_test_due_by(programme, params)
     due = (
         f"({worklist} AND ({_LATEST_TEST} IS NULL OR EXISTS (SELECT 1 FROM screening_event lt "
         f"WHERE lt.id = {_LATEST_TEST} AND {due_on})))"
@@ -190,47 +169,6 @@ def _status_sql(programme: Programme, day: date) -> tuple[dict[PeopleFilter, str
         },
         params,
     )
-
-
-def _next_due_le_day_sql(programme: Programme, params: dict[str, Any]) -> str:
-    """Whether the next test after the latest test ``lt`` is due on or before :as_of: the SQL
-    form of next_test_due, reading the action stored with the test."""
-    taken = "lt.occurred_on"
-    age = _age_at_sql(taken)
-    rule = programme.extended_recall
-    params["ext_start"] = rule.starts_on.isoformat()
-    extended = (
-        f"(lt.hpv = 'negative' AND {taken} >= :ext_start "
-        f"AND {_add_months_sql('p.date_of_birth', rule.min_age_months)} <= {taken} "
-        f"AND {age} <= {rule.max_age}"
-    )
-    if rule.self_sample_keeps_routine:
-        extended += " AND lt.sample = 'clinician'"
-    if rule.recent_positive_keeps_routine:
-        since = _add_months_sql(taken, -rule.recent_positive_months)
-        extended += (
-            f" AND NOT EXISTS (SELECT 1 FROM {_EVENTS.format(a='o', event='test')} "
-            f"AND o.hpv = 'positive' AND o.occurred_on < {taken} AND o.occurred_on > {since} "
-            f"AND NOT EXISTS (SELECT 1 FROM {_EVENTS.format(a='k', event='test')} "
-            "AND k.hpv = 'negative' AND k.sample = 'clinician' "
-            f"AND k.occurred_on > o.occurred_on AND k.occurred_on < {taken}))"
-        )
-    extended += ")"
-    recall = f"CASE WHEN {age} > {programme.eligibility.max_age} THEN 0"
-    bands = list(programme.age_bands)
-    for index, band in reversed(list(enumerate(bands))):
-        longer = max(band.recall_months, rule.recall_months)
-        months = (
-            f"(CASE WHEN {extended} THEN {_add_months_sql(taken, longer)} "
-            f"ELSE {_add_months_sql(taken, band.recall_months)} END)"
-        )
-        test = f"{months} <= :as_of"
-        recall += f" WHEN {age} >= {band.min_age} THEN {test}" if index else f" ELSE {test} END"
-    repeats = " ".join(
-        f"WHEN '{action}' THEN {_add_months_sql(taken, months)} <= :as_of"
-        for action, months in programme.results.repeat_months.items()
-    )
-    return f"(CASE lt.action {repeats} WHEN 'routine_recall' THEN ({recall}) ELSE 0 END)"
 
 
 def search_people(

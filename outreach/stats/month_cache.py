@@ -8,10 +8,12 @@ earliest date such a change touches, in the same transaction. So a kept month en
 counting afresh would give, and a conversation logged today (or any other write) keeps them
 all. Only month ends before today are kept: the current month has not ended.
 
-Cells are written after a dashboard has read them, in a write of their own that checks first
-that no change was saved since the read (every change writes an audit row: the newest audit
-row must be the one the read saw). They are derived data, not a record anyone made, so that
-write has no audit row; :func:`verify` counts them afresh for ``outreach check``.
+Cells are written after a dashboard or an export has read them, in a write of their own that
+checks first that no change was saved since the read (every change writes an audit row: the
+newest audit row must be the one the read saw). They are derived data, not a record anyone
+made, so on purpose that write has no audit row and is not counted in ``Store.commits``
+(``Store.write(derived=True)``: screens do not refresh for it); :func:`verify` counts them
+afresh for ``outreach check``.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def keep(
         for day, cells in sorted(fresh.items())
     ]
     try:
-        with store.write() as session:
+        with store.write(derived=True) as session:
             newest = session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
             if newest != seen:
                 return False

@@ -423,10 +423,14 @@ class Store:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, derived: bool = False) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE), committed when the block ends cleanly.
 
         The caller writes its audit row in the same block, so action and audit land together.
+        ``derived``: the block writes only figures derived from the records (the kept month
+        figures), which are no change anyone made: it writes no audit row (ValueError, rolled
+        back, if it does) and is not counted in :attr:`commits`, so screens do not refresh for
+        it; ``outreach check`` counts such figures afresh instead.
         A full disk raises :class:`DiskFull`; the transaction is then rolled back whole.
         Another process keeping the write lock past the busy timeout raises
         :class:`StoreBusy` naming who has the store open; a store replaced or moved away
@@ -444,11 +448,14 @@ class Store:
                 yield session
                 mine = session.info.get(audit.LAST)
                 after = _newest_audit(connection)
+                if derived and after != before:
+                    raise ValueError("a write of derived figures must not write an audit row")
                 if after > before:
                     # Holding the write lock, every row in (before, after] is this store's.
                     with self._watch_lock:
                         self._own_audit.append((before, after))
-            self.commits += 1
+            if not derived:
+                self.commits += 1
         except OperationalError as exc:
             if is_disk_full(exc):
                 raise DiskFull(

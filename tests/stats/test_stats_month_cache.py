@@ -4,6 +4,7 @@ birth-date corrections, imports and their undo; a conversation keeps every kept 
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from outreach.errors import ValidationError
+from outreach.exports.preview import published_summary
 from outreach.imports.pipeline import import_people
 from outreach.imports.undo import UndoRefused, undo_import
 from outreach.rules.programme import load_programme
@@ -250,5 +252,59 @@ def test_a_kept_month_that_differs_from_counting_is_named(tmp_path: Path) -> Non
                 )
             with store.read() as session:
                 assert verify(session, load_programme()) == (11, [date(2024, 1, 31)])
+        finally:
+            store.close()
+
+
+def _one_resident_store(folder: Path) -> Store:
+    store, _ = Store.init(folder, site_name="HMP Test", admin="ana", passphrase=PASSPHRASE)
+    add_person(
+        store,
+        AddPerson(
+            ref="A1",
+            display_name="Ada",
+            date_of_birth=date(1980, 1, 1),
+            has_cervix="yes",
+            arrived_on=date(2021, 1, 1),
+        ),
+    )
+    return store
+
+
+def test_keeping_month_ends_writes_no_audit_row_and_is_no_commit(tmp_path: Path) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        store = _one_resident_store(tmp_path / "s")
+        try:
+            with store.read() as session:
+                audit_rows = session.execute(text("SELECT count(*) FROM audit")).scalar_one()
+            commits = store.commits
+            dashboard(store, as_of=TODAY, period=MONTH)
+            assert len(kept_days(store)) == 11
+            with store.read() as session:
+                assert session.execute(text("SELECT count(*) FROM audit")).scalar_one() == (
+                    audit_rows
+                )
+            assert store.commits == commits
+        finally:
+            store.close()
+
+
+def test_an_export_keeps_the_month_ends_of_its_trend_and_reads_them_back(
+    tmp_path: Path,
+) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        store = _one_resident_store(tmp_path / "s")
+        try:
+            first = published_summary(store, period="2023", as_of=TODAY)
+            # The year's 12 month ends and the 12 before it, all ended on 14 June 2024.
+            assert sorted(kept_days(store)) == [
+                f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+                for year in (2022, 2023)
+                for month in range(1, 13)
+            ]
+            with store.read() as session:
+                assert verify(session, load_programme()) == (24, [])
+            # Read back from the kept cells, the figures are the same.
+            assert published_summary(store, period="2023", as_of=TODAY) == first
         finally:
             store.close()

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from outreach.model import AuditEntry, Mentor, Role
 from outreach.services.mentors import AddMentor, add_mentor
+from outreach.store import audit
 from outreach.store.action import Action
 from outreach.store.errors import NotAllowed
 from outreach.store.store import Store
@@ -94,3 +95,12 @@ def test_touches_keeps_the_earliest_day() -> None:
     act.touches(date(2025, 5, 1))
     act.touches(date(2025, 6, 1))
     assert act.earliest == date(2025, 5, 1)
+
+
+def test_a_derived_write_that_writes_an_audit_row_is_refused_whole(store: Store) -> None:
+    with pytest.raises(ValueError, match="derived"), store.write(derived=True) as session:
+        session.add(Mentor(name="Mo"))
+        audit.record(session, actor_id=store.actor.id, action="thing.do")
+    assert _mentors(store) == []
+    assert _audit(store) == []
+    assert store.commits == 0

@@ -67,6 +67,7 @@ from outreach.cli import (  # noqa: E402
     domain_commands,  # noqa: F401
     export_commands,  # noqa: F401
     import_commands,  # noqa: F401
+    people_commands,  # noqa: F401
     programme_commands,  # noqa: F401
     region_commands,  # noqa: F401
     site_commands,  # noqa: F401

@@ -15,6 +15,13 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.equity_options import (
+    Disability,
+    Ethnicity,
+    FirstLanguage,
+    Interpreter,
+    LearningDisability,
+)
 from outreach.cli.tables import plain_table
 from outreach.wording import counted
 
@@ -199,7 +206,7 @@ def person_show(
     user: UserOption = None,
 ) -> None:
     """A person's status (resident, eligible, covered, next test due, decisions) and timeline."""
-    from outreach.cli.person_text import timeline_lines
+    from outreach.cli.person_text import equity_line, timeline_lines
     from outreach.services.profile import person_profile, printable
 
     with errors_shown():
@@ -231,6 +238,7 @@ def person_show(
         say(f"  decision in force: {s.decision_words}")
     if s.ceased:
         say(f"  ceased: {s.ceased.replace('_', ' ')}")
+    say(equity_line(profile.equity))
     say("Timeline (newest first):")
     for item in profile.timeline:
         say("\n".join(timeline_lines(item)))
@@ -247,10 +255,18 @@ def people_add(
         str, typer.Option("--has-cervix", help="yes, no or unknown.")
     ] = "unknown",
     language: Annotated[str | None, typer.Option("--language", help="Preferred language.")] = None,
+    ethnicity: Ethnicity = None,
+    disability: Disability = None,
+    learning_disability: LearningDisability = None,
+    first_language: FirstLanguage = None,
+    interpreter: Interpreter = None,
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Add a person, with their arrival when --arrived is given."""
+    """Add a person, with their arrival when --arrived is given.
+
+    The equity fields (ethnic group, disability, learning disability, first language,
+    interpreter) are optional: left out, they are "not stated"."""
     from outreach.services.people import AddPerson, add_person
 
     with errors_shown():
@@ -267,6 +283,11 @@ def people_add(
                     language=language,
                     unit=unit,
                     arrived_on=arrived_on,
+                    ethnicity=ethnicity,
+                    disability=disability,
+                    learning_disability=learning_disability,
+                    first_language=first_language,
+                    interpreter=interpreter,
                 ),
             )
     say(f"Added {person.ref}.")

@@ -34,3 +34,20 @@ def timeline_lines(item: TimelineItem, width: int = WIDTH) -> list[str]:
                 break_on_hyphens=False,
             ) or [lead.rstrip()]
     return lines
+
+
+def equity_line(equity: dict[str, str], width: int = WIDTH) -> str:
+    """The person's equity fields in one paragraph of lines of at most ``width`` columns:
+    "  ethnic group: Irish (White); disability: no; ..." (labels, never free text)."""
+    from outreach.rules.equity import equity_field
+
+    parts = []
+    for key, code in equity.items():
+        field = equity_field(key)
+        said = field.label_of(code)
+        group = field.group_labels.get(field.groups.get(code, ""))
+        said = f"{said} ({group})" if group else said
+        parts.append(f"{field.label.lower()}: {said if field.stated(code) else said.lower()}")
+    return "\n".join(
+        textwrap.wrap("; ".join(parts), width=width, initial_indent="  ", subsequent_indent="    ")
+    )

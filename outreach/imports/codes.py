@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from outreach.imports.values import ALIASES
 from outreach.model.enums import ConversationKind, HasCervix, LeftReason
+from outreach.rules.equity import EquityField, alias_key, equity_fields
 from outreach.rules.programme import load_programme
 from outreach.rules.wording import FIELDS, load_wording
 from outreach.services.lookups import PROGRAMME
@@ -46,6 +47,15 @@ def _labelled(labels: Mapping[str, str], column: str, files: str) -> CodeList:
     return CodeList(column, files, tuple((code, (label,)) for code, label in labels.items()))
 
 
+def _equity(field: EquityField) -> CodeList:
+    entries = []
+    for code, label in field.codes.items():
+        plain = {alias_key(code), alias_key(label)}
+        others = [a for a, c in field.aliases.items() if c == code and a not in plain]
+        entries.append((code, (label, *others)))
+    return CodeList(field.key, "people", tuple(entries))
+
+
 def code_lists() -> list[CodeList]:
     """Every coded column, people first, then conversations, then screening."""
     rules = load_programme(PROGRAMME)
@@ -53,6 +63,7 @@ def code_lists() -> list[CodeList]:
     lists = [
         _from_enum(HasCervix, "has_cervix", "people"),
         _from_enum(LeftReason, "left_reason", "people"),
+        *(_equity(field) for field in equity_fields()),
         _from_enum(ConversationKind, "kind", "conversations"),
         _labelled(rules.settings, "setting", "conversations"),
         _labelled(rules.outcome_codes, "outcome", "conversations"),

@@ -127,6 +127,37 @@ SYNONYMS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                     "reason for leaving",
                     "leaving reason",
                 ),
+                # Equity fields as rolls and practice systems head them; their values are
+                # read by outreach.rules.equity (ONS codes, NHS ethnic category letters).
+                "ethnicity": (
+                    "ethnic group",
+                    "ethnic origin",
+                    "ethnic category",
+                    "ethnicity code",
+                    "ethnic code",
+                    "ethnic group code",
+                ),
+                "disability": ("disabled", "disability status", "has disability"),
+                "learning_disability": (
+                    "learning disability",
+                    "learning difficulty",
+                    "learning disabilities",
+                    "LD",
+                ),
+                "first_language": (
+                    "first language",
+                    "main language",
+                    "primary language",
+                    "mother tongue",
+                    "native language",
+                ),
+                "interpreter": (
+                    "interpreter required",
+                    "interpreter needed",
+                    "interpreter requirement",
+                    "needs interpreter",
+                    "requires interpreter",
+                ),
             }
         ),
         "conversations": _synonyms(

@@ -1,9 +1,11 @@
 """The people file (the roll): one row per person with their latest stay.
 
 Columns: ``ref,name,date_of_birth,arrived`` are required; ``unit,left,left_reason,has_cervix``
-may be left out. An empty cell leaves the stored value as it is (a new person gets the
-default: no unit, still resident, has_cervix "unknown"); a ``left`` date without a reason is
-recorded as "other".
+and the equity fields (``ethnicity,disability,learning_disability,first_language,interpreter``,
+read by :mod:`outreach.rules.equity` from the codes practice systems use) may be left out.
+An empty cell leaves the stored value as it is (a new person gets the default: no unit, still
+resident, has_cervix "unknown", every equity field "not stated"); a ``left`` date without a
+reason is recorded as "other".
 
 A stored person's stay is the one that began on ``arrived``: its unit and leaving are brought
 in line with the file. A later ``arrived`` opens a new stay (they came back) once the previous
@@ -27,6 +29,7 @@ from outreach.imports.files import Columns, Row
 from outreach.imports.mapping import unit_for
 from outreach.imports.run import Apply, ImportRun, RowProblems, day_text
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
+from outreach.rules.equity import EQUITY_KEYS, equity_field
 from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
@@ -45,7 +48,7 @@ from outreach.store.action import Action
 
 COLUMNS = Columns(
     required=("ref", "name", "date_of_birth", "arrived"),
-    optional=("unit", "left", "left_reason", "has_cervix"),
+    optional=("unit", "left", "left_reason", "has_cervix", *EQUITY_KEYS),
 )
 
 # Service field names as this file calls them.
@@ -75,6 +78,8 @@ class Entry:
     left: date | None
     left_reason: LeftReason | None
     has_cervix: HasCervix | None
+    equity: Mapping[str, str]
+    """Equity field -> code, for the cells the row fills (an empty cell keeps what is stored)."""
 
 
 def parse(row: Row, problems: RowProblems, units: Mapping[str, str] | None = None) -> Entry | None:
@@ -94,6 +99,11 @@ def parse(row: Row, problems: RowProblems, units: Mapping[str, str] | None = Non
     if reason is not None and row.get("left") is None:
         problems.add(row.line, "left", "a leaving date is needed with left_reason")
     cervix = problems.parsed(row, "has_cervix", lambda t: cell.code(t, HasCervix, "has_cervix"))
+    equity: dict[str, str] = {}
+    for key in EQUITY_KEYS:
+        code = problems.parsed(row, key, equity_field(key).parse)
+        if code is not None:
+            equity[key] = code
     unit = row.get("unit")
     if unit is not None and units:
         unit = unit_for(unit, units)
@@ -114,6 +124,7 @@ def parse(row: Row, problems: RowProblems, units: Mapping[str, str] | None = Non
         left=left,
         left_reason=reason,
         has_cervix=cervix,
+        equity=equity,
     )
 
 
@@ -133,6 +144,8 @@ def describe(entry: Entry) -> dict[str, str]:
         shown["left_reason"] = entry.left_reason.value
     if entry.has_cervix is not None:
         shown["has_cervix"] = entry.has_cervix.value
+    for key, code in entry.equity.items():
+        shown[key] = equity_field(key).label_of(code)
     return shown
 
 
@@ -253,6 +266,7 @@ class _Roll:
             "has_cervix": (entry.has_cervix or HasCervix.unknown).value,
             "language": None,
             "created_at": now(),
+            **{key: entry.equity.get(key, "not_stated") for key in EQUITY_KEYS},
         }
         left = entry.left is not None
         stay: dict[str, object] = {
@@ -288,7 +302,8 @@ class _Roll:
         within = Action.within(self.run.session, self.run.actor_id)
         changed = False
         cervix = entry.has_cervix.value if entry.has_cervix else person.has_cervix
-        if (entry.name, entry.date_of_birth, cervix) != (
+        equity_changed = any(getattr(person, k) != code for k, code in entry.equity.items())
+        if equity_changed or (entry.name, entry.date_of_birth, cervix) != (
             person.display_name,
             person.date_of_birth,
             person.has_cervix,
@@ -300,6 +315,7 @@ class _Roll:
                     display_name=entry.name,
                     date_of_birth=entry.date_of_birth,
                     has_cervix=entry.has_cervix,
+                    **entry.equity,
                 ),
             )
             changed = bool(fields)

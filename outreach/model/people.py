@@ -44,6 +44,19 @@ class Person(Travelling, table=True):
     has_cervix: str = "unknown"
     language: str | None = None
     created_at: datetime
+    # Equity fields (migration 0021): codes from schema/equity/fields.toml
+    # (outreach.rules.equity); "not_stated" until recorded, "declined" when asked and refused.
+    ethnicity: str = Field(default="not_stated", sa_column_kwargs={"server_default": "not_stated"})
+    disability: str = Field(default="not_stated", sa_column_kwargs={"server_default": "not_stated"})
+    learning_disability: str = Field(
+        default="not_stated", sa_column_kwargs={"server_default": "not_stated"}
+    )
+    first_language: str = Field(
+        default="not_stated", sa_column_kwargs={"server_default": "not_stated"}
+    )
+    interpreter: str = Field(
+        default="not_stated", sa_column_kwargs={"server_default": "not_stated"}
+    )
 
 
 class Stay(Travelling, table=True):

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import now
 from outreach.model import HasCervix, LeftReason, Person, Stay, Unit
+from outreach.rules.equity import EQUITY_KEYS, NOT_STATED, equity_field
 from outreach.rules.limits import NAME_MAX, REF_MAX, arrival_age_problem, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
@@ -118,6 +119,24 @@ class AddPerson:
     language: str | None = None
     unit: str | None = None
     arrived_on: date | None = None
+    ethnicity: str | None = None
+    """Equity fields (outreach.rules.equity): a code, label or import alias; None or blank
+    is not stated."""
+    disability: str | None = None
+    learning_disability: str | None = None
+    first_language: str | None = None
+    interpreter: str | None = None
+
+
+def equity_values(cmd: object) -> dict[str, str]:
+    """The equity fields ``cmd`` sets (those not None), as codes; a value no field knows is
+    refused naming the field, never repeating the value."""
+    values: dict[str, str] = {}
+    for key in EQUITY_KEYS:
+        given = getattr(cmd, key)
+        if given is not None:
+            values[key] = equity_field(key).parse(given)
+    return values
 
 
 def add_person(on: Actions, cmd: AddPerson) -> Person:
@@ -134,6 +153,7 @@ def add_person(on: Actions, cmd: AddPerson) -> Person:
         cervix = choice(HasCervix, cmd.has_cervix, "has_cervix")
         arrived_on, unit = cmd.arrived_on, cmd.unit
         with_unit = unit is not None and bool(unit.strip())
+        equity = equity_values(cmd)
         if with_unit and arrived_on is None:
             raise ValidationError("arrived_on", "an arrival date is needed with a unit")
         person = Person(
@@ -144,6 +164,8 @@ def add_person(on: Actions, cmd: AddPerson) -> Person:
             language=(cmd.language or "").strip() or None,
             created_at=now(),
         )
+        for key, code in equity.items():
+            setattr(person, key, code)
         if arrived_on is not None:
             not_in_future(arrived_on, "arrived_on")
             not_before_birth(person, arrived_on, "arrived_on")
@@ -153,6 +175,7 @@ def add_person(on: Actions, cmd: AddPerson) -> Person:
         assert person.id is not None
         fields = ["ref", "display_name", "date_of_birth", "has_cervix"]
         fields += ["language"] if person.language else []
+        fields += [key for key, code in equity.items() if code != NOT_STATED]
         if arrived_on is not None:
             unit_row = ensure_unit(session, unit) if unit and with_unit else None
             session.add(
@@ -172,7 +195,7 @@ def add_person(on: Actions, cmd: AddPerson) -> Person:
 @dataclass(frozen=True)
 class UpdatePerson:
     """Corrections to the person ``person_ref`` names: None leaves a field alone,
-    ``language=""`` clears it."""
+    ``language=""`` clears it, and ``""`` makes an equity field not stated again."""
 
     person_ref: str
     ref: str | None = None
@@ -180,6 +203,11 @@ class UpdatePerson:
     date_of_birth: date | None = None
     has_cervix: str | None = None
     language: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    learning_disability: str | None = None
+    first_language: str | None = None
+    interpreter: str | None = None
 
 
 def update_person(on: Actions, cmd: UpdatePerson) -> list[str]:
@@ -208,6 +236,9 @@ def update_person(on: Actions, cmd: UpdatePerson) -> list[str]:
                 changes["has_cervix"] = cervix
         if language is not None and (language.strip() or None) != person.language:
             changes["language"] = language.strip() or None
+        for key, code in equity_values(cmd).items():
+            if code != getattr(person, key):
+                changes[key] = code
         for field, value in changes.items():
             setattr(person, field, value)
         if not changes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import or_
@@ -23,6 +23,7 @@ from outreach.model import (
     Stay,
     Unit,
 )
+from outreach.rules.equity import EQUITY_KEYS
 from outreach.rules.programme import load_programme
 from outreach.services.lookups import PROGRAMME, person_by_ref
 from outreach.services.status import PersonStatus, age_of, statuses_of
@@ -83,6 +84,8 @@ class PersonProfile:
     status: PersonStatus
     timeline: list[TimelineItem]
     """Newest first."""
+    equity: dict[str, str] = field(default_factory=dict)
+    """Equity field key -> code (outreach.rules.equity), every field, in order."""
 
 
 def person_profile(
@@ -104,6 +107,7 @@ def person_profile(
         language=person.language,
         status=status,
         timeline=timeline,
+        equity={key: getattr(person, key) for key in EQUITY_KEYS},
     )
 
 

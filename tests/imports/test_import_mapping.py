@@ -113,7 +113,8 @@ def test_an_unmapped_column_is_refused_naming_what_it_may_be(store: Store) -> No
             1,
             "Cell Category",
             "column not mapped: map it to one of ref, name, date_of_birth, arrived, unit, "
-            "left, left_reason, has_cervix, forename, surname, ignore",
+            "left, left_reason, has_cervix, ethnicity, disability, learning_disability, "
+            "first_language, interpreter, forename, surname, ignore",
         )
     ]
     assert [(c.text, c.target, c.how) for c in report.header] == [

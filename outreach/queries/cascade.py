@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy import select as core_select
 
 from outreach.model import Person, Unit
+from outreach.queries.equity import EQUITY_BREAKDOWNS
 from outreach.queries.pathway import Value
 from outreach.queries.population import aged_within, born_by, resident, resident_on, stay_until
 from outreach.queries.render import events, stays
@@ -55,8 +56,9 @@ def unit_on(person_id: ColumnElement[Any], day: ColumnElement[Any]) -> ColumnEle
     )
 
 
-BREAKDOWNS: dict[str, Breakdown] = {"unit": unit_on}
-"""Breakdowns every measure can be split by, by name."""
+BREAKDOWNS: dict[str, Breakdown] = {"unit": unit_on, **EQUITY_BREAKDOWNS}
+"""Breakdowns every measure can be split by, by name: the unit, and each equity field
+(:data:`outreach.queries.equity.EQUITY_BREAKDOWNS`)."""
 
 
 def aged_on(dob: ColumnElement[Any], day: ColumnElement[Any], low: int, high: int) -> Any:

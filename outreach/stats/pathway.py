@@ -23,15 +23,21 @@ from outreach.stats.period import Period
 
 # Offers and referrals are taken in person order (the index lookups for their tests and
 # attendances then walk the index in order, so the pages they need stay in the cache).
-UPTAKE_SQL = f"""
-WITH made(person_id, occurred_on) AS MATERIALIZED (
-    SELECT person_id, occurred_on FROM screening_event
+
+
+def uptake_sql(group: str | None = None) -> str:
+    """The uptake statement; with ``group`` (SQL of a person column, e.g. ``p.ethnicity``)
+    one row per group, its value first, each offer counted in its person's group."""
+    grp = f"(SELECT {group} FROM person p WHERE p.id = screening_event.person_id)"
+    return f"""
+WITH made(person_id, occurred_on, grp) AS MATERIALIZED (
+    SELECT person_id, occurred_on, {grp if group else "NULL"} FROM screening_event
     WHERE programme = :programme AND event = 'offered'
       AND occurred_on >= :start AND occurred_on <= :stop
     ORDER BY +person_id
 ),
-offers(tested, window_end) AS (
-    SELECT
+offers(grp, tested, window_end) AS (
+    SELECT o.grp,
         EXISTS (
             SELECT 1 FROM screening_event t INDEXED BY ix_screening_adequate
             WHERE t.person_id = o.person_id AND t.programme = :programme
@@ -43,11 +49,14 @@ offers(tested, window_end) AS (
         date(o.occurred_on, :window)
     FROM made o
 )
-SELECT count(*),
+SELECT {"grp, " if group else ""}count(*),
     coalesce(sum(tested), 0),
     coalesce(sum(NOT tested AND window_end < :as_of), 0)
-FROM offers
+FROM offers{" GROUP BY grp" if group else ""}
 """
+
+
+UPTAKE_SQL = uptake_sql()
 
 COLPOSCOPY_SQL = """
 WITH made(person_id, occurred_on) AS MATERIALIZED (
@@ -134,16 +143,20 @@ def uptake(
     """Uptake of offers made in ``period`` (see definitions.md, "Uptake")."""
     programme = programme or load_programme()
     offers, tested, untested = session.execute(
-        text(UPTAKE_SQL),
-        {
-            "programme": programme.key,
-            "window": f"+{programme.uptake_window_days} days",
-            "start": period.start.isoformat(),
-            "stop": stop_day(period, as_of).isoformat(),
-            "as_of": as_of.isoformat(),
-        },
+        text(UPTAKE_SQL), uptake_params(programme, period, as_of)
     ).one()
     return Uptake(int(offers), int(tested), int(untested))
+
+
+def uptake_params(programme: Programme, period: Period, as_of: date) -> dict[str, str]:
+    """The parameters of :func:`uptake_sql` for offers made in ``period``, read on ``as_of``."""
+    return {
+        "programme": programme.key,
+        "window": f"+{programme.uptake_window_days} days",
+        "start": period.start.isoformat(),
+        "stop": stop_day(period, as_of).isoformat(),
+        "as_of": as_of.isoformat(),
+    }
 
 
 def reach_check_days(period: Period, as_of: date) -> list[date]:

@@ -1,0 +1,137 @@
+"""Who is being missed: coverage and uptake broken down by an equity field, worked out by hand
+for twelve people in three groups (White British, not stated, declined), with each group's
+gap to the site's rate in percentage points."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from outreach.model import Person
+from outreach.stats.coverage import coverage_on
+from outreach.stats.equity import equity_figures
+from outreach.stats.pathway import Uptake, uptake
+from outreach.stats.period import Period
+from outreach.store.store import Store
+from tests.support.cohort import Cohort
+
+AS_OF = date(2025, 12, 31)
+YEAR = Period.year(2025)
+BORN = date(1990, 1, 1)  # 35 on AS_OF: a 42-month window, tests after 30 June 2022 count
+NEG = "negative"
+
+
+def _person(c: Cohort, ethnicity: str, **spec: object) -> int:
+    person_id = c.person(BORN, **spec)  # type: ignore[arg-type]
+    row = c.session.get(Person, person_id)
+    assert row is not None
+    row.ethnicity = ethnicity
+    c.session.add(row)
+    return person_id
+
+
+def _offer(session: Session, c: Cohort, person_id: int, day: date) -> None:
+    c.event(person_id, day, "offered")
+    session.flush()
+
+
+def build(store: Store) -> None:
+    """Twelve people, resident since 1 January 2024 unless said; each line says why."""
+    with store.write() as session:
+        c = Cohort(session)
+        wb, ns, dec = "white_british", "not_stated", "declined"
+        # White British: eligible 4 (P5 has no cervix), covered 2 (P1, P2).
+        p1 = _person(c, wb, tests=[(date(2023, 5, 1), NEG, None), (date(2025, 6, 20), NEG, None)])
+        _offer(session, c, p1, date(2025, 6, 1))  # tested in 19 days
+        _person(c, wb, tests=[(date(2024, 3, 1), NEG, None)])
+        p3 = _person(c, wb)
+        _offer(session, c, p3, date(2025, 2, 1))  # 183 days passed untested
+        p4 = _person(c, wb)
+        _offer(session, c, p4, date(2025, 3, 1))  # untested
+        _person(c, wb, has_cervix="no")
+        # Not stated: eligible 3 (P9 left), covered 1 (P6; P7's test is too old).
+        _person(c, ns, tests=[(date(2024, 6, 1), NEG, None)])
+        _person(c, ns, tests=[(date(2020, 1, 1), NEG, None)])
+        p8 = _person(c, ns)
+        _offer(session, c, p8, date(2025, 4, 1))  # untested
+        _person(c, ns, stays=[(date(2024, 1, 1), date(2025, 1, 1), "A")])
+        # Declined: eligible 3, covered 2 (P10, P11).
+        p10 = _person(c, dec, tests=[(date(2025, 2, 1), NEG, None)])
+        _offer(session, c, p10, date(2025, 1, 15))  # tested in 17 days
+        _person(c, dec, tests=[(date(2024, 12, 1), NEG, None)])
+        p12 = _person(c, dec)
+        _offer(session, c, p12, date(2025, 12, 1))  # pending: window open on AS_OF
+
+
+@pytest.fixture
+def cohort(empty_store: Store) -> Store:
+    build(empty_store)
+    return empty_store
+
+
+def _rows(store: Store, measure: str) -> dict[str, tuple[int, int, float | None]]:
+    figures = equity_figures(store, "ethnicity", as_of=AS_OF, period=YEAR)
+    found = next(m for m in figures.measures if m.key == measure)
+    return {
+        g.code: (g.numerator, g.denominator, None if g.gap is None else round(g.gap, 3))
+        for g in found.groups
+        if g.denominator
+    }
+
+
+def test_coverage_by_ethnic_group_with_the_gap_to_the_site(cohort: Store) -> None:
+    # Site: 5 of 10 = 50%. White British 2/4 = 50% (0); not stated 1/3 = 33.333% (-16.667);
+    # declined 2/3 = 66.667% (+16.667).
+    assert _rows(cohort, "coverage") == {
+        "white_british": (2, 4, 0.0),
+        "not_stated": (1, 3, -16.667),
+        "declined": (2, 3, 16.667),
+    }
+
+
+def test_uptake_by_ethnic_group_with_the_gap_to_the_site(cohort: Store) -> None:
+    # Site: 2 tested of 5 offers whose window ended or were tested = 40% (P12 pending).
+    # White British 1/3 = 33.333% (-6.667); not stated 0/1 (-40); declined 1/1 (+60).
+    assert _rows(cohort, "uptake") == {
+        "white_british": (1, 3, -6.667),
+        "not_stated": (0, 1, -40.0),
+        "declined": (1, 1, 60.0),
+    }
+
+
+def test_the_groups_add_up_to_the_dashboards_figures(cohort: Store) -> None:
+    figures = equity_figures(cohort, "ethnicity", as_of=AS_OF, period=YEAR)
+    cover, offers = figures.measures
+    with cohort.read() as session:
+        site = coverage_on(session, AS_OF)
+        assert uptake(session, YEAR, as_of=AS_OF) == Uptake(offers=6, tested=2, untested=3)
+    assert (cover.numerator, cover.denominator) == (site.covered, site.eligible) == (5, 10)
+    assert (offers.numerator, offers.denominator) == (2, 5)
+    # Every one of the 21 codes is listed, empty groups with no rate and no gap.
+    assert len(cover.groups) == 21
+    empty = next(g for g in cover.groups if g.code == "asian_indian")
+    assert (empty.numerator, empty.denominator, empty.rate, empty.gap) == (0, 0, None, None)
+
+
+def test_who_is_missed_lists_groups_below_the_site_biggest_gap_first(cohort: Store) -> None:
+    missed = equity_figures(cohort, "ethnicity", as_of=AS_OF, period=YEAR).missed()
+    assert [(m.measure, m.group.label, round(m.group.gap or 0, 3)) for m in missed] == [
+        ("Uptake", "Not stated", -40.0),
+        ("Coverage", "Not stated", -16.667),
+        ("Uptake", "English, Welsh, Scottish, Northern Irish or British", -6.667),
+    ]
+
+
+def test_a_field_nobody_has_answered_is_all_not_stated(cohort: Store) -> None:
+    assert _rows(cohort, "coverage") != {}
+    figures = equity_figures(cohort, "interpreter", as_of=AS_OF, period=YEAR)
+    cover = figures.measures[0]
+    assert [(g.code, g.numerator, g.denominator, g.gap) for g in cover.groups] == [
+        ("yes", 0, 0, None),
+        ("no", 0, 0, None),
+        ("not_stated", 5, 10, 0.0),
+        ("declined", 0, 0, None),
+    ]
+    assert figures.missed() == []

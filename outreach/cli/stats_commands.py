@@ -64,7 +64,12 @@ def stats(
     ] = "cervical-screening",
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Break every stage down by this (unit); not for cervical."),
+        typer.Option(
+            "--by",
+            help="Break every measure down by an equity field (ethnicity, disability, "
+            "learning-disability, language, interpreter), with each group's gap to the "
+            "site; or, for a testing programme, by unit.",
+        ),
     ] = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -79,17 +84,50 @@ def stats(
         day = _day(as_of, "--as-of")
         chosen = Period.parse(period) if period is not None else None
         rules = _programme(programme)
+        if by is not None and by.strip() in _equity_names():
+            _equity_stats(programme.strip(), by.strip(), day, chosen, as_json, store, user)
+            return
         if rules is not None:
             _cascade_stats(rules, day, chosen, by, as_json, store, user)
             return
         if by is not None:
-            raise ValidationError("--by", "cervical screening is broken down by unit and age band")
+            raise ValidationError(
+                "--by",
+                f"{by!r} is not a breakdown of cervical screening "
+                f"(one of {', '.join(_equity_names())}; by unit and age band on the dashboard)",
+            )
         with unlock(store, user) as opened:
             board = dashboard(opened, as_of=day, period=chosen)
     if as_json:
         say(json.dumps(board.to_json(), indent=2))
     else:
         say("\n".join(summary_lines(board)))
+
+
+def _equity_names() -> list[str]:
+    from outreach.rules.equity import equity_fields
+
+    return [field.by for field in equity_fields()]
+
+
+def _equity_stats(
+    programme: str,
+    by: str,
+    day: date | None,
+    period: Period | None,
+    as_json: bool,
+    store: Path | None,
+    user: str | None,
+) -> None:
+    from outreach.cli.equity_text import equity_lines
+    from outreach.stats.equity import equity_figures
+
+    with unlock(store, user) as opened:
+        figures = equity_figures(opened, by, programme=programme, as_of=day, period=period)
+    if as_json:
+        say(json.dumps(figures.to_json(), indent=2))
+    else:
+        say("\n".join(equity_lines(figures)))
 
 
 def _programme(key: str) -> CascadeProgramme | None:

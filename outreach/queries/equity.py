@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, func, literal
+from sqlalchemy import ColumnElement, Date, Integer, Select, case, cast, func, literal
 from sqlalchemy import select as core_select
 
 from outreach.model import Person
@@ -51,13 +51,13 @@ def coverage_by(programme: Programme, day: date, key: str) -> Select[Any]:
     ages = programme.eligibility
     # The age band's window on the day: the oldest band the birth date reaches wins.
     bands = list(programme.age_bands)
-    window: ColumnElement[Any] = literal(add_months(day, -bands[0].coverage_months))
+    window: ColumnElement[Any] = literal(add_months(day, -bands[0].coverage_months), Date)
     if len(bands) > 1:
         window = case(
             *(
                 (
                     person.c.date_of_birth <= born_by(band.min_age, day),
-                    literal(add_months(day, -band.coverage_months)),
+                    literal(add_months(day, -band.coverage_months), Date),
                 )
                 for band in reversed(bands[1:])
             ),

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import ok, run
-from tests.support.stores import frozen_on, new_store
+from tests.support.equity_cohort import build
+from tests.support.stores import fresh_store, frozen_on, new_store
 
-_today = frozen_on("2025-06-01")
+_today = frozen_on("2026-01-15")
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,41 @@ def test_an_unknown_value_is_a_clear_error_that_does_not_repeat_it(folder: Path)
     assert result.exit_code == 1
     assert "learning_disability: not a recognised learning disability value" in result.output
     assert "maybe-secret" not in result.output
+
+
+def test_stats_by_ethnicity_lists_each_group_with_its_gap(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    with fresh_store(folder) as opened:
+        build(opened)
+    out = ok(folder, "stats", "--by", "ethnicity", "--as-of", "2025-12-31", "--period", "2025")
+    assert out.splitlines()[:8] == [
+        "Cervical screening by ethnic group: period 2025, as of 2025-12-31",
+        "",
+        "Coverage: 5 of 10, 50.0%",
+        "  group                                                n/of  rate   gap (pts)",
+        "  English, Welsh, Scottish, Northern Irish or British  2/4   50.0%  +0.0",
+        "  Not stated                                           1/3   33.3%  -16.7",
+        "  Declined to say                                      2/3   66.7%  +16.7",
+        "",
+    ]
+    assert out.splitlines()[-4:] == [
+        "Furthest below the site:",
+        "  Uptake: Not stated -40.0 points",
+        "  Coverage: Not stated -16.7 points",
+        "  Uptake: English, Welsh, Scottish, Northern Irish or British -6.7 points",
+    ]
+    data = json.loads(ok(folder, "stats", "--by", "interpreter", "--json", "--as-of", "2025-12-31"))
+    assert data["by"] == "interpreter"
+    assert [(m["key"], m["numerator"], m["denominator"]) for m in data["measures"]] == [
+        ("coverage", 5, 10),
+        ("uptake", 2, 5),
+    ]
+
+
+def test_stats_by_an_unknown_field_names_the_breakdowns(folder: Path) -> None:
+    result = run(folder, "stats", "--by", "religion")
+    assert result.exit_code == 1
+    assert (
+        "--by: 'religion' is not a breakdown of cervical screening (one of ethnicity, "
+        "disability, learning-disability, language, interpreter;"
+    ) in result.output.replace("\n", " ").replace("  ", " ")

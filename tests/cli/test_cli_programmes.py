@@ -159,4 +159,7 @@ def test_an_unknown_programme_or_breakdown_is_refused(folder: Path) -> None:
     assert refused.exit_code == 1
     assert "--programme: no programme 'breast' (one of bbv-hepatitis-b," in refused.output
     refused = run(folder, "stats", "--programme", "bbv-hiv", "--by", "wing")
-    assert "--by: 'wing' is not a breakdown (one of unit)" in refused.output
+    assert (
+        "--by: 'wing' is not a breakdown (one of unit, ethnicity, disability, "
+        "learning-disability, language, interpreter)"
+    ) in refused.output

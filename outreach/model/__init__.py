@@ -34,12 +34,14 @@ from outreach.model.people import Person, Stay, Unit
 from outreach.model.region import RegionSite, RegionSubmission
 from outreach.model.site import Account, AuditEntry, Site
 from outreach.model.site_settings import SiteSetting
+from outreach.model.sync import ChangeLog, SyncClock, SyncPeer
 from outreach.model.transfers import Transfer, TransferFollowUp
 
 __all__ = [
     "Account",
     "AuditEntry",
     "CeaseReason",
+    "ChangeLog",
     "Conversation",
     "ConversationAttendee",
     "ConversationBarrier",
@@ -73,6 +75,8 @@ __all__ = [
     "Site",
     "SiteSetting",
     "Stay",
+    "SyncClock",
+    "SyncPeer",
     "Target",
     "TargetMeasure",
     "Transfer",

@@ -65,6 +65,10 @@ LOCAL = frozenset(
         "first_contact",
         "month_coverage",
         "alembic_version",
+        # Each store's own record of changes, its clock and its paired stores.
+        "change_log",
+        "sync_clock",
+        "sync_peer",
     }
 )
 """Tables that never travel: every other table of the store must be in :data:`TRAVELLING`."""

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from freezegun import freeze_time
 from sqlmodel import SQLModel
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.clock import now
 from outreach.demo import build_demo
-from outreach.model import Person
+from outreach.model import Person, identity
 from outreach.model.identity import LOCAL, TRAVELLING, missing_ids, new_uid, uuid7
 from outreach.model.people import SEARCH_INDEX_TABLES
 from outreach.store import migrations
@@ -50,7 +51,11 @@ def test_every_table_travels_or_is_named_local(store: Store) -> None:
         assert columns["uid"].unique, name
 
 
-def test_a_uuid7_carries_the_millisecond_version_and_variant() -> None:
+def test_a_uuid7_carries_the_millisecond_version_and_variant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (ids made earlier in this process, at the real time, would hold later ones after them)
+    monkeypatch.setattr(identity, "_last_ms", 0)
     with freeze_time("2025-06-30 12:00:00"):
         made = [uuid7() for _ in range(5000)]
     ms = 1751284800000  # 2025-06-30T12:00:00Z in Unix milliseconds

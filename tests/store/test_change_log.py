@@ -1,0 +1,116 @@
+"""Change capture (migration 0020): every write to a travelling row is logged in its own
+transaction, with changed fields only, references as uids, a rising clock and this store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from outreach.clock import now
+from outreach.model import Person, Stay
+from outreach.store.store import Store
+from tests.support.stores import PASSPHRASE, new_store
+
+
+def _log(store: Store) -> list[tuple[Any, ...]]:
+    with store.read() as session:
+        return [
+            tuple(r)
+            for r in session.connection().exec_driver_sql(
+                "SELECT tbl, uid, op, data, hlc, origin FROM change_log ORDER BY seq"
+            )
+        ]
+
+
+def _store_id(store: Store) -> str:
+    with store.read() as session:
+        return str(session.connection().exec_driver_sql("SELECT store_id FROM site").scalar())
+
+
+def test_insert_update_and_delete_are_logged_field_by_field(store: Store) -> None:
+    with store.write() as session:
+        person = Person(
+            ref="A1", display_name="Ann [b]", date_of_birth=date(1990, 2, 3), created_at=now()
+        )
+        session.add(person)
+        session.flush()
+        session.add(Stay(person_id=person.id, arrived_on=date(2024, 1, 5)))
+    with store.write() as session:
+        found = session.exec(select(Person)).one()
+        found.display_name = "Ann B"
+        found.language = "pl"
+    with store.write() as session:
+        session.delete(session.exec(select(Stay)).one())
+    with store.write() as session:  # a write that changes nothing is not logged
+        found = session.exec(select(Person)).one()
+        found.display_name = "Ann B"
+    log = _log(store)
+    with store.read() as session:
+        person_uid, created = (
+            session.connection().exec_driver_sql("SELECT uid, created_at FROM person").one()
+        )
+    assert [(t, op) for t, _, op, *_ in log] == [
+        ("person", "insert"),
+        ("stay", "insert"),
+        ("person", "update"),
+        ("stay", "delete"),
+    ]
+    assert json.loads(log[0][3]) == {
+        "ref": "A1",
+        "display_name": "Ann [b]",
+        "date_of_birth": "1990-02-03",
+        "has_cervix": "unknown",
+        "language": None,
+        "created_at": created,
+    }
+    assert log[0][1] == person_uid
+    assert json.loads(log[1][3]) == {
+        "person_id": person_uid,
+        "unit_id": None,
+        "arrived_on": "2024-01-05",
+        "left_on": None,
+        "left_reason": None,
+    }
+    assert json.loads(log[2][3]) == {"display_name": "Ann B", "language": "pl"}
+    assert log[3][3] is None and log[3][1] == log[1][1]
+    clocks = [hlc for *_, hlc, _ in log]
+    assert clocks == sorted(set(clocks))
+    assert {origin for *_, origin in log} == {_store_id(store)}
+
+
+def test_changes_applied_from_another_store_are_not_logged_again(store: Store) -> None:
+    with store.write() as session:
+        session.connection().exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        session.add(
+            Person(ref="B1", display_name="Bea", date_of_birth=date(1985, 1, 1), created_at=now())
+        )
+        session.flush()
+        session.connection().exec_driver_sql("UPDATE sync_clock SET applying = 0")
+    assert _log(store) == []
+
+
+def test_the_migration_logs_the_rows_a_store_already_held(tmp_path: Path) -> None:
+    old = new_store(tmp_path / "s", revision="0019")
+    with old.write() as session:
+        for i in range(3):
+            session.add(
+                Person(
+                    ref=f"R{i}",
+                    display_name=f"P{i}",
+                    date_of_birth=date(1980, 1, 1),
+                    created_at=now(),
+                )
+            )
+    old.close()
+    with Store.unlock(tmp_path / "s", user="ana", passphrase=PASSPHRASE) as migrated:
+        log = _log(migrated)
+        with migrated.read() as session:
+            uids = list(
+                session.connection().exec_driver_sql("SELECT uid FROM person ORDER BY id").scalars()
+            )
+    assert [(t, u, op) for t, u, op, *_ in log] == [("person", u, "insert") for u in uids]
+    assert [json.loads(d)["ref"] for *_, d, _, _ in log] == ["R0", "R1", "R2"]

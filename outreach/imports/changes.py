@@ -21,7 +21,8 @@ from outreach.model import ImportBatch
 
 # Tables an import never writes (accounts, the site, the audit, which is append-only), tables
 # kept by triggers from others (first_contact, month_coverage: an undo's own changes keep
-# them right), and the import records themselves.
+# them right; the change log and its clock: an undo's changes are logged as changes too,
+# for paired stores to learn of them), and the import records themselves.
 UNTRACKED = frozenset(
     {
         "account",
@@ -29,6 +30,9 @@ UNTRACKED = frozenset(
         "site",
         "first_contact",
         "month_coverage",
+        "change_log",
+        "sync_clock",
+        "sync_peer",
         "import_batch",
         "import_change",
     }

@@ -72,8 +72,22 @@ def store(template: Store, tmp_path: Path) -> Iterator[Store]:
 
 
 def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    """Tables whose row count changed, with the change."""
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
+    """Tables whose row count changed, with the change; the change log only grows (an
+    undo's changes are logged too) and is counted by :func:`_logged`."""
+    return {
+        name: after[name] - before[name]
+        for name in after
+        if after[name] != before[name] and name != "change_log"
+    }
+
+
+def _logged(store: Store) -> dict[str, int]:
+    """The change log's rows by operation."""
+    with store.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT op, count(*) FROM change_log GROUP BY op"
+        )
+        return {op: int(n) for op, n in rows}
 
 
 def _stays(store: Store) -> list[tuple[str, date | None, str | None]]:
@@ -109,11 +123,15 @@ def test_undoing_an_import_of_people_brings_every_table_back(store: Store) -> No
         "import_batch": 1,
         "import_change": 8,
     }
+    # the template's mentor, then 3 people, 3 stays and 2 units
+    assert _logged(store) == {"insert": 1 + 8}
     undone = undo_import(store)
     assert (undone.batch_id, undone.kind) == (report.batch_id, "people")
     assert (undone.removed, undone.restored) == ({"person": 3, "stay": 3, "unit": 2}, {})
-    # The import's and the undo's audit rows stay, and the batch stays listed as undone.
+    # The import's and the undo's audit rows stay, and the batch stays listed as undone; the
+    # change log keeps the eight rows added and their eight deletions, for paired stores.
     assert _grown(before, table_counts(store)) == {"audit": 2, "import_batch": 1}
+    assert _logged(store) == {"insert": 1 + 8, "delete": 8}
 
 
 def test_undoing_mark_missing_left_puts_left_on_back_to_empty(store: Store) -> None:

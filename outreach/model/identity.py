@@ -54,6 +54,9 @@ LOCAL = frozenset(
         "export_record",
         "transfer",
         "transfer_follow_up",
+        # A region's store: the sites it trusts and the aggregate submissions they sent.
+        "region_site",
+        "region_submission",
         "import_batch",
         "import_change",
         "import_mapping",

@@ -1,4 +1,4 @@
-"""Change capture (migration 0020): every write to a travelling row is logged in its own
+"""Change capture (migration 0021): every write to a travelling row is logged in its own
 transaction, with changed fields only, references as uids, a rising clock and this store."""
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def test_changes_applied_from_another_store_are_not_logged_again(store: Store) -
 
 
 def test_the_migration_logs_the_rows_a_store_already_held(tmp_path: Path) -> None:
-    old = new_store(tmp_path / "s", revision="0019")
+    old = new_store(tmp_path / "s", revision="0020")
     with old.write() as session:
         for i in range(3):
             session.add(

@@ -54,6 +54,14 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         show=False,
     ),
     AppAction(
+        "arrivals",
+        "g",
+        "go('arrivals')",
+        "Arrivals",
+        "Expected arrivals from transfers; import a transfer packet",
+        show=False,
+    ),
+    AppAction(
         "accounts",
         "a,f11",
         "go('accounts')",

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from outreach.imports.mapping import SavedMapping
     from outreach.imports.run import ImportReport
     from outreach.imports.undo import UndoReport
-    from outreach.model import Mentor
+    from outreach.model import Mentor, Stay
     from outreach.services.audit_log import AuditRow
     from outreach.services.conversations import ConversationLogged
     from outreach.services.followup_changes import FollowUpChange
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from outreach.services.screening import ScreeningRecorded
     from outreach.services.search import PeoplePage
     from outreach.services.targets import TargetRow
+    from outreach.services.transfer import (
+        ExpectedArrival,
+    )
+    from outreach.services.transfer import (
+        TransferSent as Sent,
+    )
+    from outreach.services.transfer import (
+        TransferTaken as Taken,
+    )
     from outreach.stats.dashboard import Dashboard
     from outreach.stats.headline import Headline
     from outreach.store.backup import BackupInfo
@@ -254,3 +263,38 @@ class StoreChanged(Message):
     """The store's watch found commits by other programs (or the store replaced)."""
 
     changes: Changes
+
+
+@dataclass
+class TransferCardRead(Answer):
+    """The site a chosen card names, and its fingerprint."""
+
+    data: tuple[str, str]
+
+
+@dataclass
+class TransferSent(Answer):
+    """A transfer packet written and her leaving recorded."""
+
+    data: Sent
+
+
+@dataclass
+class TransferTaken(Answer):
+    """A transfer packet taken in."""
+
+    data: Taken
+
+
+@dataclass
+class ArrivalsLoaded(Answer):
+    """The expected arrivals."""
+
+    data: list[ExpectedArrival]
+
+
+@dataclass
+class ArrivalConfirmed(Answer):
+    """An expected arrival given her stay."""
+
+    data: Stay

@@ -42,6 +42,9 @@ CHANGES_DATA = {
     "mentors.add": "add",
     "targets.set": "add",
     "targets.edit": "change",
+    "arrivals.take": "add",
+    "arrivals.confirm": "change",
+    "person.transfer_out": "transfer",
     "accounts.remove": "remove",
     "accounts.passphrase": "passphrase",
     # Carry out what the screen or dialog shows: save, import, export, back up.
@@ -50,6 +53,9 @@ CHANGES_DATA = {
     "export.run": "save",
     "import.run": "save",
     "backup.yes": "save",
+    "transfer.send": "save",
+    "transfer_in.take": "save",
+    "arrival.save": "save",
     # Yes to a question that then writes.
     "confirm.yes": "yes",
     "backup.yes_key": "yes",

@@ -87,6 +87,7 @@ class PersonScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,f5", "conversation", "Log talk", id="person.conversation"),
         Binding("s,f6", "screening", "Screening", id="person.screening"),
+        Binding("l", "transfer_out", "Transfer", id="person.transfer_out"),
         Binding("escape,backspace", "app.pop_screen", "Back", id="person.back"),
     ]
 
@@ -138,3 +139,13 @@ class PersonScreen(DataScreen):
         from outreach.tui.dialogs.screening_form import ScreeningForm
 
         self.app.push_screen(ScreeningForm(self._choice()))
+
+    def action_transfer_out(self) -> None:
+        from outreach.tui.screens.transfers import TransferOutDialog
+
+        name = self.profile.name if self.profile else ""
+        self.app.push_screen(TransferOutDialog(self.ref, name), self._after_transfer)
+
+    def _after_transfer(self, sent: bool | None) -> None:
+        if sent:
+            self.reload()

@@ -15,6 +15,7 @@ _SCREENS = {
     "import": ("outreach.tui.screens.import_file", "ImportScreen"),
     "accounts": ("outreach.tui.screens.accounts", "AccountsScreen"),
     "audit": ("outreach.tui.screens.audit", "AuditScreen"),
+    "arrivals": ("outreach.tui.screens.transfers", "ArrivalsScreen"),
 }
 
 

@@ -44,7 +44,7 @@ TRAVELLING = (
 
 LOCAL = frozenset(
     {
-        # The store's own identity, settings, staff, keys and audit chain: each store keeps its own.
+        # The store's own identity, settings, staff, keys and audit chain: each keeps its own.
         "site",
         "site_setting",
         "account",
@@ -54,9 +54,6 @@ LOCAL = frozenset(
         "export_record",
         "transfer",
         "transfer_follow_up",
-        # A region's store: the sites it trusts and the aggregate submissions they sent.
-        "region_site",
-        "region_submission",
         "import_batch",
         "import_change",
         "import_mapping",

@@ -1,5 +1,5 @@
 """Change capture: every write to a travelling row, whatever path made it, lands in the
-change log in the same transaction (migration 0021).
+change log in the same transaction (migration 0022).
 
 Triggers on each table of ``outreach.model.identity.TRAVELLING`` append one ``change_log`` row
 per inserted, updated or deleted row: the table, the row's ``uid``, the operation, the fields

@@ -1,4 +1,4 @@
-"""Change capture (migration 0021): every write to a travelling row is logged in its own
+"""Change capture (migration 0022): every write to a travelling row is logged in its own
 transaction, with changed fields only, references as uids, a rising clock and this store."""
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def test_insert_update_and_delete_are_logged_field_by_field(store: Store) -> Non
         "has_cervix": "unknown",
         "language": None,
         "created_at": created,
+        **dict.fromkeys(
+            ("ethnicity", "disability", "learning_disability", "first_language", "interpreter"),
+            "not_stated",
+        ),
     }
     assert log[0][1] == person_uid
     assert json.loads(log[1][3]) == {
@@ -94,7 +98,7 @@ def test_changes_applied_from_another_store_are_not_logged_again(store: Store) -
 
 
 def test_the_migration_logs_the_rows_a_store_already_held(tmp_path: Path) -> None:
-    old = new_store(tmp_path / "s", revision="0020")
+    old = new_store(tmp_path / "s", revision="0021")
     with old.write() as session:
         for i in range(3):
             session.add(

@@ -1,7 +1,7 @@
 """change log: every change to a travelling row, for sync bundles between paired stores
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 19:05:00
 
 - change_log(seq, tbl, uid, op, data, hlc, origin): one row per insert, update (changed
@@ -20,8 +20,8 @@ from alembic import op
 
 from outreach.store.changes import drop_triggers, install_triggers, log_existing
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

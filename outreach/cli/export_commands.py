@@ -53,7 +53,7 @@ def export(
         typer.Option(
             "--format",
             help="Comma-separated formats: csv, xlsx, json, fhir, html; and for a "
-            "commissioner's system adx and dhis2-json (written through --mapping, for the "
+            "commissioner's system adx, dhis2-json and madx (written through --mapping, for the "
             "site's org unit code: outreach site org-unit CODE). Or, alone, submission: the "
             "exact counts sealed to the region (--to REGION-CARD --out FILE).",
         ),

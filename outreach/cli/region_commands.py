@@ -95,7 +95,7 @@ def export_region_command(
         str,
         typer.Option(
             "--format",
-            help="Comma-separated: csv, xlsx, json, fhir, html, adx, dhis2-json.",
+            help="Comma-separated: csv, xlsx, json, fhir, html, adx, dhis2-json, madx.",
         ),
     ] = "csv,json,adx,dhis2-json",
     policy: Annotated[str, typer.Option("--policy", help="Disclosure control.")] = "nhs-hes-2018",

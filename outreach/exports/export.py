@@ -37,6 +37,7 @@ from outreach.exports.json_writer import (
     validated_document,
     write_json,
 )
+from outreach.exports.madx_writer import write_madx
 from outreach.exports.notes import notes
 from outreach.exports.preview import ExportChoice, export_choice, published_table
 from outreach.exports.signing import (
@@ -71,6 +72,7 @@ FORMATS: dict[str, tuple[str, Writer]] = {
 INDICATOR_FORMATS: dict[str, str] = {
     "adx": "indicators.adx.xml",
     "dhis2-json": "dataValueSets.json",
+    "madx": "measure-report.madx.json",
 }
 """Formats written through an indicator mapping, for a commissioner's system."""
 NOTES_FILE = "notes.txt"
@@ -256,6 +258,9 @@ def _write_indicators(name: str, mapped: MappedFigures, folder: Path, org_unit: 
     path = folder / INDICATOR_FORMATS[name]
     if name == "adx":
         write_adx(mapped, path, org_unit=org_unit, exported=today())
+    elif name == "madx":
+        last_day = Period.parse(mapped.iso_period).end
+        write_madx(mapped, path, org_unit=org_unit, last_day=last_day)
     else:
         write_dhis2_json(mapped, path, org_unit=org_unit)
 

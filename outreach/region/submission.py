@@ -78,7 +78,7 @@ def row_json(row: AggregateRow) -> dict[str, Any]:
     }
     for name in _COUNTS:
         value = getattr(row, name)
-        if value is not None and (value or name in ("numerator", "denominator")):
+        if value is not None:
             item[name] = value
     return item
 

@@ -277,3 +277,43 @@ def test_a_broken_mapping_is_refused_naming_the_field(
         load_mapping(path)
     assert said in str(raised.value)
     assert str(path) in str(raised.value)
+
+
+def test_madx_is_a_valid_summary_measure_report_with_coded_groups_and_strata(
+    mapped: MappedFigures,
+) -> None:
+    from fhir.resources.R4B.measurereport import MeasureReport
+
+    from outreach.exports.madx_writer import madx_report
+
+    report = madx_report(mapped, org_unit="PRISON_T", last_day=date(2024, 6, 30))
+    MeasureReport.model_validate(report)
+    assert (report["type"], report["period"]) == (
+        "summary",
+        {"start": "2024-04-01", "end": "2024-06-30"},
+    )
+    assert report["reporter"]["identifier"]["value"] == "PRISON_T"
+    groups = {g["code"]["coding"][0]["code"]: g for g in report["group"]}
+    assert list(groups) == [
+        "CX_COVERED",
+        "CX_ELIGIBLE",
+        "CX_COVERED_AGE",
+        "CX_ELIGIBLE_AGE",
+        "CX_OFFERS_TESTED",
+        "CX_OFFERS_RESOLVED",
+        "OUT_CONVERSATIONS",
+        "CX_COLPOSCOPY_REFERRED",
+    ]
+    assert groups["CX_ELIGIBLE"]["population"][0]["count"] == 50
+    (stratifier,) = groups["CX_ELIGIBLE_AGE"]["stratifier"]
+    assert stratifier["code"][0]["coding"][0]["code"] == "AGE_BAND"
+    strata = [
+        (
+            s["component"][0]["code"]["coding"][0]["code"],
+            s["component"][0]["value"]["coding"][0]["code"],
+            s["population"][0]["count"],
+        )
+        for s in stratifier["stratum"]
+    ]
+    # 35 eligible aged 25-49 -> 35; 17 aged 50-64 -> 15.
+    assert strata == [("AGE_BAND", "Y25_49", 35), ("AGE_BAND", "Y50_64", 15)]

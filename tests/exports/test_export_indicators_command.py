@@ -84,7 +84,7 @@ def test_the_command_writes_signed_adx_and_dhis2_files(filled_store: Store, tmp_
         "--period",
         "2024-07-01/P3M",
         "--format",
-        "adx,dhis2-json",
+        "adx,dhis2-json,madx",
         "--as-of",
         AS_OF.isoformat(),
         "--out",
@@ -95,6 +95,7 @@ def test_the_command_writes_signed_adx_and_dhis2_files(filled_store: Store, tmp_
         "indicators.adx.xml",
         "manifest.json",
         "manifest.sig",
+        "measure-report.madx.json",
         "notes.txt",
     ]
     assert verify_export(out).ok

@@ -67,7 +67,7 @@ def test_the_screen_takes_the_field_from_the_error_not_its_text() -> None:
         (
             lambda: parse_formats("csv,doc"),
             "format",
-            "doc (choose from csv, xlsx, json, fhir, html, adx, dhis2-json)",
+            "doc (choose from csv, xlsx, json, fhir, html, adx, dhis2-json, madx)",
         ),
         (
             lambda: check_new_passphrase("short"),

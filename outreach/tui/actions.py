@@ -46,6 +46,14 @@ APP_ACTIONS: tuple[AppAction, ...] = (
     AppAction("targets", "t,f8", "go('targets')", "Targets", "Targets and baselines", show=False),
     AppAction("export", "x,f9", "go('export')", "Export", "Governance export", show=False),
     AppAction(
+        "missed",
+        "h,ctrl+y",
+        "go('missed')",
+        "Who is missed",
+        "Who is missed: groups below the site's rate",
+        show=False,
+    ),
+    AppAction(
         "import",
         "o,ctrl+o",
         "go('import')",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         TransferTaken as Taken,
     )
     from outreach.stats.dashboard import Dashboard
+    from outreach.stats.equity import EquityFigures
     from outreach.stats.headline import Headline
     from outreach.store.backup import BackupInfo
     from outreach.store.store import Changes, Store
@@ -179,6 +180,13 @@ class MentorActiveChanged(Answer):
     """A mentor's active period was ended or started again."""
 
     data: Mentor
+
+
+@dataclass
+class MissedLoaded(Answer):
+    """Every measure by each equity field (who is being missed)."""
+
+    data: list[EquityFigures]
 
 
 @dataclass

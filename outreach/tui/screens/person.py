@@ -78,7 +78,25 @@ def status_text(profile: PersonProfile) -> Text:
         lines.append(Text.assemble("Decision: ", (decision, style)))
     if profile.language:
         lines.append(Text(f"Language: {visible(profile.language)}"))
+    recorded = equity_words(profile.equity)
+    if recorded:
+        lines.append(Text(f"Equity: {recorded}"))
     return Text("\n").join(lines)
+
+
+def equity_words(equity: dict[str, str]) -> str:
+    """The equity fields recorded for the person (not stated ones left out), as labels from
+    the closed lists: "ethnic group: Irish · interpreter needed: declined to say"."""
+    from outreach.rules.equity import NOT_STATED, equity_field
+
+    said = []
+    for key, code in equity.items():
+        if code == NOT_STATED:
+            continue
+        field = equity_field(key)
+        label = field.label_of(code)
+        said.append(f"{field.label.lower()}: {label if field.stated(code) else label.lower()}")
+    return " · ".join(said)
 
 
 class PersonScreen(DataScreen):

@@ -12,6 +12,7 @@ _SCREENS = {
     "mentors": ("outreach.tui.screens.mentors", "MentorsScreen"),
     "targets": ("outreach.tui.screens.targets", "TargetsScreen"),
     "export": ("outreach.tui.screens.export", "ExportScreen"),
+    "missed": ("outreach.tui.screens.missed", "MissedScreen"),
     "import": ("outreach.tui.screens.import_file", "ImportScreen"),
     "accounts": ("outreach.tui.screens.accounts", "AccountsScreen"),
     "audit": ("outreach.tui.screens.audit", "AuditScreen"),

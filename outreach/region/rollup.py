@@ -108,10 +108,17 @@ def region_table(
                 continue
             found = sums.get(key)
             if found is None:
-                sums[key] = counts
+                # A copy: ``counts`` is also this site's own total, summed into in place below.
+                sums[key] = list(counts)
                 kinds[key] = Kind(item["kind"])
-            else:
-                sums[key] = _added(found, counts)
+                continue
+            found[0] += counts[0]
+            found[1] += counts[1]
+            # A population only some sites gave cannot be summed: it is left out, not guessed.
+            if found[2] is not None:
+                found[2] = None if counts[2] is None else found[2] + counts[2]
+            if found[3] is not None:
+                found[3] = None if counts[3] is None else found[3] + counts[3]
         per_site.append((f"{site.site} ({site.org_unit})", totals))
     for key, counts in sums.items():
         _add_row(table, key, kinds[key], counts)
@@ -119,11 +126,6 @@ def region_table(
         for (measure, _breakdown, _category), kind, counts in totals:
             _add_row(table, (measure, SITE, label), kind, counts)
     return table
-
-
-def _added(a: Sequence[int | None], b: Sequence[int | None]) -> list[int | None]:
-    # A population only some sites gave cannot be summed: it is left out, not guessed.
-    return [None if x is None or y is None else x + y for x, y in zip(a, b, strict=True)]
 
 
 def _add_row(table: AggregateTable, key: _Key, kind: Kind, counts: Iterable[int | None]) -> None:

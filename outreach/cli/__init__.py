@@ -73,6 +73,7 @@ from outreach.cli import (  # noqa: E402
     site_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401
+    sync_commands,  # noqa: F401
     transfer_commands,  # noqa: F401
     tui_commands,  # noqa: F401
 )

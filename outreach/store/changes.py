@@ -27,7 +27,7 @@ from outreach.model.identity import TRAVELLING
 LOG_COLUMNS = ("uid", "origin")
 """Kept in the change log's own columns, not among a row's fields."""
 
-_EVENTS = ("insert", "update", "delete")
+EVENTS = ("insert", "update", "delete")
 
 
 def _q(name: str) -> str:
@@ -110,14 +110,14 @@ def trigger_sql(connection: Connection, table: str, event: str) -> str:
 def install_triggers(connection: Connection, tables: tuple[str, ...] = TRAVELLING) -> None:
     """(Re)create the change-log triggers of ``tables`` from their columns as they are now."""
     for table in tables:
-        for event in _EVENTS:
+        for event in EVENTS:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger_name(table, event)}")
             connection.exec_driver_sql(trigger_sql(connection, table, event))
 
 
 def drop_triggers(connection: Connection, tables: tuple[str, ...] = TRAVELLING) -> None:
     for table in tables:
-        for event in _EVENTS:
+        for event in EVENTS:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger_name(table, event)}")
 
 

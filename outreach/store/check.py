@@ -9,10 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from outreach.store import audit, keyslots
+from outreach.model.identity import TRAVELLING, missing_ids
+from outreach.store import audit, changes, keyslots
+from outreach.store.changes import EVENTS
 from outreach.store.engine import connect, make_engine
 from outreach.store.errors import StoreDamaged
 from outreach.store.migrations import current_revision, head_revision
+from outreach.wording import counted
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def check_store(
         except Exception as exc:
             findings.append(Finding("schema version", False, f"could not read: {exc}"))
         findings.append(_first_contact(engine))
+        findings.append(_sync_state(engine))
         findings.append(_roles(engine, keyfile))
         findings.append(_audit_head(engine, keyfile))
         try:
@@ -161,6 +165,48 @@ SELECT
         SELECT person_id, first_on FROM first_contact
         EXCEPT SELECT person_id, first_on FROM fresh))
 """
+
+
+def _sync_state(engine: Engine) -> Finding:
+    """Whether the change log can be trusted to tell paired stores everything: each travelling
+    row has its uid and origin, each table its change-log triggers, and the log holds every
+    row there is and no deleted row that is still there."""
+    name = "sync state"
+    problems: list[str] = []
+    try:
+        with engine.connect() as conn:
+            for table, n in missing_ids(conn).items():
+                problems.append(f"{counted(n, 'row')} of {table} without a uid or origin")
+            triggers = set(
+                conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                ).scalars()
+            )
+            for table in TRAVELLING:
+                absent = [e for e in EVENTS if changes.trigger_name(table, e) not in triggers]
+                if absent:
+                    problems.append(f"{table} changes are not logged ({', '.join(absent)})")
+                unlogged = conn.exec_driver_sql(
+                    f'SELECT count(*) FROM "{table}" AS t WHERE t.uid IS NOT NULL AND NOT '
+                    "EXISTS (SELECT 1 FROM change_log AS c WHERE c.tbl = ? AND c.uid = t.uid "
+                    "AND c.op != 'delete')",
+                    (table,),
+                ).scalar_one()
+                if unlogged:
+                    problems.append(f"{counted(unlogged, 'row')} of {table} not in the change log")
+                zombies = conn.exec_driver_sql(
+                    f'SELECT count(*) FROM "{table}" AS t WHERE (SELECT c.op FROM change_log '
+                    "AS c WHERE c.tbl = ? AND c.uid = t.uid ORDER BY c.seq DESC LIMIT 1) "
+                    "= 'delete'",
+                    (table,),
+                ).scalar_one()
+                if zombies:
+                    problems.append(f"{counted(zombies, 'row')} of {table} logged as deleted")
+    except Exception as exc:
+        return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
+    if problems:
+        return Finding(name, False, "; ".join(problems))
+    return Finding(name, True, "every shared row has its id and is in the change log")
 
 
 def _roles(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:

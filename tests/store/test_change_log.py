@@ -118,3 +118,36 @@ def test_the_migration_logs_the_rows_a_store_already_held(tmp_path: Path) -> Non
             )
     assert [(t, u, op) for t, u, op, *_ in log] == [("person", u, "insert") for u in uids]
     assert [json.loads(d)["ref"] for *_, d, _, _ in log] == ["R0", "R1", "R2"]
+
+
+def _sync_finding(store: Store) -> tuple[bool, str]:
+    from outreach.store.check import check_store
+
+    found = [
+        f
+        for f in check_store(store.folder, store._data_key, store._keyfile)
+        if f.name == "sync state"
+    ]
+    assert len(found) == 1
+    return found[0].ok, found[0].detail
+
+
+def test_check_finds_rows_the_log_lacks_and_a_missing_trigger(store: Store) -> None:
+    with store.write() as session:
+        session.add(
+            Person(ref="A1", display_name="Ann", date_of_birth=date(1990, 1, 1), created_at=now())
+        )
+    assert _sync_finding(store) == (True, "every shared row has its id and is in the change log")
+    with store.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        conn.exec_driver_sql(
+            "INSERT INTO person (ref, display_name, date_of_birth, has_cervix, created_at, "
+            "uid, origin) VALUES ('A2', 'Bea', '1990-01-01', 'yes', '2024-01-01', 'u-2', 'x')"
+        )
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+        conn.exec_driver_sql("DROP TRIGGER change_log_stay_update")
+    assert _sync_finding(store) == (
+        False,
+        "1 row of person not in the change log; stay changes are not logged (update)",
+    )

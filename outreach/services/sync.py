@@ -1,0 +1,322 @@
+"""Sync between a team's laptops through files: pairing, bundles out, bundles in.
+
+A bundle carries every change of this store's change log (``outreach.store.changes``) that the
+peer has not acknowledged, sealed by this store to the peer's card (``outreach.store.sealed``,
+kind ``sync-bundle/1``) with the sender's bundle number, schema revision, the hash of the
+previous bundle it sent that peer, an expiry, and how far the sender has applied the peer's
+own changes (the acknowledgement the peer's next bundle is cut by).
+
+Applying is one transaction with its audit row. A change already in the log (same clock and
+origin) is skipped, so a bundle applied twice, out of order or after a later one changes
+nothing further. Fields are merged one by one: a field takes the incoming value unless this
+store holds a later change to that same field (clock, then origin, decides), so every store
+ends with the same values whatever order bundles arrive in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from outreach.clock import now, today
+from outreach.model import SyncPeer
+from outreach.model.identity import TRAVELLING
+from outreach.services.errors import ValidationError
+from outreach.services.site import open_for, own_card, seal_for
+from outreach.store.migrations import head_revision
+from outreach.store.sealed import SiteCard
+from outreach.store.store import Store
+
+KIND = "sync-bundle/1"
+FORMAT = "outreach-sync/1"
+EXPIRY_DAYS = 30
+"""How long a bundle may wait on a USB stick before it is refused as stale."""
+
+
+@dataclass(frozen=True)
+class Paired:
+    site: str
+    fingerprint: str
+    own_fingerprint: str
+    again: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    peer: str
+    number: int
+    changes: int
+    size: int
+
+
+@dataclass
+class Applied:
+    """What an import did: ``applied`` new changes, ``known`` already held (skipped)."""
+
+    peer: str
+    number: int
+    applied: int = 0
+    known: int = 0
+    kept_local: int = 0
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def pair(store: Store, card_bytes: bytes) -> Paired:
+    """Keep a peer's card (from ``outreach keys export-card``) so bundles can be sealed to it
+    and its bundles accepted. Pairing the same card again changes nothing."""
+    card = SiteCard.from_bytes(card_bytes)
+    mine = own_card(store)
+    if card.fingerprint == mine.fingerprint:
+        raise ValidationError(
+            "card", "this is this store's own card", hint="use the other laptop's"
+        )
+    with store.action("sync.pair", entity="sync_peer") as act:
+        found = act.session.exec(
+            select(SyncPeer).where(SyncPeer.fingerprint == card.fingerprint)
+        ).first()
+        if found is not None:
+            act.unchanged()
+            return Paired(found.site, found.fingerprint, mine.fingerprint, again=True)
+        peer = SyncPeer(
+            site=card.site,
+            fingerprint=card.fingerprint,
+            card=card.to_bytes().decode("utf-8"),
+            paired_at=now(),
+        )
+        act.session.add(peer)
+        act.session.flush()
+        act.names(peer.id, ["site", "fingerprint"])
+    return Paired(card.site, card.fingerprint, mine.fingerprint, again=False)
+
+
+def peers(store: Store) -> list[SyncPeer]:
+    with store.read() as session:
+        return list(session.exec(select(SyncPeer).order_by(col(SyncPeer.id))).all())
+
+
+def _peer(session: Any, name: str) -> SyncPeer:
+    wanted = name.strip().casefold()
+    found = [
+        p
+        for p in session.exec(select(SyncPeer)).all()
+        if wanted in (p.site.casefold(), p.fingerprint.casefold())
+    ]
+    if len(found) != 1:
+        raise ValidationError(
+            "peer",
+            f"no paired store is called {name!r}" if not found else f"{name!r} names several",
+            hint="see outreach sync peers; pair with outreach sync pair CARD-FILE",
+        )
+    return found[0]
+
+
+def export_bundle(
+    store: Store, peer_name: str, *, expires_in: int = EXPIRY_DAYS
+) -> tuple[bytes, Written]:
+    """The sealed bundle of every change ``peer_name`` has not acknowledged."""
+    with store.action("sync.export", entity="sync_peer") as act:
+        conn = act.session.connection()
+        peer = _peer(act.session, peer_name)
+        store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar_one()
+        rows = conn.exec_driver_sql(
+            "SELECT seq, tbl, uid, op, data, hlc, origin FROM change_log WHERE seq > ? "
+            "ORDER BY seq",
+            (peer.acknowledged,),
+        ).all()
+        upto = rows[-1][0] if rows else peer.acknowledged
+        number = peer.bundles_sent + 1
+        payload = {
+            "format": FORMAT,
+            "store": store_id,
+            "number": number,
+            "schema": head_revision(),
+            "previous": peer.last_sent_hash,
+            "expires": (today() + timedelta(days=expires_in)).isoformat(),
+            "from_seq": peer.acknowledged,
+            "upto": upto,
+            "received": peer.received,
+            "changes": [
+                [tbl, uid, op, json.loads(data) if data else None, hlc, origin]
+                for _, tbl, uid, op, data, hlc, origin in rows
+            ],
+        }
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        sealed = seal_for(store, body, kind=KIND, to=SiteCard.from_bytes(peer.card.encode()))
+        peer.bundles_sent = number
+        peer.last_sent_hash = hashlib.sha256(sealed).hexdigest()
+        act.session.add(peer)
+        act.names(peer.id, ["bundles_sent", "last_sent_hash"])
+    return sealed, Written(peer.site, number, len(rows), len(sealed))
+
+
+def import_bundle(store: Store, data: bytes) -> Applied:
+    """Verify a bundle and apply the changes this store does not hold, in one transaction.
+
+    Refused (ValidationError, nothing changed) when it is not a bundle, was altered, is
+    addressed to another store, comes from a store not paired with this one, has expired, or
+    was written by a newer schema."""
+    opened = open_for(store, data, kind=KIND)
+    try:
+        payload = json.loads(opened.payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError("file", "the bundle's contents are not readable") from None
+    if payload.get("format") != FORMAT:
+        raise ValidationError("file", "this bundle's format is not one this outreach reads")
+    if date.fromisoformat(payload["expires"]) < today():
+        raise ValidationError(
+            "file",
+            f"this bundle expired on {payload['expires']}",
+            hint="ask the other laptop for a new one (outreach sync export)",
+        )
+    if str(payload["schema"]) > head_revision():
+        raise ValidationError(
+            "file", "this bundle was written by a newer outreach", hint="upgrade outreach first"
+        )
+    with store.action("sync.import", entity="sync_peer") as act:
+        conn = act.session.connection()
+        peers_found = act.session.exec(
+            select(SyncPeer).where(SyncPeer.fingerprint == opened.sender.fingerprint)
+        ).all()
+        if not peers_found:
+            raise ValidationError(
+                "file",
+                f"this bundle comes from {opened.sender.site} "
+                f"({opened.sender.fingerprint}), which is not paired with this store",
+                hint="pair first: outreach sync pair CARD-FILE",
+            )
+        peer = peers_found[0]
+        if peer.store_id not in (None, payload["store"]):
+            raise ValidationError("file", "this bundle names another store than its card's")
+        report = Applied(peer.site, int(payload["number"]))
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        for change in payload["changes"]:
+            _apply(conn, change, report)
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+        newest = max((c[4] for c in payload["changes"]), default=0)
+        conn.exec_driver_sql("UPDATE sync_clock SET last = max(last, ?)", (newest,))
+        peer.store_id = payload["store"]
+        if int(payload["from_seq"]) <= peer.received:  # no gap: everything up to here held
+            peer.received = max(peer.received, int(payload["upto"]))
+        peer.acknowledged = max(peer.acknowledged, int(payload["received"]))
+        peer.bundles_received = max(peer.bundles_received, report.number)
+        peer.last_received_hash = hashlib.sha256(data).hexdigest()
+        act.session.add(peer)
+        # The audit row names the origin store, the bundle and its newest clock.
+        act.names(
+            peer.id,
+            [
+                f"origin={payload['store']}",
+                f"bundle={report.number}",
+                f"clock<={newest}",
+                f"changes={report.applied}",
+            ],
+        )
+    return report
+
+
+def _local_id(conn: Connection, table: str, uid: str | None) -> int | None:
+    if uid is None:
+        return None
+    return conn.exec_driver_sql(f'SELECT rowid FROM "{table}" WHERE uid = ?', (uid,)).scalar()
+
+
+def _values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A change's fields as this store's columns: uids and account names to local keys."""
+    references = {
+        row[3]: row[2] for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
+    }
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in references and value is not None:
+            parent = references[name]
+            if parent in TRAVELLING:
+                value = _local_id(conn, parent, value)
+            else:
+                value = conn.exec_driver_sql(
+                    f'SELECT id FROM "{parent}" WHERE name = ?', (value,)
+                ).scalar()
+        out[name] = value
+    return out
+
+
+def _newer_here(conn: Connection, table: str, uid: str, name: str, hlc: int, origin: str) -> bool:
+    """Whether this store holds a later change to field ``name`` of the row (or its deletion)."""
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM change_log WHERE tbl = ? AND uid = ? AND (hlc > ? OR "
+            "(hlc = ? AND origin > ?)) AND (op = 'delete' OR json_type(data, ?) IS NOT NULL) "
+            "LIMIT 1",
+            (table, uid, hlc, hlc, origin, f'$."{name}"'),
+        ).first()
+        is not None
+    )
+
+
+def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
+    table, uid, op, fields, hlc, origin = change
+    if table not in TRAVELLING:
+        raise ValidationError("file", f"the bundle changes {table!r}, which never travels")
+    known = conn.exec_driver_sql(
+        "SELECT 1 FROM change_log WHERE hlc = ? AND origin = ?", (hlc, origin)
+    ).first()
+    if known is not None:
+        report.known += 1
+        return
+    rowid = _local_id(conn, table, uid)
+    if op == "delete":
+        # A deletion wins over any change to the row, whenever it was made: every store
+        # ends without the row.
+        if rowid is not None:
+            conn.exec_driver_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
+    elif rowid is None:
+        if not _deleted_here(conn, table, uid):
+            values = _values(conn, table, fields)
+            values.update(uid=uid, origin=origin)
+            names = ", ".join(f'"{n}"' for n in values)
+            marks = ", ".join("?" for _ in values)
+            try:
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values())
+                )
+            except IntegrityError:
+                raise ValidationError(
+                    "file",
+                    f"a {table.replace('_', ' ')} in the bundle clashes with one this store "
+                    "already holds (the same reference entered on both laptops)",
+                    hint="nothing was applied; correct one of them, then sync again",
+                ) from None
+    else:
+        wanted = {
+            n: v for n, v in fields.items() if not _newer_here(conn, table, uid, n, hlc, origin)
+        }
+        if len(wanted) < len(fields):
+            report.kept_local += len(fields) - len(wanted)
+        if wanted:
+            values = _values(conn, table, wanted)
+            sets = ", ".join(f'"{n}" = ?' for n in values)
+            conn.exec_driver_sql(
+                f'UPDATE "{table}" SET {sets} WHERE rowid = ?', (*values.values(), rowid)
+            )
+    conn.exec_driver_sql(
+        "INSERT INTO change_log (tbl, uid, op, data, hlc, origin) VALUES (?, ?, ?, ?, ?, ?)",
+        (table, uid, op, json.dumps(fields) if fields is not None else None, hlc, origin),
+    )
+    report.applied += 1
+    report.tables[table] = report.tables.get(table, 0) + 1
+
+
+def _deleted_here(conn: Connection, table: str, uid: str) -> bool:
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM change_log WHERE tbl = ? AND uid = ? AND op = 'delete' LIMIT 1",
+            (table, uid),
+        ).first()
+        is not None
+    )

@@ -156,13 +156,30 @@ def test_migrating_a_store_with_conversations_fills_first_contact(tmp_path: Path
     folder = tmp_path / "store"
     old = new_store(folder, revision="0005")
     key = old._data_key
-    a, b, c = _people(old, 3)
-    _talk(old, date(2024, 3, 5), a)
-    _talk(old, date(2024, 1, 7), a)
-    _talk(old, date(2024, 2, 2), attendees=(a, b))
     old.close()
+    # Written in the columns revision 0005 had (today's models have more).
     conn = raw(folder, key)
     try:
+        for n in range(3):
+            conn.execute(
+                "INSERT INTO person (id, ref, display_name, date_of_birth, has_cervix, "
+                "created_at) VALUES (?, ?, ?, '1990-01-01', 'unknown', ?)",
+                (n + 1, f"R{n}", f"P {n}", CREATED.isoformat(" ")),
+            )
+        a, b, c = 1, 2, 3
+        for cid, day, person, kind in (
+            (1, "2024-03-05", a, "one_to_one"),
+            (2, "2024-01-07", a, "one_to_one"),
+            (3, "2024-02-02", None, "group"),
+        ):
+            conn.execute(
+                "INSERT INTO conversation (id, occurred_on, kind, person_id, attendees, "
+                "setting, minutes, outcome, created_at) VALUES (?, ?, ?, ?, 1, 'wing', 0, "
+                "'booked', ?)",
+                (cid, day, kind, person, CREATED.isoformat(" ")),
+            )
+        conn.execute("UPDATE conversation SET attendees = 2 WHERE id = 3")
+        conn.execute("INSERT INTO conversation_attendee VALUES (3, ?), (3, ?)", (a, b))
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     finally:
         conn.close()

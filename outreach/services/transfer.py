@@ -307,9 +307,10 @@ def transfer_in(on: Actions, cmd: TransferIn) -> TransferTaken:
     another date of birth (a person decides; people are never merged). Otherwise she is
     matched by reference and date of birth, or added without a stay (an expected arrival);
     her screening steps (as "before arrival"), decisions (so do not approach and ceasing are
-    in force at once) and open follow-ups (due dates kept, marked as carried) are added,
-    skipping any this store already holds; outreach follow-ups are left behind when do not
-    approach is in force.
+    in force at once) and open follow-ups (due dates kept, marked as carried) are added with
+    the stable ids they were carried with, skipping any this store already holds (by id, or
+    the same step, decision or follow-up on the same day); outreach follow-ups are left
+    behind when do not approach is in force.
     """
     with on.action("transfer.in", entity="transfer") as act:
         session = act.session
@@ -377,6 +378,26 @@ def transfer_in(on: Actions, cmd: TransferIn) -> TransferTaken:
         )
 
 
+def _held_uids(
+    session: Session, table: type[ScreeningEvent | Decision | FollowUp], uids: list[str | None]
+) -> set[str | None]:
+    """Which of ``uids`` this store already holds in ``table`` (whoever they belong to)."""
+    wanted = sorted({uid for uid in uids if uid})
+    if not wanted:
+        return set()
+    return set(session.exec(select(table.uid).where(col(table.uid).in_(wanted))).all())
+
+
+def _keep_identity(
+    row: ScreeningEvent | Decision | FollowUp, uid: str | None, origin: str | None
+) -> ScreeningEvent | Decision | FollowUp:
+    """``row`` keeping the stable id and origin it was carried with (new ones, from the
+    column defaults, when the packet had none)."""
+    if uid and origin:
+        row.uid, row.origin = uid, origin
+    return row
+
+
 def _add_history(act: Action, person_id: int, packet: Packet) -> int:
     """Add the packet's screening steps and decisions this store does not hold yet; the
     number it held already."""
@@ -391,49 +412,49 @@ def _add_history(act: Action, person_id: int, packet: Packet) -> int:
     }
     already = 0
     stamp = now()
+    held_uids = _held_uids(session, ScreeningEvent, [e.uid for e in packet.screening])
     for e in packet.screening:
         key = (e.programme, e.occurred_on, e.event, e.hpv, e.cytology, e.sample, e.reason, e.action)
-        if key in held_events:
+        if key in held_events or e.uid in held_uids:
             already += 1
             continue
         held_events.add(key)
-        session.add(
-            ScreeningEvent(
-                person_id=person_id,
-                programme=e.programme,
-                occurred_on=e.occurred_on,
-                event=e.event,
-                hpv=e.hpv,
-                cytology=e.cytology,
-                sample=e.sample,
-                # Here it happened before she arrived, wherever it was at the sending site.
-                where=Where.before_arrival,
-                reason=e.reason,
-                action=e.action,
-                note=e.note,
-                logged_by=act.actor_id,
-                created_at=stamp,
-            )
+        event = ScreeningEvent(
+            person_id=person_id,
+            programme=e.programme,
+            occurred_on=e.occurred_on,
+            event=e.event,
+            hpv=e.hpv,
+            cytology=e.cytology,
+            sample=e.sample,
+            # Here it happened before she arrived, wherever it was at the sending site.
+            where=Where.before_arrival,
+            reason=e.reason,
+            action=e.action,
+            note=e.note,
+            logged_by=act.actor_id,
+            created_at=stamp,
         )
+        session.add(_keep_identity(event, e.uid, e.origin))
         act.touches(e.occurred_on)
+    held_uids = _held_uids(session, Decision, [d.uid for d in packet.decisions])
     for d in packet.decisions:
         key_d = (d.programme, d.kind, d.decided_on, d.revisit_on)
-        if key_d in held_decisions:
+        if key_d in held_decisions or d.uid in held_uids:
             already += 1
             continue
         held_decisions.add(key_d)
-        session.add(
-            Decision(
-                person_id=person_id,
-                programme=d.programme,
-                kind=d.kind,
-                decided_on=d.decided_on,
-                revisit_on=d.revisit_on,
-                note=d.note,
-                logged_by=act.actor_id,
-                created_at=stamp,
-            )
+        decision = Decision(
+            person_id=person_id,
+            programme=d.programme,
+            kind=d.kind,
+            decided_on=d.decided_on,
+            revisit_on=d.revisit_on,
+            note=d.note,
+            logged_by=act.actor_id,
+            created_at=stamp,
         )
+        session.add(_keep_identity(decision, d.uid, d.origin))
         act.touches(d.decided_on)
     session.flush()
     return already
@@ -451,8 +472,9 @@ def _add_follow_ups(session: Session, person_id: int, transfer_id: int, packet: 
         )
     }
     added = 0
+    held_uids = _held_uids(session, FollowUp, [f.uid for f in packet.follow_ups])
     for f in packet.follow_ups:
-        if (f.programme, f.reason, f.due_on) in held:
+        if (f.programme, f.reason, f.due_on) in held or f.uid in held_uids:
             continue
         if f.reason in OUTREACH_REASONS and is_do_not_approach(
             session, person_id, max(today(), f.due_on), f.programme
@@ -470,7 +492,7 @@ def _add_follow_ups(session: Session, person_id: int, transfer_id: int, packet: 
             opened_on=f.opened_on,
             original_due_on=f.original_due_on,
         )
-        session.add(row)
+        session.add(_keep_identity(row, f.uid, f.origin))
         session.flush()
         assert row.id is not None
         session.add(TransferFollowUp(transfer_id=transfer_id, follow_up_id=row.id))

@@ -70,6 +70,10 @@ class CarriedEvent:
     reason: str | None = None
     action: str | None = None
     note: str | None = None
+    uid: str | None = None
+    """The record's stable id (and ``origin``, the store that first wrote it): kept as they
+    are wherever the record goes, so a record already held is recognised."""
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class CarriedDecision:
     decided_on: date
     revisit_on: date | None = None
     note: str | None = None
+    uid: str | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ class CarriedFollowUp:
     original_due_on: date
     opened_on: date
     note: str | None = None
+    uid: str | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,8 @@ def pathway_of(
             reason=e.reason,
             action=e.action,
             note=note(e.note),
+            uid=e.uid,
+            origin=e.origin,
         )
         for e in session.exec(
             select(ScreeningEvent)
@@ -173,6 +183,8 @@ def pathway_of(
             decided_on=d.decided_on,
             revisit_on=d.revisit_on,
             note=note(d.note),
+            uid=d.uid,
+            origin=d.origin,
         )
         for d in session.exec(
             select(Decision)
@@ -188,6 +200,8 @@ def pathway_of(
             original_due_on=f.original_due_on,
             opened_on=f.opened_on,
             note=note(f.note),
+            uid=f.uid,
+            origin=f.origin,
         )
         for f in session.exec(
             select(FollowUp)
@@ -282,6 +296,18 @@ def _maybe_text(data: dict[str, Any], key: str) -> str | None:
     return None if data.get(key) is None else _text(data, key)
 
 
+def _maybe_id(data: dict[str, Any], key: str) -> str | None:
+    """A stable id or store id: letters, digits and hyphens only (a UUID's text)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise _bad(f"{key} is not an id")
+    if not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in value):
+        raise _bad(f"{key} is not an id")
+    return value
+
+
 def _note(data: dict[str, Any], key: str = "note") -> str | None:
     value = data.get(key)
     if value is None:
@@ -346,6 +372,8 @@ def read_packet(payload: bytes) -> Packet:
             reason=_maybe_text(e, "reason"),
             action=_enum(ResultAction, e.get("action"), "action", optional=True),
             note=_note(e),
+            uid=_maybe_id(e, "uid"),
+            origin=_maybe_id(e, "origin"),
         )
         for e in _items(data, "screening")
     ]
@@ -356,6 +384,8 @@ def read_packet(payload: bytes) -> Packet:
             decided_on=_day(d, "decided_on"),
             revisit_on=_maybe_day(d, "revisit_on"),
             note=_note(d),
+            uid=_maybe_id(d, "uid"),
+            origin=_maybe_id(d, "origin"),
         )
         for d in _items(data, "decisions")
     ]
@@ -367,6 +397,8 @@ def read_packet(payload: bytes) -> Packet:
             original_due_on=_day(f, "original_due_on"),
             opened_on=_day(f, "opened_on"),
             note=_note(f),
+            uid=_maybe_id(f, "uid"),
+            origin=_maybe_id(f, "origin"),
         )
         for f in _items(data, "follow_ups")
     ]

@@ -181,6 +181,16 @@ def test_a_packet_carries_her_pathway_without_notes(
     payload = opened(askham, packet)
     with styal.read() as session:
         row = session.exec(select(Transfer)).one()
+        # Each record keeps its stable id and the store that first wrote it.
+        (offer, test), (decline,) = (
+            session.exec(select(table.uid, table.origin).order_by(col(table.id))).all()
+            for table in (ScreeningEvent, Decision)
+        )
+        repeat, revisit = session.exec(
+            select(FollowUp.uid, FollowUp.origin)
+            .where(FollowUp.status == "open")
+            .order_by(col(FollowUp.due_on))
+        ).all()
     assert payload == {
         "format": "outreach-transfer",
         "version": 1,
@@ -210,6 +220,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "reason": None,
                 "action": None,
                 "note": None,
+                "uid": offer[0],
+                "origin": offer[1],
             },
             {
                 "programme": "cervical-screening",
@@ -222,6 +234,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "reason": None,
                 "action": "repeat_12_months",
                 "note": None,
+                "uid": test[0],
+                "origin": test[1],
             },
         ],
         "decisions": [
@@ -231,6 +245,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "decided_on": "2025-03-01",
                 "revisit_on": "2025-09-01",
                 "note": None,
+                "uid": decline[0],
+                "origin": decline[1],
             }
         ],
         "follow_ups": [
@@ -241,6 +257,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "original_due_on": "2025-02-20",
                 "opened_on": "2024-02-20",
                 "note": None,
+                "uid": repeat[0],
+                "origin": repeat[1],
             },
             {
                 "programme": "cervical-screening",
@@ -249,6 +267,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "original_due_on": "2025-09-01",
                 "opened_on": "2025-03-01",
                 "note": None,
+                "uid": revisit[0],
+                "origin": revisit[1],
             },
         ],
         "conversations": [
@@ -626,3 +646,49 @@ def _written_since(path: Path, started: float) -> bool:
     except OSError:
         return False
     return found.st_mtime >= started - 1 and found.st_size < 50 * 1024 * 1024
+
+
+def test_carried_records_keep_their_ids_and_one_held_already_is_not_added_again(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    jane(styal)
+    data = send(styal, askham, tmp_path).read_bytes()
+    with styal.read() as session:
+        sent = set(session.exec(select(ScreeningEvent.uid, ScreeningEvent.origin)).all())
+        test_uid = session.exec(
+            select(ScreeningEvent.uid).where(ScreeningEvent.event == "test")
+        ).one()
+    # Askham already holds the test under its id (as a sync or an earlier stay would leave
+    # it), recorded there with another date: only its id says it is the same record.
+    add_person(
+        askham,
+        AddPerson(ref=REF, display_name="Jane Doe", date_of_birth=date(1990, 4, 2)),
+    )
+    record_screening_event(
+        askham,
+        RecordScreeningEvent(
+            person_ref=REF,
+            occurred_on=date(2024, 2, 21),
+            event="test",
+            hpv="positive",
+            cytology="normal",
+            sample="clinician",
+            where="outside",
+        ),
+    )
+    with askham.write() as session:
+        held = session.exec(select(ScreeningEvent)).one()
+        held.uid = test_uid
+        session.add(held)
+    taken = transfer_in(askham, TransferIn(data))
+    assert (taken.matched, taken.already_here) == (True, 1)
+    with askham.read() as session:
+        kept = set(session.exec(select(ScreeningEvent.uid, ScreeningEvent.origin)).all())
+        days = session.exec(
+            select(ScreeningEvent.occurred_on).order_by(col(ScreeningEvent.occurred_on))
+        ).all()
+    # The offer arrived with Styal's id and origin; the test was not added a second time.
+    offer = next(pair for pair in sent if pair[0] != test_uid)
+    assert offer in kept
+    assert len(kept) == 2
+    assert days == [date(2024, 2, 1), date(2024, 2, 21)]

@@ -183,6 +183,13 @@ class MentorActiveChanged(Answer):
 
 
 @dataclass
+class EquitySaved(Answer):
+    """A person's equity fields were saved: the names of those that changed."""
+
+    data: list[str]
+
+
+@dataclass
 class MissedLoaded(Answer):
     """Every measure by each equity field (who is being missed)."""
 

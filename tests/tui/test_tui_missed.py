@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 
 from outreach.services.people import UpdatePerson, update_person
 from outreach.services.profile import person_profile
 from outreach.store.store import Store
 from outreach.tui.app import create_app
+from outreach.tui.dialogs.equity_form import EquityForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.missed import EMPTY, MissedScreen
-from outreach.tui.screens.person import status_text
+from outreach.tui.screens.person import PersonScreen, status_text
 from tests.support.equity_cohort import build
 from tests.support.stores import fresh_store
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
@@ -76,3 +77,33 @@ def test_the_person_screen_names_the_fields_recorded(cohort: Store) -> None:
         )
         # P6: every field not stated, so no line at all.
         assert "Equity" not in status_text(person_profile(cohort, "P6")).plain
+
+
+@pytest.mark.asyncio
+async def test_e_on_the_person_screen_records_the_fields_from_choices(cohort: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(cohort.folder, store=cohort, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            person = PersonScreen("P3")
+            app.push_screen(person)
+            await wait_for(pilot, lambda: person.profile is not None)
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, EquityForm))
+            form = app.screen
+            # What is recorded is chosen to begin with: White British, the rest not stated.
+            assert form.query_one("#ethnicity", Select).value == "white_british"
+            assert form.query_one("#interpreter", Select).value == "not_stated"
+            form.query_one("#ethnicity", Select).value = "declined"
+            form.query_one("#first_language", Select).value = "pl"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is person)
+            status = person.query_one("#person-status", Static)
+            await wait_for(pilot, lambda: "Polish" in str(status.render()))
+        assert person_profile(cohort, "P3").equity == {
+            "ethnicity": "declined",
+            "disability": "not_stated",
+            "learning_disability": "not_stated",
+            "first_language": "pl",
+            "interpreter": "not_stated",
+        }

@@ -42,6 +42,7 @@ CHANGES_DATA = {
     "mentors.add": "add",
     "targets.set": "add",
     "targets.edit": "change",
+    "person.equity": "change",
     "arrivals.take": "add",
     "arrivals.confirm": "change",
     "person.transfer_out": "transfer",

@@ -106,6 +106,7 @@ class PersonScreen(DataScreen):
         Binding("c,f5", "conversation", "Log talk", id="person.conversation"),
         Binding("s,f6", "screening", "Screening", id="person.screening"),
         Binding("l", "transfer_out", "Transfer", id="person.transfer_out"),
+        Binding("e", "equity", "Equity", id="person.equity"),
         Binding("escape,backspace", "app.pop_screen", "Back", id="person.back"),
     ]
 
@@ -126,6 +127,16 @@ class PersonScreen(DataScreen):
     def on_screen_resume(self) -> None:
         if self.is_mounted and self.profile is not None:
             self.reload()
+
+    def action_equity(self) -> None:
+        """Record the person's equity fields (a form of five choices)."""
+        from outreach.tui.dialogs.equity_form import EquityForm
+
+        if self.profile is None:
+            return
+        self.app.push_screen(
+            EquityForm(self.profile.ref, dict(self.profile.equity)), lambda _: self.reload()
+        )
 
     def reload(self) -> None:
         from outreach.services.profile import person_profile

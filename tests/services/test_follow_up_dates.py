@@ -27,6 +27,7 @@ from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
+from tests.support.store_helpers import put_old
 from tests.support.stores import PASSPHRASE, frozen_on, module_store, new_store
 
 TODAY = "2025-06-01"
@@ -219,9 +220,7 @@ def test_migration_0008_backfills_each_follow_up_from_what_created_it(tmp_path: 
             )
             for n in range(5)
         ]
-        session.add_all(people)
-        session.flush()
-        a, b, c, d, e = (p.id for p in people)
+        a, b, c, d, e = (put_old(session, p) for p in people)
         test = ScreeningEvent(
             person_id=a,
             occurred_on=date(2024, 1, 10),
@@ -229,49 +228,47 @@ def test_migration_0008_backfills_each_follow_up_from_what_created_it(tmp_path: 
             hpv="negative",
             created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
         )
-        session.add(test)
-        session.add_all(
-            [
-                Conversation(
-                    occurred_on=date(2024, 2, 3),
-                    kind="one_to_one",
-                    person_id=b,
-                    setting="wing",
-                    outcome="undecided_more_time",
-                    next_step_on=date(2024, 3, 1),
-                    created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
-                ),
-                # A later conversation with no next step is not the source.
-                Conversation(
-                    occurred_on=date(2024, 2, 20),
-                    kind="one_to_one",
-                    person_id=b,
-                    setting="wing",
-                    outcome="undecided_more_time",
-                    created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
-                ),
-                Decision(
-                    person_id=c,
-                    kind="informed_decline",
-                    decided_on=date(2024, 2, 10),
-                    revisit_on=date(2024, 8, 10),
-                    created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
-                ),
-                # Its next step (20 April) was later moved to 27 April: found by its save time.
-                Conversation(
-                    occurred_on=date(2024, 4, 4),
-                    kind="one_to_one",
-                    person_id=d,
-                    setting="wing",
-                    outcome="undecided_more_time",
-                    next_step_on=date(2024, 4, 20),
-                    created_at=datetime(2024, 4, 4, 15, 0, 0, 100000, tzinfo=UTC),
-                ),
-            ]
-        )
-        session.flush()
+        test_id = put_old(session, test)
+        for row in [
+            Conversation(
+                occurred_on=date(2024, 2, 3),
+                kind="one_to_one",
+                person_id=b,
+                setting="wing",
+                outcome="undecided_more_time",
+                next_step_on=date(2024, 3, 1),
+                created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
+            ),
+            # A later conversation with no next step is not the source.
+            Conversation(
+                occurred_on=date(2024, 2, 20),
+                kind="one_to_one",
+                person_id=b,
+                setting="wing",
+                outcome="undecided_more_time",
+                created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
+            ),
+            Decision(
+                person_id=c,
+                kind="informed_decline",
+                decided_on=date(2024, 2, 10),
+                revisit_on=date(2024, 8, 10),
+                created_at=datetime(2024, 9, 9, 10, tzinfo=UTC),
+            ),
+            # Its next step (20 April) was later moved to 27 April: found by its save time.
+            Conversation(
+                occurred_on=date(2024, 4, 4),
+                kind="one_to_one",
+                person_id=d,
+                setting="wing",
+                outcome="undecided_more_time",
+                next_step_on=date(2024, 4, 20),
+                created_at=datetime(2024, 4, 4, 15, 0, 0, 100000, tzinfo=UTC),
+            ),
+        ]:
+            put_old(session, row)
         rows = [
-            (a, "repeat_test", "2025-01-10", test.id, typed),
+            (a, "repeat_test", "2025-01-10", test_id, typed),
             (b, "next_step", "2024-03-01", None, typed),
             (c, "revisit", "2024-08-10", None, typed),
             (d, "next_step", "2024-04-27", None, "2024-04-04 15:00:00.300000"),

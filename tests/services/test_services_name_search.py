@@ -15,13 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from outreach.clock import now
 from outreach.imports.pipeline import import_people
 from outreach.imports.undo import undo_import
+from outreach.model import Person
 from outreach.services import name_search
 from outreach.services.matching import match_people
 from outreach.services.people import AddPerson, UpdatePerson, add_person, update_person
 from outreach.services.search import search_people
 from outreach.store.store import Store
+from tests.support.store_helpers import put_old
 from tests.support.stores import PASSPHRASE, new_store
 
 TODAY = date(2024, 6, 14)
@@ -211,13 +214,15 @@ def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) 
     with freeze_time(TODAY):
         old = new_store(folder, revision="0012")
         try:
-            add_person(
-                old, AddPerson(ref="R1", display_name="Émile Zola", date_of_birth=date(1980, 1, 1))
-            )
-            add_person(
-                old,
-                AddPerson(ref="R2", display_name="Ada Lovelace", date_of_birth=date(1981, 1, 1)),
-            )
+            with old.write() as session:
+                for ref, name, born in (
+                    ("R1", "Émile Zola", date(1980, 1, 1)),
+                    ("R2", "Ada Lovelace", date(1981, 1, 1)),
+                ):
+                    put_old(
+                        session,
+                        Person(ref=ref, display_name=name, date_of_birth=born, created_at=now()),
+                    )
         finally:
             old.close()
         store = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)

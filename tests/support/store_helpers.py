@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +101,38 @@ def files_containing(paths: Iterable[Path], needles: list[bytes]) -> list[str]:
 def copy_store(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target
+
+
+def _as_stored(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite: times in UTC with microseconds, ISO dates."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def put_old(session: Any, row: Any) -> int:
+    """Insert model instance ``row`` into a store left at an older revision, writing only the
+    columns its table has there (today's models carry columns later revisions add); returns
+    the new row's id."""
+    table = type(row).__table__
+    have = {
+        r[1] for r in session.connection().exec_driver_sql(f'PRAGMA table_info("{table.name}")')
+    }
+    values = {
+        c.name: _as_stored(getattr(row, c.key))
+        for c in table.columns
+        if c.name in have and getattr(row, c.key) is not None
+    }
+    # Plain SQL: a Core insert would add the columns today's models fill by default.
+    names = ", ".join(f'"{n}"' for n in values)
+    marks = ", ".join("?" for _ in values)
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+        tuple(values.values()),
+    )
+    return int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())

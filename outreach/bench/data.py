@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from outreach.model.identity import TRAVELLING, new_uid
 from outreach.rules.programme import load_programme
 
 FIRST = date(2015, 1, 1)
@@ -196,7 +197,9 @@ def load(
     always one the cache had evicted, to be decrypted and encrypted again). Triggers stay on,
     so what they keep (first contacts, the person search index) is written exactly as the
     application writes it; the indexes SQLite makes for keys and UNIQUE constraints stay too
-    (the rows arrive in their order)."""
+    (the rows arrive in their order). Each row of a travelling table gets a ``uid`` and the
+    store's ``origin``, as SQLAlchemy's column defaults give every row the application
+    writes."""
     counts: dict[str, int] = {}
     (kept_cache,) = conn.execute("PRAGMA cache_size").fetchone()
     conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -213,6 +216,7 @@ def load(
                 continue
             conn.executemany(TABLES[table], rows)
             counts[table] = counts.get(table, 0) + len(rows)
+        _give_ids(conn, counts)
         for _, sql in indexes:
             conn.execute(sql)
         conn.execute("COMMIT")
@@ -220,3 +224,27 @@ def load(
     finally:
         conn.execute(f"PRAGMA cache_size = {kept_cache}")
     return counts
+
+
+def _give_ids(conn: Any, counts: dict[str, int]) -> None:
+    """A new uid (and the store's id as origin, when the store has a site row) for each row
+    loaded into a travelling table, before the unique index on uid is built again."""
+    origin = conn.execute("SELECT store_id FROM site LIMIT 1").fetchone()
+    for table in TRAVELLING:
+        if not counts.get(table):
+            continue
+        last = 0
+        while True:
+            # A page of rowids at a time, read before they are updated.
+            rowids = conn.execute(
+                f"SELECT rowid FROM {table} WHERE uid IS NULL AND rowid > ? ORDER BY rowid "
+                f"LIMIT {CHUNK}",
+                (last,),
+            ).fetchall()
+            if not rowids:
+                break
+            conn.executemany(
+                f"UPDATE {table} SET uid = ?, origin = ? WHERE rowid = ?",
+                [(new_uid(), origin and origin[0], rowid) for (rowid,) in rowids],
+            )
+            last = rowids[-1][0]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach.bench.data import TABLES, batches, load
+from outreach.model.identity import TRAVELLING
 from outreach.store.store import Store
 from tests.support.stores import new_store
 
@@ -30,11 +31,17 @@ def snapshot(raw: Any) -> dict[str, Any]:
             "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'"
         ).fetchall()
     )
-    rows = {
-        table: raw.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
-        for table in COMPARED
-    }
-    return {"schema": schema, "rows": rows}
+    rows = {}
+    ids = {}
+    for table in COMPARED:
+        found = raw.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid")
+        names = [d[0] for d in found.description]
+        kept = [i for i, name in enumerate(names) if name not in ("uid", "origin")]
+        ours = [i for i, name in enumerate(names) if name in ("uid", "origin")]
+        fetched = found.fetchall()
+        rows[table] = [tuple(row[i] for i in kept) for row in fetched]
+        ids[table] = [tuple(row[i] for i in ours) for row in fetched]
+    return {"schema": schema, "rows": rows, "ids": ids}
 
 
 def test_bulk_load_matches_inserting_row_by_row_with_every_index(tmp_path: Path) -> None:
@@ -46,6 +53,7 @@ def test_bulk_load_matches_inserting_row_by_row_with_every_index(tmp_path: Path)
             # different orders (the migrations rebuild follow_up from a set).
             schema = snapshot(raw)["schema"]
             counts = load(raw, PEOPLE)
+            site = raw.execute("SELECT store_id FROM site").fetchone()
             assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             got = snapshot(raw)
         with raw_connection(plain) as raw:
@@ -66,6 +74,17 @@ def test_bulk_load_matches_inserting_row_by_row_with_every_index(tmp_path: Path)
         t: len(r) for t, r in want["rows"].items()
     }
     assert got["rows"] == want["rows"]
+    # Every loaded row of a travelling table has its own uid and this store as origin, as
+    # the application's writes give them; the other tables have neither column.
+    (origin,) = site
+    for table in COMPARED:
+        ids = got["ids"][table]
+        if table in TRAVELLING:
+            assert len({uid for uid, _ in ids}) == len(ids) == len(want["rows"][table])
+            assert {o for _, o in ids} == {origin}
+            assert all(uid is not None for uid, _ in ids)
+        else:
+            assert ids == [()] * len(ids)
     # The triggers ran during the load: one search row a person, a first contact for
     # each person with a one-to-one conversation.
     assert len(got["rows"]["person_search"]) == PEOPLE

@@ -300,8 +300,13 @@ def time_writes(store: Store, plain: Any, import_rows: int, runs: int) -> list[R
             " '2025-01-01 00:00:00')",
             (day.isoformat(),),
         ).lastrowid
-        plain.execute("INSERT INTO conversation_mentor VALUES (?, 1)", (cid,))
-        plain.execute("INSERT INTO conversation_barrier VALUES (?, 'fear_anxiety')", (cid,))
+        plain.execute(
+            "INSERT INTO conversation_mentor (conversation_id, mentor_id) VALUES (?, 1)", (cid,)
+        )
+        plain.execute(
+            "INSERT INTO conversation_barrier (conversation_id, code) VALUES (?, 'fear_anxiety')",
+            (cid,),
+        )
         last = plain.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         plain.execute(
             "INSERT INTO audit (at, account_id, action, entity, entity_id, fields, prev_hash,"

@@ -12,13 +12,13 @@ people builds in reasonable time), and on a fresh copy of it for each run:
   on-site conversation needs), the people spread over the whole store, one mentor;
 - ``import_screening`` of ROWS screening offers made on site, on the same people and days.
 
-With ``--people-only`` the stores hold people and stays but no activity (building the full
-million-people store takes over an hour on a busy two-core machine); the imports read the same
-tables either way. Each figure is the median of ``--runs`` runs (default 3), each on its own
-copy of the store; the time includes reading the CSV, matching references, validating, writing
-in one transaction with the undo record and the audit row, and committing. Only synthetic data
-is written. With ``--keep DIR`` the built stores are kept in ``DIR/imports-<size>/``
-(``imports-<size>-people/``) and reused.
+With ``--people-only`` the stores hold people and stays but no activity (quicker to build at
+a million people; ``outreach.bench.data.load`` builds the indexes once the rows are in); the
+imports read the same tables either way. Each figure is the median of ``--runs`` runs
+(default 3), each on its own copy of the store; the time includes reading the CSV, matching
+references, validating, writing in one transaction with the undo record and the audit row,
+and committing. Only synthetic data is written. With ``--keep DIR`` the built stores are
+kept in ``DIR/imports-<size>/`` (``imports-<size>-people/``) and reused.
 """
 
 from __future__ import annotations

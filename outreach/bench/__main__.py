@@ -142,7 +142,8 @@ def build(folder: Path, size: int, seed: int) -> float:
 def refresh_kept(kept: Path) -> None:
     """Bring kept stores up to the current schema: migrate the keyed store in place (its
     pre-migration backup of synthetic data is not kept) and give the plain copy every table,
-    index and trigger the keyed store has gained, a new table with the keyed store's rows."""
+    index and trigger the keyed store has gained, a new table with the keyed store's rows, and
+    every column a migration added to a table it has (empty)."""
     store = Store.unlock(kept / "store", user="bench", passphrase=PASSPHRASE)
     plain = open_plain(kept / "plain.db")
     try:
@@ -156,6 +157,16 @@ def refresh_kept(kept: Path) -> None:
             ).all()
             missing = [(kind, name, sql) for kind, name, sql in objects if name not in have]
             plain.execute("BEGIN")
+            # Columns a migration added to a table both have: added empty (the hand SQL reads
+            # none of them; their indexes, made below, then hold only NULLs).
+            for kind, name, _ in objects:
+                if kind != "table" or name not in have:
+                    continue
+                keyed_columns = session.execute(text(f"PRAGMA table_info({name})")).all()
+                plain_columns = {row[1] for row in plain.execute(f"PRAGMA table_info({name})")}
+                for column in keyed_columns:
+                    if column[1] not in plain_columns:
+                        plain.execute(f"ALTER TABLE {name} ADD COLUMN {column[1]} {column[2]}")
             for kind, name, sql in missing:
                 # Tables a virtual table keeps for itself come with it.
                 if kind == "table" and name in {

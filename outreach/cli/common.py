@@ -115,6 +115,19 @@ def errors_shown() -> Iterator[None]:
         ) from None
 
 
+def read_file(path: Path, field: str) -> bytes:
+    """The bytes of a file a person named; a missing or unreadable one is a ValidationError
+    naming the path and why, never a traceback."""
+    from outreach.errors import ValidationError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            field, f"cannot read {path}: {exc.strerror or 'unreadable'}"
+        ) from None
+
+
 def unlock(store: Path | None, user: str | None) -> Store:
     """Unlock the store for a command, waiting out the pause after repeated failures."""
     from outreach.store.errors import Throttled

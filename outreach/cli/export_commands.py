@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, say, unlock
+from outreach.cli.common import (
+    StoreOption,
+    UserOption,
+    errors_shown,
+    fail,
+    read_file,
+    say,
+    unlock,
+)
 from outreach.cli.store_commands import keys
 from outreach.cli.tables import plain_table
 from outreach.wording import counted
@@ -171,7 +179,7 @@ def _submission(
     if to is None or out is None:
         raise fail("--format submission needs --to REGION-CARD and --out FILE", code=2)
     with errors_shown():
-        card = SiteCard.from_bytes(to.read_bytes())
+        card = SiteCard.from_bytes(read_file(to, "--to"))
         chosen = Period.parse(period)
         day = parse_date(as_of, "--as-of") if as_of is not None else None
         with unlock(store, user) as opened:
@@ -300,7 +308,11 @@ def verify(
     from outreach.store.site_key import load_public_key
 
     with errors_shown():
-        key = load_public_key(public_key.read_bytes()) if public_key is not None else None
+        key = (
+            load_public_key(read_file(public_key, "--public-key"))
+            if public_key is not None
+            else None
+        )
         result = verify_export(folder, key)
     if not result.ok:
         for problem in result.problems:

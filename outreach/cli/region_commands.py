@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, errors_shown, fail, say, unlock
+from outreach.cli.common import (
+    StoreOption,
+    UserOption,
+    errors_shown,
+    fail,
+    read_file,
+    say,
+    unlock,
+)
 
 region = typer.Typer(
     help="A region's store: trust sites, add their submissions, export the region's figures.",
@@ -29,7 +37,7 @@ def trust(
     from outreach.region.inbox import trust_site
 
     with errors_shown(), unlock(store, user) as opened:
-        found, new = trust_site(opened, card.read_bytes())
+        found, new = trust_site(opened, read_file(card, "card"))
     said = "now trusted" if new else "already trusted"
     say(f"{found.site} is {said}: card {found.fingerprint}")
 
@@ -50,7 +58,7 @@ def add(
     with errors_shown(), unlock(store, user) as opened:
         for path in files:
             try:
-                added = add_submission(opened, path.read_bytes())
+                added = add_submission(opened, read_file(path, "submission"))
             except (ValidationError, OSError) as exc:
                 refused += 1
                 say(f"refused  {path.name}: {exc}", err=True)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.common import StoreOption, UserOption, errors_shown, read_file, say, unlock
 from outreach.wording import counted
 
 sync = typer.Typer(
@@ -20,17 +20,6 @@ sync = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sync, name="sync")
-
-
-def _read(path: Path, field: str) -> bytes:
-    from outreach.errors import ValidationError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(
-            field, f"cannot read {path}: {exc.strerror or 'unreadable'}"
-        ) from None
 
 
 @sync.command("pair")
@@ -49,7 +38,7 @@ def sync_pair(
     from outreach.services.sync import pair
 
     with errors_shown():
-        data = _read(card, "card")
+        data = read_file(card, "card")
         with unlock(store, user) as opened:
             paired = pair(opened, data)
     say(("Already paired with " if paired.again else "Paired with ") + paired.site)
@@ -106,7 +95,7 @@ def sync_import(
     from outreach.services.sync import import_bundle
 
     with errors_shown():
-        data = _read(file, "file")
+        data = read_file(file, "file")
         with unlock(store, user) as opened:
             report = import_bundle(opened, data)
     if not report.applied:

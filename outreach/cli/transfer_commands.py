@@ -15,7 +15,15 @@ from typing import Annotated
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import JsonOption, StoreOption, UserOption, errors_shown, say, unlock
+from outreach.cli.common import (
+    JsonOption,
+    StoreOption,
+    UserOption,
+    errors_shown,
+    read_file,
+    say,
+    unlock,
+)
 from outreach.cli.tables import plain_table
 from outreach.wording import counted
 
@@ -24,17 +32,6 @@ transfer = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(transfer, name="transfer")
-
-
-def _read(path: Path, field: str) -> bytes:
-    from outreach.errors import ValidationError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(
-            field, f"cannot read {path}: {exc.strerror or 'unreadable'}"
-        ) from None
 
 
 @transfer.command("export")
@@ -69,7 +66,7 @@ def transfer_export(
 
     with errors_shown():
         left_on = parse_optional_date(date_text, "left_on") or today()
-        card = _read(to, "card")
+        card = read_file(to, "card")
         with unlock(store, user) as opened:
             sent = transfer_out(
                 opened,
@@ -104,7 +101,7 @@ def transfer_import(
     from outreach.services.transfer import TransferIn, transfer_in
 
     with errors_shown():
-        data = _read(file, "file")
+        data = read_file(file, "file")
         with unlock(store, user) as opened:
             taken = transfer_in(opened, TransferIn(data))
     known = "already known here" if taken.matched else "new here"

@@ -43,3 +43,20 @@ def test_export_card_does_not_overwrite_without_force(store: Store, tmp_path: Pa
     assert result.exit_code != 0
     assert "--force" in result.output
     assert target.read_text() == "keep me"
+
+
+def test_a_missing_file_is_named_with_the_reason_not_a_traceback(
+    store: Store, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere" / "submission.sealed"
+    env = {"OUTREACH_PASSPHRASE": PASSPHRASE}
+    for args in (
+        ["region", "add", str(missing)],
+        ["region", "trust", str(missing)],
+        ["sync", "import", str(missing)],
+        ["transfer", "import", str(missing)],
+    ):
+        result = CliRunner().invoke(app, [*args, "--store", str(store.folder)], env=env)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"cannot read {missing}: No such file or directory" in result.output, args
+        assert "Errno" not in result.output and "Traceback" not in result.output

@@ -239,6 +239,14 @@ def person_show(
     if s.ceased:
         say(f"  ceased: {s.ceased.replace('_', ' ')}")
     say(equity_line(profile.equity))
+    # Testing programmes (BBV, bowel) the person has a step in: the latest step, and what is open.
+    for standing in profile.programmes:
+        if standing.on is None:
+            continue
+        result = f" ({standing.result})" if standing.result else ""
+        follow = standing.open_follow_ups
+        waiting = f"; {counted(follow, 'follow-up')} open" if follow else ""
+        say(f"  {standing.title}: {standing.step}{result} on {standing.on}{waiting}")
     say("Timeline (newest first):")
     for item in profile.timeline:
         say("\n".join(timeline_lines(item)))

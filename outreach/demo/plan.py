@@ -126,6 +126,17 @@ class Step:
 
 
 @dataclass
+class ProgrammeStep:
+    """A step of a testing programme (``outreach.services.programme_steps``)."""
+
+    on: date
+    ref: str
+    programme: str
+    step: str
+    result: str | None = None
+
+
+@dataclass
 class Decide:
     on: date
     ref: str
@@ -150,7 +161,16 @@ class CancelOutreach:
 
 
 Act = (
-    Arrive | Leave | TrainMentor | EndMentor | Talk | Step | Decide | FollowUpDone | CancelOutreach
+    Arrive
+    | Leave
+    | TrainMentor
+    | EndMentor
+    | Talk
+    | Step
+    | ProgrammeStep
+    | Decide
+    | FollowUpDone
+    | CancelOutreach
 )
 
 PHASE: dict[type, int] = {Arrive: 0, TrainMentor: 0, Leave: 2, CancelOutreach: 2, EndMentor: 2}

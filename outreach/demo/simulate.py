@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 from dataclasses import dataclass
 from datetime import date
 
+from outreach.demo.bbv import simulate_bbv
 from outreach.demo.mentors import plan_mentors
 from outreach.demo.pathway import Simulation
-from outreach.demo.plan import Act, MentorPlan, PersonPlan, Step
+from outreach.demo.plan import PHASE, Act, MentorPlan, PersonPlan, Step
 from outreach.demo.population import as_of, simulate_population
 from outreach.demo.track import Knobs
 from outreach.model import ScreeningEventKind
@@ -49,7 +51,11 @@ def plan_demo(*, seed: int, today: date, residents: int = 500, knobs: Knobs = Kn
         random.Random(f"{seed}-pathway"), load_programme(), people, mentors, today, knobs
     )
     acts = [act for act in sim.run() if _kept(act)]
-    return DemoPlan(people, mentors, acts)
+    # Hepatitis C testing draws on its own random source and is merged in by day after the
+    # day's other steps (arrivals first), so the cervical story is exactly as before.
+    bbv = simulate_bbv(f"{seed}-bbv", people, today)
+    merged = list(heapq.merge(acts, bbv, key=lambda act: (act.on, PHASE.get(type(act), 1))))
+    return DemoPlan(people, mentors, merged)
 
 
 def _kept(act: Act) -> bool:

@@ -23,6 +23,7 @@ from outreach.demo.plan import (
     FollowUpDone,
     Leave,
     PersonPlan,
+    ProgrammeStep,
     Step,
     Talk,
     TrainMentor,
@@ -41,6 +42,7 @@ from outreach.services.people import (
     record_arrival,
     record_leaving,
 )
+from outreach.services.programme_steps import RecordProgrammeStep, record_programme_step
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.action import Action
 from outreach.store.store import Store
@@ -104,6 +106,18 @@ class Replay:
                     sample=act.sample,
                     where=act.where,
                     reason=act.reason,
+                ),
+            )
+        elif isinstance(act, ProgrammeStep):
+            record_programme_step(
+                build,
+                RecordProgrammeStep(
+                    person_ref=act.ref,
+                    programme=act.programme,
+                    step=act.step,
+                    occurred_on=act.on,
+                    result=act.result,
+                    where="on_site",
                 ),
             )
         elif isinstance(act, Decide):

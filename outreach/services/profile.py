@@ -26,6 +26,7 @@ from outreach.model import (
 from outreach.rules.equity import EQUITY_KEYS
 from outreach.rules.programme import load_programme
 from outreach.services.lookups import PROGRAMME, person_by_ref
+from outreach.services.programme_steps import ProgrammeStanding, programme_standings
 from outreach.services.status import PersonStatus, age_of, statuses_of
 from outreach.store.store import Store
 
@@ -86,6 +87,8 @@ class PersonProfile:
     """Newest first."""
     equity: dict[str, str] = field(default_factory=dict)
     """Equity field key -> code (outreach.rules.equity), every field, in order."""
+    programmes: list[ProgrammeStanding] = field(default_factory=list)
+    """Where the person stands in each testing programme (BBV, bowel)."""
 
 
 def person_profile(
@@ -98,6 +101,7 @@ def person_profile(
         assert person.id is not None
         status = statuses_of(session, [person], day, programme)[person.id]
         timeline = _timeline(session, person.id, programme)
+        programmes = programme_standings(session, person.id, day)
     return PersonProfile(
         ref=person.ref,
         name=person.display_name,
@@ -108,6 +112,7 @@ def person_profile(
         status=status,
         timeline=timeline,
         equity={key: getattr(person, key) for key in EQUITY_KEYS},
+        programmes=programmes,
     )
 
 

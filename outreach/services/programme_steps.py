@@ -193,3 +193,68 @@ def _open(
             )
         )
     return opened
+
+
+@dataclass(frozen=True)
+class ProgrammeStanding:
+    """Where a person stands in one testing programme: the latest stage of its cascade they
+    reached (by the latest step recorded), that step and its result, and their open
+    follow-ups of the programme."""
+
+    programme: str
+    title: str
+    stage: str | None
+    """The label of the furthest cascade stage the latest step reaches; None with no step."""
+    step: str | None
+    result: str | None
+    on: date | None
+    open_follow_ups: int
+
+
+def programme_standings(session: Session, person_id: int, as_of: date) -> list[ProgrammeStanding]:
+    """The person's standing on ``as_of`` in every testing programme file, in file-name
+    order (follow-ups: those open now)."""
+    rows = session.exec(
+        select(ScreeningEvent)
+        .where(
+            ScreeningEvent.person_id == person_id,
+            ScreeningEvent.programme != PROGRAMME,
+            ScreeningEvent.occurred_on <= as_of,
+        )
+        .order_by(col(ScreeningEvent.occurred_on), col(ScreeningEvent.id))
+    ).all()
+    follow = session.exec(
+        select(FollowUp.programme).where(
+            FollowUp.person_id == person_id, FollowUp.status == FollowUpStatus.open.value
+        )
+    ).all()
+    standings = []
+    for key in programme_keys():
+        if key == PROGRAMME:
+            continue
+        rules = load_cascade(key)
+        mine = [row for row in rows if row.programme == key]
+        latest = mine[-1] if mine else None
+        stage = None
+        if latest is not None:
+            reached = [
+                s.label
+                for s in rules.stages
+                if s.step == latest.event and (not s.results or latest.result in s.results)
+            ]
+            stage = reached[-1] if reached else None
+        step = rules.steps.get(latest.event) if latest is not None else None
+        standings.append(
+            ProgrammeStanding(
+                programme=key,
+                title=rules.title,
+                stage=stage,
+                step=None if latest is None else (step.label if step else latest.event),
+                result=None
+                if latest is None or latest.result is None or step is None
+                else step.results.get(latest.result, latest.result),
+                on=None if latest is None else latest.occurred_on,
+                open_follow_ups=sum(1 for programme in follow if programme == key),
+            )
+        )
+    return standings

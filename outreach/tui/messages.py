@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from outreach.services.transfer import (
         TransferTaken as Taken,
     )
+    from outreach.stats.cascade import ProgrammeFigures
     from outreach.stats.dashboard import Dashboard
     from outreach.stats.equity import EquityFigures
     from outreach.stats.headline import Headline
@@ -110,6 +111,13 @@ class DashboardLoaded(Answer):
     """The rest of the dashboard's figures: the month, the trend, the barriers."""
 
     data: DashboardView
+
+
+@dataclass
+class ProgrammeLoaded(Answer):
+    """The dashboard's figures for a testing programme (BBV, bowel): its cascade this year."""
+
+    data: ProgrammeFigures
 
 
 @dataclass

@@ -163,3 +163,30 @@ def test_an_unknown_programme_or_breakdown_is_refused(folder: Path) -> None:
         "--by: 'wing' is not a breakdown (one of unit, ethnicity, disability, "
         "learning-disability, language, interpreter)"
     ) in refused.output
+
+
+def test_person_shows_the_latest_step_of_each_testing_programme(folder: Path) -> None:
+    # After the steps logged above: B1 was tested negative for hepatitis C.
+    out = ok(folder, "person", "B1")
+    assert "  Hepatitis C testing: Antibody test (Antibody negative) on 2025-05-05" in out
+    assert "HIV testing" not in out  # nothing recorded
+    ok(
+        folder,
+        "log",
+        "step",
+        "--programme",
+        "bbv-hiv",
+        "--person",
+        "B1",
+        "--step",
+        "hiv_test",
+        "--result",
+        "reactive",
+        "--date",
+        "2025-05-06",
+    )
+    out = ok(folder, "person", "B1")
+    assert (
+        "  HIV testing: HIV test (Reactive (to be confirmed)) on 2025-05-06; 1 follow-up open"
+        in out
+    )

@@ -17,6 +17,7 @@ from freezegun import freeze_time
 from textual.widgets import DataTable
 
 from outreach.demo import build_demo, open_demo
+from outreach.rules.cascade import load_cascade
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
@@ -131,3 +132,22 @@ def test_worklist_80x24(snap_compare: Any, store: Store) -> None:
         await pilot.wait_for_scheduled_animations()
 
     assert _shot(snap_compare, store, (80, 24), worklist_listed)
+
+
+@pytest.mark.parametrize(
+    "presses", [1, 2, 3, 4], ids=["bbv-hepatitis-b", "bbv-hepatitis-c", "bbv-hiv", "bowel"]
+)
+def test_dashboard_on_each_programme_80x24(snap_compare: Any, store: Store, presses: int) -> None:
+    """``n`` moves the dashboard to the next programme: each testing programme's cascade."""
+    from outreach.tui.screens.dashboard import programme_choices
+
+    async def programme_drawn(pilot: Any) -> None:
+        await _dashboard_drawn(pilot)
+        for _ in range(presses):
+            await pilot.press("n")
+        screen = pilot.app.screen
+        title = load_cascade(programme_choices()[presses]).title
+        await wait_for(pilot, lambda: screen.query_one("#programme-panel").border_title == title)
+        await pilot.pause()
+
+    assert _shot(snap_compare, store, (80, 24), programme_drawn)

@@ -1,5 +1,10 @@
 """The dashboard: coverage against target, what is due, and where outreach is going.
 
+``n`` (or ctrl+n) moves to the next programme: cervical screening first, then each testing
+programme in ``schema/programmes`` (blood-borne viruses, bowel), shown as this year's cascade
+stage by stage, its measures against their targets and the national figure, and the headline
+measure by unit, lowest first.
+
 It draws in two steps. The headline (coverage today, the targets, today's follow-ups) comes
 from the cheapest statements in one worker and is drawn as soon as it arrives; the 12-month
 trend, the month's conversations and barriers come from the full figures in a second worker
@@ -29,6 +34,7 @@ from outreach.tui.messages import (
     Failed,
     HeadlineLoaded,
     HeadlineView,
+    ProgrammeLoaded,
 )
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
@@ -37,6 +43,7 @@ from outreach.tui.widgets.unit_coverage import UnitCoverage, UnitLine
 from outreach.wording import counted
 
 if TYPE_CHECKING:
+    from outreach.stats.cascade import ProgrammeFigures
     from outreach.stats.progress import TargetProgress
     from outreach.store.store import Store
 
@@ -82,6 +89,25 @@ def load_details(store: Store, *, as_of: date) -> DashboardView:
     )
 
 
+def load_programme_view(store: Store, *, key: str, as_of: date) -> ProgrammeFigures:
+    """Read a testing programme's figures for this year to ``as_of`` (in a worker thread)."""
+    from outreach.rules.cascade import load_cascade
+    from outreach.stats.cascade import programme_figures
+    from outreach.stats.period import Period
+
+    return programme_figures(
+        store, load_cascade(key), as_of=as_of, period=Period.year(as_of.year), breakdown="unit"
+    )
+
+
+def programme_choices() -> tuple[str, ...]:
+    """The programmes the dashboard shows in turn: cervical screening, then the others."""
+    from outreach.rules.programme import programme_keys
+
+    first = "cervical-screening"
+    return (first, *(key for key in programme_keys() if key != first))
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
 
@@ -92,6 +118,13 @@ class DashboardScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *dashboard_bindings(),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False),
+        Binding(
+            "n,ctrl+n",
+            "next_programme",
+            "Programme",
+            id="dashboard.programme",
+            key_display="n",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -111,7 +144,38 @@ class DashboardScreen(DataScreen):
             with Vertical(classes="panel", id="barriers-panel") as barriers:
                 barriers.border_title = BARRIERS_TITLE.format(count="")
                 yield Static(WAITING, id="barriers")
+            with Vertical(classes="panel", id="programme-panel") as other:
+                other.display = False
+                yield Static(WAITING, id="programme")
         yield Footer(compact=True)
+
+    _programme = 0
+    """Which of :func:`programme_choices` is shown (0: cervical screening)."""
+
+    def action_next_programme(self) -> None:
+        """Show the next programme (after the last, cervical screening again)."""
+        choices = programme_choices()
+        self._programme = (self._programme + 1) % len(choices)
+        cervical = self._programme == 0
+        for panel in ("#headline-panel", "#dash-middle", "#barriers-panel"):
+            self.query_one(panel).display = cervical
+        self.query_one("#programme-panel").display = not cervical
+        if not cervical:
+            self.query_one("#programme", Static).update(WAITING)
+            self._load_programme()
+
+    def _load_programme(self) -> None:
+        key = programme_choices()[self._programme]
+        self.query_one("#programme-panel").border_title = key
+        self.call(ProgrammeLoaded, load_programme_view, key=key, as_of=today())
+
+    @on(ProgrammeLoaded)
+    def _programme_loaded(self, message: ProgrammeLoaded) -> None:
+        figures = message.data
+        if programme_choices()[self._programme] != figures.programme.key:
+            return  # moved on since it was asked for
+        self.query_one("#programme-panel").border_title = figures.programme.title
+        self.query_one("#programme", Static).update(Text("\n").join(programme_lines(figures)))
 
     _shown_once = False
     """Set once every figure has been drawn (the headline and the details)."""
@@ -133,6 +197,8 @@ class DashboardScreen(DataScreen):
         # Looked up at call time (not bound at import) so a test can hold either half back.
         self.call(HeadlineLoaded, load_headline, as_of=day)
         self.call(DashboardLoaded, load_details, as_of=day)
+        if self._programme:
+            self._load_programme()
 
     @on(HeadlineLoaded)
     def _headline_loaded(self, message: HeadlineLoaded) -> None:
@@ -235,6 +301,69 @@ class DashboardScreen(DataScreen):
         self.query_one("#barriers", Static).update(
             Text("\n").join(lines) if lines else Text("None raised yet")
         )
+
+
+def programme_lines(figures: ProgrammeFigures) -> list[Text]:
+    """A testing programme on the dashboard: its measures against targets and the national
+    figure, the cascade stage by stage, and the headline measure by unit, lowest first."""
+    programme, run = figures.programme, figures.cascade
+    whom = (
+        ("reception", "receptions")
+        if programme.cohort_from == "arrival"
+        else (
+            "person sent a kit",
+            "people sent a kit",
+        )
+    )
+    lines = [
+        Text(
+            f"{run.period.label} to {run.as_of:%d %b}: {counted(run.overall.cohort, *whom)}",
+            "bold",
+        )
+    ]
+    national = programme.national
+    for m in run.overall.measures:
+        target = "" if m.target is None else f", target {m.target:g}%"
+        lines.append(Text(f"{m.label}: {_pct(m.rate)} ({m.numerator} of {m.denominator}{target})"))
+    if figures.coverage is not None and programme.coverage is not None:
+        cover = figures.coverage
+        lines.append(
+            Text(f"Coverage: {_pct(cover.rate)} ({cover.covered} of {cover.eligible} eligible)")
+        )
+    gap = figures.national_gap
+    lines.append(
+        Text(
+            f"National {national.measure} {national.value:g}% ({national.area})"
+            + ("" if gap is None else f": here {gap:+.1f} points")
+        )
+    )
+    lines.append(Text(f"{'Stage':<24}{'People':>11}{'Rate':>8}  Median  Standard", "bold"))
+    for stage in run.overall.stages:
+        median = "–" if stage.median_days is None else f"{stage.median_days:g}d"
+        standard = (
+            ""
+            if stage.on_time is None or stage.within_days is None
+            else f"{stage.on_time} in {stage.within_days}d"
+        )
+        label = visible(stage.label)
+        label = label if len(label) <= 24 else label[:23] + "…"
+        lines.append(
+            Text(
+                f"{label:<24}{f'{stage.count} of {stage.of}':>11}"
+                f"{_pct(stage.rate):>8}  {median:<6}  {standard}"
+            )
+        )
+    # By unit: the measure compared nationally, else the programme's first.
+    keys = [m.key for m in programme.measures]
+    headline = run.overall.measure(national.measure if national.measure in keys else keys[0])
+    if run.groups:
+        by_unit = sorted(
+            ((str(unit), counts.measure(headline.key)) for unit, counts in run.groups.items()),
+            key=lambda kv: (kv[1].rate if kv[1].rate is not None else 101.0, kv[0]),
+        )
+        lines.append(Text(f"{headline.label} by unit, lowest first:", "bold"))
+        lines.append(Text("  ".join(f"{visible(unit)} {_pct(m.rate)}" for unit, m in by_unit)))
+    return lines
 
 
 def _ready_marker(app: object) -> str:

@@ -84,7 +84,7 @@ def check(
     """
     from outreach.stats.month_cache import check_finding
     from outreach.store.check import Finding, check_store
-    from outreach.store.store import unwrap_data_key
+    from outreach.store.unlocking import unwrap_data_key
 
     with errors_shown():
         folder = store_folder(store)

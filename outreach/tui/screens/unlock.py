@@ -180,7 +180,8 @@ class UnlockScreen(Screen[None]):
 def _wait_now(folder: Path) -> float:
     """Seconds before the next try is allowed, from the failures recorded in keys.json."""
     from outreach.store import keyslots
-    from outreach.store.store import KEYS, wait_after
+    from outreach.store.layout import KEYS
+    from outreach.store.unlocking import wait_after
 
     try:
         failures = keyslots.KeyFile.load(folder / KEYS).unlock_failures

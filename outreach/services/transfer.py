@@ -35,6 +35,7 @@ from outreach.model import (
     TransferFollowUp,
     Where,
 )
+from outreach.rules.equity import EQUITY_KEYS
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.followups import OUTREACH_REASONS
@@ -170,6 +171,7 @@ def transfer_out(on: Actions, cmd: TransferOut) -> TransferSent:
                     date_of_birth=person.date_of_birth,
                     has_cervix=person.has_cervix,
                     language=person.language,
+                    equity={key: getattr(person, key) for key in EQUITY_KEYS},
                 ),
                 screening=events,
                 decisions=decisions,
@@ -334,6 +336,11 @@ def transfer_in(on: Actions, cmd: TransferIn) -> TransferTaken:
                     date_of_birth=carried.date_of_birth,
                     has_cervix=carried.has_cervix,
                     language=carried.language,
+                    ethnicity=carried.equity.get("ethnicity"),
+                    disability=carried.equity.get("disability"),
+                    learning_disability=carried.equity.get("learning_disability"),
+                    first_language=carried.equity.get("first_language"),
+                    interpreter=carried.equity.get("interpreter"),
                 ),
             )
         assert person.id is not None

@@ -35,6 +35,7 @@ from outreach.model import (
     ScreeningEventKind,
     Where,
 )
+from outreach.rules.equity import EQUITY_KEYS, equity_field
 from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import choice, clean_note, optional_choice, plain_line
@@ -54,6 +55,9 @@ class CarriedPerson:
     date_of_birth: date
     has_cervix: str
     language: str | None = None
+    equity: dict[str, str] = field(default_factory=dict)
+    """The equity fields (outreach.rules.equity) as codes, so her answers, and her choice to
+    decline, are not asked again at the receiving site."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +337,24 @@ def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return items
 
 
+def _equity(person: dict[str, Any]) -> dict[str, str]:
+    """The carried equity codes, each a code its field knows (a packet from before the
+    fields has none: all not stated)."""
+    carried = person.get("equity", {})
+    if not isinstance(carried, dict):
+        raise _bad("the person's equity fields")
+    values: dict[str, str] = {}
+    for key, value in carried.items():
+        if (
+            key not in EQUITY_KEYS
+            or not isinstance(value, str)
+            or value not in (equity_field(key).codes)
+        ):
+            raise _bad("the person's equity fields")
+        values[key] = value
+    return values
+
+
 def read_packet(payload: bytes) -> Packet:
     """The packet in ``payload`` (JSON of :data:`VERSION`), every value checked; a
     ValidationError naming "file" for anything else."""
@@ -356,6 +378,7 @@ def read_packet(payload: bytes) -> Packet:
         date_of_birth=_day(person, "date_of_birth"),
         has_cervix=str(_enum(HasCervix, person.get("has_cervix"), "has_cervix")),
         language=_maybe_text(person, "language"),
+        equity=_equity(person),
     )
     for value, limit in ((carried.ref, REF_MAX), (carried.display_name, NAME_MAX)):
         if text_problem(value, limit):

@@ -40,7 +40,14 @@ from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
 from outreach.services.mentors import AddMentor, add_mentor
-from outreach.services.people import AddPerson, RecordArrival, add_person, record_arrival
+from outreach.services.people import (
+    AddPerson,
+    RecordArrival,
+    UpdatePerson,
+    add_person,
+    record_arrival,
+    update_person,
+)
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.services.transfer import (
     TransferIn,
@@ -49,7 +56,7 @@ from outreach.services.transfer import (
     transfer_in,
     transfer_out,
 )
-from outreach.services.transfer_packet import KIND
+from outreach.services.transfer_packet import KIND, read_packet
 from outreach.stats.coverage import coverage_on
 from outreach.store import sealed
 from outreach.store.store import Store
@@ -207,6 +214,13 @@ def test_a_packet_carries_her_pathway_without_notes(
             "date_of_birth": "1990-04-02",
             "has_cervix": "yes",
             "language": None,
+            "equity": {
+                "ethnicity": "not_stated",
+                "disability": "not_stated",
+                "learning_disability": "not_stated",
+                "first_language": "not_stated",
+                "interpreter": "not_stated",
+            },
         },
         "screening": [
             {
@@ -692,3 +706,40 @@ def test_carried_records_keep_their_ids_and_one_held_already_is_not_added_again(
     assert offer in kept
     assert len(kept) == 2
     assert days == [date(2024, 2, 1), date(2024, 2, 21)]
+
+
+def test_her_equity_answers_and_a_decline_travel_with_her(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    jane(styal)
+    update_person(styal, UpdatePerson(person_ref=REF, ethnicity="Irish", disability="declined"))
+    transfer_in(askham, TransferIn(send(styal, askham, tmp_path).read_bytes()))
+    with askham.read() as session:
+        person = session.exec(select(Person).where(Person.ref == REF)).one()
+    assert (
+        person.ethnicity,
+        person.disability,
+        person.learning_disability,
+        person.first_language,
+        person.interpreter,
+    ) == ("white_irish", "declined", "not_stated", "not_stated", "not_stated")
+
+
+@pytest.mark.parametrize(
+    "equity",
+    [["white_irish"], {"ethnicity": "Martian"}, {"shoe_size": "9"}, {"ethnicity": 3}],
+)
+def test_a_packet_with_equity_values_no_field_knows_is_refused(equity: object) -> None:
+    payload = {
+        "format": "outreach-transfer",
+        "version": 1,
+        "person": {
+            "ref": REF,
+            "display_name": "Jane Doe",
+            "date_of_birth": "1990-04-02",
+            "has_cervix": "yes",
+            "equity": equity,
+        },
+    }
+    with pytest.raises(ValidationError, match="equity fields"):
+        read_packet(json.dumps(payload).encode())

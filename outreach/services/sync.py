@@ -125,12 +125,15 @@ def export_bundle(
         conn = act.session.connection()
         peer = _peer(act.session, peer_name)
         store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar_one()
+        upto = conn.exec_driver_sql(
+            "SELECT coalesce(max(seq), ?) FROM change_log", (peer.acknowledged,)
+        ).scalar_one()
+        # The peer's own changes are left out: it made them, so it holds them.
         rows = conn.exec_driver_sql(
             "SELECT seq, tbl, uid, op, data, hlc, origin FROM change_log WHERE seq > ? "
-            "ORDER BY seq",
-            (peer.acknowledged,),
+            "AND origin IS NOT ? ORDER BY seq",
+            (peer.acknowledged, peer.store_id),
         ).all()
-        upto = rows[-1][0] if rows else peer.acknowledged
         number = peer.bundles_sent + 1
         payload = {
             "format": FORMAT,

@@ -44,6 +44,7 @@ from outreach.services.people import AddPerson, RecordLeaving, add_person, recor
 from outreach.services.standing import is_do_not_approach
 from outreach.services.transfer_packet import (
     KIND,
+    CarriedEvent,
     CarriedPerson,
     Packet,
     pathway_of,
@@ -405,12 +406,37 @@ def _keep_identity(
     return row
 
 
+def _event_key(e: ScreeningEvent | CarriedEvent) -> tuple[object, ...]:
+    """What makes two screening steps the same step, whichever store wrote them."""
+    return (
+        e.programme,
+        e.occurred_on,
+        e.event,
+        e.hpv,
+        e.cytology,
+        e.sample,
+        e.reason,
+        e.action,
+        e.result,
+    )
+
+
 def _add_history(act: Action, person_id: int, packet: Packet) -> int:
     """Add the packet's screening steps and decisions this store does not hold yet; the
     number it held already."""
     session = act.session
     held_events = {
-        (e.programme, e.occurred_on, e.event, e.hpv, e.cytology, e.sample, e.reason, e.action)
+        (
+            e.programme,
+            e.occurred_on,
+            e.event,
+            e.hpv,
+            e.cytology,
+            e.sample,
+            e.reason,
+            e.action,
+            e.result,
+        )
         for e in session.exec(select(ScreeningEvent).where(ScreeningEvent.person_id == person_id))
     }
     held_decisions = {
@@ -421,7 +447,17 @@ def _add_history(act: Action, person_id: int, packet: Packet) -> int:
     stamp = now()
     held_uids = _held_uids(session, ScreeningEvent, [e.uid for e in packet.screening])
     for e in packet.screening:
-        key = (e.programme, e.occurred_on, e.event, e.hpv, e.cytology, e.sample, e.reason, e.action)
+        key = (
+            e.programme,
+            e.occurred_on,
+            e.event,
+            e.hpv,
+            e.cytology,
+            e.sample,
+            e.reason,
+            e.action,
+            e.result,
+        )
         if key in held_events or e.uid in held_uids:
             already += 1
             continue
@@ -439,6 +475,7 @@ def _add_history(act: Action, person_id: int, packet: Packet) -> int:
             reason=e.reason,
             action=e.action,
             note=e.note,
+            result=e.result,
             logged_by=act.actor_id,
             created_at=stamp,
         )

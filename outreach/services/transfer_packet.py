@@ -35,10 +35,11 @@ from outreach.model import (
     ScreeningEventKind,
     Where,
 )
+from outreach.rules.cascade import CascadeProgramme, load_cascade
 from outreach.rules.equity import EQUITY_KEYS, equity_field
 from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import choice, clean_note, optional_choice, plain_line
+from outreach.services.lookups import PROGRAMME, choice, clean_note, optional_choice, plain_line
 
 KIND = "transfer/1"
 """The sealed-file kind of a transfer packet (bound into the seal)."""
@@ -74,6 +75,8 @@ class CarriedEvent:
     reason: str | None = None
     action: str | None = None
     note: str | None = None
+    result: str | None = None
+    """A testing programme's result code for the step (cervical results are hpv/cytology)."""
     uid: str | None = None
     """The record's stable id (and ``origin``, the store that first wrote it): kept as they
     are wherever the record goes, so a record already held is recognised."""
@@ -171,6 +174,7 @@ def pathway_of(
             reason=e.reason,
             action=e.action,
             note=note(e.note),
+            result=e.result,
             uid=e.uid,
             origin=e.origin,
         )
@@ -337,6 +341,44 @@ def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return items
 
 
+def _cascade(e: dict[str, Any]) -> CascadeProgramme | None:
+    """The testing programme a carried step belongs to (None for cervical screening); a
+    programme this store does not run is refused."""
+    programme = e.get("programme")
+    if programme == PROGRAMME:
+        return None
+    try:
+        return load_cascade(str(programme))
+    except ValueError:
+        raise _bad(
+            f"a screening step of a programme this store does not run ({str(programme)[:40]!r})"
+        ) from None
+
+
+def _step(e: dict[str, Any]) -> str:
+    """A carried step's kind: a cervical pathway step, or a step its testing programme lists."""
+    rules = _cascade(e)
+    if rules is None:
+        return str(_enum(ScreeningEventKind, e.get("event"), "event"))
+    step = e.get("event")
+    if not isinstance(step, str) or step not in rules.steps:
+        raise _bad("a screening step its programme does not list")
+    return step
+
+
+def _step_result(e: dict[str, Any]) -> str | None:
+    """A testing programme's result for the step: one the step lists, or none."""
+    rules = _cascade(e)
+    result = e.get("result")
+    if rules is None or result is None:
+        if result is not None:
+            raise _bad("a result on a cervical screening step")
+        return None
+    if not isinstance(result, str) or result not in rules.steps[str(e.get("event"))].results:
+        raise _bad("a step result its programme does not list")
+    return result
+
+
 def _equity(person: dict[str, Any]) -> dict[str, str]:
     """The carried equity codes, each a code its field knows (a packet from before the
     fields has none: all not stated)."""
@@ -387,7 +429,8 @@ def read_packet(payload: bytes) -> Packet:
         CarriedEvent(
             programme=_text(e, "programme"),
             occurred_on=_day(e, "occurred_on"),
-            event=str(_enum(ScreeningEventKind, e.get("event"), "event")),
+            event=_step(e),
+            result=_step_result(e),
             hpv=_enum(HpvResult, e.get("hpv"), "hpv", optional=True),
             cytology=_enum(Cytology, e.get("cytology"), "cytology", optional=True),
             sample=_enum(SampleTaker, e.get("sample"), "sample", optional=True),

@@ -48,6 +48,7 @@ from outreach.services.people import (
     record_arrival,
     update_person,
 )
+from outreach.services.programme_steps import RecordProgrammeStep, record_programme_step
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.services.transfer import (
     TransferIn,
@@ -234,6 +235,7 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "reason": None,
                 "action": None,
                 "note": None,
+                "result": None,
                 "uid": offer[0],
                 "origin": offer[1],
             },
@@ -248,6 +250,7 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "reason": None,
                 "action": "repeat_12_months",
                 "note": None,
+                "result": None,
                 "uid": test[0],
                 "origin": test[1],
             },
@@ -742,4 +745,59 @@ def test_a_packet_with_equity_values_no_field_knows_is_refused(equity: object) -
         },
     }
     with pytest.raises(ValidationError, match="equity fields"):
+        read_packet(json.dumps(payload).encode())
+
+
+def test_a_testing_programme_s_steps_travel_with_their_results(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    jane(styal)
+    record_programme_step(
+        styal,
+        RecordProgrammeStep(
+            person_ref=REF,
+            programme="bbv-hepatitis-c",
+            step="antibody_test",
+            occurred_on=date(2024, 3, 1),
+            result="positive",
+        ),
+    )
+    taken = transfer_in(askham, TransferIn(send(styal, askham, tmp_path).read_bytes()))
+    assert taken.screening == 3
+    with askham.read() as session:
+        carried = session.exec(
+            select(ScreeningEvent.event, ScreeningEvent.result).where(
+                ScreeningEvent.programme == "bbv-hepatitis-c"
+            )
+        ).all()
+    assert carried == [("antibody_test", "positive")]
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        ({"programme": "bbv-hepatitis-c", "event": "colposcopy_referred"}, "does not list"),
+        (
+            {"programme": "bbv-hepatitis-c", "event": "antibody_test", "result": "cured"},
+            "result its programme does not list",
+        ),
+        ({"programme": "cervical-screening", "event": "test", "result": "positive"}, "result"),
+        ({"programme": "martian-screening", "event": "offered"}, "does not run"),
+    ],
+)
+def test_a_carried_step_its_programme_does_not_know_is_refused(
+    step: dict[str, str], why: str
+) -> None:
+    payload = {
+        "format": "outreach-transfer",
+        "version": 1,
+        "person": {
+            "ref": REF,
+            "display_name": "Jane Doe",
+            "date_of_birth": "1990-04-02",
+            "has_cervix": "yes",
+        },
+        "screening": [{"occurred_on": "2024-03-01", **step}],
+    }
+    with pytest.raises(ValidationError, match=why):
         read_packet(json.dumps(payload).encode())

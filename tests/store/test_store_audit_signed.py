@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
+from outreach.clock import now
 from outreach.exports.signing import sign_folder
-from outreach.model import AuditEntry, ExportRecord, Role
+from outreach.model import AuditEntry, ExportRecord, Person, Role
 from outreach.services.people import AddPerson, add_person
 from outreach.store import audit
 from outreach.store.backup import create_backup, read_backup_info
@@ -25,6 +26,7 @@ from outreach.store.check import check_store
 from outreach.store.engine import make_engine
 from outreach.store.keyslots import KeyFile
 from outreach.store.store import Store
+from tests.support.store_helpers import put_old
 from tests.support.stores import PASSPHRASE, new_store, slots_without_signers
 
 BOB = "bob's own long passphrase"
@@ -35,6 +37,19 @@ def _add(store: Store, n: int) -> None:
         store,
         AddPerson(ref=f"S{n:04d}", display_name=f"Signed {n}", date_of_birth=date(1990, 1, 1)),
     )
+
+
+def _add_old(store: Store, n: int) -> None:
+    """As :func:`_add`, in a store left at an older revision: the person row holds only the
+    columns its table had then (no stable id yet)."""
+    with store.action("person.add", entity="person") as act:
+        person = Person(
+            ref=f"S{n:04d}",
+            display_name=f"Signed {n}",
+            date_of_birth=date(1990, 1, 1),
+            created_at=now(),
+        )
+        act.names(put_old(act.session, person), ["ref", "display_name", "date_of_birth"])
 
 
 def _findings(folder: Path, key: bytes) -> dict[str, tuple[bool, str]]:
@@ -291,7 +306,7 @@ def test_a_store_made_before_signing_gets_keys_at_the_next_admin_unlock(tmp_path
     old = new_store(folder, revision="0013")
     with slots_without_signers():
         old.add_account("bob", Role.staff, BOB)
-    _add(old, 1)
+    _add_old(old, 1)
     key = old._data_key
     old.close()
     assert not any(s.signer for s in KeyFile.load(folder / "keys.json").slots)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import text
@@ -27,6 +27,7 @@ from outreach.queries import (
     stays,
     tested_within,
 )
+from outreach.rules.equity import EQUITY_KEYS
 from outreach.rules.programme import Programme
 from outreach.stats.bounds import band_json
 
@@ -112,8 +113,9 @@ COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) EL
 #   resident that day, which needs a lookup only for the rare stays that another stay of the
 #   person begins during;
 # - reach: the distinct people eligible and uncovered on some reach check, each looked up once
-#   for a one-to-one conversation in the reach period.
-CHECKS_SQL = f"""
+#   for a one-to-one conversation in the reach period (by a person column for an equity
+#   breakdown: see ``checks_sql``).
+_CHECKS_WITH = f"""
 WITH {BANDS_CTE},
 grid(d, trend, reach) AS MATERIALIZED (
     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:days)
@@ -148,15 +150,33 @@ SELECT 'trend', d, band, unit_id, count(*) - sum(ceased), sum(covered), sum(ceas
 FROM judged WHERE trend
 GROUP BY d, band, unit_id
 UNION ALL
-SELECT 'reach', NULL, NULL, NULL, count(*),
+"""
+
+_REACH = """SELECT 'reach', {group}, NULL, NULL, count(*),
     coalesce(sum(EXISTS (
         SELECT 1 FROM conversation c
         WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
           AND c.occurred_on >= :reach_first AND c.occurred_on <= :reach_last
     )), 0),
     0
-FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT ceased AND NOT covered) u
+FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT ceased AND NOT covered) u{join}
 """
+
+
+def checks_sql(reach_by: str | None = None) -> str:
+    """The checks statement; with ``reach_by`` (an equity field's person column), reach is
+    counted once per value of that column, each row carrying the value where the site's
+    statement has NULL."""
+    if reach_by is None:
+        return _CHECKS_WITH + _REACH.format(group="NULL", join="")
+    if reach_by not in EQUITY_KEYS:
+        # A column name goes into the statement's text: only the fields' own, never input.
+        raise ValueError(f"not an equity field: {reach_by!r}")
+    join = f"\nJOIN person rp ON rp.id = u.person_id\nGROUP BY rp.{reach_by}"
+    return _CHECKS_WITH + _REACH.format(group=f"rp.{reach_by}", join=join)
+
+
+CHECKS_SQL = checks_sql()
 
 
 @dataclass(frozen=True)
@@ -164,11 +184,13 @@ class Checked:
     """``cells``: (day, band, unit id, eligible, covered, ceased) for each trend day, band and
     unit with anyone eligible or clinically ceased (resident, the programme applies, aged in a
     band, but ceased clinically by that day, so not eligible); ``uncovered`` and ``reached``:
-    the reach counts (0 when no reach period was asked for)."""
+    the reach counts (0 when no reach period was asked for); ``reach_groups``: with an
+    equity breakdown, (uncovered, reached) by the person's code (they add up to the two)."""
 
     cells: list[tuple[str, str, int | None, int, int, int]]
     uncovered: int
     reached: int
+    reach_groups: dict[str | None, tuple[int, int]] = field(default_factory=dict)
 
 
 def check(
@@ -180,10 +202,12 @@ def check(
     reach_days: Sequence[date] = (),
     reach_first: date | None = None,
     reach_last: date | None = None,
+    reach_by: str | None = None,
 ) -> Checked:
     """Coverage cells on ``trend_days`` (of ``unit``'s residents if given) and reach over
     [``reach_first``, ``reach_last``] checked on ``reach_days`` and on arrival days in that
-    range, from one statement."""
+    range, from one statement; reach also by the equity field ``reach_by`` (a person column
+    of ``outreach.rules.equity``) when given."""
     wants_reach = reach_first is not None and reach_last is not None and bool(reach_days)
     trend = set(trend_days)
     reach = set(reach_days) if wants_reach else set()
@@ -201,7 +225,7 @@ def check(
             reach_first + timedelta(days=n) for n in range((reach_last - reach_first).days + 1)
         )
     rows = session.execute(
-        text(CHECKS_SQL),
+        text(CHECKS_SQL if reach_by is None else checks_sql(reach_by)),
         {
             "days": json.dumps(grid, separators=(",", ":")),
             "bands": band_json(programme, sorted(band_days)),
@@ -216,9 +240,12 @@ def check(
     ).all()
     cells = []
     uncovered = reached = 0
+    groups: dict[str | None, tuple[int, int]] = {}
     for part, d, band, unit_id, n, k, ceased in rows:
         if part == "trend":
             cells.append((d, band, unit_id, int(n), int(k), int(ceased)))
         else:
-            uncovered, reached = int(n), int(k)
-    return Checked(cells, uncovered, reached)
+            uncovered, reached = uncovered + int(n), reached + int(k)
+            if reach_by is not None and int(n):
+                groups[d] = (int(n), int(k))
+    return Checked(cells, uncovered, reached, groups)

@@ -2,11 +2,12 @@
 (``outreach.rules.equity``), each group's rate beside the site's overall rate and the gap
 between them in percentage points.
 
-Cervical screening: coverage on the day read and uptake of the period's offers. A cascade
-programme: coverage (where it defines it), each stage of the cascade (reached of those who
-reached the stage before) and each headline measure. Every group of the field is listed,
-"not stated" and "declined" included, so the groups of a measure add up to its overall
-counts (the exports rely on it).
+Cervical screening: coverage on the day read, uptake of the period's offers and reach over
+the period (the uncovered eligible who had a one-to-one conversation, as the dashboard counts
+it). A cascade programme: coverage (where it defines it), each stage of the cascade (reached
+of those who reached the stage before) and each headline measure. Every group of the field is
+listed, "not stated" and "declined" included, so the groups of a measure add up to its
+overall counts (the exports rely on it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from outreach.rules.cascade import CascadeProgramme, load_any
 from outreach.rules.equity import EquityField, equity_field
 from outreach.rules.programme import Programme
 from outreach.stats import cascade as cascade_stats
+from outreach.stats.checks import check
 from outreach.stats.coverage import percent
-from outreach.stats.pathway import uptake_params, uptake_sql
+from outreach.stats.pathway import reach_checks, uptake_params, uptake_sql
 from outreach.stats.period import Period
 from outreach.store.store import Store
 
@@ -145,7 +147,8 @@ def breakdown(field: EquityField, key: str, label: str, counts: Counts) -> Measu
 def cervical_breakdowns(
     session: Session, programme: Programme, field: EquityField, period: Period, day: date
 ) -> list[MeasureBreakdown]:
-    """Coverage on ``day`` and uptake of ``period``'s offers, by ``field``."""
+    """Coverage on ``day``, uptake of ``period``'s offers and reach over ``period`` (the
+    dashboard's: the uncovered eligible who had a one-to-one conversation), by ``field``."""
     cover: Counts = {
         code: (int(covered), int(eligible))
         for code, eligible, covered in session.execute(coverage_by(programme, day, field.key))
@@ -156,9 +159,12 @@ def cervical_breakdowns(
             text(uptake_sql(f"p.{field.key}")), uptake_params(programme, period, day)
         )
     }
+    checked = check(session, programme=programme, reach_by=field.key, **reach_checks(period, day))
+    reach: Counts = {code: (reached, of) for code, (of, reached) in checked.reach_groups.items()}
     return [
         breakdown(field, "coverage", "Coverage", cover),
         breakdown(field, "uptake", "Uptake", offers),
+        breakdown(field, "reach", "Reach", reach),
     ]
 
 

@@ -85,6 +85,7 @@ def test_stats_by_ethnicity_lists_each_group_with_its_gap(tmp_path: Path) -> Non
     assert [(m["key"], m["numerator"], m["denominator"]) for m in data["measures"]] == [
         ("coverage", 5, 10),
         ("uptake", 2, 5),
+        ("reach", 0, 6),
     ]
 
 

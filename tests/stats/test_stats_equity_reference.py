@@ -1,4 +1,4 @@
-"""The equity breakdowns agree with the slow Python reference of
+"""The equity breakdowns (coverage, uptake, reach) agree with the slow Python reference of
 tests/stats/test_stats_reference.py, group by group, on random small stores whose people are
 spread over four ethnic groups (not stated and declined among them)."""
 
@@ -20,6 +20,7 @@ from tests.stats.test_stats_reference import (
     fast,
     periods,
     reference_coverage,
+    reference_reach,
     reference_uptake,
     someone,
     write,
@@ -41,15 +42,18 @@ def reference(
 ) -> dict[str, dict[str, tuple[int, int]]]:
     """Measure -> group -> (numerator, denominator), from the reference, one group at a time;
     groups nobody counts in are left out."""
-    found: dict[str, dict[str, tuple[int, int]]] = {"coverage": {}, "uptake": {}}
+    found: dict[str, dict[str, tuple[int, int]]] = {"coverage": {}, "uptake": {}, "reach": {}}
     for code in GROUPS:
         members = [p for p, g in zip(people, groups, strict=True) if g == code]
         eligible, covered, _, _ = reference_coverage(members, as_of)
         _, tested, untested = reference_uptake(members, period, as_of)
+        uncovered, reached = reference_reach(members, period, as_of)
         if eligible:
             found["coverage"][code] = (covered, eligible)
         if tested + untested:
             found["uptake"][code] = (tested, tested + untested)
+        if uncovered:
+            found["reach"][code] = (reached, uncovered)
     return found
 
 
@@ -62,7 +66,7 @@ def grouped(draw: st.DrawFn) -> tuple[list[Someone], list[str]]:
 
 @fast
 @given(drawn=grouped(), period=periods, as_of=_days(2022, 2025))
-def test_coverage_and_uptake_by_group_match_the_reference(
+def test_coverage_uptake_and_reach_by_group_match_the_reference(
     shared_store: Store, drawn: tuple[list[Someone], list[str]], period: Period, as_of: date
 ) -> None:
     people, groups = drawn

@@ -1,5 +1,6 @@
 """Who is being missed: every group of every equity field that is below the site's rate on a
-measure, the biggest gap first (coverage today, uptake of this year's offers)."""
+measure, the biggest gap first (coverage today, uptake of this year's offers, reach this
+year)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,8 @@ class MissedScreen(DataScreen):
         status = self.query_one("#missed-status", Static)
         if rows:
             status.update(
-                "Points below the site's rate: coverage today, uptake of this year's offers. "
+                "Points below the site's rate: coverage today; uptake of this year's offers "
+                "and reach (uncovered people a mentor talked to one-to-one) this year. "
                 "Not stated: never asked; declined: asked, chose not to say."
             )
         else:

@@ -1,0 +1,109 @@
+"""What paired stores are compared by: the travelling records by uid, and what the change log
+says they must be.
+
+:func:`records` reads every row of every travelling table as it would look on any laptop:
+keyed by uid, without the integer keys, a reference to another travelling row as that row's
+uid and a reference to an account as the account's name. :func:`folded` works the same shape
+out from the change log alone (a deletion removes the row; each field takes the value of the
+latest change, by clock then origin, that set it), written here independently of the sync
+code, so a store whose rows and log disagree is caught.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection
+
+from outreach.model.identity import TRAVELLING
+from outreach.store.store import Store
+
+Records = dict[str, dict[str, dict[str, Any]]]
+"""table -> uid -> field -> value (JSON-shaped)."""
+
+SKIPPED = ("id", "uid")
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON would carry it (SQLite's integers, reals and text as they are)."""
+    return json.loads(json.dumps(value))
+
+
+def records_of(conn: Connection) -> Records:
+    out: Records = {}
+    for table in TRAVELLING:
+        references = {
+            row[3]: (row[2], row[4])
+            for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
+        }
+        lookups: dict[str, dict[Any, Any]] = {}
+        for column, (parent, parent_column) in references.items():
+            shown = "uid" if parent in TRAVELLING else "name"
+            lookups[column] = dict(
+                conn.exec_driver_sql(f'SELECT "{parent_column}", "{shown}" FROM "{parent}"').all()
+            )
+        result = conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+        names = list(result.keys())
+        rows: dict[str, dict[str, Any]] = {}
+        for row in result.all():
+            values = dict(zip(names, row, strict=True))
+            uid = values["uid"]
+            fields = {}
+            for name, value in values.items():
+                if name in SKIPPED:
+                    continue
+                if name in lookups and value is not None:
+                    value = lookups[name].get(value)
+                fields[name] = _plain(value)
+            rows[uid] = fields
+        out[table] = rows
+    return out
+
+
+def records(store: Store) -> Records:
+    """Every travelling row of ``store``, by table and uid (see the module's docstring)."""
+    with store.read() as session:
+        return records_of(session.connection())
+
+
+def change_log(store: Store) -> set[tuple[str, str, str, str | None, int, str]]:
+    """Every change the store holds: (table, uid, op, fields as JSON, clock, origin)."""
+    with store.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT tbl, uid, op, data, hlc, origin FROM change_log"
+        )
+        return {
+            (t, u, o, json.dumps(json.loads(d), sort_keys=True) if d else None, h, g)
+            for t, u, o, d, h, g in rows
+        }
+
+
+def folded(store: Store) -> Records:
+    """The rows the store's change log says it holds (see the module's docstring); each row
+    also carries its origin, which the log keeps in a column of its own."""
+    with store.read() as session:
+        rows = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT tbl, uid, op, data, hlc, origin FROM change_log ORDER BY hlc, origin"
+            )
+            .all()
+        )
+    out: Records = {table: {} for table in TRAVELLING}
+    deleted: set[tuple[str, str]] = set()
+    created: dict[tuple[str, str], str] = {}
+    for table, uid, op, data, _hlc, origin in rows:
+        if op == "delete":
+            deleted.add((table, uid))
+            continue
+        row = out[table].setdefault(uid, {})
+        row.update(json.loads(data) if data else {})
+        if op == "insert":
+            created.setdefault((table, uid), origin)
+    for table, uid in deleted:
+        out[table].pop(uid, None)
+    for (table, uid), origin in created.items():
+        if uid in out[table]:
+            out[table][uid]["origin"] = origin
+    return out

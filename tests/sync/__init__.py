@@ -1,0 +1,1 @@
+"""Sync between paired stores as a whole: stores that exchange bundles end alike."""

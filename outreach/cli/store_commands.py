@@ -82,6 +82,7 @@ def check(
 
     Exits 0 only when every check holds.
     """
+    from outreach.stats.month_activity import check_finding as month_counts_finding
     from outreach.stats.month_cache import check_finding
     from outreach.store.check import Finding, check_store
     from outreach.store.unlocking import unwrap_data_key
@@ -98,6 +99,7 @@ def check(
         )
         # Derived data the stats keep, counted afresh (the store layer knows no measures).
         findings.append(Finding("month figures", *check_finding(folder, data_key)))
+        findings.append(Finding("month counts", *month_counts_finding(folder, data_key)))
     width = max(len(f.name) for f in findings)
     for f in findings:
         say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")

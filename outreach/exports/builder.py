@@ -7,6 +7,7 @@ read on ``as_of``. Mentor names are never exported: peer mentors are people too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
@@ -16,8 +17,9 @@ from outreach.exports.rows import MONTH, TOTAL
 from outreach.exports.table import AggregateTable, ExportPeriod
 from outreach.model import Site, TargetMeasure
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.activity import activity
+from outreach.stats.activity import activity_of, counted_figures, follow_ups
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.month_activity import MonthCounts
 from outreach.stats.month_cache import Cell, check_with_kept
 from outreach.stats.pathway import Reach, Uptake, colposcopy, reach_checks, reach_from, uptake
 from outreach.stats.period import Period
@@ -41,15 +43,26 @@ def build_table(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> AggregateTable:
     """The exact figures of an export of ``period`` read on ``as_of`` (after the period)."""
-    return build_counted(session, period, as_of=as_of, programme=programme)[0]
+    return build_counted(session, period, as_of=as_of, programme=programme).table
+
+
+@dataclass(frozen=True)
+class Built:
+    """An export's exact figures, with what it counted afresh that the store may keep:
+    ``cells``, the coverage cells of ended month ends (``month_cache.keep``), and ``months``,
+    the conversation counts of ended months (``month_activity.keep``)."""
+
+    table: AggregateTable
+    cells: dict[date, list[Cell]]
+    months: dict[str, MonthCounts]
 
 
 def build_counted(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
-) -> tuple[AggregateTable, dict[date, list[Cell]]]:
-    """:func:`build_table`, with the coverage cells of ended month ends it counted afresh
-    (those the store did not keep), for the caller to keep (``month_cache.keep``). The
-    trend reads the kept month ends instead of counting them again."""
+) -> Built:
+    """:func:`build_table`, with what it counted afresh that the store did not keep, for
+    the caller to keep. The trend and the conversation counts read the kept month ends and
+    months instead of counting them again."""
     programme = programme or load_programme()
     site = session.exec(select(Site)).one()
     national = programme.national_coverage
@@ -93,9 +106,9 @@ def build_counted(
         period_reach.uncovered,
         initial_population=period_reach.uncovered,
     )
-    _activity(table, session, period, as_of, programme)
+    months = _activity(table, session, period, as_of, programme)
     _targets(table, session, period, programme, at_end, period_uptake, period_reach)
-    return table, counted.fresh
+    return Built(table, counted.fresh, months)
 
 
 def _coverage(table: AggregateTable, at_end: Coverage) -> None:
@@ -118,8 +131,9 @@ def _coverage(table: AggregateTable, at_end: Coverage) -> None:
 
 def _activity(
     table: AggregateTable, session: Session, period: Period, as_of: date, programme: Programme
-) -> None:
-    done = activity(session, period, as_of=as_of, programme=programme)
+) -> dict[str, MonthCounts]:
+    figures, months = counted_figures(session, period, as_of=as_of, programme=programme)
+    done = activity_of(figures, follow_ups(session, period, as_of=as_of, programme=programme))
     talks = done.conversations
     table.count("conversations", talks.count)
     table.count("conversations", talks.one_to_one, "kind", "one-to-one")
@@ -152,6 +166,7 @@ def _activity(
     table.count("colposcopy_attended", colpo.within_2_weeks, "within", "2 weeks")
     table.count("colposcopy_attended", colpo.within_6_weeks, "within", "6 weeks")
     table.count("colposcopy_pending", colpo.pending)
+    return months
 
 
 def _targets(

@@ -32,6 +32,7 @@ from outreach.rules.disclosure import (
     get_policy,
 )
 from outreach.rules.programme import load_programme
+from outreach.stats import month_activity
 from outreach.stats.month_cache import keep, newest_change
 from outreach.stats.period import Period
 from outreach.store.store import Store
@@ -153,10 +154,10 @@ def published_and_exact(
     programme = load_programme()
     with store.read() as session:
         seen = newest_change(session)
-        table, fresh = build_counted(
-            session, choice.period, as_of=choice.as_of, programme=programme
-        )
-    keep(store, programme, fresh, seen)
+        built = build_counted(session, choice.period, as_of=choice.as_of, programme=programme)
+    table = built.table
+    keep(store, programme, built.cells, seen)
+    month_activity.keep(store, built.months, seen)
     return table.publish(choice.policy), table.publish(NO_DISCLOSURE_CONTROL)
 
 

@@ -30,6 +30,7 @@ UNTRACKED = frozenset(
         "site",
         "first_contact",
         "month_coverage",
+        "month_activity",
         "change_log",
         "sync_clock",
         "sync_peer",
@@ -37,7 +38,7 @@ UNTRACKED = frozenset(
         "import_change",
     }
 )
-DERIVED = frozenset({"first_contact", "month_coverage"})
+DERIVED = frozenset({"first_contact", "month_coverage", "month_activity"})
 """Tables whose rows follow from others: never counted as depending on an import."""
 
 _EVENTS = ("insert", "update", "delete")

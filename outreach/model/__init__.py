@@ -19,7 +19,7 @@ from outreach.model.enums import (
     Where,
 )
 from outreach.model.exports import ExportRecord
-from outreach.model.figures import MonthCoverage
+from outreach.model.figures import MonthActivity, MonthCoverage
 from outreach.model.imports import ImportBatch, ImportChange, ImportMapping
 from outreach.model.outreach_log import (
     Conversation,
@@ -63,6 +63,7 @@ __all__ = [
     "ImportMapping",
     "LeftReason",
     "Mentor",
+    "MonthActivity",
     "MonthCoverage",
     "Person",
     "RegionSite",

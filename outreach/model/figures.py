@@ -19,3 +19,17 @@ class MonthCoverage(SQLModel, table=True):
     day: date = Field(primary_key=True)
     rules: str
     cells: str
+
+
+class MonthActivity(SQLModel, table=True):
+    """The additive conversation counts of one ended month (migration 0023): ``month`` is
+    ``YYYY-MM``; ``counts`` is JSON as ``outreach.stats.month_activity`` counts it (by kind,
+    setting and outcome, by mentor, by barrier); ``rules`` fingerprints the statement that
+    counted them. Removed by triggers for the month of every conversation a change touches
+    (the conversation, its mentors or its barriers), in that change's transaction."""
+
+    __tablename__ = "month_activity"
+
+    month: str = Field(primary_key=True)
+    rules: str
+    counts: str

@@ -64,6 +64,7 @@ LOCAL = frozenset(
         # Derived from travelling rows by triggers in each store.
         "first_contact",
         "month_coverage",
+        "month_activity",
         "alembic_version",
         # Each store's own record of changes, its clock and its paired stores.
         "change_log",

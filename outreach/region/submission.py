@@ -180,9 +180,7 @@ def write_submission(
         raise ValidationError("out", f"{out} exists; choose a new file name or pass --force")
     programme = load_programme()
     with store.read() as session:
-        table, _fresh = build_counted(
-            session, choice.period, as_of=choice.as_of, programme=programme
-        )
+        table = build_counted(session, choice.period, as_of=choice.as_of, programme=programme).table
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     with store.action("submission.write", entity="submission") as act:

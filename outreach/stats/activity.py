@@ -7,30 +7,34 @@ Definitions: ``outreach/stats/definitions.md`` ("Conversations" to "Follow-ups")
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outreach.clock import today as clock_today
 from outreach.queries import adequate_test, events, open_on, outer, param, resident, sql
 from outreach.rules.programme import Programme, load_programme
+from outreach.stats.month_activity import MonthCounts, counts_with_kept
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
 
-# Every conversation figure of the period in one statement, so the period's conversations are
-# read once. ``conv`` holds them sorted by id: the mentor, barrier and attendee rows are then
-# looked up in index order, which keeps the pages they need in the cache. The counts by kind,
-# setting and outcome are grouped straight from ix_conversation_on_cover instead, which keeps
-# ``conv`` narrow. ``people`` holds the identified people of each conversation: the person of a
+# The conversation figures of the period that count distinct people, in one statement, so the
+# period's conversations are read once; the additive counts (by kind, setting, outcome,
+# mentor and barrier) come by month from ``outreach.stats.month_activity``, which keeps those
+# of ended months. ``conv`` holds the period's conversations sorted by id: the barrier and
+# attendee rows are then looked up in index order, which keeps the pages they need in the
+# cache. ``people`` holds the identified people of each conversation: the person of a
 # one-to-one, or an identified attendee of a group session (only group sessions list
 # attendees). ``first``: the people whose first identified conversation ever falls in the
 # period, a range of ix_first_contact_on (the table is kept by triggers, migration 0006), and
 # ``waits`` the days from that to each one's first adequate test by as-of, one seek each in
 # ix_screening_adequate. Each row is tagged with the figure it belongs to.
 PERIOD_SQL = f"""
-WITH conv(id, kind, person_id, minutes, occurred_on) AS MATERIALIZED (
-    SELECT id, kind, person_id, minutes, occurred_on
+WITH conv(id, kind, person_id, occurred_on) AS MATERIALIZED (
+    SELECT id, kind, person_id, occurred_on
     FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
     ORDER BY +id
 ),
@@ -56,29 +60,17 @@ waits(days) AS MATERIALIZED (
     FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
-SELECT 'held', kind, setting, outcome, count(*), sum(minutes), sum(attendees)
-FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
-GROUP BY kind, setting, outcome
-UNION ALL
-SELECT 'mentor', m.name, NULL, NULL, held.n, held.minutes, NULL
-FROM (
-    SELECT cm.mentor_id, count(*) AS n, coalesce(sum(c.minutes), 0) AS minutes
-    FROM conv c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
-    GROUP BY cm.mentor_id
-) held JOIN mentor m ON m.id = held.mentor_id
-UNION ALL
-SELECT 'barrier', b.code, NULL, NULL,
-    count(DISTINCT b.conversation_id), count(DISTINCT coalesce(a.person_id, c.person_id)), NULL
+SELECT 'barrier', b.code, count(DISTINCT coalesce(a.person_id, c.person_id)), NULL, NULL
 FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
 LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
 GROUP BY b.code
 UNION ALL
-SELECT 'people', NULL, NULL, NULL,
+SELECT 'people', NULL,
     (SELECT count(DISTINCT person_id) FROM people),
     (SELECT count(*) FROM waits),
     (SELECT count(*) FROM tested)
 UNION ALL
-SELECT 'median', NULL, NULL, NULL, NULL, NULL, (
+SELECT 'median', NULL, NULL, NULL, (
     SELECT avg(days) FROM (
         SELECT days FROM tested ORDER BY days
         LIMIT 2 - (SELECT count(*) FROM tested) % 2
@@ -186,26 +178,58 @@ class PeriodFigures:
 def period_figures(
     session: Session, period: Period, *, as_of: date, programme: Programme
 ) -> PeriodFigures:
-    """The conversation figures of ``period``, from one read of its conversations."""
+    """The conversation figures of ``period``, reading the counts of the ended months the
+    store keeps."""
+    return counted_figures(session, period, as_of=as_of, programme=programme)[0]
+
+
+def counted_figures(
+    session: Session,
+    period: Period,
+    *,
+    as_of: date,
+    programme: Programme,
+    today: date | None = None,
+) -> tuple[PeriodFigures, dict[str, MonthCounts]]:
+    """:func:`period_figures`, with the counts of the ended months (ended before ``today``,
+    default the clock's today) that were counted now, for the caller to keep
+    (``month_activity.keep``)."""
     params = _params(period, as_of, programme)
+    summed = counts_with_kept(
+        session,
+        period.start,
+        date.fromisoformat(params["stop"]),
+        today if today is not None else clock_today(),
+    )
+    counts = summed.counts
     kinds: dict[str, int] = {}
     settings: dict[str, tuple[int, int]] = {}
     by_outcome: dict[str, int] = {}
+    count = minutes = attendees = 0
+    for (kind, setting, outcome), (n, spent, came) in counts.held.items():
+        count, minutes, attendees = count + n, minutes + spent, attendees + came
+        kinds[kind] = kinds.get(kind, 0) + n
+        old = settings.get(setting, (0, 0))
+        settings[setting] = (old[0] + n, old[1] + spent)
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + n
     mentors: dict[str, tuple[int, int]] = {}
+    if counts.mentors:
+        names = dict(
+            session.execute(
+                text("SELECT id, name FROM mentor WHERE id IN (SELECT value FROM json_each(:ids))"),
+                {"ids": json.dumps(sorted(counts.mentors))},
+            ).all()
+        )
+        for mentor, (n, spent) in counts.mentors.items():
+            # Two mentors of one name are one row, as the screen shows them by name.
+            old = mentors.get(names[mentor], (0, 0))
+            mentors[names[mentor]] = (old[0] + n, old[1] + spent)
     raised: dict[str, tuple[int, int]] = {}
-    count = minutes = attendees = people = first = tested = 0
+    people = first = tested = 0
     median: float | None = None
-    for part, key, setting, outcome, a, b, c in session.execute(text(PERIOD_SQL), params):
-        if part == "held":
-            count, minutes, attendees = count + a, minutes + b, attendees + c
-            kinds[key] = kinds.get(key, 0) + a
-            old = settings.get(setting, (0, 0))
-            settings[setting] = (old[0] + a, old[1] + b)
-            by_outcome[outcome] = by_outcome.get(outcome, 0) + a
-        elif part == "mentor":
-            mentors[key] = (a, b)
-        elif part == "barrier":
-            raised[key] = (a, b)
+    for part, key, a, b, c in session.execute(text(PERIOD_SQL), params):
+        if part == "barrier":
+            raised[key] = (counts.barriers.get(key, 0), int(a))
         elif part == "people":
             people, first, tested = a, b, c
         else:
@@ -220,12 +244,13 @@ def period_figures(
         by_mentor=dict(sorted(mentors.items())),
         by_setting=dict(sorted(settings.items())),
     )
-    return PeriodFigures(
+    figures = PeriodFigures(
         conversations=held,
         outcomes=dict(sorted(by_outcome.items())),
         barriers=dict(sorted(raised.items())),
         days_to_test=DaysToTest(int(first), int(tested), median),
     )
+    return figures, summed.fresh
 
 
 def follow_ups(

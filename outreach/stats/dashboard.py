@@ -18,15 +18,17 @@ from sqlmodel import Session
 from outreach.clock import today
 from outreach.model.enums import TargetMeasure
 from outreach.rules.programme import Programme, load_programme
+from outreach.stats import month_activity
 from outreach.stats.activity import (
     Activity,
     FollowUps,
     activity_of,
+    counted_figures,
     follow_ups,
-    period_figures,
 )
 from outreach.stats.checks import Checked
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
+from outreach.stats.month_activity import MonthCounts
 from outreach.stats.month_cache import Cell, Counted, check_with_kept, keep
 from outreach.stats.pathway import (
     Colposcopy,
@@ -85,6 +87,7 @@ def dashboard(
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
     used: list[_Aside] = []
+    months: dict[str, MonthCounts] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
         with store.read() as session:
@@ -97,10 +100,11 @@ def dashboard(
                 used.append(result)
                 return result
 
-            board = _dashboard(session, as_of, period, programme, aside)
-    # Ended month ends counted now are kept for the next dashboard, unless a change was
-    # saved since they were read (outreach.stats.month_cache).
+            board = _dashboard(session, as_of, period, programme, aside, months)
+    # Ended month ends and months counted now are kept for the next dashboard, unless a
+    # change was saved since they were read (outreach.stats.month_cache, month_activity).
     keep(store, programme, used[0].fresh, seen)
+    month_activity.keep(store, months, seen)
     return board
 
 
@@ -156,10 +160,14 @@ def _dashboard(
     period: Period,
     programme: Programme,
     aside: Callable[[], _Aside],
+    months: dict[str, MonthCounts] | None = None,
 ) -> Dashboard:
     """The dashboard from ``session``, with the checks, follow-ups and colposcopy from
-    ``aside`` (asked for last, so a read running apart has the most time to finish)."""
-    figures = period_figures(session, period, as_of=as_of, programme=programme)
+    ``aside`` (asked for last, so a read running apart has the most time to finish); the
+    ended months' conversation counts it counted rather than read kept go into ``months``."""
+    figures, fresh = counted_figures(session, period, as_of=as_of, programme=programme)
+    if months is not None:
+        months.update(fresh)
     period_uptake = uptake(session, period, as_of=as_of, programme=programme)
     apart = aside()
     checks = apart.checks

@@ -76,6 +76,7 @@ def _records(store: Store) -> dict[str, int]:
     saves when it first counts them (the application opens on the dashboard)."""
     counts = table_counts(store)
     counts.pop("month_coverage")
+    counts.pop("month_activity")
     return counts
 
 

@@ -1,0 +1,254 @@
+"""The additive conversation counts of ended months, kept in the store (``month_activity``,
+migration 0023) so that a year's figures do not read every conversation of its ended months
+again.
+
+A month's counts (conversations by kind, setting and outcome with their minutes and
+attendees; by mentor; by barrier raised) read only the conversations held in that month and
+their mentor and barrier rows, and they add up: a period's count is the sum of its months'.
+The triggers of migration 0023 remove a kept month whenever a change touches one of its
+conversations (before or after the change), in the same transaction, so a kept month is
+what counting afresh would give. Counts of distinct people (people reached, people raising a
+barrier) do not add up across months and are always counted over the whole period.
+
+Months are kept only once they have ended, after a dashboard or an export has read them, in a
+derived write that checks first that no change was saved since the read, as
+``outreach.stats.month_cache`` keeps coverage cells; :func:`verify` counts them afresh for
+``outreach check``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from outreach.store.store import Store
+
+# The additive counts of each month in [:start, :stop], tagged with the figure they belong to.
+# Held: straight from ix_conversation_on_cover (kind, setting, outcome, minutes and attendees
+# are in the index). Mentors and barriers: the conversations of the range joined to their rows.
+MONTHLY_SQL = """
+SELECT 'held', substr(occurred_on, 1, 7), kind, setting, outcome,
+    count(*), sum(minutes), sum(attendees)
+FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
+GROUP BY 2, kind, setting, outcome
+UNION ALL
+SELECT 'mentor', substr(c.occurred_on, 1, 7), cm.mentor_id, NULL, NULL,
+    count(*), coalesce(sum(c.minutes), 0), NULL
+FROM conversation c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
+WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
+GROUP BY 2, cm.mentor_id
+UNION ALL
+SELECT 'barrier', substr(c.occurred_on, 1, 7), b.code, NULL, NULL,
+    count(DISTINCT b.conversation_id), NULL, NULL
+FROM conversation c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
+GROUP BY 2, b.code
+"""
+
+RULES = hashlib.sha256(MONTHLY_SQL.encode()).hexdigest()[:16]
+"""A fingerprint of the statement that counts a month: months counted by an older version of
+it are never read."""
+
+
+@dataclass
+class MonthCounts:
+    """Additive conversation counts of a span of days (one month, or a sum of months).
+
+    ``held``: (kind, setting, outcome) -> [conversations, minutes, attendees];
+    ``mentors``: mentor id -> [conversations, minutes]; ``barriers``: code -> conversations
+    raising it."""
+
+    held: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    mentors: dict[int, list[int]] = field(default_factory=dict)
+    barriers: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: MonthCounts) -> None:
+        """Add ``other``'s counts to these."""
+        for key, (n, minutes, attendees) in other.held.items():
+            old = self.held.setdefault(key, [0, 0, 0])
+            old[0], old[1], old[2] = old[0] + n, old[1] + minutes, old[2] + attendees
+        for mentor, (n, minutes) in other.mentors.items():
+            was = self.mentors.setdefault(mentor, [0, 0])
+            was[0], was[1] = was[0] + n, was[1] + minutes
+        for code, n in other.barriers.items():
+            self.barriers[code] = self.barriers.get(code, 0) + n
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "held": sorted([*key, *value] for key, value in self.held.items()),
+                "mentors": sorted([mentor, *value] for mentor, value in self.mentors.items()),
+                "barriers": sorted([code, n] for code, n in self.barriers.items()),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> MonthCounts:
+        data = json.loads(raw)
+        return cls(
+            held={(k, s, o): [int(n), int(m), int(a)] for k, s, o, n, m, a in data["held"]},
+            mentors={int(i): [int(n), int(m)] for i, n, m in data["mentors"]},
+            barriers={str(code): int(n) for code, n in data["barriers"]},
+        )
+
+
+def month_key(day: date) -> str:
+    return f"{day:%Y-%m}"
+
+
+def month_days(month: str) -> tuple[date, date]:
+    """The first and last day of ``YYYY-MM``."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
+
+
+def months_in(start: date, stop: date) -> list[str]:
+    """The months with a day in [start, stop], in order."""
+    months = []
+    year, number = start.year, start.month
+    while (year, number) <= (stop.year, stop.month):
+        months.append(f"{year:04d}-{number:02d}")
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return months
+
+
+def count_months(session: Session, start: date, stop: date) -> dict[str, MonthCounts]:
+    """The counts of each month with a conversation in [start, stop], counted now."""
+    found: dict[str, MonthCounts] = {}
+    rows = session.execute(
+        text(MONTHLY_SQL), {"start": start.isoformat(), "stop": stop.isoformat()}
+    )
+    for part, month, key, setting, outcome, n, minutes, attendees in rows:
+        counts = found.setdefault(month, MonthCounts())
+        if part == "held":
+            counts.held[(key, setting, outcome)] = [int(n), int(minutes), int(attendees)]
+        elif part == "mentor":
+            counts.mentors[int(key)] = [int(n), int(minutes)]
+        else:
+            counts.barriers[key] = int(n)
+    return found
+
+
+def kept(session: Session, months: Iterable[str]) -> dict[str, MonthCounts]:
+    """The kept counts of those of ``months`` that are kept."""
+    wanted = sorted(set(months))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT month, counts FROM month_activity WHERE rules = :rules "
+            "AND month IN (SELECT value FROM json_each(:months))"
+        ),
+        {"rules": RULES, "months": json.dumps(wanted)},
+    ).all()
+    return {str(month): MonthCounts.from_json(counts) for month, counts in rows}
+
+
+@dataclass(frozen=True)
+class Summed:
+    """The counts of a span of days, and ``fresh``: the months that may be kept (ended, and
+    wholly in the span) that were counted now rather than read kept."""
+
+    counts: MonthCounts
+    fresh: dict[str, MonthCounts]
+
+
+def counts_with_kept(session: Session, start: date, stop: date, today: date) -> Summed:
+    """The additive counts of [start, stop], reading the months the store keeps and counting
+    the rest with one statement."""
+    whole = [
+        month
+        for month in months_in(start, stop)
+        if month_days(month)[0] >= start
+        and month_days(month)[1] <= stop
+        and month_days(month)[1] < today
+    ]
+    from_store = kept(session, whole)
+    total = MonthCounts()
+    for counts in from_store.values():
+        total.add(counts)
+    missing = [m for m in months_in(start, stop) if m not in from_store]
+    fresh: dict[str, MonthCounts] = {}
+    if missing:
+        # From the first month not kept: usually only the running month is left to count.
+        first = max(start, month_days(missing[0])[0])
+        counted = count_months(session, first, stop)
+        for month, counts in counted.items():
+            if month not in from_store:
+                total.add(counts)
+        fresh = {m: counted.get(m, MonthCounts()) for m in whole if m not in from_store}
+    return Summed(total, fresh)
+
+
+def keep(store: Store, fresh: dict[str, MonthCounts], seen: int | None) -> bool:
+    """Keep ``fresh`` months, counted by a read that saw ``seen`` as the newest audit row,
+    unless a change has been saved since. Whether they were kept. A busy or read-only store
+    keeps nothing and says nothing: the months are counted again next time."""
+    if not fresh:
+        return False
+    rows = [
+        {"month": month, "rules": RULES, "counts": counts.to_json()}
+        for month, counts in sorted(fresh.items())
+    ]
+    try:
+        with store.write(derived=True) as session:
+            newest = session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
+            if newest != seen:
+                return False
+            session.execute(
+                text(
+                    "INSERT OR REPLACE INTO month_activity (month, rules, counts) "
+                    "VALUES (:month, :rules, :counts)"
+                ),
+                rows,
+            )
+    except Exception:  # busy, read-only or full: the counts are derived, counted next time
+        return False
+    return True
+
+
+def verify(session: Session) -> tuple[int, list[str]]:
+    """How many months are kept, and those whose kept counts differ from counting afresh."""
+    months = [
+        str(row[0])
+        for row in session.execute(
+            text("SELECT month FROM month_activity WHERE rules = :r ORDER BY month"),
+            {"r": RULES},
+        )
+    ]
+    if not months:
+        return 0, []
+    stored = kept(session, months)
+    afresh = count_months(session, month_days(months[0])[0], month_days(months[-1])[1])
+    wrong = [m for m in months if stored[m].to_json() != afresh.get(m, MonthCounts()).to_json()]
+    return len(months), wrong
+
+
+def check_finding(folder: Path, data_key: bytes) -> tuple[bool, str]:
+    """``outreach check``'s line on the kept monthly conversation counts: (ok, what it found)."""
+    from outreach.store.engine import make_engine
+
+    engine = make_engine(folder / "data.db", data_key, pool_size=1)
+    try:
+        with Session(engine) as session:
+            count, wrong = verify(session)
+    except Exception as exc:  # a damaged store can make the count itself fail
+        return False, f"could not count: {type(exc).__name__}: {exc}"
+    finally:
+        engine.dispose()
+    if wrong:
+        return False, f"{len(wrong)} of {count} kept months differ from counting afresh: " + (
+            ", ".join(wrong[:5])
+        )
+    if not count:
+        return True, "none kept yet"
+    return True, f"{count} kept months agree with counting afresh"

@@ -241,7 +241,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         entry = parse(row, lookups, run.problems)
         if entry is not None:
             entries.append(entry)
-            run.show(row, describe(entry))
+            if run.previewing:
+                run.show(row, describe(entry))
     keys = _stored_keys(run, entries)
     directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)

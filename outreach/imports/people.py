@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 
@@ -45,6 +45,7 @@ from outreach.services.people import (
     update_person,
 )
 from outreach.store.action import Action
+from outreach.store.bulk import insert_logged
 
 COLUMNS = Columns(
     required=("ref", "name", "date_of_birth", "arrived"),
@@ -161,7 +162,7 @@ def applier(mark_missing_left: date | None) -> Apply:
         units = run.mapping.units if run.mapping else None
         entries = [(row, parse(row, run.problems, units)) for row in rows]
         for row, entry in entries:
-            if entry is not None:
+            if entry is not None and run.previewing:
                 run.show(row, describe(entry))
         roll = _Roll(run, [entry for _, entry in entries if entry is not None])
         for done, (_, entry) in enumerate(entries, start=1):
@@ -287,11 +288,14 @@ class _Roll:
         session.flush()
         connection = session.connection()
         first = (connection.execute(columns(func.max(Person.id))).scalar() or 0) + 1
-        connection.execute(
-            insert(Person), [{"id": first + n, **p} for n, (p, _) in enumerate(self.pending)]
+        insert_logged(
+            connection,
+            Person,
+            [{"id": first + n, **p} for n, (p, _) in enumerate(self.pending)],
         )
-        connection.execute(
-            insert(Stay),
+        insert_logged(
+            connection,
+            Stay,
             [{"person_id": first + n, **stay} for n, (_, stay) in enumerate(self.pending)],
         )
         self.pending.clear()

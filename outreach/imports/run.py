@@ -210,6 +210,11 @@ class ImportRun:
     table: Table = field(default_factory=Table)
     mapping: ColumnMapping | None = None
 
+    @property
+    def previewing(self) -> bool:
+        """Whether the preview still wants rows (so a row is described only if shown)."""
+        return len(self.report.preview) < PREVIEW_ROWS
+
     def show(self, row: Row, stored: dict[str, str]) -> None:
         """Add ``row`` to the preview (while it has fewer than :data:`PREVIEW_ROWS`), each
         column as written and as ``stored`` describes it."""

@@ -210,7 +210,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
         entry = parse(row, people, run.problems)
         if entry is not None:
             entries.append(entry)
-            run.show(row, describe(entry, row))
+            if run.previewing:
+                run.show(row, describe(entry, row))
     keys = _stored_keys(run, entries)
     person_ids = sorted({e.person_id for e in entries})
     records = _people(run, person_ids)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from outreach.clock import now, today
@@ -42,6 +41,7 @@ from outreach.services.lookups import (
 from outreach.services.mentors import is_active
 from outreach.services.standing import is_do_not_approach
 from outreach.store.action import Action, Actions
+from outreach.store.bulk import insert_logged
 
 _DIRECTORY = Directory()
 
@@ -462,7 +462,7 @@ class ConversationBatch:
             (ConversationAttendee, self._attendees),
         ):
             if rows:
-                connection.execute(insert(table), rows)
+                insert_logged(connection, table, rows)
             rows.clear()
 
 

@@ -1,0 +1,106 @@
+"""Rows inserted many at a time (imports) are logged for sync exactly as the per-row triggers
+log a row inserted alone: same fields, references as uids, this store, a rising clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from outreach.model import Person, Stay, Unit
+from outreach.store.bulk import insert_logged
+from outreach.store.store import Store
+
+CREATED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _person(ref: str, person_id: int) -> dict[str, Any]:
+    return {
+        "id": person_id,
+        "ref": ref,
+        "display_name": f"Name {ref} [b]",
+        "date_of_birth": date(1990, 2, 3),
+        "has_cervix": "yes",
+        "language": None,
+        "created_at": CREATED,
+    }
+
+
+def _log(conn: Connection) -> list[tuple[Any, ...]]:
+    return [
+        tuple(row)
+        for row in conn.exec_driver_sql(
+            "SELECT tbl, uid, op, data, hlc, origin FROM change_log ORDER BY seq"
+        )
+    ]
+
+
+def _uids(conn: Connection, table: str) -> list[str]:
+    return list(conn.exec_driver_sql(f"SELECT uid FROM {table} ORDER BY id").scalars())
+
+
+def test_bulk_rows_are_logged_as_the_trigger_logs_a_row_inserted_alone(store: Store) -> None:
+    with store.write() as session:
+        conn = session.connection()
+        conn.execute(insert(Unit.__table__), [{"name": "Beech"}])  # type: ignore[attr-defined]
+        unit_id = conn.exec_driver_sql("SELECT id FROM unit").scalar()
+        # One person and stay through the triggers, then two of each many at a time.
+        conn.execute(insert(Person.__table__), [_person("A1", 1)])  # type: ignore[attr-defined]
+        stay = {"unit_id": unit_id, "arrived_on": date(2024, 1, 5), "left_on": None}
+        conn.execute(insert(Stay.__table__), [{"person_id": 1, **stay}])  # type: ignore[attr-defined]
+        insert_logged(conn, Person, [_person("B2", 2), _person("C3", 3)])
+        insert_logged(
+            conn,
+            Stay,
+            [{"person_id": 2, **stay}, {"person_id": 3, **stay, "left_on": date(2024, 2, 1)}],
+        )
+        log = _log(conn)
+        people, stays = _uids(conn, "person"), _uids(conn, "stay")
+        unit_uid = conn.exec_driver_sql("SELECT uid FROM unit").scalar()
+        store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar()
+        last = conn.exec_driver_sql("SELECT last, applying FROM sync_clock").one()
+    assert [(t, u, op) for t, u, op, *_ in log] == [
+        ("unit", unit_uid, "insert"),
+        ("person", people[0], "insert"),
+        ("stay", stays[0], "insert"),
+        ("person", people[1], "insert"),
+        ("person", people[2], "insert"),
+        ("stay", stays[1], "insert"),
+        ("stay", stays[2], "insert"),
+    ]
+    data = [json.loads(d) for *_, d, _, _ in log]
+    # The bulk person rows carry the same fields as the one the trigger logged.
+    for ref, logged in zip(("B2", "C3"), data[3:5], strict=True):
+        assert logged == {**data[1], "ref": ref, "display_name": f"Name {ref} [b]"}
+    assert data[1]["ref"] == "A1" and data[1]["has_cervix"] == "yes"
+    assert data[1]["created_at"] == "2025-01-02 03:04:05.000000"
+    # References travel as uids, as the trigger writes them.
+    assert data[2] == {
+        "person_id": people[0],
+        "unit_id": unit_uid,
+        "arrived_on": "2024-01-05",
+        "left_on": None,
+        "left_reason": None,
+    }
+    assert data[5] == {**data[2], "person_id": people[1]}
+    assert data[6] == {**data[2], "person_id": people[2], "left_on": "2024-02-01"}
+    clocks = [hlc for *_, hlc, _ in log]
+    assert clocks == sorted(set(clocks))
+    # The bulk rows' clocks follow one another, and the store's clock ends on the last.
+    assert clocks[4] == clocks[3] + 1 and clocks[6] == clocks[5] + 1
+    assert tuple(last) == (clocks[-1], 0)
+    assert {origin for *_, origin in log} == {store_id}
+
+
+def test_bulk_rows_applied_from_another_store_are_not_logged_again(store: Store) -> None:
+    with store.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        insert_logged(conn, Person, [_person("B2", 2)])
+        still = conn.exec_driver_sql("SELECT applying FROM sync_clock").scalar()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+        assert _log(conn) == []
+        assert still == 1
+        assert _uids(conn, "person") != []

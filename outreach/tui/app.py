@@ -93,6 +93,9 @@ class OutreachApp(App[None]):
         """What to tell the person after an unexpected error (empty when there was none)."""
         self.last_mentor: str | None = None
         """The mentor picked in the last conversation form: the next one's default."""
+        self.programme = "cervical-screening"
+        """The programme the dashboard and "Who is being missed" show (``n`` on either moves
+        it on: ``outreach.tui.programme_choice``)."""
         self._checkpointed_commits = 0
         self.restart_on_lock = False
         """Set by ``outreach open``: at lock, end so that the process can replace itself

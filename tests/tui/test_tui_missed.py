@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
 from textual.widgets import DataTable, Select, Static
 
+from outreach.model import Person
 from outreach.services.people import UpdatePerson, update_person
 from outreach.services.profile import person_profile
 from outreach.store.store import Store
@@ -19,6 +21,7 @@ from outreach.tui.dialogs.equity_form import EquityForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.missed import EMPTY, MissedScreen
 from outreach.tui.screens.person import PersonScreen, status_text
+from tests.support.cohort import Cohort
 from tests.support.equity_cohort import build
 from tests.support.stores import fresh_store
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
@@ -63,8 +66,92 @@ async def test_with_nothing_recorded_the_screen_says_what_to_record(tmp_path: Pa
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, MissedScreen))
             status = app.screen.query_one("#missed-status", Static)
-            await wait_for(pilot, lambda: str(status.render()) != "Loading…")
-            assert str(status.render()).replace("\n", " ").startswith(EMPTY[:40])
+            await wait_for(pilot, lambda: "loading" not in str(status.render()).casefold())
+            shown = str(status.render()).replace("\n", " ")
+            assert shown.startswith(f"Cervical screening: {EMPTY[:40]}")
+
+
+def _hepatitis_c_receptions(store: Store) -> None:
+    """Four receptions in January 2026: the first two need an interpreter, the others not."""
+    hep_c = "bbv-hepatitis-c"
+    with store.write() as session:
+        c = Cohort(session)
+        c.count = 100  # after the equity cohort's P1 to P12: these are P101 to P104
+
+        def received(arrived: date, interpreter: str, *steps: tuple[date, str, str | None]) -> None:
+            person_id = c.person(date(1990, 5, 5), stays=[(arrived, None, "B")])
+            row = session.get(Person, person_id)
+            assert row is not None
+            row.interpreter = interpreter
+            session.add(row)
+            for day, step, result in steps:
+                c.event(person_id, day, step, programme=hep_c, result=result)
+
+        received(
+            date(2026, 1, 2),
+            "yes",
+            (date(2026, 1, 3), "offered", None),
+            (date(2026, 1, 4), "antibody_test", "negative"),
+        )
+        received(date(2026, 1, 2), "yes")  # never offered
+        received(
+            date(2026, 1, 5),
+            "no",
+            (date(2026, 1, 5), "offered", None),
+            (date(2026, 1, 6), "antibody_test", "negative"),
+        )
+        received(
+            date(2026, 1, 5),
+            "no",
+            (date(2026, 1, 6), "offered", None),
+            (date(2026, 1, 7), "antibody_test", "positive"),
+        )
+
+
+async def _missed_rows(pilot: Any, title: str) -> list[tuple[str, ...]]:
+    """The rows "Who is being missed" lists once it has drawn the programme ``title``."""
+    status = pilot.app.screen.query_one("#missed-status", Static)
+
+    def drawn() -> bool:
+        text = str(status.render())
+        return text.startswith(title) and "loading" not in text.casefold()
+
+    await wait_for(pilot, drawn)
+    table = pilot.app.screen.query_one(DataTable)
+    return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+@pytest.mark.asyncio
+async def test_h_follows_the_dashboards_programme_and_n_moves_both_on(cohort: Store) -> None:
+    with freeze_time(TODAY, **FROZEN):
+        _hepatitis_c_receptions(cohort)
+        app = create_app(cohort.folder, store=cohort, idle_minutes=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await pilot.press("n", "n")  # hepatitis B, then hepatitis C
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(app.screen, MissedScreen))
+            hep_c = await _missed_rows(pilot, "Hepatitis C testing, points below")
+            await pilot.press("n")  # HIV, here and on the dashboard
+            hiv = await _missed_rows(pilot, "HIV testing")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            panel = app.screen.query_one("#programme-panel")
+            await wait_for(pilot, lambda: panel.border_title == "HIV testing")
+            assert panel.display
+    # 2026 to 15 January: 4 receptions. Offered 3 of 4 (75%): needing an interpreter 1 of 2
+    # (50%, -25). Tested (antibody) 3 of 3 offered (100%): 1/1 and 2/2, no gap. Antibody
+    # positive 1 of 3 tested (33.3%): needing an interpreter 0 of 1 (-33.3), not needing
+    # 1 of 2 (+16.7). Offered and tested of receptions 3 of 4: needing one 1 of 2 (-25).
+    # Every other field is not stated for all four: the site's own rate, no gap.
+    assert hep_c == [
+        ("-33.3", "Antibody positive", "Interpreter needed", "Yes", "0/1", "0% vs 33%"),
+        ("-25.0", "Offered", "Interpreter needed", "Yes", "1/2", "50% vs 75%"),
+        ("-25.0", "Offered of receptions", "Interpreter needed", "Yes", "1/2", "50% vs 75%"),
+        ("-25.0", "Tested of receptions", "Interpreter needed", "Yes", "1/2", "50% vs 75%"),
+    ]
+    # No HIV step recorded: every group at the site's 0%, nobody below it.
+    assert hiv == []
 
 
 def test_the_person_screen_names_the_fields_recorded(cohort: Store) -> None:

@@ -36,6 +36,14 @@ from outreach.tui.messages import (
     HeadlineView,
     ProgrammeLoaded,
 )
+from outreach.tui.programme_choice import (
+    CERVICAL,
+    next_programme,
+    shown_programme,
+)
+from outreach.tui.programme_choice import (
+    programme_choices as programme_choices,  # its name here before it was shared
+)
 from outreach.tui.text import shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.tui.widgets.trend_chart import TrendChart, TrendPoint
@@ -100,14 +108,6 @@ def load_programme_view(store: Store, *, key: str, as_of: date) -> ProgrammeFigu
     )
 
 
-def programme_choices() -> tuple[str, ...]:
-    """The programmes the dashboard shows in turn: cervical screening, then the others."""
-    from outreach.rules.programme import programme_keys
-
-    first = "cervical-screening"
-    return (first, *(key for key in programme_keys() if key != first))
-
-
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
 
@@ -149,14 +149,20 @@ class DashboardScreen(DataScreen):
                 yield Static(WAITING, id="programme")
         yield Footer(compact=True)
 
-    _programme = 0
-    """Which of :func:`programme_choices` is shown (0: cervical screening)."""
+    _shown_programme = CERVICAL
+    """The programme the panels are laid out for (the application's choice, once drawn)."""
 
     def action_next_programme(self) -> None:
         """Show the next programme (after the last, cervical screening again)."""
-        choices = programme_choices()
-        self._programme = (self._programme + 1) % len(choices)
-        cervical = self._programme == 0
+        next_programme(self.app)
+        self._show_programme()
+
+    def _show_programme(self) -> None:
+        """Lay the panels out for the application's programme, and read it if it is not
+        cervical screening (whose figures the other panels hold)."""
+        key = shown_programme(self.app)
+        self._shown_programme = key
+        cervical = key == CERVICAL
         for panel in ("#headline-panel", "#dash-middle", "#barriers-panel"):
             self.query_one(panel).display = cervical
         self.query_one("#programme-panel").display = not cervical
@@ -165,14 +171,14 @@ class DashboardScreen(DataScreen):
             self._load_programme()
 
     def _load_programme(self) -> None:
-        key = programme_choices()[self._programme]
+        key = shown_programme(self.app)
         self.query_one("#programme-panel").border_title = key
         self.call(ProgrammeLoaded, load_programme_view, key=key, as_of=today())
 
     @on(ProgrammeLoaded)
     def _programme_loaded(self, message: ProgrammeLoaded) -> None:
         figures = message.data
-        if programme_choices()[self._programme] != figures.programme.key:
+        if shown_programme(self.app) != figures.programme.key:
             return  # moved on since it was asked for
         self.query_one("#programme-panel").border_title = figures.programme.title
         self.query_one("#programme", Static).update(Text("\n").join(programme_lines(figures)))
@@ -184,9 +190,15 @@ class DashboardScreen(DataScreen):
     _details: DashboardView | None = None
 
     def on_mount(self) -> None:
+        if shown_programme(self.app) != CERVICAL:
+            self._show_programme()
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        # Back from another screen, "Who is being missed" among them, where n may have
+        # chosen another programme: show the one chosen.
+        if shown_programme(self.app) != self._shown_programme:
+            self._show_programme()
         # Back from a form or another screen: the figures may have moved. (The first resume
         # comes with the first showing, while on_mount's load is still running.)
         if self._shown_once:
@@ -197,7 +209,7 @@ class DashboardScreen(DataScreen):
         # Looked up at call time (not bound at import) so a test can hold either half back.
         self.call(HeadlineLoaded, load_headline, as_of=day)
         self.call(DashboardLoaded, load_details, as_of=day)
-        if self._programme:
+        if shown_programme(self.app) != CERVICAL:
             self._load_programme()
 
     @on(HeadlineLoaded)

@@ -30,6 +30,14 @@ from outreach.model import SyncPeer
 from outreach.model.identity import TRAVELLING
 from outreach.services.errors import ValidationError
 from outreach.services.site import open_for, own_card, seal_for
+from outreach.services.sync_revive import (
+    begin,
+    gone_here,
+    keep,
+    later_insert_here,
+    needed_here,
+    revive,
+)
 from outreach.store.migrations import head_revision
 from outreach.store.sealed import SiteCard
 from outreach.store.store import Store
@@ -199,6 +207,7 @@ def import_bundle(store: Store, data: bytes) -> Applied:
             raise ValidationError("file", "this bundle names another store than its card's")
         report = Applied(peer.site, int(payload["number"]))
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        begin(conn, payload["changes"])
         for change in payload["changes"]:
             _apply(conn, change, report)
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
@@ -240,13 +249,27 @@ def _values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[str, A
         if name in references and value is not None:
             parent = references[name]
             if parent in TRAVELLING:
-                value = _local_id(conn, parent, value)
+                found = _local_id(conn, parent, value)
+                # A record deleted here that the change refers to comes back (sync_revive).
+                value = found if found is not None else revive(conn, parent, value, _insert)
             else:
                 value = conn.exec_driver_sql(
                     f'SELECT id FROM "{parent}" WHERE name = ?', (value,)
                 ).scalar()
         out[name] = value
     return out
+
+
+def _insert(conn: Connection, table: str, uid: str, origin: str, fields: dict[str, Any]) -> None:
+    """Write a record that came from another store, with its uid and the origin it names (a
+    revival names the record's own) or the change's."""
+    values = _values(conn, table, fields)
+    values.update(uid=uid, origin=fields.get("origin") or origin)
+    names = ", ".join(f'"{n}"' for n in values)
+    marks = ", ".join("?" for _ in values)
+    conn.exec_driver_sql(
+        f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values())
+    )
 
 
 def _newer_here(conn: Connection, table: str, uid: str, name: str, hlc: int, origin: str) -> bool:
@@ -274,20 +297,17 @@ def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
         return
     rowid = _local_id(conn, table, uid)
     if op == "delete":
-        # A deletion wins over any change to the row, whenever it was made: every store
-        # ends without the row.
-        if rowid is not None:
-            conn.exec_driver_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
+        # A deletion wins over any change to the row, but not over rows here that still
+        # refer to it, nor over a later revival of it (sync_revive): every store ends alike.
+        if rowid is not None and not later_insert_here(conn, table, uid, hlc, origin):
+            if needed_here(conn, table, rowid):
+                keep(conn, table, uid, rowid, hlc)
+            else:
+                conn.exec_driver_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
     elif rowid is None:
-        if not _deleted_here(conn, table, uid):
-            values = _values(conn, table, fields)
-            values.update(uid=uid, origin=origin)
-            names = ", ".join(f'"{n}"' for n in values)
-            marks = ", ".join("?" for _ in values)
+        if not gone_here(conn, table, uid, op, hlc, origin):
             try:
-                conn.exec_driver_sql(
-                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values())
-                )
+                _insert(conn, table, uid, origin, fields)
             except IntegrityError:
                 raise ValidationError(
                     "file",
@@ -313,13 +333,3 @@ def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
     )
     report.applied += 1
     report.tables[table] = report.tables.get(table, 0) + 1
-
-
-def _deleted_here(conn: Connection, table: str, uid: str) -> bool:
-    return (
-        conn.exec_driver_sql(
-            "SELECT 1 FROM change_log WHERE tbl = ? AND uid = ? AND op = 'delete' LIMIT 1",
-            (table, uid),
-        ).first()
-        is not None
-    )

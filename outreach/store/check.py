@@ -194,10 +194,12 @@ def _sync_state(engine: Engine) -> Finding:
                 ).scalar_one()
                 if unlogged:
                     problems.append(f"{counted(unlogged, 'row')} of {table} not in the change log")
+                # Latest by clock, not by arrival: a deletion that arrives after a revival
+                # of the record (outreach.services.sync_revive) does not remove it.
                 zombies = conn.exec_driver_sql(
                     f'SELECT count(*) FROM "{table}" AS t WHERE (SELECT c.op FROM change_log '
-                    "AS c WHERE c.tbl = ? AND c.uid = t.uid ORDER BY c.seq DESC LIMIT 1) "
-                    "= 'delete'",
+                    "AS c WHERE c.tbl = ? AND c.uid = t.uid AND c.op != 'update' "
+                    "ORDER BY c.hlc DESC, c.origin DESC LIMIT 1) = 'delete'",
                     (table,),
                 ).scalar_one()
                 if zombies:

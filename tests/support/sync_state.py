@@ -5,8 +5,9 @@ says they must be.
 keyed by uid, without the integer keys, a reference to another travelling row as that row's
 uid and a reference to an account as the account's name. :func:`folded` works the same shape
 out from the change log alone (a deletion removes the row; each field takes the value of the
-latest change, by clock then origin, that set it), written here independently of the sync
-code, so a store whose rows and log disagree is caught.
+latest change, by clock then origin, that set it; an insert later than a deletion, a revival,
+brings the record back whole), written here independently of the sync code, so a store whose
+rows and log disagree is caught.
 """
 
 from __future__ import annotations
@@ -80,30 +81,22 @@ def change_log(store: Store) -> set[tuple[str, str, str, str | None, int, str]]:
 
 
 def folded(store: Store) -> Records:
-    """The rows the store's change log says it holds (see the module's docstring); each row
-    also carries its origin, which the log keeps in a column of its own."""
+    """The rows the store's change log says it holds (see the module's docstring), each with
+    its origin (kept in a column of its own in the log, or named by a revival)."""
     with store.read() as session:
         rows = (
             session.connection()
             .exec_driver_sql(
-                "SELECT tbl, uid, op, data, hlc, origin FROM change_log ORDER BY hlc, origin"
+                "SELECT tbl, uid, op, data, origin FROM change_log ORDER BY hlc, origin"
             )
             .all()
         )
     out: Records = {table: {} for table in TRAVELLING}
-    deleted: set[tuple[str, str]] = set()
-    created: dict[tuple[str, str], str] = {}
-    for table, uid, op, data, _hlc, origin in rows:
+    for table, uid, op, data, origin in rows:
         if op == "delete":
-            deleted.add((table, uid))
-            continue
-        row = out[table].setdefault(uid, {})
-        row.update(json.loads(data) if data else {})
-        if op == "insert":
-            created.setdefault((table, uid), origin)
-    for table, uid in deleted:
-        out[table].pop(uid, None)
-    for (table, uid), origin in created.items():
-        if uid in out[table]:
-            out[table][uid]["origin"] = origin
+            out[table].pop(uid, None)
+        elif op == "insert":  # the whole record: a new one, or one revived
+            out[table][uid] = {"origin": origin, **json.loads(data)}
+        elif uid in out[table]:  # an update of a record deleted here changes nothing
+            out[table][uid].update(json.loads(data) if data else {})
     return out

@@ -503,3 +503,50 @@ def test_three_laptops_converge(templates: list[Store]) -> None:
     print(
         "\n[convergence] " + ", ".join(f"{name} {count}" for name, count in sorted(FIGURES.items()))
     )
+
+
+def _undo_meets_work_elsewhere(templates: list[Store], *, tombstone_first: bool) -> Converging:
+    """Found by the state machine: A imports A1 and A2, B receives them and talks to A1, then
+    A undoes the import. Before, the deletion reaching B failed on B's conversation (B could
+    take no bundle from A again), and B's conversation reaching A first was written without
+    its person."""
+    Team.templates = templates
+    team = Converging()
+    team.roll_import(0, 10)
+    team.send(0, 1, "arrives")
+    team.talk(1, team._refs(1).index("A1"), 40, "accepted_offer", "escorted_outside", True)
+    team.undo_latest_import(0)
+    assert team.figures["op import undone"] == 1
+    if tombstone_first:
+        team.send(0, 1, "arrives")  # A's deletions reach B, which still needs A1
+    team.send(1, 2, "arrives")  # B's conversation (and follow-up) reach A
+    team.each_store_is_its_change_log()
+    return team
+
+
+def _who(store: Store) -> list[tuple[str, str, int, int]]:
+    """Each A person: ref, name, stays, conversations."""
+    with store.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT p.ref, p.display_name, (SELECT count(*) FROM stay s WHERE s.person_id = p.id),"
+            " (SELECT count(*) FROM conversation c WHERE c.person_id = p.id) FROM person p "
+            "WHERE p.ref LIKE 'A%' ORDER BY p.ref"
+        )
+        return [(r, n, s, c) for r, n, s, c in rows]
+
+
+@pytest.mark.parametrize("tombstone_first", [True, False], ids=["tombstone-first", "work-first"])
+def test_an_undone_import_keeps_the_person_work_elsewhere_needs(
+    templates: list[Store], tombstone_first: bool
+) -> None:
+    team = _undo_meets_work_elsewhere(templates, tombstone_first=tombstone_first)
+    try:
+        team.full_exchange()
+        # A2 is gone everywhere; A1 comes back everywhere, with B's conversation and without
+        # the stay the undone import gave her.
+        for store in team.stores:
+            assert _who(store) == [("A1", "Imported 1", 0, 1)]
+            assert records(store) == folded(store)
+        assert records(team.stores[1]) == records(team.stores[0]) == records(team.stores[2])
+    finally:
+        Team.teardown(team)

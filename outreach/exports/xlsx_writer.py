@@ -14,6 +14,7 @@ from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import SUPPRESSED_MARK, Published
 
 if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -58,8 +59,7 @@ def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
 
 
 def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
-    _append(sheet, list(COLUMNS))
-    for cell in sheet[sheet.max_row]:
+    for cell in _append(sheet, list(COLUMNS)):
         cell.font = _bold()
     for row in rows:
         _append(
@@ -81,8 +81,9 @@ def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
     _heading(sheet, summary)
     target = summary.total("coverage_target")
     info = measure_info(TREND_MEASURE)
-    _append(sheet, ["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"])
-    for cell in sheet[sheet.max_row]:
+    for cell in _append(
+        sheet, ["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"]
+    ):
         cell.font = _bold()
     for row in summary.measure_rows(TREND_MEASURE, MONTH):
         if row.kind is not Kind.rate:
@@ -102,13 +103,23 @@ def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
         sheet.column_dimensions[column].width = 16
 
 
-def _append(sheet: Worksheet, values: Sequence[int | float | str | None]) -> None:
+def _append(sheet: Worksheet, values: Sequence[int | float | str | None]) -> list[Cell]:
     """Append a row whose text is always a string cell: a unit or site name that starts with
-    ``=`` stays text, never a live formula; numbers stay numbers."""
-    sheet.append([xlsx_text(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+    ``=`` stays text, never a live formula; numbers stay numbers. Returns the row's cells.
+
+    The cells are made here and handed to ``append`` (which takes cells as they are) rather than
+    looked up afterwards: ``sheet[sheet.max_row]`` scans every cell of the sheet, which made a
+    region's export of a few thousand rows quadratic."""
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for value in values:
+        cell = Cell(sheet, value=xlsx_text(value) if isinstance(value, str) else value)
+        if isinstance(value, str):
             cell.data_type = "s"
+        cells.append(cell)
+    sheet.append(cells)
+    return cells
 
 
 def _cell(published: Published | None) -> int | float | str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
 from outreach.model.identity import TRAVELLING, missing_ids
@@ -204,11 +206,84 @@ def _sync_state(engine: Engine) -> Finding:
                 ).scalar_one()
                 if zombies:
                     problems.append(f"{counted(zombies, 'row')} of {table} logged as deleted")
+                differ, lost = _drift(conn, table)
+                if differ:
+                    fields = ", ".join(sorted(differ))
+                    problems.append(
+                        f"{counted(len(set().union(*differ.values())), 'row')} of {table} "
+                        f"differ from the change log ({fields})"
+                    )
+                if lost:
+                    problems.append(
+                        f"{counted(lost, 'row')} of {table} in the change log but not in the store"
+                    )
+            logged, first, last = conn.exec_driver_sql(
+                "SELECT count(*), min(seq), max(seq) FROM change_log"
+            ).one()
+            if logged and logged != last - first + 1:
+                gap = last - first + 1 - logged
+                problems.append(
+                    f"{counted(gap, 'change')} missing from the change log between {first} and "
+                    f"{last} (a paired store would never receive them)"
+                )
     except Exception as exc:
         return Finding(name, False, f"could not read: {type(exc).__name__}: {exc}")
     if problems:
         return Finding(name, False, "; ".join(problems))
     return Finding(name, True, "every shared row has its id and is in the change log")
+
+
+def _drift(conn: Connection, table: str) -> tuple[dict[str, set[str]], int]:
+    """Rows of ``table`` whose values are not what the change log says, by field (field ->
+    uids), and how many rows the log says are there that are not.
+
+    The log is folded record by record in clock order, as every paired store applies it: an
+    insert gives the whole record (a later one, a revival, brings a deleted record back), an
+    update the fields it changed, a deletion removes it. One pass over the log and one over
+    the table, both in uid order, so a large store is read once."""
+    log = conn.exec_driver_sql(
+        "SELECT uid, op, data, origin FROM change_log WHERE tbl = ? ORDER BY uid, hlc, origin",
+        (table,),
+    )
+    rows = conn.exec_driver_sql(
+        f"SELECT t.uid, t.origin, {changes.fields_sql(conn, table, 't')} "
+        f'FROM "{table}" AS t WHERE t.uid IS NOT NULL ORDER BY t.uid'
+    )
+    held = iter(rows)
+    row = next(held, None)
+    differ: dict[str, set[str]] = {}
+    lost = 0
+
+    def compare(uid: str, folded: dict[str, Any] | None) -> None:
+        nonlocal row, lost
+        while row is not None and row[0] < uid:
+            row = next(held, None)
+        if folded is None:
+            return
+        if row is None or row[0] != uid:
+            lost += 1
+            return
+        now = {"origin": row[1], **json.loads(row[2])}
+        for name, value in folded.items():
+            if name in now and now[name] != value:
+                differ.setdefault(name, set()).add(uid)
+
+    current: str | None = None
+    record: dict[str, Any] | None = None
+    for uid, op, data, origin in log:
+        if uid != current:
+            if current is not None:
+                compare(current, record)
+            current, record = uid, None
+        if op == "delete":
+            record = None
+        elif op == "insert":
+            record = {"origin": origin, **json.loads(data)}
+        elif record is not None and data:
+            record.update(json.loads(data))
+    if current is not None:
+        compare(current, record)
+    return differ, lost
 
 
 def _roles(engine: Engine, keyfile: keyslots.KeyFile) -> Finding:

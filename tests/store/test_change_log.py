@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from outreach.clock import now
 from outreach.model import Person, Stay
+from outreach.store import changes
 from outreach.store.store import Store
 from tests.support.stores import PASSPHRASE, new_store
 
@@ -150,4 +151,75 @@ def test_check_finds_rows_the_log_lacks_and_a_missing_trigger(store: Store) -> N
     assert _sync_finding(store) == (
         False,
         "1 row of person not in the change log; stay changes are not logged (update)",
+    )
+
+
+def test_check_finds_a_row_changed_behind_the_logs_back(store: Store) -> None:
+    with store.write() as session:
+        session.add(
+            Person(ref="A1", display_name="Ann", date_of_birth=date(1990, 1, 1), created_at=now())
+        )
+        session.add(
+            Person(ref="A2", display_name="Bea", date_of_birth=date(1990, 1, 1), created_at=now())
+        )
+    with store.write() as session:  # a name corrected through the application: logged
+        person = session.exec(select(Person).where(Person.ref == "A2")).one()
+        person.display_name = "Bea Smith"
+        session.add(person)
+    assert _sync_finding(store) == (True, "every shared row has its id and is in the change log")
+    with store.write() as session:  # the same, and a date of birth, with the triggers quiet
+        conn = session.connection()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        conn.exec_driver_sql(
+            "UPDATE person SET display_name = 'Bea Jones', date_of_birth = '1991-01-01' "
+            "WHERE ref = 'A2'"
+        )
+        conn.exec_driver_sql("UPDATE person SET display_name = 'Ann Other' WHERE ref = 'A1'")
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+    assert _sync_finding(store) == (
+        False,
+        "2 rows of person differ from the change log (date_of_birth, display_name)",
+    )
+
+
+def test_check_finds_a_row_the_log_holds_but_the_store_lost(store: Store) -> None:
+    with store.write() as session:
+        session.add(
+            Person(ref="A1", display_name="Ann", date_of_birth=date(1990, 1, 1), created_at=now())
+        )
+    with store.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("DROP TRIGGER change_log_person_delete")
+        conn.exec_driver_sql("DELETE FROM person")
+        conn.exec_driver_sql(changes.trigger_sql(conn, "person", "delete"))
+    assert _sync_finding(store) == (
+        False,
+        "1 row of person in the change log but not in the store",
+    )
+
+
+def test_check_finds_a_gap_in_the_change_log(store: Store) -> None:
+    with store.write() as session:
+        for i in range(4):
+            session.add(
+                Person(
+                    ref=f"A{i}",
+                    display_name="Ann",
+                    date_of_birth=date(1990, 1, 1),
+                    created_at=now(),
+                )
+            )
+    with store.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        # the second and third changes taken out of the log, and their rows with them
+        conn.exec_driver_sql(
+            "DELETE FROM person WHERE uid IN (SELECT uid FROM change_log WHERE seq IN (2, 3))"
+        )
+        conn.exec_driver_sql("DELETE FROM change_log WHERE seq IN (2, 3)")
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+    assert _sync_finding(store) == (
+        False,
+        "2 changes missing from the change log between 1 and 4 (a paired store would never "
+        "receive them)",
     )

@@ -52,6 +52,7 @@ from outreach.services.site import own_card
 from outreach.services.sync import export_bundle, import_bundle, pair
 from outreach.stats.dashboard import dashboard
 from outreach.stats.period import Period
+from outreach.store.check import check_store
 from outreach.store.store import Store
 from tests.support.stores import as_template, copy_of, new_store
 from tests.support.sync_state import change_log, folded, records
@@ -524,6 +525,14 @@ def _undo_meets_work_elsewhere(templates: list[Store], *, tombstone_first: bool)
     return team
 
 
+def _sync_state(store: Store) -> tuple[bool, str]:
+    """``outreach check``'s finding on the sync state."""
+    findings = check_store(store.folder, store._data_key, store._keyfile)
+    found = [(f.ok, f.detail) for f in findings if f.name == "sync state"]
+    assert len(found) == 1
+    return found[0]
+
+
 def _who(store: Store) -> list[tuple[str, str, int, int]]:
     """Each A person: ref, name, stays, conversations."""
     with store.read() as session:
@@ -547,6 +556,10 @@ def test_an_undone_import_keeps_the_person_work_elsewhere_needs(
         for store in team.stores:
             assert _who(store) == [("A1", "Imported 1", 0, 1)]
             assert records(store) == folded(store)
+            assert _sync_state(store) == (
+                True,
+                "every shared row has its id and is in the change log",
+            )
         assert records(team.stores[1]) == records(team.stores[0]) == records(team.stores[2])
     finally:
         Team.teardown(team)

@@ -70,7 +70,13 @@ def log_conversation(
         list[str], typer.Option("--mentor", help="Mentor who held it (repeat for more).")
     ],
     setting: Annotated[str, typer.Option("--setting", help="Setting code, e.g. wing.")],
-    outcome: Annotated[str, typer.Option("--outcome", help="Outcome code, e.g. booked.")],
+    outcome: Annotated[
+        list[str],
+        typer.Option(
+            "--outcome",
+            help="Outcome code, e.g. booked; with several programmes, KEY=CODE for one of them.",
+        ),
+    ],
     person: Annotated[
         str | None, typer.Option("--person", help="Reference of the person (one-to-one).")
     ] = None,
@@ -83,7 +89,19 @@ def log_conversation(
     ] = None,
     minutes: Annotated[int, typer.Option("--minutes", help="Minutes spent.")] = 0,
     barrier: Annotated[
-        list[str] | None, typer.Option("--barrier", help="Barrier code raised (repeat).")
+        list[str] | None,
+        typer.Option(
+            "--barrier",
+            help="Barrier code raised (repeat); with several programmes, KEY=CODE.",
+        ),
+    ] = None,
+    programme: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--programme",
+            help="Programme the conversation addressed (repeat; default cervical-screening). "
+            "`outreach programmes` lists the keys.",
+        ),
     ] = None,
     next_step: Annotated[
         str | None, typer.Option("--next-step", help="Date of the next step.")
@@ -92,8 +110,15 @@ def log_conversation(
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Log a one-to-one (--person REF) or group (--group N) conversation."""
-    from outreach.services.conversations import LogConversation
+    """Log a one-to-one (--person REF) or group (--group N) conversation.
+
+    A conversation about several programmes names each with --programme; a bare --outcome is
+    every programme's, --outcome KEY=CODE one programme's, and each barrier says whose it is:
+    --programme cervical-screening --programme bbv-hepatitis-c --outcome booked
+    --outcome bbv-hepatitis-c=informed_decline --barrier bbv-hepatitis-c=needles
+    """
+    from outreach.cli.conversation_programmes import read_addressing
+    from outreach.services.conversations import Addressed, LogConversation
     from outreach.services.conversations import log_conversation as service
     from outreach.services.errors import ValidationError
     from outreach.services.followups_met import completed_summary
@@ -102,6 +127,8 @@ def log_conversation(
         if (person is None) == (group is None):
             raise ValidationError("person", "give either --person REF or --group N")
         occurred_on = _required_day(date_text, "date")
+        said = read_addressing(programme or [], outcome, barrier or [])
+        first, *further = said.programmes
         next_step_on = _day(next_step, "next_step")
         with _open(store, user) as opened:
             logged = service(
@@ -115,8 +142,12 @@ def log_conversation(
                     mentors=mentor,
                     setting=setting,
                     minutes=minutes,
-                    barriers=barrier or [],
-                    outcome=outcome,
+                    barriers=said.barriers[first],
+                    outcome=said.outcomes[first],
+                    programme=first,
+                    also=[
+                        Addressed(key, said.outcomes[key], said.barriers[key]) for key in further
+                    ],
                     next_step_on=next_step_on,
                     note=note,
                 ),
@@ -130,6 +161,8 @@ def log_conversation(
         say(f"{completed_summary(len(logged.completed))}: {met}.")
     if logged.decision is not None:
         say(f"Recorded decision: {logged.decision.kind.replace('_', ' ')}.")
+    for made in logged.further_decisions:
+        say(f"Recorded decision for {made.programme}: {made.kind.replace('_', ' ')}.")
     if logged.follow_up is not None:
         f = logged.follow_up
         line = f"Follow-up {f.id}: {f.reason.replace('_', ' ')} due {f.due_on.isoformat()}"

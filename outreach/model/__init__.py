@@ -26,6 +26,8 @@ from outreach.model.outreach_log import (
     ConversationAttendee,
     ConversationBarrier,
     ConversationMentor,
+    ConversationProgramme,
+    ConversationProgrammeBarrier,
     FirstContact,
     Mentor,
 )
@@ -47,6 +49,8 @@ __all__ = [
     "ConversationBarrier",
     "ConversationKind",
     "ConversationMentor",
+    "ConversationProgramme",
+    "ConversationProgrammeBarrier",
     "Cytology",
     "Decision",
     "DecisionKind",

@@ -39,6 +39,8 @@ TRAVELLING = (
     "conversation_mentor",
     "conversation_barrier",
     "conversation_attendee",
+    "conversation_programme",
+    "conversation_programme_barrier",
 )
 """The tables whose rows are shared with paired stores, parents before children."""
 

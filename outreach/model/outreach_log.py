@@ -19,8 +19,18 @@ class Mentor(Travelling, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+HOME_PROGRAMME = "cervical-screening"
+"""The programme of every conversation logged before a conversation could address several."""
+
+
 class Conversation(Travelling, table=True):
-    """An outreach conversation: one-to-one with ``person_id``, or a group of ``attendees``."""
+    """An outreach conversation: one-to-one with ``person_id``, or a group of ``attendees``.
+
+    ``programme`` is the first programme it addressed: ``outcome`` and the
+    :class:`ConversationBarrier` rows are that programme's. Every further programme it
+    addressed is a :class:`ConversationProgramme` row, with its own outcome and
+    :class:`ConversationProgrammeBarrier` rows (migration 0024 says why).
+    """
 
     __table_args__ = (
         CheckConstraint("minutes >= 0", name="conversation_minutes_positive"),
@@ -36,6 +46,7 @@ class Conversation(Travelling, table=True):
             "minutes",
             "attendees",
             "person_id",
+            "programme",
         ),
         Index(
             "ix_conversation_one_to_one",
@@ -57,6 +68,9 @@ class Conversation(Travelling, table=True):
     note: str | None = None
     logged_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime
+    programme: str = Field(
+        default=HOME_PROGRAMME, sa_column_kwargs={"server_default": HOME_PROGRAMME}
+    )
 
 
 class ConversationMentor(Travelling, table=True):
@@ -79,6 +93,33 @@ class ConversationBarrier(Travelling, table=True):
         foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
     )
     code: str = Field(primary_key=True, index=True)
+
+
+class ConversationProgramme(Travelling, table=True):
+    """A further programme a conversation addressed (beyond ``conversation.programme``), and
+    the person's own decision about it."""
+
+    __tablename__ = "conversation_programme"
+    __table_args__ = (Index("ix_conversation_programme_programme", "programme", "conversation_id"),)
+
+    conversation_id: int = Field(
+        foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
+    )
+    programme: str = Field(primary_key=True)
+    outcome: str
+
+
+class ConversationProgrammeBarrier(Travelling, table=True):
+    """A barrier code raised about a further programme of a conversation (codes only)."""
+
+    __tablename__ = "conversation_programme_barrier"
+    __table_args__ = (Index("ix_conversation_programme_barrier_code", "programme", "code"),)
+
+    conversation_id: int = Field(
+        foreign_key="conversation.id", primary_key=True, ondelete="CASCADE"
+    )
+    programme: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
 
 
 class ConversationAttendee(Travelling, table=True):

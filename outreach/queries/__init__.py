@@ -12,6 +12,7 @@ Below ``services`` and ``stats``: imports only ``outreach.model``, ``outreach.ru
 SQLAlchemy.
 """
 
+from outreach.queries.conversations import addressed, addressed_first
 from outreach.queries.pathway import (
     CLINICAL_CEASE_REASONS,
     adequate_result,
@@ -49,6 +50,8 @@ __all__ = [
     "FOREVER",
     "Columns",
     "add_months_sql",
+    "addressed",
+    "addressed_first",
     "adequate_result",
     "adequate_test",
     "age_at_sql",

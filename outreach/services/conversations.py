@@ -15,6 +15,8 @@ from outreach.model import (
     ConversationBarrier,
     ConversationKind,
     ConversationMentor,
+    ConversationProgramme,
+    ConversationProgrammeBarrier,
     Decision,
     DecisionKind,
     FollowUp,
@@ -22,8 +24,9 @@ from outreach.model import (
     Mentor,
     Person,
 )
+from outreach.rules.cascade import load_any
 from outreach.rules.limits import minutes_problem
-from outreach.rules.programme import load_programme
+from outreach.rules.programme import load_programme, programme_keys
 from outreach.rules.screening import add_months
 from outreach.services.dates import not_in_future
 from outreach.services.decisions import RecordDecision, record_decision
@@ -67,6 +70,29 @@ class ConversationLogged:
     completed: list[FollowUp] = field(default_factory=list)
     """Open follow-ups this conversation met, now done on its date (see
     :mod:`outreach.services.followups_met`)."""
+    further_decisions: list[Decision] = field(default_factory=list)
+    """The decisions the outcomes of its further programmes recorded, in their order."""
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """A further programme a conversation addressed (beyond its first, ``programme``): the
+    programme's key, the person's own decision about it (an outcome code) and the barrier
+    codes raised about it (the programme file's ``[barriers]``)."""
+
+    programme: str
+    outcome: str
+    barriers: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CheckedAddressed:
+    """A further programme that passed the checks, its codes cleaned."""
+
+    programme: str
+    outcome: str
+    barriers: list[str]
+    decision_kind: DecisionKind | None
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,7 @@ class CheckedConversation:
     note: str | None
     decision_kind: DecisionKind | None
     programme: str
+    further: list[CheckedAddressed] = field(default_factory=list)
 
     @property
     def reached(self) -> list[Person]:
@@ -110,6 +137,7 @@ class CheckedConversation:
             "note": self.note,
             "logged_by": actor_id,
             "created_at": now(),
+            "programme": self.programme,
         }
 
 
@@ -118,24 +146,13 @@ def _id(person: Person) -> int:
     return person.id
 
 
-def _codes(codes: Sequence[str], valid: object, field: str, what: str) -> list[str]:
-    out: list[str] = []
-    for raw in codes:
-        code = raw.strip()
-        if not code:
-            continue
-        if code not in valid:  # type: ignore[operator]
-            raise ValidationError(field, f"{code!r} is not a {what} code of the programme")
-        if code not in out:
-            out.append(code)
-    return out
-
-
 @dataclass(frozen=True)
 class LogConversation:
     """A conversation held on ``occurred_on`` (see :func:`log_conversation`): ``kind`` a
-    ConversationKind value; ``setting``, ``outcome`` and ``barriers`` the programme's codes;
-    ``mentors`` by name and people by reference."""
+    ConversationKind value; ``setting`` and ``outcome`` codes of the conversation lists
+    (cervical screening's file); ``barriers`` codes of ``programme``'s file, the first
+    programme it addressed, and ``also`` every further programme it addressed; ``mentors`` by
+    name and people by reference."""
 
     occurred_on: date
     kind: str
@@ -150,6 +167,63 @@ class LogConversation:
     next_step_on: date | None = None
     note: str | None = None
     programme: str = PROGRAMME
+    also: Sequence[Addressed] = ()
+
+
+def _programme_key(key: str) -> str:
+    key = key.strip()
+    if key not in programme_keys():
+        raise ValidationError(
+            "programme",
+            f"{key!r} is not a programme",
+            hint="`outreach programmes` lists them: " + ", ".join(programme_keys()),
+        )
+    return key
+
+
+def _barriers(codes: Sequence[str], programme: str) -> list[str]:
+    """Barrier codes checked against ``programme``'s own ``[barriers]`` list."""
+    valid = load_any(programme).barrier_codes
+    out: list[str] = []
+    for raw in codes:
+        code = raw.strip()
+        if not code:
+            continue
+        if code not in valid:
+            raise ValidationError(
+                "barriers",
+                f"{code!r} is not a barrier code of {programme}",
+                hint=f"{programme}'s barriers: " + ", ".join(valid),
+            )
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _further(
+    cmd: LogConversation, person: Person | None, outcomes: object
+) -> list[CheckedAddressed]:
+    """The further programmes, checked: each a programme once (and not the first), its
+    outcome a code of the conversation outcomes, a decision only about one person."""
+    seen = {cmd.programme}
+    out: list[CheckedAddressed] = []
+    for addressed in cmd.also:
+        key = _programme_key(addressed.programme)
+        if key in seen:
+            raise ValidationError("programme", f"{key} is named twice")
+        seen.add(key)
+        outcome = addressed.outcome.strip()
+        if outcome not in outcomes:  # type: ignore[operator]
+            raise ValidationError("outcome", f"{outcome!r} is not an outcome code (for {key})")
+        decision_kind = _DECISION_OUTCOMES.get(outcome)
+        if decision_kind is not None and person is None:
+            raise ValidationError(
+                "outcome", f"{outcome} is one person's decision: log a one-to-one ({key})"
+            )
+        out.append(
+            CheckedAddressed(key, outcome, _barriers(addressed.barriers, key), decision_kind)
+        )
+    return out
 
 
 def check_conversation(
@@ -160,7 +234,10 @@ def check_conversation(
 
     ``directory`` finds the people and mentors named (by default, each read as needed).
     """
-    rules = load_programme(cmd.programme)
+    # Settings and outcomes are the conversation's own lists (cervical screening's file, the
+    # first programme); barriers are each addressed programme's.
+    rules = load_programme()
+    programme = _programme_key(cmd.programme)
     find = directory or _DIRECTORY
     kind = choice(ConversationKind, cmd.kind, "kind")
     not_in_future(cmd.occurred_on, "occurred_on")
@@ -179,7 +256,7 @@ def check_conversation(
                 "setting",
                 f"{place!r} is on site; correct the date, the person or the setting",
             )
-    barriers = _codes(cmd.barriers, rules.barrier_codes, "barriers", "barrier")
+    barriers = _barriers(cmd.barriers, programme)
     outcome = cmd.outcome.strip()
     if not rules.is_valid_outcome(outcome):
         raise ValidationError("outcome", f"{outcome!r} is not an outcome code of the programme")
@@ -187,6 +264,7 @@ def check_conversation(
     if minutes_wrong:
         raise ValidationError("minutes", minutes_wrong)
     decision_kind = _decision_kind(session, cmd, person, outcome)
+    further = _further(cmd, person, rules.outcome_codes)
     return CheckedConversation(
         occurred_on=cmd.occurred_on,
         kind=kind,
@@ -201,7 +279,8 @@ def check_conversation(
         next_step_on=cmd.next_step_on,
         note=clean_note(cmd.note),
         decision_kind=decision_kind,
-        programme=cmd.programme,
+        programme=programme,
+        further=further,
     )
 
 
@@ -298,7 +377,7 @@ def write_conversation(
     """Write a conversation :func:`check_conversation` passed, as ORM rows, with what it
     sets in motion (see :func:`log_conversation`), as part of ``act``."""
     session, programme = act.session, checked.programme
-    rules = load_programme(programme)
+    rules = load_programme()
     find = directory or _DIRECTORY
     person, named = checked.person, checked.named
     occurred_on, next_step_on = checked.occurred_on, checked.next_step_on
@@ -352,7 +431,49 @@ def write_conversation(
             programme=programme,
         )
         complete_if_met_in(session, follow_up, created_by=conversation.id)
-    return ConversationLogged(conversation, follow_up, decision, completed)
+    further_decisions = _further_effects(act, checked, find, completed)
+    return ConversationLogged(conversation, follow_up, decision, completed, further_decisions)
+
+
+def _further_effects(
+    act: Action, checked: CheckedConversation, find: Directory, completed: list[FollowUp]
+) -> list[Decision]:
+    """What a further programme's outcome sets in motion, as the first programme's does: the
+    follow-ups of that programme it meets (added to ``completed``) and a decision (an
+    informed decline revisited after the first deferral step)."""
+    session, person, decisions = act.session, checked.person, []
+    step = load_programme().deferral_step_months
+    for addressed in checked.further:
+        met = reasons_met(checked.kind.value, addressed.outcome)
+        completed += [
+            done
+            for reached in checked.reached
+            if find.may_have_open_follow_ups(session, _id(reached))
+            for done in complete_met_in(
+                session,
+                person_id=_id(reached),
+                held_on=checked.occurred_on,
+                reasons=met,
+                programme=addressed.programme,
+            )
+        ]
+        if person is not None and addressed.decision_kind is not None:
+            revisit = None
+            if addressed.decision_kind == DecisionKind.informed_decline:
+                revisit = add_months(checked.occurred_on, step)
+            recorded = record_decision(
+                act,
+                RecordDecision(
+                    person_ref=person.ref,
+                    kind=addressed.decision_kind,
+                    decided_on=checked.occurred_on,
+                    revisit_on=revisit,
+                    programme=addressed.programme,
+                ),
+                person=person,
+            )
+            decisions.append(recorded.decision)
+    return decisions
 
 
 def _rows(act: Action, checked: CheckedConversation, find: Directory) -> Conversation:
@@ -372,6 +493,7 @@ def _rows(act: Action, checked: CheckedConversation, find: Directory) -> Convers
         note=checked.note,
         logged_by=act.actor_id,
         created_at=now(),
+        programme=checked.programme,
     )
     session.add(conversation)
     if conversation.id is None:
@@ -382,6 +504,20 @@ def _rows(act: Action, checked: CheckedConversation, find: Directory) -> Convers
         session.add(ConversationMentor(conversation_id=conversation.id, mentor_id=mentor.id))
     for code in checked.barriers:
         session.add(ConversationBarrier(conversation_id=conversation.id, code=code))
+    for addressed in checked.further:
+        session.add(
+            ConversationProgramme(
+                conversation_id=conversation.id,
+                programme=addressed.programme,
+                outcome=addressed.outcome,
+            )
+        )
+        for code in addressed.barriers:
+            session.add(
+                ConversationProgrammeBarrier(
+                    conversation_id=conversation.id, programme=addressed.programme, code=code
+                )
+            )
     for attendee in checked.named:
         assert attendee.id is not None
         session.add(ConversationAttendee(conversation_id=conversation.id, person_id=attendee.id))
@@ -416,6 +552,8 @@ class ConversationBatch:
 
     def _sets_in_motion(self, checked: CheckedConversation) -> bool:
         if checked.decision_kind is not None or checked.next_step_on is not None:
+            return True
+        if checked.further:  # (rare: written one by one, with what they set in motion)
             return True
         if not reasons_met(checked.kind.value, checked.outcome):
             return False
@@ -488,6 +626,11 @@ def log_conversation(
       ``next_step_on``, or the programme's first deferral step (6 months) after the
       conversation; it schedules the revisit instead of a next step. A do_not_approach outcome
       records that decision and schedules nothing. Both need a one-to-one.
+    - ``programme`` (the first programme addressed; cervical screening unless said) and each
+      of ``also`` (further programmes, each once) are keys of ``schema/programmes/``; each
+      programme's barriers are codes of its own file's ``[barriers]``. A further programme's
+      outcome completes that programme's follow-ups it meets and records its decision (an
+      informed decline revisited after the first deferral step, never a next step).
 
     ``directory`` finds the people and mentors named (by default, each read as needed).
     """
@@ -503,6 +646,9 @@ def log_conversation(
         fields += ["follow_up"] if logged.follow_up else []
         fields += ["completed_follow_ups"] if logged.completed else []
         fields += ["decision"] if logged.decision else []
+        fields += ["programme"] if c.programme != PROGRAMME else []
+        fields += ["further_programmes"] if cmd.also else []
+        fields += ["further_decisions"] if logged.further_decisions else []
         act.names(c.id, fields)
         act.touches(cmd.occurred_on)
         return logged

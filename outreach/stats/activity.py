@@ -15,11 +15,28 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.clock import today as clock_today
-from outreach.queries import adequate_test, events, open_on, outer, param, resident, sql
+from outreach.queries import (
+    addressed,
+    addressed_first,
+    adequate_test,
+    events,
+    open_on,
+    outer,
+    param,
+    resident,
+    sql,
+)
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.month_activity import MonthCounts, counts_with_kept
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
+
+# The conversations about the programme asked for (migration 0024): those whose first
+# programme it is (their outcome and barriers are its own), and those that addressed it
+# further (a conversation_programme row with its outcome; its barriers in
+# conversation_programme_barrier).
+_ADDRESSED = addressed(outer("c"), param("programme"))
+_FIRST = addressed_first(outer("c"), param("programme"))
 
 # The conversation figures of the period that count distinct people, in one statement, so the
 # period's conversations are read once; the additive counts (by kind, setting, outcome,
@@ -33,10 +50,11 @@ from outreach.stats.period import Period
 # ``waits`` the days from that to each one's first adequate test by as-of, one seek each in
 # ix_screening_adequate. Each row is tagged with the figure it belongs to.
 PERIOD_SQL = f"""
-WITH conv(id, kind, person_id, occurred_on) AS MATERIALIZED (
-    SELECT id, kind, person_id, occurred_on
-    FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
-    ORDER BY +id
+WITH conv(id, kind, person_id, occurred_on, first) AS MATERIALIZED (
+    SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)}
+    FROM conversation c WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
+      AND ({sql(_ADDRESSED)})
+    ORDER BY +c.id
 ),
 people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
     SELECT id, person_id, occurred_on FROM conv WHERE person_id IS NOT NULL
@@ -60,10 +78,20 @@ waits(days) AS MATERIALIZED (
     FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
-SELECT 'barrier', b.code, count(DISTINCT coalesce(a.person_id, c.person_id)), NULL, NULL
-FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
-LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
-GROUP BY b.code
+SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL
+FROM (
+    SELECT b.code, coalesce(a.person_id, c.person_id) AS person_id
+    FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+    LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
+    WHERE c.first
+    UNION ALL
+    SELECT b.code, coalesce(a.person_id, c.person_id)
+    FROM conv c CROSS JOIN conversation_programme_barrier b
+        ON b.conversation_id = c.id AND b.programme = :programme
+    LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
+    WHERE NOT c.first
+)
+GROUP BY code
 UNION ALL
 SELECT 'people', NULL,
     (SELECT count(DISTINCT person_id) FROM people),
@@ -200,6 +228,7 @@ def counted_figures(
         period.start,
         date.fromisoformat(params["stop"]),
         today if today is not None else clock_today(),
+        programme.key,
     )
     counts = summed.counts
     kinds: dict[str, int] = {}

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.queries import (
+    addressed,
     adequate_test,
     clinical_ceasing,
     events,
@@ -113,8 +114,8 @@ COVERED = f"""CASE WHEN c.settled THEN coalesce(c.latest > b.window_start, 0) EL
 #   resident that day, which needs a lookup only for the rare stays that another stay of the
 #   person begins during;
 # - reach: the distinct people eligible and uncovered on some reach check, each looked up once
-#   for a one-to-one conversation in the reach period (by a person column for an equity
-#   breakdown: see ``checks_sql``).
+#   for a one-to-one conversation in the reach period that addressed the programme (by a
+#   person column for an equity breakdown: see ``checks_sql``).
 _CHECKS_WITH = f"""
 WITH {BANDS_CTE},
 grid(d, trend, reach) AS MATERIALIZED (
@@ -152,11 +153,14 @@ GROUP BY d, band, unit_id
 UNION ALL
 """
 
+_ADDRESSED = sql(addressed(outer("c"), param("programme")))
+
 _REACH = """SELECT 'reach', {group}, NULL, NULL, count(*),
     coalesce(sum(EXISTS (
         SELECT 1 FROM conversation c
         WHERE c.person_id = u.person_id AND c.kind = 'one_to_one'
           AND c.occurred_on >= :reach_first AND c.occurred_on <= :reach_last
+          AND ({addressed})
     )), 0),
     0
 FROM (SELECT DISTINCT person_id FROM judged WHERE reach AND NOT ceased AND NOT covered) u{join}
@@ -168,12 +172,12 @@ def checks_sql(reach_by: str | None = None) -> str:
     counted once per value of that column, each row carrying the value where the site's
     statement has NULL."""
     if reach_by is None:
-        return _CHECKS_WITH + _REACH.format(group="NULL", join="")
+        return _CHECKS_WITH + _REACH.format(group="NULL", join="", addressed=_ADDRESSED)
     if reach_by not in EQUITY_KEYS:
         # A column name goes into the statement's text: only the fields' own, never input.
         raise ValueError(f"not an equity field: {reach_by!r}")
     join = f"\nJOIN person rp ON rp.id = u.person_id\nGROUP BY rp.{reach_by}"
-    return _CHECKS_WITH + _REACH.format(group=f"rp.{reach_by}", join=join)
+    return _CHECKS_WITH + _REACH.format(group=f"rp.{reach_by}", join=join, addressed=_ADDRESSED)
 
 
 CHECKS_SQL = checks_sql()

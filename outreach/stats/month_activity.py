@@ -29,28 +29,51 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outreach.model.outreach_log import HOME_PROGRAMME
+from outreach.queries import addressed, addressed_first, outer, param, sql
 from outreach.store.store import Store
 
-# The additive counts of each month in [:start, :stop], tagged with the figure they belong to.
-# Held: straight from ix_conversation_on_cover (kind, setting, outcome, minutes and attendees
-# are in the index). Mentors and barriers: the conversations of the range joined to their rows.
-MONTHLY_SQL = """
+_ADDRESSED = addressed(outer("c"), param("programme"))
+_FIRST = addressed_first(outer("c"), param("programme"))
+
+# The additive counts of each month in [:start, :stop] of the conversations that addressed
+# :programme (migration 0024), tagged with the figure they belong to. Held: the conversations
+# whose first programme it is straight from ix_conversation_on_cover (kind, setting, outcome,
+# minutes, attendees and programme are in the index), with the outcome of each that addressed
+# it further. Mentors: those conversations joined to their rows. Barriers: the conversation's
+# own where the programme is its first, its further programme's rows otherwise.
+MONTHLY_SQL = f"""
 SELECT 'held', substr(occurred_on, 1, 7), kind, setting, outcome,
     count(*), sum(minutes), sum(attendees)
-FROM conversation WHERE occurred_on >= :start AND occurred_on <= :stop
+FROM (
+    SELECT c.occurred_on, c.kind, c.setting, c.outcome, c.minutes, c.attendees
+    FROM conversation c
+    WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND {sql(_FIRST)}
+    UNION ALL
+    SELECT c.occurred_on, c.kind, c.setting, cp.outcome, c.minutes, c.attendees
+    FROM conversation_programme cp CROSS JOIN conversation c ON c.id = cp.conversation_id
+    WHERE cp.programme = :programme AND c.occurred_on >= :start AND c.occurred_on <= :stop
+)
 GROUP BY 2, kind, setting, outcome
 UNION ALL
 SELECT 'mentor', substr(c.occurred_on, 1, 7), cm.mentor_id, NULL, NULL,
     count(*), coalesce(sum(c.minutes), 0), NULL
 FROM conversation c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
-WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
+WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
 GROUP BY 2, cm.mentor_id
 UNION ALL
-SELECT 'barrier', substr(c.occurred_on, 1, 7), b.code, NULL, NULL,
-    count(DISTINCT b.conversation_id), NULL, NULL
-FROM conversation c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
-WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
-GROUP BY 2, b.code
+SELECT 'barrier', month, code, NULL, NULL, count(DISTINCT conversation_id), NULL, NULL
+FROM (
+    SELECT substr(c.occurred_on, 1, 7) AS month, b.code, b.conversation_id
+    FROM conversation c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+    WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND {sql(_FIRST)}
+    UNION ALL
+    SELECT substr(c.occurred_on, 1, 7), b.code, b.conversation_id
+    FROM conversation c CROSS JOIN conversation_programme_barrier b
+        ON b.conversation_id = c.id AND b.programme = :programme
+    WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND NOT {sql(_FIRST)}
+)
+GROUP BY month, code
 """
 
 RULES = hashlib.sha256(MONTHLY_SQL.encode()).hexdigest()[:16]
@@ -121,11 +144,15 @@ def months_in(start: date, stop: date) -> list[str]:
     return months
 
 
-def count_months(session: Session, start: date, stop: date) -> dict[str, MonthCounts]:
-    """The counts of each month with a conversation in [start, stop], counted now."""
+def count_months(
+    session: Session, start: date, stop: date, programme: str = HOME_PROGRAMME
+) -> dict[str, MonthCounts]:
+    """The counts of each month with a conversation about ``programme`` in [start, stop],
+    counted now."""
     found: dict[str, MonthCounts] = {}
     rows = session.execute(
-        text(MONTHLY_SQL), {"start": start.isoformat(), "stop": stop.isoformat()}
+        text(MONTHLY_SQL),
+        {"start": start.isoformat(), "stop": stop.isoformat(), "programme": programme},
     )
     for part, month, key, setting, outcome, n, minutes, attendees in rows:
         counts = found.setdefault(month, MonthCounts())
@@ -162,9 +189,18 @@ class Summed:
     fresh: dict[str, MonthCounts]
 
 
-def counts_with_kept(session: Session, start: date, stop: date, today: date) -> Summed:
-    """The additive counts of [start, stop], reading the months the store keeps and counting
-    the rest with one statement."""
+def counts_with_kept(
+    session: Session, start: date, stop: date, today: date, programme: str = HOME_PROGRAMME
+) -> Summed:
+    """The additive counts of [start, stop] for ``programme``, reading the months the store
+    keeps and counting the rest with one statement. Only cervical screening's months (the
+    first programme of every conversation before 0024, and of most since) are kept; any
+    other programme's are counted afresh each time, and none is offered to keep."""
+    if programme != HOME_PROGRAMME:
+        total = MonthCounts()
+        for counts in count_months(session, start, stop, programme).values():
+            total.add(counts)
+        return Summed(total, {})
     whole = [
         month
         for month in months_in(start, stop)

@@ -115,7 +115,7 @@ def test_an_unknown_barrier_is_refused_and_nothing_is_saved(folder: Path) -> Non
         "booked",
     )
     assert result.exit_code == 1
-    assert "error: barriers: 'boredom' is not a barrier code of the programme" in result.output
+    assert "error: barriers: 'boredom' is not a barrier code of cervical-screening" in result.output
     assert _counts(folder) == before
 
 

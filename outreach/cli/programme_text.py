@@ -59,6 +59,8 @@ def cascade_lines(figures: ProgrammeFigures) -> list[str]:
         width=80,
         subsequent_indent="  ",
     )
+    if figures.conversations is not None:
+        lines += ["", *conversation_lines(figures, one, many)]
     for group, counts in run.groups.items():
         lines += ["", f"{run.breakdown} {group}: {counted(counts.cohort, one, many)}"]
         lines += ["  " + line for line in stage_table(counts)]
@@ -86,3 +88,29 @@ def stage_table(counts: CascadeCounts) -> list[str]:
     return plain_table(
         rows, headings=("Stage", "People", "Rate", "Median wait", "Standard"), width=78
     )
+
+
+def conversation_lines(figures: ProgrammeFigures, one: str, many: str) -> list[str]:
+    """The period's conversations about the programme: how many, reach, outcomes, barriers."""
+    from outreach.rules.programme import load_programme
+
+    talks = figures.conversations
+    assert talks is not None
+    held, reach = talks.conversations, talks.reach
+    lines = [
+        f"Conversations about it: {held.count} ({held.one_to_one} one-to-one, "
+        f"{counted(held.group, 'group')}), {counted(held.people, 'person', 'people')} "
+        f"reached, {counted(held.minutes, 'minute')}",
+        f"  Reach: {_pct(reach.rate)} ({reach.reached} of {counted(reach.uncovered, one, many)} "
+        "had a one-to-one about it)",
+    ]
+    outcome_labels = load_programme().outcome_codes
+    for code, n in talks.outcomes.items():
+        lines.append(f"  Outcome {outcome_labels.get(code, code)}: {n}")
+    labels = figures.programme.barrier_codes
+    for code, (n, people) in talks.barriers.items():
+        lines.append(
+            f"  Barrier {labels.get(code, code)}: {counted(n, 'conversation')}, "
+            f"{counted(people, 'person', 'people')}"
+        )
+    return lines

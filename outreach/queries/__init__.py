@@ -12,7 +12,7 @@ Below ``services`` and ``stats``: imports only ``outreach.model``, ``outreach.ru
 SQLAlchemy.
 """
 
-from outreach.queries.conversations import addressed, addressed_first
+from outreach.queries.conversations import addressed, addressed_first, talked_one_to_one
 from outreach.queries.pathway import (
     CLINICAL_CEASE_REASONS,
     adequate_result,
@@ -82,6 +82,7 @@ __all__ = [
     "sql",
     "stay_until",
     "stays",
+    "talked_one_to_one",
     "tested_within",
     "waiting_to_revisit",
 ]

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
 
-from outreach.model import ConversationProgramme
+from outreach.model import Conversation, ConversationKind, ConversationProgramme
+from outreach.queries.pathway import Value
 from outreach.queries.render import Columns
 
 
@@ -30,3 +31,20 @@ def addressed_first(conversation: Columns, programme: Any) -> ColumnElement[bool
     """``programme`` is the conversation's first: its outcome and barrier rows are that
     programme's."""
     return conversation.c.programme == programme
+
+
+def talked_one_to_one(
+    person_id: ColumnElement[Any], programme: Any, *, start: Value, stop: Value
+) -> ColumnElement[bool]:
+    """The person had a one-to-one conversation that addressed ``programme`` dated in
+    [start, stop] (reach)."""
+    c = Conversation.__table__.alias("rc")  # type: ignore[attr-defined]
+    return exists(
+        select(c.c.id).where(
+            c.c.person_id == person_id,
+            c.c.kind == ConversationKind.one_to_one.value,
+            c.c.occurred_on >= start,
+            c.c.occurred_on <= stop,
+            addressed(c, programme),
+        )
+    )

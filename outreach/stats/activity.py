@@ -26,6 +26,7 @@ from outreach.queries import (
     resident,
     sql,
 )
+from outreach.rules.cascade import CascadeProgramme
 from outreach.rules.programme import Programme, load_programme
 from outreach.stats.month_activity import MonthCounts, counts_with_kept
 from outreach.stats.pathway import stop_day
@@ -183,7 +184,7 @@ class Activity:
     follow_ups: FollowUps
 
 
-def _params(period: Period, as_of: date, programme: Programme) -> dict[str, str]:
+def _params(period: Period, as_of: date, programme: Programme | CascadeProgramme) -> dict[str, str]:
     return {
         "start": period.start.isoformat(),
         "stop": stop_day(period, as_of).isoformat(),
@@ -204,7 +205,7 @@ class PeriodFigures:
 
 
 def period_figures(
-    session: Session, period: Period, *, as_of: date, programme: Programme
+    session: Session, period: Period, *, as_of: date, programme: Programme | CascadeProgramme
 ) -> PeriodFigures:
     """The conversation figures of ``period``, reading the counts of the ended months the
     store keeps."""
@@ -216,7 +217,7 @@ def counted_figures(
     period: Period,
     *,
     as_of: date,
-    programme: Programme,
+    programme: Programme | CascadeProgramme,
     today: date | None = None,
 ) -> tuple[PeriodFigures, dict[str, MonthCounts]]:
     """:func:`period_figures`, with the counts of the ended months (ended before ``today``,

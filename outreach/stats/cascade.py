@@ -22,6 +22,7 @@ from outreach.queries.cascade import breakdown_named, covered_on, stage_days
 from outreach.rules.cascade import COHORT, COVERAGE, CascadeProgramme
 from outreach.stats.coverage import percent
 from outreach.stats.period import Period
+from outreach.stats.programme_talks import ProgrammeConversations, programme_conversations
 from outreach.store.store import Store
 
 StageRow = tuple[date, Sequence[date | None]]
@@ -264,6 +265,8 @@ class ProgrammeFigures:
     programme: CascadeProgramme
     cascade: Cascade
     coverage: CascadeCoverage | None
+    conversations: ProgrammeConversations | None = None
+    """The period's conversations about the programme (None where not read)."""
 
     @property
     def national_gap(self) -> float | None:
@@ -277,6 +280,7 @@ class ProgrammeFigures:
             "title": self.programme.title,
             "cascade": self.cascade.to_json(),
             "coverage": None if self.coverage is None else self.coverage.to_json(),
+            "conversations": None if self.conversations is None else self.conversations.to_json(),
             "national": {
                 "measure": national.measure,
                 "value": national.value,
@@ -305,4 +309,5 @@ def programme_figures(
             programme=programme,
             cascade=cascade(session, programme, chosen, as_of=day, breakdown=breakdown),
             coverage=coverage(session, programme, day, breakdown=breakdown),
+            conversations=programme_conversations(session, programme, chosen, as_of=day),
         )

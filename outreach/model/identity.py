@@ -106,6 +106,28 @@ def new_uid() -> str:
     return str(uuid7())
 
 
+def new_uids(count: int) -> list[str]:
+    """``count`` new row ids, as :func:`new_uid` makes them one by one (the same clock and
+    counter, so every id sorts after those made before it), made together for a bulk insert:
+    the clock is read once and the counter advanced for each id."""
+    global _last_ms, _counter
+    tails = os.urandom(8 * count)
+    made: list[str] = []
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms, _counter = ms, (int.from_bytes(os.urandom(2)) & 0x7FF) - 1
+        for n in range(count):
+            _counter += 1
+            if _counter > 0xFFF:  # counter spent: borrow the next millisecond
+                _last_ms, _counter = _last_ms + 1, 0
+            tail = int.from_bytes(tails[8 * n : 8 * n + 8]) & ((1 << 62) - 1)
+            value = (_last_ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64
+            text = f"{value | 0b10 << 62 | tail:032x}"
+            made.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
+    return made
+
+
 _ORIGIN = "outreach_origin"
 
 

@@ -139,12 +139,14 @@ class FileDirectory(Directory):
     not read up front is looked up in the store)."""
 
     def __init__(self, session: Session, refs: Iterable[str]) -> None:
-        spellings = sorted({s for ref in refs if ref.strip() for s in ref_spellings(ref.strip())})
+        texts = {ref.strip() for ref in refs if ref.strip()}
         self._people: dict[str, Person] = {}
-        for start in range(0, len(spellings), _CHUNK):
-            chunk = spellings[start : start + _CHUNK]
-            for person in session.exec(select(Person).where(col(Person.ref).in_(chunk))):
-                self._people[person.ref] = person
+        self._read(session, texts)
+        # The other spellings only of the references not stored as written (most are).
+        self._read(
+            session,
+            {s for text in texts if text not in self._people for s in ref_spellings(text)},
+        )
         self._last_conversation: int | None = None
         self.open_follow_ups: set[int] | None = None
         """People who may have open outreach follow-ups while the file is applied (set by
@@ -153,6 +155,14 @@ class FileDirectory(Directory):
         self._mentors: dict[str, Mentor] = {}
         for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
             self._mentors.setdefault(fold(mentor.name), mentor)
+
+    def _read(self, session: Session, refs: set[str]) -> None:
+        """Read the people stored under any of ``refs``, a few hundred per query."""
+        wanted = sorted(refs - self._people.keys())
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for person in session.exec(select(Person).where(col(Person.ref).in_(chunk))):
+                self._people[person.ref] = person
 
     def person(self, session: Session, ref: str, field: str = "person_ref") -> Person:
         text = ref.strip()

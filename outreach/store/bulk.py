@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 from sqlmodel import SQLModel
 
-from outreach.model.identity import TRAVELLING
+from outreach.model.identity import TRAVELLING, new_uids
 from outreach.store.changes import fields_sql
 
 _NEXT_CLOCK = (
-    "SELECT max(last + 1, CAST(unixepoch('subsec') * 1000 AS INTEGER)), applying FROM sync_clock"
+    "SELECT max(last + 1, CAST(unixepoch('subsec') * 1000 AS INTEGER)), applying, "
+    "(SELECT store_id FROM site LIMIT 1) FROM sync_clock"
 )
 
 
@@ -38,11 +39,17 @@ def insert_logged(
     table: Table = model.__table__  # type: ignore[attr-defined]
     clock = connection.exec_driver_sql(_NEXT_CLOCK).one_or_none()
     if table.name not in TRAVELLING or clock is None or clock[1] != 0:
-        # Not a travelling table, a store without a change log yet (before migration 0022),
-        # or changes from another store being applied (which are not logged again).
+        # Not a travelling table, or changes from another store being applied (which are
+        # not logged again).
         connection.execute(insert(table), rows)
         return
-    first_clock = int(clock[0])
+    first_clock, store_id = int(clock[0]), clock[2]
+    if store_id is not None and "uid" in table.c and "origin" in table.c:
+        # The ids the columns' defaults would give, made together rather than row by row.
+        rows = [
+            {"uid": uid, "origin": store_id, **row}
+            for row, uid in zip(rows, new_uids(len(rows)), strict=True)
+        ]
     quoted = '"' + table.name.replace('"', '""') + '"'
     before = connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").scalar()
     connection.exec_driver_sql("UPDATE sync_clock SET applying = 1")

@@ -4,12 +4,14 @@ log a row inserted alone: same fields, references as uids, this store, a rising 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
 from outreach.model import Person, Stay, Unit
+from outreach.model.identity import new_uid, new_uids
 from outreach.store.bulk import insert_logged
 from outreach.store.store import Store
 
@@ -61,6 +63,7 @@ def test_bulk_rows_are_logged_as_the_trigger_logs_a_row_inserted_alone(store: St
         unit_uid = conn.exec_driver_sql("SELECT uid FROM unit").scalar()
         store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar()
         last = conn.exec_driver_sql("SELECT last, applying FROM sync_clock").one()
+        origins = conn.exec_driver_sql("SELECT DISTINCT origin FROM person").scalars().all()
     assert [(t, u, op) for t, u, op, *_ in log] == [
         ("unit", unit_uid, "insert"),
         ("person", people[0], "insert"),
@@ -92,6 +95,7 @@ def test_bulk_rows_are_logged_as_the_trigger_logs_a_row_inserted_alone(store: St
     assert clocks[4] == clocks[3] + 1 and clocks[6] == clocks[5] + 1
     assert tuple(last) == (clocks[-1], 0)
     assert {origin for *_, origin in log} == {store_id}
+    assert origins == [store_id]
 
 
 def test_bulk_rows_applied_from_another_store_are_not_logged_again(store: Store) -> None:
@@ -104,3 +108,12 @@ def test_bulk_rows_applied_from_another_store_are_not_logged_again(store: Store)
         assert _log(conn) == []
         assert still == 1
         assert _uids(conn, "person") != []
+
+
+def test_ids_made_together_are_uuid7_and_sort_in_the_order_made() -> None:
+    made = [new_uid(), *new_uids(5000), new_uid()]
+    assert made == sorted(made)
+    assert len(set(made)) == 5002
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 7, uuid.RFC_4122)

@@ -1,13 +1,16 @@
 """The conversations file: one row per outreach conversation.
 
-Columns: ``date,mentor,kind,setting,outcome`` are required; ``ref,attendees,minutes,barriers,
-next_step,note`` may be left out. ``mentor`` names one mentor or several separated by ``;``;
-every mentor must already be in the store (add mentors first). ``kind`` is one_to_one (with
-the person's ``ref``) or group (with ``attendees``, and optionally the refs of identified
-attendees in ``ref`` separated by ``;``). ``setting``, ``outcome`` and ``barriers`` (several
-separated by ``;``) are the programme's codes or their labels.
+Columns: ``date,mentor,kind,setting,outcome`` are required;
+``ref,attendees,minutes,barriers,next_step,note,programme`` may be left out. ``mentor`` names
+one mentor or several separated by ``;``; every mentor must already be in the store (add
+mentors first). ``kind`` is one_to_one (with the person's ``ref``) or group (with
+``attendees``, and optionally the refs of identified attendees in ``ref`` separated by ``;``).
+``setting`` and ``outcome`` are the conversation codes or their labels. ``programme`` is the
+programme the conversation was about (its key, title or short name; cervical screening when
+left out or empty), and ``barriers`` (several separated by ``;``) are that programme's own.
 
-A row whose natural key (person, date, mentors, kind, attendees, minutes, outcome) matches a
+A row whose natural key (person, date, mentors, kind, attendees, minutes, outcome, programme)
+matches a
 stored conversation, or an earlier row of the file, is counted as unchanged and not added.
 Rows are applied in date order, so decisions and follow-ups come out as if logged live: each
 conversation completes the follow-ups it meets, and a follow-up already met by a stored later
@@ -39,7 +42,8 @@ from outreach.model import (
     FollowUpStatus,
     Mentor,
 )
-from outreach.rules.programme import load_programme
+from outreach.rules.cascade import load_any
+from outreach.rules.programme import load_programme, programme_keys
 from outreach.services.conversations import ConversationBatch, LogConversation, check_conversation
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import (
@@ -55,7 +59,7 @@ from outreach.wording import fold
 
 COLUMNS = Columns(
     required=("date", "mentor", "kind", "setting", "outcome"),
-    optional=("ref", "attendees", "minutes", "barriers", "next_step", "note"),
+    optional=("ref", "attendees", "minutes", "barriers", "next_step", "note", "programme"),
 )
 
 RENAMES = {
@@ -73,8 +77,8 @@ _OUTREACH_REASONS = (FollowUpReason.next_step.value, FollowUpReason.revisit.valu
 # Stored rows are looked up this many ids or days per query.
 _CHUNK = 500
 
-Key = tuple[int | None, date, frozenset[int], str, int, int, str]
-"""person id, date, mentor ids, kind, attendees, minutes, outcome."""
+Key = tuple[int | None, date, frozenset[int], str, int, int, str, str]
+"""person id, date, mentor ids, kind, attendees, minutes, outcome, programme."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class Entry:
     barriers: list[str]
     next_step_on: date | None
     note: str | None
+    programme: str = PROGRAMME
 
     @property
     def key(self) -> Key:
@@ -107,6 +112,7 @@ class Entry:
             count,
             self.minutes,
             self.outcome,
+            self.programme,
         )
 
 
@@ -181,10 +187,14 @@ def parse(row: Row, lookups: _Lookups, problems: RowProblems) -> Entry | None:
     outcome = problems.parsed(
         row, "outcome", lambda t: cell.listed_code(t, rules.outcome_codes, "outcome")
     )
+    programme = PROGRAMME
+    if row.get("programme"):
+        programme = problems.parsed(row, "programme", _programme_key) or PROGRAMME
+    barrier_codes = load_any(programme).barrier_codes
     barriers: list[str] = []
     for text in cell.several(row.get("barriers")):
         try:
-            code = cell.listed_code(text, rules.barrier_codes, "barriers")
+            code = cell.listed_code(text, barrier_codes, "barriers")
         except ValidationError as exc:
             problems.refused(row.line, exc)
             continue
@@ -209,6 +219,21 @@ def parse(row: Row, lookups: _Lookups, problems: RowProblems) -> Entry | None:
         barriers=barriers,
         next_step_on=next_step_on,
         note=row.get("note"),
+        programme=programme,
+    )
+
+
+def _programme_key(text: str) -> str:
+    """A programme named by its key, its title or its short name, in any case."""
+    wanted = text.strip().casefold()
+    for key in programme_keys():
+        rules = load_any(key)
+        names = {key, rules.title, getattr(rules, "short", "") or ""}
+        if wanted in {name.casefold() for name in names if name}:
+            return key
+    raise ValidationError(
+        "programme",
+        f"{cell.quoted(text)!r} is not a programme (one of {', '.join(programme_keys())})",
     )
 
 
@@ -230,6 +255,8 @@ def describe(entry: Entry) -> dict[str, str]:
         shown["next_step"] = day_text(entry.next_step_on)
     if entry.note:
         shown["note"] = "note kept"
+    if entry.programme != PROGRAMME:
+        shown["programme"] = entry.programme
     return shown
 
 
@@ -299,6 +326,7 @@ def _log(
                         barriers=entry.barriers,
                         next_step_on=entry.next_step_on,
                         note=entry.note,
+                        programme=entry.programme,
                     ),
                     directory,
                 )
@@ -359,6 +387,7 @@ _KEY_COLUMNS = columns(
     col(Conversation.attendees),
     col(Conversation.minutes),
     col(Conversation.outcome),
+    col(Conversation.programme),
 )
 _STORED_ON_PAIRS = _KEY_COLUMNS.select_from(_PAIR).join(
     Conversation,
@@ -398,6 +427,15 @@ def _stored_keys(run: ImportRun, entries: list[Entry]) -> set[Key]:
         for conversation_id, mentor_id in connection.execute(_STORED_MENTORS, {"ids": ids}):
             mentors.setdefault(conversation_id, set()).add(mentor_id)
     return {
-        (person_id, occurred_on, frozenset(mentors.get(cid, ())), kind, attendees, minutes, outcome)
-        for cid, person_id, occurred_on, kind, attendees, minutes, outcome in found
+        (
+            person_id,
+            occurred_on,
+            frozenset(mentors.get(cid, ())),
+            kind,
+            attendees,
+            minutes,
+            outcome,
+            programme,
+        )
+        for cid, person_id, occurred_on, kind, attendees, minutes, outcome, programme in found
     }

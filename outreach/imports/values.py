@@ -158,6 +158,11 @@ def several(text: str | None) -> list[str]:
     return items
 
 
+def quoted(text: str) -> str:
+    """A cell's value as a message quotes it: cut short (see :func:`_short`)."""
+    return _short(text)
+
+
 def _short(text: str) -> str:
     """A value quoted in a message, cut short so a mistyped cell never echoes much text."""
     value = text.strip()

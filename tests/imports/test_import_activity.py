@@ -552,3 +552,44 @@ def test_on_site_screening_steps_read_residency_for_the_whole_file(store: Store)
         )
     ]
     assert count == 1
+
+
+def test_a_programme_column_names_the_programme_and_its_own_barriers(store: Store) -> None:
+    head = CONVERSATIONS.replace("note\n", "note,programme\n")
+    rows = [
+        "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,needles,booked,,,bbv-hepatitis-c\n",
+        "A1002AB,2024-06-03,Dee Hartley,one_to_one,,20,wing,Stigma,booked,,,hep c\n",
+        "A1003AC,2024-06-03,Dee Hartley,one_to_one,,15,wing,fear_anxiety,booked,,,\n",
+    ]
+    report = import_conversations(store, (head + "".join(rows)).encode())
+    assert (report.added, report.unchanged) == (3, 0)
+    with store.read() as session:
+        got = session.exec(
+            select(Conversation.minutes, Conversation.programme, ConversationBarrier.code)
+            .join(ConversationBarrier)
+            .order_by(col(Conversation.minutes))
+        ).all()
+    assert [tuple(g) for g in got] == [
+        (15, "cervical-screening", "fear_anxiety"),
+        (20, "bbv-hepatitis-c", "stigma"),
+        (25, "bbv-hepatitis-c", "needles"),
+    ]
+    # The same conversation about another programme is another conversation.
+    again = rows[0].replace("bbv-hepatitis-c\n", "bbv-hiv\n")
+    report = import_conversations(store, (head + rows[0] + again).encode())
+    assert (report.added, report.unchanged) == (1, 1)
+
+
+def test_an_unknown_programme_or_another_programmes_barrier_is_refused_with_its_line(
+    store: Store,
+) -> None:
+    head = CONVERSATIONS.replace("note\n", "note,programme\n")
+    rows = [
+        "A1001AA,2024-06-03,Dee Hartley,one_to_one,,25,wing,,booked,,,flu jab\n",
+        "A1002AB,2024-06-03,Dee Hartley,one_to_one,,20,wing,fear_anxiety,booked,,,hep c\n",
+    ]
+    report = import_conversations(store, (head + "".join(rows)).encode())
+    assert report.written is False
+    assert [(e.line, e.field) for e in report.errors] == [(2, "programme"), (3, "barriers")]
+    assert "'flu jab' is not a programme" in report.errors[0].message
+    assert "'fear_anxiety' is not one of fear_of_result" in report.errors[1].message

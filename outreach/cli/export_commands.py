@@ -26,10 +26,13 @@ from outreach.cli.tables import plain_table
 from outreach.wording import counted
 
 if TYPE_CHECKING:
+    from outreach.exports.export import ExportResult
     from outreach.exports.preview import ExportPreview
 
 ALL_FORMATS = "csv,xlsx,json,fhir,html"
 DEFAULT_POLICY = "nhs-hes-2018"
+CERVICAL = "cervical-screening"
+ALL_PROGRAMMES = "all"
 WIDTH = 80
 """The terminal width the plain preview is laid out for."""
 HEADINGS = ("measure", "breakdown", "category", "value", "exact", "withheld")
@@ -111,17 +114,41 @@ def export(
     as_json: Annotated[
         bool, typer.Option("--json", help="With --preview: print the table as JSON for scripts.")
     ] = False,
+    programme: Annotated[
+        str,
+        typer.Option(
+            "--programme",
+            help="The programme: cervical-screening (the default), a testing programme "
+            "(outreach programmes lists them: its cascade stage by stage), or all: one signed "
+            "export of each programme, each in a folder of --out named by its key.",
+        ),
+    ] = CERVICAL,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Add breakdowns, comma-separated: ethnicity, disability, learning-disability, "
+            "language, interpreter (or equity for all five), and unit for a testing programme "
+            "(cervical screening always has it). Each is withheld whole where a cell is small.",
+        ),
+    ] = "",
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
     """Write an anonymised, disclosure-controlled summary of one period, signed by the site;
     or, with --preview, show its published table and write nothing."""
+    from outreach.exports.equity_rows import parse_by
     from outreach.exports.export import export_summary, parse_formats
+    from outreach.exports.preview import check_programme
+    from outreach.rules.programme import programme_keys
     from outreach.services.dates import parse_date
     from outreach.stats.period import Period
 
+    programme = programme.strip().lower()
     if preview:
-        _preview(period, policy, as_of, as_json, store, user)
+        if programme == ALL_PROGRAMMES:
+            raise fail("--preview shows one programme: name it with --programme KEY", code=2)
+        _preview(period, policy, as_of, as_json, store, user, programme, by)
         return
     if "submission" in {name.strip().lower() for name in formats.split(",")}:
         _submission(period, formats, to, out, as_of, force, store, user)
@@ -138,25 +165,41 @@ def export(
         chosen = Period.parse(period)
         wanted = parse_formats(formats)
         day = parse_date(as_of, "--as-of") if as_of is not None else None
+        keys = programme_keys() if programme == ALL_PROGRAMMES else (programme,)
+        breakdowns = parse_by(by)
+        if programme != ALL_PROGRAMMES:
+            check_programme(programme)
         with unlock(store, user) as opened:
-            result = export_summary(
-                opened,
-                period=chosen,
-                out=out,
-                formats=wanted,
-                policy=policy,
-                as_of=day,
-                force=force,
-                progress=lambda what, _share: say(f"  {what}…", err=True),
-                mapping=mapping,
-            )
-    say(f"Exported {result.period} with disclosure control {result.policy} to {result.folder}")
+            for key in keys:
+                # Each programme its own signed export: with all, in a folder named by its key.
+                folder = out / key if programme == ALL_PROGRAMMES else out
+                result = export_summary(
+                    opened,
+                    period=chosen,
+                    out=folder,
+                    formats=wanted,
+                    policy=policy,
+                    as_of=day,
+                    force=force,
+                    progress=lambda what, _share: say(f"  {what}…", err=True),
+                    mapping=mapping,
+                    programme=key,
+                    by=breakdowns,
+                )
+                _exported(result, key)
+    say("Readers check it with: outreach verify DIR --public-key site-key.pem")
+
+
+def _exported(result: ExportResult, programme: str) -> None:
+    what = "" if programme == CERVICAL else f" of {programme}"
+    say(
+        f"Exported {result.period}{what} with disclosure control {result.policy} to {result.folder}"
+    )
     for name in result.files:
         say(f"    {name}")
     for line in result.left_out:
         say(line)
     say(f"Signed with the site key {result.key_fingerprint}.")
-    say("Readers check it with: outreach verify DIR --public-key site-key.pem")
 
 
 def _submission(
@@ -200,7 +243,10 @@ def _preview(
     as_json: bool,
     store: Path | None,
     user: str | None,
+    programme: str = CERVICAL,
+    by: str = "",
 ) -> None:
+    from outreach.exports.equity_rows import parse_by
     from outreach.exports.preview import preview_export
     from outreach.services.dates import parse_date
     from outreach.stats.period import Period
@@ -209,16 +255,29 @@ def _preview(
         chosen = Period.parse(period)
         day = parse_date(as_of, "--as-of") if as_of is not None else None
         with unlock(store, user) as opened:
-            shown = preview_export(opened, period=chosen, policy=policy, as_of=day)
+            shown = preview_export(
+                opened,
+                period=chosen,
+                policy=policy,
+                as_of=day,
+                programme=programme,
+                by=parse_by(by),
+            )
     if as_json:
         say(json.dumps(preview_as_json(shown), indent=2, ensure_ascii=False))
         return
-    say(preview_text(shown, to_write=_export_command(period, policy, as_of)))
+    say(preview_text(shown, to_write=_export_command(period, policy, as_of, programme, by)))
 
 
-def _export_command(period: str, policy: str, as_of: str | None) -> str:
+def _export_command(
+    period: str, policy: str, as_of: str | None, programme: str = CERVICAL, by: str = ""
+) -> str:
     """The command that writes what was previewed."""
     words = ["outreach export --period", period]
+    if programme != CERVICAL:
+        words += ["--programme", programme]
+    if by.strip():
+        words += ["--by", by.strip()]
     if policy != DEFAULT_POLICY:
         words += ["--policy", policy]
     if as_of is not None:

@@ -39,7 +39,7 @@ from outreach.exports.json_writer import (
 )
 from outreach.exports.madx_writer import write_madx
 from outreach.exports.notes import notes
-from outreach.exports.preview import ExportChoice, export_choice, published_table
+from outreach.exports.preview import CERVICAL, ExportChoice, export_choice, published_table
 from outreach.exports.signing import (
     MANIFEST,
     SIGNATURE,
@@ -117,6 +117,8 @@ def export_summary(
     previewed: PublishedSummary | None = None,
     mapping: Path | None = None,
     summary_source: Callable[[ExportChoice], PublishedSummary] | None = None,
+    programme: str = CERVICAL,
+    by: Sequence[str] = (),
 ) -> ExportResult:
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
@@ -140,9 +142,17 @@ def export_summary(
 
     ``summary_source`` gives the published figures instead of this store's own records (a
     region's table, summed from its sites' submissions).
+
+    ``programme`` names the programme exported (default cervical screening, whose files are
+    what they always were); a testing programme's figures are its cascade
+    (:mod:`outreach.exports.cascade_table`), checked only against earlier exports of the same
+    programme. ``by`` adds breakdowns (``unit`` and the equity fields, see
+    :mod:`outreach.exports.equity_rows`) under the same breakdown rule.
     """
     report = progress or (lambda _what, _share: None)
-    choice = export_choice(store, period=period, policy=policy, as_of=as_of)
+    choice = export_choice(
+        store, period=period, policy=policy, as_of=as_of, programme=programme, by=by
+    )
     wanted = parse_formats(formats)
     out = out.expanduser().resolve()
     with store.read() as session:
@@ -212,7 +222,7 @@ def export_summary(
                 actor_id=store.actor.id,
                 action="export",
                 entity="export",
-                fields=["period", "policy", "formats"],
+                fields=["period", "policy", "formats", "programme"],
             )
             assert entry.id is not None
             session.add(
@@ -222,6 +232,7 @@ def export_summary(
                     policy=chosen.name,
                     figures=figures_json(figures),
                     audit_head=entry.hash,
+                    programme=summary.programme,
                 )
             )
             site = session.exec(select(Site)).one()

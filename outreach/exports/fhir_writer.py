@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.measures import breakdown_label
 from outreach.exports.notes import policy_line
 from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
 from outreach.exports.table import PublishedSummary
@@ -63,7 +63,7 @@ def measure_url(summary: PublishedSummary, measure: str) -> str:
 
 
 def _report(summary: PublishedSummary, total: PublishedRow) -> dict[str, Any]:
-    info = measure_info(total.measure)
+    info = summary.info(total.measure)
     group: dict[str, Any] = {
         "code": {"text": info.label},
         "population": _populations(total),

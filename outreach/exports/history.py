@@ -178,10 +178,16 @@ def refusal(new_period: str, found: list[Pin], earlier_periods: Iterable[str]) -
 
 def check_history(store: Store, summary: PublishedSummary) -> tuple[Figures, str | None]:
     """The additive figures of ``summary``, and why it may not be exported beside the store's
-    earlier exports (None when it may)."""
+    earlier exports of the same programme (None when it may)."""
     figures = additive_figures(summary)
     with store.read() as session:
-        records = session.exec(select(ExportRecord).order_by(col(ExportRecord.id))).all()
+        # Another programme's figures neither add up with these nor stand in for this
+        # programme's latest export of a period.
+        records = session.exec(
+            select(ExportRecord)
+            .where(ExportRecord.programme == summary.programme)
+            .order_by(col(ExportRecord.id))
+        ).all()
         earlier = [(r.period, r.policy, figures_from_json(r.figures)) for r in records]
     label = summary.period.label
     found = pins(label, figures, summary.policy, earlier)

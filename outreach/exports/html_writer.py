@@ -8,8 +8,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from outreach.exports.chart import trend_svg
-from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.chart import TREND_MEASURE, trend_svg
+from outreach.exports.measures import breakdown_label
 from outreach.exports.notes import notes
 from outreach.exports.rows import MONTH, TOTAL, PublishedRow
 from outreach.exports.table import PublishedSummary
@@ -38,14 +38,12 @@ def report_html(summary: PublishedSummary) -> str:
         f'<p class="meta">Counted as of {escape(summary.as_of.isoformat())}. '
         f"Disclosure control: <strong>{escape(summary.policy.name)}</strong>. "
         "A * marks a figure withheld because it is too small to publish safely.</p>",
-        "<h2>Coverage trend</h2>",
-        trend_svg(summary),
-        '<p class="meta">The shaded months are the period. A gap in the line is a month whose '
-        "figures are withheld (*).</p>",
+        # A testing programme has no coverage trend: no empty chart for it.
+        *(_trend(summary) if summary.measure_rows(TREND_MEASURE) else ()),
         "<h2>Summary</h2>",
-        _table([r for r in summary.rows if r.breakdown == TOTAL]),
+        _table(summary, [r for r in summary.rows if r.breakdown == TOTAL]),
         "<h2>Breakdowns</h2>",
-        _table([r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)]),
+        _table(summary, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)]),
         "<h2>Notes</h2>",
         '<ul class="notes">',
         *(f"<li>{escape(line)}</li>" for line in notes(summary)),
@@ -54,19 +52,28 @@ def report_html(summary: PublishedSummary) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _trend(summary: PublishedSummary) -> tuple[str, ...]:
+    return (
+        "<h2>Coverage trend</h2>",
+        trend_svg(summary),
+        '<p class="meta">The shaded months are the period. A gap in the line is a month whose '
+        "figures are withheld (*).</p>",
+    )
+
+
 def write_html(summary: PublishedSummary, path: Path) -> None:
     """Write the report of ``summary`` to ``path`` (UTF-8)."""
     path.write_text(report_html(summary), encoding="utf-8")
 
 
-def _table(rows: list[PublishedRow]) -> str:
+def _table(summary: PublishedSummary, rows: list[PublishedRow]) -> str:
     head = (
         "<tr><th>Measure</th><th>Breakdown</th><th>Category</th>"
         "<th>Value</th><th>Numerator</th><th>Denominator</th></tr>"
     )
     body = [
         "<tr>"
-        f"<td>{escape(measure_info(row.measure).label)}</td>"
+        f"<td>{escape(summary.info(row.measure).label)}</td>"
         f"<td>{escape(breakdown_label(row.breakdown))}</td>"
         f"<td>{escape(row.category)}</td>"
         f'<td class="n">{_text(row.value)}</td>'

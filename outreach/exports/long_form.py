@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from outreach.exports.measures import measure_info
 from outreach.exports.rows import Kind, PublishedRow
 from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import Published
@@ -30,7 +29,7 @@ def figures(summary: PublishedSummary) -> Iterator[Figure]:
     for row in summary.rows:
         yield _figure(row, row.measure, row.value, "value")
         if row.kind is Kind.rate:
-            info = measure_info(row.measure)
+            info = summary.info(row.measure)
             if row.numerator is not None:
                 name = f"{row.measure}.{info.numerator}"
                 yield _figure(row, name, row.numerator, "numerator")

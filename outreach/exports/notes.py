@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.measures import breakdown_label
 from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
 from outreach.exports.table import PublishedSummary
 
@@ -50,7 +50,7 @@ def breakdown_rule(summary: PublishedSummary) -> list[str]:
     for row in summary.rows:
         if row.withheld_reason != BREAKDOWN:
             continue
-        name = f"{measure_info(row.measure).label} by {breakdown_label(row.breakdown).lower()}"
+        name = f"{summary.info(row.measure).label} by {breakdown_label(row.breakdown).lower()}"
         if name not in withheld:
             withheld.append(name)
     if withheld:
@@ -90,7 +90,7 @@ def notes(summary: PublishedSummary) -> list[str]:
         if row.measure in seen:
             continue
         seen.add(row.measure)
-        info = measure_info(row.measure)
+        info = summary.info(row.measure)
         if info.definition:
             lines.append(f"{info.label}: {info.definition}")
     return lines

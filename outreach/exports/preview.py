@@ -12,18 +12,22 @@ the rates whose rounding moves them across their target (a small unit's 94.3% ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from outreach.clock import today
 from outreach.errors import ValidationError
 from outreach.exports.builder import build_counted
+from outreach.exports.cascade_table import build_cascade_table
+from outreach.exports.equity_rows import add_cervical_breakdowns, parse_by
 from outreach.exports.long_form import figures
 from outreach.exports.notes import breakdown_rule
 from outreach.exports.rows import ALL, TOTAL, Kind
 from outreach.exports.secondary import BREAKDOWN, TOTAL_OF_PARTS
 from outreach.exports.table import PublishedSummary
 from outreach.model import Role
+from outreach.rules.cascade import load_cascade
 from outreach.rules.disclosure import (
     DEFAULT_POLICY_NAME,
     NO_DISCLOSURE_CONTROL,
@@ -31,7 +35,7 @@ from outreach.rules.disclosure import (
     Published,
     get_policy,
 )
-from outreach.rules.programme import load_programme
+from outreach.rules.programme import load_programme, programme_keys
 from outreach.stats import month_activity
 from outreach.stats.month_cache import keep, newest_change
 from outreach.stats.period import Period
@@ -50,6 +54,9 @@ NO_FIGURE = "no figure yet"
 """The exact column of a figure with nothing to work it out from (no one in a denominator, no
 values for a median): not 0, which would read as a figure."""
 CROSSES = "!"
+CERVICAL = "cervical-screening"
+"""The programme an export is of unless another is chosen: the one every export was of
+before programmes could be chosen."""
 EXACT_MEANING = "Exact: the figure before disclosure control, on screen only (never written)."
 CROSSING_MEANING = "! = rounding puts the published figure on the other side of its target."
 
@@ -61,6 +68,10 @@ class ExportChoice:
     period: Period
     policy: DisclosurePolicy
     as_of: date
+    programme: str = CERVICAL
+    """The programme's key (a file in ``schema/programmes/``)."""
+    by: tuple[str, ...] = ()
+    """Breakdowns added to the export (``unit`` and equity fields, see ``equity_rows.py``)."""
 
 
 @dataclass(frozen=True)
@@ -122,20 +133,34 @@ def export_choice(
     period: Period | str,
     policy: str = DEFAULT_POLICY_NAME,
     as_of: date | None = None,
+    programme: str = CERVICAL,
+    by: Sequence[str] = (),
 ) -> ExportChoice:
     """The checked choice of an export, without reading a figure.
 
-    Refuses (ValueError) an unknown policy or period, an ``as_of`` in the future and a period
-    that has not ended on ``as_of`` (default today); only admins and staff may export.
+    Refuses (ValueError) an unknown policy, programme or period, an ``as_of`` in the future
+    and a period that has not ended on ``as_of`` (default today); only admins and staff may
+    export.
     """
     store.require(Role.admin, Role.staff)
     chosen = get_policy(policy)
+    check_programme(programme)
     the_period = Period.parse(period) if isinstance(period, str) else period
     day = as_of or today()
     if day > today():
         raise ValidationError("as-of", f"{day.isoformat()} is in the future")
     check_period_ended(the_period, day)
-    return ExportChoice(the_period, chosen, day)
+    return ExportChoice(the_period, chosen, day, programme, parse_by(by))
+
+
+def check_programme(key: str) -> None:
+    """Refuse (ValidationError on ``programme``) a key that names no programme file."""
+    if key not in programme_keys():
+        raise ValidationError(
+            "programme",
+            f"no programme {key!r} (one of {', '.join(programme_keys())}; outreach "
+            "programmes lists them)",
+        )
 
 
 def published_table(store: Store, choice: ExportChoice) -> PublishedSummary:
@@ -151,11 +176,19 @@ def published_and_exact(
     """The export of ``choice`` as it will be published and the same table with exact figures
     (for the screen only), both from one read of the store. Ended month ends it had to count
     are kept for the next export or dashboard (``outreach.stats.month_cache``)."""
+    if choice.programme != CERVICAL:
+        rules = load_cascade(choice.programme)
+        with store.read() as session:
+            exact = build_cascade_table(
+                session, rules, choice.period, as_of=choice.as_of, by=choice.by
+            )
+        return exact.publish(choice.policy), exact.publish(NO_DISCLOSURE_CONTROL)
     programme = load_programme()
     with store.read() as session:
         seen = newest_change(session)
         built = build_counted(session, choice.period, as_of=choice.as_of, programme=programme)
-    table = built.table
+        table = built.table
+        add_cervical_breakdowns(table, session, programme, choice.period, choice.by)
     keep(store, programme, built.cells, seen)
     month_activity.keep(store, built.months, seen)
     return table.publish(choice.policy), table.publish(NO_DISCLOSURE_CONTROL)
@@ -167,10 +200,16 @@ def published_summary(
     period: Period | str,
     policy: str = DEFAULT_POLICY_NAME,
     as_of: date | None = None,
+    programme: str = CERVICAL,
+    by: Sequence[str] = (),
 ) -> PublishedSummary:
-    """The published table of an export of ``period`` (checked as :func:`export_choice`
-    checks it), exactly as ``export_summary`` would write it on the same day."""
-    return published_table(store, export_choice(store, period=period, policy=policy, as_of=as_of))
+    """The published table of an export of ``programme`` for ``period`` (checked as
+    :func:`export_choice` checks it), exactly as ``export_summary`` would write it on the
+    same day."""
+    return published_table(
+        store,
+        export_choice(store, period=period, policy=policy, as_of=as_of, programme=programme, by=by),
+    )
 
 
 def preview_rows(
@@ -274,9 +313,14 @@ def preview_export(
     period: Period | str,
     policy: str = DEFAULT_POLICY_NAME,
     as_of: date | None = None,
+    programme: str = CERVICAL,
+    by: Sequence[str] = (),
 ) -> ExportPreview:
-    """What an export of ``period`` would publish, to show before anything is written."""
-    choice = export_choice(store, period=period, policy=policy, as_of=as_of)
+    """What an export of ``programme`` for ``period`` would publish, to show before anything
+    is written."""
+    choice = export_choice(
+        store, period=period, policy=policy, as_of=as_of, programme=programme, by=by
+    )
     summary, exact = published_and_exact(store, choice)
     rows = preview_rows(summary, exact)
     crossed = any(row.crosses_target for row in rows)

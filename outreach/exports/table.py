@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from outreach.exports.measures import MeasureInfo, measure_info
 from outreach.exports.rows import ALL, TOTAL, Kind, PublishedRow
 from outreach.exports.secondary import protect
 from outreach.rules.disclosure import (
@@ -87,6 +88,13 @@ class PublishedSummary:
     rows: tuple[PublishedRow, ...]
     national_coverage: float | None = None
     national_coverage_source: str = ""
+    catalogue: tuple[tuple[str, MeasureInfo], ...] = ()
+    """Names and definitions of the measures only this programme has (a testing programme's
+    stages); the shared catalogue (``measures.py``) names the rest."""
+
+    def info(self, measure: str) -> MeasureInfo:
+        """How ``measure`` is named and explained in this export."""
+        return dict(self.catalogue).get(measure) or measure_info(measure)
 
     def measure_rows(self, measure: str, breakdown: str | None = None) -> list[PublishedRow]:
         """The rows of ``measure``, in table order, optionally of one ``breakdown``."""
@@ -114,6 +122,8 @@ class AggregateTable:
     rows: list[AggregateRow] = field(default_factory=list)
     national_coverage: float | None = None
     national_coverage_source: str = ""
+    catalogue: dict[str, MeasureInfo] = field(default_factory=dict)
+    """Names and definitions of this programme's own measures (see ``PublishedSummary``)."""
 
     def add(self, row: AggregateRow) -> None:
         self.rows.append(row)
@@ -193,6 +203,7 @@ class AggregateTable:
             rows=_with_needed(self.rows, protect([publish_row(r, policy) for r in self.rows])),
             national_coverage=self.national_coverage,
             national_coverage_source=self.national_coverage_source,
+            catalogue=tuple(self.catalogue.items()),
         )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.exports.cells import xlsx_text
-from outreach.exports.measures import breakdown_label, measure_info
+from outreach.exports.measures import breakdown_label
 from outreach.exports.notes import notes
 from outreach.exports.rows import MONTH, TOTAL, Kind, PublishedRow
 from outreach.exports.table import PublishedSummary
@@ -35,11 +35,13 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
     assert summary_sheet is not None
     summary_sheet.title = "Summary"
     _heading(summary_sheet, summary)
-    _rows(summary_sheet, [r for r in summary.rows if r.breakdown == TOTAL])
-    _trend(book.create_sheet("Trend"), summary)
+    _rows(summary_sheet, summary, [r for r in summary.rows if r.breakdown == TOTAL])
+    if summary.measure_rows(TREND_MEASURE):
+        # A testing programme has no coverage trend: no empty sheet for it.
+        _trend(book.create_sheet("Trend"), summary)
     breakdowns = book.create_sheet("Breakdowns")
     _heading(breakdowns, summary)
-    _rows(breakdowns, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)])
+    _rows(breakdowns, summary, [r for r in summary.rows if r.breakdown not in (TOTAL, MONTH)])
     notes_sheet = book.create_sheet("Notes")
     _append(notes_sheet, ["Notes"])
     notes_sheet["A1"].font = _bold()
@@ -58,14 +60,14 @@ def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:
     _append(sheet, [])
 
 
-def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
+def _rows(sheet: Worksheet, summary: PublishedSummary, rows: list[PublishedRow]) -> None:
     for cell in _append(sheet, list(COLUMNS)):
         cell.font = _bold()
     for row in rows:
         _append(
             sheet,
             [
-                measure_info(row.measure).label,
+                summary.info(row.measure).label,
                 breakdown_label(row.breakdown),
                 row.category,
                 _cell(row.value),
@@ -80,7 +82,7 @@ def _rows(sheet: Worksheet, rows: list[PublishedRow]) -> None:
 def _trend(sheet: Worksheet, summary: PublishedSummary) -> None:
     _heading(sheet, summary)
     target = summary.total("coverage_target")
-    info = measure_info(TREND_MEASURE)
+    info = summary.info(TREND_MEASURE)
     for cell in _append(
         sheet, ["Month", info.label, "Covered", "Eligible", "Target (%)", "National (%)"]
     ):

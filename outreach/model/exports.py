@@ -22,6 +22,11 @@ class ExportRecord(SQLModel, table=True):
     """The period's label: ``2024``, ``2024-Q1`` or ``2024-03``."""
     policy: str
     """The disclosure policy the figures were published under."""
+    programme: str = Field(
+        default="cervical-screening", sa_column_kwargs={"server_default": "cervical-screening"}
+    )
+    """The programme whose figures the export published: an export is checked against the
+    earlier exports of its own programme."""
     figures: str
     """JSON object: ``measure|breakdown|category|part`` -> published value, null when
     suppressed, ``"withheld"`` when withheld by the breakdown rule."""

@@ -52,7 +52,11 @@ def test_an_export_writes_one_audit_row_whose_hash_the_manifest_carries(
     rows = _audit(filled_store)
     assert len(rows) == before + 1
     last = rows[-1]
-    assert (last.action, last.entity, last.fields) == ("export", "export", "formats,period,policy")
+    assert (last.action, last.entity, last.fields) == (
+        "export",
+        "export",
+        "formats,period,policy,programme",
+    )
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["audit_chain_head"] == last.hash
 

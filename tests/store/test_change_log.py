@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from outreach.clock import now
-from outreach.model import Person, Stay
+from outreach.model import Decision, Person, Stay
 from outreach.store import changes
 from outreach.store.store import Store
 from tests.support.stores import PASSPHRASE, new_store
@@ -222,4 +222,41 @@ def test_check_finds_a_gap_in_the_change_log(store: Store) -> None:
         False,
         "2 changes missing from the change log between 1 and 4 (a paired store would never "
         "receive them)",
+    )
+
+
+def test_check_accepts_a_record_logged_by_an_account_this_store_lacks(store: Store) -> None:
+    with store.write() as session:
+        person = Person(
+            ref="A1", display_name="Ann", date_of_birth=date(1990, 1, 1), created_at=now()
+        )
+        session.add(person)
+        session.flush()
+        session.add(
+            Decision(
+                person_id=person.id,
+                kind="informed_decline",
+                decided_on=date(2024, 1, 2),
+                logged_by=store.actor.id,
+                created_at=now(),
+            )
+        )
+    with store.write() as session:  # as a decision from a laptop whose nurse has no account here
+        conn = session.connection()
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
+        conn.exec_driver_sql("UPDATE decision SET logged_by = NULL")
+        conn.exec_driver_sql(
+            "UPDATE change_log SET data = json_set(data, '$.logged_by', 'nurse elsewhere') "
+            "WHERE tbl = 'decision'"
+        )
+        conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
+    assert _sync_finding(store) == (True, "every shared row has its id and is in the change log")
+    with store.write() as session:  # but one naming an account this store has is drift
+        session.connection().exec_driver_sql(
+            "UPDATE change_log SET data = json_set(data, '$.logged_by', 'ana') "
+            "WHERE tbl = 'decision'"
+        )
+    assert _sync_finding(store) == (
+        False,
+        "1 row of decision differs from the change log (logged_by)",
     )

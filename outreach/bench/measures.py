@@ -122,6 +122,7 @@ def _forgetting(store: Store) -> Dashboard:
     """The month dashboard counted with no month figures kept (as on first use)."""
     with store.write() as session:
         session.execute(text("DELETE FROM month_coverage"))
+        session.execute(text("DELETE FROM month_activity"))
     return dashboard(store, as_of=AS_OF, period=MONTH)
 
 

@@ -109,6 +109,27 @@ class FollowUp(Travelling, table=True):
             "reason",
             "assignee_id",
         ),
+        # The follow-ups open on a day, and those done in a period, each one range read
+        # without the table (migration 0026); the expression is ``queries.open_until``,
+        # frozen here as the migration created it (tests/project/test_definitions_once.py).
+        Index(
+            "ix_follow_up_open_until",
+            "programme",
+            text(
+                "CASE status WHEN 'open' THEN '9999-12-31' WHEN 'done' THEN done_on "
+                "WHEN 'cancelled' THEN cancelled_on END"
+            ),
+            "opened_on",
+            "person_id",
+            "due_on",
+        ),
+        Index(
+            "ix_follow_up_done_on",
+            "programme",
+            "done_on",
+            "original_due_on",
+            sqlite_where=text("status = 'done'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

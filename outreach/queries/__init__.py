@@ -26,6 +26,7 @@ from outreach.queries.pathway import (
     is_waiting_to_revisit,
     latest_first,
     open_on,
+    open_until,
     waiting_to_revisit,
 )
 from outreach.queries.population import (
@@ -74,6 +75,7 @@ __all__ = [
     "latest_first",
     "next_test_due_by",
     "open_on",
+    "open_until",
     "outer",
     "param",
     "programme_applies",

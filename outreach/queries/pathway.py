@@ -7,7 +7,18 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, ScalarSelect, and_, exists, false, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    ScalarSelect,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+)
 from sqlalchemy import select as core_select
 
 from outreach.model import (
@@ -20,6 +31,10 @@ from outreach.model import (
 )
 from outreach.queries.render import Columns, decisions, events
 from outreach.rules.screening import ADEQUATE_HPV
+
+FOREVER = "9999-12-31"
+"""The ``left_on`` of a stay that has not ended, or the day a follow-up still open closes,
+where one is needed to compare with."""
 
 CLINICAL_CEASE_REASONS = frozenset({CeaseReason.no_cervix, CeaseReason.radiotherapy})
 """Reasons of a ``ceased`` event that remove a person from the coverage denominator;
@@ -141,17 +156,25 @@ def is_waiting_to_revisit(decision: Decision | None, day: date) -> bool:
     )
 
 
+def open_until(follow_up: Columns) -> ColumnElement[Any]:
+    """The first day a follow-up is no longer open: :data:`FOREVER` while open, the day it
+    was done or cancelled once closed (NULL, never, for one cancelled before
+    ``cancelled_on`` was kept). The expression of ix_follow_up_open_until (migration 0026),
+    which a query must repeat exactly to read that index."""
+    f = follow_up.c
+    return case(
+        {
+            literal_column(f"'{FollowUpStatus.open.value}'"): literal_column(f"'{FOREVER}'"),
+            literal_column(f"'{FollowUpStatus.done.value}'"): f.done_on,
+            literal_column(f"'{FollowUpStatus.cancelled.value}'"): f.cancelled_on,
+        },
+        value=f.status,
+    )
+
+
 def open_on(follow_up: Columns, day: Value) -> ColumnElement[bool]:
     """A follow-up open on ``day``: opened by then (``opened_on``, the date of the step,
     conversation or decision that asked for it, never when it was typed) and not yet done or
-    cancelled by then; those closed since were open on that day. One cancelled before
-    ``cancelled_on`` was kept has no date and is left out."""
-    f = follow_up.c
-    return and_(
-        f.opened_on <= day,
-        or_(
-            f.status == FollowUpStatus.open.value,
-            and_(f.status == FollowUpStatus.done.value, f.done_on > day),
-            and_(f.status == FollowUpStatus.cancelled.value, f.cancelled_on > day),
-        ),
-    )
+    cancelled by then (:func:`open_until`); those closed since were open on that day. One
+    cancelled before ``cancelled_on`` was kept has no date and is left out."""
+    return and_(follow_up.c.opened_on <= day, open_until(follow_up) > day)

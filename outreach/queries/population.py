@@ -10,12 +10,9 @@ from sqlalchemy import ColumnElement, FromClause, and_, exists, func, literal_co
 from sqlalchemy import select as core_select
 
 from outreach.model import HasCervix
-from outreach.queries.pathway import Value, adequate_test, ceased_by
+from outreach.queries.pathway import FOREVER, Value, adequate_test, ceased_by
 from outreach.queries.render import Columns, events, stays
 from outreach.rules.screening import add_months
-
-FOREVER = "9999-12-31"
-"""The ``left_on`` of a stay that has not ended, where one is needed to compare with."""
 
 
 def stay_until(stay: FromClause) -> ColumnElement[Any]:

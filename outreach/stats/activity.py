@@ -23,8 +23,9 @@ from outreach.queries import (
     open_on,
     outer,
     param,
-    resident,
     sql,
+    stay_until,
+    stays,
 )
 from outreach.rules.cascade import CascadeProgramme
 from outreach.rules.programme import Programme, load_programme
@@ -38,6 +39,7 @@ from outreach.stats.period import Period
 # conversation_programme_barrier).
 _ADDRESSED = addressed(outer("c"), param("programme"))
 _FIRST = addressed_first(outer("c"), param("programme"))
+_STAY_UNTIL = sql(stay_until(stays()), bare=True)
 
 # The conversation figures of the period that count distinct people, in one statement, so the
 # period's conversations are read once; the additive counts (by kind, setting, outcome,
@@ -116,9 +118,17 @@ SELECT 'median', NULL, NULL, NULL, (
 # day, as the worklist lists them; the open follow-ups of people not resident then are counted
 # apart.
 # On time is judged against the original due date, which rescheduling does not move.
+# The follow-ups open on ``stop`` are one range of ix_follow_up_open_until and those done in
+# the period one range of ix_follow_up_done_on (migration 0026), neither reading the table;
+# the residents on ``stop`` are one range of ix_stay_until_arrived, held in a temporary
+# index that each open follow-up's person is looked up in (most open follow-ups belong to
+# people who have left, so a lookup per follow-up in the stays would cost more).
 FOLLOW_UPS_SQL = f"""
-WITH open_on(due_on, resident) AS MATERIALIZED (
-    SELECT f.due_on, {sql(resident(outer("f").c.person_id, param("stop")))}
+WITH here(person_id) AS MATERIALIZED (
+    SELECT person_id FROM stay WHERE {_STAY_UNTIL} > :stop AND arrived_on <= :stop
+),
+open_on(due_on, resident) AS MATERIALIZED (
+    SELECT f.due_on, f.person_id IN here
     FROM follow_up f
     WHERE f.programme = :programme AND {sql(open_on(outer("f"), param("stop")))}
 )
@@ -128,7 +138,7 @@ SELECT
     coalesce(sum(done_on IS NOT NULL), 0),
     coalesce(sum(done_on <= original_due_on), 0),
     (SELECT count(*) FROM open_on WHERE NOT resident)
-FROM follow_up
+FROM follow_up INDEXED BY ix_follow_up_done_on
 WHERE programme = :programme AND status = 'done' AND done_on >= :start AND done_on <= :stop
 """
 

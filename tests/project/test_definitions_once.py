@@ -30,6 +30,8 @@ from outreach.queries import (
     has_left_by,
     is_resident_on,
     open_on,
+    open_until,
+    outer,
     param,
     resident_on,
     sql,
@@ -368,6 +370,32 @@ def test_a_follow_up_is_open_on_a_day_until_it_is_done_or_cancelled(db: Connecti
     for day, expected in by_hand.items():
         found = db.execute(text(f"SELECT id FROM follow_up WHERE {where}"), {"day": day})
         assert {row[0] for row in found} == expected, day
+
+
+def test_the_follow_up_index_expression_is_open_until(db: Connection) -> None:
+    bare = sql(open_until(follow_ups()), bare=True)
+    assert bare == (
+        "CASE status WHEN 'open' THEN '9999-12-31' WHEN 'done' THEN done_on "
+        "WHEN 'cancelled' THEN cancelled_on END"
+    )
+    # The migration's frozen text, its adjacent literals joined, is the same expression.
+    migration = next(VERSIONS.glob("0026_*.py")).read_text(encoding="utf-8")
+    frozen = migration.split("OPEN_UNTIL = (", 1)[1].split(")", 1)[0]
+    assert "".join(re.findall(r'"([^"]*)"', frozen)) == bare
+
+    def plan(where: str) -> str:
+        rows = db.execute(
+            text(f"EXPLAIN QUERY PLAN SELECT person_id, due_on FROM follow_up f WHERE {where}"),
+            {"day": "2024-01-01"},
+        )
+        return " ".join(row[-1] for row in rows)
+
+    # The open follow-ups of a day are one range of the index (read without the table on
+    # the SQLite sqlcipher3 bundles, which uses an expression's value from the index).
+    where = sql(open_on(outer("f"), param("day")))
+    assert "INDEX ix_follow_up_open_until (programme=? AND <expr>>?)" in plan(
+        f"f.programme = 'p' AND {where}"
+    )
 
 
 def test_someone_has_left_once_their_last_stay_ended_and_no_other_is_open(

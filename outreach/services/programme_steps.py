@@ -24,6 +24,7 @@ from outreach.clock import now
 from outreach.model import FollowUp, FollowUpStatus, Person, ScreeningEvent, Where
 from outreach.rules.cascade import CascadeProgramme, FollowUpRule, load_cascade
 from outreach.rules.programme import programme_keys
+from outreach.rules.screening import age_on
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
 from outreach.services.followups import OUTREACH_REASONS, create_followup_in
@@ -198,8 +199,8 @@ def _open(
 @dataclass(frozen=True)
 class ProgrammeStanding:
     """Where a person stands in one testing programme: the latest stage of its cascade they
-    reached (by the latest step recorded), that step and its result, and their open
-    follow-ups of the programme."""
+    reached (by the latest step recorded), that step and its result, what comes next, and
+    their open follow-ups of the programme."""
 
     programme: str
     title: str
@@ -209,11 +210,46 @@ class ProgrammeStanding:
     result: str | None
     on: date | None
     open_follow_ups: int
+    short: str = ""
+    eligible: bool = True
+    """In the programme's ages on the day read."""
+    next_step: str | None = None
+    """The step the latest one asks for next (the programme's follow-up rules), by label."""
+    next_due: date | None = None
+
+    @property
+    def words(self) -> str:
+        """One line: "Hep C: Antibody positive 2025-03-03 · RNA test due 2025-03-17", or
+        "Hep C: no step recorded"."""
+        name = self.short or self.title
+        if self.on is None:
+            return f"{name}: no step recorded"
+        # The result says most ("Antibody positive"); a step without one, the stage it reached.
+        reached = self.result or self.stage or self.step
+        line = f"{name}: {reached} {self.on.isoformat()}"
+        if self.next_step is not None and self.next_due is not None:
+            line += f" · {self.next_step} due {self.next_due.isoformat()}"
+        return line
+
+
+def _next(rules: CascadeProgramme, latest: ScreeningEvent | None) -> tuple[str | None, date | None]:
+    """The step the latest step asks for next, and when it is due: the first follow-up rule
+    the step and result open, and the first step (in the file's order) that completes it."""
+    if latest is None:
+        return None, None
+    for rule in rules.follow_ups:
+        if rule.applies(latest.event, latest.result):
+            step = next(key for key in rules.steps if key in rule.done_by)
+            return rules.steps[step].label, latest.occurred_on + timedelta(days=rule.days)
+    return None, None
 
 
 def programme_standings(session: Session, person_id: int, as_of: date) -> list[ProgrammeStanding]:
     """The person's standing on ``as_of`` in every testing programme file, in file-name
-    order (follow-ups: those open now)."""
+    order (follow-ups: those open now), each saying whether the person is in its ages on
+    ``as_of`` and what comes next."""
+    person = session.get(Person, person_id)
+    born = person.date_of_birth if person is not None else None
     rows = session.exec(
         select(ScreeningEvent)
         .where(
@@ -244,6 +280,8 @@ def programme_standings(session: Session, person_id: int, as_of: date) -> list[P
             ]
             stage = reached[-1] if reached else None
         step = rules.steps.get(latest.event) if latest is not None else None
+        next_step, next_due = _next(rules, latest)
+        age = None if born is None else age_on(born, as_of)
         standings.append(
             ProgrammeStanding(
                 programme=key,
@@ -255,6 +293,10 @@ def programme_standings(session: Session, person_id: int, as_of: date) -> list[P
                 else step.results.get(latest.result, latest.result),
                 on=None if latest is None else latest.occurred_on,
                 open_follow_ups=sum(1 for programme in follow if programme == key),
+                short=rules.short,
+                eligible=age is not None and rules.min_age <= age <= rules.max_age,
+                next_step=next_step,
+                next_due=next_due,
             )
         )
     return standings

@@ -292,14 +292,16 @@ async def test_the_person_screen_shows_the_decision_in_force(store: Store) -> No
             "Amrit Kaur  A1003  ·  age 44  ·  Wing B\n"
             "Status: do not approach\n"
             "Last test: –   Next due: now (never screened)\n"
-            "Decision: do not approach since 2024-02-01",
+            "Decision: do not approach since 2024-02-01"
+            "\nHep B: no step recorded\nHep C: no step recorded\nHIV: no step recorded",
         ),
         (
             "B2002",
             "Rosa Díaz  B2002  ·  age 29  ·  Wing A\n"
             "Status: declined, revisit 2024-11-02\n"
             "Last test: –   Next due: now (never screened)\n"
-            "Decision: declined on 2024-05-02, revisit 2024-11-02",
+            "Decision: declined on 2024-05-02, revisit 2024-11-02"
+            "\nHep B: no step recorded\nHep C: no step recorded\nHIV: no step recorded",
         ),
         (
             "A1002",
@@ -311,7 +313,8 @@ async def test_the_person_screen_shows_the_decision_in_force(store: Store) -> No
             "B2001",
             "Hélène Dubois  B2001  ·  age 36  ·  Wing A\n"
             "Status: due now (never screened)\n"
-            "Last test: –   Next due: now (never screened)",
+            "Last test: –   Next due: now (never screened)"
+            "\nHep B: no step recorded\nHep C: no step recorded\nHIV: no step recorded",
         ),
     ]:
         assert str(status_text(person_profile(store, ref, as_of=TODAY))) == expected

@@ -76,6 +76,10 @@ def status_text(profile: PersonProfile) -> Text:
     if decision:
         style = "bold red" if s.do_not_approach else "bold yellow"
         lines.append(Text.assemble("Decision: ", (decision, style)))
+    # Every testing programme she is in the ages of while resident (or has a step in).
+    for standing in profile.programmes:
+        if standing.on is not None or (standing.eligible and not s.left):
+            lines.append(Text(standing.words))
     if profile.language:
         lines.append(Text(f"Language: {visible(profile.language)}"))
     recorded = equity_words(profile.equity)

@@ -3,6 +3,9 @@
 :func:`fold` is the one way a name is compared, in Python and in SQL: the store registers it
 as the SQL function ``fold()`` on every connection (``outreach.store.engine.connect``), because
 SQLite's own ``lower()`` and ``LIKE`` fold A-Z only and would miss "Émile" typed "émile".
+:func:`search_key` is looser, for finding a person from part of a name typed any way: it also
+drops accents and the spaces, apostrophes, hyphens and full stops between the parts of a name
+(registered as the SQL function ``search_key()``).
 """
 
 from __future__ import annotations
@@ -19,23 +22,76 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
+# Letters that carry their mark within the letter, so decomposition (NFKD) leaves them whole:
+# each reads as the plain letter a person without that keyboard would type.
+_PLAIN_LETTERS = str.maketrans(
+    {
+        "ı": "i",  # Turkish dotless i (İ decomposes to I and a dot above by itself)
+        "ł": "l",  # Polish
+        "đ": "d",  # Vietnamese, Croatian
+        "ð": "d",  # Icelandic
+        "ø": "o",  # Danish, Norwegian
+        "ħ": "h",  # Maltese
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+    }
+)
+
+SEARCH_SEPARATORS = " '-."
+"""The printable ASCII characters :func:`search_key` drops; beyond ASCII it also drops every
+other space, dash (Unicode category Pd) and apostrophe (``’ ‘ ʼ ʻ``)."""
+
+_APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u02bb")
+_ASCII_SEPARATORS = str.maketrans("", "", SEARCH_SEPARATORS)
+
+
+def _kept(char: str) -> bool:
+    if char.isspace() or char in _APOSTROPHES or char == ".":
+        return False
+    # Mn: the accents NFKD sets apart from their letters; Pd: hyphens and dashes.
+    return unicodedata.category(char) not in ("Mn", "Pd")
+
+
+def search_key(text: str) -> str:
+    """``text`` as a search compares it: case folded, accents dropped (NFKD, then every
+    combining mark removed; the few letters that carry their mark within, such as Turkish ı,
+    Polish ł, Vietnamese đ and Danish ø, read as i, l, d and o), and the spaces, apostrophes,
+    hyphens and full stops between the parts of a name dropped. "SIOBHAN", "siobhan" and
+    "Siobhán" all give "siobhan"; "O'NEILL", "oneill" and "o neill" all give "oneill"."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_SEPARATORS)
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    plain = decomposed.translate(_PLAIN_LETTERS)
+    return "".join(char for char in plain if _kept(char))
+
+
+SEARCH_KEY_SQL = (
+    "CASE WHEN {column} GLOB '*[^ -~]*' THEN search_key({column}) ELSE "
+    "replace(replace(replace(replace({column}, ' ', ''), '''', ''), '-', ''), '.', '') END"
+)
+"""SQL for :func:`search_key` of ``column``, A-Z case aside (``LIKE`` ignores it). The SQL
+function is called only for names with a character outside printable ASCII, since a Python
+call per row would cost several times a whole search on a large store; for the others
+SQLite's ``replace()`` drops :data:`SEARCH_SEPARATORS`."""
+
 SqlValue = str | bytes | int | float | None
 
-NAME_CONTAINS_SQL = (
-    "({column} LIKE {needle} ESCAPE '\\' OR ({column} GLOB '*[^ -~]*' "
-    "AND fold({column}) LIKE {needle} ESCAPE '\\'))"
-)
-"""SQL for "the name in ``column`` contains the folded pattern ``needle``" (a LIKE pattern
-made from :func:`fold` of what was typed). The answer is fold()'s, but fold() is called only
-for names with a character outside printable ASCII: for the others SQLite's own LIKE, which
-folds A-Z, already gives the same answer, and a Python call per row would cost several times
-the whole search on a large store."""
+NAME_CONTAINS_SQL = "(" + SEARCH_KEY_SQL + " LIKE {needle} ESCAPE '\\')"
+"""SQL for "the name in ``column`` contains the pattern ``needle``" (a LIKE pattern made from
+:func:`search_key` of what was typed), comparing the name's :func:`search_key`."""
 
 
 def fold_sql(value: SqlValue) -> SqlValue:
     """:func:`fold` as the SQL function ``fold()``: text is folded, NULL and other values
     pass through unchanged."""
     return fold(value) if isinstance(value, str) else value
+
+
+def search_key_sql(value: SqlValue) -> SqlValue:
+    """:func:`search_key` as the SQL function ``search_key()``: text gives its key, NULL and
+    other values pass through unchanged."""
+    return search_key(value) if isinstance(value, str) else value
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

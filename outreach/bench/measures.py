@@ -22,7 +22,7 @@ from outreach.stats.dashboard import Dashboard, dashboard
 from outreach.stats.pathway import colposcopy, reach, uptake
 from outreach.stats.period import Period
 from outreach.store.store import Store
-from outreach.wording import fold
+from outreach.wording import search_key
 
 MONTH = Period.containing(AS_OF, "month")
 YEAR = Period.containing(AS_OF, "year")
@@ -156,14 +156,15 @@ def search_text(size: int) -> str:
 
 
 SEARCH_SQL = (
-    "SELECT ref FROM person WHERE ref LIKE :prefix OR fold(display_name) LIKE :within "
+    "SELECT ref FROM person WHERE ref LIKE :prefix OR search_key(display_name) LIKE :within "
     "ORDER BY ref LIMIT 51"
 )
 
 
 def hand_search(conn: Any, needle: str) -> list[str]:
-    """People whose reference starts with ``needle`` or whose folded name holds it."""
-    params = {"prefix": f"{needle}%", "within": f"%{fold(needle)}%"}
+    """People whose reference starts with ``needle`` or whose name's search key holds its
+    search key."""
+    params = {"prefix": f"{needle}%", "within": f"%{search_key(needle)}%"}
     return [row[0] for row in conn.execute(SEARCH_SQL, params)]
 
 
@@ -224,15 +225,31 @@ def measures(size: int) -> list[Measure]:
             lambda c: _fix_trend(hand_board(c, MONTH)),
             "the same, the kept month figures removed first",
         ),
-        Measure(
-            "person search",
-            lambda store: [
-                row.ref for row in search_people(store, text=needle, as_of=AS_OF, limit=50).rows
-            ],
-            lambda c: hand_search(c, needle)[:50],
-            f"{needle!r}",
-        ),
+        _search_measure("person search", needle),
+        _search_measure("search, reference", reference_text(size)),
+        _search_measure("search, common text", COMMON_TEXT),
     ]
+
+
+def reference_text(size: int) -> str:
+    """The start of the references of about 100 people (the bench's are ``R`` and 7 digits)."""
+    return f"R{size // 2:07d}"[:6]
+
+
+COMMON_TEXT = "person 1"
+"""Text in the names of more than half the people (the bench names people ``Person N``): the
+people list walks them in reference order instead of reading the index."""
+
+
+def _search_measure(name: str, needle: str) -> Measure:
+    return Measure(
+        name,
+        lambda store: [
+            row.ref for row in search_people(store, text=needle, as_of=AS_OF, limit=50).rows
+        ],
+        lambda c: hand_search(c, needle)[:50],
+        f"{needle!r}, first page of 50",
+    )
 
 
 def export_check(store: Store, conn: Any) -> bool:

@@ -1,12 +1,14 @@
 """Which people a typed text finds (a reference starting with it, or a name containing it,
-ignoring case in every script), written as SQL that reads an index instead of every person.
+ignoring case, accents, and the spaces, apostrophes, hyphens and full stops in a name), written
+as SQL that reads an index instead of every person.
 
 The answer is always the one the plain test gives: a reference ``LIKE`` the text (A-Z case
-ignored), or :data:`outreach.wording.NAME_CONTAINS_SQL`. What changes is which people the test
-is run on. References are read from a range of ``ix_person_ref_lower``; names from
-``person_search`` (FTS5, trigram tokenizer, migration 0013), which holds each name folded and
-as typed, so every name the test accepts holds the text's trigrams in one of the two: the
-index gives a superset and the test keeps exactly the right people.
+ignored), or the name's :func:`outreach.wording.search_key` containing the text's
+(:data:`outreach.wording.NAME_CONTAINS_SQL`). What changes is which people the test is run on.
+References are read from a range of ``ix_person_ref_lower``; names from ``person_search``
+(FTS5, trigram tokenizer, migrations 0013 and 0027), which holds each name's search key, so
+every name the test accepts holds the text's trigrams: the index gives a superset and the test
+keeps exactly the right people.
 
 The index cannot help with fewer than three characters (a trigram needs three), so shorter
 text runs the test on everyone. For text most people's names hold (``COMMON`` matches or more),
@@ -21,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import text as sql_text
 
-from outreach.wording import NAME_CONTAINS_SQL, fold
+from outreach.wording import NAME_CONTAINS_SQL, search_key
 
 MIN_INDEXED = 3
-"""Shorter text than this (in characters of the folded text) is tested on every person."""
+"""Shorter text than this (in characters of its search key) is tested on every person."""
 
 COMMON = 2000
 """From this many names holding the text, a paged list in reference order walks people."""
@@ -58,8 +60,8 @@ def _after(text: str) -> str | None:
 
 
 def fts_phrase(text: str) -> str:
-    """An FTS5 query for ``text`` as one literal string in either column."""
-    return '{name raw} : "' + text.replace('"', '""') + '"'
+    """An FTS5 query for ``text`` as one literal string in the names' search keys."""
+    return 'name_key : "' + text.replace('"', '""') + '"'
 
 
 def plain_test(person: str = "p") -> str:
@@ -86,13 +88,13 @@ def text_match(
     asked how common the text is when ``paged``: the caller lists people in reference order a
     page at a time, and for common text walking that order is quicker than reading every
     match from the index."""
-    folded = fold(needle)
+    key = search_key(needle)
     params["prefix"] = like_escape(needle) + "%"
-    params["within"] = "%" + like_escape(folded) + "%"
+    params["within"] = "%" + like_escape(key) + "%"
     test = plain_test(person)
-    if not USE_INDEX or len(folded) < MIN_INDEXED:
+    if not USE_INDEX or len(key) < MIN_INDEXED:
         return TextMatch(test, indexed=False)
-    params["fts"] = fts_phrase(folded)
+    params["fts"] = fts_phrase(key)
     if paged:
         found = conn.execute(
             sql_text(

@@ -5,6 +5,8 @@
   every person and record before the test.
 - ``filled_store``: the export tests' store (tests/support/export_store.py), one per module.
 - ``small_disk``: a 4 MiB file system of the test's own, to fill up.
+- ``tui_template``: the small store of tests/support/tui_store.py, built once per session (per
+  xdist worker) and never opened: tests copy it (``copy_built``) rather than build their own.
 
 All are made by :func:`tests.support.stores.new_store`.
 """
@@ -22,6 +24,7 @@ import pytest
 from outreach.store.store import Store
 from tests.support.export_store import populate
 from tests.support.stores import clear, fresh_store, module_store
+from tests.support.tui_store import build_store
 
 
 @pytest.fixture
@@ -52,6 +55,12 @@ def filled_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     with fresh_store(tmp_path_factory.mktemp("export-store") / "store") as opened:
         populate(opened)
         yield opened
+
+
+@pytest.fixture(scope="session")
+def tui_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small deterministic store of tests/support/tui_store.py, closed, to copy."""
+    return build_store(tmp_path_factory.mktemp("tui-template") / "store")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Built only through services, on a fixed date, so screens and snapshots never cha
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -138,4 +139,13 @@ def build_store(folder: Path) -> Path:
             )
         finally:
             store.close()
+    return folder
+
+
+def copy_built(template: Path, folder: Path) -> Path:
+    """``folder`` made a copy of ``template``, a closed store that :func:`build_store` made
+    (the session's is the ``tui_template`` fixture); returns ``folder``. The copy is the same
+    store byte for byte (keys, rows, audit chain) for a file copy of milliseconds, where
+    building it costs about 1.6 s of CPU (three key derivations, every migration, the writes)."""
+    shutil.copytree(template, folder)
     return folder

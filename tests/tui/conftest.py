@@ -4,8 +4,9 @@ changed SVG).
 
 Every test here has a still cursor. ``store`` is the small deterministic store of
 tests/support/tui_store.py, unlocked on its frozen TODAY, in ``folder``: a folder of the test's
-own, since most tests here change the store. A module whose tests only read it overrides
-``folder`` with one built once for the module.
+own, since most tests here change the store, holding a copy of the store built once for the
+session (``tui_template``). A module whose tests only read it overrides ``folder`` with one
+copy for the module.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from freezegun import freeze_time
 from outreach.store.store import Store
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, still_cursor
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +29,9 @@ def _still_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """The small store, built for this test alone."""
-    return build_store(tmp_path / "store")
+def folder(tmp_path: Path, tui_template: Path) -> Path:
+    """The small store, a copy for this test alone (of the one built for the session)."""
+    return copy_built(tui_template, tmp_path / "store")
 
 
 @pytest.fixture

@@ -18,16 +18,16 @@ from outreach.tui.dialogs.backup_dialog import BackupDialog, last_backup_line
 from outreach.tui.screens.dashboard import DashboardScreen
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 BACKED_UP_ON = date(2024, 6, 1)
 
 
 @pytest.fixture(scope="module")
-def backed_up_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def backed_up_folder(tmp_path_factory: pytest.TempPathFactory, tui_template: Path) -> Path:
     """A store whose one backup was taken on BACKED_UP_ON (tests here only read it)."""
     root = tmp_path_factory.mktemp("tui-backup")
-    build_store(root / "store")
+    copy_built(tui_template, root / "store")
     with freeze_time(BACKED_UP_ON):
         store = Store.unlock(root / "store", user="ana", passphrase=PASSPHRASE)
         try:
@@ -128,8 +128,8 @@ async def test_escape_goes_back_to_the_application(backed_up_folder: Path) -> No
 
 
 @pytest.mark.asyncio
-async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path) -> None:
-    build_store(tmp_path / "store")
+async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path, tui_template: Path) -> None:
+    copy_built(tui_template, tmp_path / "store")
     store = _open(tmp_path / "store")
     target_folder = tmp_path / "usb" / "backups"
     try:

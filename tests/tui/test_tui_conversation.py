@@ -13,14 +13,12 @@ from outreach.tui.app import create_app
 from outreach.tui.dialogs.conversation_form import ConversationForm
 from outreach.tui.screens.dashboard import DashboardScreen
 from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("tui-conversation") / "store"
-    build_store(path)
-    return path
+def folder(tmp_path_factory: pytest.TempPathFactory, tui_template: Path) -> Path:
+    return copy_built(tui_template, tmp_path_factory.mktemp("tui-conversation") / "store")
 
 
 class KeyCounter:

@@ -19,15 +19,14 @@ from outreach.tui.widgets.person_picker import ChooseAnywayDialog, PersonChoice,
 from tests.support.store_helpers import table_counts
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, tui_template: Path) -> Path:
     from outreach.services.decisions import RecordDecision, record_decision
 
-    path = tmp_path_factory.mktemp("tui-conversation-rules") / "store"
-    build_store(path)
+    path = copy_built(tui_template, tmp_path_factory.mktemp("tui-conversation-rules") / "store")
     with freeze_time(TODAY), Store.unlock(path, user="ana", passphrase=PASSPHRASE) as store:
         record_decision(
             store,

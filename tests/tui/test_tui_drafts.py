@@ -27,21 +27,26 @@ from outreach.tui.screens.unlock import UnlockScreen
 from outreach.tui.widgets.person_picker import PersonPicker
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, SIZE, type_text, wait_for, wait_for_answer
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 MORNING = datetime(2024, 6, 14, 9, 0)
 BEA = "bea's long passphrase 42"
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "store"
-    build_store(path)
+@pytest.fixture(scope="module")
+def with_bea(tmp_path_factory: pytest.TempPathFactory, tui_template: Path) -> Path:
+    """The small store with a second account, ``bea`` (staff): each test changes a copy."""
+    path = copy_built(tui_template, tmp_path_factory.mktemp("drafts") / "store")
     with freeze_time(TODAY):
         admin = Store.unlock(path, user="ana", passphrase=PASSPHRASE)
         admin.add_account("bea", Role.staff, BEA)
         admin.close()
     return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path, with_bea: Path) -> Path:
+    return copy_built(with_bea, tmp_path / "store")
 
 
 @pytest.fixture

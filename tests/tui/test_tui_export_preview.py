@@ -34,7 +34,7 @@ from outreach.tui.screens.export import ExportScreen
 from tests.support.export_store import ALDER, AS_OF, BIRCH, PERIOD
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 def _csv_cells(folder: Path) -> list[tuple[str, str, str, str, str]]:
@@ -122,9 +122,9 @@ def test_the_written_csv_holds_exactly_the_previewed_cells(
 
 
 def test_an_export_whose_figures_changed_after_the_preview_writes_nothing(
-    tmp_path: Path,
+    tmp_path: Path, tui_template: Path
 ) -> None:
-    build_store(tmp_path / "store")
+    copy_built(tui_template, tmp_path / "store")
     with freeze_time(TODAY):
         store = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)
         try:

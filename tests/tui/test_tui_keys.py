@@ -17,15 +17,13 @@ from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.help import HelpScreen
 from outreach.tui.screens.mentors import MentorsScreen
 from tests.support.tui_helpers import FROZEN, SIZE, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, tui_template: Path) -> Path:
     # These tests only read, so one store serves the module.
-    path = tmp_path_factory.mktemp("tui-keys") / "store"
-    build_store(path)
-    return path
+    return copy_built(tui_template, tmp_path_factory.mktemp("tui-keys") / "store")
 
 
 def test_keys_read_as_a_person_types_them() -> None:

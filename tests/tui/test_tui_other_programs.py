@@ -24,7 +24,7 @@ from outreach.tui.screens.followups import FollowUpsScreen
 from outreach.tui.screens.unlock import UnlockScreen
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, SIZE, still_cursor, wait_for
-from tests.support.tui_store import TODAY, build_store
+from tests.support.tui_store import TODAY, copy_built
 
 
 @pytest.fixture(autouse=True)
@@ -35,10 +35,9 @@ def _quiet_watch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+def stores(tmp_path: Path, tui_template: Path) -> Iterator[tuple[Store, Store]]:
     """ana's store for the application, and bob's on the same folder: the other program."""
-    folder = tmp_path / "store"
-    build_store(folder)
+    folder = copy_built(tui_template, tmp_path / "store")
     with freeze_time(TODAY, **FROZEN):
         ana = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
         ana.add_account("bob", Role.staff, PASSPHRASE)

@@ -92,8 +92,23 @@ def test_the_shipped_mapping_meets_its_schema_and_is_keyed_by_programme(
 ) -> None:
     assert mapping.name == "dhis2-screening"
     assert mapping.data_set == "OUTREACH_SCREENING"
-    assert {i.programme for i in mapping.indicators} == {"cervical-screening"}
-    assert set(mapping.categories) == {"age_band", "kind", "within"}
+    assert {i.programme for i in mapping.indicators} == {
+        "cervical-screening",
+        "bbv-hepatitis-b",
+        "bbv-hepatitis-c",
+        "bbv-hiv",
+        "bowel-screening",
+    }
+    assert set(mapping.categories) == {
+        "age_band",
+        "kind",
+        "within",
+        "ethnicity",
+        "disability",
+        "learning_disability",
+        "first_language",
+        "interpreter",
+    }
     assert mapping_path().is_file()
 
 

@@ -264,10 +264,18 @@ def targets_set(
     unit: Annotated[
         str | None, typer.Option("--unit", help="A unit's name (coverage only; default: site).")
     ] = None,
+    programme: Annotated[
+        str,
+        typer.Option(
+            "--programme",
+            help="The programme (default cervical-screening); a testing programme's measures "
+            "are its file's, e.g. tested or treated for bbv-hepatitis-c.",
+        ),
+    ] = "cervical-screening",
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
-    """Set a target (replacing the one for the same measure and scope)."""
+    """Set a target (replacing the one for the same programme, measure and scope)."""
     from outreach.services.targets import SetTarget, set_target
 
     with errors_shown():
@@ -284,21 +292,28 @@ def targets_set(
                     baseline_on=baseline_on,
                     target_on=target_on,
                     unit=unit,
+                    programme=programme.strip(),
                 ),
             )
     scope = f" in {row.unit}" if row.unit else ""
-    say(f"Target set: {row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
+    whose = "" if programme.strip() == "cervical-screening" else f"{programme.strip()} "
+    say(f"Target set: {whose}{row.measure}{scope} {row.value:g}% by {row.target_on.isoformat()}.")
 
 
 @targets.command("list")
 def targets_list(
-    as_json: JsonOption = False, store: StoreOption = None, user: UserOption = None
+    as_json: JsonOption = False,
+    programme: Annotated[
+        str, typer.Option("--programme", help="The programme (default cervical-screening).")
+    ] = "cervical-screening",
+    store: StoreOption = None,
+    user: UserOption = None,
 ) -> None:
-    """List the targets set."""
+    """List the targets set for a programme."""
     from outreach.services.targets import list_targets
 
     with errors_shown(), unlock(store, user) as opened:
-        rows = list_targets(opened)
+        rows = list_targets(opened, programme=programme.strip())
     if as_json:
         say(
             json.dumps(

@@ -79,11 +79,30 @@ def list_targets(store: Store, *, programme: str = "cervical-screening") -> list
         return targets_in(session, programme=programme)
 
 
+def _measures(programme: str) -> list[str]:
+    """The measures a target may be set for: cervical screening's (TargetMeasure), or a
+    testing programme's own headline measures (its file's ``[[measures]]``)."""
+    from outreach.rules.cascade import CascadeProgramme, load_any
+    from outreach.rules.programme import programme_keys
+
+    if programme not in programme_keys():
+        raise ValidationError(
+            "programme",
+            f"{programme!r} is not a programme (one of {', '.join(programme_keys())})",
+        )
+    rules = load_any(programme)
+    if isinstance(rules, CascadeProgramme):
+        return [m.key for m in rules.measures]
+    return [m.value for m in TargetMeasure]
+
+
 def _check(cmd: SetTarget) -> None:
     measure, value, baseline, baseline_on = cmd.measure, cmd.value, cmd.baseline, cmd.baseline_on
-    if measure not in {m.value for m in TargetMeasure}:
-        known = ", ".join(m.value for m in TargetMeasure)
-        raise ValidationError("measure", f"{measure!r} is not a measure ({known})")
+    known = _measures(cmd.programme)
+    if measure not in known:
+        raise ValidationError(
+            "measure", f"{measure!r} is not a measure of {cmd.programme} ({', '.join(known)})"
+        )
     if not 0 < value <= 100:
         raise ValidationError("value", f"{value:g} is not a percentage above 0 and up to 100")
     if baseline is not None and not 0 <= baseline <= 100:

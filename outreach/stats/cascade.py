@@ -9,15 +9,16 @@ the programme's file by :mod:`outreach.queries.cascade`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from outreach.clock import today
+from outreach.model import Target
 from outreach.queries.cascade import breakdown_named, covered_on, stage_days
 from outreach.rules.cascade import COHORT, COVERAGE, CascadeProgramme
 from outreach.stats.coverage import percent
@@ -172,21 +173,39 @@ def cascade(
         assert start is not None  # every cohort member has a day
         rows.setdefault(group, []).append((start, [_day(d) for d in days]))
     everyone = [row for members in rows.values() for row in members]
+    targets = site_targets(session, programme)
     return Cascade(
         programme=programme.key,
         period=period,
         as_of=as_of,
-        overall=counts_of(programme, everyone),
+        overall=counts_of(programme, everyone, targets),
         breakdown=breakdown,
-        groups={group: counts_of(programme, members) for group, members in rows.items()}
+        groups={group: counts_of(programme, members, targets) for group, members in rows.items()}
         if split
         else {},
     )
 
 
-def counts_of(programme: CascadeProgramme, rows: Iterable[StageRow]) -> CascadeCounts:
-    """The cascade counted from each member's stage days (what :func:`cascade` reads)."""
+def site_targets(session: Session, programme: CascadeProgramme) -> dict[str, float]:
+    """The site's own targets for the programme's measures (``outreach targets set
+    --programme``), by measure key; a measure without one keeps its file's target."""
+    rows = session.exec(
+        select(Target.measure, Target.value).where(
+            Target.programme == programme.key, col(Target.unit_id).is_(None)
+        )
+    ).all()
+    return {measure: value for measure, value in rows}
+
+
+def counts_of(
+    programme: CascadeProgramme,
+    rows: Iterable[StageRow],
+    targets: Mapping[str, float] | None = None,
+) -> CascadeCounts:
+    """The cascade counted from each member's stage days (what :func:`cascade` reads), each
+    measure against ``targets`` (the site's own) or else its file's target."""
     members = list(rows)
+    targets = targets or {}
     stages: list[StageFigure] = []
     reached: dict[str, int] = {COHORT: len(members)}
     for index, stage in enumerate(programme.stages):
@@ -212,7 +231,13 @@ def counts_of(programme: CascadeProgramme, rows: Iterable[StageRow]) -> CascadeC
         )
         reached[stage.key] = len(gaps)
     measures = tuple(
-        MeasureFigure(m.key, m.label, reached[m.numerator], reached[m.denominator], m.target)
+        MeasureFigure(
+            m.key,
+            m.label,
+            reached[m.numerator],
+            reached[m.denominator],
+            targets.get(m.key, m.target),
+        )
         for m in programme.measures
     )
     return CascadeCounts(cohort=len(members), stages=tuple(stages), measures=measures)

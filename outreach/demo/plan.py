@@ -36,6 +36,10 @@ class PersonPlan:
     stays: list[StayPlan] = field(default_factory=list)
     tests: list[TestResult] = field(default_factory=list)
     """Tests the store knows about (recorded history and tests taken here), in date order."""
+    equity: dict[str, str] = field(default_factory=dict)
+    """The equity fields their record holds, as codes (:mod:`outreach.demo.equity`)."""
+    needs_interpreter: bool = False
+    """Whether they in fact need an interpreter (the record may not say so)."""
 
     def resident_on(self, day: date) -> bool:
         return any(is_resident_on(stay.arrived_on, stay.left_on, day) for stay in self.stays)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from outreach.demo.bbv import simulate_bbv
+from outreach.demo.equity import assign_equity
 from outreach.demo.mentors import plan_mentors
 from outreach.demo.pathway import Simulation
 from outreach.demo.plan import PHASE, Act, MentorPlan, PersonPlan, Step
@@ -47,6 +48,7 @@ def plan_demo(*, seed: int, today: date, residents: int = 500, knobs: Knobs = Kn
         random.Random(f"{seed}-mentors"), people, end=today, rate=knobs.mentor_rate
     )
     as_of(people, today)
+    assign_equity(f"{seed}-equity", people)
     sim = Simulation(
         random.Random(f"{seed}-pathway"), load_programme(), people, mentors, today, knobs
     )

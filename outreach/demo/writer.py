@@ -144,6 +144,11 @@ class Replay:
                     language=person.language,
                     unit=act.unit,
                     arrived_on=act.on,
+                    ethnicity=person.equity.get("ethnicity"),
+                    disability=person.equity.get("disability"),
+                    learning_disability=person.equity.get("learning_disability"),
+                    first_language=person.equity.get("first_language"),
+                    interpreter=person.equity.get("interpreter"),
                 ),
             )
         else:

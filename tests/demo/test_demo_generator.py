@@ -28,6 +28,8 @@ from outreach.model import (
 from outreach.services.followups import OUTREACH_REASONS
 from outreach.services.standing import is_do_not_approach
 from outreach.stats.coverage import coverage_on
+from outreach.stats.equity import equity_figures
+from outreach.stats.period import Period
 from outreach.store.audit import verify_chain
 from outreach.store.store import Store
 
@@ -168,3 +170,52 @@ def test_refuses_a_folder_that_already_holds_a_store(
 
     with pytest.raises(NotADemoStore):
         build_demo(built[0].folder, today=TODAY)
+
+
+def test_equity_answers_are_a_prisons_record_many_not_stated(session: Session) -> None:
+    people = session.exec(select(Person)).all()
+    ethnic = [p.ethnicity for p in people]
+    stated = [e for e in ethnic if e not in ("not_stated", "declined")]
+    # About a third never asked, a few declined, and of those stated mostly White British.
+    assert 0.28 <= ethnic.count("not_stated") / len(people) <= 0.40
+    assert 0.02 <= ethnic.count("declined") / len(people) <= 0.07
+    assert 0.65 <= stated.count("white_british") / len(stated) <= 0.85
+    assert len(set(stated)) >= 15
+    # A few need an interpreter; every field keeps not stated and declined apart.
+    interpreter = [p.interpreter for p in people]
+    assert 0.01 <= interpreter.count("yes") / len(people) <= 0.06
+    for field in ("disability", "learning_disability", "first_language", "interpreter"):
+        answers = {getattr(p, field) for p in people}
+        assert {"not_stated", "declined"} <= answers, field
+
+
+def _tested_by_interpreter(store: Store, year: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(site, needing an interpreter) as (tested, receptions) of hepatitis C in ``year``."""
+    figures = equity_figures(
+        store, "interpreter", programme="bbv-hepatitis-c", as_of=TODAY, period=Period.year(year)
+    )
+    tested = next(m for m in figures.measures if m.key == "measure:tested")
+    yes = next(g for g in tested.groups if g.code == "yes")
+    return (tested.numerator, tested.denominator), (yes.numerator, yes.denominator)
+
+
+def test_the_interpreter_gap_in_hepatitis_c_testing_narrows_once_mentors_start(
+    built: tuple[DemoInfo, Store],
+) -> None:
+    store = built[1]
+    # 2022, before peer mentors met arrivals: 153 of 333 receptions tested (45.9%); of the 8
+    # whose record says they need an interpreter, none: 45.9 points below the site.
+    assert _tested_by_interpreter(store, 2022) == ((153, 333), (0, 8))
+    # 2025, mentors fully at reception (some speaking the arrivals' languages): 256 of 318
+    # (80.5%); 6 of 8 (75.0%), 5.5 points below.
+    assert _tested_by_interpreter(store, 2025) == ((256, 318), (6, 8))
+    # Who is being missed in 2022 starts with them: tested of those offered, 0 of 4.
+    first = equity_figures(
+        store, "interpreter", programme="bbv-hepatitis-c", as_of=TODAY, period=Period.year(2022)
+    ).missed()[0]
+    assert (first.measure, first.group.code, first.group.numerator, first.group.denominator) == (
+        "Tested (antibody)",
+        "yes",
+        0,
+        4,
+    )

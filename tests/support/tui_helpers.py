@@ -42,3 +42,26 @@ async def wait_for_answer(pilot: Any, picker: Any, text: str, tries: int = 1500)
     may be listing the answer to a prefix of what was typed.
     """
     await wait_for(pilot, lambda: picker.answered == text, tries=tries)
+
+
+def screen_lines(app: Any) -> list[str]:
+    """What the terminal shows now, as plain text lines (the screenshot's text)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text().splitlines()

@@ -42,7 +42,7 @@ async def test_the_palette_offers_every_action_and_the_screens_own_keys(store: S
     for action in APP_ACTIONS:
         assert commands[action.title].endswith(f"({keys_text(action.keys)})")
     assert commands["Add mentor"] == "On this screen  (ins / ctrl+a)"
-    assert commands["Set inactive/active"] == "On this screen  (i / ctrl+e)"
+    assert commands["Active/inactive"] == "On this screen  (i / ctrl+e)"
     assert "Quit" in commands
 
 
@@ -59,7 +59,7 @@ async def test_question_mark_lists_the_screens_keys_then_the_rest(store: Store) 
             rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
     assert rows[:3] == [
         ("ins / ctrl+a", "Add mentor", "here"),
-        ("i / ctrl+e", "Set inactive/active", "here"),
+        ("i / ctrl+e", "Active/inactive", "here"),
         ("esc", "Back", "here"),
     ]
     # Adding a mentor has keys of its own, so a still goes to the accounts, as everywhere.

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 PAD = "\u00a0"
 """A space that survives at the start of a line (plain leading spaces are dropped)."""
 WAITING = "…"
+NEXT_HINT = "n: next programme"
 BARRIERS_TITLE = "Barriers raised this month{count}: people who raised each"
 
 
@@ -118,12 +119,15 @@ class DashboardScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *dashboard_bindings(),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh", show=False),
+        # Named on the panel it changes, not in the footer: at 80 columns the footer has
+        # no room left for it before "? Help".
         Binding(
             "n,ctrl+n",
             "next_programme",
-            "Programme",
+            "Next programme",
             id="dashboard.programme",
             key_display="n",
+            show=False,
         ),
     ]
 
@@ -131,7 +135,8 @@ class DashboardScreen(DataScreen):
         yield SiteHeader("Dashboard")
         with VerticalScroll(id="dash"):
             with Vertical(classes="panel", id="headline-panel") as headline:
-                headline.border_title = "Coverage"
+                headline.border_title = "Cervical screening: coverage"
+                headline.border_subtitle = NEXT_HINT
                 yield Static(WAITING, id="headline")
             with Horizontal(id="dash-middle"):
                 with Vertical(classes="panel", id="trend-panel") as trend:
@@ -146,6 +151,7 @@ class DashboardScreen(DataScreen):
                 yield Static(WAITING, id="barriers")
             with Vertical(classes="panel", id="programme-panel") as other:
                 other.display = False
+                other.border_subtitle = NEXT_HINT
                 yield Static(WAITING, id="programme")
         yield Footer(compact=True)
 

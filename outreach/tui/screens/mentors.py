@@ -31,7 +31,7 @@ class MentorsScreen(DataScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("insert,ctrl+a", "add", "Add mentor", id="mentors.add", key_display="ins"),
-        Binding("i,ctrl+e", "toggle_active", "Set inactive/active", id="mentors.active"),
+        Binding("i,ctrl+e", "toggle_active", "Active/inactive", id="mentors.active"),
         Binding("escape", "app.go('dashboard')", "Back", id="mentors.back"),
     ]
 

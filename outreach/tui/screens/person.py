@@ -109,7 +109,9 @@ class PersonScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,f5", "conversation", "Log talk", id="person.conversation"),
         Binding("s,f6", "screening", "Screening", id="person.screening"),
-        Binding("l", "transfer_out", "Transfer", id="person.transfer_out"),
+        # Rarely used: in help and the command palette, not the footer, which at 80
+        # columns has no room for it before "? Help".
+        Binding("l", "transfer_out", "Transfer", id="person.transfer_out", show=False),
         Binding("e", "equity", "Equity", id="person.equity"),
         Binding("escape,backspace", "app.pop_screen", "Back", id="person.back"),
     ]

@@ -30,7 +30,9 @@ from sqlmodel import col, select
 from outreach.exports.rows import ALL, TOTAL, Kind
 from outreach.exports.table import PublishedSummary
 from outreach.model import ExportRecord
-from outreach.rules.disclosure import DisclosurePolicy, get_policy
+from outreach.rules.cascade import CascadeProgramme, load_any
+from outreach.rules.disclosure import DisclosurePolicy, Published, get_policy
+from outreach.rules.programme import programme_keys
 from outreach.stats.period import Period
 from outreach.store.store import Store
 
@@ -47,6 +49,9 @@ ADDITIVE_COUNTS = frozenset(
     }
 )
 """Counts of events dated in the period: each event falls in exactly one month."""
+CASCADE_COHORT = "cohort"
+"""A testing programme's people followed (``exports/cascade_table.py``): with its stages'
+counts, additive across periods when the cascade follows receptions."""
 ADDITIVE_RATE_PARTS = {"uptake": ("initial_population",)}
 """Rate figures that count events of the period (uptake: the offers made in it)."""
 WITHHELD = "withheld"
@@ -85,11 +90,17 @@ class Pin:
 def additive_figures(summary: PublishedSummary) -> Figures:
     """The figures of ``summary`` that add up across periods, as published."""
     found: Figures = {}
+    by_arrival = _follows_arrivals(summary.programme)
     for row in summary.rows:
+        parts: dict[str, Published | None]
         if row.kind is Kind.count and row.measure in ADDITIVE_COUNTS:
             parts = {"value": row.value}
         elif row.kind is Kind.rate and row.measure in ADDITIVE_RATE_PARTS:
             parts = {p: getattr(row, p) for p in ADDITIVE_RATE_PARTS[row.measure]}
+        elif by_arrival and row.kind is Kind.count and row.measure == CASCADE_COHORT:
+            parts = {"value": row.value}
+        elif by_arrival and row.kind is Kind.rate and _is_stage(row.measure):
+            parts = {"numerator": row.numerator}
         else:
             continue
         for part, published in parts.items():
@@ -101,6 +112,22 @@ def additive_figures(summary: PublishedSummary) -> Figures:
             else:
                 found[key] = published.value
     return found
+
+
+def _follows_arrivals(programme: str) -> bool:
+    """Whether ``programme`` is a testing programme whose cascade follows each reception of a
+    period: each reception falls in one month, so its people followed, and those of them
+    reaching each stage, add up over the months of a quarter or year. (A cascade of people
+    first tested in a period does not: someone first tested in January and again in March
+    is in both months but once in the quarter.)"""
+    if programme not in programme_keys():
+        return False
+    rules = load_any(programme)
+    return isinstance(rules, CascadeProgramme) and rules.cohort_from == "arrival"
+
+
+def _is_stage(measure: str) -> bool:
+    return measure.startswith("stage_") and not measure.endswith("_on_time")
 
 
 def figures_json(figures: Figures) -> str:

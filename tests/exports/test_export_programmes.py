@@ -9,14 +9,16 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import select
+from sqlmodel import col, select
 
 from outreach.errors import ValidationError
 from outreach.exports.export import export_summary
+from outreach.exports.history import figures_from_json
 from outreach.exports.preview import published_summary
 from outreach.exports.signing import verify_export
 from outreach.model import ExportRecord
@@ -25,6 +27,7 @@ from tests.exports.test_export_differencing import LATE
 from tests.exports.test_export_differencing import populate as populate_conversations
 from tests.stats.test_stats_cascade_hepatitis_c import AS_OF, HEP_C, build
 from tests.support.cli import ok, run
+from tests.support.cohort import Cohort
 from tests.support.stores import new_store
 
 Cells = list[tuple[str, str]]
@@ -410,3 +413,57 @@ def test_an_unknown_breakdown_is_refused_naming_the_known_ones(cohort_store: Sto
         "by: 'religion' is not a breakdown (one of unit, ethnicity, disability, "
         "learning-disability, language, interpreter)"
     )
+
+
+def test_a_testing_programmes_months_and_quarter_are_checked_against_each_other(
+    tmp_path: Path,
+) -> None:
+    # Receptions 8 in July, 8 in August, 1 in September 2024, nobody offered a test: published
+    # 10, 10 and *, and the quarter's 17 as 15, which pins September at 17 - 8 - 8 = 1.
+    store = new_store(tmp_path / "s", site="HMP Diff")
+    try:
+        with store.write() as session:
+            c = Cohort(session)
+            for month, people in ((7, 8), (8, 8), (9, 1)):
+                for day in range(1, people + 1):
+                    c.person(date(1990, 1, 1), stays=[(date(2024, month, day), None, "A")])
+        for month in ("2024-07", "2024-08", "2024-09"):
+            export_summary(
+                store,
+                period=month,
+                out=tmp_path / month,
+                as_of=LATE,
+                formats=["csv"],
+                programme=HEP_C,
+            )
+        with store.read() as session:
+            record = session.exec(select(ExportRecord).order_by(col(ExportRecord.id))).all()[-1]
+        assert figures_from_json(record.figures) == {
+            ("cohort", "total", "all", "value"): None,
+            **{
+                (f"stage_{key}", "total", "all", "numerator"): 0
+                for key in (
+                    "offered",
+                    "tested",
+                    "antibody_positive",
+                    "rna_positive",
+                    "referred",
+                    "treated",
+                    "cured",
+                )
+            },
+        }
+        with pytest.raises(ValueError, match="cohort of 2024-09 would be pinned at exactly 1"):
+            export_summary(
+                store,
+                period="2024-Q3",
+                out=tmp_path / "q3",
+                as_of=LATE,
+                formats=["csv"],
+                programme=HEP_C,
+            )
+        assert not (tmp_path / "q3").exists()
+        # Cervical screening's exports of the quarter are another programme's: not refused.
+        export_summary(store, period="2024-Q3", out=tmp_path / "cx", as_of=LATE, formats=["csv"])
+    finally:
+        store.close()

@@ -1,19 +1,32 @@
 """``outreach sync``: a team's laptops share their records through sealed files.
 
 ``pair`` keeps the other laptop's card; ``export`` writes every change it has not yet
-acknowledged, sealed to it; ``import`` applies a bundle from it; ``peers`` lists paired stores.
+acknowledged, sealed to it; ``import`` applies a bundle from it; ``peers`` lists paired stores;
+``conflicts`` lists what both laptops changed and ``conflicts resolve`` settles one.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from outreach.cli import app
-from outreach.cli.common import StoreOption, UserOption, errors_shown, read_file, say, unlock
+from outreach.cli.common import (
+    JsonOption,
+    StoreOption,
+    UserOption,
+    errors_shown,
+    read_file,
+    say,
+    unlock,
+)
 from outreach.wording import counted
+
+if TYPE_CHECKING:
+    from outreach.services.sync_conflicts import ConflictView
 
 sync = typer.Typer(
     help="Share records between a team's laptops through sealed files (no network).",
@@ -114,3 +127,119 @@ def sync_import(
             else ""
         )
     )
+    if report.conflicts:
+        say(
+            f"{counted(report.conflicts, 'conflict')} found"
+            + (f", {report.held} waiting for a person" if report.held else "")
+            + ": see outreach sync conflicts"
+        )
+
+
+conflicts_app = typer.Typer(
+    help="Changes both laptops made to the same thing: list them, and keep one side.",
+    invoke_without_command=True,
+)
+sync.add_typer(conflicts_app, name="conflicts")
+
+
+def _when(view: ConflictView, here: bool) -> str:
+    at = view.here_at if here else view.theirs_at
+    store = view.here_store if here else view.theirs_store
+    return f"{store}, {at.astimezone():%Y-%m-%d %H:%M}" if at else store
+
+
+def _as_json(view: ConflictView) -> dict[str, Any]:
+    from outreach.services.sync_conflicts import conflict_words
+
+    what, here, theirs = conflict_words(view)
+    return {
+        "id": view.id,
+        "record": view.table,
+        "reference": view.person_ref,
+        "field": view.field or None,
+        "change": view.op,
+        "what": what,
+        "clinical": view.clinical,
+        "status": view.status,
+        "here": {
+            "value": view.here_value,
+            "words": here,
+            "store": view.here_store,
+            "at": view.here_at.isoformat() if view.here_at else None,
+        },
+        "theirs": {
+            "value": view.theirs_value,
+            "words": theirs,
+            "store": view.theirs_store,
+            "at": view.theirs_at.isoformat() if view.theirs_at else None,
+        },
+        "in_force_here": "theirs" if view.held_here else "here",
+        "resolved_by": view.resolved_by,
+        "resolved_at": view.resolved_at.isoformat() if view.resolved_at else None,
+    }
+
+
+@conflicts_app.callback()
+def sync_conflicts(
+    ctx: typer.Context,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Resolved conflicts too, with who resolved them.")
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """List the conflicts waiting for a person: the record, her reference, the field, both
+    values in words, and which laptop made each change and when.
+
+    A clinical field (results, decisions, ceasing) keeps this laptop's value until someone
+    chooses; any other field already shows the later change. Resolve one with
+    'outreach sync conflicts resolve ID --keep here|theirs'.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from outreach.services.sync_conflicts import conflict_words, conflicts
+
+    with errors_shown(), unlock(store, user) as opened:
+        found = conflicts(opened, include_resolved=all_)
+    if as_json:
+        say(json.dumps([_as_json(v) for v in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        say("No conflicts waiting: every change from the paired laptops is merged.")
+        return
+    waiting = sum(v.status == "open" for v in found)
+    say(f"{counted(waiting, 'conflict')} waiting for a person:")
+    for v in found:
+        what, here, theirs = conflict_words(v)
+        state = (
+            f"resolved by {v.resolved_by}"
+            if v.status != "open"
+            else ("clinical: waits, this laptop's value kept" if v.clinical else "later one shown")
+        )
+        say(f"#{v.id}  {v.person_ref or '-'}  {what}  ({state})")
+        say(f"    here    ({_when(v, True)}): {here}")
+        say(f"    theirs  ({_when(v, False)}): {theirs}")
+    say("Keep one side: outreach sync conflicts resolve ID --keep here|theirs")
+
+
+@conflicts_app.command("resolve")
+def sync_conflicts_resolve(
+    conflict: Annotated[int, typer.Argument(help="The conflict's number (#) from the list.")],
+    keep: Annotated[
+        str,
+        typer.Option("--keep", help="here: this laptop's side; theirs: the other laptop's side."),
+    ],
+    store: StoreOption = None,
+    user: UserOption = None,
+) -> None:
+    """Settle one conflict by keeping one side. The choice is audited, written as a new
+    change, and closes the conflict on the other laptop at the next exchange."""
+    from outreach.services.sync_conflicts import conflict_words, resolve
+
+    with errors_shown(), unlock(store, user) as opened:
+        done = resolve(opened, conflict, keep)
+    what, here, theirs = conflict_words(done)
+    kept = here if keep == "here" else theirs
+    say(f"Resolved #{done.id} ({done.person_ref or '-'}, {what}): kept {kept}.")
+    say("The other laptop takes it at the next exchange (outreach sync export).")

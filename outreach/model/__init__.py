@@ -36,7 +36,7 @@ from outreach.model.people import Person, Stay, Unit
 from outreach.model.region import RegionSite, RegionSubmission
 from outreach.model.site import Account, AuditEntry, Site
 from outreach.model.site_settings import SiteSetting
-from outreach.model.sync import ChangeLog, SyncClock, SyncPeer
+from outreach.model.sync import ChangeLog, SyncClock, SyncConflict, SyncPeer
 from outreach.model.transfers import Transfer, TransferFollowUp
 
 __all__ = [
@@ -81,6 +81,7 @@ __all__ = [
     "SiteSetting",
     "Stay",
     "SyncClock",
+    "SyncConflict",
     "SyncPeer",
     "Target",
     "TargetMeasure",

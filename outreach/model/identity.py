@@ -41,6 +41,7 @@ TRAVELLING = (
     "conversation_attendee",
     "conversation_programme",
     "conversation_programme_barrier",
+    "sync_conflict",
 )
 """The tables whose rows are shared with paired stores, parents before children."""
 

@@ -5,6 +5,8 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from outreach.model.identity import Travelling
+
 
 class ChangeLog(SQLModel, table=True):
     """One change to one travelling row, made here or applied from another store
@@ -53,3 +55,39 @@ class SyncPeer(SQLModel, table=True):
     last_sent_hash: str = ""
     bundles_received: int = 0
     last_received_hash: str = ""
+
+
+class SyncConflict(Travelling, table=True):
+    """The same field of the same record changed on two stores that had not seen each other's
+    change (``outreach.services.sync_conflicts``), or a merge that would have ended a
+    do-not-approach or a ceasing. Both values are kept here, in the encrypted store, until a
+    person resolves it; the row travels, so every paired store holds the same conflicts.
+
+    ``kept_*`` is the change in force on the store that found the conflict (its own value for
+    a clinical field, the later clock's otherwise), ``held_*`` the other one. Values are JSON;
+    ``field`` is empty when a whole record's arrival (``op`` insert) or deletion (``op``
+    delete) is held."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (Index("ix_sync_conflict_status", "status", "tbl", "row_uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tbl: str
+    row_uid: str
+    field: str = ""
+    op: str = Field(default="update", description="insert, update or delete (held change)")
+    person_uid: str | None = None
+    clinical: bool = False
+    kept_value: str | None = None
+    kept_clock: int = 0
+    kept_store: str = ""
+    held_value: str | None = None
+    held_clock: int = 0
+    held_store: str = ""
+    detected_at: datetime
+    status: str = "open"
+    resolved_value: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution_clock: int | None = None
+    resolution_store: str | None = None

@@ -9,8 +9,10 @@ own changes (the acknowledgement the peer's next bundle is cut by).
 Applying is one transaction with its audit row. A change already in the log (same clock and
 origin) is skipped, so a bundle applied twice, out of order or after a later one changes
 nothing further. Fields are merged one by one: a field takes the incoming value unless this
-store holds a later change to that same field (clock, then origin, decides), so every store
-ends with the same values whatever order bundles arrive in.
+store holds a later change to that same field (clock, then origin, decides). When both stores
+changed the same field without having seen each other's change, both values are kept as a
+conflict for a person, a clinical field keeps this store's value meanwhile, and a
+do-not-approach or ceasing is never ended by a merge (``outreach.services.sync_conflicts``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from outreach.model import SyncPeer
 from outreach.model.identity import TRAVELLING
 from outreach.services.errors import ValidationError
 from outreach.services.site import open_for, own_card, seal_for
+from outreach.services.sync_conflicts import (
+    Merge,
+    contested_in,
+    hold_arrival,
+    hold_deletion,
+    is_held,
+    merge_field,
+    resolutions_in,
+    update_held_arrival,
+)
 from outreach.services.sync_revive import (
     begin,
     gone_here,
@@ -73,6 +85,10 @@ class Applied:
     applied: int = 0
     known: int = 0
     kept_local: int = 0
+    conflicts: int = 0
+    """Conflicts found (both values kept for a person: ``outreach sync conflicts``)."""
+    held: int = 0
+    """Incoming values not written: clinical, or ending a do-not-approach or ceasing."""
     tables: dict[str, int] = field(default_factory=dict)
 
 
@@ -206,10 +222,17 @@ def import_bundle(store: Store, data: bytes) -> Applied:
         if peer.store_id not in (None, payload["store"]):
             raise ValidationError("file", "this bundle names another store than its card's")
         report = Applied(peer.site, int(payload["number"]))
+        merge = Merge(
+            conn,
+            int(payload["received"]),
+            resolutions=resolutions_in(payload["changes"]),
+            contested=contested_in(payload["changes"]),
+        )
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
         begin(conn, payload["changes"])
         for change in payload["changes"]:
-            _apply(conn, change, report)
+            _apply(merge, change, payload["store"], report)
+        report.conflicts, report.held = merge.found, merge.held
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
         newest = max((c[4] for c in payload["changes"]), default=0)
         conn.exec_driver_sql("UPDATE sync_clock SET last = max(last, ?)", (newest,))
@@ -228,6 +251,7 @@ def import_bundle(store: Store, data: bytes) -> Applied:
                 f"bundle={report.number}",
                 f"clock<={newest}",
                 f"changes={report.applied}",
+                f"conflicts={report.conflicts}",
             ],
         )
     return report
@@ -285,27 +309,36 @@ def _newer_here(conn: Connection, table: str, uid: str, name: str, hlc: int, ori
     )
 
 
-def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
+def _apply(m: Merge, change: list[Any], sender: str | None, report: Applied) -> None:
     table, uid, op, fields, hlc, origin = change
     if table not in TRAVELLING:
         raise ValidationError("file", f"the bundle changes {table!r}, which never travels")
+    conn = m.conn
     known = conn.exec_driver_sql(
         "SELECT 1 FROM change_log WHERE hlc = ? AND origin = ?", (hlc, origin)
     ).first()
-    if known is not None:
+    if known is not None or is_held(conn, hlc, origin):
         report.known += 1
         return
     rowid = _local_id(conn, table, uid)
+    logged = fields
     if op == "delete":
         # A deletion wins over any change to the row, but not over rows here that still
         # refer to it, nor over a later revival of it (sync_revive): every store ends alike.
+        # A do-not-approach or a ceasing waits for a person.
         if rowid is not None and not later_insert_here(conn, table, uid, hlc, origin):
+            if hold_deletion(m, table, uid, rowid, hlc, origin):
+                return
             if needed_here(conn, table, rowid):
                 keep(conn, table, uid, rowid, hlc)
             else:
                 conn.exec_driver_sql(f'DELETE FROM "{table}" WHERE rowid = ?', (rowid,))
     elif rowid is None:
+        if op == "update" and update_held_arrival(m, table, uid, fields):
+            return
         if not gone_here(conn, table, uid, op, hlc, origin):
+            if op == "insert" and hold_arrival(m, table, uid, fields, hlc, origin):
+                return
             try:
                 _insert(conn, table, uid, origin, fields)
             except IntegrityError:
@@ -316,11 +349,28 @@ def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
                     hint="nothing was applied; correct one of them, then sync again",
                 ) from None
     else:
+        m.kept_out.clear()
         wanted = {
-            n: v for n, v in fields.items() if not _newer_here(conn, table, uid, n, hlc, origin)
+            n: v
+            for n, v in fields.items()
+            if merge_field(
+                m,
+                table=table,
+                uid=uid,
+                rowid=rowid,
+                name=n,
+                value=v,
+                hlc=hlc,
+                origin=origin,
+                sender=sender,
+                newer_here=_newer_here(conn, table, uid, n, hlc, origin),
+            )
         }
         if len(wanted) < len(fields):
             report.kept_local += len(fields) - len(wanted)
+        # A value waiting for a person (a clinical conflict, a do-not-approach or ceasing) is
+        # not logged as if this store held it; one older than a change here is, as it was.
+        logged = {n: v for n, v in fields.items() if n not in m.kept_out}
         if wanted:
             values = _values(conn, table, wanted)
             sets = ", ".join(f'"{n}" = ?' for n in values)
@@ -329,7 +379,16 @@ def _apply(conn: Connection, change: list[Any], report: Applied) -> None:
             )
     conn.exec_driver_sql(
         "INSERT INTO change_log (tbl, uid, op, data, hlc, origin) VALUES (?, ?, ?, ?, ?, ?)",
-        (table, uid, op, json.dumps(fields) if fields is not None else None, hlc, origin),
+        (table, uid, op, json.dumps(logged) if logged is not None else None, hlc, origin),
     )
+    if table == "sync_conflict" and op == "insert" and rowid is not None:
+        # Two stores found the same conflict: like any record, it belongs to the store that
+        # wrote it first (by clock), on every store.
+        conn.exec_driver_sql(
+            "UPDATE sync_conflict SET origin = (SELECT origin FROM change_log WHERE "
+            "tbl = 'sync_conflict' AND uid = ? AND op = 'insert' ORDER BY hlc, origin LIMIT 1) "
+            "WHERE rowid = ?",
+            (uid, rowid),
+        )
     report.applied += 1
     report.tables[table] = report.tables.get(table, 0) + 1

@@ -140,3 +140,21 @@ def log_existing(connection: Connection, tables: tuple[str, ...] = TRAVELLING) -
             )
         logged += len(rows)
     return logged
+
+
+def log_change(
+    connection: Connection, table: str, uid: str, op: str, data: str | None
+) -> tuple[int, str]:
+    """Log one change made here by code that writes while the triggers are quiet (a conflict
+    found or resolved during sync), with a new clock; returns its ``(hlc, origin)``.
+    ``data`` is the JSON of the fields written as they travel (None for a deletion)."""
+    connection.exec_driver_sql(_TICK)
+    connection.exec_driver_sql(
+        "INSERT INTO change_log (tbl, uid, op, data, hlc, origin) VALUES "
+        "(?, ?, ?, ?, (SELECT last FROM sync_clock), (SELECT store_id FROM site LIMIT 1))",
+        (table, uid, op, data),
+    )
+    hlc, origin = connection.exec_driver_sql(
+        "SELECT hlc, origin FROM change_log WHERE seq = last_insert_rowid()"
+    ).one()
+    return int(hlc), str(origin)

@@ -70,6 +70,14 @@ APP_ACTIONS: tuple[AppAction, ...] = (
         show=False,
     ),
     AppAction(
+        "conflicts",
+        "f,ctrl+r",
+        "go('conflicts')",
+        "Conflicts",
+        "Changes both laptops made to the same thing: keep one side",
+        show=False,
+    ),
+    AppAction(
         "accounts",
         "a,f11",
         "go('accounts')",

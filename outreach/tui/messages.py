@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from outreach.services.profile import PersonProfile
     from outreach.services.screening import ScreeningRecorded
     from outreach.services.search import PeoplePage
+    from outreach.services.sync_conflicts import ConflictView
     from outreach.services.targets import TargetRow
     from outreach.services.transfer import (
         ExpectedArrival,
@@ -321,3 +322,24 @@ class ArrivalConfirmed(Answer):
     """An expected arrival given her stay."""
 
     data: Stay
+
+
+@dataclass
+class ConflictsLoaded(Answer):
+    """The sync conflicts waiting for a person."""
+
+    data: list[ConflictView]
+
+
+@dataclass
+class ConflictResolved(Answer):
+    """A sync conflict resolved, one side kept."""
+
+    data: ConflictView
+
+
+@dataclass
+class ConflictsCounted(Answer):
+    """How many sync conflicts wait for a person."""
+
+    data: int

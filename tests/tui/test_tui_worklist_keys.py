@@ -37,6 +37,8 @@ CHANGES_DATA = {
     "import-result.undo": "undo",
     "draft.discard": "remove",
     "mentors.active": "change",
+    "conflicts.keep_here": "keep",
+    "conflicts.keep_theirs": "keep",
     # Start a change: a form or a question comes first, then the write.
     "accounts.add": "add",
     "mentors.add": "add",

@@ -29,6 +29,7 @@ from outreach.text import visible
 from outreach.tui.actions import dashboard_bindings
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import (
+    ConflictsCounted,
     DashboardLoaded,
     DashboardView,
     Failed,
@@ -60,6 +61,13 @@ PAD = "\u00a0"
 WAITING = "…"
 NEXT_HINT = "n: next programme"
 BARRIERS_TITLE = "Barriers raised this month{count}: people who raised each"
+
+
+def open_conflicts(store: Store) -> int:
+    """How many sync conflicts wait for a person (the dashboard's line shows when any do)."""
+    from outreach.services.sync_conflicts import open_count
+
+    return open_count(store)
 
 
 def load_headline(store: Store, *, as_of: date) -> HeadlineView:
@@ -134,6 +142,9 @@ class DashboardScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield SiteHeader("Dashboard")
         with VerticalScroll(id="dash"):
+            conflicts = Static("", id="conflicts-line")
+            conflicts.display = False
+            yield conflicts
             with Vertical(classes="panel", id="headline-panel") as headline:
                 headline.border_title = "Cervical screening: coverage"
                 headline.border_subtitle = NEXT_HINT
@@ -215,8 +226,15 @@ class DashboardScreen(DataScreen):
         # Looked up at call time (not bound at import) so a test can hold either half back.
         self.call(HeadlineLoaded, load_headline, as_of=day)
         self.call(DashboardLoaded, load_details, as_of=day)
+        self.call(ConflictsCounted, open_conflicts)
         if shown_programme(self.app) != CERVICAL:
             self._load_programme()
+
+    @on(ConflictsCounted)
+    def _conflicts_counted(self, message: ConflictsCounted) -> None:
+        line = self.query_one("#conflicts-line", Static)
+        line.display = message.data > 0
+        line.update(f"{counted(message.data, 'sync conflict')} waiting for a person: f to review")
 
     @on(HeadlineLoaded)
     def _headline_loaded(self, message: HeadlineLoaded) -> None:

@@ -17,6 +17,7 @@ _SCREENS = {
     "accounts": ("outreach.tui.screens.accounts", "AccountsScreen"),
     "audit": ("outreach.tui.screens.audit", "AuditScreen"),
     "arrivals": ("outreach.tui.screens.transfers", "ArrivalsScreen"),
+    "conflicts": ("outreach.tui.screens.conflicts", "ConflictsScreen"),
 }
 
 

@@ -71,7 +71,7 @@ APP_ACTIONS: tuple[AppAction, ...] = (
     ),
     AppAction(
         "conflicts",
-        "f,ctrl+r",
+        "f,ctrl+u",
         "go('conflicts')",
         "Conflicts",
         "Changes both laptops made to the same thing: keep one side",

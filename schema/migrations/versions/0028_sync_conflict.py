@@ -1,7 +1,7 @@
 """sync conflicts: changes of two paired stores to the same field, kept for a person to resolve
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-06 21:40:00
 
 - sync_conflict: one row per conflict (``outreach.model.sync.SyncConflict``), with both values,
@@ -18,8 +18,8 @@ from alembic import op
 
 from outreach.store.changes import drop_triggers, install_triggers
 
-revision: str = "0027"
-down_revision: str | None = "0026"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, insert
 from outreach.model import Person, Stay, Unit
 from outreach.model.identity import new_uid, new_uids
 from outreach.store.bulk import insert_logged
+from outreach.store.check import check_store
 from outreach.store.store import Store
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -96,6 +97,15 @@ def test_bulk_rows_are_logged_as_the_trigger_logs_a_row_inserted_alone(store: St
     assert tuple(last) == (clocks[-1], 0)
     assert {origin for *_, origin in log} == {store_id}
     assert origins == [store_id]
+    # outreach check agrees: every row logged, each as stored, no gap in the log.
+    found = [
+        f
+        for f in check_store(store.folder, store._data_key, store._keyfile)
+        if f.name == "sync state"
+    ]
+    assert [(f.ok, f.detail) for f in found] == [
+        (True, "every shared row has its id and is in the change log")
+    ]
 
 
 def test_bulk_rows_applied_from_another_store_are_not_logged_again(store: Store) -> None:

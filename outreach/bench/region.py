@@ -36,6 +36,7 @@ from outreach.model import RegionSite, RegionSubmission, Site
 from outreach.region.inbox import add_submission
 from outreach.region.rollup import export_region, region_summary
 from outreach.region.submission import KIND, export_period_of, payload, row_json
+from outreach.region.sums import count_in
 from outreach.rules.disclosure import NHS_HES_2018
 from outreach.services.site import SetOrgUnit, set_org_unit
 from outreach.stats.period import Period
@@ -167,20 +168,22 @@ def main(argv: list[str] | None = None) -> int:
                     table = site_table(rng, name, period)
                     kept = [row_json(r) for r in table.rows]
                     rows_per = len(kept)
-                    session.add(
-                        RegionSubmission(
-                            fingerprint=site_card(name, key).fingerprint,
-                            site=name,
-                            org_unit=org_unit,
-                            programme="cervical-screening",
-                            period=period.label,
-                            sequence=number + 1,
-                            as_of=AS_OF,
-                            digest=f"bench-{name}-{period.label}",
-                            rows=json.dumps(kept),
-                            received_at=now(),
-                        )
+                    submission = RegionSubmission(
+                        fingerprint=site_card(name, key).fingerprint,
+                        site=name,
+                        org_unit=org_unit,
+                        programme="cervical-screening",
+                        period=period.label,
+                        sequence=number + 1,
+                        as_of=AS_OF,
+                        digest=f"bench-{name}-{period.label}",
+                        rows=json.dumps(kept),
+                        received_at=now(),
                     )
+                    session.add(submission)
+                    session.flush()
+                    # Kept as `region add` keeps them: the sums counted in, in the transaction.
+                    count_in(session, submission)
         print(
             f"setup: {args.sites} sites x {args.quarters} quarters = "
             f"{args.sites * args.quarters} submissions of {rows_per} exact rows, written in "

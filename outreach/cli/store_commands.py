@@ -78,10 +78,11 @@ def check(
 ) -> None:
     """Verify a store: page encryption, integrity, references, schema, key slots, audit chain,
     signatures and heads (and those of the exports and backups given), and the month figures
-    it keeps against counting them afresh.
+    (and a region's sums) it keeps against counting them afresh.
 
     Exits 0 only when every check holds.
     """
+    from outreach.region.sums import check_finding as region_sums_finding
     from outreach.stats.month_activity import check_finding as month_counts_finding
     from outreach.stats.month_cache import check_finding
     from outreach.store.check import Finding, check_store
@@ -100,6 +101,7 @@ def check(
         # Derived data the stats keep, counted afresh (the store layer knows no measures).
         findings.append(Finding("month figures", *check_finding(folder, data_key)))
         findings.append(Finding("month counts", *month_counts_finding(folder, data_key)))
+        findings.append(Finding("region sums", *region_sums_finding(folder, data_key)))
     width = max(len(f.name) for f in findings)
     for f in findings:
         say(f"{'ok  ' if f.ok else 'FAIL'}  {f.name:<{width}}  {f.detail}")

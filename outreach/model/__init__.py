@@ -33,7 +33,7 @@ from outreach.model.outreach_log import (
 )
 from outreach.model.pathway import Decision, FollowUp, ScreeningEvent, Target
 from outreach.model.people import Person, Stay, Unit
-from outreach.model.region import RegionSite, RegionSubmission
+from outreach.model.region import RegionSite, RegionSiteTotal, RegionSubmission, RegionSum
 from outreach.model.site import Account, AuditEntry, Site
 from outreach.model.site_settings import SiteSetting
 from outreach.model.sync import ChangeLog, SyncClock, SyncConflict, SyncPeer
@@ -71,7 +71,9 @@ __all__ = [
     "MonthCoverage",
     "Person",
     "RegionSite",
+    "RegionSiteTotal",
     "RegionSubmission",
+    "RegionSum",
     "ResultAction",
     "Role",
     "SampleTaker",

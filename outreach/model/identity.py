@@ -64,6 +64,9 @@ LOCAL = frozenset(
         # A region's store: the site cards it trusts and the submissions they sent, kept there.
         "region_site",
         "region_submission",
+        # Derived from the kept submissions, in the transaction that adds each.
+        "region_sum",
+        "region_site_total",
         # Derived from travelling rows by triggers in each store.
         "first_contact",
         "month_coverage",

@@ -19,6 +19,7 @@ from outreach.clock import now
 from outreach.errors import ValidationError
 from outreach.model import RegionSite, RegionSubmission, Role, Site
 from outreach.region.submission import KIND, read_payload, row_json
+from outreach.region.sums import count_in, count_out
 from outreach.store.sealed import SiteCard, open_sealed
 from outreach.store.store import Store
 
@@ -151,7 +152,9 @@ def add_submission(store: Store, data: bytes) -> Added:
         if kept is not None:
             kept.replaced_by = row.id
             session.add(kept)
+            count_out(session, kept)
             fields.append("replaces")
+        count_in(session, row)
         act.names(row.id, fields)
     if kept is not None:
         return Added(

@@ -9,20 +9,21 @@ which the breakdown rule withholds whole when one site's figure is too small to 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from outreach.errors import ValidationError
 from outreach.exports.export import ExportResult, export_summary
 from outreach.exports.preview import ExportChoice
-from outreach.exports.rows import TOTAL, Kind
+from outreach.exports.rows import Kind
 from outreach.exports.table import AggregateTable, PublishedSummary
-from outreach.model import RegionSubmission, Site
+from outreach.model import Site
 from outreach.region.submission import export_period_of
 from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.rules.programme import load_programme
@@ -31,47 +32,62 @@ from outreach.store.store import Store
 
 SITE = "site"
 """The breakdown of each site's own totals in a regional table."""
-NOT_SUMMED = ("unit",)
-"""Breakdowns whose categories are a site's own."""
 _Key = tuple[str, str, str]
 
 
+_SUMS = text(
+    """
+    SELECT measure, breakdown, category, kind, numerator, denominator,
+           CASE WHEN population_sites = sites THEN initial_population END,
+           CASE WHEN exclusion_sites = sites THEN exclusions END
+    FROM region_sum
+    WHERE period = :period AND programme = :programme
+    ORDER BY position, measure, breakdown, category
+    """
+)
+_SITE_TOTALS = text(
+    """
+    SELECT s.site || ' (' || s.org_unit || ')', t.measure, t.kind, t.numerator,
+           t.denominator, t.initial_population, t.exclusions
+    FROM region_submission AS s JOIN region_site_total AS t ON t.submission_id = s.id
+    WHERE s.period = :period AND s.programme = :programme AND s.replaced_by IS NULL
+    ORDER BY s.site, s.org_unit, t.position
+    """
+)
+
+
 @dataclass(frozen=True)
-class SiteRows:
-    """One site's exact rows for the period, as its submission gave them."""
+class SummedRows:
+    """The exact figures of the submissions in force for a period and programme."""
 
-    site: str
-    org_unit: str
-    rows: str
-    """JSON, as kept in ``region_submission.rows``."""
+    sums: Sequence[Sequence[Any]]
+    """measure, breakdown, category, kind, numerator, denominator, initial population and
+    exclusions, summed over the sites (``outreach.region.sums`` keeps them)."""
+    site_totals: Sequence[Sequence[Any]]
+    """Each site's ``total`` rows: its label (name and org unit), measure, kind and counts."""
 
 
-def site_rows(store: Store, period: Period, programme: str) -> list[SiteRows]:
-    """The rows of the submissions in force for ``period`` and ``programme``, by site."""
+def summed_rows(store: Store, period: Period, programme: str) -> SummedRows:
+    """The kept sums and the per-site totals of ``period`` and ``programme``."""
+    params = {"period": period.label, "programme": programme}
     with store.read() as session:
-        found = session.exec(
-            select(RegionSubmission.site, RegionSubmission.org_unit, RegionSubmission.rows)
-            .where(
-                RegionSubmission.period == period.label,
-                RegionSubmission.programme == programme,
-                RegionSubmission.replaced_by.is_(None),  # type: ignore[union-attr]
-            )
-            .order_by(RegionSubmission.site, RegionSubmission.org_unit)
-        ).all()
-    return [SiteRows(site, org_unit, rows) for site, org_unit, rows in found]
+        conn = session.connection()
+        return SummedRows(
+            conn.execute(_SUMS, params).all(), conn.execute(_SITE_TOTALS, params).all()
+        )
 
 
 def region_table(
     region: str,
-    sites: Sequence[SiteRows],
+    summed: SummedRows,
     period: Period,
     *,
     as_of: date,
     programme: str = "cervical-screening",
 ) -> AggregateTable:
-    """The exact table of ``period`` summed over ``sites`` (the region's own figures are never
+    """The exact table of ``period`` from ``summed`` (the region's own figures are never
     published without :meth:`AggregateTable.publish`). ValidationError when no site sent one."""
-    if not sites:
+    if not summed.site_totals and not summed.sums:
         raise ValidationError(
             "period",
             f"no site's submission for {period.label} is kept: add them with "
@@ -85,46 +101,10 @@ def region_table(
         period=export_period_of(period),
         as_of=as_of,
     )
-    sums: dict[_Key, list[int | None]] = {}
-    kinds: dict[_Key, Kind] = {}
-    per_site: list[tuple[str, list[tuple[_Key, Kind, list[int | None]]]]] = []
-    for site in sites:
-        totals = []
-        # The rows were checked when the submission was added (rows_from_json); here they are
-        # only summed, read as the plain JSON they are kept as, which is what keeps a region
-        # of hundreds of sites quick.
-        for item in json.loads(site.rows):
-            counts = [
-                item["numerator"],
-                item["denominator"],
-                item.get("initial_population"),
-                item.get("exclusions"),
-            ]
-            key = (item["measure"], item["breakdown"], item["category"])
-            breakdown = key[1]
-            if breakdown == TOTAL:
-                totals.append((key, Kind(item["kind"]), counts))
-            if breakdown in NOT_SUMMED:
-                continue
-            found = sums.get(key)
-            if found is None:
-                # A copy: ``counts`` is also this site's own total, summed into in place below.
-                sums[key] = list(counts)
-                kinds[key] = Kind(item["kind"])
-                continue
-            found[0] += counts[0]
-            found[1] += counts[1]
-            # A population only some sites gave cannot be summed: it is left out, not guessed.
-            if found[2] is not None:
-                found[2] = None if counts[2] is None else found[2] + counts[2]
-            if found[3] is not None:
-                found[3] = None if counts[3] is None else found[3] + counts[3]
-        per_site.append((f"{site.site} ({site.org_unit})", totals))
-    for key, counts in sums.items():
-        _add_row(table, key, kinds[key], counts)
-    for label, totals in per_site:
-        for (measure, _breakdown, _category), kind, counts in totals:
-            _add_row(table, (measure, SITE, label), kind, counts)
+    for measure, breakdown, category, kind, *counts in summed.sums:
+        _add_row(table, (measure, breakdown, category), Kind(kind), counts)
+    for label, measure, kind, *counts in summed.site_totals:
+        _add_row(table, (measure, SITE, label), Kind(kind), counts)
     return table
 
 
@@ -151,8 +131,8 @@ def region_summary(
     """The region's published table of ``choice``: summed exactly, then disclosure control."""
     with store.read() as session:
         region = session.exec(select(Site.name)).one()
-    sites = site_rows(store, choice.period, programme)
-    table = region_table(region, sites, choice.period, as_of=choice.as_of, programme=programme)
+    summed = summed_rows(store, choice.period, programme)
+    table = region_table(region, summed, choice.period, as_of=choice.as_of, programme=programme)
     return table.publish(choice.policy)
 
 

@@ -122,7 +122,7 @@ def test_the_migration_sums_the_submissions_a_region_already_held(tmp_path: Path
     from outreach.model import RegionSite, RegionSubmission
     from tests.support.stores import PASSPHRASE, new_store
 
-    old = new_store(tmp_path / "r", revision="0026")
+    old = new_store(tmp_path / "r", revision="0028")
     sent = {
         # (site, sequence): rows; Ash's first is replaced by its second.
         ("HMP Ash", 1): [_row("coverage", 45, 52, initial_population=55, exclusions=3)],

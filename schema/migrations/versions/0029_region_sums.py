@@ -1,7 +1,7 @@
 """region sums: a region's exact sums kept as submissions arrive
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-06 22:05:00
 
 - region_sum(period, programme, measure, breakdown, category, ...): each figure summed over
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0027"
-down_revision: str | None = "0026"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

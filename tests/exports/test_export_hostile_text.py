@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -56,6 +56,7 @@ def _renamed(summary: PublishedSummary, names: dict[str, str], site: str) -> Pub
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(first=_text, second=_text, site=_text)
+@example(first="\r", second="Wing [/] X", site='=HYPERLINK("x")')
 def test_any_unit_or_site_name_goes_through_every_format_as_data(
     summary: PublishedSummary, first: str, second: str, site: str
 ) -> None:
@@ -70,7 +71,9 @@ def test_any_unit_or_site_name_goes_through_every_format_as_data(
         units = {r["category"] for r in rows if r["breakdown"] == "unit"}
         assert units == {csv_text(first), csv_text(second)}
         cells = [
-            c for row in csv.reader((out / "summary.csv").open(encoding="utf-8-sig")) for c in row
+            c
+            for row in csv.reader((out / "summary.csv").open(encoding="utf-8-sig", newline=""))
+            for c in row
         ]
         assert [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))] == []
         book = load_workbook(out / "summary.xlsx")
@@ -87,7 +90,8 @@ def test_any_unit_or_site_name_goes_through_every_format_as_data(
         }
         document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         assert document["site"] == site
-        report = (out / "report.html").read_text(encoding="utf-8")
+        # Bytes decoded as they are: read_text would turn a name's carriage return into "\n".
+        report = (out / "report.html").read_bytes().decode("utf-8")
         assert escape(first) in report and "<script" not in report.replace(escape("<script"), "")
         Bundle.model_validate_json((out / "measure-reports.fhir.json").read_text(encoding="utf-8"))
         with zipfile.ZipFile(out / "summary.xlsx") as zipped:

@@ -93,8 +93,10 @@ def programmes_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     (tmp_path / "programmes").mkdir()
     monkeypatch.setattr(programme_module, "schema_dir", lambda: tmp_path)
     cascade_module._load.cache_clear()
+    cascade_module._kind.cache_clear()
     yield tmp_path / "programmes"
     cascade_module._load.cache_clear()
+    cascade_module._kind.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -86,8 +86,10 @@ def flu_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     (folder / "flu-vaccination.toml").write_text(FLU, encoding="utf-8")
     monkeypatch.setattr(programme_module, "schema_dir", lambda: tmp_path)
     cascade_module._load.cache_clear()
+    cascade_module._kind.cache_clear()
     yield folder
     cascade_module._load.cache_clear()
+    cascade_module._kind.cache_clear()
 
 
 def test_a_new_file_is_a_new_programme_with_its_figures(flu_folder: Path, store: Store) -> None:

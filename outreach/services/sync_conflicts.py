@@ -247,7 +247,9 @@ def merge_field(
 ) -> bool:
     """Whether the incoming value of field ``name`` is written; a conflict it raises is kept."""
     conn = m.conn
-    if table == "sync_conflict":
+    # Which store first wrote a record is its identity, not something a person decides: the
+    # later clock takes it, as for any record, and no conflict is raised over it.
+    if table == "sync_conflict" or name == "origin":
         return not newer_here
     protected = (
         (hlc, origin) not in m.resolutions

@@ -143,7 +143,9 @@ def test_a_killed_sync_import_leaves_the_bundle_wholly_applied_or_not_at_all(
         assert _problems(folder, laptop.key) == [], f"round {i}"
         _, again = _timed(folder, "sync", "import", str(laptop.bundle))
         if outcome == "applied":
-            assert again.startswith("Bundle 1 from HMP Demo changes nothing further")
+            assert again.startswith(
+                "Bundle 1 from HMP Demo (women's prison) changes nothing further"
+            )
         else:
             assert again.startswith("Applied bundle 1 from HMP Demo")
         assert _state(folder) == after, f"round {i}: importing again did not complete it"

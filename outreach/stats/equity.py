@@ -5,7 +5,8 @@ between them in percentage points.
 Cervical screening: coverage on the day read, uptake of the period's offers and reach over
 the period (the uncovered eligible who had a one-to-one conversation, as the dashboard counts
 it). A cascade programme: coverage (where it defines it), each stage of the cascade (reached
-of those who reached the stage before) and each headline measure. Every group of the field is
+of those who reached the stage before), each headline measure and reach over the period (the
+people its cascade follows who had a one-to-one conversation about it). Every group of the field is
 listed, "not stated" and "declined" included, so the groups of a measure add up to its
 overall counts (the exports rely on it).
 """
@@ -29,6 +30,7 @@ from outreach.stats.checks import check
 from outreach.stats.coverage import percent
 from outreach.stats.pathway import reach_checks, uptake_params, uptake_sql
 from outreach.stats.period import Period
+from outreach.stats.programme_talks import reach_by
 from outreach.store.store import Store
 
 Counts = dict[str | None, tuple[int, int]]
@@ -171,7 +173,8 @@ def cervical_breakdowns(
 def cascade_breakdowns(
     session: Session, programme: CascadeProgramme, field: EquityField, period: Period, day: date
 ) -> list[MeasureBreakdown]:
-    """Coverage (if the programme has it), each stage and each measure, by ``field``."""
+    """Coverage (if the programme has it), each stage, each measure and reach over
+    ``period``, by ``field``."""
     measures: list[MeasureBreakdown] = []
     cover = cascade_stats.coverage(session, programme, day, breakdown=field.by)
     if cover is not None:
@@ -189,6 +192,11 @@ def cascade_breakdowns(
             for code, g in figures.groups.items()
         }
         measures.append(breakdown(field, f"measure:{measure.key}", measure.label, counts))
+    # Reach as the programme's conversation figures count it: the people its cascade follows
+    # who had a one-to-one about it in the period.
+    reach = reach_by(session, programme, period, as_of=day, field=field.key)
+    counts = {code: (reached, followed) for code, (followed, reached) in reach.items()}
+    measures.append(breakdown(field, "reach", "Reach", counts))
     return measures
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
+from outreach.model import Person
 from outreach.queries import talked_one_to_one
 from outreach.queries.cascade import cohort
 from outreach.rules.cascade import CascadeProgramme
@@ -70,14 +71,37 @@ def programme_conversations(
 def reach(session: Session, programme: CascadeProgramme, period: Period, *, as_of: date) -> Reach:
     """The distinct people in the programme's cohort of ``period`` and those of them with a
     one-to-one conversation about the programme dated in the period (up to ``as_of``)."""
+    people, reached = reach_by(session, programme, period, as_of=as_of).get(None, (0, 0))
+    return Reach(people, reached)
+
+
+def reach_by(
+    session: Session,
+    programme: CascadeProgramme,
+    period: Period,
+    *,
+    as_of: date,
+    field: str | None = None,
+) -> dict[str | None, tuple[int, int]]:
+    """:func:`reach` by the code of the person's column ``field`` (an equity field's key):
+    code -> (people followed, people reached); without ``field``, one entry under None. The
+    groups add up to :func:`reach` (a person has one code)."""
     start, stop = period.start, stop_day(period, as_of)
     if stop < start:
-        return Reach(0, 0)
+        return {}
     followed = cohort(programme, start=start, stop=stop).subquery("co")
     talked = talked_one_to_one(followed.c.person_id, literal(programme.key), start=start, stop=stop)
-    statement = select(
+    counts = (
         func.count(func.distinct(followed.c.person_id)),
         func.count(func.distinct(case((talked, followed.c.person_id)))),
     )
-    people, reached = session.execute(statement).one()
-    return Reach(int(people), int(reached))
+    if field is None:
+        people, reached = session.execute(select(*counts)).one()
+        return {None: (int(people), int(reached))}
+    person = Person.__table__  # type: ignore[attr-defined]
+    statement = (
+        select(person.c[field], *counts)
+        .select_from(followed.join(person, person.c.id == followed.c.person_id))
+        .group_by(person.c[field])
+    )
+    return {code: (int(n), int(r)) for code, n, r in session.execute(statement)}

@@ -1,8 +1,8 @@
 """Who is being missed: every group of every equity field that is below the site's rate on a
 measure of the programme the dashboard shows, the biggest gap first. Cervical screening:
 coverage today, uptake of this year's offers, reach this year. A testing programme: coverage
-(where it has it), every stage of this year's cascade and each measure. ``n`` moves on to the
-next programme here as on the dashboard."""
+(where it has it), every stage of this year's cascade, each measure and reach this year.
+``n`` moves on to the next programme here as on the dashboard."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ CERVICAL_NOTE = (
 )
 CASCADE_NOTE = (
     "each stage of this year's cascade (of those at the stage before), each measure, "
-    "and coverage today where the programme has it."
+    "reach this year (people it follows a mentor talked to one-to-one about it) and "
+    "coverage today where the programme has it."
 )
 GROUPS_NOTE = "Not stated: never asked; declined: asked, chose not to say. n: next programme."
 

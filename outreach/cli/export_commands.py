@@ -66,7 +66,8 @@ def export(
             help="Comma-separated formats: csv, xlsx, json, fhir, html; and for a "
             "commissioner's system adx, dhis2-json and madx (written through --mapping, for the "
             "site's org unit code: outreach site org-unit CODE). Or, alone, submission: the "
-            "exact counts sealed to the region (--to REGION-CARD --out FILE).",
+            "exact counts sealed to the region (--to REGION-CARD --out FILE; with --programme "
+            "all, --out is a folder and each programme's file in it is KEY.submission).",
         ),
     ] = ALL_FORMATS,
     mapping: Annotated[
@@ -151,7 +152,7 @@ def export(
         _preview(period, policy, as_of, as_json, store, user, programme, by)
         return
     if "submission" in {name.strip().lower() for name in formats.split(",")}:
-        _submission(period, formats, to, out, as_of, force, store, user)
+        _submission(period, formats, to, out, as_of, force, store, user, programme)
         return
     if out is None:
         raise fail(
@@ -211,8 +212,11 @@ def _submission(
     force: bool,
     store: Path | None,
     user: str | None,
+    programme: str = CERVICAL,
 ) -> None:
+    from outreach.exports.preview import check_programme
     from outreach.region.submission import write_submission
+    from outreach.rules.programme import programme_keys
     from outreach.services.dates import parse_date
     from outreach.stats.period import Period
     from outreach.store.sealed import SiteCard
@@ -222,17 +226,25 @@ def _submission(
     if to is None or out is None:
         raise fail("--format submission needs --to REGION-CARD and --out FILE", code=2)
     with errors_shown():
+        if programme != ALL_PROGRAMMES:
+            check_programme(programme)
         card = SiteCard.from_bytes(read_file(to, "--to"))
         chosen = Period.parse(period)
         day = parse_date(as_of, "--as-of") if as_of is not None else None
+        keys = programme_keys() if programme == ALL_PROGRAMMES else (programme,)
         with unlock(store, user) as opened:
-            written = write_submission(
-                opened, period=chosen, to=card, out=out, as_of=day, force=force
-            )
-    say(
-        f"Wrote the exact counts of {written.period} ({written.rows} rows), sealed to "
-        f"{written.region} (card {written.region_fingerprint}), to {written.path}"
-    )
+            for key in keys:
+                # With all, --out is a folder and each programme its own sealed file in it.
+                path = out / f"{key}.submission" if programme == ALL_PROGRAMMES else out
+                written = write_submission(
+                    opened, period=chosen, to=card, out=path, as_of=day, force=force, programme=key
+                )
+                what = "" if key == CERVICAL else f" of {key}"
+                say(
+                    f"Wrote the exact counts{what} of {written.period} ({written.rows} rows), "
+                    f"sealed to {written.region} (card {written.region_fingerprint}), to "
+                    f"{written.path}"
+                )
     say("Only the region's store can open it. Send it; they add it with: outreach region add")
 
 

@@ -111,28 +111,68 @@ def export_region_command(
         Path | None, typer.Option("--mapping", help="Indicator mapping for adx, dhis2-json.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a previous export.")] = False,
+    programme: Annotated[
+        str,
+        typer.Option(
+            "--programme",
+            help="The programme: cervical-screening (the default), a testing programme "
+            "(outreach programmes lists them), or all: one signed export of each programme "
+            "any site sent for the period, each in a folder of --out named by its key.",
+        ),
+    ] = "cervical-screening",
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Add the equity breakdowns the sites sent, comma-separated: ethnicity, "
+            "disability, learning-disability, language, interpreter (or equity for all "
+            "five). Each is withheld whole where a cell is small.",
+        ),
+    ] = "",
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
     """Sum the exact counts of every site's submission for the period, then apply disclosure
     control once, and write the region's export with a per-site breakdown (withheld whole
     where one site's figure is too small)."""
+    from outreach.exports.equity_rows import parse_by
     from outreach.exports.export import parse_formats
+    from outreach.exports.preview import check_programme
+    from outreach.region.inbox import kept_submissions
     from outreach.region.rollup import export_region
     from outreach.stats.period import Period
 
+    programme = programme.strip().lower()
     with errors_shown(), unlock(store, user) as opened:
-        result = export_region(
-            opened,
-            period=Period.parse(period),
-            out=out,
-            formats=parse_formats(formats),
-            policy=policy,
-            force=force,
-            mapping=mapping,
-        )
-    say(f"Exported the region's {result.period} ({result.policy}) to {result.folder}")
-    for name in result.files:
-        say(f"    {name}")
-    for line in result.left_out:
-        say(line)
+        chosen = Period.parse(period)
+        wanted = parse_formats(formats)
+        breakdowns = parse_by(by)
+        if programme == "all":
+            # Only the programmes some site sent: the others have nothing to sum.
+            keys = sorted({k.programme for k in kept_submissions(opened, period=chosen.label)})
+            if not keys:
+                raise fail(
+                    f"no site's submission for {chosen.label} is kept: add them with "
+                    "outreach region add FILE…"
+                )
+        else:
+            check_programme(programme)
+            keys = [programme]
+        for key in keys:
+            result = export_region(
+                opened,
+                period=chosen,
+                out=out / key if programme == "all" else out,
+                formats=wanted,
+                policy=policy,
+                force=force,
+                mapping=mapping,
+                programme=key,
+                by=breakdowns,
+            )
+            what = "" if key == "cervical-screening" else f" of {key}"
+            say(f"Exported the region's {result.period}{what} ({result.policy}) to {result.folder}")
+            for name in result.files:
+                say(f"    {name}")
+            for line in result.left_out:
+                say(line)

@@ -119,6 +119,7 @@ def export_summary(
     summary_source: Callable[[ExportChoice], PublishedSummary] | None = None,
     programme: str = CERVICAL,
     by: Sequence[str] = (),
+    extra_notes: Sequence[str] = (),
 ) -> ExportResult:
     """Export ``period`` into ``out`` in ``formats``, signed, with one audit row.
 
@@ -141,7 +142,8 @@ def export_summary(
     notes.txt and returned in :attr:`ExportResult.left_out`.
 
     ``summary_source`` gives the published figures instead of this store's own records (a
-    region's table, summed from its sites' submissions).
+    region's table, summed from its sites' submissions); ``extra_notes`` are paragraphs added
+    to notes.txt (what such a table cannot hold).
 
     ``programme`` names the programme exported (default cervical screening, whose files are
     what they always were); a testing programme's figures are its cascade
@@ -204,7 +206,7 @@ def export_summary(
             report(f"writing {filename}", done / steps)
             write(summary, partial / filename)
         (partial / NOTES_FILE).write_text(
-            "\n\n".join([*notes(summary), *left_out]) + "\n", encoding="utf-8"
+            "\n\n".join([*notes(summary), *extra_notes, *left_out]) + "\n", encoding="utf-8"
         )
         if "json" in wanted:
             # What is signed is the file: read back, it must be the document checked above.

@@ -20,6 +20,7 @@ from outreach.errors import ValidationError
 from outreach.model import RegionSite, RegionSubmission, Role, Site
 from outreach.region.submission import KIND, read_payload, row_json
 from outreach.region.sums import count_in, count_out
+from outreach.rules.programme import programme_keys
 from outreach.store.sealed import SiteCard, open_sealed
 from outreach.store.store import Store
 
@@ -111,6 +112,13 @@ def add_submission(store: Store, data: bytes) -> Added:
                 "outreach region trust CARD",
             )
         submission = read_payload(opened.payload)
+        if submission.programme not in programme_keys():
+            raise ValidationError(
+                "file",
+                f"a submission of the programme {submission.programme!r}, which this outreach "
+                f"does not know (it knows {', '.join(programme_keys())}); add the programme's "
+                "file to schema/programmes/ first",
+            )
         if submission.site != sender.site:
             raise ValidationError(
                 "file",

@@ -4,6 +4,14 @@ The payload is JSON: the site, its org unit code, the programme, the period, the
 the sending store's sequence (higher is newer) and the exact rows of the export table that add
 up across sites (counts and rates with their populations). Medians, targets and figures worked
 out from targets are left out: they do not add up. No row is about a person.
+
+Any programme can be sent. Cervical screening's rows are its export's, with coverage by every
+equity field; a testing programme's
+are its cascade (:mod:`outreach.exports.cascade_table`): the cohort, each stage's count out of
+the stage before, each on-time count and each headline measure's counts, in total and by the
+unit and every equity field (each person is in one category of each, so each breakdown adds up
+across sites category by category). The median days to each stage is not sent: the medians of
+the sites do not make the region's, and the on-time counts are what adds up instead.
 """
 
 from __future__ import annotations
@@ -21,11 +29,14 @@ from sqlmodel import select
 
 from outreach.errors import ValidationError
 from outreach.exports.builder import build_counted
-from outreach.exports.preview import export_choice
+from outreach.exports.cascade_table import build_cascade_table
+from outreach.exports.equity_rows import add_cervical_breakdowns, breakdown_names
+from outreach.exports.preview import CERVICAL, ExportChoice, export_choice
 from outreach.exports.rows import Kind
 from outreach.exports.table import AggregateRow, AggregateTable, ExportPeriod
 from outreach.model import AuditEntry, Site, SiteSetting
 from outreach.model.site_settings import ORG_UNIT
+from outreach.rules.cascade import load_cascade
 from outreach.rules.programme import load_programme
 from outreach.stats.period import Period
 from outreach.store.sealed import SiteCard, seal
@@ -156,6 +167,7 @@ class Written:
     region: str
     region_fingerprint: str
     rows: int
+    programme: str = CERVICAL
 
 
 def write_submission(
@@ -166,21 +178,21 @@ def write_submission(
     out: Path,
     as_of: date | None = None,
     force: bool = False,
+    programme: str = CERVICAL,
 ) -> Written:
-    """Write this site's exact counts of ``period`` (ended on ``as_of``, default today) to
-    ``out``, sealed to the region whose card is ``to``; one ``submission.write`` audit row.
+    """Write this site's exact counts of ``programme`` for ``period`` (ended on ``as_of``,
+    default today) to ``out``, sealed to the region whose card is ``to``; one
+    ``submission.write`` audit row.
 
-    Refuses (ValidationError) a period that has not ended, a site with no org unit code, and an
-    existing ``out`` unless ``force``. The exact counts exist only in memory and, sealed, in
-    the file: nothing readable is written anywhere.
+    Refuses (ValidationError) an unknown programme, a period that has not ended, a site with
+    no org unit code, and an existing ``out`` unless ``force``. The exact counts exist only in
+    memory and, sealed, in the file: nothing readable is written anywhere.
     """
-    choice = export_choice(store, period=period, as_of=as_of)
+    choice = export_choice(store, period=period, as_of=as_of, programme=programme)
     out = out.expanduser().resolve()
     if out.exists() and (out.is_dir() or not force):
         raise ValidationError("out", f"{out} exists; choose a new file name or pass --force")
-    programme = load_programme()
-    with store.read() as session:
-        table = build_counted(session, choice.period, as_of=choice.as_of, programme=programme).table
+    table = exact_table(store, choice)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     with store.action("submission.write", entity="submission") as act:
@@ -213,4 +225,24 @@ def write_submission(
             partial.unlink(missing_ok=True)
             raise
     rows = sum(1 for row in table.rows if row.kind in SUMMED)
-    return Written(out, choice.period.label, to.site, to.fingerprint, rows)
+    return Written(out, choice.period.label, to.site, to.fingerprint, rows, choice.programme)
+
+
+def exact_table(store: Store, choice: ExportChoice) -> AggregateTable:
+    """The exact table a submission of ``choice`` is made from, in one read transaction: a
+    testing programme's cascade broken down by the unit and every equity field."""
+    with store.read() as session:
+        if choice.programme == CERVICAL:
+            programme = load_programme()
+            table = build_counted(
+                session, choice.period, as_of=choice.as_of, programme=programme
+            ).table
+            add_cervical_breakdowns(table, session, programme, choice.period, breakdown_names())
+            return table
+        return build_cascade_table(
+            session,
+            load_cascade(choice.programme),
+            choice.period,
+            as_of=choice.as_of,
+            by=breakdown_names(),
+        )

@@ -239,9 +239,9 @@ def _submission(
                 written = write_submission(
                     opened, period=chosen, to=card, out=path, as_of=day, force=force, programme=key
                 )
-                what = "" if key == CERVICAL else f" of {key}"
+                what = "" if key == CERVICAL else f" for {key}"
                 say(
-                    f"Wrote the exact counts{what} of {written.period} ({written.rows} rows), "
+                    f"Wrote the exact counts of {written.period}{what} ({written.rows} rows), "
                     f"sealed to {written.region} (card {written.region_fingerprint}), to "
                     f"{written.path}"
                 )

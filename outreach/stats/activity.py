@@ -55,8 +55,8 @@ _STAY_UNTIL = sql(stay_until(stays()), bare=True)
 PERIOD_SQL = f"""
 WITH conv(id, kind, person_id, occurred_on, first) AS MATERIALIZED (
     SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)}
-    FROM conversation c WHERE c.occurred_on >= :start AND c.occurred_on <= :stop
-      AND ({sql(_ADDRESSED)})
+    FROM conversation c INDEXED BY ix_conversation_on_cover
+    WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
     ORDER BY +c.id
 ),
 people(conversation_id, person_id, occurred_on) AS MATERIALIZED (

@@ -47,7 +47,7 @@ SELECT 'held', substr(occurred_on, 1, 7), kind, setting, outcome,
     count(*), sum(minutes), sum(attendees)
 FROM (
     SELECT c.occurred_on, c.kind, c.setting, c.outcome, c.minutes, c.attendees
-    FROM conversation c
+    FROM conversation c INDEXED BY ix_conversation_on_cover
     WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND {sql(_FIRST)}
     UNION ALL
     SELECT c.occurred_on, c.kind, c.setting, cp.outcome, c.minutes, c.attendees
@@ -58,18 +58,21 @@ GROUP BY 2, kind, setting, outcome
 UNION ALL
 SELECT 'mentor', substr(c.occurred_on, 1, 7), cm.mentor_id, NULL, NULL,
     count(*), coalesce(sum(c.minutes), 0), NULL
-FROM conversation c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
+FROM conversation c INDEXED BY ix_conversation_on_cover
+    CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
 WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
 GROUP BY 2, cm.mentor_id
 UNION ALL
 SELECT 'barrier', month, code, NULL, NULL, count(DISTINCT conversation_id), NULL, NULL
 FROM (
     SELECT substr(c.occurred_on, 1, 7) AS month, b.code, b.conversation_id
-    FROM conversation c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+    FROM conversation c INDEXED BY ix_conversation_on_cover
+    CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
     WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND {sql(_FIRST)}
     UNION ALL
     SELECT substr(c.occurred_on, 1, 7), b.code, b.conversation_id
-    FROM conversation c CROSS JOIN conversation_programme_barrier b
+    FROM conversation c INDEXED BY ix_conversation_on_cover
+    CROSS JOIN conversation_programme_barrier b
         ON b.conversation_id = c.id AND b.programme = :programme
     WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND NOT {sql(_FIRST)}
 )

@@ -1,15 +1,18 @@
 """How long a region's roll-up takes: ``python -m outreach.bench.region [--sites 200]
-[--quarters 20] [--adds 50] [--wall]``.
+[--quarters 20] [--adds 50] [--programmes all] [--wall]``.
 
 Builds a throw-away region store in a temporary folder and fills it with synthetic submissions
-(``--sites`` simulated sites, each with its own key and card, ``--quarters`` quarters each;
-about 80 exact rows per submission, the size of a real site's: coverage by age band and unit,
-the trend, uptake, reach, conversations by kind and setting, barriers, outcomes, follow-ups,
-colposcopy). The bulk is written in one transaction as setup; ``--adds`` of the files go
-through ``outreach region add``'s own path (open the sealed file, check the sender, keep it,
-audit row) and are timed per file. Then every quarter is rolled up (the kept submissions read,
-the exact counts summed, disclosure control applied, the breakdown rule run) and one
-quarter's export is written in every format. Times are CPU time of this process
+(``--sites`` simulated sites, each with its own key and card, ``--quarters`` quarters each, of
+each of ``--programmes``: cervical screening's about 80 exact rows per submission, the size of
+a real site's: coverage by age band and unit, the trend, uptake, reach, conversations by kind
+and setting, barriers, outcomes, follow-ups, colposcopy; a testing programme's its cascade
+(cohort, stages, on-time counts, headline measures) in total and by each unit and every
+category of every equity field, as a real site's submission carries it: 715 to 845 rows). The
+bulk is written in one transaction as setup; ``--adds`` of the files go through ``outreach
+region add``'s own path (open the sealed file, check the sender, keep it, audit row) and are
+timed per file. Then every quarter of each programme is rolled up (the kept sums read,
+disclosure control applied, the breakdown rule run) and one quarter's export of each
+programme is written in every format. Times are CPU time of this process
 (``time.process_time``), which other work on a busy machine does not inflate; ``--wall`` times
 wall-clock instead. Prints the figures; asserts nothing. Only synthetic data is written.
 """
@@ -30,14 +33,19 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlmodel import select
 
 from outreach.clock import now
-from outreach.exports.preview import ExportChoice
+from outreach.exports.cascade_table import headline_measure, stage_measure
+from outreach.exports.equity_rows import breakdown_names, export_breakdown
+from outreach.exports.preview import CERVICAL, ExportChoice
+from outreach.exports.rows import ALL, TOTAL
 from outreach.exports.table import AggregateTable
 from outreach.model import RegionSite, RegionSubmission, Site
 from outreach.region.inbox import add_submission
 from outreach.region.rollup import export_region, region_summary
 from outreach.region.submission import KIND, export_period_of, payload, row_json
 from outreach.region.sums import count_in
+from outreach.rules.cascade import CascadeProgramme, load_cascade
 from outreach.rules.disclosure import NHS_HES_2018
+from outreach.rules.programme import programme_keys
 from outreach.services.site import SetOrgUnit, set_org_unit
 from outreach.stats.period import Period
 from outreach.store.sealed import site_card
@@ -123,6 +131,55 @@ def site_table(rng: random.Random, site: str, period: Period) -> AggregateTable:
     return table
 
 
+def cascade_table(
+    rng: random.Random, site: str, period: Period, rules: CascadeProgramme
+) -> AggregateTable:
+    """A site's exact cascade of ``rules`` for ``period``, with every breakdown a submission
+    carries (each unit and every category of every equity field)."""
+    table = AggregateTable(
+        site=site,
+        programme=rules.key,
+        programme_title=rules.title,
+        period=export_period_of(period),
+        as_of=AS_OF,
+    )
+    _cascade_rows(table, rng, rules, rng.randint(0, 150), TOTAL, ALL)
+    for name in breakdown_names():
+        split = export_breakdown(name)
+        categories = list(UNITS) if split.field is None else list(split.field.codes.values())
+        for category in categories:
+            _cascade_rows(table, rng, rules, rng.randint(0, 20), split.name, category)
+    return table
+
+
+def _cascade_rows(
+    table: AggregateTable,
+    rng: random.Random,
+    rules: CascadeProgramme,
+    cohort: int,
+    breakdown: str,
+    category: str,
+) -> None:
+    table.count("cohort", cohort, breakdown, category)
+    before = cohort
+    for stage in rules.stages:
+        reached = rng.randint(0, before)
+        name = stage_measure(stage.key)
+        table.rate(name, reached, before, breakdown, category)
+        if stage.within_days is not None:
+            table.rate(f"{name}_on_time", rng.randint(0, reached), reached, breakdown, category)
+        before = reached
+    for measure in rules.measures:
+        denominator = rng.randint(0, cohort)
+        table.rate(
+            headline_measure(measure.key),
+            rng.randint(0, denominator),
+            denominator,
+            breakdown,
+            category,
+        )
+
+
 def _key() -> bytes:
     return Ed25519PrivateKey.generate().private_bytes(
         Encoding.Raw, PrivateFormat.Raw, NoEncryption()
@@ -134,12 +191,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--quarters", type=int, default=20)
     parser.add_argument("--adds", type=int, default=50, help="files added through region add")
+    parser.add_argument(
+        "--programmes",
+        default="all",
+        help="comma-separated programme keys each site sends (default all)",
+    )
     parser.add_argument("--wall", action="store_true", help="time wall-clock, not CPU")
     args = parser.parse_args(argv)
     clock: Callable[[], float] = time.perf_counter if args.wall else time.process_time
     unit = "s wall-clock" if args.wall else "s CPU"
     rng = random.Random(20)
     quarters = [Period.quarter(2021 + q // 4, q % 4 + 1) for q in range(args.quarters)]
+    keys = (
+        programme_keys()
+        if args.programmes == "all"
+        else tuple(k.strip() for k in args.programmes.split(","))
+    )
+    rules = {key: load_cascade(key) for key in keys if key != CERVICAL}
+
+    def table_of(key: str, name: str, period: Period) -> AggregateTable:
+        if key == CERVICAL:
+            return site_table(rng, name, period)
+        return cascade_table(rng, name, period, rules[key])
+
     with tempfile.TemporaryDirectory() as folder:
         store, _ = Store.init(
             Path(folder) / "region", site_name="Bench region", admin="bench", passphrase=PASSPHRASE
@@ -150,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         card = site_card(own.name, own.signing_key)
         sites = [(f"HMP Bench {n:03d}", f"PRISON_{n:03d}", _key()) for n in range(args.sites)]
         started = clock()
-        rows_per = 0
+        rows_per: dict[str, int] = {}
         with store.write() as session:
             for name, _org_unit, key in sites:
                 mine = site_card(name, key)
@@ -163,20 +237,22 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             session.flush()
-            for number, period in enumerate(quarters):
+            for number, (period, programme) in enumerate(
+                (period, programme) for period in quarters for programme in keys
+            ):
                 for name, org_unit, key in sites:
-                    table = site_table(rng, name, period)
+                    table = table_of(programme, name, period)
                     kept = [row_json(r) for r in table.rows]
-                    rows_per = len(kept)
+                    rows_per[programme] = len(kept)
                     submission = RegionSubmission(
                         fingerprint=site_card(name, key).fingerprint,
                         site=name,
                         org_unit=org_unit,
-                        programme="cervical-screening",
+                        programme=programme,
                         period=period.label,
                         sequence=number + 1,
                         as_of=AS_OF,
-                        digest=f"bench-{name}-{period.label}",
+                        digest=f"bench-{name}-{period.label}-{programme}",
                         rows=json.dumps(kept),
                         received_at=now(),
                     )
@@ -184,17 +260,18 @@ def main(argv: list[str] | None = None) -> int:
                     session.flush()
                     # Kept as `region add` keeps them: the sums counted in, in the transaction.
                     count_in(session, submission)
+        shapes = ", ".join(f"{k} {n}" for k, n in rows_per.items())
         print(
-            f"setup: {args.sites} sites x {args.quarters} quarters = "
-            f"{args.sites * args.quarters} submissions of {rows_per} exact rows, written in "
-            f"one transaction in {clock() - started:.1f} {unit}"
+            f"setup: {args.sites} sites x {args.quarters} quarters x {len(keys)} programmes = "
+            f"{args.sites * args.quarters * len(keys)} submissions (exact rows each: {shapes}), "
+            f"written in one transaction in {clock() - started:.1f} {unit}"
         )
         # The real path for some more files: a newer submission of the last quarter per site.
         from outreach.store.sealed import seal
 
         files = []
-        for name, org_unit, key in sites[: args.adds]:
-            table = site_table(rng, name, quarters[-1])
+        for number, (name, org_unit, key) in enumerate(sites[: args.adds]):
+            table = table_of(keys[number % len(keys)], name, quarters[-1])
             data = payload(table, org_unit=org_unit, sequence=10_000)
             files.append(seal(data, kind=KIND, sender=name, signing_key=key, to=card))
         started = clock()
@@ -203,27 +280,36 @@ def main(argv: list[str] | None = None) -> int:
         if files:
             each = (clock() - started) / len(files) * 1000
             print(f"region add: {len(files)} sealed files, {each:.1f} ms {unit[2:]} each")
-        started = clock()
-        for period in quarters:
-            summary = region_summary(store, ExportChoice(period, NHS_HES_2018, AS_OF))
-        total = clock() - started
-        print(
-            f"roll-up: {args.quarters} quarters x {args.sites} sites summed and published in "
-            f"{total:.2f} {unit} ({total / args.quarters * 1000:.0f} ms a quarter; "
-            f"{len(summary.rows)} published figures each)"
-        )
-        started = clock()
-        with tempfile.TemporaryDirectory() as out:
-            export_region(
-                store,
-                period=quarters[-1],
-                out=Path(out) / "export",
-                formats=("csv", "xlsx", "json", "fhir", "html", "adx", "dhis2-json"),
-                as_of=AS_OF,
+        everything = 0.0
+        for programme in keys:
+            started = clock()
+            for period in quarters:
+                choice = ExportChoice(period, NHS_HES_2018, AS_OF, programme)
+                summary = region_summary(store, choice)
+            total = clock() - started
+            everything += total
+            print(
+                f"roll-up of {programme}: {args.quarters} quarters x {args.sites} sites summed "
+                f"and published in {total:.2f} {unit} "
+                f"({total / args.quarters * 1000:.0f} ms a quarter; "
+                f"{len(summary.rows)} published figures each)"
             )
-        print(
-            f"export: {quarters[-1].label}, every format, signed, in {clock() - started:.2f} {unit}"
-        )
+        print(f"roll-up: every programme, every quarter, in {everything:.2f} {unit}")
+        for programme in keys:
+            started = clock()
+            with tempfile.TemporaryDirectory() as out:
+                export_region(
+                    store,
+                    period=quarters[-1],
+                    out=Path(out) / "export",
+                    formats=("csv", "xlsx", "json", "fhir", "html", "adx", "dhis2-json", "madx"),
+                    as_of=AS_OF,
+                    programme=programme,
+                )
+            print(
+                f"export of {programme}: {quarters[-1].label}, every format, signed, in "
+                f"{clock() - started:.2f} {unit}"
+            )
         store.close()
     return 0
 

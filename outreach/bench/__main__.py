@@ -51,6 +51,7 @@ from outreach.bench.operations import (
     log_once,
     peak_mb,
 )
+from outreach.bench.search import time_searches
 from outreach.model.people import SEARCH_INDEX_TABLES
 from outreach.stats.dashboard import dashboard
 from outreach.store.engine import PAGE_CACHE_KIB
@@ -419,6 +420,9 @@ def run_size(
         if statements:
             time_statements(store, plain, runs)
         rows, agreed = time_measures(store, plain, size, runs)
+        searched = time_searches(store, size, runs, _clock)
+        rows += searched
+        agreed = agreed and not any("DIFFERENT" in row[4] for row in searched)
         if export:
             with tempfile.TemporaryDirectory(prefix="outreach-bench-") as tmp:
                 export_row, same = time_export(store, plain, max(1, runs // 2), Path(tmp))

@@ -21,12 +21,16 @@ from outreach.queries import is_waiting_to_revisit, outer, param, resident, sql
 from outreach.rules.screening import age_on
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, person_by_ref
-from outreach.services.name_search import text_match
+from outreach.services.name_search import first_found
 from outreach.services.standing import decision_in_force
 from outreach.services.status import statuses_of
 from outreach.store.store import Store
 
 MAX_MATCHES = 50
+
+RANKED = 500
+"""At most this many matches (of names, and of references) are ranked; for text more people
+match, the picker says so ("more than 500") and lists the best of the first the index gives."""
 
 _RESIDENT = sql(resident(outer("p").c.id, param("as_of")))
 
@@ -97,10 +101,16 @@ class PersonMatches:
     """How many residents match, counted up to 2: 1 means exactly one."""
     has_more: bool
     """Whether more people match than ``rows`` holds."""
+    more_than: int | None = None
+    """Set when more than this many people match: the rows are then the best of the first
+    ones the index gave, not of every match, and ``residents`` counts only those."""
 
     @property
     def only_resident(self) -> PersonMatch | None:
-        """The one resident matching, when exactly one does."""
+        """The one resident matching, when exactly one does (never when only some of the
+        matches were ranked)."""
+        if self.more_than is not None:
+            return None
         if self.residents != 1 or not self.rows or not self.rows[0].resident:
             return None
         return self.rows[0]
@@ -115,7 +125,9 @@ def match_people(
     programme: str = PROGRAMME,
 ) -> PersonMatches:
     """People whose reference starts with ``text`` or whose name contains it, ignoring case
-    in every script, residents on ``as_of`` (default today) first."""
+    in every script, residents on ``as_of`` (default today) first. When more than
+    :data:`RANKED` names (or references) match, only the first :data:`RANKED` of each that the
+    index gives are ranked, and the answer says more match (``more_than``)."""
     if not 1 <= limit <= MAX_MATCHES:
         raise ValidationError("limit", f"must be between 1 and {MAX_MATCHES}")
     needle = text.strip()
@@ -129,8 +141,10 @@ def match_people(
     # SQLite's NOCASE, not fold(): a Python call per match would slow a short, common text.
     with store.read() as session:
         # A reference starts with the text typed; a name contains it, both folded alike
-        # (fold()); the people to test come from an index where it helps.
-        matches = text_match(session.connection(), needle, params).where
+        # (fold()); the people to test come from an index, at most RANKED of each, so that
+        # a letter or two matching most of a large store is ranked as quickly as a name.
+        found_first = first_found(session.connection(), needle, params, cap=RANKED)
+        matches = found_first.where
         listed = (
             "SELECT id, sum(resident) OVER () AS residents FROM (SELECT p.id, p.ref, "
             f"p.display_name AS name, {_RESIDENT} AS resident, {last_left} AS last_left "
@@ -142,6 +156,10 @@ def match_people(
         ids = [row[0] for row in found]
         residents = min(2, int(found[0][1] or 0)) if found else 0
         rows = _matches(session, ids[:limit], day, programme)
+    if not found_first.complete:
+        return PersonMatches(
+            text=text, rows=rows, residents=residents, has_more=True, more_than=RANKED
+        )
     return PersonMatches(text=text, rows=rows, residents=residents, has_more=len(ids) > limit)
 
 

@@ -14,6 +14,11 @@ The index cannot help with fewer than three characters (a trigram needs three), 
 text runs the test on everyone. For text most people's names hold (``COMMON`` matches or more),
 a caller that reads people in reference order and stops after a page is quicker walking that
 order, so :func:`text_match` says so and such a caller may ask for the walk instead.
+
+A caller that ranks every match (the pickers: residents first, then by name) cannot stop after
+a page, so :func:`first_found` gives it at most a few hundred people to rank: every match when
+the index finds no more than ``cap``, else the first ``cap`` the index gives (in its own
+order: person id, and reference) and the word that more match.
 """
 
 from __future__ import annotations
@@ -70,6 +75,18 @@ def plain_test(person: str = "p") -> str:
     return f"({person}.ref LIKE :prefix ESCAPE '\\' OR {name})"
 
 
+def _ref_range(needle: str, params: dict[str, Any]) -> str:
+    """SQL over ``r``: the references starting with ``needle`` ignoring A-Z case, as a range
+    of ``ix_person_ref_lower`` (a superset of the LIKE); its parameters added to ``params``."""
+    params["ref_from"] = ascii_lower(needle)
+    upper = _after(params["ref_from"])
+    refs = "lower(r.ref) >= :ref_from"
+    if upper is not None:
+        params["ref_below"] = upper
+        refs += " AND lower(r.ref) < :ref_below"
+    return refs
+
+
 @dataclass(frozen=True)
 class TextMatch:
     """``where``: SQL true for exactly the people the text finds; ``indexed``: whether it
@@ -105,14 +122,54 @@ def text_match(
         ).scalar_one()
         if found >= COMMON:
             return TextMatch(test, indexed=False)
-    params["ref_from"] = ascii_lower(needle)
-    upper = _after(params["ref_from"])
-    refs = "lower(r.ref) >= :ref_from"
-    if upper is not None:
-        params["ref_below"] = upper
-        refs += " AND lower(r.ref) < :ref_below"
     candidates = (
         "SELECT rowid FROM person_search WHERE person_search MATCH :fts "
-        f"UNION SELECT r.id FROM person r WHERE {refs}"
+        f"UNION SELECT r.id FROM person r WHERE {_ref_range(needle, params)}"
     )
     return TextMatch(f"({person}.id IN ({candidates}) AND {test})", indexed=True)
+
+
+@dataclass(frozen=True)
+class FirstFound:
+    """``where``: SQL true for the people to rank; ``complete``: whether they are every
+    person the text finds (else more than ``cap`` match and they are the index's first)."""
+
+    where: str
+    complete: bool
+
+
+def first_found(
+    conn: Any, needle: str, params: dict[str, Any], *, cap: int, person: str = "p"
+) -> FirstFound:
+    """At most about ``2 * cap`` of the people ``needle`` finds, for a WHERE clause over
+    ``person``, read from the indexes with a limit so that very common text costs no more than
+    rare: every match when the index finds no more than ``cap`` names and ``cap`` references
+    (the answer :func:`text_match` gives), else the first ``cap`` of each in index order."""
+    match = text_match(conn, needle, params, person=person)
+    if not USE_INDEX:
+        return FirstFound(match.where, complete=True)
+    params["cap"] = cap
+    test = plain_test("q")
+    if not match.indexed:
+        # Text too short for the trigram index: the first people (by id) the test accepts.
+        first = f"SELECT q.id FROM person q WHERE {test} LIMIT :cap"
+        found = conn.execute(
+            sql_text(f"SELECT count(*) FROM (SELECT 1 FROM person q WHERE {test} LIMIT :cap + 1)"),
+            params,
+        ).scalar_one()
+        if found <= cap:
+            return FirstFound(match.where, complete=True)
+        return FirstFound(f"({person}.id IN ({first}))", complete=False)
+    names = "SELECT rowid FROM person_search WHERE person_search MATCH :fts LIMIT :cap + 1"
+    refs = f"SELECT r.id FROM person r WHERE {_ref_range(needle, params)} LIMIT :cap + 1"
+    counted = conn.execute(
+        sql_text(f"SELECT (SELECT count(*) FROM ({names})), (SELECT count(*) FROM ({refs}))"),
+        params,
+    ).one()
+    if max(counted) <= cap:
+        return FirstFound(match.where, complete=True)
+    first = (
+        f"SELECT rowid FROM ({names.replace(':cap + 1', ':cap')}) "
+        f"UNION SELECT id FROM ({refs.replace(':cap + 1', ':cap')})"
+    )
+    return FirstFound(f"({person}.id IN ({first}) AND {plain_test(person)})", complete=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from outreach.services import matching
 from outreach.services.matching import match_people, match_person
 from outreach.store.store import Store
 from outreach.wording import counted, fold, search_key
@@ -104,6 +105,58 @@ def test_a_short_page_says_more_match(store: Store) -> None:
     found = match_people(store, text="a", as_of=TODAY, limit=2)
     assert [m.ref for m in found.rows] == ["A1003", "A1001"]
     assert found.has_more
+
+
+def test_every_match_is_ranked_when_no_more_than_ranked_match(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three Kaur names, three ranked: the answer of an unlimited ranking.
+    monkeypatch.setattr(matching, "RANKED", 3)
+    found = match_people(store, text="kaur", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1003", "A1001", "A1002"]
+    assert (found.more_than, found.has_more, found.residents) == (None, False, 2)
+
+
+def test_more_matches_than_ranked_ranks_the_first_the_index_gives(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three Kaur names, two ranked: the first two by person id (A1001 resident, A1002 left);
+    # Amrit Kaur (A1003), who would come first, is not among them.
+    monkeypatch.setattr(matching, "RANKED", 2)
+    found = match_people(store, text="kaur", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1001", "A1002"]
+    assert (found.more_than, found.has_more, found.residents) == (2, True, 1)
+    # One resident among those ranked is not the one resident meant: enter must not take her.
+    assert found.only_resident is None
+
+
+def test_short_text_matching_more_than_ranked_ranks_the_first_people(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "a" starts A1001-A1003 and is in Rosa Díaz's name: four people, A1001 and A1002 the
+    # first two.
+    monkeypatch.setattr(matching, "RANKED", 2)
+    found = match_people(store, text="a", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1001", "A1002"]
+    assert found.more_than == 2
+    monkeypatch.setattr(matching, "RANKED", 4)
+    found = match_people(store, text="a", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1003", "A1001", "B2002", "A1002"]
+    assert found.more_than is None
+
+
+def test_references_matching_more_than_ranked_ranks_the_first_references(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "A100" starts three references and is in no name.
+    monkeypatch.setattr(matching, "RANKED", 2)
+    found = match_people(store, text="a100", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1001", "A1002"]
+    assert found.more_than == 2
+    monkeypatch.setattr(matching, "RANKED", 3)
+    found = match_people(store, text="a100", as_of=TODAY)
+    assert [m.ref for m in found.rows] == ["A1003", "A1001", "A1002"]
+    assert found.more_than is None
 
 
 def test_fold_is_caseless_and_canonical() -> None:

@@ -300,7 +300,10 @@ class PersonPicker(Vertical):
             )
         else:
             options.add_options([Option(match_prompt(m)) for m in found.rows])
-            if found.has_more:
+            if found.more_than is not None:
+                more = f"more than {found.more_than} match: type more letters"
+                options.add_option(Option(more, disabled=True))
+            elif found.has_more:
                 options.add_option(Option("more match: type more letters", disabled=True))
             options.highlighted = 0
         self.add_class("-open")

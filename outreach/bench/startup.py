@@ -4,7 +4,10 @@ takes from process start to the unlocked dashboard drawn with its data.
 Each run starts a new Python process in a pseudo-terminal (120x40) with
 ``OUTREACH_EXIT_WHEN_READY`` naming a marker file: as soon as the dashboard has drawn its
 figures the application writes the time into it and exits. The time reported is from starting
-the process to that mark (to the exit for ``--help``), median of the runs.
+the process to that mark (to the exit for ``--help``), median of the runs, with the median CPU
+time the process used (user and system, every thread, to its exit): on a busy machine the
+wall-clock time includes waiting for a core, the CPU time does not. The load average is
+printed first.
 
 Runs on the demo store (``outreach demo --store DIR``, which unlocks the demo store itself;
 built first if missing), and on a large benchmark store when one is found (``--big``, default
@@ -19,6 +22,7 @@ import argparse
 import fcntl
 import os
 import pty
+import resource
 import shutil
 import statistics
 import struct
@@ -49,9 +53,15 @@ def _drain(fd: int) -> None:
             return
 
 
-def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float | None]:
-    """Seconds from starting ``command`` in a pseudo-terminal to its exit, and to the moment
-    the application wrote its ready marker (None when it wrote none). Raises if the command
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float | None, float]:
+    """Seconds from starting ``command`` in a pseudo-terminal to its exit, to the moment the
+    application wrote its ready marker (None when it wrote none), and the CPU seconds (user
+    and system, every thread) the process used in all, to its exit. Raises if the command
     fails or takes longer than TIMEOUT."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
@@ -61,6 +71,7 @@ def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float | N
     env = {**env, READY_ENV: marker_name}
     started_wall = time.time()
     started = time.perf_counter()
+    cpu_before = _children_cpu()
     process = subprocess.Popen(
         command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
     )
@@ -74,21 +85,27 @@ def time_once(command: list[str], env: dict[str, str]) -> tuple[float, float | N
         if process.poll() is None:
             process.kill()
             process.wait()
+        cpu = _children_cpu() - cpu_before
         os.close(master)
         written = marker.read_text(encoding="utf-8").strip()
         marker.unlink()
     if code != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {code}")
-    return elapsed, (float(written) - started_wall if written else None)
+    return elapsed, (float(written) - started_wall if written else None), cpu
 
 
-def median_of(runs: int, command: list[str], env: dict[str, str]) -> tuple[float, list[float]]:
-    """Median and each run's seconds to ready (to exit when the command marks no ready)."""
+def median_of(
+    runs: int, command: list[str], env: dict[str, str]
+) -> tuple[float, list[float], float]:
+    """Median and each run's seconds to ready (to exit when the command marks no ready), and
+    the median CPU seconds of a run (to its exit, which follows the ready mark at once)."""
     times = []
+    cpu = []
     for _ in range(runs):
-        exited, ready = time_once(command, env)
+        exited, ready, used = time_once(command, env)
         times.append(ready if ready is not None else exited)
-    return statistics.median(times), times
+        cpu.append(used)
+    return statistics.median(times), times, statistics.median(cpu)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -111,9 +128,9 @@ def _open_unlocked(folder: Path, user: str) -> None:
         store.close()
 
 
-def _report(label: str, median: float, times: list[float]) -> None:
+def _report(label: str, median: float, times: list[float], cpu: float) -> None:
     each = "  ".join(f"{t:.2f}" for t in times)
-    print(f"{label:<34} median {median:6.2f} s   runs: {each}")
+    print(f"{label:<34} median {median:6.2f} s   CPU {cpu:5.2f} s   runs: {each}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,8 +146,11 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     python = sys.executable
-    help_median, help_times = median_of(args.runs, [python, "-m", "outreach", "--help"], _env())
-    _report("outreach --help", help_median, help_times)
+    print(f"load average: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    help_median, help_times, help_cpu = median_of(
+        args.runs, [python, "-m", "outreach", "--help"], _env()
+    )
+    _report("outreach --help", help_median, help_times, help_cpu)
 
     with tempfile.TemporaryDirectory(prefix="outreach-startup-") as scratch:
         demo = args.store or Path(scratch) / "demo"
@@ -142,10 +162,10 @@ def main(argv: list[str] | None = None) -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        demo_median, demo_times = median_of(
+        demo_median, demo_times, demo_cpu = median_of(
             args.runs, [python, "-m", "outreach", "demo", "--store", str(demo)], _env()
         )
-        _report("demo store: dashboard drawn", demo_median, demo_times)
+        _report("demo store: dashboard drawn", demo_median, demo_times, demo_cpu)
 
     if (args.big / "data.db").exists():
         with tempfile.TemporaryDirectory(prefix="outreach-startup-") as scratch:
@@ -153,10 +173,10 @@ def main(argv: list[str] | None = None) -> None:
             copy = Path(scratch) / "store"
             shutil.copytree(args.big, copy)
             command = [python, "-m", "outreach.bench.startup", "--child", str(copy)]
-            big_median, big_times = median_of(
+            big_median, big_times, big_cpu = median_of(
                 args.runs, command, _env(OUTREACH_PASSPHRASE=BIG_PASSPHRASE)
             )
-        _report(f"{args.big}: dashboard drawn", big_median, big_times)
+        _report(f"{args.big}: dashboard drawn", big_median, big_times, big_cpu)
     else:
         print(f"{args.big}: no store there, skipped")
 

@@ -20,6 +20,9 @@ def test_the_benchmark_runs_on_a_tiny_store(
     out = capsys.readouterr().out
     assert "200 people" in out
     assert "dashboard" in out
+    # Search as typed, every kind of text, each answer checked against testing everyone.
+    assert "picker: 2 chars, none" in out
+    assert "DIFFERENT" not in out
     assert "peak memory" in out
 
 

@@ -26,7 +26,7 @@ from outreach.model import (
 )
 from outreach.rules.cascade import load_any
 from outreach.rules.limits import minutes_problem
-from outreach.rules.programme import load_programme, programme_keys
+from outreach.rules.programme import load_programme
 from outreach.rules.screening import add_months
 from outreach.services.dates import not_in_future
 from outreach.services.decisions import RecordDecision, record_decision
@@ -170,13 +170,14 @@ class LogConversation:
     also: Sequence[Addressed] = ()
 
 
-def _programme_key(key: str) -> str:
+def _programme_key(key: str, find: Directory) -> str:
     key = key.strip()
-    if key not in programme_keys():
+    known = find.programme_keys()
+    if key not in known:
         raise ValidationError(
             "programme",
             f"{key!r} is not a programme",
-            hint="`outreach programmes` lists them: " + ", ".join(programme_keys()),
+            hint="`outreach programmes` lists them: " + ", ".join(known),
         )
     return key
 
@@ -201,14 +202,14 @@ def _barriers(codes: Sequence[str], programme: str) -> list[str]:
 
 
 def _further(
-    cmd: LogConversation, person: Person | None, outcomes: object
+    cmd: LogConversation, person: Person | None, outcomes: object, find: Directory
 ) -> list[CheckedAddressed]:
     """The further programmes, checked: each a programme once (and not the first), its
     outcome a code of the conversation outcomes, a decision only about one person."""
     seen = {cmd.programme}
     out: list[CheckedAddressed] = []
     for addressed in cmd.also:
-        key = _programme_key(addressed.programme)
+        key = _programme_key(addressed.programme, find)
         if key in seen:
             raise ValidationError("programme", f"{key} is named twice")
         seen.add(key)
@@ -237,8 +238,8 @@ def check_conversation(
     # Settings and outcomes are the conversation's own lists (cervical screening's file, the
     # first programme); barriers are each addressed programme's.
     rules = load_programme()
-    programme = _programme_key(cmd.programme)
     find = directory or _DIRECTORY
+    programme = _programme_key(cmd.programme, find)
     kind = choice(ConversationKind, cmd.kind, "kind")
     not_in_future(cmd.occurred_on, "occurred_on")
     person, named, count = _attendance(session, cmd, kind, find)
@@ -264,7 +265,7 @@ def check_conversation(
     if minutes_wrong:
         raise ValidationError("minutes", minutes_wrong)
     decision_kind = _decision_kind(session, cmd, person, outcome)
-    further = _further(cmd, person, rules.outcome_codes)
+    further = _further(cmd, person, rules.outcome_codes, find)
     return CheckedConversation(
         occurred_on=cmd.occurred_on,
         kind=kind,

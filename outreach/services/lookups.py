@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from outreach.model import Account, Conversation, FollowUp, Mentor, Person, Role, Stay
 from outreach.rules.limits import NOTE_MAX, text_problem
+from outreach.rules.programme import programme_keys
 from outreach.services.dates import EARLIEST
 from outreach.services.errors import ValidationError
 from outreach.store.store import Store
@@ -131,6 +132,11 @@ class Directory:
         always a safe answer (the caller then looks in the store)."""
         return True
 
+    def programme_keys(self) -> tuple[str, ...]:
+        """The keys of the programme files (:func:`outreach.rules.programme.programme_keys`),
+        read from the folder each time they are asked for."""
+        return programme_keys()
+
 
 class FileDirectory(Directory):
     """People and mentors read up front (a few hundred references per query, every mentor
@@ -155,6 +161,12 @@ class FileDirectory(Directory):
         self._mentors: dict[str, Mentor] = {}
         for mentor in session.exec(select(Mentor).order_by(col(Mentor.id))):
             self._mentors.setdefault(fold(mentor.name), mentor)
+        # The programme files, listed once for the whole file rather than once per row (a
+        # listing reads the folder).
+        self._programme_keys = programme_keys()
+
+    def programme_keys(self) -> tuple[str, ...]:
+        return self._programme_keys
 
     def _read(self, session: Session, refs: set[str]) -> None:
         """Read the people stored under any of ``refs``, a few hundred per query."""

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from outreach.exports.rows import TOTAL
 from outreach.model import RegionSiteTotal, RegionSubmission
+from outreach.store.derived import Finding, recounted
 
 NOT_SUMMED = ("unit",)
 """Breakdowns whose categories are a site's own: each site's are kept in its submission only."""
@@ -178,21 +179,16 @@ def differences(session: Session) -> list[str]:
     ]
 
 
-def check_finding(folder: Path, data_key: bytes) -> tuple[bool, str]:
+def check_finding(folder: Path, data_key: bytes) -> Finding:
     """``outreach check``'s line on a region's kept sums: (ok, what it found)."""
-    from outreach.store.engine import make_engine
 
-    engine = make_engine(folder / "data.db", data_key, pool_size=1)
-    try:
-        with Session(engine) as session:
-            wrong = differences(session)
-            held = len(kept_sums(session.connection()))
-    except Exception as exc:  # a damaged store can make the recount itself fail
-        return False, f"could not recount: {type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-    if wrong:
-        return False, f"{len(wrong)} kept sums differ from a recount: " + ", ".join(wrong[:5])
-    if not held:
-        return True, "none kept (no site's submission in force)"
-    return True, f"{held} kept sums agree with a recount of the submissions in force"
+    def finding(session: Session) -> Finding:
+        wrong = differences(session)
+        held = len(kept_sums(session.connection()))
+        if wrong:
+            return False, f"{len(wrong)} kept sums differ from a recount: " + ", ".join(wrong[:5])
+        if not held:
+            return True, "none kept (no site's submission in force)"
+        return True, f"{held} kept sums agree with a recount of the submissions in force"
+
+    return recounted(folder, data_key, finding, failing="could not recount")

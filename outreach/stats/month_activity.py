@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from outreach.model.outreach_log import HOME_PROGRAMME
 from outreach.queries import addressed, addressed_first, outer, param, sql
+from outreach.store.derived import Finding, keep_unless_changed, recounted
 from outreach.store.store import Store
 
 _ADDRESSED = addressed(outer("c"), param("programme"))
@@ -238,21 +239,13 @@ def keep(store: Store, fresh: dict[str, MonthCounts], seen: int | None) -> bool:
         {"month": month, "rules": RULES, "counts": counts.to_json()}
         for month, counts in sorted(fresh.items())
     ]
-    try:
-        with store.write(derived=True) as session:
-            newest = session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
-            if newest != seen:
-                return False
-            session.execute(
-                text(
-                    "INSERT OR REPLACE INTO month_activity (month, rules, counts) "
-                    "VALUES (:month, :rules, :counts)"
-                ),
-                rows,
-            )
-    except Exception:  # busy, read-only or full: the counts are derived, counted next time
-        return False
-    return True
+    return keep_unless_changed(
+        store,
+        "INSERT OR REPLACE INTO month_activity (month, rules, counts) "
+        "VALUES (:month, :rules, :counts)",
+        rows,
+        seen,
+    )
 
 
 def verify(session: Session) -> tuple[int, list[str]]:
@@ -272,22 +265,19 @@ def verify(session: Session) -> tuple[int, list[str]]:
     return len(months), wrong
 
 
-def check_finding(folder: Path, data_key: bytes) -> tuple[bool, str]:
+def check_finding(folder: Path, data_key: bytes) -> Finding:
     """``outreach check``'s line on the kept monthly conversation counts: (ok, what it found)."""
-    from outreach.store.engine import make_engine
 
-    engine = make_engine(folder / "data.db", data_key, pool_size=1)
-    try:
-        with Session(engine) as session:
-            count, wrong = verify(session)
-    except Exception as exc:  # a damaged store can make the count itself fail
-        return False, f"could not count: {type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-    if wrong:
-        return False, f"{len(wrong)} of {count} kept months differ from counting afresh: " + (
-            ", ".join(wrong[:5])
-        )
-    if not count:
-        return True, "none kept yet"
-    return True, f"{count} kept months agree with counting afresh"
+    def finding(session: Session) -> Finding:
+        count, wrong = verify(session)
+        if wrong:
+            months = ", ".join(wrong[:5])
+            return (
+                False,
+                f"{len(wrong)} of {count} kept months differ from counting afresh: {months}",
+            )
+        if not count:
+            return True, "none kept yet"
+        return True, f"{count} kept months agree with counting afresh"
+
+    return recounted(folder, data_key, finding, failing="could not count")

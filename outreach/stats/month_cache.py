@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from outreach.rules.programme import Programme
 from outreach.stats.checks import CHECKS_SQL, Checked, check
+from outreach.store.derived import Finding, keep_unless_changed, recounted
 from outreach.store.store import Store
 
 Cell = tuple[str, str, int | None, int, int, int]
@@ -128,21 +129,13 @@ def keep(
         }
         for day, cells in sorted(fresh.items())
     ]
-    try:
-        with store.write(derived=True) as session:
-            newest = session.execute(text("SELECT max(id) FROM audit")).scalar_one_or_none()
-            if newest != seen:
-                return False
-            session.execute(
-                text(
-                    "INSERT OR REPLACE INTO month_coverage (programme, day, rules, cells) "
-                    "VALUES (:programme, :day, :rules, :cells)"
-                ),
-                rows,
-            )
-    except Exception:  # busy, read-only or full: the cells are derived, counted next time
-        return False
-    return True
+    return keep_unless_changed(
+        store,
+        "INSERT OR REPLACE INTO month_coverage (programme, day, rules, cells) "
+        "VALUES (:programme, :day, :rules, :cells)",
+        rows,
+        seen,
+    )
 
 
 def verify(session: Session, programme: Programme) -> tuple[int, list[date]]:
@@ -167,22 +160,20 @@ def _order(cell: Cell) -> tuple[str, str, int, int]:
     return (cell[0], cell[1], -1 if cell[2] is None else cell[2], cell[3])
 
 
-def check_finding(folder: Path, data_key: bytes) -> tuple[bool, str]:
+def check_finding(folder: Path, data_key: bytes) -> Finding:
     """``outreach check``'s line on the kept month figures: (ok, what it found)."""
     from outreach.rules.programme import load_programme
-    from outreach.store.engine import make_engine
 
-    engine = make_engine(folder / "data.db", data_key, pool_size=1)
-    try:
-        with Session(engine) as session:
-            count, wrong = verify(session, load_programme())
-    except Exception as exc:  # a damaged store can make the count itself fail
-        return False, f"could not count: {type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-    if wrong:
-        days = ", ".join(d.isoformat() for d in wrong[:5])
-        return False, f"{len(wrong)} of {count} kept month ends differ from counting afresh: {days}"
-    if not count:
-        return True, "none kept yet"
-    return True, f"{count} kept month ends agree with counting afresh"
+    def finding(session: Session) -> Finding:
+        count, wrong = verify(session, load_programme())
+        if wrong:
+            days = ", ".join(d.isoformat() for d in wrong[:5])
+            return (
+                False,
+                f"{len(wrong)} of {count} kept month ends differ from counting afresh: {days}",
+            )
+        if not count:
+            return True, "none kept yet"
+        return True, f"{count} kept month ends agree with counting afresh"
+
+    return recounted(folder, data_key, finding, failing="could not count")

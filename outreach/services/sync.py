@@ -51,6 +51,7 @@ from outreach.services.sync_revive import (
     needed_here,
     revive,
 )
+from outreach.services.sync_rows import insert_row, local_id, local_values
 from outreach.store.migrations import head_revision
 from outreach.store.sealed import SiteCard
 from outreach.store.store import Store
@@ -272,43 +273,19 @@ def _unpacked(body: bytes) -> bytes:
     return body if body[:1] == b"{" else zlib.decompress(body)
 
 
-def _local_id(conn: Connection, table: str, uid: str | None) -> int | None:
-    if uid is None:
-        return None
-    return conn.exec_driver_sql(f'SELECT rowid FROM "{table}" WHERE uid = ?', (uid,)).scalar()
+def _revive(conn: Connection, table: str, uid: str) -> int | None:
+    """A record deleted here that a change refers to comes back (sync_revive)."""
+    return revive(conn, table, uid, _insert)
 
 
 def _values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """A change's fields as this store's columns: uids and account names to local keys."""
-    references = {
-        row[3]: row[2] for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
-    }
-    out: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in references and value is not None:
-            parent = references[name]
-            if parent in TRAVELLING:
-                found = _local_id(conn, parent, value)
-                # A record deleted here that the change refers to comes back (sync_revive).
-                value = found if found is not None else revive(conn, parent, value, _insert)
-            else:
-                value = conn.exec_driver_sql(
-                    f'SELECT id FROM "{parent}" WHERE name = ?', (value,)
-                ).scalar()
-        out[name] = value
-    return out
+    return local_values(conn, table, fields, revive=_revive)
 
 
 def _insert(conn: Connection, table: str, uid: str, origin: str, fields: dict[str, Any]) -> None:
     """Write a record that came from another store, with its uid and the origin it names (a
     revival names the record's own) or the change's."""
-    values = _values(conn, table, fields)
-    values.update(uid=uid, origin=fields.get("origin") or origin)
-    names = ", ".join(f'"{n}"' for n in values)
-    marks = ", ".join("?" for _ in values)
-    conn.exec_driver_sql(
-        f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(values.values())
-    )
+    insert_row(conn, table, uid, fields.get("origin") or origin, fields, revive=_revive)
 
 
 def _newer_here(conn: Connection, table: str, uid: str, name: str, hlc: int, origin: str) -> bool:
@@ -335,7 +312,7 @@ def _apply(m: Merge, change: list[Any], sender: str | None, report: Applied) -> 
     if known is not None or is_held(conn, hlc, origin):
         report.known += 1
         return
-    rowid = _local_id(conn, table, uid)
+    rowid = local_id(conn, table, uid)
     logged = fields
     if op == "delete":
         # A deletion wins over any change to the row, but not over rows here that still

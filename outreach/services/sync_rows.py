@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,8 +19,16 @@ def local_id(conn: Connection, table: str, uid: str | None) -> int | None:
     return conn.exec_driver_sql(f'SELECT rowid FROM "{table}" WHERE uid = ?', (uid,)).scalar()
 
 
-def local_values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """A change's fields as this store's columns: uids and account names to local keys."""
+Revive = Callable[[Connection, str, str], int | None]
+"""Brings back the record (table, uid) that this store deleted; its rowid (sync_revive)."""
+
+
+def local_values(
+    conn: Connection, table: str, fields: dict[str, Any], *, revive: Revive | None = None
+) -> dict[str, Any]:
+    """A change's fields as this store's columns: uids and account names to local keys. A
+    record referred to that this store does not hold is None, or with ``revive`` brought
+    back."""
     references = {
         row[3]: row[2] for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
     }
@@ -28,7 +37,10 @@ def local_values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[s
         if name in references and value is not None:
             parent = references[name]
             if parent in TRAVELLING:
-                value = local_id(conn, parent, value)
+                found = local_id(conn, parent, value)
+                if found is None and revive is not None:
+                    found = revive(conn, parent, value)
+                value = found
             else:
                 value = conn.exec_driver_sql(
                     f'SELECT id FROM "{parent}" WHERE name = ?', (value,)
@@ -46,9 +58,18 @@ def travelling_row(conn: Connection, table: str, rowid: int) -> dict[str, Any]:
     return found
 
 
-def insert_row(conn: Connection, table: str, uid: str, origin: str, fields: dict[str, Any]) -> None:
-    """Write a record that came from another store, with its own uid and origin."""
-    values = local_values(conn, table, fields)
+def insert_row(
+    conn: Connection,
+    table: str,
+    uid: str,
+    origin: str,
+    fields: dict[str, Any],
+    *,
+    revive: Revive | None = None,
+) -> None:
+    """Write a record that came from another store, with its own uid and origin (references
+    as :func:`local_values` takes them)."""
+    values = local_values(conn, table, fields, revive=revive)
     values.update(uid=uid, origin=origin)
     names = ", ".join(f'"{n}"' for n in values)
     marks = ", ".join("?" for _ in values)

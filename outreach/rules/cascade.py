@@ -58,13 +58,17 @@ class FollowUpRule:
 class Stage:
     """A stage of the cascade: reached by the earliest ``step`` (with one of ``results``; any
     when empty) on or after the day the stage before was reached. ``within_days`` is the
-    standard for the days from the stage before (from the cohort's day for the first)."""
+    standard for the days from the stage before (from the cohort's day for the first);
+    ``finding`` marks a stage reached by what a test found (``finding = true`` in the file)."""
 
     key: str
     label: str
     step: str
     results: tuple[str, ...]
     within_days: int | None
+    finding: bool = False
+    """The stage is what a test found (antibody positive, a reactive test, an abnormal kit),
+    not care offered: a group's lower rate there is not a group being missed."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +248,16 @@ def _stages(rows: list[dict[str, Any]], steps: Mapping[str, Step]) -> tuple[Stag
             raise _Refused(f"{where}.key", f"cannot be {row['key']!r} (taken)")
         step = _step(steps, row["step"], f"{where}.step")
         results = _results(row.get("results", []), step, f"{where}.results")
-        stages.append(Stage(row["key"], row["label"], step.key, results, row.get("within_days")))
+        stages.append(
+            Stage(
+                row["key"],
+                row["label"],
+                step.key,
+                results,
+                row.get("within_days"),
+                bool(row.get("finding", False)),
+            )
+        )
     return tuple(stages)
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from outreach.clock import today
 from outreach.queries.equity import coverage_by
 from outreach.rules.cascade import CascadeProgramme, load_any
+from outreach.rules.disclosure import NHS_HES_2018, DisclosurePolicy
 from outreach.rules.equity import EquityField, equity_field
 from outreach.rules.programme import Programme
 from outreach.stats import cascade as cascade_stats
@@ -72,6 +73,9 @@ class MeasureBreakdown:
     numerator: int
     denominator: int
     groups: tuple[GroupFigure, ...]
+    finding: bool = False
+    """What a test found (a positivity stage, ``finding = true`` in the programme file): a
+    group's difference from the site here is epidemiology, not a group being missed."""
 
     @property
     def rate(self) -> float | None:
@@ -84,16 +88,20 @@ class MeasureBreakdown:
             "numerator": self.numerator,
             "denominator": self.denominator,
             "rate": self.rate,
+            "finding": self.finding,
             "groups": [g.to_json() for g in self.groups],
         }
 
 
 @dataclass(frozen=True)
 class Missed:
-    """A group below the site's rate on a measure (for "who is being missed")."""
+    """A group below the site's rate on a measure (for "who is being missed"); ``small``:
+    the group is too small to publish (its size would be suppressed under the default
+    disclosure policy), so its gap is the least certain."""
 
     measure: str
     group: GroupFigure
+    small: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,16 +116,21 @@ class EquityFigures:
     period: str
     measures: tuple[MeasureBreakdown, ...]
 
-    def missed(self) -> list[Missed]:
+    def missed(self, policy: DisclosurePolicy = NHS_HES_2018) -> list[Missed]:
         """Every group below its measure's overall rate, the biggest gap first (ties: the
-        larger group first, then the measure's and the field's order)."""
+        larger group first, then the measure's and the field's order); the groups too small
+        to publish under ``policy`` (a size it suppresses: 1 to 7 people by default) come
+        after all the others, in the same order. A measure that is a finding (positivity) is
+        left out: fewer positives in a group is not a group being missed."""
         found = [
-            (g.gap, -g.denominator, m_index, g_index, Missed(m.label, g))
+            (small, g.gap, -g.denominator, m_index, g_index, Missed(m.label, g, small))
             for m_index, m in enumerate(self.measures)
+            if not m.finding
             for g_index, g in enumerate(m.groups)
             if g.gap is not None and g.gap < 0
+            for small in [policy.suppresses(g.denominator)]
         ]
-        found.sort(key=lambda row: row[:4])
+        found.sort(key=lambda row: row[:5])
         return [row[-1] for row in found]
 
     def to_json(self) -> dict[str, Any]:
@@ -130,7 +143,9 @@ class EquityFigures:
         }
 
 
-def breakdown(field: EquityField, key: str, label: str, counts: Counts) -> MeasureBreakdown:
+def breakdown(
+    field: EquityField, key: str, label: str, counts: Counts, *, finding: bool = False
+) -> MeasureBreakdown:
     """A measure from its counts by group code: every code of ``field`` in order (a code
     the field does not know, from an older or newer version, after them)."""
     numerator = sum(n for n, _ in counts.values())
@@ -143,7 +158,7 @@ def breakdown(field: EquityField, key: str, label: str, counts: Counts) -> Measu
         rate = percent(n, d)
         gap = None if rate is None or overall is None else rate - overall
         groups.append(GroupFigure(code, field.label_of(code), n, d, gap))
-    return MeasureBreakdown(key, label, numerator, denominator, tuple(groups))
+    return MeasureBreakdown(key, label, numerator, denominator, tuple(groups), finding)
 
 
 def cervical_breakdowns(
@@ -185,7 +200,9 @@ def cascade_breakdowns(
         counts = {
             code: (g.stages[index].count, g.stages[index].of) for code, g in figures.groups.items()
         }
-        measures.append(breakdown(field, f"stage:{stage.key}", stage.label, counts))
+        measures.append(
+            breakdown(field, f"stage:{stage.key}", stage.label, counts, finding=stage.finding)
+        )
     for index, measure in enumerate(programme.measures):
         counts = {
             code: (g.measures[index].numerator, g.measures[index].denominator)

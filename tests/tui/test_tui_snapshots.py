@@ -151,3 +151,23 @@ def test_dashboard_on_each_programme_80x24(snap_compare: Any, store: Store, pres
         await pilot.pause()
 
     assert _shot(snap_compare, store, (80, 24), programme_drawn)
+
+
+def test_who_is_being_missed_on_hepatitis_c_80x24(snap_compare: Any, store: Store) -> None:
+    """Every column fits 80 columns; the groups too small to publish come last, under their
+    own heading; what tests found (antibody and RNA positive) is not listed as a gap."""
+    from textual.widgets import Static
+
+    from outreach.tui.screens.missed import MissedScreen
+
+    async def missed_listed(pilot: Any) -> None:
+        await _dashboard_drawn(pilot)
+        await pilot.press("n", "n")  # hepatitis B, then hepatitis C
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, MissedScreen))
+        status = pilot.app.screen.query_one("#missed-status", Static)
+        await wait_for(pilot, lambda: "loading" not in str(status.render()).casefold())
+        await _laid_out(pilot, pilot.app.screen.query_one(DataTable))
+        await pilot.wait_for_scheduled_animations()
+
+    assert _shot(snap_compare, store, (80, 24), missed_listed)

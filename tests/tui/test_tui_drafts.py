@@ -163,7 +163,8 @@ async def test_ctrl_l_keeps_the_form_and_the_same_account_gets_it_back(
     assert _actions(folder) == [
         (
             "draft.save",
-            "barriers,conversation,mentor,minutes,occurred_on,one_to_one,outcome,person,setting",
+            "about-cervical-screening,barriers,conversation,mentor,minutes,occurred_on,"
+            "one_to_one,outcome,person,setting",
         ),
     ]
 
@@ -183,7 +184,10 @@ async def _reopen_after_lock(pilot: Any, app: Any) -> ConversationForm:
     return form
 
 
-KEPT = "barriers,conversation,mentor,minutes,occurred_on,one_to_one,outcome,person,setting"
+KEPT = (
+    "about-cervical-screening,barriers,conversation,mentor,minutes,occurred_on,one_to_one,"
+    "outcome,person,setting"
+)
 
 
 @pytest.mark.asyncio

@@ -4,22 +4,39 @@ Designed for few keys: ``c`` opens it with the cursor in "Person"; a few letters
 the person when exactly one resident matches (otherwise enter moves into the matches; see
 :mod:`outreach.tui.widgets.person_picker`); mentor (the last one used), date (today), setting
 and outcome come filled in; ctrl+s saves.
+
+"About" ticks the programmes the conversation addressed (cervical screening to begin with);
+each ticked programme shows its own barriers (its file's) and outcome, and they are logged
+as ``outreach log conversation --programme/--outcome KEY=CODE/--barrier KEY=CODE`` logs them:
+the first ticked is the conversation's own programme, each further one
+:class:`~outreach.services.conversations.Addressed`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, SelectionList, Static
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+)
 
 from outreach.clock import today
 from outreach.rules.limits import MINUTES_MAX, MINUTES_MIN, NOTE_MAX, minutes_problem
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import ConversationSaved, MentorsLoaded
+from outreach.tui.programme_choice import CERVICAL, programme_choices
 from outreach.tui.widgets.person_picker import PersonChoice, PersonPicker
 from outreach.wording import fold
 
@@ -29,6 +46,19 @@ if TYPE_CHECKING:
 
 DEFAULT_OUTCOME = "undecided_more_time"
 DEFAULT_SETTING = "wing"
+
+
+def _id(kind: str, key: str) -> str:
+    """The id of a programme's own widget: cervical screening keeps the form's first ids
+    (``outcome``, ``barriers``), every other programme ``outcome-KEY``, ``barriers-KEY``."""
+    return kind if key == CERVICAL else f"{kind}-{key}"
+
+
+def _short(key: str) -> str:
+    from outreach.rules.cascade import load_any
+
+    rules = load_any(key)
+    return getattr(rules, "short", None) or rules.title
 
 
 class ConversationForm(Form):
@@ -43,6 +73,7 @@ class ConversationForm(Form):
         "occurred_on",
         "setting",
         "minutes",
+        "programme",
         "barriers",
         "outcome",
         "next_step_on",
@@ -99,18 +130,22 @@ class ConversationForm(Form):
                 ),
                 "minutes",
             )
-            barriers = [(label, code) for code, label in programme.barrier_codes.items()]
-            yield from field_row(
-                "Barriers", SelectionList[str](*barriers, id="barriers"), "barriers"
-            )
+            # Which programmes the conversation addressed (cervical screening ticked, as
+            # before); each ticked one has its own barriers and outcome below.
+            with Horizontal(classes="field-row", id="row-programme"):
+                yield Label("About", classes="field-label")
+                for key in programme_choices():
+                    yield Checkbox(
+                        _short(key),
+                        value=key == CERVICAL,
+                        compact=True,
+                        id=f"about-{key}",
+                        classes="programme-tick",
+                    )
+            yield Static("", classes="field-error -empty", id="err-programme")
             outcomes = [(label, code) for code, label in programme.outcome_codes.items()]
-            yield from field_row(
-                "Outcome",
-                Select(
-                    outcomes, compact=True, value=DEFAULT_OUTCOME, allow_blank=False, id="outcome"
-                ),
-                "outcome",
-            )
+            for key in programme_choices():
+                yield from self._programme_rows(key, outcomes)
             yield from field_row(
                 "Next step",
                 Input(compact=True, placeholder="date, optional", id="next_step_on"),
@@ -128,8 +163,65 @@ class ConversationForm(Form):
             )
         yield Footer(compact=True)
 
+    def _programme_rows(self, key: str, outcomes: list[tuple[str, str]]) -> ComposeResult:
+        """A programme's heading (shown when several are ticked), barriers and outcome."""
+        from outreach.rules.cascade import load_any
+
+        rules = load_any(key)
+        yield Static(rules.title, classes="form-section", id=f"head-{key}")
+        barriers = [(label, code) for code, label in rules.barrier_codes.items()]
+        with Horizontal(classes="field-row", id=f"row-{_id('barriers', key)}"):
+            yield Label("Barriers", classes="field-label")
+            yield SelectionList[str](*barriers, id=_id("barriers", key))
+        with Horizontal(classes="field-row", id=f"row-{_id('outcome', key)}"):
+            yield Label("Outcome", classes="field-label")
+            yield Select(
+                outcomes,
+                compact=True,
+                value=DEFAULT_OUTCOME,
+                allow_blank=False,
+                id=_id("outcome", key),
+            )
+        if key == CERVICAL:
+            # The service names these fields for the first programme's codes.
+            yield Static("", classes="field-error -empty", id="err-barriers")
+            yield Static("", classes="field-error -empty", id="err-outcome")
+
+    @property
+    def addressed(self) -> list[str]:
+        """The programmes ticked, in the list's order (the first is the conversation's own)."""
+        return [
+            key for key in programme_choices() if self.query_one(f"#about-{key}", Checkbox).value
+        ]
+
+    def _show_programmes(self) -> None:
+        ticked = self.addressed
+        for key in programme_choices():
+            shown = key in ticked
+            self.query_one(f"#head-{key}").display = shown and len(ticked) > 1
+            for kind in ("barriers", "outcome"):
+                self.query_one(f"#row-{_id(kind, key)}").display = shown
+
+    def draft_values(self) -> dict[str, Any]:
+        """What the form holds, less the outcome and barriers of programmes not ticked (they
+        were never chosen, so a kept draft does not hold them)."""
+        values = super().draft_values()
+        ticked = set(self.addressed)
+        for key in programme_choices():
+            if key != CERVICAL and key not in ticked:
+                values.pop(_id("outcome", key), None)
+                values.pop(_id("barriers", key), None)
+        return values
+
+    @on(Checkbox.Changed, ".programme-tick")
+    def _ticked(self) -> None:
+        self._show_programmes()
+        self.revalidate({"programme"})
+
     def on_mount(self) -> None:
         from outreach.services.mentors import list_mentors
+
+        self._show_programmes()
 
         self.query_one("#row-attendees").display = False
         self.query_one("#err-attendees").display = False
@@ -213,6 +305,8 @@ class ConversationForm(Form):
             errors["minutes"] = f"whole minutes, {MINUTES_MIN} to {MINUTES_MAX}"
         elif minutes and (wrong := minutes_problem(int(minutes))):
             errors["minutes"] = wrong
+        if not self.addressed:
+            errors["programme"] = "tick the programmes the conversation was about"
         next_step, problem = parse_day(self.value_of("#next_step_on"), "next_step_on")
         if problem:
             errors["next_step_on"] = problem
@@ -230,7 +324,7 @@ class ConversationForm(Form):
             picker.confirm(super().action_save)
 
     def save(self) -> None:
-        from outreach.services.conversations import LogConversation, log_conversation
+        from outreach.services.conversations import Addressed, LogConversation, log_conversation
         from outreach.services.dates import parse_date, parse_optional_date
 
         mentor = self.value_of("#mentor").strip()
@@ -238,16 +332,28 @@ class ConversationForm(Form):
         group = self.is_group
         choice = self.query_one(PersonPicker).choice
         minutes = self.value_of("#minutes").strip()
+        first, *further = self.addressed
+
+        def outcome(key: str) -> str:
+            return str(self.value_of(f"#{_id('outcome', key)}"))
+
+        def barriers(key: str) -> list[str]:
+            return [
+                str(b) for b in self.query_one(f"#{_id('barriers', key)}", SelectionList).selected
+            ]
+
         command = LogConversation(
             occurred_on=parse_date(self.value_of("#occurred_on"), "occurred_on"),
             kind="group" if group else "one_to_one",
             mentors=[mentor],
             setting=str(self.value_of("#setting")),
-            outcome=str(self.value_of("#outcome")),
+            outcome=outcome(first),
             minutes=int(minutes) if minutes else 0,
             person_ref=None if group or choice is None else choice.ref,
             attendees=int(self.value_of("#attendees")) if group else None,
-            barriers=[str(b) for b in self.query_one("#barriers", SelectionList).selected],
+            barriers=barriers(first),
+            programme=first,
+            also=[Addressed(key, outcome(key), barriers(key)) for key in further],
             next_step_on=parse_optional_date(self.value_of("#next_step_on"), "next_step_on"),
             note=self.value_of("#note").strip() or None,
         )
@@ -276,5 +382,7 @@ class ConversationForm(Form):
             text += f", already met on {met_on:%d %b %Y}." if met_on else "."
         if logged.decision is not None:
             text += f" Decision recorded: {logged.decision.kind.replace('_', ' ')}."
+        for made in logged.further_decisions:
+            text += f" {_short(made.programme)}: {made.kind.replace('_', ' ')}."
         self.app.notify(text, title="Saved")
         self.dismiss(True)

@@ -1,6 +1,8 @@
 """ADX (IHE QRPH Aggregate Data Exchange, ``urn:ihe:qrph:adx:2015``): the mapped figures of a
 period as one ``group`` for the site's org unit, one ``dataValue`` per figure, a breakdown's
-category as an attribute named by the category's code.
+category as an attribute named by the category's code. A region's export adds a ``group`` for
+each site's org unit with the site's published figures (its per-site breakdown), after the
+region's own.
 
 The document is built with the standard library's ElementTree, which escapes ``<``, ``&`` and
 quotes in attribute values; codes holding characters XML 1.0 cannot carry at all (control
@@ -36,16 +38,16 @@ def adx_document(mapped: MappedFigures, *, org_unit: str, exported: date) -> byt
         )
     ET.register_namespace("", NAMESPACE)
     root = ET.Element(f"{{{NAMESPACE}}}adx", {"exported": f"{exported.isoformat()}T00:00:00Z"})
-    group = ET.SubElement(
-        root,
-        f"{{{NAMESPACE}}}group",
-        {
-            "orgUnit": org_unit,
-            "period": mapped.iso_period,
-            "dataSet": mapped.mapping.data_set,
-        },
-    )
+    groups: dict[str, ET.Element] = {}
     for value in mapped.values:
+        unit = value.org_unit or org_unit
+        group = groups.get(unit)
+        if group is None:
+            group = groups[unit] = ET.SubElement(
+                root,
+                f"{{{NAMESPACE}}}group",
+                {"orgUnit": unit, "period": mapped.iso_period, "dataSet": mapped.mapping.data_set},
+            )
         attributes = {"dataElement": value.data_element, "value": _decimal(value.value)}
         if value.category is not None and value.option is not None:
             attributes[value.category] = value.option.adx

@@ -1,6 +1,6 @@
 """DHIS2 ``dataValueSets`` JSON: the mapped figures of a period for the site's org unit, as
 DHIS2's ``POST /api/dataValueSets`` takes them, by code (``idScheme`` CODE) with DHIS2's own
-period names (``2024Q2``).
+period names (``2024Q2``). A region's per-site figures each carry the site's ``orgUnit``.
 
 The document is checked against ``schema/export/dhis2-datavalueset.schema.json`` (written
 from DHIS2's documentation, cited in the schema) before it is written; text is written by
@@ -28,6 +28,9 @@ def data_value_set(mapped: MappedFigures, *, org_unit: str) -> dict[str, Any]:
         item: dict[str, Any] = {"dataElement": value.data_element, "value": _text(value.value)}
         if value.option is not None:
             item["categoryOptionCombo"] = value.option.category_option_combo
+        if value.org_unit is not None:
+            # A region's per-site figure: DHIS2 takes a data value's own orgUnit over the set's.
+            item["orgUnit"] = value.org_unit
         values.append(item)
     document = {
         "dataSet": mapped.mapping.data_set,

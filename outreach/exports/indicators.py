@@ -10,6 +10,10 @@ checked against ``schema/indicators/mapping.schema.json`` when it is read.
 have been through disclosure control) and returns the values to write, the figures withheld
 (left out of the file: ADX and DHIS2 cannot say "suppressed") and what the mapping does not
 name, so an export can say which figures it left out rather than drop them silently.
+
+A region's per-site breakdown needs no mapping of its own: each site's figure is the figure of
+the ``total`` indicator, written for the site's org unit (:attr:`MappedValue.org_unit`), as
+DHIS2 and ADX report any org unit's figures.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from outreach.errors import ValidationError
-from outreach.exports.rows import ALL, TOTAL, Kind, PublishedRow
+from outreach.exports.rows import ALL, SITE, TOTAL, Kind, PublishedRow
 from outreach.exports.table import PublishedSummary
 from outreach.paths import schema_dir
 from outreach.rules.disclosure import Published
@@ -87,6 +91,9 @@ class MappedValue:
     category: str | None = None
     """The ADX attribute of the breakdown's category (None for a total)."""
     option: CategoryOption | None = None
+    org_unit: str | None = None
+    """The org unit the value is of: None for the export's own (the site's, or the
+    region's), a site's code for a region's per-site figure."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,13 @@ class MappedFigures:
                 f"Categories with no code in the indicator mapping {name}, left out: "
                 + "; ".join(self.uncoded)
                 + "."
+            )
+        if any(value.org_unit is not None for value in self.values):
+            lines.append(
+                "Each site's published figures (the breakdown by site) are in the ADX and DHIS2 "
+                "files under the site's own org unit code, with the data elements of the "
+                "totals; the mADX MeasureReport, which reports for one org unit, holds the "
+                "region's figures only."
             )
         if self.withheld:
             lines.append(
@@ -226,20 +240,23 @@ def mapped_figures(summary: PublishedSummary, mapping: IndicatorMapping) -> Mapp
     withheld: list[str] = []
     unmapped: dict[str, None] = {}
     uncoded: dict[str, None] = {}
+    site_units = dict(summary.site_org_units)
     for row in summary.rows:
-        key = (row.measure, row.breakdown)
+        org_unit = site_units.get(row.category) if row.breakdown == SITE else None
+        # A site's figure is the total's, for the site's org unit.
+        key = (row.measure, TOTAL if org_unit is not None else row.breakdown)
         indicators = wanted.get(key)
         if not indicators:
             unmapped[f"{row.measure} by {row.breakdown}"] = None
             continue
-        category = mapping.categories.get(row.breakdown)
+        category = None if org_unit is not None else mapping.categories.get(row.breakdown)
         option = None
         if category is not None:
             option = category.options.get(row.category)
             if option is None:
                 uncoded[f"{row.measure} by {row.breakdown}: {row.category!r}"] = None
                 continue
-        elif row.category != ALL:
+        elif org_unit is None and row.category != ALL:
             uncoded[f"{row.measure} by {row.breakdown}: {row.category!r}"] = None
             continue
         for indicator in indicators:
@@ -248,8 +265,13 @@ def mapped_figures(summary: PublishedSummary, mapping: IndicatorMapping) -> Mapp
             if figure is None:
                 unmapped[f"{where} (the figure has no {indicator.figure})"] = None
             elif figure.value is None:
-                shown = where if option is None else f"{where} {row.category!r}"
-                withheld.append(shown)
+                if org_unit is not None:
+                    # The per-site breakdown is withheld whole: said once, not once a site.
+                    shown = f"{where} (every site)"
+                    if shown not in withheld:
+                        withheld.append(shown)
+                    continue
+                withheld.append(where if option is None else f"{where} {row.category!r}")
             else:
                 values.append(
                     MappedValue(
@@ -257,6 +279,7 @@ def mapped_figures(summary: PublishedSummary, mapping: IndicatorMapping) -> Mapp
                         value=figure.value,
                         category=None if category is None else category.adx,
                         option=option,
+                        org_unit=org_unit,
                     )
                 )
     return MappedFigures(

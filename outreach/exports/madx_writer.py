@@ -3,7 +3,9 @@ site's org unit, each mapped indicator (a data element of the indicator mapping)
 whose ``group.code`` names it, and a breakdown's categories as strata with ``component``
 codes (the category's code, the option's code). Written beside today's FHIR Bundle
 (:mod:`outreach.exports.fhir_writer`), from the same mapped, published figures as ADX: a
-figure withheld by disclosure control is left out, as there.
+figure withheld by disclosure control is left out, as there. A region's report is of the
+region only: its per-site figures are in the ADX and DHIS2 files, each under its site's org
+unit, and the notes say so.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def madx_report(mapped: MappedFigures, *, org_unit: str, last_day: date) -> dict
     system = f"{INDICATOR_SYSTEM}{mapped.mapping.data_set}"
     groups: dict[str, dict[str, Any]] = {}
     for value in mapped.values:
+        if value.org_unit is not None:
+            continue  # one report is of one reporter: a region's per-site figures are not
         group = groups.setdefault(
             value.data_element,
             {"code": {"coding": [{"system": system, "code": value.data_element}]}},

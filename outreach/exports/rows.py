@@ -17,6 +17,9 @@ ALL = "all"
 """The category of a ``total`` row."""
 MONTH = "month"
 """The breakdown of trend rows; their category is a month, ``YYYY-MM``."""
+SITE = "site"
+"""The breakdown of each site's own figures in a region's table; each category names a site
+(with its org unit code, which the table's ``site_org_units`` gives on its own)."""
 
 
 class Kind(Enum):

@@ -91,6 +91,9 @@ class PublishedSummary:
     catalogue: tuple[tuple[str, MeasureInfo], ...] = ()
     """Names and definitions of the measures only this programme has (a testing programme's
     stages); the shared catalogue (``measures.py``) names the rest."""
+    site_org_units: tuple[tuple[str, str], ...] = ()
+    """A region's table: each category of its per-site breakdown with that site's org unit
+    code, so ADX and DHIS2 files can give each site's figures under its own org unit."""
 
     def info(self, measure: str) -> MeasureInfo:
         """How ``measure`` is named and explained in this export."""
@@ -124,6 +127,9 @@ class AggregateTable:
     national_coverage_source: str = ""
     catalogue: dict[str, MeasureInfo] = field(default_factory=dict)
     """Names and definitions of this programme's own measures (see ``PublishedSummary``)."""
+    site_org_units: dict[str, str] = field(default_factory=dict)
+    """A region's per-site categories with each site's org unit code (see
+    ``PublishedSummary``)."""
 
     def add(self, row: AggregateRow) -> None:
         self.rows.append(row)
@@ -204,6 +210,7 @@ class AggregateTable:
             national_coverage=self.national_coverage,
             national_coverage_source=self.national_coverage_source,
             catalogue=tuple(self.catalogue.items()),
+            site_org_units=tuple(self.site_org_units.items()),
         )
 
 

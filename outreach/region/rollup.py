@@ -24,7 +24,7 @@ from outreach.exports.equity_rows import UNIT, breakdown_names, export_breakdown
 from outreach.exports.export import ExportResult, export_summary
 from outreach.exports.measures import measure_info
 from outreach.exports.preview import CERVICAL, ExportChoice
-from outreach.exports.rows import TOTAL, Kind
+from outreach.exports.rows import SITE, TOTAL, Kind
 from outreach.exports.table import AggregateTable, PublishedSummary
 from outreach.model import Site
 from outreach.region.submission import export_period_of
@@ -34,8 +34,6 @@ from outreach.rules.programme import load_programme
 from outreach.stats.period import Period
 from outreach.store.store import Store
 
-SITE = "site"
-"""The breakdown of each site's own totals in a regional table."""
 _Key = tuple[str, str, str]
 
 
@@ -51,7 +49,7 @@ _SUMS = text(
 )
 _SITE_TOTALS = text(
     """
-    SELECT s.site || ' (' || s.org_unit || ')', t.measure, t.kind, t.numerator,
+    SELECT s.site || ' (' || s.org_unit || ')', s.org_unit, t.measure, t.kind, t.numerator,
            t.denominator, t.initial_population, t.exclusions
     FROM region_submission AS s JOIN region_site_total AS t ON t.submission_id = s.id
     WHERE s.period = :period AND s.programme = :programme AND s.replaced_by IS NULL
@@ -68,7 +66,8 @@ class SummedRows:
     """measure, breakdown, category, kind, numerator, denominator, initial population and
     exclusions, summed over the sites (``outreach.region.sums`` keeps them)."""
     site_totals: Sequence[Sequence[Any]]
-    """Each site's ``total`` rows: its label (name and org unit), measure, kind and counts."""
+    """Each site's ``total`` rows: its label (name and org unit), org unit, measure, kind and
+    counts."""
 
 
 def summed_rows(store: Store, period: Period, programme: str) -> SummedRows:
@@ -140,7 +139,8 @@ def region_table(
             table.needed(f"{measure}_target_needed", target, measure, numerator, denominator)
     if not totals_done:
         _national(table, rules)
-    for label, measure, kind, *counts in summed.site_totals:
+    for label, org_unit, measure, kind, *counts in summed.site_totals:
+        table.site_org_units[label] = org_unit
         _add_row(table, (measure, SITE, label), Kind(kind), counts)
     return table
 

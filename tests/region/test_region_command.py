@@ -72,9 +72,19 @@ def test_a_sites_return_is_added_and_exported_by_the_region(
     # One site: the region's coverage is the site's, 30 of 43 -> 30 of 45.
     document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert document["site"] == "North West region"
-    (group,) = list(ET.fromstring((out / "indicators.adx.xml").read_bytes()))
-    assert group.get("orgUnit") == "REGION_NW"
-    values = {v.get("dataElement"): v.get("value") for v in group if v.get("AGE_BAND") is None}
+    region_group, site_group = list(ET.fromstring((out / "indicators.adx.xml").read_bytes()))
+    assert region_group.get("orgUnit") == "REGION_NW"
+    values = {
+        v.get("dataElement"): v.get("value") for v in region_group if v.get("AGE_BAND") is None
+    }
     assert (values["CX_COVERED"], values["CX_ELIGIBLE"]) == ("30", "45")
+    # The site's own figures, under its org unit: its coverage is the region's here.
+    assert site_group.get("orgUnit") == "PRISON_TEST"
+    values = {v.get("dataElement"): v.get("value") for v in site_group}
+    assert (values["CX_COVERED"], values["CX_ELIGIBLE"]) == ("30", "45")
+    assert "AGE_BAND" not in {key for v in site_group for key in v.attrib}
     notes = (out / "notes.txt").read_text(encoding="utf-8")
-    assert "coverage by site" in notes
+    assert (
+        "breakdown by site) are in the ADX and DHIS2 files under the site's own org unit" in notes
+    )
+    assert "coverage by site" not in notes.split("Not in the indicator mapping")[1].split("\n")[0]

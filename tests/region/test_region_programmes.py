@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from outreach.errors import ValidationError
@@ -19,6 +20,7 @@ from outreach.rules.disclosure import NHS_HES_2018
 from outreach.services.site import SetOrgUnit, set_org_unit
 from outreach.stats.period import Period
 from outreach.store.store import Store
+from tests.exports.test_export_indicators import adx_schema, dhis2_schema
 from tests.region.site_stores import send, site_from
 from tests.stats.test_stats_cascade_hepatitis_c import AS_OF, HEP_C, build
 from tests.support.stores import as_template, fresh_store, new_store
@@ -157,13 +159,53 @@ def test_every_format_is_written_and_the_notes_name_what_does_not_combine(
     )
     document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert (document["site"], document["programme"]["key"]) == ("North West region", HEP_C)
-    (group,) = list(ET.fromstring((out / "indicators.adx.xml").read_bytes()))
-    assert group.get("orgUnit") == "REGION_NW"
-    values = {v.get("dataElement"): v.get("value") for v in group}
-    assert (values["HCV_COHORT"], values["HCV_OFFERED"]) == ("15", "15")
     notes = (out / "notes.txt").read_text(encoding="utf-8")
     assert "cannot be combined into the region's: Days to offered (median);" in notes
     assert "Days to cure checked (median)." in notes
+
+
+def test_each_sites_published_figures_go_under_its_own_org_unit(
+    region: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "region-hcv-indicators"
+    result = export_region(
+        region,
+        period=Q1,
+        out=out,
+        formats=("adx", "dhis2-json", "madx"),
+        as_of=AS_OF,
+        programme=HEP_C,
+    )
+    adx = (out / "indicators.adx.xml").read_bytes()
+    adx_schema().validate(adx.decode("utf-8"))
+    groups = {
+        group.get("orgUnit"): {v.get("dataElement"): v.get("value") for v in group}
+        for group in ET.fromstring(adx)
+    }
+    assert list(groups) == ["REGION_NW", "PRISON_ASH", "PRISON_BEECH"]
+    assert (groups["REGION_NW"]["HCV_COHORT"], groups["REGION_NW"]["HCV_OFFERED"]) == (
+        "15",
+        "15",
+    )
+    # Each site's cohort of 8 is published as 10; its 7 offered withheld with the breakdown.
+    for site in ("PRISON_ASH", "PRISON_BEECH"):
+        assert groups[site] == {"HCV_COHORT": "10"}
+    document = json.loads((out / "dataValueSets.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, dhis2_schema())
+    assert document["orgUnit"] == "REGION_NW"
+    by_site = [
+        (v["orgUnit"], v["dataElement"], v["value"])
+        for v in document["dataValues"]
+        if "orgUnit" in v
+    ]
+    assert by_site == [("PRISON_ASH", "HCV_COHORT", "10"), ("PRISON_BEECH", "HCV_COHORT", "10")]
+    # The mADX report is the region's alone: its cohort is the region's 15.
+    report = json.loads((out / "measure-report.madx.json").read_text(encoding="utf-8"))
+    (cohort,) = [g for g in report["group"] if g["code"]["coding"][0]["code"] == "HCV_COHORT"]
+    assert cohort["population"][0]["count"] == 15
+    said = "\n".join(result.left_out)
+    assert "under the site's own org unit code" in said
+    assert "stage_offered numerator by site (every site)" in said
 
 
 def test_a_breakdown_by_unit_is_refused(region: Store, tmp_path: Path) -> None:

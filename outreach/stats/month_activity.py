@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from outreach.model.outreach_log import HOME_PROGRAMME
 from outreach.queries import addressed, addressed_first, outer, param, sql
-from outreach.store.derived import Finding, keep_unless_changed, recounted
+from outreach.store.derived import Finding, agreement, keep_unless_changed, recounted
 from outreach.store.store import Store
 
 _ADDRESSED = addressed(outer("c"), param("programme"))
@@ -270,14 +270,6 @@ def check_finding(folder: Path, data_key: bytes) -> Finding:
 
     def finding(session: Session) -> Finding:
         count, wrong = verify(session)
-        if wrong:
-            months = ", ".join(wrong[:5])
-            return (
-                False,
-                f"{len(wrong)} of {count} kept months differ from counting afresh: {months}",
-            )
-        if not count:
-            return True, "none kept yet"
-        return True, f"{count} kept months agree with counting afresh"
+        return agreement(count, wrong, "kept months")
 
     return recounted(folder, data_key, finding, failing="could not count")

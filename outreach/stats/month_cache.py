@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from outreach.rules.programme import Programme
 from outreach.stats.checks import CHECKS_SQL, Checked, check
-from outreach.store.derived import Finding, keep_unless_changed, recounted
+from outreach.store.derived import Finding, agreement, keep_unless_changed, recounted
 from outreach.store.store import Store
 
 Cell = tuple[str, str, int | None, int, int, int]
@@ -166,14 +166,6 @@ def check_finding(folder: Path, data_key: bytes) -> Finding:
 
     def finding(session: Session) -> Finding:
         count, wrong = verify(session, load_programme())
-        if wrong:
-            days = ", ".join(d.isoformat() for d in wrong[:5])
-            return (
-                False,
-                f"{len(wrong)} of {count} kept month ends differ from counting afresh: {days}",
-            )
-        if not count:
-            return True, "none kept yet"
-        return True, f"{count} kept month ends agree with counting afresh"
+        return agreement(count, [d.isoformat() for d in wrong], "kept month ends")
 
     return recounted(folder, data_key, finding, failing="could not count")

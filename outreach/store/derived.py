@@ -5,7 +5,7 @@ counts them afresh.
 Derived figures are no change anyone made: they are written after a read, in a write of their
 own with no audit row (``Store.write(derived=True)``), and only when no change was saved since
 the read. Each such write is one call to :func:`keep_unless_changed`; each check line is one
-call to :func:`recounted`.
+call to :func:`recounted`, most of them worded by :func:`agreement`.
 """
 
 from __future__ import annotations
@@ -62,3 +62,14 @@ def recounted(
         return False, f"{failing}: {type(exc).__name__}: {exc}"
     finally:
         engine.dispose()
+
+
+def agreement(count: int, wrong: Sequence[str], kept: str) -> Finding:
+    """The check line for ``count`` kept ``kept`` (say "kept months") of which those named in
+    ``wrong`` differ from counting afresh: the first five are named."""
+    if wrong:
+        named = ", ".join(wrong[:5])
+        return False, f"{len(wrong)} of {count} {kept} differ from counting afresh: {named}"
+    if not count:
+        return True, "none kept yet"
+    return True, f"{count} {kept} agree with counting afresh"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outreach.store.derived import keep_unless_changed, recounted
+from outreach.store.derived import agreement, keep_unless_changed, recounted
 from outreach.store.store import Store
 
 KEEP_MONTH = (
@@ -79,3 +79,17 @@ def test_a_finding_that_fails_names_the_error(store: Store) -> None:
     assert ok is False
     assert said.startswith("could not count: OperationalError: ")
     assert "no such table: no_such_table" in said
+
+
+def test_a_check_line_names_the_first_five_that_differ() -> None:
+    wrong = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+    assert agreement(9, wrong, "kept months") == (
+        False,
+        "6 of 9 kept months differ from counting afresh: "
+        "2025-01, 2025-02, 2025-03, 2025-04, 2025-05",
+    )
+    assert agreement(3, [], "kept month ends") == (
+        True,
+        "3 kept month ends agree with counting afresh",
+    )
+    assert agreement(0, [], "kept months") == (True, "none kept yet")

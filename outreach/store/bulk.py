@@ -10,10 +10,21 @@ one by one from the larger of the wall clock in milliseconds and one past the la
 given out, in the order the rows were inserted. The triggers are held back only while the
 ``executemany`` runs, by the same ``sync_clock.applying`` flag a sync uses; no other
 connection can see it, as it is set and cleared inside one write transaction.
+
+The name index of people (``person_search``, FTS5) is filled the same way: its insert trigger
+(:data:`SET_BASED_TRIGGERS`) is dropped for the ``executemany`` and made again from its own
+stored SQL, and its one ``INSERT … VALUES`` on ``new`` is run once as ``INSERT … SELECT`` over
+the new rows. The index ends up holding exactly the rows the trigger would have written; the
+trigger's SQL stays its only definition. FTS5 writes its pending terms out at every statement
+of a trigger, so filling 10,000 names this way costs about a fifth of the CPU the trigger
+took (0.05 s against 0.25 s, measured in memory with sqlcipher3's SQLite). Dropping and making
+the trigger happen inside the caller's transaction, so a failure or rollback leaves it as it
+was; a trigger whose SQL is not of that one-statement shape is left on.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +40,58 @@ _NEXT_CLOCK = (
 )
 
 
+SET_BASED_TRIGGERS = {"person": ("person_search_insert",)}
+"""By table, the insert triggers :func:`insert_logged` runs once per batch instead of once
+per row."""
+
+# CREATE TRIGGER name AFTER INSERT ON table BEGIN INSERT INTO target (columns)
+# VALUES (expressions); END, and nothing else (no WHEN clause, no other statement).
+_ONE_INSERT = re.compile(
+    r"\s*CREATE\s+TRIGGER\s+\S+\s+AFTER\s+INSERT\s+ON\s+(?P<table>\S+)\s+BEGIN\s+"
+    r"INSERT\s+INTO\s+(?P<target>[^\s(]+)\s*\((?P<columns>[^;()]*)\)\s*"
+    r"VALUES\s*\((?P<values>[^;]*)\)\s*;\s*END\s*",
+    re.IGNORECASE,
+)
+
+
+def _held_back(connection: Connection, table: str) -> list[tuple[str, str]]:
+    """Drop ``table``'s :data:`SET_BASED_TRIGGERS` of the one-statement shape; for each, the
+    statement that makes it again and the one that does its work for the rows above a rowid."""
+    held = []
+    for name in SET_BASED_TRIGGERS.get(table, ()):
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).scalar()
+        shape = _ONE_INSERT.fullmatch(sql or "")
+        if shape is None or shape["table"].strip('"') != table:
+            continue
+        fill = (
+            f"INSERT INTO {shape['target']} ({shape['columns']}) SELECT {shape['values']} "
+            f'FROM "{table}" AS new WHERE new.rowid > ? ORDER BY new.rowid'
+        )
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        held.append((str(sql), fill))
+    return held
+
+
+def _insert(connection: Connection, table: Table, quoted: str, rows: Sequence[Any]) -> None:
+    """One ``executemany`` of ``rows``, with the table's set-based triggers run once after."""
+    held = _held_back(connection, table.name)
+    before = 0
+    if held:
+        found = connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {quoted}")
+        before = int(found.scalar_one())
+    try:
+        connection.execute(insert(table), rows)
+        for _, fill in held:
+            connection.exec_driver_sql(fill, (before,))
+    finally:
+        # Made again even when the insert failed: the caller's rollback would restore it,
+        # but a trigger must never be missing from a transaction that goes on.
+        for create, _ in held:
+            connection.exec_driver_sql(create)
+
+
 def insert_logged(
     connection: Connection, model: type[SQLModel], rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -37,11 +100,12 @@ def insert_logged(
     if not rows:
         return
     table: Table = model.__table__  # type: ignore[attr-defined]
+    quoted = '"' + table.name.replace('"', '""') + '"'
     clock = connection.exec_driver_sql(_NEXT_CLOCK).one_or_none()
     if table.name not in TRAVELLING or clock is None or clock[1] != 0:
         # Not a travelling table, or changes from another store being applied (which are
         # not logged again).
-        connection.execute(insert(table), rows)
+        _insert(connection, table, quoted, rows)
         return
     first_clock, store_id = int(clock[0]), clock[2]
     if store_id is not None and "uid" in table.c and "origin" in table.c:
@@ -50,11 +114,10 @@ def insert_logged(
             {"uid": uid, "origin": store_id, **row}
             for row, uid in zip(rows, new_uids(len(rows)), strict=True)
         ]
-    quoted = '"' + table.name.replace('"', '""') + '"'
     before = connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {quoted}").scalar()
     connection.exec_driver_sql("UPDATE sync_clock SET applying = 1")
     try:
-        connection.execute(insert(table), rows)
+        _insert(connection, table, quoted, rows)
     finally:
         connection.exec_driver_sql("UPDATE sync_clock SET applying = 0")
     # A new row is numbered above every row before it (no AUTOINCREMENT gaps to reuse), and

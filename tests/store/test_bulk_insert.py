@@ -8,7 +8,9 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import IntegrityError
 
 from outreach.model import Person, Stay, Unit
 from outreach.model.identity import new_uid, new_uids
@@ -127,3 +129,56 @@ def test_ids_made_together_are_uuid7_and_sort_in_the_order_made() -> None:
     for text in made:
         parsed = uuid.UUID(text)
         assert (str(parsed), parsed.version, parsed.variant) == (text, 7, uuid.RFC_4122)
+
+
+def _names(conn: Connection) -> list[tuple[int, str]]:
+    return [tuple(r) for r in conn.exec_driver_sql("SELECT rowid, name_key FROM person_search")]
+
+
+def _trigger(conn: Connection) -> tuple[Any, ...]:
+    return tuple(
+        conn.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE name = 'person_search_insert'"
+        ).one()
+    )
+
+
+def test_bulk_people_fill_the_name_index_as_the_trigger_fills_it_row_by_row(store: Store) -> None:
+    names = ["Siobhán O'Neill", "ANNE-MARIE St. John", "Zoë [b]"]
+    with store.write() as session:
+        conn = session.connection()
+        trigger = _trigger(conn)
+        # Row by row through the trigger, then the same names many at a time.
+        for n, name in enumerate(names, start=1):
+            conn.execute(
+                insert(Person.__table__),  # type: ignore[attr-defined]
+                [{**_person(f"A{n}", n), "display_name": name}],
+            )
+        alone = _names(conn)
+        insert_logged(
+            conn,
+            Person,
+            [{**_person(f"B{n}", 10 + n), "display_name": name} for n, name in enumerate(names)],
+        )
+        together = [row for row in _names(conn) if row[0] >= 10]
+        after = _trigger(conn)
+        # One more person alone: the trigger is back and fills the index again.
+        conn.execute(insert(Person.__table__), [_person("C1", 20)])  # type: ignore[attr-defined]
+        last = _names(conn)[-1]
+    # Keys worked by hand: case folded, accents, apostrophes, hyphens, full stops and spaces
+    # dropped, brackets kept.
+    assert alone == [(1, "siobhanoneill"), (2, "annemariestjohn"), (3, "zoe[b]")]
+    assert together == [(10, "siobhanoneill"), (11, "annemariestjohn"), (12, "zoe[b]")]
+    assert after == trigger
+    assert last == (20, "namec1[b]")
+
+
+def test_a_failed_bulk_insert_leaves_the_name_index_trigger_in_place(store: Store) -> None:
+    with store.write() as session:
+        conn = session.connection()
+        trigger = _trigger(conn)
+        with pytest.raises(IntegrityError):
+            # The second row's reference repeats the first: the insert fails part way.
+            insert_logged(conn, Person, [_person("A1", 1), _person("A1", 2)])
+        assert _trigger(conn) == trigger
+        assert conn.exec_driver_sql("SELECT applying FROM sync_clock").scalar() == 0

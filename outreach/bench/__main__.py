@@ -41,7 +41,7 @@ from typing import Any
 import sqlcipher3
 from sqlalchemy import Engine, event, text
 
-from outreach.bench.data import AS_OF, load
+from outreach.bench.data import AS_OF, YEARS, load
 from outreach.bench.measures import MONTH, export_check, hand_export, measures
 from outreach.bench.operations import (
     PASSPHRASE,
@@ -126,16 +126,17 @@ def plain_copy(store: Store, path: Path) -> Any:
     return conn
 
 
-def build(folder: Path, size: int, seed: int) -> float:
-    """Build the keyed store and its plain copy in ``folder``; the seconds it took."""
+def build(folder: Path, size: int, seed: int, years: int = YEARS) -> float:
+    """Build the keyed store and its plain copy in ``folder`` (``years`` years of history);
+    the seconds it took."""
     start = time.perf_counter()
     store, _ = Store.init(folder / "store", site_name="Bench", admin="bench", passphrase=PASSPHRASE)
     try:
         with store.engine.connect() as conn:
             raw: Any = conn.connection.driver_connection
-            load(raw, size, seed)
+            load(raw, size, seed, years=years)
         plain = plain_copy(store, folder / "plain.db")
-        load(plain, size, seed)
+        load(plain, size, seed, years=years)
         plain.close()
     finally:
         store.close()
@@ -199,10 +200,11 @@ def refresh_kept(kept: Path) -> None:
     shutil.rmtree(kept / "store" / "backups", ignore_errors=True)
 
 
-def cached(cache: Path, size: int, seed: int) -> tuple[Path, str]:
-    """The folder in ``cache`` holding the stores of ``size`` people and ``seed``: built when
-    absent (or left half built), brought up to the current schema otherwise."""
-    kept = cache / f"{size}-seed{seed}"
+def cached(cache: Path, size: int, seed: int, years: int = YEARS) -> tuple[Path, str]:
+    """The folder in ``cache`` holding the stores of ``size`` people, ``seed`` and ``years``
+    years of history: built when absent (or left half built), brought up to the current
+    schema otherwise."""
+    kept = cache / (f"{size}-seed{seed}" + ("" if years == YEARS else f"-{years}y"))
     done = kept / "built-seconds"
     if done.exists():
         refresh_kept(kept)
@@ -210,7 +212,7 @@ def cached(cache: Path, size: int, seed: int) -> tuple[Path, str]:
         return kept, f"reused {kept} (building it took {seconds:.0f} s)"
     shutil.rmtree(kept, ignore_errors=True)
     kept.mkdir(parents=True)
-    seconds = build(kept, size, seed)
+    seconds = build(kept, size, seed, years)
     done.write_text(f"{seconds:.1f}", encoding="ascii")
     return kept, f"built {kept} in {seconds:.0f} s"
 
@@ -411,10 +413,11 @@ def run_size(
     seed: int = SEED,
     statements: bool = False,
     export: bool = True,
+    years: int = YEARS,
 ) -> bool:
     """Benchmark one size; whether every figure agreed with the hand SQL."""
-    kept, note = cached(cache, size, seed)
-    print(f"\n{size:,} people: {note}", flush=True)
+    kept, note = cached(cache, size, seed, years)
+    print(f"\n{size:,} people, {years} years of history: {note}", flush=True)
     store, plain = open_both(kept)
     try:
         if statements:
@@ -465,6 +468,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED, help="the synthetic data's seed")
     parser.add_argument(
+        "--years",
+        type=int,
+        default=YEARS,
+        help="years of history in each store (the same rows per person: a store of "
+        "size * years / 10 people has the residents and monthly activity of one of size "
+        "people over ten years)",
+    )
+    parser.add_argument(
         "--statements", action="store_true", help="also time each dashboard statement"
     )
     parser.add_argument("--runs", type=int, default=None, help="runs of each measure")
@@ -502,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 statements=args.statements,
                 export=not args.no_export,
+                years=args.years,
             )
             and agreed
         )

@@ -16,8 +16,20 @@ from typing import Any
 from outreach.model.identity import TRAVELLING, new_uid
 from outreach.rules.programme import load_programme
 
-FIRST = date(2015, 1, 1)
 AS_OF = date(2024, 12, 31)
+YEARS = 10
+"""Years of history a store holds by default: stays, conversations and follow-ups from
+1 January of the first year to ``AS_OF``; screening events from three years earlier."""
+
+
+def first_day(years: int = YEARS) -> date:
+    """The first day of a history of ``years`` years ending on ``AS_OF``."""
+    if years < 1:
+        raise ValueError("a store holds at least one year of history")
+    return date(AS_OF.year - years + 1, 1, 1)
+
+
+FIRST = first_day()
 CREATED = "2025-01-01 00:00:00.000000"
 CHUNK = 20_000
 Row = tuple[Any, ...]
@@ -58,7 +70,7 @@ def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _people(n: int, seed: int) -> Iterator[Row]:
+def _people(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed)
     for i in range(1, n + 1):
         born = _day(rng, date(1950, 1, 1), date(2003, 12, 31)).isoformat()
@@ -66,11 +78,11 @@ def _people(n: int, seed: int) -> Iterator[Row]:
         yield (i, f"R{i:07d}", f"Person {i}", born, cervix, CREATED)
 
 
-def _stays(n: int, seed: int) -> Iterator[Row]:
+def _stays(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 1)
     for person in range(1, n + 1):
         for _ in range(2 if rng.random() < 0.1 else 1):
-            arrived = _day(rng)
+            arrived = _day(rng, first)
             left = arrived + timedelta(days=int(rng.expovariate(1 / 180)))
             gone = left <= AS_OF
             yield (
@@ -82,7 +94,7 @@ def _stays(n: int, seed: int) -> Iterator[Row]:
             )
 
 
-def _events(n: int, seed: int) -> Iterator[Row]:
+def _events(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 2)
     kinds = ["test", "offered", "ceased", "colposcopy_referred", "colposcopy_attended"]
     for _ in range(2 * n):
@@ -93,11 +105,11 @@ def _events(n: int, seed: int) -> Iterator[Row]:
             cytology = "normal" if hpv in ("positive", None) else None
         elif kind == "ceased":
             reason = rng.choice(["no_cervix", "informed_choice", "radiotherapy", "other"])
-        day = _day(rng, date(2012, 1, 1)).isoformat()
+        day = _day(rng, date(first.year - 3, 1, 1)).isoformat()
         yield (rng.randint(1, n), day, kind, hpv, cytology, reason, CREATED)
 
 
-def _conversations(n: int, seed: int) -> Iterator[Row]:
+def _conversations(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 3)
     programme = load_programme()
     settings, outcomes = list(programme.settings), list(programme.outcome_codes)
@@ -105,7 +117,7 @@ def _conversations(n: int, seed: int) -> Iterator[Row]:
         group = rng.random() < 0.1
         yield (
             cid,
-            _day(rng).isoformat(),
+            _day(rng, first).isoformat(),
             "group" if group else "one_to_one",
             None if group else rng.randint(1, n),
             rng.randint(3, 12) if group else 1,
@@ -116,14 +128,14 @@ def _conversations(n: int, seed: int) -> Iterator[Row]:
         )
 
 
-def _mentor_links(n: int, seed: int) -> Iterator[Row]:
+def _mentor_links(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 4)
     mentors = mentor_count(n)
     for cid in range(1, 5 * n + 1):
         yield (cid, rng.randint(1, mentors))
 
 
-def _barriers(n: int, seed: int) -> Iterator[Row]:
+def _barriers(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 5)
     codes = list(load_programme().barrier_codes)
     for cid in range(1, 5 * n + 1):
@@ -132,10 +144,10 @@ def _barriers(n: int, seed: int) -> Iterator[Row]:
                 yield (cid, code)
 
 
-def _follow_ups(n: int, seed: int) -> Iterator[Row]:
+def _follow_ups(n: int, seed: int, first: date = FIRST) -> Iterator[Row]:
     rng = random.Random(seed + 6)
     for _ in range(3 * n // 10):
-        due = _day(rng)
+        due = _day(rng, first)
         status = rng.choices(["open", "done", "cancelled"], [30, 60, 10])[0]
         done = (
             (due + timedelta(days=rng.randint(-20, 40))).isoformat() if status == "done" else None
@@ -158,11 +170,15 @@ def mentor_count(n: int) -> int:
     return max(3, n // 1000)
 
 
-def batches(n: int, seed: int = 42) -> Iterator[tuple[str, list[Row]]]:
-    """(table, rows) chunks for a store of ``n`` people, parents before children."""
+def batches(n: int, seed: int = 42, years: int = YEARS) -> Iterator[tuple[str, list[Row]]]:
+    """(table, rows) chunks for a store of ``n`` people with ``years`` years of history,
+    parents before children. The rows per person do not depend on ``years``: a store of
+    ``n * years / 10`` people over ``years`` years has the residents on a day and the
+    conversations in a month of one of ``n`` people over ten."""
     yield "unit", [(i, f"Unit {i}") for i in range(1, 9)]
     yield "mentor", [(i, f"Mentor {i}") for i in range(1, mentor_count(n) + 1)]
-    makers: list[tuple[str, Callable[[int, int], Iterator[Row]]]] = [
+    first = first_day(years)
+    makers: list[tuple[str, Callable[[int, int, date], Iterator[Row]]]] = [
         ("person", _people),
         ("stay", _stays),
         ("screening_event", _events),
@@ -172,7 +188,7 @@ def batches(n: int, seed: int = 42) -> Iterator[tuple[str, list[Row]]]:
         ("follow_up", _follow_ups),
     ]
     for table, make in makers:
-        for chunk in _chunks(make(n, seed)):
+        for chunk in _chunks(make(n, seed, first)):
             yield table, chunk
 
 
@@ -182,11 +198,17 @@ LOAD_CACHE_KIB = 512 * 1024
 
 
 def load(
-    conn: Any, n: int, seed: int = 42, *, tables: Collection[str] | None = None
+    conn: Any,
+    n: int,
+    seed: int = 42,
+    *,
+    tables: Collection[str] | None = None,
+    years: int = YEARS,
 ) -> dict[str, int]:
     """Insert a store of ``n`` people through DB-API ``conn`` (autocommit mode) in one
     transaction with executemany, then ANALYZE; returns rows per table. With ``tables``, only
-    those tables' rows (a people-only store: ``unit, mentor, person, stay``).
+    those tables' rows (a people-only store: ``unit, mentor, person, stay``); ``years``: the
+    years of history (:func:`batches`).
 
     The schema comes out as the migrations made it: the same tables, indexes and triggers,
     each from its own CREATE statement. Inside the transaction the explicit indexes are
@@ -211,7 +233,7 @@ def load(
         conn.execute("BEGIN")
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        for table, rows in batches(n, seed):
+        for table, rows in batches(n, seed, years):
             if tables is not None and table not in tables:
                 continue
             conn.executemany(TABLES[table], rows)

@@ -172,9 +172,11 @@ def mentor_count(n: int) -> int:
 
 def batches(n: int, seed: int = 42, years: int = YEARS) -> Iterator[tuple[str, list[Row]]]:
     """(table, rows) chunks for a store of ``n`` people with ``years`` years of history,
-    parents before children. The rows per person do not depend on ``years``: a store of
-    ``n * years / 10`` people over ``years`` years has the residents on a day and the
-    conversations in a month of one of ``n`` people over ten."""
+    parents before children. The screening events, conversations (with their mentors and
+    barriers) and follow-ups per person do not depend on ``years``, nor the stays but for
+    chance (their dates draw on the same random stream): a store of ``n * years / 10``
+    people over ``years`` years has about the residents on a day and the conversations in a
+    month of one of ``n`` people over ten."""
     yield "unit", [(i, f"Unit {i}") for i in range(1, 9)]
     yield "mentor", [(i, f"Mentor {i}") for i in range(1, mentor_count(n) + 1)]
     first = first_day(years)

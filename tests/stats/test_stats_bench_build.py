@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from outreach.bench.data import TABLES, batches, load
+import pytest
+
+from outreach.bench.data import TABLES, batches, first_day, load
 from outreach.model.identity import TRAVELLING
 from outreach.store.store import Store
 from tests.support.stores import new_store
@@ -114,3 +117,31 @@ def test_people_only_load_leaves_activity_empty(tmp_path: Path) -> None:
     assert stored["unit"] == 8
     assert stored["person"] == PEOPLE
     assert after == schema
+
+
+def _rows(people: int, years: int) -> dict[str, list[tuple[Any, ...]]]:
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for table, chunk in batches(people, 42, years):
+        found.setdefault(table, []).extend(chunk)
+    return found
+
+
+def test_a_shorter_history_keeps_the_counts_per_person_and_dates_them_in_its_years() -> None:
+    ten, one = _rows(PEOPLE, 10), _rows(PEOPLE, 1)
+    assert first_day(10) == date(2015, 1, 1)
+    assert first_day(3) == date(2022, 1, 1)
+    # Rows per person are fixed, but stays (one, or two for about one person in ten): their
+    # dates take the random stream differently.
+    fixed = set(TABLES) - {"stay"}
+    assert {t: len(one[t]) for t in fixed} == {t: len(ten[t]) for t in fixed}
+    assert PEOPLE < len(one["stay"]) < 1.2 * PEOPLE
+    # Stays (arrived_on), conversations (occurred_on), follow-ups (due_on) fall in 2024;
+    # screening events from three years before.
+    assert min(row[2] for row in one["stay"]) >= "2024-01-01"
+    assert min(row[1] for row in one["conversation"]) >= "2024-01-01"
+    assert min(row[1] for row in one["follow_up"]) >= "2024-01-01"
+    assert min(row[1] for row in one["screening_event"]) >= "2021-01-01"
+    assert min(row[1] for row in ten["conversation"]) < "2016-01-01"
+    assert max(row[1] for row in one["conversation"]) <= "2024-12-31"
+    with pytest.raises(ValueError, match="at least one year"):
+        first_day(0)

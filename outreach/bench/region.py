@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlmodel import select
 
 from outreach.clock import now
+from outreach.exports.builder import export_period
 from outreach.exports.cascade_table import headline_measure, stage_measure
 from outreach.exports.equity_rows import breakdown_names, export_breakdown
 from outreach.exports.preview import CERVICAL, ExportChoice
@@ -41,7 +42,7 @@ from outreach.exports.table import AggregateTable
 from outreach.model import RegionSite, RegionSubmission, Site
 from outreach.region.inbox import add_submission
 from outreach.region.rollup import export_region, region_summary
-from outreach.region.submission import KIND, export_period_of, payload, row_json
+from outreach.region.submission import KIND, payload, row_json
 from outreach.region.sums import count_in
 from outreach.rules.cascade import CascadeProgramme, load_cascade
 from outreach.rules.disclosure import NHS_HES_2018
@@ -65,7 +66,7 @@ def site_table(rng: random.Random, site: str, period: Period) -> AggregateTable:
         site=site,
         programme="cervical-screening",
         programme_title="Cervical screening",
-        period=export_period_of(period),
+        period=export_period(period),
         as_of=AS_OF,
     )
     units = [(rng.randint(0, 90), 0) for _ in UNITS]
@@ -140,7 +141,7 @@ def cascade_table(
         site=site,
         programme=rules.key,
         programme_title=rules.title,
-        period=export_period_of(period),
+        period=export_period(period),
         as_of=AS_OF,
     )
     _cascade_rows(table, rng, rules, rng.randint(0, 150), TOTAL, ALL)

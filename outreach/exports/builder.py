@@ -39,6 +39,25 @@ def export_period(period: Period) -> ExportPeriod:
     )
 
 
+def site_table(
+    session: Session, key: str, title: str, period: Period, as_of: date
+) -> AggregateTable:
+    """An empty table of this store's site for programme ``key`` (called ``title``)."""
+    site = session.exec(select(Site)).one()
+    return AggregateTable(
+        site=site.name,
+        programme=key,
+        programme_title=title,
+        period=export_period(period),
+        as_of=as_of,
+    )
+
+
+def national_source(area: str, as_of: date, source: str) -> str:
+    """How an export names the source of a national comparison figure."""
+    return f"{area}, {as_of:%B %Y}: {source}"
+
+
 def build_table(
     session: Session, period: Period, *, as_of: date, programme: Programme | None = None
 ) -> AggregateTable:
@@ -64,17 +83,10 @@ def build_counted(
     the caller to keep. The trend and the conversation counts read the kept month ends and
     months instead of counting them again."""
     programme = programme or load_programme()
-    site = session.exec(select(Site)).one()
     national = programme.national_coverage
-    table = AggregateTable(
-        site=site.name,
-        programme=programme.key,
-        programme_title=programme.title,
-        period=export_period(period),
-        as_of=as_of,
-        national_coverage=national.value,
-        national_coverage_source=f"{national.area}, {national.as_of:%B %Y}: {national.source}",
-    )
+    table = site_table(session, programme.key, programme.title, period, as_of)
+    table.national_coverage = national.value
+    table.national_coverage_source = national_source(national.area, national.as_of, national.source)
     # The trend and reach check nearly the same stays: one statement reads both.
     days = month_end_days(period.end, len(list(period.months())) + CONTEXT_MONTHS)
     counted = check_with_kept(

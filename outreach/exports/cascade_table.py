@@ -26,13 +26,12 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from outreach.exports.builder import export_period
+from outreach.exports.builder import national_source, site_table
 from outreach.exports.equity_rows import export_breakdown
 from outreach.exports.measures import MeasureInfo
 from outreach.exports.table import AggregateTable
-from outreach.model import Site
 from outreach.rules.cascade import COHORT, COVERAGE, CascadeProgramme
 from outreach.stats.cascade import cascade, coverage
 from outreach.stats.period import Period
@@ -62,20 +61,14 @@ def build_cascade_table(
     """The exact figures of ``programme`` for ``period``, read up to ``as_of``; with ``by``
     (breakdown names: ``unit`` and the equity fields), the cohort, every stage, on-time
     rate, headline measure and coverage broken down by each too."""
-    site = session.exec(select(Site)).one()
+    table = site_table(session, programme.key, programme.title, period, as_of)
+    table.catalogue = catalogue(programme)
     national = programme.national
-    table = AggregateTable(
-        site=site.name,
-        programme=programme.key,
-        programme_title=programme.title,
-        period=export_period(period),
-        as_of=as_of,
-        catalogue=catalogue(programme),
-    )
-    source = f"{national.area}, {national.as_of:%B %Y}: {national.source}"
     if national.measure == COVERAGE:
         table.national_coverage = national.value
-        table.national_coverage_source = source
+        table.national_coverage_source = national_source(
+            national.area, national.as_of, national.source
+        )
     figures = cascade(session, programme, period, as_of=as_of).overall
     table.count("cohort", figures.cohort)
     for stage in figures.stages:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from outreach.errors import ValidationError
+from outreach.exports.builder import export_period, national_source
 from outreach.exports.cascade_table import catalogue, headline_measure, stage_measure
 from outreach.exports.equity_rows import UNIT, breakdown_names, export_breakdown, parse_by
 from outreach.exports.export import ExportResult, export_summary
@@ -27,7 +28,6 @@ from outreach.exports.preview import CERVICAL, ExportChoice
 from outreach.exports.rows import SITE, TOTAL, Kind
 from outreach.exports.table import AggregateTable, PublishedSummary
 from outreach.model import Site
-from outreach.region.submission import export_period_of
 from outreach.rules.cascade import COVERAGE, CascadeProgramme, load_cascade
 from outreach.rules.disclosure import DEFAULT_POLICY_NAME
 from outreach.rules.programme import load_programme
@@ -108,7 +108,7 @@ def region_table(
         site=region,
         programme=programme,
         programme_title=load_programme(programme).title if rules is None else rules.title,
-        period=export_period_of(period),
+        period=export_period(period),
         as_of=as_of,
         catalogue={} if rules is None else catalogue(rules),
     )
@@ -117,8 +117,8 @@ def region_table(
         national = rules.national
         if national.measure == COVERAGE:
             table.national_coverage = national.value
-            table.national_coverage_source = (
-                f"{national.area}, {national.as_of:%B %Y}: {national.source}"
+            table.national_coverage_source = national_source(
+                national.area, national.as_of, national.source
             )
         targets = {
             headline_measure(m.key): m.target for m in rules.measures if m.target is not None

@@ -33,7 +33,7 @@ from outreach.exports.cascade_table import build_cascade_table
 from outreach.exports.equity_rows import add_cervical_breakdowns, breakdown_names
 from outreach.exports.preview import CERVICAL, ExportChoice, export_choice
 from outreach.exports.rows import Kind
-from outreach.exports.table import AggregateRow, AggregateTable, ExportPeriod
+from outreach.exports.table import AggregateRow, AggregateTable
 from outreach.model import AuditEntry, Site, SiteSetting
 from outreach.model.site_settings import ORG_UNIT
 from outreach.rules.cascade import load_cascade
@@ -147,15 +147,6 @@ def read_payload(data: bytes) -> Submission:
         raise ValidationError(
             "file", f"not an {FORMAT} submission (written by a different outreach?)"
         ) from None
-
-
-def export_period_of(period: Period) -> ExportPeriod:
-    return ExportPeriod(
-        label=period.label,
-        kind=period.kind,
-        first_month=period.start.strftime("%Y-%m"),
-        last_month=period.end.strftime("%Y-%m"),
-    )
 
 
 @dataclass(frozen=True)

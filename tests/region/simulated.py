@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlmodel import select
 
+from outreach.exports.builder import export_period
 from outreach.exports.table import AggregateTable
 from outreach.model import Site
-from outreach.region.submission import KIND, export_period_of, payload
+from outreach.region.submission import KIND, payload
 from outreach.stats.period import Period
 from outreach.store.sealed import SiteCard, seal, site_card
 from outreach.store.store import Store
@@ -38,7 +39,7 @@ class SimulatedSite:
             site=self.name,
             programme="cervical-screening",
             programme_title="Cervical screening",
-            period=export_period_of(period),
+            period=export_period(period),
             as_of=AS_OF,
         )
         for measure, value in counts.items():

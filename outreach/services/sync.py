@@ -34,6 +34,7 @@ from outreach.model.identity import TRAVELLING
 from outreach.services.errors import ValidationError
 from outreach.services.site import open_for, own_card, seal_for
 from outreach.services.sync_conflicts import (
+    CONFLICT_ORIGIN,
     Merge,
     contested_in,
     hold_arrival,
@@ -384,5 +385,7 @@ def _apply(m: Merge, change: list[Any], sender: str | None, report: Applied) -> 
         )
     report.applied += 1
     report.tables[table] = report.tables.get(table, 0) + 1
-    seen = report.origins.setdefault(origin, [0, hlc, hlc])
+    # The conflicts a bundle carries are named by themselves, not a store: counted together.
+    by = "conflicts" if origin.startswith(CONFLICT_ORIGIN) else origin
+    seen = report.origins.setdefault(by, [0, hlc, hlc])
     seen[0], seen[1], seen[2] = seen[0] + 1, min(seen[1], hlc), max(seen[2], hlc)

@@ -113,11 +113,14 @@ def _contested_here(m: Merge, hlc: int, origin: str, name: str) -> tuple[int, st
 
 
 def is_held(conn: Connection, hlc: int, origin: str) -> bool:
-    """Whether change ``(hlc, origin)`` already waits in a conflict (so it is not new)."""
+    """Whether change ``(hlc, origin)``, not in the change log here, is one side of a clinical
+    or protecting conflict this store holds: it was kept out when the conflict was found (or
+    the conflict arrived first), so arriving again it is not new."""
     return (
         conn.exec_driver_sql(
-            "SELECT 1 FROM sync_conflict WHERE held_clock = ? AND held_store = ? LIMIT 1",
-            (hlc, origin),
+            "SELECT 1 FROM sync_conflict WHERE clinical AND ((held_clock = ? AND held_store = ?) "
+            "OR (kept_clock = ? AND kept_store = ?)) LIMIT 1",
+            (hlc, origin, hlc, origin),
         ).first()
         is not None
     )
@@ -167,6 +170,17 @@ def _last_change(conn: Connection, table: str, uid: str, name: str | None) -> tu
     return (int(found[0]), str(found[1])) if found else (0, "")
 
 
+def _first_insert(conn: Connection, table: str, uid: str) -> tuple[int, str]:
+    """Clock and store of the change that first wrote the record (the same on every store that
+    holds it, unlike its latest change)."""
+    found = conn.exec_driver_sql(
+        "SELECT hlc, origin FROM change_log WHERE tbl = ? AND uid = ? AND op = 'insert' "
+        "ORDER BY hlc, origin LIMIT 1",
+        (table, uid),
+    ).first()
+    return (int(found[0]), str(found[1])) if found else (0, "")
+
+
 def concurrent_here(
     m: Merge, table: str, uid: str, name: str, hlc: int, origin: str, sender: str | None
 ) -> tuple[int, str] | None:
@@ -182,6 +196,19 @@ def concurrent_here(
     return (int(found[0]), str(found[1])) if found else None
 
 
+CONFLICT_ORIGIN = "conflict:"
+"""The change that records a conflict is named by the conflict, not by the store that found
+it (``origin`` is this prefix and the conflict's uid): every store that finds the same conflict
+logs the very same change, so it travels once and is never applied twice."""
+
+
+def conflict_uid(table: str, uid: str, name: str, op: str, *sides: tuple[int, str]) -> str:
+    """The id of the conflict over field ``name`` of record ``uid`` between the changes
+    ``sides`` (clock, store): the same on every store, whichever side it holds."""
+    named = sorted(f"{clock}:{store}" for clock, store in sides)
+    return str(uuid.uuid5(_NAMESPACE, "|".join([table, uid, name, op, *named])))
+
+
 def record(
     m: Merge,
     *,
@@ -193,15 +220,29 @@ def record(
     kept: tuple[Any, int, str],
     held: tuple[Any, int, str],
     person_uid: str | None,
+    concurrent: bool = True,
 ) -> None:
-    """Keep a conflict (both values, clocks and stores), once, and log it so it travels."""
-    sides = sorted([f"{kept[1]}:{kept[2]}", f"{held[1]}:{held[2]}"])
-    cuid = str(uuid.uuid5(_NAMESPACE, "|".join([table, uid, name, op, *sides])))
+    """Keep a conflict (both values, clocks and stores), once, and log it so it travels.
+
+    The row is the same whichever store finds it and whatever it held before: for two
+    concurrent changes (``concurrent``) ``kept_*`` is the later one by clock, then store (the
+    one in force for a non-clinical field on every store) and ``held_*`` the earlier; for a
+    change held because it would end a do-not-approach or ceasing, ``held_*`` is that change
+    and ``kept_*`` the record as it stands. Its id is derived from the record, the field and
+    the change(s) it names; it is logged with the later change's clock (also its
+    ``detected_at``) and an origin naming the conflict, so two stores log one change."""
+    if concurrent:
+        kept, held = sorted([kept, held], key=lambda side: (side[1], side[2]), reverse=True)
+        cuid = conflict_uid(table, uid, name, op, kept[1:], held[1:])
+        clock = kept[1]
+    else:
+        cuid = conflict_uid(table, uid, name, op, held[1:])
+        clock = held[1]
     m.found += 1
     conn = m.conn
     if conn.exec_driver_sql("SELECT 1 FROM sync_conflict WHERE uid = ?", (cuid,)).first():
         return
-    store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar_one()
+    origin = CONFLICT_ORIGIN + cuid
     values = {
         "tbl": table,
         "row_uid": uid,
@@ -215,14 +256,18 @@ def record(
         "held_value": json.dumps(held[0], ensure_ascii=False),
         "held_clock": held[1],
         "held_store": held[2],
-        "detected_at": now().isoformat(sep=" "),
+        "detected_at": (_at(clock) or now()).isoformat(sep=" "),
         "status": "open",
     }
-    insert_row(conn, "sync_conflict", cuid, store_id, values)
+    insert_row(conn, "sync_conflict", cuid, origin, values)
     rowid = local_id(conn, "sync_conflict", cuid)
     assert rowid is not None
     data = json.dumps(travelling_row(conn, "sync_conflict", rowid), ensure_ascii=False)
-    log_change(conn, "sync_conflict", cuid, "insert", data)
+    conn.exec_driver_sql(
+        "INSERT INTO change_log (tbl, uid, op, data, hlc, origin) VALUES "
+        "('sync_conflict', ?, 'insert', ?, ?, ?)",
+        (cuid, data, clock, origin),
+    )
 
 
 def _person_uid(table: str, uid: str, fields: dict[str, Any]) -> str | None:
@@ -279,6 +324,7 @@ def merge_field(
             kept=(current, *_last_change(conn, table, uid, name)),
             held=(value, hlc, origin),
             person_uid=person,
+            concurrent=False,
         )
         m.held += 1
         m.kept_out.add(name)
@@ -317,9 +363,10 @@ def hold_deletion(m: Merge, table: str, uid: str, rowid: int, hlc: int, origin: 
         name="",
         op="delete",
         clinical=True,
-        kept=(row, *_last_change(m.conn, table, uid, None)),
+        kept=(row, *_first_insert(m.conn, table, uid)),
         held=(None, hlc, origin),
         person_uid=_person_uid(table, uid, row),
+        concurrent=False,
     )
     m.held += 1
     return True
@@ -343,6 +390,7 @@ def hold_arrival(
         kept=(None, 0, ""),
         held=(fields, hlc, origin),
         person_uid=_person_uid(table, uid, fields),
+        concurrent=False,
     )
     m.held += 1
     return True
@@ -401,7 +449,10 @@ class ConflictView:
 
 def _at(clock: int) -> datetime | None:
     """A change's clock (milliseconds since 1970, UTC) as the time it was made."""
-    return datetime.fromtimestamp(clock / 1000, UTC) if clock else None
+    if not clock:
+        return None
+    # Whole milliseconds, not a float's rounding: the same instant on every store.
+    return datetime.fromtimestamp(clock // 1000, UTC).replace(microsecond=clock % 1000 * 1000)
 
 
 def _site_names(conn: Connection) -> dict[str, str]:

@@ -100,3 +100,50 @@ def folded(store: Store) -> Records:
         elif uid in out[table]:  # an update of a record deleted here changes nothing
             out[table][uid].update(json.loads(data) if data else {})
     return out
+
+
+Conflict = tuple[str, str, str, str, bool, Any, Any, str]
+"""(table, record uid, field, op, clinical, kept value, held value, status)."""
+
+
+def conflict_rows(store: Store) -> dict[str, Conflict]:
+    """Every conflict the store holds, by uid."""
+    with store.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT uid, tbl, row_uid, field, op, clinical, kept_value, held_value, status "
+            "FROM sync_conflict"
+        )
+        return {
+            u: (t, r, f, o, bool(c), json.loads(k or "null"), json.loads(h or "null"), s)
+            for u, t, r, f, o, c, k, h, s in rows
+        }
+
+
+def conflict_sides(store: Store) -> set[tuple[int, str]]:
+    """The changes (clock, store) the store's conflicts name, on either side."""
+    with store.read() as session:
+        rows = session.connection().exec_driver_sql(
+            "SELECT kept_clock, kept_store FROM sync_conflict UNION "
+            "SELECT held_clock, held_store FROM sync_conflict"
+        )
+        return {(int(h), str(s)) for h, s in rows}
+
+
+def waiting_apart(store: Store, rows: Records) -> Records:
+    """``rows`` (the store's :func:`records`) with what an open clinical conflict lets differ
+    between stores taken out, each checked to be one of the conflict's two sides: the field of
+    a held update, the record of a held arrival or deletion. Raises AssertionError when a
+    held field holds neither side."""
+    out = {table: {uid: dict(fields) for uid, fields in by.items()} for table, by in rows.items()}
+    for table, uid, name, op, clinical, kept, held, status in conflict_rows(store).values():
+        if status != "open" or not clinical:
+            continue
+        if op == "update":
+            fields = out[table].get(uid)
+            if fields is None:
+                continue
+            assert fields[name] in (kept, held), (table, uid, name, fields[name], kept, held)
+            fields.pop(name)
+        else:
+            out[table].pop(uid, None)
+    return out

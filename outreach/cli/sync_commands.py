@@ -80,6 +80,14 @@ def sync_export(
         str, typer.Option("--to", help="The paired store: its site name or fingerprint.")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every change this store holds, not only those not yet acknowledged (when "
+            "the other laptop refused a bundle as missing changes).",
+        ),
+    ] = False,
     store: StoreOption = None,
     user: UserOption = None,
 ) -> None:
@@ -90,7 +98,7 @@ def sync_export(
         if file.exists() and not force:
             raise ValueError(f"{file} exists; pass --force to overwrite it")
         with unlock(store, user) as opened:
-            sealed, written = export_bundle(opened, to)
+            sealed, written = export_bundle(opened, to, everything=everything)
         file.write_bytes(sealed)
     say(
         f"Wrote bundle {written.number} for {written.peer} to {file}: "
@@ -111,6 +119,19 @@ def sync_import(
         data = read_file(file, "file")
         with unlock(store, user) as opened:
             report = import_bundle(opened, data)
+    if report.replay:
+        say(f"Bundle {report.number} from {report.peer} was already applied: it changes nothing.")
+        return
+    if report.missed is not None:
+        say(
+            f"Bundle {report.missed} from {report.peer} never arrived here; bundle "
+            f"{report.number} carries all its changes too."
+        )
+    if report.authors:
+        say(
+            f"{counted(report.authors, 'author')} of these changes with no account here "
+            "kept by name (they cannot log in here)."
+        )
     if not report.applied:
         say(
             f"Bundle {report.number} from {report.peer} changes nothing further: "

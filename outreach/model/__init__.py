@@ -36,12 +36,20 @@ from outreach.model.people import Person, Stay, Unit
 from outreach.model.region import RegionSite, RegionSiteTotal, RegionSubmission, RegionSum
 from outreach.model.site import Account, AuditEntry, Site
 from outreach.model.site_settings import SiteSetting
-from outreach.model.sync import ChangeLog, SyncClock, SyncConflict, SyncPeer
+from outreach.model.sync import (
+    AuthorElsewhere,
+    ChangeLog,
+    SyncBundleIn,
+    SyncClock,
+    SyncConflict,
+    SyncPeer,
+)
 from outreach.model.transfers import Transfer, TransferFollowUp
 
 __all__ = [
     "Account",
     "AuditEntry",
+    "AuthorElsewhere",
     "CeaseReason",
     "ChangeLog",
     "Conversation",
@@ -82,6 +90,7 @@ __all__ = [
     "Site",
     "SiteSetting",
     "Stay",
+    "SyncBundleIn",
     "SyncClock",
     "SyncConflict",
     "SyncPeer",

@@ -76,6 +76,8 @@ LOCAL = frozenset(
         "change_log",
         "sync_clock",
         "sync_peer",
+        "sync_bundle_in",
+        "author_elsewhere",
     }
 )
 """Tables that never travel: every other table of the store must be in :data:`TRAVELLING`."""

@@ -57,14 +57,44 @@ class SyncPeer(SQLModel, table=True):
     last_received_hash: str = ""
 
 
+class SyncBundleIn(SQLModel, table=True):
+    """A bundle this store applied from a peer: its hash (the next bundle from that peer names
+    it as its previous one), its number and the peer's change-log range it carried."""
+
+    __tablename__ = "sync_bundle_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    peer_id: int = Field(foreign_key="sync_peer.id", index=True)
+    number: int
+    hash: str = Field(unique=True)
+    from_seq: int
+    upto: int
+    applied_at: datetime
+
+
+class AuthorElsewhere(SQLModel, table=True):
+    """An account made here only to keep the name of the author of a change that came from a
+    paired store (``sync_rows.author_id``): it has no key slot and never logs in. Kept apart
+    from ``account`` so that reading accounts never depends on this revision."""
+
+    __tablename__ = "author_elsewhere"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    from_store: str = Field(description="The store id of the change that named the author")
+
+
 class SyncConflict(Travelling, table=True):
     """The same field of the same record changed on two stores that had not seen each other's
     change (``outreach.services.sync_conflicts``), or a merge that would have ended a
     do-not-approach or a ceasing. Both values are kept here, in the encrypted store, until a
     person resolves it; the row travels, so every paired store holds the same conflicts.
 
-    ``kept_*`` is the change in force on the store that found the conflict (its own value for
-    a clinical field, the later clock's otherwise), ``held_*`` the other one. Values are JSON;
+    The row is the same on every store, whichever found it. For two concurrent changes
+    ``kept_*`` is the later by clock, then store (in force everywhere for a non-clinical field;
+    a clinical field keeps each store's own value until a person chooses) and ``held_*`` the
+    earlier; for a change held because it would end a do-not-approach or a ceasing, ``held_*``
+    is that change and ``kept_*`` the record as it stands. ``detected_at`` is the time of the
+    later change, not of the store's clock when it found it. Values are JSON;
     ``field`` is empty when a whole record's arrival (``op`` insert) or deletion (``op``
     delete) is held."""
 

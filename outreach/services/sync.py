@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from outreach.clock import now, today
-from outreach.model import SyncPeer
+from outreach.model import SyncBundleIn, SyncPeer
 from outreach.model.identity import TRAVELLING
 from outreach.services.errors import ValidationError
 from outreach.services.site import open_for, own_card, seal_for
@@ -92,6 +92,13 @@ class Applied:
     """Conflicts found (both values kept for a person: ``outreach sync conflicts``)."""
     held: int = 0
     """Incoming values not written: clinical, or ending a do-not-approach or ceasing."""
+    replay: bool = False
+    """This very bundle was applied before: nothing was done."""
+    missed: int | None = None
+    """The number of the bundle before this one, never applied here, whose changes this one
+    carries too (None when the chain is whole)."""
+    authors: int = 0
+    """Authors of applied changes with no account here, kept by name (``author_id``)."""
     tables: dict[str, int] = field(default_factory=dict)
     origins: dict[str, list[int]] = field(default_factory=dict)
     """Per store that made the applied changes: how many, and their first and last clocks."""
@@ -147,21 +154,23 @@ def _peer(session: Any, name: str) -> SyncPeer:
 
 
 def export_bundle(
-    store: Store, peer_name: str, *, expires_in: int = EXPIRY_DAYS
+    store: Store, peer_name: str, *, expires_in: int = EXPIRY_DAYS, everything: bool = False
 ) -> tuple[bytes, Written]:
-    """The sealed bundle of every change ``peer_name`` has not acknowledged."""
+    """The sealed bundle of every change ``peer_name`` has not acknowledged (``everything``:
+    every change this store holds, for a peer that refused a bundle as missing some)."""
     with store.action("sync.export", entity="sync_peer") as act:
         conn = act.session.connection()
         peer = _peer(act.session, peer_name)
         store_id = conn.exec_driver_sql("SELECT store_id FROM site").scalar_one()
+        start = 0 if everything else peer.acknowledged
         upto = conn.exec_driver_sql(
-            "SELECT coalesce(max(seq), ?) FROM change_log", (peer.acknowledged,)
+            "SELECT coalesce(max(seq), ?) FROM change_log", (start,)
         ).scalar_one()
         # The peer's own changes are left out: it made them, so it holds them.
         rows = conn.exec_driver_sql(
             "SELECT seq, tbl, uid, op, data, hlc, origin FROM change_log WHERE seq > ? "
             "AND origin IS NOT ? ORDER BY seq",
-            (peer.acknowledged, peer.store_id),
+            (start, peer.store_id),
         ).all()
         number = peer.bundles_sent + 1
         payload = {
@@ -171,7 +180,7 @@ def export_bundle(
             "schema": head_revision(),
             "previous": peer.last_sent_hash,
             "expires": (today() + timedelta(days=expires_in)).isoformat(),
-            "from_seq": peer.acknowledged,
+            "from_seq": start,
             "upto": upto,
             "received": peer.received,
             "changes": [
@@ -231,6 +240,11 @@ def import_bundle(store: Store, data: bytes) -> Applied:
         if peer.store_id not in (None, payload["store"]):
             raise ValidationError("file", "this bundle names another store than its card's")
         report = Applied(peer.site, int(payload["number"]))
+        digest = hashlib.sha256(data).hexdigest()
+        if _chain(act.session, peer, payload, digest, report):
+            act.unchanged()
+            return report
+        authors_before = conn.exec_driver_sql("SELECT count(*) FROM author_elsewhere").scalar_one()
         merge = Merge(
             conn,
             int(payload["received"]),
@@ -250,8 +264,23 @@ def import_bundle(store: Store, data: bytes) -> Applied:
             peer.received = max(peer.received, int(payload["upto"]))
         peer.acknowledged = max(peer.acknowledged, int(payload["received"]))
         peer.bundles_received = max(peer.bundles_received, report.number)
-        peer.last_received_hash = hashlib.sha256(data).hexdigest()
+        peer.last_received_hash = digest
         act.session.add(peer)
+        assert peer.id is not None
+        act.session.add(
+            SyncBundleIn(
+                peer_id=peer.id,
+                number=report.number,
+                hash=digest,
+                from_seq=int(payload["from_seq"]),
+                upto=int(payload["upto"]),
+                applied_at=now(),
+            )
+        )
+        report.authors = (
+            conn.exec_driver_sql("SELECT count(*) FROM author_elsewhere").scalar_one()
+            - authors_before
+        )
         # The audit row names the origin store, the bundle and its newest clock.
         act.names(
             peer.id,
@@ -261,12 +290,57 @@ def import_bundle(store: Store, data: bytes) -> Applied:
                 f"clock<={newest}",
                 f"changes={report.applied}",
                 f"conflicts={report.conflicts}",
+                *([f"missed={report.missed}"] if report.missed is not None else []),
+                *([f"authors_kept={report.authors}"] if report.authors else []),
                 # Each applied change stays in the change log with its origin and clock;
                 # the audit row names, per origin store, how many and their clock range.
                 *(f"from={o}:{n}@{lo}..{hi}" for o, (n, lo, hi) in sorted(report.origins.items())),
             ],
         )
     return report
+
+
+def _chain(
+    session: Any, peer: SyncPeer, payload: dict[str, Any], digest: str, report: Applied
+) -> bool:
+    """Check the bundle's place in the chain of bundles from ``peer``; True for a replay.
+
+    A bundle already applied (its hash is known) is a replay: it changes nothing and says so.
+    A bundle whose previous one was never applied here (its hash is not one this store has
+    applied) is applied only when it carries every change since the last this store applied
+    from that peer (bundles carry everything not acknowledged, so a lost bundle's changes are
+    in the next one): the safer of the two choices, since a bundle that does not is refused
+    with what is missing, and nothing is applied out of a broken chain. Refusing every gap
+    would stop two laptops for good whenever a stick is lost."""
+    applied = set(
+        session.exec(select(SyncBundleIn.hash).where(SyncBundleIn.peer_id == peer.id)).all()
+    )
+    if peer.last_received_hash:
+        applied.add(peer.last_received_hash)
+    if digest in applied:
+        report.replay = True
+        return True
+    previous = str(payload.get("previous") or "")
+    if previous and previous not in applied:
+        report.missed = report.number - 1
+    if int(payload["from_seq"]) > peer.received:
+        missing = (
+            f"bundle {report.number - 1} from {peer.site} never arrived here"
+            if report.missed is not None
+            else f"a bundle before this one from {peer.site} is not applied here"
+        )
+        raise ValidationError(
+            "file",
+            f"{missing}, and this one (bundle {report.number}) does not carry its changes: "
+            f"that laptop's changes {peer.received + 1} to {payload['from_seq']} are missing",
+            hint=f"on that laptop, write one with everything: outreach sync export --to "
+            f'"{_own_site(session)}" --all FILE; nothing was applied',
+        )
+    return False
+
+
+def _own_site(session: Any) -> str:
+    return str(session.connection().exec_driver_sql("SELECT name FROM site").scalar_one())
 
 
 def _unpacked(body: bytes) -> bytes:
@@ -279,8 +353,10 @@ def _revive(conn: Connection, table: str, uid: str) -> int | None:
     return revive(conn, table, uid, _insert)
 
 
-def _values(conn: Connection, table: str, fields: dict[str, Any]) -> dict[str, Any]:
-    return local_values(conn, table, fields, revive=_revive)
+def _values(conn: Connection, table: str, fields: dict[str, Any], origin: str) -> dict[str, Any]:
+    """A change's fields as this store's columns; an author with no account here is kept by
+    name (``sync_rows.author_id``)."""
+    return local_values(conn, table, fields, origin, revive=_revive)
 
 
 def _insert(conn: Connection, table: str, uid: str, origin: str, fields: dict[str, Any]) -> None:
@@ -365,7 +441,7 @@ def _apply(m: Merge, change: list[Any], sender: str | None, report: Applied) -> 
         # not logged as if this store held it; one older than a change here is, as it was.
         logged = {n: v for n, v in fields.items() if n not in m.kept_out}
         if wanted:
-            values = _values(conn, table, wanted)
+            values = _values(conn, table, wanted, origin)
             sets = ", ".join(f'"{n}" = ?' for n in values)
             conn.exec_driver_sql(
                 f'UPDATE "{table}" SET {sets} WHERE rowid = ?', (*values.values(), rowid)

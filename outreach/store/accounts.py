@@ -38,6 +38,10 @@ class AccountsStore(RekeyingStore):
             if existing is not None:
                 existing.removed_at = None
                 existing.role = role
+                # Kept until now only as the name of an author from a paired store.
+                session.connection().exec_driver_sql(
+                    "DELETE FROM author_elsewhere WHERE account_id = ?", (existing.id,)
+                )
                 account = existing
             else:
                 account = Account(name=name, role=role, created_at=now())

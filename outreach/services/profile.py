@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,6 +16,8 @@ from outreach.model import (
     ConversationAttendee,
     ConversationBarrier,
     ConversationMentor,
+    ConversationProgramme,
+    ConversationProgrammeBarrier,
     Decision,
     FollowUp,
     Mentor,
@@ -23,6 +25,7 @@ from outreach.model import (
     Stay,
     Unit,
 )
+from outreach.rules.cascade import load_any
 from outreach.rules.equity import EQUITY_KEYS
 from outreach.rules.programme import load_programme
 from outreach.services.lookups import PROGRAMME, person_by_ref
@@ -120,6 +123,39 @@ def _words(code: str | None) -> str:
     return (code or "").replace("_", " ")
 
 
+def _short(key: str) -> str:
+    """A programme's short name ("Hep C"), or its title when the file gives none."""
+    rules = load_any(key)
+    return getattr(rules, "short", None) or rules.title
+
+
+def _barrier_labels(key: str, codes: Sequence[str]) -> str:
+    """Barrier codes of programme ``key`` as its file's labels, in the file's order."""
+    named = load_any(key).barrier_codes
+    order = {code: at for at, code in enumerate(named)}
+    ordered = sorted(codes, key=lambda b: (order.get(b, len(order)), b))
+    return ", ".join(label(named, b) for b in ordered)
+
+
+def _further(session: Session, conversation_id: int) -> list[tuple[str, str, list[str]]]:
+    """The further programmes a conversation addressed: (key, outcome, barrier codes)."""
+    raised: dict[str, list[str]] = {}
+    for key, code in session.exec(
+        select(ConversationProgrammeBarrier.programme, ConversationProgrammeBarrier.code).where(
+            ConversationProgrammeBarrier.conversation_id == conversation_id
+        )
+    ):
+        raised.setdefault(key, []).append(code)
+    return [
+        (row.programme, row.outcome, raised.get(row.programme, []))
+        for row in session.exec(
+            select(ConversationProgramme)
+            .where(ConversationProgramme.conversation_id == conversation_id)
+            .order_by(col(ConversationProgramme.programme))
+        )
+    ]
+
+
 def _timeline(session: Session, person_id: int, programme: str) -> list[TimelineItem]:
     rules = load_programme(programme)
     items: list[TimelineItem] = []
@@ -141,15 +177,21 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
         barriers = session.exec(
             select(ConversationBarrier.code).where(ConversationBarrier.conversation_id == c.id)
         ).all()
+        addressed = [(c.programme, c.outcome, list(barriers)), *_further(session, c.id)]
         what = "one-to-one" if c.kind == "one_to_one" else f"group of {c.attendees}"
         spent = f", {c.minutes} min" if c.minutes else ""
         text = f"{what}{spent} with {', '.join(mentors)} ({label(rules.settings, c.setting)})"
-        text += f"; outcome: {label(rules.outcome_codes, c.outcome)}"
-        if barriers:
-            order = {code: at for at, code in enumerate(rules.barrier_codes)}
-            ordered = sorted(barriers, key=lambda b: (order.get(b, len(order)), b))
-            raised = [label(rules.barrier_codes, b) for b in ordered]
-            text += f"; barriers: {', '.join(raised)}"
+        if len(addressed) == 1 and c.programme == PROGRAMME:
+            text += f"; outcome: {label(rules.outcome_codes, c.outcome)}"
+            if barriers:
+                text += f"; barriers: {_barrier_labels(c.programme, barriers)}"
+        else:
+            # Every programme it addressed, the first first, each with its own outcome and
+            # barriers (the outcome codes are the conversation's, the barriers each file's).
+            for key, outcome, raised in addressed:
+                text += f"; {_short(key)}: {label(rules.outcome_codes, outcome)}"
+                if raised:
+                    text += f", barriers: {_barrier_labels(key, raised)}"
         if c.next_step_on:
             text += f"; next step {c.next_step_on.isoformat()}"
         items.append(TimelineItem(c.occurred_on, "conversation", c.id, text, c.note))

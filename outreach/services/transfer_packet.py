@@ -20,6 +20,8 @@ from outreach.model import (
     ConversationBarrier,
     ConversationKind,
     ConversationMentor,
+    ConversationProgramme,
+    ConversationProgrammeBarrier,
     Cytology,
     Decision,
     DecisionKind,
@@ -38,6 +40,7 @@ from outreach.model import (
 from outreach.rules.cascade import CascadeProgramme, load_cascade
 from outreach.rules.equity import EQUITY_KEYS, equity_field
 from outreach.rules.limits import NAME_MAX, REF_MAX, text_problem
+from outreach.rules.programme import programme_keys
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, choice, clean_note, optional_choice, plain_line
 
@@ -109,8 +112,21 @@ class CarriedFollowUp:
 
 
 @dataclass(frozen=True)
+class CarriedProgramme:
+    """A further programme a carried conversation addressed, with her own outcome about it
+    and the barrier codes raised about it (that programme's)."""
+
+    programme: str
+    outcome: str
+    barriers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class CarriedConversation:
-    """A one-to-one conversation with her: codes and counts, never the mentors' names."""
+    """A one-to-one conversation with her: codes and counts, never the mentors' names.
+    ``programme`` is the first programme it addressed (its ``outcome`` and ``barriers`` are
+    that programme's) and ``further`` every other one; a packet made before these were
+    carried reads as cervical screening alone."""
 
     occurred_on: date
     setting: str
@@ -120,6 +136,8 @@ class CarriedConversation:
     barriers: list[str] = field(default_factory=list)
     next_step_on: date | None = None
     note: str | None = None
+    programme: str = PROGRAMME
+    further: list[CarriedProgramme] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -235,6 +253,30 @@ def pathway_of(
         )
     ):
         barriers.setdefault(conversation_id, []).append(code)
+    further: dict[int, list[CarriedProgramme]] = {}
+    further_barriers: dict[tuple[int, str], list[str]] = {}
+    for conversation_id, key, code in session.exec(
+        select(
+            ConversationProgrammeBarrier.conversation_id,
+            ConversationProgrammeBarrier.programme,
+            ConversationProgrammeBarrier.code,
+        ).where(col(ConversationProgrammeBarrier.conversation_id).in_(ids))
+    ):
+        further_barriers.setdefault((conversation_id, key), []).append(code)
+    for addressed in session.exec(
+        select(ConversationProgramme)
+        .where(col(ConversationProgramme.conversation_id).in_(ids))
+        .order_by(col(ConversationProgramme.conversation_id), col(ConversationProgramme.programme))
+    ):
+        further.setdefault(addressed.conversation_id, []).append(
+            CarriedProgramme(
+                programme=addressed.programme,
+                outcome=addressed.outcome,
+                barriers=sorted(
+                    further_barriers.get((addressed.conversation_id, addressed.programme), [])
+                ),
+            )
+        )
     mentors: dict[int, int] = {}
     for conversation_id in session.exec(
         select(ConversationMentor.conversation_id).where(
@@ -252,6 +294,8 @@ def pathway_of(
             barriers=sorted(barriers.get(c.id or 0, [])),
             next_step_on=c.next_step_on,
             note=note(c.note),
+            programme=c.programme,
+            further=further.get(c.id or 0, []),
         )
         for c in talks
     ]
@@ -339,6 +383,39 @@ def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not all(isinstance(item, dict) for item in items):
         raise _bad(f"{key} holds something other than records")
     return items
+
+
+def _programme(c: dict[str, Any]) -> str:
+    """A carried conversation's programme: cervical screening when the packet predates the
+    field; a programme this store does not run is refused."""
+    if c.get("programme") is None:
+        return PROGRAMME
+    key = _text(c, "programme")
+    if key not in programme_keys():
+        raise _bad(f"a conversation about a programme this store does not run ({key[:40]!r})")
+    return key
+
+
+def _further(c: dict[str, Any]) -> list[CarriedProgramme]:
+    """A carried conversation's further programmes, each once and not its first."""
+    if c.get("further") is None:
+        return []
+    found: list[CarriedProgramme] = []
+    for item in _items(c, "further"):
+        key = _programme(item) if item.get("programme") is not None else ""
+        codes = _get(item, "barriers", list)
+        if not key or not all(isinstance(b, str) for b in codes):
+            raise _bad("a conversation's further programme or its barriers")
+        if key == _programme(c) or key in {f.programme for f in found}:
+            raise _bad("a conversation names a programme twice")
+        found.append(
+            CarriedProgramme(
+                programme=key,
+                outcome=_text(item, "outcome"),
+                barriers=[_text({"barrier": b}, "barrier") for b in codes],
+            )
+        )
+    return found
 
 
 def _cascade(e: dict[str, Any]) -> CascadeProgramme | None:
@@ -484,6 +561,8 @@ def read_packet(payload: bytes) -> Packet:
                 barriers=[_text({"barrier": b}, "barrier") for b in codes],
                 next_step_on=_maybe_day(c, "next_step_on"),
                 note=_note(c),
+                programme=_programme(c),
+                further=_further(c),
             )
         )
     return Packet(

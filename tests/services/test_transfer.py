@@ -36,7 +36,7 @@ from outreach.model import (
     Transfer,
     TransferFollowUp,
 )
-from outreach.services.conversations import LogConversation, log_conversation
+from outreach.services.conversations import Addressed, LogConversation, log_conversation
 from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
 from outreach.services.mentors import AddMentor, add_mentor
@@ -298,6 +298,8 @@ def test_a_packet_carries_her_pathway_without_notes(
                 "barriers": ["fear_anxiety"],
                 "next_step_on": None,
                 "note": None,
+                "programme": "cervical-screening",
+                "further": [],
             }
         ],
     }
@@ -801,3 +803,110 @@ def test_a_carried_step_its_programme_does_not_know_is_refused(
     }
     with pytest.raises(ValidationError, match=why):
         read_packet(json.dumps(payload).encode())
+
+
+def test_a_conversation_about_several_programmes_travels_with_each(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    jane(styal)
+    log_conversation(
+        styal,
+        LogConversation(
+            occurred_on=date(2024, 3, 5),
+            kind="one_to_one",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="booked",
+            person_ref=REF,
+            programme="cervical-screening",
+            also=[Addressed("bbv-hepatitis-c", "informed_decline", ["needles", "stigma"])],
+        ),
+    )
+    packet = send(styal, askham, tmp_path)
+    carried = opened(askham, packet)["conversations"]
+    assert isinstance(carried, list)
+    # The first conversation was about cervical screening alone; the second about both.
+    assert [(c["occurred_on"], c["programme"], c["outcome"], c["further"]) for c in carried] == [
+        ("2024-02-01", "cervical-screening", "booked", []),
+        (
+            "2024-03-05",
+            "cervical-screening",
+            "booked",
+            [
+                {
+                    "programme": "bbv-hepatitis-c",
+                    "outcome": "informed_decline",
+                    "barriers": ["needles", "stigma"],
+                }
+            ],
+        ),
+    ]
+    transfer_in(askham, TransferIn(packet.read_bytes()))
+    with askham.read() as session:
+        kept = json.loads(session.exec(select(Transfer.conversations)).one())
+    assert [(c["programme"], c["further"]) for c in kept] == [
+        ("cervical-screening", []),
+        (
+            "cervical-screening",
+            [
+                {
+                    "programme": "bbv-hepatitis-c",
+                    "outcome": "informed_decline",
+                    "barriers": ["needles", "stigma"],
+                }
+            ],
+        ),
+    ]
+
+
+def _with_conversation(conversation: dict[str, object]) -> bytes:
+    talk = {"occurred_on": "2024-02-01", "setting": "wing", "minutes": 20, "outcome": "booked"}
+    payload = {
+        "format": "outreach-transfer",
+        "version": 1,
+        "packet_id": "p-1",
+        "from_site": "Styal",
+        "to_site": "Askham",
+        "made_on": "2024-06-01",
+        "left_on": "2024-06-01",
+        "expires_on": "2024-07-01",
+        "with_notes": False,
+        "person": {
+            "ref": REF,
+            "display_name": "Jane Doe",
+            "date_of_birth": "1990-04-02",
+            "has_cervix": "yes",
+        },
+        "screening": [],
+        "decisions": [],
+        "follow_ups": [],
+        "conversations": [{**talk, "mentors": 1, "barriers": [], **conversation}],
+    }
+    return json.dumps(payload).encode()
+
+
+def test_a_packet_made_before_programmes_travelled_reads_as_cervical_screening() -> None:
+    (talk,) = read_packet(_with_conversation({})).conversations
+    assert (talk.programme, talk.further) == ("cervical-screening", [])
+
+
+@pytest.mark.parametrize(
+    ("conversation", "why"),
+    [
+        ({"programme": "martian-screening"}, "does not run"),
+        (
+            {"further": [{"programme": "martian-screening", "outcome": "booked", "barriers": []}]},
+            "does not run",
+        ),
+        (
+            {"further": [{"programme": "cervical-screening", "outcome": "booked", "barriers": []}]},
+            "twice",
+        ),
+        ({"further": [{"programme": "bbv-hiv", "outcome": "booked", "barriers": "x"}]}, "barriers"),
+    ],
+)
+def test_a_carried_conversation_s_programmes_are_checked(
+    conversation: dict[str, object], why: str
+) -> None:
+    with pytest.raises(ValidationError, match=why):
+        read_packet(_with_conversation(conversation))

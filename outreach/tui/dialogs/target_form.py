@@ -1,4 +1,6 @@
-"""Set a target: the measure, its value, the baseline it starts from and the date to reach it.
+"""Set a target: the measure, its value, the baseline it starts from and the date to reach it,
+for one programme (cervical screening's coverage, uptake or reach, or a testing programme's
+own measures, as ``outreach targets set --programme`` sets them).
 
 Setting a target for a measure and scope replaces the one already set for them.
 """
@@ -15,6 +17,7 @@ from textual.widgets import Footer, Input, Select, Static
 from outreach.model import TargetMeasure
 from outreach.tui.dialogs.form import Form, field_row, parse_day
 from outreach.tui.messages import TargetSaved
+from outreach.tui.programme_choice import CERVICAL
 
 if TYPE_CHECKING:
     from outreach.stats.targets import TargetRow
@@ -48,22 +51,27 @@ class TargetForm(Form):
         "unit",
     )
 
-    def __init__(self, current: TargetRow | None = None) -> None:
+    def __init__(self, current: TargetRow | None = None, *, programme: str = CERVICAL) -> None:
         super().__init__()
         self._current = current
+        self._programme = current.programme if current else programme
 
     def compose(self) -> ComposeResult:
+        from outreach.rules.cascade import load_any
+        from outreach.tui.screens.targets import measure_labels
+
         t = self._current
-        measures = [(m.value.capitalize(), m.value) for m in TargetMeasure]
+        measures = [(label, key) for key, label in measure_labels(self._programme).items()]
+        title = load_any(self._programme).title
         with VerticalScroll(classes="form dialog-form", id="target-form"):
-            yield Static("Set a target", classes="form-title")
+            yield Static(f"Set a target: {title}", classes="form-title")
             yield Static("", id="form-status", classes="form-status")
             yield from field_row(
                 "Measure",
                 Select(
                     measures,
                     compact=True,
-                    value=t.measure if t else TargetMeasure.coverage.value,
+                    value=t.measure if t else measures[0][1],
                     allow_blank=False,
                     id="measure",
                 ),
@@ -165,6 +173,7 @@ class TargetForm(Form):
         baseline_on, _ = parse_day(self.value_of("#baseline_on"), "baseline_on")
         measure = str(self.value_of("#measure"))
         unit = self.value_of("#unit").strip() or None
+        programme = self._programme
         assert value is not None and target_on is not None
 
         def work(store: Store) -> TargetRow:
@@ -177,6 +186,7 @@ class TargetForm(Form):
                     baseline=baseline,
                     baseline_on=baseline_on,
                     unit=unit,
+                    programme=programme,
                 ),
             )
 

@@ -30,6 +30,7 @@ from textual.widgets import (
 from outreach.clock import today
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import ExportPreviewed, ExportWritten, Failed
+from outreach.tui.programme_choice import CERVICAL, programme_choices, shown_programme
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -62,7 +63,10 @@ def ended_periods(day: date) -> list[str]:
 
 def confirm_question(preview: ExportPreview, folder: Path, formats: list[str]) -> str:
     """What the confirmation asks: which period, how many figures, where, in which formats."""
-    label = preview.summary.period.label
+    summary = preview.summary
+    label = summary.period.label
+    if summary.programme != CERVICAL:
+        label = f"{summary.programme_title} for {label}"
     return (
         f"Write the export of {label} you previewed to {folder}?\n"
         f"{counted(len(preview.rows), 'figure')}, {preview.suppressed} of them shown as *, "
@@ -93,12 +97,21 @@ class ExportScreen(DataScreen):
         yield SiteHeader("Governance export")
         with Horizontal(id="export-top"):
             with Vertical(id="export-choices"):
+                yield Label("Programme")
+                yield Select(
+                    [(_title(key), key) for key in programme_choices()],
+                    value=shown_programme(self.app),
+                    allow_blank=False,
+                    id="programme",
+                )
                 yield Label("Period (whole months, quarters, years only)")
                 yield Select(
                     [(p, p) for p in periods], value=periods[0], allow_blank=False, id="period"
                 )
                 yield Label("Folder")
-                yield Input(str(self._folder_for(periods[0])), id="folder")
+                yield Input(
+                    str(self._folder_for(periods[0], shown_programme(self.app))), id="folder"
+                )
             yield SelectionList[str](*[(name, name, True) for name in FORMATS], id="formats")
         yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
         yield Static("", id="export-status")
@@ -113,11 +126,22 @@ class ExportScreen(DataScreen):
         self._show_preview_of(self._period())
 
     @staticmethod
-    def _folder_for(period: str) -> Path:
-        return Path.home() / "outreach-exports" / period
+    def _folder_for(period: str, programme: str = CERVICAL) -> Path:
+        # Cervical screening's folder is named by the period, as it always was; another
+        # programme's by the period and its key, so one export never lands on another.
+        name = period if programme == CERVICAL else f"{period}-{programme}"
+        return Path.home() / "outreach-exports" / name
 
     def _period(self) -> str:
         return str(self.query_one("#period", Select).value)
+
+    def _programme(self) -> str:
+        return str(self.query_one("#programme", Select).value)
+
+    def _shows(self, preview: ExportPreview) -> bool:
+        """Whether ``preview`` is of the period and programme chosen now."""
+        summary = preview.summary
+        return summary.period.label == self._period() and summary.programme == self._programme()
 
     def _status(self, text: str) -> None:
         self.query_one("#export-status", Static).update(shown_lines(text))
@@ -127,19 +151,34 @@ class ExportScreen(DataScreen):
         period = str(event.value)
         if period == self.previewing:
             return  # the Select announces its first value too: nothing changed
-        self.query_one("#folder", Input).value = str(self._folder_for(period))
+        self.query_one("#folder", Input).value = str(self._folder_for(period, self._programme()))
         self._show_preview_of(period)
+
+    @on(Select.Changed, "#programme")
+    def _programme_changed(self, event: Select.Changed) -> None:
+        programme = str(event.value)
+        if self.previewing is not None and programme != self._previewing_programme:
+            folder = self._folder_for(self._period(), programme)
+            self.query_one("#folder", Input).value = str(folder)
+            self._show_preview_of(self._period())
+
+    _previewing_programme = CERVICAL
+    """The programme whose preview is shown or being worked out."""
 
     def _show_preview_of(self, period: str) -> None:
         from outreach.exports.preview import preview_export
 
-        # The old period's figures go at once, so they are never confirmed for the new one.
+        # The old figures go at once, so they are never confirmed for another choice.
+        programme = self._programme()
         self.preview = None
         self.previewing = period
+        self._previewing_programme = programme
         self.query_one(DataTable).clear()
         self.query_one("#export-notes", Static).update("")
-        self._status(f"Working out what an export of {period} would publish…")
-        self.call(ExportPreviewed, preview_export, period=period)
+        self._status(
+            f"Working out what an export of {_title(programme)} for {period} would publish…"
+        )
+        self.call(ExportPreviewed, preview_export, period=period, programme=programme)
 
     def action_export(self) -> None:
         period = self._period()
@@ -151,7 +190,7 @@ class ExportScreen(DataScreen):
             self._status("Choose at least one format.")
             return
         preview = self.preview
-        if preview is None or preview.summary.period.label != period:
+        if preview is None or not self._shows(preview):
             self._status(
                 f"Nothing written: the export of {period} is written only once its preview "
                 "is shown here."
@@ -189,6 +228,7 @@ class ExportScreen(DataScreen):
                 formats=formats,
                 progress=progress,
                 previewed=summary,
+                programme=summary.programme,
             )
 
         self.writing = True
@@ -199,8 +239,8 @@ class ExportScreen(DataScreen):
     def _previewed(self, message: ExportPreviewed) -> None:
         preview = message.data
         label = preview.summary.period.label
-        if label != self._period():
-            return  # an answer for a period no longer chosen
+        if not self._shows(preview):
+            return  # an answer for a period or programme no longer chosen
         self.preview = preview
         table = self.query_one(DataTable)
         table.clear()
@@ -222,7 +262,8 @@ class ExportScreen(DataScreen):
         notes = (*preview.explanation, *preview.screen_notes)
         self.query_one("#export-notes", Static).update(shown_lines("\n".join(notes)))
         self._status(
-            f"Preview of {label} as of {preview.summary.as_of.isoformat()}: the figures "
+            f"Preview of {_title(preview.summary.programme)} for {label} as of "
+            f"{preview.summary.as_of.isoformat()}: the figures "
             "that would leave this laptop, in every format. Nothing has been written; "
             "ctrl+s to write it."
         )
@@ -245,3 +286,9 @@ class ExportScreen(DataScreen):
         elif message.what is ExportWritten:
             self.writing = False
             self._status(f"Not exported: {message.error}")
+
+
+def _title(key: str) -> str:
+    from outreach.rules.cascade import load_any
+
+    return load_any(key).title

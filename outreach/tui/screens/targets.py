@@ -1,4 +1,5 @@
-"""Targets: each measure's target, baseline and date, for the site and for units."""
+"""Targets: each measure's target, baseline and date, for the site and for units, of the
+programme the dashboard shows (``n`` moves on to the next, here and there: one choice)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, TargetsLoaded
+from outreach.tui.programme_choice import CERVICAL, next_programme, shown_programme
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -25,8 +27,12 @@ class TargetsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("insert,ctrl+a", "set_target", "Set target", id="targets.set", key_display="ins"),
         Binding("e", "edit_target", "Change", id="targets.edit"),
+        Binding("n,ctrl+n", "next_programme", "Programme", id="targets.programme", key_display="n"),
         Binding("escape", "app.go('dashboard')", "Back", id="targets.back"),
     ]
+
+    _asked = CERVICAL
+    """The programme whose targets were last asked for."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,21 +50,38 @@ class TargetsScreen(DataScreen):
         )
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        # The dashboard's or the missed view's n may have moved the programme on.
+        if self._asked != shown_programme(self.app):
+            self.reload()
+
+    def action_next_programme(self) -> None:
+        """Show the next programme's targets (the dashboard follows: it is one choice)."""
+        next_programme(self.app)
+        self.reload()
+
     def reload(self) -> None:
         from outreach.services.targets import list_targets
 
-        self.call(TargetsLoaded, list_targets)
+        self._asked = key = shown_programme(self.app)
+        self.rows = []
+        self.query_one(DataTable).clear()
+        self.query_one("#targets-status", Static).update(shown_lines(f"{_title(key)}: loading…"))
+        self.call(TargetsLoaded, list_targets, programme=key)
 
     @on(TargetsLoaded)
     def _loaded(self, message: TargetsLoaded) -> None:
+        if any(t.programme != self._asked for t in message.data):
+            return  # moved on since it was asked for
         self.rows = message.data
+        labels = measure_labels(self._asked)
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows(
             [
                 row(
                     t.unit or "Site",
-                    t.measure,
+                    labels.get(t.measure, t.measure),
                     f"{t.value:g}%",
                     t.target_on.isoformat(),
                     "" if t.baseline is None else f"{t.baseline:g}%",
@@ -67,10 +90,14 @@ class TargetsScreen(DataScreen):
                 for t in self.rows
             ]
         )
+        title = _title(self._asked)
         self.query_one("#targets-status", Static).update(
-            f"{counted(len(self.rows), 'target')}  (n: set a target, enter: change one)"
-            if self.rows
-            else "No targets set yet: n sets one."
+            shown_lines(
+                f"{title}: {counted(len(self.rows), 'target')}  (ins: set a target, enter: "
+                "change one, n: next programme)"
+                if self.rows
+                else f"{title}: no targets set yet. ins sets one; n: next programme."
+            )
         )
 
     @on(Failed)
@@ -84,7 +111,7 @@ class TargetsScreen(DataScreen):
             if row is not None:
                 self.reload()
 
-        self.app.push_screen(TargetForm(current), done)
+        self.app.push_screen(TargetForm(current, programme=self._asked), done)
 
     def action_set_target(self) -> None:
         self._open_form(None)
@@ -97,3 +124,21 @@ class TargetsScreen(DataScreen):
         table = self.query_one(DataTable)
         if self.rows and table.cursor_row < len(self.rows):
             self._open_form(self.rows[table.cursor_row])
+
+
+def measure_labels(programme: str) -> dict[str, str]:
+    """A programme's target measures, key -> what the screen calls it, in the file's order:
+    cervical screening's coverage, uptake and reach, or a testing programme's own measures."""
+    from outreach.model import TargetMeasure
+    from outreach.rules.cascade import CascadeProgramme, load_any
+
+    rules = load_any(programme)
+    if isinstance(rules, CascadeProgramme):
+        return {m.key: m.label for m in rules.measures}
+    return {m.value: m.value.capitalize() for m in TargetMeasure}
+
+
+def _title(key: str) -> str:
+    from outreach.rules.cascade import load_any
+
+    return load_any(key).title

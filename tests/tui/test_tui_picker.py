@@ -385,7 +385,10 @@ async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: P
                 await _wait(pilot, lambda: isinstance(app.screen, TargetsScreen))
                 status = app.screen.query_one("#targets-status", Static)
                 await _wait(pilot, lambda: "target" in str(status.render()))
-                assert str(status.render()) == "1 target  (n: set a target, enter: change one)"
+                assert str(status.render()) == (
+                    "Cervical screening: 1 target  (ins: set a target, enter: change one, "
+                    "n: next programme)"
+                )
                 await pilot.press("m")
                 await _wait(pilot, lambda: isinstance(app.screen, MentorsScreen))
                 status = app.screen.query_one("#mentors-status", Static)

@@ -38,6 +38,17 @@ def parse_percent(text: str) -> tuple[float | None, str]:
     return value, ""
 
 
+def measure_labels(programme: str) -> dict[str, str]:
+    """A programme's target measures, key -> what the screen calls it, in the file's order:
+    cervical screening's coverage, uptake and reach, or a testing programme's own measures."""
+    from outreach.rules.cascade import CascadeProgramme, load_any
+
+    rules = load_any(programme)
+    if isinstance(rules, CascadeProgramme):
+        return {m.key: m.label for m in rules.measures}
+    return {m.value: m.value.capitalize() for m in TargetMeasure}
+
+
 class TargetForm(Form):
     """The set-target form; dismisses with the target set."""
 
@@ -58,7 +69,6 @@ class TargetForm(Form):
 
     def compose(self) -> ComposeResult:
         from outreach.rules.cascade import load_any
-        from outreach.tui.screens.targets import measure_labels
 
         t = self._current
         measures = [(label, key) for key, label in measure_labels(self._programme).items()]

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from outreach.tui.base import DataScreen
+from outreach.tui.dialogs.target_form import measure_labels
 from outreach.tui.messages import Failed, TargetsLoaded
 from outreach.tui.programme_choice import CERVICAL, next_programme, shown_programme
 from outreach.tui.text import row, shown_lines
@@ -124,18 +125,6 @@ class TargetsScreen(DataScreen):
         table = self.query_one(DataTable)
         if self.rows and table.cursor_row < len(self.rows):
             self._open_form(self.rows[table.cursor_row])
-
-
-def measure_labels(programme: str) -> dict[str, str]:
-    """A programme's target measures, key -> what the screen calls it, in the file's order:
-    cervical screening's coverage, uptake and reach, or a testing programme's own measures."""
-    from outreach.model import TargetMeasure
-    from outreach.rules.cascade import CascadeProgramme, load_any
-
-    rules = load_any(programme)
-    if isinstance(rules, CascadeProgramme):
-        return {m.key: m.label for m in rules.measures}
-    return {m.value: m.value.capitalize() for m in TargetMeasure}
 
 
 def _title(key: str) -> str:

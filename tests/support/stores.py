@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from outreach.store import audit, keyslots, migrations
+from outreach.store import audit, keyslots, migrations, store_lock
 from outreach.store.engine import make_engine
 from outreach.store.store import Store
 
@@ -145,14 +145,25 @@ def as_template(store: Store) -> Store:
 
 
 @contextmanager
-def copy_of(template: Store, folder: Path, *, signs_slots: bool = False) -> Iterator[Store]:
+def copy_of(
+    template: Store, folder: Path, *, signs_slots: bool = False, locked: bool = False
+) -> Iterator[Store]:
     """A copy of the closed ``template`` in ``folder``, open as the same account; with
-    ``signs_slots`` it holds the admin's slot-signing secrets too (to sign slots it adds)."""
+    ``signs_slots`` it holds the admin's slot-signing secrets too (to sign slots it adds), and
+    with ``locked`` the store's shared lock, as an unlocked store does (other programs see it
+    open). Its key slots are read from the copied keys.json: copies never share them."""
     shutil.copytree(template.folder, folder)
     engine = make_engine(folder / "data.db", template._data_key)
     secrets = template._slot_secrets if signs_slots else None
+    lock = store_lock.shared(folder, template.actor.name) if locked else None
     copy = Store(
-        folder, engine, template.actor, template._keyfile, template._data_key, slot_secrets=secrets
+        folder,
+        engine,
+        template.actor,
+        keyslots.KeyFile.load(folder / "keys.json"),
+        template._data_key,
+        lock=lock,
+        slot_secrets=secrets,
     )
     own = template._slot_secrets
     if secrets is None and own is not None and own.signing:
@@ -162,3 +173,17 @@ def copy_of(template: Store, folder: Path, *, signs_slots: bool = False) -> Iter
         copy._signer = audit.Signer(template.actor.name, own.signing)
     with copy:
         yield copy
+
+
+TEMPLATE_MADE_AT = "2024-01-01 08:00:00"
+"""When the session's template store was made (its site, its admin and its first audit row):
+fixed, so that a copy is the same whichever test first asked for it, and before the frozen
+days of the tests that copy it."""
+
+
+def session_template(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A new store made once, at :data:`TEMPLATE_MADE_AT`, closed but keeping its keys, for
+    :func:`copy_of`: what the ``store`` fixture copies."""
+    with freeze_time(TEMPLATE_MADE_AT):
+        opened = new_store(tmp_path_factory.mktemp("store-template") / "store")
+    return as_template(opened)

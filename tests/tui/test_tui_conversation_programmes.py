@@ -179,3 +179,19 @@ async def test_with_no_programme_ticked_nothing_is_saved(store: Store) -> None:
             assert app.focused is not None
             assert app.focused.id == "about-cervical-screening"
     assert _stored(store)["conversations"] == []
+
+
+def test_the_form_with_hepatitis_c_ticked_80x24(snap_compare: Any, store: Store) -> None:
+    """Each ticked programme under its own heading, scrolled to hepatitis C's barriers."""
+
+    async def ticked(pilot: Any) -> None:
+        pilot.app.last_mentor = "Maya Lee"
+        await _open_for_ella(pilot)
+        await _tab_to(pilot, f"about-{HEP_C}")
+        await pilot.press("space")
+        await _tab_to(pilot, f"barriers-{HEP_C}")
+        await pilot.pause(0.2)
+
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=ticked)

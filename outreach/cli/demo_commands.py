@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -51,7 +52,7 @@ def demo(
 
     from outreach.cli.tui_commands import run_app
     from outreach.clock import today
-    from outreach.demo import build_demo, open_demo
+    from outreach.demo import open_demo
     from outreach.store.store import DATA
 
     if restarted:
@@ -60,6 +61,8 @@ def demo(
         return
     with errors_shown():
         if rebuild and (folder / DATA).exists():
+            from outreach.demo import build_demo
+
             info = build_demo(
                 folder,
                 today=today(),
@@ -79,6 +82,8 @@ def demo(
             if warm is not None:
                 warm.join()
         else:
+            from outreach.demo import build_demo
+
             say(f"Building the demo store in {folder} (about 20 seconds) …")
             info = build_demo(folder, today=today(), keep_open=True)
             assert info.store is not None
@@ -113,13 +118,21 @@ def demo(
 
 
 def _import_app_in_background() -> threading.Thread:
-    """Start importing what the first screen needs, in a thread."""
+    """Start importing what the first screen needs, and reading the programme file, in a
+    thread."""
 
     def load() -> None:
         import outreach.services.followups
         import outreach.stats.dashboard
         import outreach.tui.app
         import outreach.tui.screens.dashboard  # noqa: F401
+        from outreach.rules.programme import load_programme
+
+        # The programme file, checked against its schema (importing jsonschema takes a
+        # quarter of a second): read here, while the key derivation runs, it is cached for
+        # the dashboard's first statements. A bad file is reported there, not here.
+        with contextlib.suppress(ValueError):
+            load_programme()
 
     thread = threading.Thread(target=load, name="import-app", daemon=True)
     thread.start()

@@ -14,14 +14,8 @@ from typing import TYPE_CHECKING, Any
 from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER, default_demo_folder
 
 if TYPE_CHECKING:
-    from outreach.demo.generator import (
-        DEFAULT_SEED,
-        DemoInfo,
-        NotADemoStore,
-        build_demo,
-        is_demo_store,
-        open_demo,
-    )
+    from outreach.demo.generator import DEFAULT_SEED, DemoInfo, build_demo
+    from outreach.demo.opening import NotADemoStore, is_demo_store, open_demo
 
 __all__ = [
     "DEFAULT_SEED",
@@ -36,7 +30,15 @@ __all__ = [
 ]
 
 
+_OPENING = frozenset({"NotADemoStore", "is_demo_store", "open_demo"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _OPENING:
+        # Opening a built demo store needs none of the generator.
+        from outreach.demo import opening
+
+        return getattr(opening, name)
     if name in __all__:
         from outreach.demo import generator
 

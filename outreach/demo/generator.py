@@ -17,18 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import select
-
 from outreach.clock import today as clock_today
 from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER
 from outreach.demo.names import SITE_NAME
+from outreach.demo.opening import NotADemoStore, is_demo_store
 from outreach.demo.simulate import plan_demo
 from outreach.demo.writer import Replay
 from outreach.errors import ValidationError
-from outreach.model import Site, TargetMeasure
+from outreach.model import TargetMeasure
 from outreach.services.targets import SetTarget, set_target
 from outreach.store import store_lock
-from outreach.store.errors import StoreError, UnknownAccount, WrongPassphrase
 from outreach.store.store import BACKUPS, DATA, KEYS, Store, default_folder
 
 DEFAULT_SEED = 20200401
@@ -40,10 +38,6 @@ TARGET = 90.0
 BASELINE = 64.0
 BASELINE_ON = date(2020, 4, 1)
 TARGET_ON = date(2022, 12, 31)
-
-
-class NotADemoStore(StoreError):
-    """The folder holds a store that the demo must not touch."""
 
 
 @dataclass
@@ -61,39 +55,6 @@ class DemoInfo:
     """Time the build took."""
     store: Store | None = field(default=None, repr=False, compare=False)
     """The unlocked store, when the build was asked to keep it open."""
-
-
-def open_demo(folder: Path) -> Store:
-    """Unlock the demo store in ``folder`` as the demo account.
-
-    Raises NotADemoStore when the folder holds some other store (the demo passphrase does
-    not open it, or its site is not the demo site), and StoreNotFound when it holds none.
-    """
-    if folder.resolve() == default_folder().resolve():
-        raise NotADemoStore(f"{folder} is the real store's folder, not the demo's")
-    try:
-        store = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE)
-    except (WrongPassphrase, UnknownAccount):
-        raise NotADemoStore(
-            f"{folder} holds a store that is not the demo: leaving it alone"
-        ) from None
-    with store.read() as session:
-        site = session.exec(select(Site)).first()
-    if site is None or site.name != SITE_NAME:
-        store.close()
-        raise NotADemoStore(f"{folder} holds a store that is not the demo: leaving it alone")
-    return store
-
-
-def is_demo_store(folder: Path) -> bool:
-    """Whether ``folder`` holds the demo store (see :func:`open_demo`)."""
-    if not (folder / DATA).exists():
-        return False
-    try:
-        open_demo(folder).close()
-    except NotADemoStore:
-        return False
-    return True
 
 
 def build_demo(

@@ -151,15 +151,16 @@ def first_found(
     params["cap"] = cap
     test = plain_test("q")
     if not match.indexed:
-        # Text too short for the trigram index: the first people (by id) the test accepts.
-        first = f"SELECT q.id FROM person q WHERE {test} LIMIT :cap"
-        found = conn.execute(
-            sql_text(f"SELECT count(*) FROM (SELECT 1 FROM person q WHERE {test} LIMIT :cap + 1)"),
-            params,
-        ).scalar_one()
-        if found <= cap:
-            return FirstFound(match.where, complete=True)
-        return FirstFound(f"({person}.id IN ({first}))", complete=False)
+        # Text too short for the trigram index: the first people (by id) the test accepts,
+        # read in one walk; all of them when no more than ``cap``.
+        ids = [
+            int(row[0])
+            for row in conn.execute(
+                sql_text(f"SELECT q.id FROM person q WHERE {test} LIMIT :cap + 1"), params
+            )
+        ]
+        listed = ", ".join(str(i) for i in ids[:cap])
+        return FirstFound(f"({person}.id IN ({listed}))", complete=len(ids) <= cap)
     names = "SELECT rowid FROM person_search WHERE person_search MATCH :fts LIMIT :cap + 1"
     refs = f"SELECT r.id FROM person r WHERE {_ref_range(needle, params)} LIMIT :cap + 1"
     counted = conn.execute(

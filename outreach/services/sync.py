@@ -242,7 +242,9 @@ def import_bundle(store: Store, data: bytes) -> Applied:
         report = Applied(peer.site, int(payload["number"]))
         digest = hashlib.sha256(data).hexdigest()
         if _chain(act.session, peer, payload, digest, report):
-            act.unchanged()
+            # Nothing is applied; the audit row notes that the bundle was seen again.
+            report.known = len(payload["changes"])
+            act.names(peer.id, [f"origin={payload['store']}", f"bundle={report.number}", "replay"])
             return report
         authors_before = conn.exec_driver_sql("SELECT count(*) FROM author_elsewhere").scalar_one()
         merge = Merge(

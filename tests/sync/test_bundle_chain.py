@@ -79,9 +79,12 @@ def test_a_replay_is_named_and_changes_nothing(two: tuple[Store, Store]) -> None
     import_bundle(b, sealed)
     counts, audits = table_counts(b), _audit_count(b)
     again = import_bundle(b, sealed)
-    assert (again.replay, again.number, again.applied, again.known) == (True, 1, 0, 0)
-    assert table_counts(b) == counts
-    assert _audit_count(b) == audits  # nothing done, nothing audited
+    assert (again.replay, again.number, again.applied, again.known) == (True, 1, 0, 1)
+    # Nothing changes but one audit row noting the replay.
+    assert {k: v for k, v in table_counts(b).items() if k != "audit"} == {
+        k: v for k, v in counts.items() if k != "audit"
+    }
+    assert _audit_count(b) == audits + 1
     assert _refs(b) == ["A1"]
 
 

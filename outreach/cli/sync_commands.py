@@ -120,7 +120,10 @@ def sync_import(
         with unlock(store, user) as opened:
             report = import_bundle(opened, data)
     if report.replay:
-        say(f"Bundle {report.number} from {report.peer} was already applied: it changes nothing.")
+        say(
+            f"Bundle {report.number} from {report.peer} changes nothing further: "
+            "it was already applied here."
+        )
         return
     if report.missed is not None:
         say(

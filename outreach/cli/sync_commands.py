@@ -125,16 +125,6 @@ def sync_import(
             "it was already applied here."
         )
         return
-    if report.missed is not None:
-        say(
-            f"Bundle {report.missed} from {report.peer} never arrived here; bundle "
-            f"{report.number} carries all its changes too."
-        )
-    if report.authors:
-        say(
-            f"{counted(report.authors, 'author')} of these changes with no account here "
-            "kept by name (they cannot log in here)."
-        )
     if not report.applied:
         say(
             f"Bundle {report.number} from {report.peer} changes nothing further: "
@@ -151,6 +141,16 @@ def sync_import(
             else ""
         )
     )
+    if report.missed is not None:
+        say(
+            f"Bundle {report.missed} from {report.peer} never arrived here; bundle "
+            f"{report.number} carries all its changes too."
+        )
+    if report.authors:
+        say(
+            f"{counted(report.authors, 'author')} of these changes with no account here "
+            "kept by name (they cannot log in here)."
+        )
     if report.conflicts:
         say(
             f"{counted(report.conflicts, 'conflict')} found"

@@ -26,6 +26,7 @@ from outreach.cli.common import (
 from outreach.wording import counted
 
 if TYPE_CHECKING:
+    from outreach.services.sync import Applied
     from outreach.services.sync_conflicts import ConflictView
 
 sync = typer.Typer(
@@ -106,6 +107,16 @@ def sync_export(
     )
 
 
+def _say_missed(report: Applied) -> None:
+    """Name a bundle from the peer that never arrived, after the line saying what applied
+    (scripts read that line first)."""
+    if report.missed is not None:
+        say(
+            f"Bundle {report.missed} from {report.peer} never arrived here; bundle "
+            f"{report.number} carries all its changes too."
+        )
+
+
 @sync.command("import")
 def sync_import(
     file: Annotated[Path, typer.Argument(help="A bundle from a paired store.")],
@@ -130,6 +141,7 @@ def sync_import(
             f"Bundle {report.number} from {report.peer} changes nothing further: "
             f"this store already holds all {counted(report.known, 'change')} in it."
         )
+        _say_missed(report)
         return
     say(
         f"Applied bundle {report.number} from {report.peer}: "
@@ -141,11 +153,7 @@ def sync_import(
             else ""
         )
     )
-    if report.missed is not None:
-        say(
-            f"Bundle {report.missed} from {report.peer} never arrived here; bundle "
-            f"{report.number} carries all its changes too."
-        )
+    _say_missed(report)
     if report.authors:
         say(
             f"{counted(report.authors, 'author')} of these changes with no account here "

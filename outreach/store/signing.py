@@ -51,20 +51,27 @@ class SigningStore(WatchedStore):
             return
         with keyslots.keys_locked(self.folder):
             updated = keyslots.KeyFile.load(self.keys_path)
-            mine = updated.slot_for(self.actor.name)
             pinned = dataclasses.replace(opened, authority_public=keyslots.unb64(updated.authority))
-            updated.add_slot(
-                kind=mine.kind,
-                secret=passphrase,
-                data_key=self._data_key,
-                account=mine.account,
-                role=mine.role,
-                next_key=self._next_key,
-                keep=(dataclasses.replace(mine, authority_sealed=""), pinned),
-            )
-            updated.save(self.keys_path)
+            self._reseal_own_slot(updated, passphrase, pinned)
         self._keyfile = updated
         self._slot_secrets = pinned
+
+    def _reseal_own_slot(
+        self, updated: keyslots.KeyFile, passphrase: str, pinned: keyslots.SlotSecrets
+    ) -> None:
+        """Seal the acting account's slot again under its passphrase with ``pinned``'s secrets
+        (the authority it now trusts) and save the key file; the caller holds the keys lock."""
+        mine = updated.slot_for(self.actor.name)
+        updated.add_slot(
+            kind=mine.kind,
+            secret=passphrase,
+            data_key=self._data_key,
+            account=mine.account,
+            role=mine.role,
+            next_key=self._next_key,
+            keep=(dataclasses.replace(mine, authority_sealed=""), pinned),
+        )
+        updated.save(self.keys_path)
 
     def _adopt_authority(self, passphrase: str) -> None:
         """Give a store made before roles were signed its authority, certify every slot's
@@ -86,20 +93,10 @@ class SigningStore(WatchedStore):
             with keyslots.keys_locked(self.folder):
                 updated = keyslots.KeyFile.load(self.keys_path)
                 updated.adopt_authority(authority, public, since=entry.id + 1)
-                mine = updated.slot_for(self.actor.name)
                 pinned = dataclasses.replace(
                     opened, authority_public=keyslots.unb64(public), authority=authority
                 )
-                updated.add_slot(
-                    kind=mine.kind,
-                    secret=passphrase,
-                    data_key=self._data_key,
-                    account=mine.account,
-                    role=mine.role,
-                    next_key=self._next_key,
-                    keep=(dataclasses.replace(mine, authority_sealed=""), pinned),
-                )
-                updated.save(self.keys_path)
+                self._reseal_own_slot(updated, passphrase, pinned)
             self._keyfile = updated
             signing = updated.signing_key(updated.slot_for(self.actor.name), opened.private)
             self._slot_secrets = dataclasses.replace(pinned, signing=signing)

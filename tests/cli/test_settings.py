@@ -137,4 +137,5 @@ def test_only_the_settings_read_the_environment() -> None:
     }
     # Settings.from_environment takes os.environ as a whole (or the mapping it is given); the
     # start-up benchmark copies it, less OUTREACH_*, for the child it starts.
-    assert found == {"bench/startup.py": [95]}
+    # Counted rather than located, so an edit above that line does not fail this test.
+    assert {path: len(lines) for path, lines in found.items()} == {"bench/startup.py": 1}

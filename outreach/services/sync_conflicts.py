@@ -270,6 +270,19 @@ def record(
     )
 
 
+def _value_in_change(
+    conn: Connection, table: str, uid: str, name: str, side: tuple[int, str], *, default: Any
+) -> Any:
+    """The value of field ``name`` that the change ``side`` (clock, store) wrote to record
+    ``uid``; ``default`` when this store's log does not hold that change."""
+    found = conn.exec_driver_sql(
+        "SELECT data FROM change_log WHERE tbl = ? AND uid = ? AND hlc = ? AND origin = ? "
+        "AND json_type(data, ?) IS NOT NULL LIMIT 1",
+        (table, uid, side[0], side[1], f'$."{name}"'),
+    ).first()
+    return json.loads(found[0])[name] if found else default
+
+
 def _person_uid(table: str, uid: str, fields: dict[str, Any]) -> str | None:
     if table == "person":
         return uid
@@ -330,10 +343,13 @@ def merge_field(
         m.kept_out.add(name)
         return False
     clinical = is_clinical(table, name)
+    # The side held here is the value its own change wrote, not the row's value now: a change
+    # forwarded by a third store may be paired with an earlier change than the one in force.
+    here = _value_in_change(conn, table, uid, name, local, default=current)
     if clinical or newer_here:
-        kept, held = (current, *local), (value, hlc, origin)
+        kept, held = (here, *local), (value, hlc, origin)
     else:
-        kept, held = (value, hlc, origin), (current, *local)
+        kept, held = (value, hlc, origin), (here, *local)
     record(
         m,
         table=table,

@@ -280,7 +280,7 @@ def _value_in_change(
         "AND json_type(data, ?) IS NOT NULL LIMIT 1",
         (table, uid, side[0], side[1], f'$."{name}"'),
     ).first()
-    return json.loads(found[0])[name] if found else default
+    return json.loads(found[0]).get(name, default) if found else default
 
 
 def _person_uid(table: str, uid: str, fields: dict[str, Any]) -> str | None:

@@ -40,6 +40,7 @@ from outreach.services.sync_conflicts import (
     hold_arrival,
     hold_deletion,
     is_held,
+    known_clocks,
     merge_field,
     resolutions_in,
     update_held_arrival,
@@ -183,6 +184,7 @@ def export_bundle(
             "from_seq": start,
             "upto": upto,
             "received": peer.received,
+            "known": known_clocks(conn),
             "changes": [
                 [tbl, uid, op, json.loads(data) if data else None, hlc, origin]
                 for _, tbl, uid, op, data, hlc, origin in rows
@@ -250,6 +252,7 @@ def import_bundle(store: Store, data: bytes) -> Applied:
         merge = Merge(
             conn,
             int(payload["received"]),
+            known=payload.get("known"),
             resolutions=resolutions_in(payload["changes"]),
             contested=contested_in(payload["changes"]),
         )

@@ -5,7 +5,9 @@ P had applied this store's change log up to ``received`` (its acknowledgement), 
 *concurrent* with a change L to the same field held here, not made by C's own store nor by P,
 when P cannot have known L when C was made:
 
-- L is after ``received`` (P had not applied L when it wrote the bundle), or
+- L is after ``received`` (P had not applied L from this store when it wrote the bundle)
+  and P held no change from L's store as late as L (the bundle's ``known``: P may have had
+  L by way of a third store), or
 - L's clock is after C's (once P applies L its clock passes L's, so anything P made
   afterwards has a later clock: C, being earlier, was made before P knew L).
 
@@ -59,6 +61,9 @@ class Merge:
     conn: Connection
     received: int
     """The bundle's acknowledgement: this store's change-log seq the sender had applied."""
+    known: dict[str, int] | None = None
+    """The bundle's ``known``: for each store, the latest clock of its changes the sender held
+    (None in a bundle written before bundles carried it)."""
     resolutions: set[tuple[int, str]] = field(default_factory=set)
     """``(clock, store)`` of the changes in the bundle that resolve a conflict."""
     contested: dict[tuple[int, str, str], tuple[int, str]] = field(default_factory=dict)
@@ -187,13 +192,34 @@ def concurrent_here(
     """The latest change to field ``name`` held here that is concurrent with the incoming
     ``(hlc, origin)`` (see the module's docstring), as ``(clock, store)``; None if none is."""
     found = m.conn.exec_driver_sql(
-        "SELECT hlc, origin FROM change_log WHERE tbl = ? AND uid = ? AND origin != ? "
+        "SELECT hlc, origin, seq > ? FROM change_log WHERE tbl = ? AND uid = ? AND origin != ? "
         "AND origin IS NOT ? AND json_type(data, ?) IS NOT NULL "
         "AND (seq > ? OR hlc > ? OR (hlc = ? AND origin > ?)) "
-        "ORDER BY hlc DESC, origin DESC LIMIT 1",
-        (table, uid, origin, sender, f'$."{name}"', m.received, hlc, hlc, origin),
-    ).first()
-    return (int(found[0]), str(found[1])) if found else None
+        "ORDER BY hlc DESC, origin DESC",
+        (m.received, table, uid, origin, sender, f'$."{name}"', m.received, hlc, hlc, origin),
+    )
+    for here_hlc, here_origin, unacknowledged in found:
+        later = (here_hlc, here_origin) > (hlc, origin)
+        # Not acknowledged by the sender from this store, yet held by it from a third store.
+        unknown = m.known is None or int(here_hlc) > m.known.get(str(here_origin), 0)
+        if later or (unacknowledged and unknown):
+            return int(here_hlc), str(here_origin)
+    return None
+
+
+def known_clocks(conn: Connection) -> dict[str, int]:
+    """For each store, the latest clock of its changes this store holds, or has held out as
+    one side of a conflict (a bundle's ``known``)."""
+    found = conn.exec_driver_sql(
+        "SELECT origin, max(hlc) FROM change_log WHERE origin NOT LIKE 'conflict:%' "
+        "GROUP BY origin UNION ALL SELECT held_store, max(held_clock) FROM sync_conflict "
+        "GROUP BY held_store"
+    )
+    out: dict[str, int] = {}
+    for origin, clock in found:
+        if origin:
+            out[str(origin)] = max(out.get(str(origin), 0), int(clock))
+    return out
 
 
 CONFLICT_ORIGIN = "conflict:"

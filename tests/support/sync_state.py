@@ -131,19 +131,23 @@ def conflict_sides(store: Store) -> set[tuple[int, str]]:
 
 def waiting_apart(store: Store, rows: Records) -> Records:
     """``rows`` (the store's :func:`records`) with what an open clinical conflict lets differ
-    between stores taken out, each checked to be one of the conflict's two sides: the field of
-    a held update, the record of a held arrival or deletion. Raises AssertionError when a
-    held field holds neither side."""
+    between stores taken out, each checked to be a side of one of the conflicts open on it:
+    the field of a held update (three laptops that each changed it can leave two conflicts
+    open on one field), the record of a held arrival or deletion. Raises AssertionError when
+    a held field holds no side."""
     out = {table: {uid: dict(fields) for uid, fields in by.items()} for table, by in rows.items()}
+    sides: dict[tuple[str, str, str], list[Any]] = {}
     for table, uid, name, op, clinical, kept, held, status in conflict_rows(store).values():
         if status != "open" or not clinical:
             continue
         if op == "update":
-            fields = out[table].get(uid)
-            if fields is None:
-                continue
-            assert fields[name] in (kept, held), (table, uid, name, fields[name], kept, held)
-            fields.pop(name)
+            sides.setdefault((table, uid, name), []).extend([kept, held])
         else:
             out[table].pop(uid, None)
+    for (table, uid, name), values in sides.items():
+        fields = out[table].get(uid)
+        if fields is None:
+            continue
+        assert fields[name] in values, (table, uid, name, fields[name], values)
+        fields.pop(name)
     return out

@@ -687,3 +687,30 @@ def test_three_laptops_leaving_one_resident_on_three_days(templates: list[Store]
     team.leave(day=12, i=0, n=17, reason="released")
     team.leave(day=90, i=2, n=65, reason="transferred")
     team.teardown()
+
+
+def test_a_correction_made_over_what_both_laptops_held_is_not_a_conflict(
+    templates: list[Store],
+) -> None:
+    """Found by the random walk: B corrects a date of birth every laptop held from the start
+    and sends it to C, which has never sent B a bundle. C's copy of the old date was not
+    acknowledged by B from C, but B held it all along (from the store they all started from),
+    so B's correction was made over it, not beside it: C takes it, and no conflict is raised
+    (before, C raised one between the correction and the first record of the date)."""
+    Converging.templates = templates
+    team = Converging()
+    try:
+        team.correct_shared_birth(i=1, n=3, day=8)
+        team.send(src=1, hop=1, fate="arrives")
+        assert conflict_rows(team.stores[2]) == {}
+        born = {r for r in team._residents(2) if r[0] == "S3"}
+        assert [b for _, b, _, _ in born] == ["1973-04-08"]
+        # Two laptops that both change it before hearing of the other do clash: one conflict.
+        team.correct_shared_birth(i=0, n=3, day=27)
+        team.send(src=0, hop=2, fate="arrives")
+        clashes = list(conflict_rows(team.stores[2]).values())
+        assert [(c[2], c[5], c[6]) for c in clashes] == [
+            ("date_of_birth", "1973-04-27", "1973-04-08")
+        ]
+    finally:
+        Team.teardown(team)

@@ -74,6 +74,13 @@ async def _laid_out(pilot: Any, table: DataTable[Any]) -> None:
     """Wait until ``table`` has measured its columns for the rows it holds (it does so when
     idle, which under load can come well after the rows arrive), then a moment more."""
     await wait_for(pilot, lambda: not table._require_update_dimensions)
+    # Under load a frame drawn between the rows arriving and their measuring (every column
+    # as wide as its heading) could be the one pictured: wait for the measured widths and
+    # draw again.
+    await wait_for(
+        pilot, lambda: all(column.content_width > 0 for column in table.columns.values())
+    )
+    table.refresh()
     await pilot.pause(0.2)
 
 

@@ -139,7 +139,11 @@ def sync_import(
     if not report.applied:
         say(
             f"Bundle {report.number} from {report.peer} changes nothing further: "
-            f"this store already holds all {counted(report.known, 'change')} in it."
+            + (
+                f"this store already holds all {counted(report.known, 'change')} in it."
+                if report.known
+                else "it carries no changes (that laptop had nothing new for this one)."
+            )
         )
         _say_missed(report)
         return
@@ -241,7 +245,14 @@ def sync_conflicts(
         say("No conflicts waiting: every change from the paired laptops is merged.")
         return
     waiting = sum(v.status == "open" for v in found)
-    say(f"{counted(waiting, 'conflict')} waiting for a person:")
+    settled = len(found) - waiting
+    say(
+        f"{counted(waiting, 'conflict')} waiting for a person"
+        + (f", {settled} resolved" if all_ else "")
+        + ":"
+        if waiting
+        else f"No conflicts waiting; {counted(settled, 'conflict')} resolved:"
+    )
     for v in found:
         what, here, theirs = conflict_words(v)
         state = (
@@ -252,7 +263,8 @@ def sync_conflicts(
         say(f"#{v.id}  {v.person_ref or '-'}  {what}  ({state})")
         say(f"    here    ({_when(v, True)}): {here}")
         say(f"    theirs  ({_when(v, False)}): {theirs}")
-    say("Keep one side: outreach sync conflicts resolve ID --keep here|theirs")
+    if waiting:
+        say("Keep one side: outreach sync conflicts resolve ID --keep here|theirs")
 
 
 @conflicts_app.command("resolve")

@@ -73,7 +73,12 @@ def test_resolve_keeps_one_side_and_the_list_empties(tmp_path: Path) -> None:
     assert ok(b, "sync", "conflicts") == (
         "No conflicts waiting: every change from the paired laptops is merged.\n"
     )
-    assert "resolved by ana" in ok(b, "sync", "conflicts", "--all")
+    assert _dated(ok(b, "sync", "conflicts", "--all")) == (
+        "No conflicts waiting; 1 conflict resolved:\n"
+        "#1  A1[/]  screening step: HPV result  (resolved by ana)\n"
+        "    here    (this laptop, WHEN): positive\n"
+        "    theirs  (Laptop A, WHEN): negative\n"
+    )
     with Store.unlock(b, user="ana", passphrase=PASSPHRASE) as opened:
         assert value(opened, ScreeningEvent, "hpv") == "negative"
 
@@ -86,3 +91,25 @@ def test_resolve_refuses_a_wrong_side_or_number(tmp_path: Path) -> None:
     missing = run(a, "sync", "conflicts", "resolve", "7", "--keep", "here")
     assert missing.exit_code == 1
     assert "conflict: there is no conflict 7" in missing.output
+
+
+def test_a_bundle_with_nothing_new_says_so(tmp_path: Path) -> None:
+    a, b = _clash(tmp_path)
+    bundle = tmp_path / "again.bundle"
+
+    def send(source: Path, to: str, into: Path) -> str:
+        ok(source, "sync", "export", "--to", to, "--force", str(bundle))
+        return ok(into, "sync", "import", str(bundle))
+
+    # A's conflict row was logged after B last heard from A: it goes once more, then B says
+    # it has it, and once A has that acknowledgement its bundle carries nothing.
+    send(b, "Laptop A", a)
+    assert send(a, "Laptop B", b) == (
+        "Bundle 3 from Laptop A changes nothing further: "
+        "this store already holds all 1 change in it.\n"
+    )
+    send(b, "Laptop A", a)
+    assert send(a, "Laptop B", b) == (
+        "Bundle 4 from Laptop A changes nothing further: it carries no changes "
+        "(that laptop had nothing new for this one).\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from outreach.model import (
     Mentor,
     ScreeningEvent,
     Stay,
+    Transfer,
     Unit,
 )
 from outreach.rules.cascade import load_any
@@ -156,6 +158,25 @@ def _further(session: Session, conversation_id: int) -> list[tuple[str, str, lis
     ]
 
 
+def _addressed_text(
+    outcomes: Mapping[str, str], addressed: Sequence[tuple[str, str | None, Sequence[str]]]
+) -> str:
+    """What a conversation came to, for each programme it addressed (key, outcome, barriers):
+    the outcome and barriers alone for cervical screening alone; otherwise every programme,
+    the first first, each with its own outcome and barriers (the outcome codes are the
+    conversation's, the barriers each file's)."""
+    if len(addressed) == 1 and addressed[0][0] == PROGRAMME:
+        _, outcome, raised = addressed[0]
+        text = f"; outcome: {label(outcomes, outcome)}"
+        return text + (f"; barriers: {_barrier_labels(PROGRAMME, raised)}" if raised else "")
+    text = ""
+    for key, outcome, raised in addressed:
+        text += f"; {_short(key)}: {label(outcomes, outcome)}"
+        if raised:
+            text += f", barriers: {_barrier_labels(key, raised)}"
+    return text
+
+
 def _timeline(session: Session, person_id: int, programme: str) -> list[TimelineItem]:
     rules = load_programme(programme)
     items: list[TimelineItem] = []
@@ -181,17 +202,7 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
         what = "one-to-one" if c.kind == "one_to_one" else f"group of {c.attendees}"
         spent = f", {c.minutes} min" if c.minutes else ""
         text = f"{what}{spent} with {', '.join(mentors)} ({label(rules.settings, c.setting)})"
-        if len(addressed) == 1 and c.programme == PROGRAMME:
-            text += f"; outcome: {label(rules.outcome_codes, c.outcome)}"
-            if barriers:
-                text += f"; barriers: {_barrier_labels(c.programme, barriers)}"
-        else:
-            # Every programme it addressed, the first first, each with its own outcome and
-            # barriers (the outcome codes are the conversation's, the barriers each file's).
-            for key, outcome, raised in addressed:
-                text += f"; {_short(key)}: {label(rules.outcome_codes, outcome)}"
-                if raised:
-                    text += f", barriers: {_barrier_labels(key, raised)}"
+        text += _addressed_text(rules.outcome_codes, addressed)
         if c.next_step_on:
             text += f"; next step {c.next_step_on.isoformat()}"
         items.append(TimelineItem(c.occurred_on, "conversation", c.id, text, c.note))
@@ -243,5 +254,39 @@ def _timeline(session: Session, person_id: int, programme: str) -> list[Timeline
             items.append(
                 TimelineItem(stay.left_on, "stay", stay.id, f"left ({_words(stay.left_reason)})")
             )
+    items.extend(_carried(session, person_id, rules.settings, rules.outcome_codes))
     items.sort(key=lambda item: (item.on, item.id), reverse=True)
+    return items
+
+
+def _carried(
+    session: Session, person_id: int, settings: Mapping[str, str], outcomes: Mapping[str, str]
+) -> list[TimelineItem]:
+    """The conversations another site had with her, carried by a transfer taken in here:
+    shown for reading, named by that site, never counted as this site's outreach. Mentors
+    travel as a count, never by name; a note only if the sending site chose to send notes."""
+    items = []
+    for transfer in session.exec(
+        select(Transfer).where(Transfer.person_id == person_id, Transfer.direction == "in")
+    ):
+        assert transfer.id is not None
+        for c in json.loads(transfer.conversations or "[]"):
+            addressed = [
+                (c.get("programme") or PROGRAMME, c.get("outcome"), c.get("barriers") or []),
+                *(
+                    (str(f["programme"]), f.get("outcome"), f.get("barriers") or [])
+                    for f in c.get("further") or []
+                ),
+            ]
+            mentors = int(c.get("mentors") or 0)
+            spent = f", {c['minutes']} min" if c.get("minutes") else ""
+            text = (
+                f"at {transfer.site}: one-to-one{spent} with "
+                f"{mentors} mentor{'s' if mentors != 1 else ''} "
+                f"({label(settings, c.get('setting'))})" + _addressed_text(outcomes, addressed)
+            )
+            if c.get("next_step_on"):
+                text += f"; next step {c['next_step_on']}"
+            on = date.fromisoformat(str(c["occurred_on"]))
+            items.append(TimelineItem(on, "conversation", transfer.id, text, c.get("note")))
     return items

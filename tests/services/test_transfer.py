@@ -48,6 +48,7 @@ from outreach.services.people import (
     record_arrival,
     update_person,
 )
+from outreach.services.profile import person_profile
 from outreach.services.programme_steps import RecordProgrammeStep, record_programme_step
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.services.transfer import (
@@ -910,3 +911,44 @@ def test_a_carried_conversation_s_programmes_are_checked(
 ) -> None:
     with pytest.raises(ValidationError, match=why):
         read_packet(_with_conversation(conversation))
+
+
+def test_the_conversations_she_had_there_are_in_her_timeline_here(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    """Read with the sending site's name, a mentor count and no note (not chosen); the second
+    conversation with each programme it addressed, as her own conversations read."""
+    jane(styal)
+    log_conversation(
+        styal,
+        LogConversation(
+            occurred_on=date(2024, 3, 5),
+            kind="one_to_one",
+            mentors=["Mo"],
+            setting="wing",
+            outcome="booked",
+            person_ref=REF,
+            programme="cervical-screening",
+            also=[Addressed("bbv-hepatitis-c", "informed_decline", ["needles"])],
+        ),
+    )
+    transfer_in(askham, TransferIn(send(styal, askham, tmp_path).read_bytes()))
+    talks = [
+        (item.on, item.summary, item.note)
+        for item in person_profile(askham, REF).timeline
+        if item.kind == "conversation"
+    ]
+    assert talks == [
+        (
+            date(2024, 3, 5),
+            "at HMP Styal: one-to-one with 1 mentor (on the wing); Cervical screening: booked a "
+            "test; Hep C: informed decline, barriers: fear of needles or blood tests",
+            None,
+        ),
+        (
+            date(2024, 2, 1),
+            "at HMP Styal: one-to-one, 20 min with 1 mentor (on the wing); outcome: booked a test;"
+            " barriers: fear or anxiety",
+            None,
+        ),
+    ]

@@ -20,7 +20,7 @@ conversation is done at once (:mod:`outreach.services.followups_met`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -49,7 +49,6 @@ from outreach.services.errors import ValidationError
 from outreach.services.lookups import (
     PROGRAMME,
     FileDirectory,
-    ids_of_refs,
     ref_key,
     residence_read_ahead,
 )
@@ -117,11 +116,12 @@ class Entry:
 
 
 class _Lookups:
-    """People and mentors of the store, read once for the whole file."""
+    """People and mentors of the store, read once for the whole file: the people's ids
+    from the directory that read their records."""
 
-    def __init__(self, run: ImportRun, refs: Iterable[str]) -> None:
+    def __init__(self, run: ImportRun, directory: FileDirectory) -> None:
         session = run.session
-        self.people = ids_of_refs(session, refs)
+        self.people = directory.ids
         self.mentors = {
             fold(name): mentor_id
             for mentor_id, name in session.exec(select(Mentor.id, Mentor.name))
@@ -262,7 +262,12 @@ def describe(entry: Entry) -> dict[str, str]:
 
 def apply(run: ImportRun, rows: list[Row]) -> None:
     """Log each new conversation of the file, in date order."""
-    lookups = _Lookups(run, (ref for row in rows for ref in cell.several(row.get("ref"))))
+    # The file's people are read once, as records: the parse step matches references to
+    # their ids, and the checks find the same records without reading them again.
+    directory = FileDirectory(
+        run.session, (r for row in rows for r in cell.several(row.get("ref")))
+    )
+    lookups = _Lookups(run, directory)
     entries = []
     for row in rows:
         entry = parse(row, lookups, run.problems)
@@ -271,7 +276,6 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
             if run.previewing:
                 run.show(row, describe(entry))
     keys = _stored_keys(run, entries)
-    directory = FileDirectory(run.session, (ref for e in entries for ref in e.refs))
     directory.open_follow_ups = _may_meet_follow_ups(run, entries, lookups)
     read_decisions(run.session, [e.person_id for e in entries if e.person_id is not None])
     # The run's transaction is audited once, as the import.

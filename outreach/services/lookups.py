@@ -147,11 +147,18 @@ class FileDirectory(Directory):
     def __init__(self, session: Session, refs: Iterable[str]) -> None:
         texts = {ref.strip() for ref in refs if ref.strip()}
         self._people: dict[str, Person] = {}
-        self._read(session, texts)
-        # The other spellings only of the references not stored as written (most are).
+        self.ids: dict[str, int] = {}
+        """The ids of the people stored under the references given, by :func:`ref_key`,
+        exactly as :func:`ids_of_refs` gives them (on a clash of spellings the oldest)."""
+        self._read_keys(session, {ref_key(text) for text in texts})
+        # Every spelling of an ASCII reference folds to its key, so the people stored under
+        # them were all read above. Python's upper() and lower() fold other letters too,
+        # which SQLite's lower() does not: those references are read by their spellings.
+        other = {text for text in texts if not text.isascii()}
+        self._read(session, other)
         self._read(
             session,
-            {s for text in texts if text not in self._people for s in ref_spellings(text)},
+            {s for text in other if text not in self._people for s in ref_spellings(text)},
         )
         self._last_conversation: int | None = None
         self.open_follow_ups: set[int] | None = None
@@ -167,6 +174,23 @@ class FileDirectory(Directory):
 
     def programme_keys(self) -> tuple[str, ...]:
         return self._programme_keys
+
+    def _read_keys(self, session: Session, keys: set[str]) -> None:
+        """Read the people whose ``lower(ref)`` is one of ``keys``, a few hundred keys per
+        query through the ``lower(ref)`` index, noting each key's oldest person's id: one
+        read gives both the ids and the records, where two read the same people."""
+        wanted = sorted(keys)
+        folded = func.lower(Person.ref)
+        for start in range(0, len(wanted), _CHUNK):
+            found = session.exec(
+                select(Person, folded)
+                .where(folded.in_(wanted[start : start + _CHUNK]))
+                .order_by(col(Person.id))
+            )
+            for person, key in found:
+                assert person.id is not None
+                self._people[person.ref] = person
+                self.ids.setdefault(key, person.id)
 
     def _read(self, session: Session, refs: set[str]) -> None:
         """Read the people stored under any of ``refs``, a few hundred per query."""

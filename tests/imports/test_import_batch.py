@@ -13,7 +13,8 @@ from sqlalchemy import text
 from outreach.imports.pipeline import import_conversations, import_people, import_screening
 from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.decisions import RecordDecision, record_decision
-from outreach.services.lookups import Directory, FileDirectory
+from outreach.services.errors import ValidationError
+from outreach.services.lookups import Directory, FileDirectory, ids_of_refs
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
@@ -201,6 +202,47 @@ def test_file_directory_finds_what_the_store_lookups_find(template: Store, tmp_p
             assert directory.person(session, ref).id == Directory().person(session, ref).id
         for name in ("dee hartley", "MARCIA BELL", " Lou Evans "):
             assert directory.mentor(session, name).id == Directory().mentor(session, name).id
+
+
+def test_file_directory_reads_each_reference_once_for_ids_and_records(
+    template: Store, tmp_path: Path
+) -> None:
+    # Spellings only a sync or an older store could hold (adding a person refuses a
+    # reference used in another case): A1004AD's row renamed "a1003ac" clashes with the
+    # older A1003AC, and A1005AE renamed "É1" folds apart in Python and in SQLite.
+    with copy_of(template, tmp_path / "copy") as store:
+        with store.engine.begin() as connection:
+            for old, new in (("A1004AD", "a1003ac"), ("A1005AE", "\u00c91")):
+                connection.execute(
+                    text("UPDATE person SET ref = :new WHERE ref = :old"), {"new": new, "old": old}
+                )
+        with store.read() as session:
+            ids = dict(session.connection().execute(text("SELECT ref, id FROM person")).all())
+            typed = ["A1003AC", "a1003ac", "A1003ac", " a1001AA ", "\u00e91", "\u00c91", "Z9"]
+            directory = FileDirectory(session, typed)
+            # The ids as the parse step reads them: by SQLite's lower(), the oldest person
+            # on a clash; "é1" is not "É1" there, and nobody is "z9".
+            assert directory.ids == ids_of_refs(session, typed)
+            assert directory.ids == {
+                "a1003ac": ids["A1003AC"],
+                "a1001aa": ids["A1001AA"],
+                "\u00c91": ids["\u00c91"],
+            }
+            # The records as the checks find them: the spelling typed, else the first other
+            # spelling in the order of the unique index.
+            expected = {
+                "A1003AC": "A1003AC",
+                "a1003ac": "a1003ac",
+                "A1003ac": "A1003AC",
+                " a1001AA ": "A1001AA",
+                "\u00e91": "\u00c91",
+                "\u00c91": "\u00c91",
+            }
+            for ref, stored in expected.items():
+                assert directory.person(session, ref).ref == stored
+                assert Directory().person(session, ref).ref == stored
+            with pytest.raises(ValidationError, match="no person with reference 'Z9'"):
+                directory.person(session, "Z9")
 
 
 def test_file_directory_refuses_what_the_store_lookups_refuse(

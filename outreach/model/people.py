@@ -8,15 +8,20 @@ from sqlmodel import Field
 from outreach.model.identity import Travelling
 
 SEARCH_INDEX = "person_search"
+PIECES_INDEX = "person_pieces"
 SEARCH_INDEX_TABLES = frozenset(
     [
         SEARCH_INDEX,
         *(f"{SEARCH_INDEX}_{part}" for part in ("data", "idx", "content", "docsize", "config")),
+        PIECES_INDEX,
+        *(f"{PIECES_INDEX}_{part}" for part in ("data", "idx", "docsize", "config")),
     ]
 )
-"""The FTS5 table of people's names (migration 0013, kept by triggers on person) and the
-shadow tables FTS5 keeps it in. SQLAlchemy cannot declare a virtual table, so these are the
-tables of the store the models leave out, by name."""
+"""The FTS5 tables of people's names (``person_search``, migrations 0013 and 0027: trigrams of
+each name's search key; ``person_pieces``, migration 0031: its one- and two-character pieces,
+with no copy of the text), kept by triggers on person, and the shadow tables FTS5 keeps them
+in. SQLAlchemy cannot declare a virtual table, so these are the tables of the store the models
+leave out, by name."""
 
 
 class Unit(Travelling, table=True):

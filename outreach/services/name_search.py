@@ -10,8 +10,13 @@ References are read from a range of ``ix_person_ref_lower``; names from ``person
 every name the test accepts holds the text's trigrams: the index gives a superset and the test
 keeps exactly the right people.
 
-The index cannot help with fewer than three characters (a trigram needs three), so shorter
-text runs the test on everyone. For text most people's names hold (``COMMON`` matches or more),
+A trigram needs three characters, so one or two are read from ``person_pieces`` instead
+(FTS5, migration 0031), which holds every one- and two-character piece of each name's search
+key (:func:`outreach.wording.search_pieces`): a name holding the text holds it as a piece, so
+again the index gives a superset (A-Z case aside, as ``LIKE`` ignores it) and the test keeps
+exactly the right people. Only text whose key is empty (nothing but spaces, apostrophes,
+hyphens and full stops: every name holds it) runs the test on everyone.
+For text most people's names hold (``COMMON`` matches or more),
 a caller that reads people in reference order and stops after a page is quicker walking that
 order, so :func:`text_match` says so and such a caller may ask for the walk instead.
 
@@ -28,10 +33,11 @@ from typing import Any
 
 from sqlalchemy import text as sql_text
 
-from outreach.wording import NAME_CONTAINS_SQL, search_key
+from outreach.wording import NAME_CONTAINS_SQL, piece_token, search_key
 
 MIN_INDEXED = 3
-"""Shorter text than this (in characters of its search key) is tested on every person."""
+"""Shorter text than this (in characters of its search key) is read from ``person_pieces``
+instead of the trigrams of ``person_search``."""
 
 COMMON = 2000
 """From this many names holding the text, a paged list in reference order walks people."""
@@ -67,6 +73,24 @@ def _after(text: str) -> str | None:
 def fts_phrase(text: str) -> str:
     """An FTS5 query for ``text`` as one literal string in the names' search keys."""
     return 'name_key : "' + text.replace('"', '""') + '"'
+
+
+def piece_phrase(text: str) -> str:
+    """An FTS5 query for ``text`` (one or two characters) as one piece in ``person_pieces``."""
+    return '"' + piece_token(text) + '"'
+
+
+def _names(key: str, params: dict[str, Any]) -> str | None:
+    """SQL for the ids of the people whose names may hold ``key`` (a search key), read from
+    the index that fits its length, its parameter added to ``params``; None when the key is
+    empty, which every name holds."""
+    if len(key) >= MIN_INDEXED:
+        params["fts"] = fts_phrase(key)
+        return "SELECT rowid FROM person_search WHERE person_search MATCH :fts"
+    if key:
+        params["fts"] = piece_phrase(key)
+        return "SELECT rowid FROM person_pieces WHERE person_pieces MATCH :fts"
+    return None
 
 
 def plain_test(person: str = "p") -> str:
@@ -109,23 +133,17 @@ def text_match(
     params["prefix"] = like_escape(needle) + "%"
     params["within"] = "%" + like_escape(key) + "%"
     test = plain_test(person)
-    if not USE_INDEX or len(key) < MIN_INDEXED:
+    names = _names(key, params) if USE_INDEX else None
+    if names is None:
         return TextMatch(test, indexed=False)
-    params["fts"] = fts_phrase(key)
     if paged:
         found = conn.execute(
-            sql_text(
-                "SELECT count(*) FROM (SELECT 1 FROM person_search "
-                "WHERE person_search MATCH :fts LIMIT :common)"
-            ),
+            sql_text(f"SELECT count(*) FROM ({names} LIMIT :common)"),
             {"fts": params["fts"], "common": COMMON},
         ).scalar_one()
         if found >= COMMON:
             return TextMatch(test, indexed=False)
-    candidates = (
-        "SELECT rowid FROM person_search WHERE person_search MATCH :fts "
-        f"UNION SELECT r.id FROM person r WHERE {_ref_range(needle, params)}"
-    )
+    candidates = f"{names} UNION SELECT r.id FROM person r WHERE {_ref_range(needle, params)}"
     return TextMatch(f"({person}.id IN ({candidates}) AND {test})", indexed=True)
 
 
@@ -151,8 +169,8 @@ def first_found(
     params["cap"] = cap
     test = plain_test("q")
     if not match.indexed:
-        # Text too short for the trigram index: the first people (by id) the test accepts,
-        # read in one walk; all of them when no more than ``cap``.
+        # Text every name holds: the first people (by id) the test accepts, read in one walk
+        # that stops at once; all of them when no more than ``cap``.
         ids = [
             int(row[0])
             for row in conn.execute(
@@ -161,7 +179,7 @@ def first_found(
         ]
         listed = ", ".join(str(i) for i in ids[:cap])
         return FirstFound(f"({person}.id IN ({listed}))", complete=len(ids) <= cap)
-    names = "SELECT rowid FROM person_search WHERE person_search MATCH :fts LIMIT :cap + 1"
+    names = f"{_names(search_key(needle), params)} LIMIT :cap + 1"
     refs = f"SELECT r.id FROM person r WHERE {_ref_range(needle, params)} LIMIT :cap + 1"
     counted = conn.execute(
         sql_text(f"SELECT (SELECT count(*) FROM ({names})), (SELECT count(*) FROM ({refs}))"),

@@ -11,15 +11,16 @@ given out, in the order the rows were inserted. The triggers are held back only 
 ``executemany`` runs, by the same ``sync_clock.applying`` flag a sync uses; no other
 connection can see it, as it is set and cleared inside one write transaction.
 
-The name index of people (``person_search``, FTS5) is filled the same way: its insert trigger
-(:data:`SET_BASED_TRIGGERS`) is dropped for the ``executemany`` and made again from its own
-stored SQL, and its one ``INSERT … VALUES`` on ``new`` is run once as ``INSERT … SELECT`` over
-the new rows. The index ends up holding exactly the rows the trigger would have written; the
-trigger's SQL stays its only definition. FTS5 writes its pending terms out at every statement
-of a trigger, so filling 10,000 names this way costs about a fifth of the CPU the trigger
-took (0.05 s against 0.25 s, measured in memory with sqlcipher3's SQLite). Dropping and making
-the trigger happen inside the caller's transaction, so a failure or rollback leaves it as it
-was; a trigger whose SQL is not of that one-statement shape is left on.
+The name indexes of people (``person_search`` and ``person_pieces``, FTS5) are filled the same
+way: each insert trigger (:data:`SET_BASED_TRIGGERS`) is dropped for the ``executemany`` and
+made again from its own stored SQL, and its one ``INSERT … VALUES`` on ``new`` is run once as
+``INSERT … SELECT`` over the new rows. Each index ends up holding exactly the rows the trigger
+would have written; the trigger's SQL stays its only definition. FTS5 writes its pending terms
+out at every statement of a trigger, so filling 10,000 names this way costs about a fifth of
+the CPU the trigger took (0.05 s against 0.25 s, measured in memory with sqlcipher3's SQLite).
+Dropping and making the trigger happen inside the caller's transaction, so a failure or
+rollback leaves it as it was; a trigger whose SQL is not of that one-statement shape is left
+on.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ _NEXT_CLOCK = (
 )
 
 
-SET_BASED_TRIGGERS = {"person": ("person_search_insert",)}
+SET_BASED_TRIGGERS = {"person": ("person_search_insert", "person_pieces_insert")}
 """By table, the insert triggers :func:`insert_logged` runs once per batch instead of once
 per row."""
 

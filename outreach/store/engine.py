@@ -19,7 +19,7 @@ from sqlalchemy.pool import QueuePool
 from outreach.store.errors import DiskFull, StoreDamaged, StoreInUse, UnsupportedLibrary
 from outreach.store.hardening import no_core_dumps
 from outreach.store.library import turn_off_memory_statistics
-from outreach.wording import fold_sql, search_key_sql
+from outreach.wording import fold_sql, search_key_sql, search_pieces_sql
 
 # Before this module can open any connection (see outreach/store/library.py for why).
 turn_off_memory_statistics()
@@ -122,6 +122,7 @@ def connect(db_path: Path, data_key: bytes) -> Any:
         # Names are compared folded the same way in SQL and in Python (outreach.wording).
         conn.create_function("fold", 1, fold_sql, deterministic=True)
         conn.create_function("search_key", 1, search_key_sql, deterministic=True)
+        conn.create_function("search_pieces", 1, search_pieces_sql, deterministic=True)
     except BaseException:
         conn.close()
         if fresh:

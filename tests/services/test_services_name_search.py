@@ -1,8 +1,9 @@
 """Search by name and reference reads its candidates from the person_search index (FTS5,
-trigram) and gives exactly what testing every person gives: the same people, in the same
-order, for the people list and for the picker, after adding, renaming and importing people.
-Names are found ignoring case, accents, and the spaces, apostrophes, hyphens and full stops
-between their parts (outreach.wording.search_key)."""
+trigram), or for one or two characters from person_pieces (FTS5, each name's one- and
+two-character pieces), and gives exactly what testing every person gives: the same people, in
+the same order, for the people list and for the picker, after adding, renaming and importing
+people. Names are found ignoring case, accents, and the spaces, apostrophes, hyphens and full
+stops between their parts (outreach.wording.search_key)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from outreach.clock import now
 from outreach.imports.pipeline import import_people
@@ -26,8 +28,14 @@ from outreach.services.matching import match_people
 from outreach.services.people import AddPerson, UpdatePerson, add_person, update_person
 from outreach.services.search import search_people
 from outreach.store.store import Store
-from outreach.wording import search_key
-from tests.support.store_helpers import encodings_of, files_containing, files_under, put_old
+from outreach.wording import piece_token, search_key, search_pieces
+from tests.support.store_helpers import (
+    encodings_of,
+    files_containing,
+    files_under,
+    pieces_held,
+    put_old,
+)
 from tests.support.stores import PASSPHRASE, new_store
 
 TODAY = date(2024, 6, 14)
@@ -177,6 +185,19 @@ def test_index_search_gives_what_testing_everyone_gives(store: Store, needle: st
         ("yilmaz", ["C3004"]),
         ("åsa", ["A1011"]),
         ("asa", ["A1011"]),
+        # One or two characters, read from person_pieces.
+        ("j", []),  # in no name and starting no reference
+        ("J", []),
+        ("zz", []),
+        ("q", ["A1011"]),  # one name holds it, mid-name: "Åsa Lindqvist"
+        ("Q", ["A1011"]),
+        ("qv", ["A1011"]),
+        ("x", ["A1002", "X-100"]),  # "Émile Roux", and a reference starting with it
+        ("ŁU", ["C3002"]),  # Ł folds to l: "Łukasz"
+        ("ß", ["A1004", "A1005"]),  # one character typed, two in its key: ss
+        ("ás", ["A1005", "A1011", "C3002"]),  # "annastrasse", "asalindqvist", "lukasz"
+        ("ΦΊ", ["ΣΙΓΜΑ1"]),  # Greek, case and tonos folded
+        ("[", ["A1009"]),  # markup characters are pieces too
     ],
 )
 def test_names_and_references_found_through_the_index(
@@ -186,20 +207,47 @@ def test_names_and_references_found_through_the_index(
     assert listed == refs
 
 
-def test_the_index_is_what_answers_three_characters_or_more(store: Store) -> None:
-    # "kaur" is in three names: the index holds exactly those three people.
+def _ids(store: Store, refs: list[str]) -> set[int]:
     with store.read() as session:
-        ids = {
-            row[0]
-            for row in session.execute(
-                text("SELECT id FROM person WHERE ref IN ('B2001', 'B2002', 'b2003')")
-            )
-        }
-    assert index_matches(store, "kaur") == ids
+        rows = session.execute(select(Person.id).where(col(Person.ref).in_(refs)))
+        return {int(row[0]) for row in rows}
+
+
+def test_an_index_answers_every_text_but_one_with_no_key(store: Store) -> None:
+    # "kaur" is in three names: the trigram index holds exactly those three people.
+    assert index_matches(store, "kaur") == _ids(store, ["B2001", "B2002", "b2003"])
     params: dict[str, object] = {}
     with store.read() as session:
-        assert name_search.text_match(session.connection(), "kaur", params).indexed
-        assert not name_search.text_match(session.connection(), "ka", params).indexed
+        conn = session.connection()
+        assert name_search.text_match(conn, "kaur", params).indexed
+        # One or two characters are read from person_pieces; only text every name holds
+        # (no key at all) is tested on everyone.
+        assert name_search.text_match(conn, "ka", params).indexed
+        assert name_search.text_match(conn, "q", params).indexed
+        assert not name_search.text_match(conn, "-", params).indexed
+        assert not name_search.text_match(conn, " '", params).indexed
+        held = pieces_held(conn)
+        found = {
+            piece: {
+                row[0]
+                for row in conn.execute(
+                    text("SELECT rowid FROM person_pieces WHERE person_pieces MATCH :q"),
+                    {"q": name_search.piece_phrase(piece)},
+                )
+            }
+            for piece in ("ka", "q", "ss", "j")
+        }
+    # "ka" by hand: the three Kaurs, "ilknurkaya" and "lukaszwalesa".
+    assert found["ka"] == _ids(store, ["B2001", "B2002", "b2003", "A1006", "C3002"])
+    assert found["q"] == _ids(store, ["A1011"])
+    assert found["ss"] == _ids(store, ["A1004", "A1005"])  # Strauß and STRASSE
+    assert found["j"] == set()
+    # Every piece of one name, worked by hand: "Åsa Lindqvist" has the key "asalindqvist".
+    (lindqvist,) = _ids(store, ["A1011"])
+    assert held[lindqvist] == {
+        *"asalindqvist",
+        *("as", "sa", "al", "li", "in", "nd", "dq", "qv", "vi", "is", "st"),
+    }
 
 
 def test_common_text_walks_people_in_reference_order(
@@ -234,6 +282,9 @@ def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path
             assert [r.ref for r in search_people(store, text="ivanov").rows] == ["R1"]
             assert search_people(store, text="petrov").rows == []
             assert [r.ref for r in search_people(store, text="kamau").rows] == ["R2"]
+            # One or two characters too: "tr" was only in "Petrova", "j" is in "Wanjiru".
+            assert search_people(store, text="tr").rows == []
+            assert [r.ref for r in search_people(store, text="J").rows] == ["R2"]
             with store.read() as session:
                 held = session.execute(
                     text("SELECT rowid, name_key FROM person_search ORDER BY rowid")
@@ -242,9 +293,12 @@ def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path
             # Undoing the import removes the person, and their name from the index.
             undo_import(store, report.batch_id)
             assert search_people(store, text="kamau").rows == []
+            assert search_people(store, text="j").rows == []
             with store.read() as session:
                 count = session.execute(text("SELECT count(*) FROM person_search")).scalar_one()
             assert count == 1
+            with store.read() as session:
+                assert set(pieces_held(session.connection())) == {1}
         finally:
             store.close()
 
@@ -274,6 +328,10 @@ def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) 
             assert [row[0] for row in held] == ["emilezola", "adalovelace"]
             assert [r.ref for r in search_people(store, text="EMILE").rows] == ["R1"]
             assert [r.ref for r in search_people(store, text="ÉMILE").rows] == ["R1"]
+            # 0031 filled the short-text index for the people already held.
+            assert [r.ref for r in search_people(store, text="zo").rows] == ["R1"]
+            assert [r.ref for r in search_people(store, text="V").rows] == ["R2"]
+            assert [r.ref for r in search_people(store, text="é").rows] == ["R1", "R2"]
         finally:
             store.close()
 
@@ -295,3 +353,14 @@ def test_the_search_key_never_reaches_a_file_in_plaintext(tmp_path: Path) -> Non
         finally:
             store.close()
     assert files_containing(files_under(folder), encodings_of("siobhanoneill")) == []
+
+
+def test_a_names_pieces_are_its_keys_characters_and_pairs_once_each() -> None:
+    # "Ann": a, n, an, nn (the second n and any repeat written once), in the order first met.
+    assert search_pieces("Ann") == "000061 00006e 00006100006e 00006e00006e"
+    # The key, not the name as typed: "ZOË" is "zoe"; "Strauß" is "strauss".
+    assert search_pieces("ZOË").split() == [piece_token(p) for p in ("z", "o", "e", "zo", "oe")]
+    assert piece_token("ss") in search_pieces("Strauß").split()
+    assert piece_token("A") == piece_token("a") == "000061"  # A-Z case, as LIKE ignores it
+    assert piece_token("[") == "00005b"
+    assert search_pieces("-. '") == ""  # no key, no pieces

@@ -17,6 +17,7 @@ from outreach.model.identity import new_uid, new_uids
 from outreach.store.bulk import insert_logged
 from outreach.store.check import check_store
 from outreach.store.store import Store
+from tests.support.store_helpers import pieces_held
 
 CREATED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -138,8 +139,9 @@ def _names(conn: Connection) -> list[tuple[int, str]]:
 def _trigger(conn: Connection) -> tuple[Any, ...]:
     return tuple(
         conn.exec_driver_sql(
-            "SELECT name, tbl_name, sql FROM sqlite_master WHERE name = 'person_search_insert'"
-        ).one()
+            "SELECT name, tbl_name, sql FROM sqlite_master "
+            "WHERE name IN ('person_search_insert', 'person_pieces_insert') ORDER BY name"
+        ).all()
     )
 
 
@@ -155,22 +157,31 @@ def test_bulk_people_fill_the_name_index_as_the_trigger_fills_it_row_by_row(stor
                 [{**_person(f"A{n}", n), "display_name": name}],
             )
         alone = _names(conn)
+        pieces_alone = pieces_held(conn)
         insert_logged(
             conn,
             Person,
             [{**_person(f"B{n}", 10 + n), "display_name": name} for n, name in enumerate(names)],
         )
         together = [row for row in _names(conn) if row[0] >= 10]
+        pieces = pieces_held(conn)
         after = _trigger(conn)
         # One more person alone: the trigger is back and fills the index again.
         conn.execute(insert(Person.__table__), [_person("C1", 20)])  # type: ignore[attr-defined]
         last = _names(conn)[-1]
+        last_pieces = pieces_held(conn)[20]
     # Keys worked by hand: case folded, accents, apostrophes, hyphens, full stops and spaces
     # dropped, brackets kept.
     assert alone == [(1, "siobhanoneill"), (2, "annemariestjohn"), (3, "zoe[b]")]
     assert together == [(10, "siobhanoneill"), (11, "annemariestjohn"), (12, "zoe[b]")]
     assert after == trigger
+    assert len(trigger) == 2
     assert last == (20, "namec1[b]")
+    # The short-text index holds the same pieces for the rows inserted together as the
+    # trigger wrote for each alone; "zoe[b]" by hand.
+    assert [pieces[n] for n in (10, 11, 12)] == [pieces_alone[n] for n in (1, 2, 3)]
+    assert pieces[12] == {*"zoe[b]", "zo", "oe", "e[", "[b", "b]"}
+    assert last_pieces == {*"namec1[b]", "na", "am", "me", "ec", "c1", "1[", "[b", "b]"}
 
 
 def test_a_failed_bulk_insert_leaves_the_name_index_trigger_in_place(store: Store) -> None:

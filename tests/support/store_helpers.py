@@ -65,15 +65,35 @@ def table_counts(store: Store) -> dict[str, int]:
             for r in session.execute(
                 text(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    # FTS5's own storage of the search index (its rows are counted through
-                    # person_search itself): it keeps merged-away pages until it next merges.
-                    "AND name NOT LIKE 'person\\_search\\_%' ESCAPE '\\' ORDER BY name"
+                    # FTS5's own storage of the search indexes (their rows are counted
+                    # through person_search and person_pieces themselves): it keeps
+                    # merged-away pages until it next merges.
+                    "AND name NOT LIKE 'person\\_search\\_%' ESCAPE '\\' "
+                    "AND name NOT LIKE 'person\\_pieces\\_%' ESCAPE '\\' ORDER BY name"
                 )
             )
         ]
         return {
             n: int(session.execute(text(f'SELECT count(*) FROM "{n}"')).scalar_one()) for n in names
         }
+
+
+def pieces_held(connection: Any) -> dict[int, set[str]]:
+    """By person id, the pieces ``person_pieces`` holds for them, read back from its words
+    (six hex digits a character) through an ``fts5vocab`` table, as the index keeps no copy
+    of its text. ``connection``: a SQLAlchemy connection to the store."""
+    connection.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pieces_vocab "
+        "USING fts5vocab(main, person_pieces, 'instance')"
+    )
+    try:
+        held: dict[int, set[str]] = {}
+        for word, person in connection.exec_driver_sql("SELECT term, doc FROM pieces_vocab"):
+            piece = "".join(chr(int(word[i : i + 6], 16)) for i in range(0, len(word), 6))
+            held.setdefault(int(person), set()).add(piece)
+        return held
+    finally:
+        connection.exec_driver_sql("DROP TABLE temp.pieces_vocab")
 
 
 def encodings_of(marker: str) -> list[bytes]:

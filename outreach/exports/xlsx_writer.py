@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from outreach.exports.table import PublishedSummary
 from outreach.rules.disclosure import SUPPRESSED_MARK, Published
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
@@ -24,10 +26,7 @@ TREND_MEASURE = "coverage_trend"
 
 def write_xlsx(summary: PublishedSummary, path: Path) -> None:
     """Write ``summary`` to ``path`` as a workbook of four sheets."""
-    # openpyxl (and the numpy it loads when present) only when a workbook is written.
-    from openpyxl import Workbook
-
-    book = Workbook()
+    book = _workbook_class()()
     # No author or editor from the operating system account: only the site is named.
     book.properties.creator = xlsx_text(summary.site)
     book.properties.lastModifiedBy = None
@@ -49,6 +48,28 @@ def write_xlsx(summary: PublishedSummary, path: Path) -> None:
         _append(notes_sheet, [line])
     notes_sheet.column_dimensions["A"].width = 120
     book.save(path)
+
+
+def _workbook_class() -> type[Workbook]:
+    """openpyxl's ``Workbook``, imported only when a workbook is written, and without numpy.
+
+    openpyxl imports numpy whenever it is installed (only to accept numpy numbers as cell
+    values, which outreach never writes): about 16 MB that the rest of the process never uses.
+    numpy is not among outreach's own dependencies, but any environment that also holds it
+    (a developer's, with the test tools) would load it. So while openpyxl is first imported,
+    numpy is hidden from it (a ``None`` entry in ``sys.modules`` makes ``import numpy`` raise
+    ImportError, openpyxl's own fallback); a numpy already loaded is left alone.
+    """
+    if "openpyxl" not in sys.modules and "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+        try:
+            import openpyxl  # noqa: F401
+        finally:
+            if "numpy" in sys.modules and sys.modules["numpy"] is None:
+                del sys.modules["numpy"]
+    from openpyxl import Workbook
+
+    return Workbook
 
 
 def _heading(sheet: Worksheet, summary: PublishedSummary) -> None:

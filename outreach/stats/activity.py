@@ -29,7 +29,7 @@ from outreach.queries import (
 )
 from outreach.rules.cascade import CascadeProgramme
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.month_activity import MonthCounts, counts_with_kept
+from outreach.stats.month_activity import MonthCounts, plan_counts
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
 
@@ -41,25 +41,53 @@ _ADDRESSED = addressed(outer("c"), param("programme"))
 _FIRST = addressed_first(outer("c"), param("programme"))
 _STAY_UNTIL = sql(stay_until(stays()), bare=True)
 
-# The conversation figures of the period that count distinct people, in one statement, so the
-# period's conversations are read once; the additive counts (by kind, setting, outcome,
-# mentor and barrier) come by month from ``outreach.stats.month_activity``, which keeps those
-# of ended months. ``conv`` holds the period's conversations sorted by id: the barrier and
-# attendee rows are then looked up in index order, which keeps the pages they need in the
-# cache. ``people`` holds the identified people of each conversation: the person of a
-# one-to-one, or an identified attendee of a group session (only group sessions list
-# attendees). ``first``: the people whose first identified conversation ever falls in the
-# period, a range of ix_first_contact_on (the table is kept by triggers, migration 0006), and
-# ``waits`` the days from that to each one's first adequate test by as-of, one seek each in
-# ix_screening_adequate. Each row is tagged with the figure it belongs to.
-PERIOD_SQL = f"""
+# The conversation figures of the period in one statement, so the period's conversations are
+# read once. Counts of distinct people: ``people`` holds the identified people of each
+# conversation (the person of a one-to-one, or an identified attendee of a group session: only
+# group sessions list attendees); the barrier rows give the people raising each barrier.
+# ``first``: the people whose first identified conversation ever falls in the period, a range
+# of ix_first_contact_on (the table is kept by triggers, migration 0006), and ``waits`` the
+# days from that to each one's first adequate test by as-of, one seek each in
+# ix_screening_adequate. ``conv`` holds the period's conversations sorted by id: the barrier,
+# mentor and attendee rows are then looked up in index order, which keeps the pages they need
+# in the cache. Each row is tagged with the figure it belongs to.
+# The additive counts (by kind, setting, outcome, mentor and barrier) come by month from
+# ``outreach.stats.month_activity``, which keeps those of ended months. When some months of
+# the period are not kept, PERIOD_COUNTING_SQL also counts them, from the conversations on or
+# after ``:count_from`` (the first day of the first month not kept): the counts of
+# ``month_activity.MONTHLY_SQL``, read from the same ``conv`` rows instead of a second pass
+# over the month (a conversation's outcome for the programme is its own where the programme is
+# its first, its further programme's row's otherwise: the service never records a first
+# programme again as a further one). The columns only those counts read are left NULL before
+# ``:count_from``. When every month is kept, PERIOD_SQL leaves them out altogether.
+_CONV = f"""
 WITH conv(id, kind, person_id, occurred_on, first) AS MATERIALIZED (
     SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)}
     FROM conversation c INDEXED BY ix_conversation_on_cover
     WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
     ORDER BY +c.id
 ),
-people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
+"""
+
+_CONV_COUNTING = f"""
+WITH conv(id, kind, person_id, occurred_on, first, setting, outcome, minutes, attendees, month)
+AS MATERIALIZED (
+    SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)},
+        CASE WHEN c.occurred_on >= :count_from THEN c.setting END,
+        CASE WHEN c.occurred_on < :count_from THEN NULL WHEN {sql(_FIRST)} THEN c.outcome ELSE (
+            SELECT cp.outcome FROM conversation_programme cp
+            WHERE cp.conversation_id = c.id AND cp.programme = :programme
+        ) END,
+        CASE WHEN c.occurred_on >= :count_from THEN c.minutes END,
+        CASE WHEN c.occurred_on >= :count_from THEN c.attendees END,
+        CASE WHEN c.occurred_on >= :count_from THEN substr(c.occurred_on, 1, 7) END
+    FROM conversation c INDEXED BY ix_conversation_on_cover
+    WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
+    ORDER BY +c.id
+),
+"""
+
+_FIGURES = f"""people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
     SELECT id, person_id, occurred_on FROM conv WHERE person_id IS NOT NULL
     UNION ALL
     SELECT conv.id, a.person_id, conv.occurred_on
@@ -81,7 +109,7 @@ waits(days) AS MATERIALIZED (
     FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
-SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL
+SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL, NULL, NULL, NULL
 FROM (
     SELECT b.code, coalesce(a.person_id, c.person_id) AS person_id
     FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
@@ -99,7 +127,8 @@ UNION ALL
 SELECT 'people', NULL,
     (SELECT count(DISTINCT person_id) FROM people),
     (SELECT count(*) FROM waits),
-    (SELECT count(*) FROM tested)
+    (SELECT count(*) FROM tested),
+    NULL, NULL, NULL
 UNION ALL
 SELECT 'median', NULL, NULL, NULL, (
     SELECT avg(days) FROM (
@@ -107,8 +136,36 @@ SELECT 'median', NULL, NULL, NULL, (
         LIMIT 2 - (SELECT count(*) FROM tested) % 2
         OFFSET ((SELECT count(*) FROM tested) - 1) / 2
     )
-)
+), NULL, NULL, NULL
 """
+
+_COUNTS = """UNION ALL
+SELECT 'held', month, kind, setting, outcome, count(*), sum(minutes), sum(attendees)
+FROM conv WHERE month IS NOT NULL
+GROUP BY month, kind, setting, outcome
+UNION ALL
+SELECT 'mentor', c.month, cm.mentor_id, NULL, NULL,
+    count(*), coalesce(sum(c.minutes), 0), NULL
+FROM conv c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
+WHERE c.month IS NOT NULL
+GROUP BY 2, cm.mentor_id
+UNION ALL
+SELECT 'raised', month, code, NULL, NULL, count(*), NULL, NULL
+FROM (
+    SELECT c.month, b.code
+    FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+    WHERE c.month IS NOT NULL AND c.first
+    UNION ALL
+    SELECT c.month, b.code
+    FROM conv c CROSS JOIN conversation_programme_barrier b
+        ON b.conversation_id = c.id AND b.programme = :programme
+    WHERE c.month IS NOT NULL AND NOT c.first
+)
+GROUP BY month, code
+"""
+
+PERIOD_SQL = _CONV + _FIGURES
+PERIOD_COUNTING_SQL = _CONV_COUNTING + _FIGURES + _COUNTS
 
 # Open and overdue are read on the period's last day read (``stop``: the as-of date while the
 # period runs, its end once it has ended), from the dates in the data: opened on or before
@@ -234,14 +291,39 @@ def counted_figures(
     default the clock's today) that were counted now, for the caller to keep
     (``month_activity.keep``)."""
     params = _params(period, as_of, programme)
-    summed = counts_with_kept(
+    plan = plan_counts(
         session,
         period.start,
         date.fromisoformat(params["stop"]),
         today if today is not None else clock_today(),
         programme.key,
     )
+    params["count_from"] = plan.count_from.isoformat()
+    counted: dict[str, MonthCounts] = {}
+    raising: dict[str, int] = {}
+    people = first = tested = 0
+    median: float | None = None
+    stop = date.fromisoformat(params["stop"])
+    statement = PERIOD_SQL if plan.count_from > stop else PERIOD_COUNTING_SQL
+    for part, key, a, b, c, n, spent, came in session.execute(text(statement), params):
+        if part == "barrier":
+            raising[key] = int(a)
+        elif part == "people":
+            people, first, tested = a, b, c
+        elif part == "median":
+            median = None if c is None else float(c)
+        else:
+            month = counted.setdefault(key, MonthCounts())
+            if part == "held":
+                month.held[(a, b, c)] = [int(n), int(spent), int(came)]
+            elif part == "mentor":
+                month.mentors[int(a)] = [int(n), int(spent)]
+            else:
+                month.barriers[a] = int(n)
+    summed = plan.summed(counted)
     counts = summed.counts
+    # Barrier code -> (conversations raising it, distinct people raising it).
+    raised = {code: (counts.barriers.get(code, 0), n) for code, n in raising.items()}
     kinds: dict[str, int] = {}
     settings: dict[str, tuple[int, int]] = {}
     by_outcome: dict[str, int] = {}
@@ -264,16 +346,6 @@ def counted_figures(
             # Two mentors of one name are one row, as the screen shows them by name.
             old = mentors.get(names[mentor], (0, 0))
             mentors[names[mentor]] = (old[0] + n, old[1] + spent)
-    raised: dict[str, tuple[int, int]] = {}
-    people = first = tested = 0
-    median: float | None = None
-    for part, key, a, b, c in session.execute(text(PERIOD_SQL), params):
-        if part == "barrier":
-            raised[key] = (counts.barriers.get(key, 0), int(a))
-        elif part == "people":
-            people, first, tested = a, b, c
-        else:
-            median = None if c is None else float(c)
     held = Conversations(
         count=count,
         people=int(people),

@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -193,18 +193,40 @@ class Summed:
     fresh: dict[str, MonthCounts]
 
 
-def counts_with_kept(
-    session: Session, start: date, stop: date, today: date, programme: str = HOME_PROGRAMME
-) -> Summed:
-    """The additive counts of [start, stop] for ``programme``, reading the months the store
-    keeps and counting the rest with one statement. Only cervical screening's months (the
-    first programme of every conversation before 0024, and of most since) are kept; any
-    other programme's are counted afresh each time, and none is offered to keep."""
-    if programme != HOME_PROGRAMME:
+@dataclass(frozen=True)
+class Plan:
+    """What a period's additive counts need beyond the kept months: ``from_store``, the kept
+    months read; ``count_from``, the first day whose conversations must be counted now (a day
+    after ``stop`` when none must); ``keepable``, the months that may be kept once counted
+    (ended, wholly in the span, cervical screening's)."""
+
+    from_store: dict[str, MonthCounts]
+    count_from: date
+    keepable: tuple[str, ...]
+
+    def summed(self, counted: dict[str, MonthCounts]) -> Summed:
+        """The span's counts, given ``counted``: the counts by month of the conversations
+        on or after :attr:`count_from` (:data:`MONTHLY_SQL`'s, or the same counts read with
+        the period's other figures)."""
         total = MonthCounts()
-        for counts in count_months(session, start, stop, programme).values():
+        for counts in self.from_store.values():
             total.add(counts)
-        return Summed(total, {})
+        for month, counts in counted.items():
+            if month not in self.from_store:
+                total.add(counts)
+        fresh = {m: counted.get(m, MonthCounts()) for m in self.keepable}
+        return Summed(total, fresh)
+
+
+def plan_counts(
+    session: Session, start: date, stop: date, today: date, programme: str = HOME_PROGRAMME
+) -> Plan:
+    """The kept months of [start, stop] for ``programme`` and what is left to count. Only
+    cervical screening's months (the first programme of every conversation before 0024, and of
+    most since) are kept; any other programme's are counted afresh each time, and none is
+    offered to keep."""
+    if programme != HOME_PROGRAMME:
+        return Plan({}, start, ())
     whole = [
         month
         for month in months_in(start, stop)
@@ -213,20 +235,10 @@ def counts_with_kept(
         and month_days(month)[1] < today
     ]
     from_store = kept(session, whole)
-    total = MonthCounts()
-    for counts in from_store.values():
-        total.add(counts)
     missing = [m for m in months_in(start, stop) if m not in from_store]
-    fresh: dict[str, MonthCounts] = {}
-    if missing:
-        # From the first month not kept: usually only the running month is left to count.
-        first = max(start, month_days(missing[0])[0])
-        counted = count_months(session, first, stop)
-        for month, counts in counted.items():
-            if month not in from_store:
-                total.add(counts)
-        fresh = {m: counted.get(m, MonthCounts()) for m in whole if m not in from_store}
-    return Summed(total, fresh)
+    # From the first month not kept: usually only the running month is left to count.
+    count_from = max(start, month_days(missing[0])[0]) if missing else stop + timedelta(days=1)
+    return Plan(from_store, count_from, tuple(m for m in whole if m not in from_store))
 
 
 def keep(store: Store, fresh: dict[str, MonthCounts], seen: int | None) -> bool:

@@ -5,6 +5,7 @@ cascade programme is among the people its cohort follows. Worked by hand below."
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,9 @@ from outreach.rules.programme import load_programme
 from outreach.services.conversations import Addressed, LogConversation, log_conversation
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.people import AddPerson, add_person
-from outreach.stats.activity import period_figures
+from outreach.stats.activity import counted_figures, period_figures
+from outreach.stats.month_activity import keep, verify
+from outreach.stats.month_cache import newest_change
 from outreach.stats.period import Period
 from outreach.stats.programme_talks import programme_conversations
 from outreach.store.store import Store
@@ -178,3 +181,34 @@ def test_stats_programme_shows_the_programmes_conversations(folder: Path) -> Non
         },
         "reach": {"followed": 3, "reached": 2, "rate": pytest.approx(200 / 3)},
     }
+
+
+def test_kept_months_give_the_figures_counting_afresh_gives(folder: Path, tmp_path: Path) -> None:
+    # A copy: keeping months writes to the store the other tests read.
+    shutil.copytree(folder, tmp_path / "store")
+    programme = load_programme()
+    with _open(tmp_path / "store") as store:
+        with store.read() as session:
+            before, fresh = counted_figures(
+                session, YEAR, as_of=AS_OF, programme=programme, today=AS_OF
+            )
+        # January to May ended before 30 June; c1 and c2 (cervical further) fall in March,
+        # c3 and c4 in April. c2's outcome is its further programme's.
+        assert sorted(fresh) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+        assert fresh["2025-03"].held == {
+            ("one_to_one", "wing", "booked"): [1, 20, 1],
+            ("one_to_one", "wing", "already_screened"): [1, 15, 1],
+        }
+        assert fresh["2025-03"].barriers == {"fear_anxiety": 1, "worry_result": 1}
+        assert fresh["2025-05"].held == {}
+        with store.read() as session:
+            seen = newest_change(session)
+        assert keep(store, fresh, seen)
+        with store.read() as session:
+            # Every month counted afresh by the month statement agrees with what was kept.
+            assert verify(session) == (5, [])
+            after, left = counted_figures(
+                session, YEAR, as_of=AS_OF, programme=programme, today=AS_OF
+            )
+    assert left == {} and after == before
+    assert before.outcomes == {"accepted_offer": 1, "already_screened": 1, "booked": 2}

@@ -286,4 +286,10 @@ def sync_conflicts_resolve(
     what, here, theirs = conflict_words(done)
     kept = here if keep == "here" else theirs
     say(f"Resolved #{done.id} ({done.person_ref or '-'}, {what}): kept {kept}.")
+    if done.settled_with:
+        say(
+            "The same choice settles "
+            + ", ".join(f"#{n}" for n in done.settled_with)
+            + " (the same field)."
+        )
     say("The other laptop takes it at the next exchange (outreach sync export).")

@@ -43,6 +43,7 @@ from outreach.services.sync_conflicts import (
     known_clocks,
     merge_field,
     resolutions_in,
+    sides_in,
     update_held_arrival,
 )
 from outreach.services.sync_revive import (
@@ -255,6 +256,7 @@ def import_bundle(store: Store, data: bytes) -> Applied:
             known=payload.get("known"),
             resolutions=resolutions_in(payload["changes"]),
             contested=contested_in(payload["changes"]),
+            sides=sides_in(payload["changes"]),
         )
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 1")
         begin(conn, payload["changes"])

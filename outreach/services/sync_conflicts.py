@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -69,6 +69,8 @@ class Merge:
     contested: dict[tuple[int, str, str], tuple[int, str]] = field(default_factory=dict)
     """Each change a conflict in the bundle names, to the change it clashed with: the sender
     found the clash first, and this store keeps its side of it too."""
+    sides: dict[tuple[int, str, str], Any] = field(default_factory=dict)
+    """The value each change a conflict in the bundle names wrote to its field."""
     found: int = 0
     held: int = 0
     kept_out: set[str] = field(default_factory=set)
@@ -94,6 +96,20 @@ def contested_in(changes: list[list[Any]]) -> dict[tuple[int, str, str], tuple[i
             held = (int(fields["held_clock"]), str(fields["held_store"]))
             name = str(fields["field"])
             out[(*kept, name)], out[(*held, name)] = held, kept
+    return out
+
+
+def sides_in(changes: list[list[Any]]) -> dict[tuple[int, str, str], Any]:
+    """The value each change named by the bundle's new conflict rows wrote to its field (a
+    change the receiving store kept out, or holds only without that field, is known by it)."""
+    out = {}
+    for table, _uid, op, fields, _hlc, _origin in changes:
+        if table == "sync_conflict" and op == "insert" and fields and fields.get("field"):
+            name = str(fields["field"])
+            for side in ("kept", "held"):
+                if fields.get(f"{side}_value") is not None:
+                    key = (int(fields[f"{side}_clock"]), str(fields[f"{side}_store"]), name)
+                    out[key] = json.loads(fields[f"{side}_value"])
     return out
 
 
@@ -297,16 +313,29 @@ def record(
 
 
 def _value_in_change(
-    conn: Connection, table: str, uid: str, name: str, side: tuple[int, str], *, default: Any
+    m: Merge, table: str, uid: str, name: str, side: tuple[int, str], *, default: Any
 ) -> Any:
     """The value of field ``name`` that the change ``side`` (clock, store) wrote to record
-    ``uid``; ``default`` when this store's log does not hold that change."""
-    found = conn.exec_driver_sql(
+    ``uid``: from this store's log; else, for a change held here without that field (kept
+    out as one side of a conflict), from a conflict that names it, in the bundle or here;
+    ``default`` when neither knows it."""
+    found = m.conn.exec_driver_sql(
         "SELECT data FROM change_log WHERE tbl = ? AND uid = ? AND hlc = ? AND origin = ? "
         "AND json_type(data, ?) IS NOT NULL LIMIT 1",
         (table, uid, side[0], side[1], f'$."{name}"'),
     ).first()
-    return json.loads(found[0]).get(name, default) if found else default
+    if found:
+        return json.loads(found[0]).get(name, default)
+    if (*side, name) in m.sides:
+        return m.sides[(*side, name)]
+    named = m.conn.exec_driver_sql(
+        "SELECT kept_value FROM sync_conflict WHERE tbl = ? AND row_uid = ? AND field = ? "
+        "AND kept_clock = ? AND kept_store = ? UNION ALL SELECT held_value FROM sync_conflict "
+        "WHERE tbl = ? AND row_uid = ? AND field = ? AND held_clock = ? AND held_store = ? "
+        "LIMIT 1",
+        (table, uid, name, *side, table, uid, name, *side),
+    ).first()
+    return json.loads(named[0]) if named and named[0] is not None else default
 
 
 def _person_uid(table: str, uid: str, fields: dict[str, Any]) -> str | None:
@@ -371,7 +400,7 @@ def merge_field(
     clinical = is_clinical(table, name)
     # The side held here is the value its own change wrote, not the row's value now: a change
     # forwarded by a third store may be paired with an earlier change than the one in force.
-    here = _value_in_change(conn, table, uid, name, local, default=current)
+    here = _value_in_change(m, table, uid, name, local, default=current)
     if clinical or newer_here:
         kept, held = (here, *local), (value, hlc, origin)
     else:
@@ -487,6 +516,8 @@ class ConflictView:
     """True when the value in force here is ``theirs`` (a later clock won provisionally)."""
     resolved_by: str | None = None
     resolved_at: datetime | None = None
+    settled_with: tuple[int, ...] = ()
+    """Other conflicts on the same field that the same choice closed (from :func:`resolve`)."""
 
 
 def _at(clock: int) -> datetime | None:
@@ -639,16 +670,42 @@ def resolve(store: Store, conflict_id: int, keep: str) -> ConflictView:
                 conn.exec_driver_sql(f'DELETE FROM "{c.tbl}" WHERE rowid = ?', (rowid,))
             hlc, origin = log_change(conn, c.tbl, c.row_uid, "delete", None)
         conn.exec_driver_sql("UPDATE sync_clock SET applying = 0")
-        c.status = "resolved"
-        c.resolved_value = chosen
-        c.resolved_by = store.actor.name
-        c.resolved_at = now()
-        c.resolution_clock = hlc
-        c.resolution_store = origin
-        session.add(c)
+        # One choice settles the field: three laptops that each changed it leave several
+        # conflicts open on it, and the value now written answers them all.
+        others = (
+            session.exec(
+                sm_select(SyncConflict).where(
+                    SyncConflict.tbl == c.tbl,
+                    SyncConflict.row_uid == c.row_uid,
+                    SyncConflict.field == c.field,
+                    SyncConflict.op == "update",
+                    SyncConflict.status == "open",
+                    SyncConflict.id != c.id,
+                )
+            ).all()
+            if c.op == "update"
+            else []
+        )
+        for settled in (c, *others):
+            settled.status = "resolved"
+            settled.resolved_value = chosen
+            settled.resolved_by = store.actor.name
+            settled.resolved_at = now()
+            settled.resolution_clock = hlc
+            settled.resolution_store = origin
+            session.add(settled)
         session.flush()
-        act.names(c.id, [f"kept={keep}", f"table={c.tbl}", f"field={c.field or c.op}"])
-    return next(v for v in conflicts(store, include_resolved=True) if v.id == conflict_id)
+        act.names(
+            c.id,
+            [
+                f"kept={keep}",
+                f"table={c.tbl}",
+                f"field={c.field or c.op}",
+                *(f"also={o.id}" for o in others),
+            ],
+        )
+    view = next(v for v in conflicts(store, include_resolved=True) if v.id == conflict_id)
+    return replace(view, settled_with=tuple(int(o.id or 0) for o in others))
 
 
 # -- In words ---------------------------------------------------------------------------------

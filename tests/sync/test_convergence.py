@@ -714,3 +714,42 @@ def test_a_correction_made_over_what_both_laptops_held_is_not_a_conflict(
         ]
     finally:
         Team.teardown(team)
+
+
+def test_four_changes_to_one_date_of_birth_settle_with_one_choice(
+    templates: list[Store],
+) -> None:
+    """Found by the random walk: laptop A corrects S2's date of birth twice (the 27th, then
+    the 2nd), B once (the 6th) and C once (the 17th) before any exchange. Several conflicts
+    open on the one field; a laptop that held one side out must still name the value that
+    side's change wrote (before, A named its own value for B's change, so one conflict had two
+    contents). Then one choice on B settles every conflict on the field, and after an
+    exchange all three hold the value chosen."""
+    Converging.templates = templates
+    team = Converging()
+    try:
+        for i, day in ((0, 27), (0, 2), (1, 6), (2, 17)):
+            team.correct_shared_birth(i=i, n=2, day=day)
+        team.full_exchange()
+        team.converged(settled=False)
+        rows = conflict_rows(team.stores[1])
+        sides = {(c[5], c[6]) for c in rows.values()}
+        # Every pair of changes made on different laptops, the later one kept by clock.
+        assert sides == {
+            ("1972-03-06", "1972-03-27"),
+            ("1972-03-06", "1972-03-02"),
+            ("1972-03-17", "1972-03-27"),
+            ("1972-03-17", "1972-03-02"),
+            ("1972-03-17", "1972-03-06"),
+        }
+        first = next(c for c in conflicts(team.stores[1]) if c.here_value == "1972-03-06")
+        done = resolve(team.stores[1], first.id, "here")
+        assert len(done.settled_with) == 4 and conflicts(team.stores[1]) == []
+        team.full_exchange()
+        for i, store in enumerate(team.stores):
+            assert conflicts(store) == []
+            born = {b for r, b, _, _ in team._residents(i) if r == "S2"}
+            assert born == {"1972-03-06"}
+        team.converged(settled=True)
+    finally:
+        Team.teardown(team)

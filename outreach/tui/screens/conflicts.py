@@ -128,7 +128,10 @@ class ConflictsScreen(DataScreen):
     def _resolved(self, message: ConflictResolved) -> None:
         view = message.data
         side = "this laptop's" if self._keeping == "here" else "the other laptop's"
-        self._said = f"Resolved #{view.id} ({view.person_ref or '-'}): kept {side} side. "
+        also = ", ".join(f"#{n}" for n in view.settled_with)
+        self._said = f"Resolved #{view.id} ({view.person_ref or '-'}): kept {side} side" + (
+            f", which settles {also} too (the same field). " if also else ". "
+        )
         self.reload()
 
     @on(Failed)

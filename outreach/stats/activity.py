@@ -87,7 +87,7 @@ AS MATERIALIZED (
 ),
 """
 
-_FIGURES = f"""people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
+_FIGURES_WITH = f"""people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
     SELECT id, person_id, occurred_on FROM conv WHERE person_id IS NOT NULL
     UNION ALL
     SELECT conv.id, a.person_id, conv.occurred_on
@@ -109,7 +109,9 @@ waits(days) AS MATERIALIZED (
     FROM first f
 ),
 tested(days) AS (SELECT days FROM waits WHERE days IS NOT NULL)
-SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL, NULL, NULL, NULL
+"""
+
+_BARRIERS = """SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL, NULL, NULL, NULL
 FROM (
     SELECT b.code, coalesce(a.person_id, c.person_id) AS person_id
     FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
@@ -123,7 +125,9 @@ FROM (
     WHERE NOT c.first
 )
 GROUP BY code
-UNION ALL
+"""
+
+_FIGURES = """UNION ALL
 SELECT 'people', NULL,
     (SELECT count(DISTINCT person_id) FROM people),
     (SELECT count(*) FROM waits),
@@ -139,6 +143,28 @@ SELECT 'median', NULL, NULL, NULL, (
 ), NULL, NULL, NULL
 """
 
+# Each barrier raised with its conversation, person and month (NULL before ``:count_from``),
+# read once for the people raising each barrier and for the months' counts.
+_RAISED = """raised(month, code, conversation_id, person_id) AS MATERIALIZED (
+    SELECT c.month, b.code, c.id, coalesce(a.person_id, c.person_id)
+    FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
+    LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
+    WHERE c.first
+    UNION ALL
+    SELECT c.month, b.code, c.id, coalesce(a.person_id, c.person_id)
+    FROM conv c CROSS JOIN conversation_programme_barrier b
+        ON b.conversation_id = c.id AND b.programme = :programme
+    LEFT JOIN conversation_attendee a ON c.kind = 'group' AND a.conversation_id = c.id
+    WHERE NOT c.first
+),
+"""
+
+_RAISED_BARRIERS = """
+SELECT 'barrier', code, count(DISTINCT person_id), NULL, NULL, NULL, NULL, NULL
+FROM raised
+GROUP BY code
+"""
+
 _COUNTS = """UNION ALL
 SELECT 'held', month, kind, setting, outcome, count(*), sum(minutes), sum(attendees)
 FROM conv WHERE month IS NOT NULL
@@ -150,22 +176,15 @@ FROM conv c CROSS JOIN conversation_mentor cm ON cm.conversation_id = c.id
 WHERE c.month IS NOT NULL
 GROUP BY 2, cm.mentor_id
 UNION ALL
-SELECT 'raised', month, code, NULL, NULL, count(*), NULL, NULL
-FROM (
-    SELECT c.month, b.code
-    FROM conv c CROSS JOIN conversation_barrier b ON b.conversation_id = c.id
-    WHERE c.month IS NOT NULL AND c.first
-    UNION ALL
-    SELECT c.month, b.code
-    FROM conv c CROSS JOIN conversation_programme_barrier b
-        ON b.conversation_id = c.id AND b.programme = :programme
-    WHERE c.month IS NOT NULL AND NOT c.first
-)
+SELECT 'raised', month, code, NULL, NULL, count(DISTINCT conversation_id), NULL, NULL
+FROM raised WHERE month IS NOT NULL
 GROUP BY month, code
 """
 
-PERIOD_SQL = _CONV + _FIGURES
-PERIOD_COUNTING_SQL = _CONV_COUNTING + _FIGURES + _COUNTS
+PERIOD_SQL = _CONV + _FIGURES_WITH + _BARRIERS + _FIGURES
+PERIOD_COUNTING_SQL = (
+    _CONV_COUNTING + _RAISED + _FIGURES_WITH + _RAISED_BARRIERS + _FIGURES + _COUNTS
+)
 
 # Open and overdue are read on the period's last day read (``stop``: the as-of date while the
 # period runs, its end once it has ended), from the dates in the data: opened on or before

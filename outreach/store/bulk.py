@@ -75,6 +75,40 @@ def _held_back(connection: Connection, table: str) -> list[tuple[str, str]]:
     return held
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT`` ``rows`` with one DBAPI ``executemany``, each value put through its
+    column type's bind processor for this dialect (a date as ISO text, as SQLAlchemy would
+    bind it). The same statement and values as ``connection.execute(insert(table), rows)``,
+    without SQLAlchemy's work for each row (about a fifth of a second for 10,000 rows).
+
+    Only when the rows name the same columns and every column with a default set in Python
+    (a row's new uid, a code's default) is among them: otherwise SQLAlchemy inserts them, as
+    only it computes those defaults."""
+    keys = list(rows[0])
+    defaulted = {column.key for column in table.c if column.default is not None}
+    if not defaulted <= set(keys) or any(row.keys() != rows[0].keys() for row in rows):
+        connection.execute(insert(table), rows)
+        return
+    dialect = connection.dialect
+    columns = [table.c[key] for key in keys]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    names = ", ".join(_quoted(column.name) for column in columns)
+    marks = ", ".join("?" for _ in columns)
+    # Column by column, then zipped into rows: the loops run in C, not once per value here.
+    cells = []
+    for key, process in zip(keys, processors, strict=True):
+        column = [row[key] for row in rows]
+        cells.append(column if process is None else list(map(process, column)))
+    values = list(zip(*cells, strict=True))
+    connection.exec_driver_sql(
+        f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({marks})", values
+    )
+
+
 def _insert(connection: Connection, table: Table, quoted: str, rows: Sequence[Any]) -> None:
     """One ``executemany`` of ``rows``, with the table's set-based triggers run once after."""
     held = _held_back(connection, table.name)
@@ -83,7 +117,7 @@ def _insert(connection: Connection, table: Table, quoted: str, rows: Sequence[An
         found = connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {quoted}")
         before = int(found.scalar_one())
     try:
-        connection.execute(insert(table), rows)
+        _executemany(connection, table, rows)
         for _, fill in held:
             connection.exec_driver_sql(fill, (before,))
     finally:

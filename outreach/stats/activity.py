@@ -44,7 +44,8 @@ _STAY_UNTIL = sql(stay_until(stays()), bare=True)
 # The conversation figures of the period in one statement, so the period's conversations are
 # read once. Counts of distinct people: ``people`` holds the identified people of each
 # conversation (the person of a one-to-one, or an identified attendee of a group session: only
-# group sessions list attendees); the barrier rows give the people raising each barrier.
+# group sessions list attendees), read once, so not materialised; the barrier rows give the
+# people raising each barrier.
 # ``first``: the people whose first identified conversation ever falls in the period, a range
 # of ix_first_contact_on (the table is kept by triggers, migration 0006), and ``waits`` the
 # days from that to each one's first adequate test by as-of, one seek each in
@@ -87,10 +88,10 @@ AS MATERIALIZED (
 ),
 """
 
-_FIGURES_WITH = f"""people(conversation_id, person_id, occurred_on) AS MATERIALIZED (
-    SELECT id, person_id, occurred_on FROM conv WHERE person_id IS NOT NULL
+_FIGURES_WITH = f"""people(person_id) AS NOT MATERIALIZED (
+    SELECT person_id FROM conv WHERE person_id IS NOT NULL
     UNION ALL
-    SELECT conv.id, a.person_id, conv.occurred_on
+    SELECT a.person_id
     FROM conv CROSS JOIN conversation_attendee a ON a.conversation_id = conv.id
     WHERE conv.kind = 'group'
 ),

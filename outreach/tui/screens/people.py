@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 PAGE = 50
 DEBOUNCE_SECONDS = 0.25
+COLUMNS = [("Ref", "ref"), ("Name", "name"), ("Unit", "unit"), ("Status", "status")]
 
 FILTERS = [
     ("Residents", "resident"),
@@ -64,11 +66,7 @@ class PeopleScreen(DataScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Ref", key="ref")
-        table.add_column("Name", key="name")
-        table.add_column("Unit", key="unit")
-        table.add_column("Status", key="status")
+        self._columns(self.query_one(DataTable), [])
         self.query_one("#people-search", Input).focus()
         self.reload()
 
@@ -113,11 +111,21 @@ class PeopleScreen(DataScreen):
     def _failed(self, message: Failed) -> None:
         self.query_one("#people-status", Static).update(shown_lines(message.error))
 
+    @staticmethod
+    def _columns(table: DataTable[Text], rows: list[list[Text]]) -> None:
+        """The four columns, each as wide as its widest cell on this page. Set here rather
+        than measured by the table when idle: on a busy laptop a frame drawn before that
+        measuring kept every column as narrow as its heading."""
+        table.clear(columns=True)
+        for index, (label, key) in enumerate(COLUMNS):
+            width = max([len(label), *(cells[index].cell_len for cells in rows)])
+            table.add_column(label, key=key, width=width)
+
     def _show(self, page: PeoplePage) -> None:
         table = self.query_one(DataTable)
-        table.clear()
-        for person in page.rows:
-            cells = row(person.ref, person.name, person.unit or "", person.status)
+        rows = [row(p.ref, p.name, p.unit or "", p.status) for p in page.rows]
+        self._columns(table, rows)
+        for person, cells in zip(page.rows, rows, strict=True):
             table.add_row(*cells, key=person.ref)
         self.has_more = page.has_more
         first = page.offset + 1

@@ -104,6 +104,7 @@ def _lines(*lines: str) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+@pytest.mark.slow
 def test_every_row_is_listed_newest_first_then_the_chain_verifies(folder: Path) -> None:
     assert _run(folder) == (
         0,
@@ -230,6 +231,7 @@ def test_only_admins_read_the_audit(folder: Path) -> None:
     assert result.stderr == "error: bob is staff; this needs admin\n"
 
 
+@pytest.mark.slow
 def test_a_changed_row_breaks_the_chain_and_the_command_exits_1(tmp_path: Path) -> None:
     build(tmp_path / "store")
     store = Store.unlock(tmp_path / "store", user="ana", passphrase=PASSPHRASE)

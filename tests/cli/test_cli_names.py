@@ -46,6 +46,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 _today = frozen_on(TODAY)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "typed",
     ["Émile Roux", "émile roux", "ÉMILE ROUX", "E\u0301mile Roux", "  émile roux "],
@@ -71,6 +72,7 @@ def test_the_same_name_in_another_case_is_the_same_mentor(folder: Path) -> None:
     assert "a mentor named 'ÉMILE ROUX' already exists" in result.output
 
 
+@pytest.mark.slow
 def test_people_search_folds_names_in_every_script(folder: Path) -> None:
     for typed in ("hélène", "HÉLÈNE", "he\u0301le\u0300ne"):
         data = json.loads(_ok(folder, "people", "search", typed, "--json"))

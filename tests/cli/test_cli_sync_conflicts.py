@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from outreach.model import ScreeningEvent
 from outreach.services.site import own_card
 from outreach.services.sync import pair
@@ -93,6 +95,7 @@ def test_resolve_refuses_a_wrong_side_or_number(tmp_path: Path) -> None:
     assert "conflict: there is no conflict 7" in missing.output
 
 
+@pytest.mark.slow
 def test_a_bundle_with_nothing_new_says_so(tmp_path: Path) -> None:
     a, b = _clash(tmp_path)
     bundle = tmp_path / "again.bundle"

@@ -45,6 +45,7 @@ def _actions(folder: Path) -> list[str]:
         return list(s.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))).all())
 
 
+@pytest.mark.slow
 def test_list_shows_the_admin_and_the_recovery_slot(folder: tuple[Path, str]) -> None:
     result = _run("keys", "list", "--store", str(folder[0]))
     assert result.exit_code == 0, result.output
@@ -58,6 +59,7 @@ def test_list_shows_the_admin_and_the_recovery_slot(folder: tuple[Path, str]) ->
     ]
 
 
+@pytest.mark.slow
 def test_an_added_account_unlocks_and_is_audited(folder: tuple[Path, str]) -> None:
     store = str(folder[0])
     result = _run("keys", "add", "bea", "--role", "staff", "--store", store, new=BEA)
@@ -67,6 +69,7 @@ def test_an_added_account_unlocks_and_is_audited(folder: tuple[Path, str]) -> No
     assert _actions(folder[0])[-1] == "account.add"
 
 
+@pytest.mark.slow
 def test_a_removed_account_can_no_longer_unlock(folder: tuple[Path, str]) -> None:
     store = str(folder[0])
     assert _run("keys", "add", "bea", "--store", store, new=BEA).exit_code == 0
@@ -77,6 +80,7 @@ def test_a_removed_account_can_no_longer_unlock(folder: tuple[Path, str]) -> Non
     assert _actions(folder[0])[-2:] == ["account.add", "account.remove"]
 
 
+@pytest.mark.slow
 def test_the_last_admin_cannot_be_removed(folder: tuple[Path, str]) -> None:
     result = _run("keys", "remove", "ana", "--store", str(folder[0]))
     assert result.exit_code == 1
@@ -84,6 +88,7 @@ def test_the_last_admin_cannot_be_removed(folder: tuple[Path, str]) -> None:
     Store.unlock(folder[0], user="ana", passphrase=PASSPHRASE).close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["staff", "viewer"])
 def test_staff_and_viewers_cannot_add_accounts(folder: tuple[Path, str], role: str) -> None:
     store = str(folder[0])
@@ -98,6 +103,7 @@ def test_staff_and_viewers_cannot_add_accounts(folder: tuple[Path, str], role: s
             assert s.exec(select(Account).where(Account.name == "cal")).first() is None
 
 
+@pytest.mark.slow
 def test_after_passwd_the_old_passphrase_fails_and_the_new_one_opens(
     folder: tuple[Path, str],
 ) -> None:
@@ -110,6 +116,7 @@ def test_after_passwd_the_old_passphrase_fails_and_the_new_one_opens(
     assert actions[-2:] == ["keys.passwd", "unlock.after_failures"]
 
 
+@pytest.mark.slow
 def test_recover_with_the_init_code_sets_a_new_passphrase(folder: tuple[Path, str]) -> None:
     store, code = folder
     env = {"OUTREACH_RECOVERY_CODE": code.lower(), "OUTREACH_NEW_PASSPHRASE": NEW}
@@ -133,6 +140,7 @@ def test_a_wrong_recovery_code_is_refused(folder: tuple[Path, str]) -> None:
     assert result.output == "error: that recovery code does not open this store\n"
 
 
+@pytest.mark.slow
 def test_a_failed_rewrite_leaves_keys_json_whole_and_the_account_unadded(
     folder: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from outreach.services.people import AddPerson, add_person
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
@@ -33,6 +35,7 @@ def _resident(store: Store) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_resident_is_sent_taken_in_listed_and_confirmed(tmp_path: Path) -> None:
     with fresh_store(tmp_path / "styal", site="HMP Styal") as styal:
         _resident(styal)

@@ -42,6 +42,7 @@ def first_run(demo_folder: Path) -> str:
     return result.output
 
 
+@pytest.mark.slow
 def test_summary_builds_the_demo_and_prints_the_figures(first_run: str) -> None:
     print(first_run)
     assert "Building the demo store" in first_run

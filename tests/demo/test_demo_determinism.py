@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from outreach.demo import build_demo
@@ -42,6 +43,7 @@ def _figures(folder: Path, seed: int) -> tuple[dict[str, int], list[tuple[int, i
     return counts, coverage
 
 
+@pytest.mark.slow
 def test_same_seed_and_day_give_the_same_rows_and_coverage(tmp_path: Path) -> None:
     first = _figures(tmp_path / "a", seed=11)
     second = _figures(tmp_path / "b", seed=11)

@@ -449,6 +449,7 @@ def table_of(store: Store, period: Period = Q3, as_of: date = AS_OF) -> Aggregat
 # --- The model is true to the tables it attacks ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_breakdown_the_builder_makes_is_known_to_the_attack(
     filled_store: Store, store_8_8_1: Store
 ) -> None:
@@ -651,6 +652,7 @@ def tables(draw: st.DrawFn) -> AggregateTable:
     return table
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,

@@ -80,6 +80,7 @@ def _tiny(store: Store) -> ExportPreview:
     )
 
 
+@pytest.mark.slow
 def test_the_previewed_rows_are_the_cells_of_the_summary_csv_then_written(
     filled_store: Store, tmp_path: Path
 ) -> None:

@@ -34,6 +34,7 @@ def _run(store: Store, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_the_command_writes_a_verifiable_export(filled_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "board"
     code, output = _run(

@@ -38,6 +38,7 @@ def _is_count(measure: str) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_every_csv_count_is_zero_or_a_multiple_of_five_above_seven(exported: Path) -> None:
     with (exported / "summary.csv").open(encoding="utf-8-sig", newline="") as data:
         rows = list(csv.DictReader(data))

@@ -26,6 +26,7 @@ def exported(filled_store: Store, tmp_path_factory: pytest.TempPathFactory) -> P
     return export_all(filled_store, tmp_path_factory.mktemp("formats") / "out")
 
 
+@pytest.mark.slow
 def test_every_format_is_written_with_notes_and_a_signed_manifest(exported: Path) -> None:
     assert sorted(p.name for p in exported.iterdir()) == [
         "manifest.json",

@@ -148,6 +148,7 @@ def test_the_quarter_is_refused_after_its_months_and_nothing_is_written(
         assert len(session.exec(select(ExportRecord)).all()) == 3
 
 
+@pytest.mark.slow
 def test_quarters_beside_each_other_and_their_year_are_allowed_when_nothing_is_small(
     store: Store, tmp_path: Path
 ) -> None:
@@ -186,6 +187,7 @@ def _joint(store: Store, labels: list[str]) -> tuple[Attack, dict[str, Exported]
     return attack, exported
 
 
+@pytest.mark.slow
 def test_the_attack_pins_september_only_with_the_quarter_the_check_refuses(
     store: Store,
 ) -> None:
@@ -210,6 +212,7 @@ def test_the_attack_pins_september_only_with_the_quarter_the_check_refuses(
     assert {(p.period, p.key, p.value) for p in found} == {("2024-09", key, 1) for key in september}
 
 
+@pytest.mark.slow
 def test_the_attack_pins_nothing_in_what_the_check_allows(store: Store, tmp_path: Path) -> None:
     allowed = []
     for period in ("2024-01", "2024-02", "2024-03", "2024-Q1", "2024-07", "2024-08", "2024-09"):

@@ -161,6 +161,7 @@ def test_a_period_type_the_data_set_does_not_take_is_listed_as_unmapped(
     assert found.unmapped[:3] == ("coverage by total", "coverage by age_band", "coverage by unit")
 
 
+@pytest.mark.slow
 def test_adx_meets_the_adx_schema_with_the_exact_values(mapped: MappedFigures) -> None:
     document = adx_document(mapped, org_unit="PRISON_T", exported=date(2024, 11, 15))
     adx_schema().validate(document.decode("utf-8"))

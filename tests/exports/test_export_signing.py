@@ -168,6 +168,7 @@ def site_key_pem(filled_store: Store, tmp_path_factory: pytest.TempPathFactory) 
     return target
 
 
+@pytest.mark.slow
 def test_keys_export_public_writes_the_key_the_export_is_signed_with(
     site_key_pem: Path, real_export: Path
 ) -> None:

@@ -34,6 +34,7 @@ def _ok(folder: Path, key: bytes) -> list[str]:
     return [f"{f.name}: {f.detail}" for f in findings if not f.ok]
 
 
+@pytest.mark.slow
 def test_a_save_on_a_full_disk_fails_clearly_and_changes_nothing(small_disk: Path) -> None:
     folder = small_disk / "store"
     store = new_store(folder)

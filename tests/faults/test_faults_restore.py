@@ -171,6 +171,7 @@ def _restore_again(folder: Path, backup: Backup) -> int:
     return removed
 
 
+@pytest.mark.slow
 def test_an_uninterrupted_swap_takes_seven_steps(old: Old, backup: Backup, tmp_path: Path) -> None:
     folder = Path(shutil.copytree(old.folder, tmp_path / "store"))
     r = run_worker("restore", str(folder), str(backup.file), passphrase=NEW, kill_after=None)
@@ -187,6 +188,7 @@ def test_an_uninterrupted_swap_takes_seven_steps(old: Old, backup: Backup, tmp_p
 KILL_POINTS = [f"{when}:{n}" for n in range(1, SWAP_STEPS + 1) for when in ("before", "after")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", KILL_POINTS)
 def test_a_restore_killed_at_each_step_of_the_swap_leaves_the_old_or_the_new_store(
     old: Old, backup: Backup, tmp_path: Path, step: str
@@ -203,6 +205,7 @@ def test_a_restore_killed_at_each_step_of_the_swap_leaves_the_old_or_the_new_sto
     assert all(STAGING.fullmatch(name) for name in leftovers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("step", "expected"), [("before:1", "none"), ("after:1", "new")])
 def test_a_restore_into_a_folder_not_yet_made_leaves_no_store_or_the_new_one(
     old: Old, backup: Backup, tmp_path: Path, step: str, expected: str
@@ -221,6 +224,7 @@ def test_a_restore_into_a_folder_not_yet_made_leaves_no_store_or_the_new_one(
     assert _hidden(folder) == []
 
 
+@pytest.mark.slow
 def test_check_finishes_a_swap_killed_halfway(old: Old, backup: Backup, tmp_path: Path) -> None:
     folder = Path(shutil.copytree(old.folder, tmp_path / "store"))
     _killed_at("after:2", folder, backup)  # the old data.db is aside, its keys.json is not
@@ -238,6 +242,7 @@ def test_check_finishes_a_swap_killed_halfway(old: Old, backup: Backup, tmp_path
     assert _outcome(folder, old, backup) == "new"
 
 
+@pytest.mark.slow
 def test_the_restore_command_first_finishes_a_restore_killed_mid_swap(
     old: Old, backup: Backup, tmp_path: Path
 ) -> None:
@@ -312,6 +317,7 @@ def test_an_unreadable_or_out_of_folder_intent_is_refused_and_nothing_moves(
     assert sorted(p.name for p in folder.iterdir()) == before
 
 
+@pytest.mark.slow
 def test_the_application_finishes_a_restore_killed_mid_swap_before_opening(
     old: Old, backup: Backup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -111,6 +111,7 @@ def _needles(key: bytes) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_after_ctrl_l_no_key_passphrase_or_name_is_left_in_memory(
     folder: tuple[Path, bytes], tmp_path: Path
 ) -> None:

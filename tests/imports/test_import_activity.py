@@ -103,6 +103,7 @@ def _conversation_on(store: Store, day: date, ref: str | None = None) -> dict[st
     }
 
 
+@pytest.mark.slow
 def test_conversations_file_imports_every_row(store: Store) -> None:
     report = import_conversations(store, FIXTURES / "conversations.csv")
     assert (report.errors, report.added, report.written) == ([], 12, True)

@@ -348,6 +348,7 @@ def test_marking_more_than_a_fifth_of_residents_as_left_needs_confirmation(store
     ]
 
 
+@pytest.mark.slow
 def test_the_cli_saves_a_mapping_and_reuses_it(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     new_store(folder).close()
@@ -413,6 +414,7 @@ def test_a_mapping_round_trips_through_json() -> None:
     assert ColumnMapping.from_json("people", STYAL_ROLL.to_json()) == STYAL_ROLL
 
 
+@pytest.mark.slow
 def test_control_characters_in_a_file_never_reach_the_terminal(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     new_store(folder).close()

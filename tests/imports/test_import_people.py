@@ -81,6 +81,7 @@ def _count(store: Store, table: type[Person] | type[Stay]) -> int:
         return session.exec(select(func.count()).select_from(table)).one()
 
 
+@pytest.mark.slow
 def test_messy_file_keeps_names_exactly_and_reads_dates_as_uk(store: Store) -> None:
     report = import_people(store, FIXTURES / "people-messy.csv")
     assert (report.errors, report.added, report.rows) == ([], 6, 6)

@@ -57,6 +57,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 def test_cli_commands_make_no_network_use(tmp_path: Path) -> None:
     for args in COMMANDS:
         result = _run(
@@ -68,6 +69,7 @@ def test_cli_commands_make_no_network_use(tmp_path: Path) -> None:
     assert not (tmp_path / "net.log").exists(), (tmp_path / "net.log").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [["stats", "--json"], ["followups", "--json"]])
 def test_reporting_commands_make_no_network_use(tmp_path: Path, extra: list[str]) -> None:
     assert _run(["cli", "init", "--site", "HMP Net", "--user", "ana"], tmp_path).returncode == 0
@@ -76,6 +78,7 @@ def test_reporting_commands_make_no_network_use(tmp_path: Path, extra: list[str]
     assert not (tmp_path / "net.log").exists()
 
 
+@pytest.mark.slow
 def test_the_application_makes_no_network_use(tmp_path: Path) -> None:
     """Unlock, every screen, a conversation logged and a lock, with every socket refused."""
     env = {

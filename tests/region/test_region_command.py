@@ -22,6 +22,7 @@ def region(tmp_path: Path) -> Iterator[Store]:
         yield store
 
 
+@pytest.mark.slow
 def test_a_sites_return_is_added_and_exported_by_the_region(
     filled_store: Store, region: Store, tmp_path: Path
 ) -> None:

@@ -66,6 +66,7 @@ def figure(
     return None if published is None else published.value
 
 
+@pytest.mark.slow
 def test_the_region_publishes_the_sum_of_the_exact_counts(region: Store) -> None:
     found = summary(region)
     assert (found.programme, found.site) == (HEP_C, "North West region")

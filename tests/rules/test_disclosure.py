@@ -171,6 +171,7 @@ def test_a_one_way_table_publishes_each_cell_and_the_exact_total() -> None:
     assert publish_total(list(cells.values()), HES) == Published(value=15, suppressed=False)
 
 
+@pytest.mark.slow
 @given(st.dictionaries(st.text(max_size=3), counts, max_size=12))
 def test_no_published_figure_is_small_and_every_other_is_a_near_multiple_of_5(
     cells: dict[str, int],
@@ -314,6 +315,7 @@ def test_hes_preimage_is_exactly_the_counts_published_that_way() -> None:
             assert hes_preimage(published) == (min(ns), max(ns))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     st.integers(1, 4).flatmap(

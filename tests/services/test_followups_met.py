@@ -102,6 +102,7 @@ def test_summary_counts_follow_ups() -> None:
     assert completed_summary(2) == "2 follow-ups completed"
 
 
+@pytest.mark.slow
 def test_a_conversation_completes_next_steps_due_on_or_before_its_date(store: Store) -> None:
     _talk(store, date(2024, 6, 3), next_step_on=date(2024, 6, 10))
     _talk(store, date(2024, 6, 4), next_step_on=date(2024, 6, 20))

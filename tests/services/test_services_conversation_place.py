@@ -82,6 +82,7 @@ def _talk(store: Store, on: date, setting: str, **more: object) -> int:
     return logged.conversation.id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("day", "setting"),
     [

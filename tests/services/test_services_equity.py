@@ -80,6 +80,7 @@ def test_ethnicity_is_read_from_the_codes_systems_use(typed: str, code: str) -> 
     assert equity_field("ethnicity").parse(typed) == code
 
 
+@pytest.mark.slow
 def test_a_person_added_without_the_fields_is_not_stated_in_each(store: Store) -> None:
     _add(store, "Q1")
     assert _equity(store, "Q1") == ("not_stated",) * 5

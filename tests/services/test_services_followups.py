@@ -222,6 +222,7 @@ def test_follow_ups_can_be_done_cancelled_and_moved_once_each(store: Store) -> N
     assert table_counts(store) == before
 
 
+@pytest.mark.slow
 def test_due_follow_ups_are_oldest_first_without_leavers_or_do_not_approach_outreach(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -302,6 +303,7 @@ def test_recent_audit_is_newest_first_and_for_admins_only(store: Store) -> None:
         staff.close()
 
 
+@pytest.mark.slow
 def test_a_page_after_a_row_continues_the_worklist_where_offset_would(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

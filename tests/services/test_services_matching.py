@@ -37,6 +37,7 @@ def _rows(store: Store, text: str) -> list[tuple[str, str, int, str | None, str]
     return [(m.ref, m.name, m.age, m.unit, m.standing) for m in found.rows]
 
 
+@pytest.mark.slow
 def test_residents_come_before_people_who_have_left(store: Store) -> None:
     assert _rows(store, "fatima") == [
         ("A1001", "Fatima Kaur", 34, "Wing A", "resident"),

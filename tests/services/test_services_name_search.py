@@ -127,6 +127,7 @@ def _cut(name: str, start: int, length: int, case: str) -> str:
     return {"": piece, "u": piece.upper(), "l": piece.lower(), "c": piece.casefold()}[case]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -264,6 +265,7 @@ def test_common_text_walks_people_in_reference_order(
     assert listed == ["B2001", "B2002", "b2003"]
 
 
+@pytest.mark.slow
 def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path) -> None:
     with freeze_time(TODAY):
         store = new_store(tmp_path / "s")
@@ -303,6 +305,7 @@ def test_renamed_and_imported_people_are_found_by_their_new_names(tmp_path: Path
             store.close()
 
 
+@pytest.mark.slow
 def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) -> None:
     folder = tmp_path / "old"
     with freeze_time(TODAY):

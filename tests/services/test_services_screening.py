@@ -53,6 +53,7 @@ def _followups(store: Store, ref_number: int) -> list[FollowUp]:
         )
 
 
+@pytest.mark.slow
 def test_hpv_positive_with_normal_cytology_asks_for_a_repeat_in_12_months(store: Store) -> None:
     recorded = record_screening_event(
         store,

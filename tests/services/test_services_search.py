@@ -140,6 +140,7 @@ def _refs(store: Store, which: str = "all", text: str = "", as_of: date = DAY) -
 EVERYONE = [f"R{n:02d}" for n in range(1, 16)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("which", "expected"),
     [
@@ -364,6 +365,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
             yield store
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "as_of", [date(2016, 6, 30), date(2024, 2, 29), date(2026, 3, 31), date(2029, 8, 31)]
 )

@@ -46,6 +46,7 @@ def _open(store: Store) -> list[tuple[str, str, str | None, Any, str, Any, str]]
     ]
 
 
+@pytest.mark.slow
 def test_a_non_clinical_field_changed_on_both_takes_the_later_and_keeps_a_conflict(
     two: tuple[Store, Store],
 ) -> None:
@@ -66,6 +67,7 @@ def test_a_non_clinical_field_changed_on_both_takes_the_later_and_keeps_a_confli
     assert (view.clinical, view.held_here) == (False, True)
 
 
+@pytest.mark.slow
 def test_changes_to_different_fields_raise_no_conflict(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)
@@ -76,6 +78,7 @@ def test_changes_to_different_fields_raise_no_conflict(two: tuple[Store, Store])
     assert open_count(a) == open_count(b) == 0
 
 
+@pytest.mark.slow
 def test_a_change_made_after_seeing_the_other_is_no_conflict(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)
@@ -88,6 +91,7 @@ def test_a_change_made_after_seeing_the_other_is_no_conflict(two: tuple[Store, S
     assert open_count(a) == open_count(b) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("field", "here", "there"),
     [
@@ -195,6 +199,7 @@ def test_do_not_approach_lifted_on_one_side_stays_in_force_on_the_other(
     assert in_force(a) == in_force(b) == "approach_again"
 
 
+@pytest.mark.slow
 def test_keeping_a_do_not_approach_removes_the_lifting_everywhere(
     two: tuple[Store, Store],
 ) -> None:
@@ -210,6 +215,7 @@ def test_keeping_a_do_not_approach_removes_the_lifting_everywhere(
     assert open_count(a) == open_count(b) == 0
 
 
+@pytest.mark.slow
 def test_a_deleted_do_not_approach_is_held_even_when_not_concurrent(
     two: tuple[Store, Store],
 ) -> None:
@@ -240,6 +246,7 @@ def test_a_ceasing_is_never_undone_by_a_merge(two: tuple[Store, Store]) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_resolving_needs_an_open_conflict_and_a_side(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)

@@ -89,6 +89,7 @@ def _person_count(store: Store) -> int:
         return len(session.exec(select(Person)).all())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fields", "field", "code_point"),
     [
@@ -119,6 +120,7 @@ def test_add_person_refuses_control_characters_and_writes_nothing(
     assert _person_count(store) == 0
 
 
+@pytest.mark.slow
 def test_a_mentor_name_with_an_escape_is_refused(store: Store) -> None:
     with pytest.raises(ValidationError, match="U\\+001B"):
         add_mentor(store, AddMentor(name=HOSTILE_NAME))
@@ -130,6 +132,7 @@ def test_a_site_name_with_a_control_character_is_refused(tmp_path: Path) -> None
     assert not (tmp_path / "s" / "data.db").exists()
 
 
+@pytest.mark.slow
 def test_import_refuses_a_nul_in_a_unit_with_its_line_and_column(store: Store) -> None:
     data = (
         "ref,name,date_of_birth,arrived,unit\n"
@@ -226,6 +229,7 @@ def test_the_cli_prints_a_stored_escape_sequence_written_out(
     assert shown in result.output
 
 
+@pytest.mark.slow
 def test_the_cli_json_keeps_the_stored_name_exactly(legacy_store: Path) -> None:
     result = _run(legacy_store, "people", "search", "H1", "--json")
     assert result.exit_code == 0, result.output
@@ -266,6 +270,7 @@ def form_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 _refs = iter(range(1_000_000))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(name=_hostile, unit=_hostile)
 def test_what_a_form_saves_is_refused_naming_the_field_or_kept_exactly(

@@ -182,6 +182,7 @@ def opened(receiver: Store, packet: Path) -> dict[str, object]:
     return data
 
 
+@pytest.mark.slow
 def test_a_packet_carries_her_pathway_without_notes(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -306,6 +307,7 @@ def test_a_packet_carries_her_pathway_without_notes(
     }
 
 
+@pytest.mark.slow
 def test_with_notes_the_packet_carries_them(styal: Store, askham: Store, tmp_path: Path) -> None:
     jane(styal)
     payload = opened(askham, send(styal, askham, tmp_path, with_notes=True))
@@ -317,6 +319,7 @@ def test_with_notes_the_packet_carries_them(styal: Store, askham: Store, tmp_pat
     assert [d["note"] for d in decisions] == ["wants time"]
 
 
+@pytest.mark.slow
 def test_sending_records_her_leaving_as_transferred_in_one_audited_action(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -341,6 +344,7 @@ def test_sending_records_her_leaving_as_transferred_in_one_audited_action(
     assert last.fields == f"left_on,left_reason,packet={transfer.packet_id}"
 
 
+@pytest.mark.slow
 def test_only_a_current_resident_can_be_transferred(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -396,6 +400,7 @@ def test_the_store_s_own_card_is_refused(styal: Store, tmp_path: Path) -> None:
     assert not (tmp_path / "x.transfer").exists()
 
 
+@pytest.mark.slow
 def test_an_existing_file_is_never_overwritten(styal: Store, askham: Store, tmp_path: Path) -> None:
     jane(styal)
     (tmp_path / "jane.transfer").write_bytes(b"keep me")
@@ -405,6 +410,7 @@ def test_an_existing_file_is_never_overwritten(styal: Store, askham: Store, tmp_
     assert (tmp_path / "jane.transfer").read_bytes() == b"keep me"
 
 
+@pytest.mark.slow
 def test_round_trip_she_is_expected_then_arrives_and_counts_at_the_receiving_site(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -472,6 +478,7 @@ def test_round_trip_she_is_expected_then_arrives_and_counts_at_the_receiving_sit
     )
 
 
+@pytest.mark.slow
 def test_do_not_approach_arrives_in_force(styal: Store, askham: Store, tmp_path: Path) -> None:
     jane(styal)
     record_decision(
@@ -490,6 +497,7 @@ def test_do_not_approach_arrives_in_force(styal: Store, askham: Store, tmp_path:
     assert kinds == ["informed_decline", "do_not_approach"]
 
 
+@pytest.mark.slow
 def test_ceasing_arrives_in_force(styal: Store, askham: Store, tmp_path: Path) -> None:
     jane(styal)
     record_screening_event(
@@ -505,6 +513,7 @@ def test_ceasing_arrives_in_force(styal: Store, askham: Store, tmp_path: Path) -
     assert (cov.eligible, cov.covered, cov.ceased) == (0, 0, 1)
 
 
+@pytest.mark.slow
 def test_an_altered_packet_is_refused_and_changes_nothing(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -519,6 +528,7 @@ def test_an_altered_packet_is_refused_and_changes_nothing(
         assert session.exec(select(Person)).all() == []
 
 
+@pytest.mark.slow
 def test_a_packet_sealed_to_another_store_is_refused(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -532,6 +542,7 @@ def test_a_packet_sealed_to_another_store_is_refused(
         assert session.exec(select(Person)).all() == []
 
 
+@pytest.mark.slow
 def test_a_packet_imported_twice_says_so_and_changes_nothing(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -559,6 +570,7 @@ def test_a_packet_imported_twice_says_so_and_changes_nothing(
         ] == counts
 
 
+@pytest.mark.slow
 def test_an_expired_packet_is_refused(styal: Store, askham: Store, tmp_path: Path) -> None:
     from freezegun import freeze_time
 
@@ -569,6 +581,7 @@ def test_an_expired_packet_is_refused(styal: Store, askham: Store, tmp_path: Pat
     assert str(raised.value) == "file: this transfer packet expired on 2025-07-01"
 
 
+@pytest.mark.slow
 def test_a_reference_known_with_another_birth_date_is_refused_for_a_person_to_decide(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -588,6 +601,7 @@ def test_a_reference_known_with_another_birth_date_is_refused_for_a_person_to_de
         assert session.exec(select(ScreeningEvent)).all() == []
 
 
+@pytest.mark.slow
 def test_she_is_matched_by_reference_and_birth_date_and_nothing_is_added_twice(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -633,6 +647,7 @@ def test_she_is_matched_by_reference_and_birth_date_and_nothing_is_added_twice(
 MARKER = f"Zébulon Ñandú 漢字 {uuid.uuid4().hex}"
 
 
+@pytest.mark.slow
 def test_no_plaintext_of_the_packet_reaches_disk(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -668,6 +683,7 @@ def _written_since(path: Path, started: float) -> bool:
     return found.st_mtime >= started - 1 and found.st_size < 50 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_carried_records_keep_their_ids_and_one_held_already_is_not_added_again(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -714,6 +730,7 @@ def test_carried_records_keep_their_ids_and_one_held_already_is_not_added_again(
     assert days == [date(2024, 2, 1), date(2024, 2, 21)]
 
 
+@pytest.mark.slow
 def test_her_equity_answers_and_a_decline_travel_with_her(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -751,6 +768,7 @@ def test_a_packet_with_equity_values_no_field_knows_is_refused(equity: object) -
         read_packet(json.dumps(payload).encode())
 
 
+@pytest.mark.slow
 def test_a_testing_programme_s_steps_travel_with_their_results(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -806,6 +824,7 @@ def test_a_carried_step_its_programme_does_not_know_is_refused(
         read_packet(json.dumps(payload).encode())
 
 
+@pytest.mark.slow
 def test_a_conversation_about_several_programmes_travels_with_each(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:
@@ -913,6 +932,7 @@ def test_a_carried_conversation_s_programmes_are_checked(
         read_packet(_with_conversation(conversation))
 
 
+@pytest.mark.slow
 def test_the_conversations_she_had_there_are_in_her_timeline_here(
     styal: Store, askham: Store, tmp_path: Path
 ) -> None:

@@ -13,6 +13,7 @@ from outreach.bench.operations import PASSPHRASE
 from outreach.store.store import Store
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_on_a_tiny_store(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -177,6 +177,7 @@ fast = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", PROGRAMMES)
 def test_the_cascade_and_its_breakdown_match_the_reference(shared_store: Store, key: str) -> None:
     programme = load_cascade(key)

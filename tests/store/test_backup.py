@@ -86,6 +86,7 @@ def _restore(file: Path, folder: Path, **kw: object) -> None:
     restore_backup(file, folder, **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_restore_brings_back_every_row(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -132,6 +133,7 @@ def test_the_second_account_and_the_recovery_code_open_the_backup(
     Store.unlock(tmp_path / "by-code", user="bea", passphrase=OTHER).close()
 
 
+@pytest.mark.slow
 def test_restore_passes_check_through_the_cli(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -166,6 +168,7 @@ def test_backup_and_restore_are_in_the_audit(
         restored.close()
 
 
+@pytest.mark.slow
 def test_last_backup_at_is_none_then_the_time_of_the_backup(store: Store, tmp_path: Path) -> None:
     assert last_backup_at(store) is None
     with freeze_time("2025-03-04 05:06:07"):
@@ -182,6 +185,7 @@ def test_a_backup_replaces_an_older_file_of_the_same_name(store: Store, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.bak", "store"]
 
 
+@pytest.mark.slow
 def test_every_changed_header_byte_is_reported_as_damage(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -198,6 +202,7 @@ def test_every_changed_header_byte_is_reported_as_damage(
     assert not (tmp_path / "never").exists()
 
 
+@pytest.mark.slow
 def test_changed_body_bytes_are_reported_as_damage(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -277,6 +282,7 @@ def test_an_existing_store_is_refused_without_force(
     assert hashlib.sha256(store.db_path.read_bytes()).hexdigest() == before
 
 
+@pytest.mark.slow
 def test_force_moves_the_old_store_aside(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:

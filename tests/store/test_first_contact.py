@@ -152,6 +152,7 @@ def test_removing_an_attendee_recomputes_them(store: Store) -> None:
     assert _first(store) == {b: "2024-02-01"}
 
 
+@pytest.mark.slow
 def test_migrating_a_store_with_conversations_fills_first_contact(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     old = new_store(folder, revision="0005")
@@ -195,6 +196,7 @@ def test_migrating_a_store_with_conversations_fills_first_contact(tmp_path: Path
         store.close()
 
 
+@pytest.mark.slow
 def test_check_names_first_contacts_that_disagree_with_the_conversations(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     store = new_store(folder)

@@ -126,6 +126,7 @@ def _ids(store: Store) -> tuple[str, dict[str, list[tuple[Any, ...]]]]:
         }
 
 
+@pytest.mark.slow
 def test_the_migration_gives_the_demo_its_ids_and_changes_no_figure(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     info = build_demo(folder, today=TODAY, residents=60, keep_open=True)

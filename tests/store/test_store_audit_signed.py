@@ -278,6 +278,7 @@ def test_a_removed_accounts_rows_still_verify(shop: tuple[Path, bytes]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_rows_written_with_the_recovery_code_are_signed_by_the_store_key(
     store_dir: Path,
 ) -> None:
@@ -300,6 +301,7 @@ def test_rows_written_with_the_recovery_code_are_signed_by_the_store_key(
     )
 
 
+@pytest.mark.slow
 def test_a_store_made_before_signing_gets_keys_at_the_next_admin_unlock(tmp_path: Path) -> None:
     """A store as the code before this change made it: roles signed, no signing keys."""
     folder = tmp_path / "old"
@@ -372,6 +374,7 @@ def test_signed_head_is_what_keys_json_holds(shop: tuple[Path, bytes]) -> None:
 CY = "cy's own long passphrase here"
 
 
+@pytest.mark.slow
 def test_a_store_made_before_signed_roles_gets_them_at_the_next_admin_unlock(
     tmp_path: Path,
 ) -> None:
@@ -581,6 +584,7 @@ def _backup_line(folder: Path, file: Path) -> tuple[int, str]:
     return result.exit_code, line
 
 
+@pytest.mark.slow
 def test_check_names_a_backup_whose_head_row_was_rewritten_after_it(
     shop: tuple[Path, bytes], tmp_path: Path
 ) -> None:
@@ -612,6 +616,7 @@ def test_check_names_a_backup_whose_head_row_was_rewritten_after_it(
     assert line.endswith("): the audit was rewritten after the backup was made")
 
 
+@pytest.mark.slow
 def test_check_names_a_backup_whose_head_row_is_gone_or_of_another_store(
     shop: tuple[Path, bytes], tmp_path: Path
 ) -> None:

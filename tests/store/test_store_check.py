@@ -41,6 +41,7 @@ def _copy(sound: tuple[Path, bytes], tmp_path: Path) -> Path:
     return Path(shutil.copytree(sound[0], tmp_path / "store"))
 
 
+@pytest.mark.slow
 def test_a_sound_store_passes_every_check(sound: tuple[Path, bytes]) -> None:
     result = _check(sound[0])
     assert result.exit_code == 0, result.output

@@ -108,6 +108,7 @@ def _since(folder: Path, pid: int) -> str:
     return store_lock.when(holder.since)
 
 
+@pytest.mark.slow
 def test_an_open_store_is_held_shared_and_its_holder_says_who_where_and_since_when(
     folder: Path, children: list[Child]
 ) -> None:
@@ -127,6 +128,7 @@ def test_an_open_store_is_held_shared_and_its_holder_says_who_where_and_since_wh
     assert store_lock.holders(folder) == []
 
 
+@pytest.mark.slow
 def test_a_restore_is_refused_while_another_process_has_the_store_open(
     folder: Path, tmp_path: Path, children: list[Child]
 ) -> None:
@@ -168,6 +170,7 @@ def test_a_restore_is_refused_while_another_process_has_the_store_open(
     assert len(list(folder.glob("replaced-*"))) == 1
 
 
+@pytest.mark.slow
 def test_an_exclusive_holder_keeps_others_out_for_a_bounded_wait_then_names_itself(
     folder: Path, children: list[Child]
 ) -> None:
@@ -187,6 +190,7 @@ def test_an_exclusive_holder_keeps_others_out_for_a_bounded_wait_then_names_itse
     late.close()
 
 
+@pytest.mark.slow
 def test_a_lock_wanted_exclusively_waits_at_most_its_bound(
     folder: Path, children: list[Child]
 ) -> None:
@@ -203,6 +207,7 @@ def test_a_lock_wanted_exclusively_waits_at_most_its_bound(
     ]
 
 
+@pytest.mark.slow
 def test_a_killed_holder_leaves_no_lock_and_its_note_is_cleared(
     folder: Path, children: list[Child], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,6 +225,7 @@ def test_a_killed_holder_leaves_no_lock_and_its_note_is_cleared(
     assert not notes[0].exists()
 
 
+@pytest.mark.slow
 def test_a_schema_upgrade_waits_for_the_store_to_itself_and_changes_nothing_meanwhile(
     tmp_path: Path, children: list[Child]
 ) -> None:
@@ -245,6 +251,7 @@ def test_a_schema_upgrade_waits_for_the_store_to_itself_and_changes_nothing_mean
         assert len(list((folder / "backups").glob("*.db"))) == 1
 
 
+@pytest.mark.slow
 def test_an_open_store_can_have_itself_exclusively_only_when_alone(
     folder: Path, children: list[Child]
 ) -> None:
@@ -273,6 +280,7 @@ def test_an_open_store_can_have_itself_exclusively_only_when_alone(
         bob.close()
 
 
+@pytest.mark.slow
 def test_a_demo_rebuild_is_refused_while_the_demo_is_open_elsewhere(
     tmp_path: Path, children: list[Child]
 ) -> None:
@@ -309,6 +317,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_a_write_after_the_store_was_replaced_underneath_is_refused_not_misplaced(
     folder: Path, tmp_path: Path, children: list[Child]
 ) -> None:
@@ -359,6 +368,7 @@ def test_a_write_after_the_store_was_replaced_underneath_is_refused_not_misplace
     assert "person.add" in actions and actions.count("person.add") == 1
 
 
+@pytest.mark.slow
 def test_a_writer_kept_waiting_past_the_busy_timeout_is_told_who_has_the_store(
     folder: Path, children: list[Child], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -70,6 +70,7 @@ def test_adding_an_account_and_changing_a_passphrase_refuse_weak_ones(store: Sto
     assert [s.account for s in store.slots()] == [None, "ana"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weak", WEAK)
 def test_the_cli_refuses_weak_passphrases_at_init_add_and_passwd(
     tmp_path: Path, store: Store, weak: str
@@ -110,6 +111,7 @@ except Throttled:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="processes start too slowly to overlap")
 def test_failed_unlocks_tried_in_parallel_processes_are_each_counted(store: Store) -> None:
     """Each try spends about a second in Argon2id before it fails; every one that got that far

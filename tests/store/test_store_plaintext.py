@@ -95,6 +95,7 @@ def _sort_holding_temp_files(conn: Any) -> list[str]:
     return leaks
 
 
+@pytest.mark.slow
 def test_rows_hold_the_marker_when_read_back(filled: tuple[Store, bytes, float]) -> None:
     store, key, _ = filled
     conn = raw(store.folder, key)
@@ -140,6 +141,7 @@ def test_the_sort_probe_finds_plaintext_when_temp_store_is_file(
         conn.close()
 
 
+@pytest.mark.slow
 def test_no_file_holds_plaintext_after_sorts_index_and_vacuum(
     filled: tuple[Store, bytes, float],
 ) -> None:

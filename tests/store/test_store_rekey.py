@@ -131,6 +131,7 @@ def test_staff_cannot_rotate(with_bob: tuple[Store, KeyFile]) -> None:
         bob.rotate_key()
 
 
+@pytest.mark.slow
 def test_a_rotation_while_another_process_has_the_store_open_is_refused_untouched(
     with_bob: tuple[Store, KeyFile],
 ) -> None:

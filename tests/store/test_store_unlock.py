@@ -79,6 +79,7 @@ def test_odd_characters_work_for_init_unlock_add_and_passwd(tmp_path: Path) -> N
     Store.unlock(folder, user="ana", passphrase=ODD[::-1]).close()
 
 
+@pytest.mark.slow
 def test_odd_characters_work_through_the_cli(tmp_path: Path) -> None:
     folder = str(tmp_path / "store")
     init = _cli(

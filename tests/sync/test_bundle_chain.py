@@ -56,6 +56,7 @@ def _audit_count(store: Store) -> int:
         return len(session.exec(select(AuditEntry)).all())
 
 
+@pytest.mark.slow
 def test_each_bundle_names_the_one_before_and_the_chain_is_kept(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1")
@@ -109,6 +110,7 @@ def test_a_lost_bundle_is_named_when_the_next_carries_its_changes(
     assert row is not None and "missed=1" in row.fields
 
 
+@pytest.mark.slow
 def test_a_bundle_missing_changes_is_refused_until_one_with_everything_comes(
     tmp_path: Path,
 ) -> None:

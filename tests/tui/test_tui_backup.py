@@ -75,6 +75,7 @@ def test_the_dialog_says_how_old_the_last_backup_is() -> None:
     assert last_backup_line(None, TODAY) == "This store has never been backed up."
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_quitting_offers_a_backup_when_the_last_is_older_than_the_days(
     backed_up_folder: Path,
@@ -127,6 +128,7 @@ async def test_escape_goes_back_to_the_application(backed_up_folder: Path) -> No
         store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path, tui_template: Path) -> None:
     copy_built(tui_template, tmp_path / "store")

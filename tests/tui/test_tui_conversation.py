@@ -33,6 +33,7 @@ class KeyCounter:
         await self.pilot.press(*keys)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_one_to_one_conversation_takes_at_most_15_keys(store: Store) -> None:
     from outreach.services.profile import person_profile
@@ -64,6 +65,7 @@ async def test_a_one_to_one_conversation_takes_at_most_15_keys(store: Store) -> 
         ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_saved_conversation_shows_its_follow_up(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

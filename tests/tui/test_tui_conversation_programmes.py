@@ -98,6 +98,7 @@ def _stored(store: Store) -> dict[str, object]:
         }
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cervical_and_hepatitis_c_each_with_its_own_outcome_and_barriers(
     store: Store,
@@ -137,6 +138,7 @@ async def test_cervical_and_hepatitis_c_each_with_its_own_outcome_and_barriers(
     }
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_conversation_about_hiv_alone_is_hivs_own(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -161,6 +163,7 @@ async def test_a_conversation_about_hiv_alone_is_hivs_own(store: Store) -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_with_no_programme_ticked_nothing_is_saved(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -181,6 +184,7 @@ async def test_with_no_programme_ticked_nothing_is_saved(store: Store) -> None:
     assert _stored(store)["conversations"] == []
 
 
+@pytest.mark.slow
 def test_the_form_with_hepatitis_c_ticked_80x24(snap_compare: Any, store: Store) -> None:
     """Each ticked programme under its own heading, scrolled to hepatitis C's barriers."""
 

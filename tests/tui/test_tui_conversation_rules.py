@@ -79,6 +79,7 @@ def _records(store: Store) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_on_the_wing_conversation_before_arrival_is_refused_beside_where(
     store: Store,

@@ -68,6 +68,7 @@ def _text(screen: Any, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_headline_is_drawn_while_the_rest_is_still_being_read(
     store: Store, monkeypatch: pytest.MonkeyPatch
@@ -180,6 +181,7 @@ def test_month_labels_carry_the_year_under_the_first_and_where_it_changes() -> N
     assert month_labels([date(2023, 12, 31), date(2024, 2, 29)]) == ["Dec 23", "Feb 24"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_every_barrier_is_listed_in_full_counting_people(store: Store) -> None:
     day = today()

@@ -123,6 +123,7 @@ def _offer_shown(app: Any) -> bool:
     return isinstance(app.screen, DraftOffer) and bool(app.screen.query("#draft-what"))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_ctrl_l_keeps_the_form_and_the_same_account_gets_it_back(
     store: Store, folder: Path
@@ -190,6 +191,7 @@ KEPT = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_saving_the_reopened_form_removes_its_draft(store: Store, folder: Path) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -203,6 +205,7 @@ async def test_saving_the_reopened_form_removes_its_draft(store: Store, folder: 
     assert _actions(folder) == [("draft.save", KEPT), ("draft.used", "conversation")]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_discarding_the_reopened_form_removes_its_draft(store: Store, folder: Path) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -218,6 +221,7 @@ async def test_discarding_the_reopened_form_removes_its_draft(store: Store, fold
     assert _actions(folder) == [("draft.save", KEPT), ("draft.discard", "conversation")]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_locking_again_keeps_the_reopened_form_over_the_same_draft(
     store: Store, folder: Path
@@ -237,6 +241,7 @@ async def test_locking_again_keeps_the_reopened_form_over_the_same_draft(
     assert _actions(folder) == [("draft.save", KEPT), ("draft.save", KEPT)]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_idle_lock_keeps_a_screening_form_too(store: Store, folder: Path) -> None:
     seconds = [1000.0]
@@ -259,6 +264,7 @@ async def test_the_idle_lock_keeps_a_screening_form_too(store: Store, folder: Pa
     assert '"event": "offered"' in kept.fields
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_another_account_is_not_offered_the_draft(store: Store, folder: Path) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -273,6 +279,7 @@ async def test_another_account_is_not_offered_the_draft(store: Store, folder: Pa
     assert [d.form for d in _drafts(folder)] == ["conversation"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_draft_a_day_old_is_not_offered_and_is_gone(store: Store, folder: Path) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -293,6 +300,7 @@ async def test_a_draft_a_day_old_is_not_offered_and_is_gone(store: Store, folder
     assert [action for action, _ in _actions(folder)] == ["draft.save", "draft.expire"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_del_discards_the_offered_draft_and_esc_keeps_it_for_later(
     store: Store, folder: Path
@@ -316,6 +324,7 @@ async def test_del_discards_the_offered_draft_and_esc_keeps_it_for_later(
     assert [action for action, _ in _actions(folder)] == ["draft.save", "draft.discard"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_esc_on_an_untouched_form_just_closes_it(store: Store) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -328,6 +337,7 @@ async def test_esc_on_an_untouched_form_just_closes_it(store: Store) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_esc_on_a_changed_form_asks_before_throwing_it_away(store: Store) -> None:
     with freeze_time(MORNING, **FROZEN):
@@ -349,6 +359,7 @@ async def test_esc_on_a_changed_form_asks_before_throwing_it_away(store: Store) 
             await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_quitting_keeps_the_form_too(store: Store, folder: Path) -> None:
     with freeze_time(MORNING, **FROZEN):

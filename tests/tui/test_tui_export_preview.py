@@ -215,6 +215,7 @@ async def test_the_preview_is_shown_before_any_file_exists(store: Store, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_written_summary_csv_holds_exactly_the_cells_previewed(
     store: Store, tmp_path: Path
@@ -252,6 +253,7 @@ async def test_cancelling_the_confirmation_writes_nothing(store: Store, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_audit_records_an_export_only_once_it_is_written(
     store: Store, tmp_path: Path

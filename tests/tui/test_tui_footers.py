@@ -30,6 +30,7 @@ def _footer(app: Any) -> str:
     return lines[-1] if lines else ""
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize("name", ["dashboard", "person", *_SCREENS])
 async def test_the_footer_at_80x24_shows_help(store: Store, name: str) -> None:

@@ -123,6 +123,7 @@ async def _missed_rows(pilot: Any, title: str) -> list[tuple[str, ...]]:
     return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_h_follows_the_dashboards_programme_and_n_moves_both_on(cohort: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

@@ -74,6 +74,7 @@ async def _open_form(pilot: Any, key: str = "c") -> Any:
     return app.screen
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_enter_with_a_resident_and_a_namesake_who_left_moves_to_the_list(
     store: Store,
@@ -96,6 +97,7 @@ async def test_enter_with_a_resident_and_a_namesake_who_left_moves_to_the_list(
             ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_enter_takes_the_one_resident_even_when_someone_who_left_matches(
     store: Store,
@@ -114,6 +116,7 @@ async def test_enter_takes_the_one_resident_even_when_someone_who_left_matches(
             assert _standing(picker) == "resident  ·  Wing A  ·  age 34, born 1990-03-02"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_enter_before_the_search_answers_acts_on_its_answer(
     store: Store, monkeypatch: pytest.MonkeyPatch
@@ -132,6 +135,7 @@ async def test_enter_before_the_search_answers_acts_on_its_answer(
             assert picker.choice is not None and picker.choice.ref == "A1001"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_enter_before_the_answer_with_several_residents_moves_to_the_list(
     store: Store, monkeypatch: pytest.MonkeyPatch
@@ -149,6 +153,7 @@ async def test_enter_before_the_answer_with_several_residents_moves_to_the_list(
             assert picker.choice is None
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_someone_who_left_is_chosen_only_after_saying_yes(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -177,6 +182,7 @@ async def test_someone_who_left_is_chosen_only_after_saying_yes(store: Store) ->
             assert _standing(picker) == "left on 2021-07-31  ·  Wing B  ·  age 39, born 1984-08-30"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_do_not_approach_is_named_before_she_is_chosen(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -197,6 +203,7 @@ async def test_do_not_approach_is_named_before_she_is_chosen(store: Store) -> No
             assert picker.choice is None
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_decline_is_shown_on_the_form_before_saving(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -214,6 +221,7 @@ async def test_a_decline_is_shown_on_the_form_before_saving(store: Store) -> Non
             )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_from_the_person_screen_do_not_approach_is_confirmed_at_save(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -243,6 +251,7 @@ async def test_from_the_person_screen_do_not_approach_is_confirmed_at_save(store
         assert conversations == []
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_someone_who_left_is_saved_for_once_confirmed(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -268,6 +277,7 @@ async def test_someone_who_left_is_saved_for_once_confirmed(store: Store) -> Non
         ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_name_with_markup_is_shown_as_typed(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -335,6 +345,7 @@ def _snapshot_app(store: Store) -> Any:
         return create_app(store.folder, store=store, idle_minutes=60)
 
 
+@pytest.mark.slow
 def test_picker_snapshot(snap_compare: Any, store: Store) -> None:
     async def matches_listed(pilot: Any) -> None:
         app = pilot.app
@@ -362,6 +373,7 @@ def test_person_screen_snapshot_with_a_decline(snap_compare: Any, store: Store) 
         assert snap_compare(_snapshot_app(store), terminal_size=(80, 24), run_before=person_shown)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: Path) -> None:
     from datetime import date
@@ -398,6 +410,7 @@ async def test_one_target_and_one_mentor_are_counted_in_the_singular(tmp_path: P
             opened.close()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_mentor_typed_in_lower_case_is_accepted_and_saved_as_written(
     store: Store,
@@ -426,6 +439,7 @@ async def test_a_mentor_typed_in_lower_case_is_accepted_and_saved_as_written(
         assert "with Émile Roux" in conversations[0]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_esc_with_matches_listed_closes_the_list_and_keeps_the_form(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

@@ -65,6 +65,7 @@ async def _dashboard_drawn(pilot: Any) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_dashboard(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     assert _shot(snap_compare, store, size, _dashboard_drawn)
@@ -114,6 +115,7 @@ def test_person(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     assert _shot(snap_compare, store, size, person_shown)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_conversation_form(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     async def form_open(pilot: Any) -> None:
@@ -141,6 +143,7 @@ def test_worklist_80x24(snap_compare: Any, store: Store) -> None:
     assert _shot(snap_compare, store, (80, 24), worklist_listed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "presses", [1, 2, 3, 4], ids=["bbv-hepatitis-b", "bbv-hepatitis-c", "bbv-hiv", "bowel"]
 )

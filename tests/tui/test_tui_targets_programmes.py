@@ -36,6 +36,7 @@ async def _targets_of(pilot: Any, title: str) -> list[tuple[str, ...]]:
     return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_hepatitis_c_target_is_set_by_keyboard_from_the_targets_screen(
     store: Store,

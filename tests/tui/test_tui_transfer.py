@@ -40,6 +40,7 @@ def _text(widget: object) -> str:
     return str(widget.render())  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_resident_is_transferred_out_then_taken_in_and_confirmed(tmp_path: Path) -> None:
     packet = tmp_path / "jane.transfer"

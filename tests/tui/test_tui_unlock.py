@@ -56,6 +56,7 @@ async def test_a_wrong_passphrase_says_so_and_clears_the_field(fresh_folder: Pat
         assert app.store is None
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_after_three_failures_the_button_counts_down(fresh_folder: Path) -> None:
     app = create_app(fresh_folder, user="ana")

@@ -71,6 +71,7 @@ def test_account_names_agree_with_the_key_slots(two_accounts: Path) -> None:
     assert account_names(two_accounts / "nowhere") == []
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_only_account_is_filled_in_and_typing_goes_to_the_passphrase(
     one_account: Path,
@@ -120,6 +121,7 @@ async def test_tab_moves_from_account_to_passphrase(two_accounts: Path) -> None:
         assert app.focused is app.screen.query_one("#account", Select)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_choosing_an_account_moves_to_the_passphrase_and_is_remembered(
     two_accounts: Path,

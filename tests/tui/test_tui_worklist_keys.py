@@ -241,6 +241,7 @@ async def test_s_on_a_row_records_a_screening_step_with_that_person_filled_in(
             assert app.focused is app.screen.query_one("#event", Select)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("key", "form"), [("c", ConversationForm), ("s", ScreeningForm)])
 async def test_the_person_screen_starts_forms_with_that_person(
@@ -260,6 +261,7 @@ async def test_the_person_screen_starts_forms_with_that_person(
             assert picker.input.value == "A1001  Alice Brown"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_worklist_follows_a_save_made_over_it(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -355,6 +357,7 @@ async def test_a_moved_follow_up_shows_the_date_it_was_first_due(store: Store) -
             )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_help_on_the_worklist_lists_its_keys_first(store: Store) -> None:
     from textual.widgets import DataTable as Table

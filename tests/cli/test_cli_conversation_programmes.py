@@ -34,7 +34,6 @@ def _rows(folder: Path, sql: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in s.connection().exec_driver_sql(sql)]
 
 
-@pytest.mark.slow
 def test_setup(folder: Path) -> None:
     _ok(
         folder,

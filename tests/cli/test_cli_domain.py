@@ -29,7 +29,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 _today = frozen_on(TODAY)
 
 
-@pytest.mark.slow
 def test_people_add_accepts_uk_dates(folder: Path) -> None:
     out = _ok(
         folder,
@@ -198,7 +197,6 @@ def test_followups_lists_due_ones_oldest_first(folder: Path) -> None:
     ]
 
 
-@pytest.mark.slow
 def test_followups_done_and_cancel(folder: Path) -> None:
     assert _ok(folder, "followups", "done", "1", "--date", "2025-05-16") == (
         "Follow-up 1 done on 2025-05-16.\n"
@@ -213,7 +211,6 @@ def test_followups_done_and_cancel(folder: Path) -> None:
     )
 
 
-@pytest.mark.slow
 def test_decide_do_not_approach_blocks_next_steps(folder: Path) -> None:
     assert _ok(folder, "decide", "A100", "--kind", "do_not_approach", "--date", "2025-05-20") == (
         "Recorded do not approach for A100.\n"
@@ -244,7 +241,6 @@ def test_decide_do_not_approach_blocks_next_steps(folder: Path) -> None:
     assert _counts(folder) == before
 
 
-@pytest.mark.slow
 def test_an_on_site_conversation_before_arrival_is_refused(folder: Path) -> None:
     # A100 arrived on 2024-01-02.
     before = _counts(folder)
@@ -258,7 +254,6 @@ def test_an_on_site_conversation_before_arrival_is_refused(folder: Path) -> None
     assert _counts(folder) == before
 
 
-@pytest.mark.slow
 def test_decide_informed_decline_needs_a_revisit_date(folder: Path) -> None:
     result = _run(folder, "decide", "B200", "--kind", "informed_decline", "--date", "2025-05-20")
     assert result.exit_code == 1
@@ -301,7 +296,6 @@ def test_people_search_with_a_filter(folder: Path) -> None:
     assert result.exit_code == 1 and "filter: 'nobody' is not one of" in result.output
 
 
-@pytest.mark.slow
 def test_people_leave_and_mentors_list(folder: Path) -> None:
     assert (
         _ok(folder, "people", "leave", "B200", "--date", "2025-05-30", "--reason", "released")

@@ -52,6 +52,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
+@pytest.mark.slow
 def test_people_search_lines_up_and_wraps_a_long_name(folder: Path) -> None:
     # 80 columns: ref 3 + 2, unit 6 + 2, status 24 + 2 leave 41 for the name, which wraps.
     status = "due now (never screened)"

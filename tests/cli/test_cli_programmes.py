@@ -37,7 +37,6 @@ def test_programmes_lists_every_file_with_its_kind() -> None:
     ]
 
 
-@pytest.mark.slow
 def test_steps_logged_are_counted_in_the_programme_s_cascade(folder: Path) -> None:
     ok(
         folder,

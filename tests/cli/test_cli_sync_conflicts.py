@@ -65,6 +65,7 @@ def test_the_list_as_json(tmp_path: Path) -> None:
     assert found["in_force_here"] == "here"
 
 
+@pytest.mark.slow
 def test_resolve_keeps_one_side_and_the_list_empties(tmp_path: Path) -> None:
     _, b = _clash(tmp_path)
     out = ok(b, "sync", "conflicts", "resolve", "1", "--keep", "theirs")

@@ -17,6 +17,9 @@ from outreach.demo import default_demo_folder
 from outreach.store.store import DATA, Store, default_folder
 from tests.support.stores import new_store
 
+# Slow: every test here runs on a demo store built first (about 25 s on a quiet machine).
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 SMALL = 120
 
@@ -42,7 +45,6 @@ def first_run(demo_folder: Path) -> str:
     return result.output
 
 
-@pytest.mark.slow
 def test_summary_builds_the_demo_and_prints_the_figures(first_run: str) -> None:
     print(first_run)
     assert "Building the demo store" in first_run

@@ -216,6 +216,7 @@ def test_hostile_text_in_a_category_is_shown_as_typed_never_acted_on(
     ]
 
 
+@pytest.mark.slow
 def test_the_plain_preview_fits_80_columns_and_shows_every_cell_whole(
     filled_store: Store,
 ) -> None:
@@ -264,6 +265,7 @@ def test_writing_without_a_folder_or_preview_is_refused_with_a_clear_message(
     assert recent_audit(filled_store, limit=500) == before
 
 
+@pytest.mark.slow
 def test_json_without_preview_is_refused_before_anything_is_written(
     filled_store: Store, tmp_path: Path
 ) -> None:

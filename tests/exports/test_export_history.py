@@ -225,6 +225,7 @@ def test_the_attack_pins_nothing_in_what_the_check_allows(store: Store, tmp_path
     assert found == {label: {} for label in allowed}
 
 
+@pytest.mark.slow
 def test_the_preview_says_the_export_would_be_refused(store: Store, tmp_path: Path) -> None:
     for month in ("2024-07", "2024-08", "2024-09"):
         _export(store, month, tmp_path)

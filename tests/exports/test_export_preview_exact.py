@@ -96,6 +96,7 @@ def test_progress_with_nobody_in_the_denominator_needs_no_figure() -> None:
     assert (shown.value, shown.needed, shown.on_track) == (None, None, None)
 
 
+@pytest.mark.slow
 @freeze_time("2024-08-31")
 def test_stats_say_no_figure_yet_for_a_target_nobody_is_counted_for(
     store: Store, store_dir: Path, monkeypatch: pytest.MonkeyPatch

@@ -21,6 +21,7 @@ def exported(
     return file_bytes(folder)
 
 
+@pytest.mark.slow
 def test_the_xlsx_members_are_searched_too(exported: dict[str, bytes]) -> None:
     assert "summary.xlsx:xl/worksheets/sheet1.xml" in exported
 

@@ -149,6 +149,7 @@ def _csv_cells(folder: Path) -> Cells:
     return [(r["measure"], r["value"]) for r in rows]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("policy", "cells"), [("none", EXACT), ("nhs-hes-2018", HES_CELLS)])
 def test_the_hepatitis_c_cascade_is_exported_cell_by_cell(
     cohort_store: Store, tmp_path: Path, policy: str, cells: Cells
@@ -184,6 +185,7 @@ def test_the_workbook_and_report_name_the_stages_from_the_programme_file(
     assert "urn:outreach:Measure:bbv-hepatitis-c-stage-tested" in measures
 
 
+@pytest.mark.slow
 def test_cervical_screening_files_are_the_same_whether_or_not_it_is_named(
     filled_store: Store, tmp_path: Path
 ) -> None:
@@ -223,6 +225,7 @@ def conversations_store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+@pytest.mark.slow
 def test_another_programmes_export_does_not_hide_cervical_exports_from_the_check(
     conversations_store: Store, tmp_path: Path
 ) -> None:

@@ -61,6 +61,7 @@ def test_a_save_on_a_full_disk_fails_clearly_and_changes_nothing(small_disk: Pat
         assert table_counts(reopened)["person"] == 110
 
 
+@pytest.mark.slow
 def test_a_backup_to_a_full_disk_fails_clearly_and_keeps_the_older_backup(
     store: Store, small_disk: Path
 ) -> None:

@@ -111,6 +111,7 @@ def _failures(store: Store) -> list[str]:
     return [f"{f.name}: {f.detail}" for f in findings if not f.ok]
 
 
+@pytest.mark.slow
 def test_undoing_an_import_of_people_brings_every_table_back(store: Store) -> None:
     before = table_counts(store)
     report = import_people(store, ROLL)

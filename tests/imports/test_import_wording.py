@@ -100,6 +100,7 @@ def _events(store: Store) -> list[tuple[str, str, str | None, str | None, str | 
     return [(str(e.occurred_on), e.event, e.hpv, e.cytology, e.action) for e in rows]
 
 
+@pytest.mark.slow
 def test_a_file_in_lab_wording_and_codes_stores_exact_results(store: Store) -> None:
     assert import_people(store, PEOPLE).written
     report = import_screening(

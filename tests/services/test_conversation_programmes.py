@@ -67,6 +67,7 @@ def _talk(**overrides: object) -> LogConversation:
     return LogConversation(**values)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_a_conversation_about_cervical_and_hepatitis_c_keeps_each_ones_outcome_and_barriers(
     store: Store,
 ) -> None:

@@ -65,6 +65,7 @@ def _dates(store: Store, ref: str) -> list[tuple[str, date, date, date]]:
         return [(f.reason, f.opened_on, f.original_due_on, f.due_on) for f in rows]
 
 
+@pytest.mark.slow
 def test_a_test_result_opens_its_follow_up_on_the_test_date(store: Store) -> None:
     record_screening_event(
         store,

@@ -104,6 +104,7 @@ def _refused(store: Store, call: object, command: object) -> ValidationError:
     return refused.value
 
 
+@pytest.mark.slow
 def test_names_and_references_longer_than_the_limit_are_refused(store: Store) -> None:
     person = {"date_of_birth": date(1990, 1, 1), "arrived_on": date(2024, 1, 1)}
     error = _refused(store, add_person, AddPerson(ref="L2", display_name="N" * 101, **person))  # type: ignore[arg-type]

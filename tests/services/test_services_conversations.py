@@ -77,6 +77,7 @@ def _one_to_one(**overrides: object) -> dict[str, object]:
     return values
 
 
+@pytest.mark.slow
 def test_a_one_to_one_is_stored_with_its_mentors_barriers_and_next_step(store: Store) -> None:
     logged = log_conversation(
         store,

@@ -75,6 +75,7 @@ def _open_followups(store: Store, ref: str) -> list[FollowUp]:
         )
 
 
+@pytest.mark.slow
 def test_an_informed_decline_schedules_a_revisit_at_the_revisit_date(store: Store) -> None:
     result = record_decision(
         store,

@@ -339,6 +339,7 @@ def test_the_migration_indexes_the_people_a_store_already_holds(tmp_path: Path) 
             store.close()
 
 
+@pytest.mark.slow
 def test_the_search_key_never_reaches_a_file_in_plaintext(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     with freeze_time(TODAY):

@@ -87,6 +87,7 @@ def test_fields_merge_one_by_one_and_the_later_clock_wins_a_field(
     assert [(r, n, lang) for _, r, n, lang in _people(a)] == [("A1", "Ann Smith", "cy")]
 
 
+@pytest.mark.slow
 def test_the_peers_acknowledgement_cuts_the_next_bundle(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1", "Ann")

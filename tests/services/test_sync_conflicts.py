@@ -124,6 +124,7 @@ def test_a_screening_result_changed_on_both_keeps_each_sides_value_and_waits(
     assert conflicts(a)[0].clinical
 
 
+@pytest.mark.slow
 def test_a_decision_and_a_follow_up_status_are_clinical(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)
@@ -139,6 +140,7 @@ def test_a_decision_and_a_follow_up_status_are_clinical(two: tuple[Store, Store]
     assert [(c.field, c.clinical) for c in conflicts(a)] == [("revisit_on", True)]
 
 
+@pytest.mark.slow
 def test_the_resolution_travels_and_closes_the_conflict_on_the_other_store(
     two: tuple[Store, Store],
 ) -> None:
@@ -162,6 +164,7 @@ def test_the_resolution_travels_and_closes_the_conflict_on_the_other_store(
     assert value(a, ScreeningEvent, "hpv") == value(b, ScreeningEvent, "hpv") == "negative"
 
 
+@pytest.mark.slow
 def test_keeping_here_also_travels(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)
@@ -176,6 +179,7 @@ def test_keeping_here_also_travels(two: tuple[Store, Store]) -> None:
     assert open_count(a) == open_count(b) == 0
 
 
+@pytest.mark.slow
 def test_do_not_approach_lifted_on_one_side_stays_in_force_on_the_other(
     two: tuple[Store, Store],
 ) -> None:
@@ -233,6 +237,7 @@ def test_a_deleted_do_not_approach_is_held_even_when_not_concurrent(
     assert (again.applied, again.known, open_count(b)) == (0, 1, 1)
 
 
+@pytest.mark.slow
 def test_a_ceasing_is_never_undone_by_a_merge(two: tuple[Store, Store]) -> None:
     a, b = two
     person(a)

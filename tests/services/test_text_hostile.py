@@ -212,6 +212,7 @@ WRITTEN_OUT = "\\u001b]0;PWNED\\u0007\\u001b[2J"
 REPLACED = "\ufffd]0;PWNED\ufffd\ufffd[2J"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "shown"),
     [

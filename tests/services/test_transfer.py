@@ -384,6 +384,7 @@ def test_a_file_that_is_not_a_card_is_refused_and_nothing_changes(
         assert session.exec(select(Transfer)).all() == []
 
 
+@pytest.mark.slow
 def test_the_store_s_own_card_is_refused(styal: Store, tmp_path: Path) -> None:
     jane(styal)
     with pytest.raises(ValidationError) as raised:

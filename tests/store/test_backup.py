@@ -123,6 +123,7 @@ def test_restore_keeps_user_version_revision_and_key_slots(
     assert restored_keys["unlock_failures"] == {}
 
 
+@pytest.mark.slow
 def test_the_second_account_and_the_recovery_code_open_the_backup(
     source: tuple[Store, str], backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -391,6 +392,7 @@ def test_a_backup_removes_only_stale_temporary_files_of_killed_backups(
     ]
 
 
+@pytest.mark.slow
 def test_the_backup_command_says_how_many_leftovers_it_removed(
     store: Store, tmp_path: Path
 ) -> None:

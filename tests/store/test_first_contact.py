@@ -225,6 +225,7 @@ def test_check_names_first_contacts_that_disagree_with_the_conversations(tmp_pat
     assert check().endswith("3 rows disagree with the conversations they are derived from")
 
 
+@pytest.mark.slow
 def test_check_counts_one_disagreeing_first_contact_in_the_singular(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     store = new_store(folder)

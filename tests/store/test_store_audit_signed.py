@@ -491,6 +491,7 @@ def _check_cli(folder: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, line
 
 
+@pytest.mark.slow
 def test_check_names_an_export_whose_manifest_head_left_the_chain(
     shop: tuple[Path, bytes],
 ) -> None:

@@ -127,6 +127,7 @@ def test_removing_the_authority_from_keys_json_is_refused(shop: tuple[Path, byte
         Store.unlock(folder, user="bob", passphrase=BOB)
 
 
+@pytest.mark.slow
 def test_signed_roles_survive_passphrase_changes_recovery_and_new_admins(
     tmp_path: Path,
 ) -> None:

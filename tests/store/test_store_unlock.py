@@ -67,6 +67,7 @@ def test_a_wrong_passphrase_through_the_api_leaves_data_db_alone(
     assert capfd.readouterr() == ("", "")
 
 
+@pytest.mark.slow
 def test_odd_characters_work_for_init_unlock_add_and_passwd(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     store = new_store(folder, passphrase=ODD)

@@ -73,6 +73,7 @@ def test_each_bundle_names_the_one_before_and_the_chain_is_kept(two: tuple[Store
     ]
 
 
+@pytest.mark.slow
 def test_a_replay_is_named_and_changes_nothing(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1")
@@ -151,6 +152,7 @@ def test_a_bundle_missing_changes_is_refused_until_one_with_everything_comes(
         b.close()
 
 
+@pytest.mark.slow
 def test_an_author_with_no_account_here_is_kept_by_name(two: tuple[Store, Store]) -> None:
     """A's account "mo" recorded a decision; B has no account "mo": B keeps the name on an
     account marked as from A's store, removed and without a key slot (it never logs in), so

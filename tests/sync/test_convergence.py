@@ -655,6 +655,7 @@ def _who(store: Store) -> list[tuple[str, str, int, int]]:
         return [(r, n, s, c) for r, n, s, c in rows]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tombstone_first", [True, False], ids=["tombstone-first", "work-first"])
 def test_an_undone_import_keeps_the_person_work_elsewhere_needs(
     templates: list[Store], tombstone_first: bool

@@ -26,6 +26,7 @@ def test_only_ended_whole_periods_are_offered() -> None:
     assert labels[12:] == ["2024-Q1", "2023-Q4", "2023-Q3", "2023-Q2", "2023", "2022"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_export_previews_the_published_figures_then_writes_a_signed_folder(
     store: Store, tmp_path: Path

@@ -110,6 +110,7 @@ async def test_quitting_a_demo_never_offers_a_backup(backed_up_folder: Path) -> 
     assert (offered, exited) == (False, True)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_escape_goes_back_to_the_application(backed_up_folder: Path) -> None:
     store = _open(backed_up_folder)
@@ -154,6 +155,7 @@ async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path, tui_templ
     assert info.created_at.startswith("2024-06-14")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_no_quits_without_a_backup(backed_up_folder: Path) -> None:
     store = _open(backed_up_folder)

@@ -90,6 +90,7 @@ async def test_a_saved_conversation_shows_its_follow_up(store: Store) -> None:
             ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_date_in_the_future_is_marked_as_you_type(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -103,6 +104,7 @@ async def test_a_date_in_the_future_is_marked_as_you_type(store: Store) -> None:
             assert str(form.query_one("#err-occurred_on", Static).render()) == "is in the future"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_refused_save_keeps_everything_typed(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

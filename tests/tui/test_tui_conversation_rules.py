@@ -105,6 +105,7 @@ async def test_a_next_step_for_someone_marked_do_not_approach_is_refused_beside_
     )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_saved_conversation_says_which_follow_ups_it_completed(store: Store) -> None:
     from outreach.services.followups import due_followups
@@ -125,6 +126,7 @@ async def test_a_saved_conversation_says_which_follow_ups_it_completed(store: St
     assert [r.person_ref for r in due_followups(store, as_of=TODAY)] == ["A1001"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_minutes_outside_the_limits_are_marked_as_you_type(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

@@ -104,6 +104,7 @@ async def test_the_headline_is_drawn_while_the_rest_is_still_being_read(
         release.set()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_every_unit_is_listed_at_80x24_lowest_first_with_its_target(store: Store) -> None:
     app = create_app(store.folder, store=store)

@@ -64,6 +64,7 @@ def _exports(store: Store) -> int:
 # -- the service ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_preview_publishes_the_figures_worked_out_by_hand(filled_store: Store) -> None:
     cells = {
         (r.measure, r.breakdown, r.category): (r.value, r.withheld_reason)
@@ -276,6 +277,7 @@ async def test_the_audit_records_an_export_only_once_it_is_written(
             assert _exports(store) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_choosing_another_period_previews_that_period(store: Store, tmp_path: Path) -> None:
     with freeze_time(TODAY, **FROZEN):

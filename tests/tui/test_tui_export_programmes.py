@@ -53,6 +53,7 @@ def _status(screen: Any) -> str:
     return str(screen.query_one("#export-status", Static).render())
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_hepatitis_c_is_chosen_previewed_and_written_by_keyboard(
     store: Store, tmp_path: Path

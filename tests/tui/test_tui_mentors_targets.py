@@ -33,6 +33,7 @@ def test_a_percentage_may_end_in_a_percent_sign() -> None:
     assert parse_percent("101") == (None, "a percentage from 0 to 100")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_adding_a_mentor_from_the_mentors_screen(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -121,6 +122,7 @@ async def test_setting_a_mentor_inactive_ends_their_period_today(store: Store) -
     ).active
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_setting_a_unit_target_from_the_targets_screen(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

@@ -26,6 +26,9 @@ from outreach.tui.screens.people import PeopleScreen
 from outreach.tui.screens.person import PersonScreen
 from tests.support.tui_helpers import FROZEN, wait_for
 
+# Slow: every picture here is taken on a demo store built first (about 20 s on a quiet machine).
+pytestmark = pytest.mark.slow
+
 SIZES = [(80, 24), (120, 40)]
 TODAY = date(2024, 6, 14)
 RESIDENTS = 120
@@ -65,7 +68,6 @@ async def _dashboard_drawn(pilot: Any) -> None:
     await pilot.pause()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_dashboard(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     assert _shot(snap_compare, store, size, _dashboard_drawn)
@@ -115,7 +117,6 @@ def test_person(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     assert _shot(snap_compare, store, size, person_shown)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_conversation_form(snap_compare: Any, store: Store, size: tuple[int, int]) -> None:
     async def form_open(pilot: Any) -> None:
@@ -143,7 +144,6 @@ def test_worklist_80x24(snap_compare: Any, store: Store) -> None:
     assert _shot(snap_compare, store, (80, 24), worklist_listed)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "presses", [1, 2, 3, 4], ids=["bbv-hepatitis-b", "bbv-hepatitis-c", "bbv-hiv", "bowel"]
 )

@@ -30,6 +30,7 @@ def fresh_folder(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_right_passphrase_opens_the_dashboard(folder: Path) -> None:
     app = create_app(folder, user="ana")

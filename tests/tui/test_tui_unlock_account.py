@@ -62,6 +62,7 @@ def test_the_state_folder_is_the_one_the_tests_set(tmp_path: Path) -> None:
     assert state_folder() == tmp_path / "state" / "outreach"
 
 
+@pytest.mark.slow
 def test_account_names_agree_with_the_key_slots(two_accounts: Path) -> None:
     from outreach.store.keyslots import KeyFile
 

@@ -109,6 +109,7 @@ BEFORE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_z_reopens_a_follow_up_marked_done_in_one_audited_step(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -132,6 +133,7 @@ async def test_z_reopens_a_follow_up_marked_done_in_one_audited_step(store: Stor
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_z_puts_back_the_due_date_a_week_later_moved(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -181,6 +183,7 @@ async def test_z_undoes_only_the_last_change_and_only_once(store: Store) -> None
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_save_elsewhere_ends_the_undo(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -212,6 +215,7 @@ async def test_enter_on_a_row_opens_that_person(store: Store) -> None:
             assert app.screen.ref == "B2001"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_c_on_a_row_logs_a_conversation_with_that_person_filled_in(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -226,6 +230,7 @@ async def test_c_on_a_row_logs_a_conversation_with_that_person_filled_in(store: 
             assert app.focused is app.screen.query_one("#mentor", Input)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_s_on_a_row_records_a_screening_step_with_that_person_filled_in(
     store: Store,

@@ -825,10 +825,9 @@ def test_a_carried_step_its_programme_does_not_know_is_refused(
         read_packet(json.dumps(payload).encode())
 
 
-@pytest.mark.slow
-def test_a_conversation_about_several_programmes_travels_with_each(
-    styal: Store, askham: Store, tmp_path: Path
-) -> None:
+def jane_and_hepatitis_c(styal: Store, barriers: list[str]) -> None:
+    """Jane's pathway, and on 2024-03-05 a conversation with Mo about cervical screening
+    (booked) and hepatitis C (an informed decline, with ``barriers``)."""
     jane(styal)
     log_conversation(
         styal,
@@ -840,9 +839,16 @@ def test_a_conversation_about_several_programmes_travels_with_each(
             outcome="booked",
             person_ref=REF,
             programme="cervical-screening",
-            also=[Addressed("bbv-hepatitis-c", "informed_decline", ["needles", "stigma"])],
+            also=[Addressed("bbv-hepatitis-c", "informed_decline", barriers)],
         ),
     )
+
+
+@pytest.mark.slow
+def test_a_conversation_about_several_programmes_travels_with_each(
+    styal: Store, askham: Store, tmp_path: Path
+) -> None:
+    jane_and_hepatitis_c(styal, ["needles", "stigma"])
     packet = send(styal, askham, tmp_path)
     carried = opened(askham, packet)["conversations"]
     assert isinstance(carried, list)
@@ -939,20 +945,7 @@ def test_the_conversations_she_had_there_are_in_her_timeline_here(
 ) -> None:
     """Read with the sending site's name, a mentor count and no note (not chosen); the second
     conversation with each programme it addressed, as her own conversations read."""
-    jane(styal)
-    log_conversation(
-        styal,
-        LogConversation(
-            occurred_on=date(2024, 3, 5),
-            kind="one_to_one",
-            mentors=["Mo"],
-            setting="wing",
-            outcome="booked",
-            person_ref=REF,
-            programme="cervical-screening",
-            also=[Addressed("bbv-hepatitis-c", "informed_decline", ["needles"])],
-        ),
-    )
+    jane_and_hepatitis_c(styal, ["needles"])
     transfer_in(askham, TransferIn(send(styal, askham, tmp_path).read_bytes()))
     talks = [
         (item.on, item.summary, item.note)

@@ -118,6 +118,7 @@ def test_since_and_until_keep_the_rows_of_those_days_inclusive(folder: Path) -> 
     assert (code, out) == (0, _lines(HEADER, ROW_4, ROW_3, CHAIN_OK))
 
 
+@pytest.mark.slow
 def test_an_action_matches_itself_or_names_its_group(folder: Path) -> None:
     grouped = _run(folder, "--action", "person")
     exact = _run(folder, "--action", "person.add")

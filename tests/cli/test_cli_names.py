@@ -91,6 +91,7 @@ def test_an_imported_conversation_names_the_mentor_in_any_case(
     assert "1 added" in out
 
 
+@pytest.mark.slow
 def test_one_day_overdue_is_singular(folder: Path) -> None:
     # A next step due yesterday (2025-05-31) is 1 day overdue today.
     _ok(folder, *CONVERSATION, "--mentor", "Émile Roux", "--next-step", "2025-05-31")

@@ -38,6 +38,7 @@ def _dated(text: str) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "WHEN", text)
 
 
+@pytest.mark.slow
 def test_the_list_shows_both_values_in_words_and_who_and_when(tmp_path: Path) -> None:
     a, _ = _clash(tmp_path)
     assert _dated(ok(a, "sync", "conflicts")) == (
@@ -49,6 +50,7 @@ def test_the_list_shows_both_values_in_words_and_who_and_when(tmp_path: Path) ->
     )
 
 
+@pytest.mark.slow
 def test_the_list_as_json(tmp_path: Path) -> None:
     _, b = _clash(tmp_path)
     (found,) = json.loads(ok(b, "sync", "conflicts", "--json"))
@@ -86,6 +88,7 @@ def test_resolve_keeps_one_side_and_the_list_empties(tmp_path: Path) -> None:
         assert value(opened, ScreeningEvent, "hpv") == "negative"
 
 
+@pytest.mark.slow
 def test_resolve_refuses_a_wrong_side_or_number(tmp_path: Path) -> None:
     a, _ = _clash(tmp_path)
     wrong = run(a, "sync", "conflicts", "resolve", "1", "--keep", "mine")

@@ -131,6 +131,7 @@ def test_recover_with_the_init_code_sets_a_new_passphrase(folder: tuple[Path, st
         Store.unlock(store, user="ana", passphrase=PASSPHRASE)
 
 
+@pytest.mark.slow
 def test_a_wrong_recovery_code_is_refused(folder: tuple[Path, str]) -> None:
     env = {"OUTREACH_RECOVERY_CODE": "AAAA-BBBB", "OUTREACH_NEW_PASSPHRASE": NEW}
     result = CliRunner().invoke(

@@ -129,6 +129,7 @@ def test_the_scan_finds_reads_and_passes_writes() -> None:
     assert _environment_reads("import os\nos.environ['X'] = 'y'\nos.environ.pop('X')") == []
 
 
+@pytest.mark.slow
 def test_only_the_settings_read_the_environment() -> None:
     found = {
         str(path.relative_to(PACKAGE)): lines

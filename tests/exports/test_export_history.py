@@ -122,6 +122,7 @@ def _export(store: Store, period: str, out: Path) -> None:
     export_summary(store, period=period, out=out / period, as_of=LATE, formats=["csv"])
 
 
+@pytest.mark.slow
 def test_the_quarter_is_refused_after_its_months_and_nothing_is_written(
     store: Store, tmp_path: Path
 ) -> None:

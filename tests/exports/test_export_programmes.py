@@ -329,6 +329,7 @@ def _cells_of(folder: Path, measures: set[str], breakdowns: set[str]) -> list[tu
     ]
 
 
+@pytest.mark.slow
 def test_breakdowns_by_unit_and_disability_hold_the_hand_worked_cells(
     cohort_store: Store, tmp_path: Path
 ) -> None:
@@ -418,6 +419,7 @@ def test_an_unknown_breakdown_is_refused_naming_the_known_ones(cohort_store: Sto
     )
 
 
+@pytest.mark.slow
 def test_a_testing_programmes_months_and_quarter_are_checked_against_each_other(
     tmp_path: Path,
 ) -> None:

@@ -109,6 +109,7 @@ def _audit_count(store: Store) -> int:
         return len(list(session.exec(select(AuditEntry.id).order_by(col(AuditEntry.id)))))
 
 
+@pytest.mark.slow
 def test_an_export_whose_figures_fail_the_schema_is_refused_and_nothing_is_written(
     filled_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

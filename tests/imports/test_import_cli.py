@@ -53,6 +53,7 @@ def _run(folder: Path, *args: str) -> Result:
     )
 
 
+@pytest.mark.slow
 def test_import_unlocks_prints_counts_and_exits_0(template: Store, tmp_path: Path) -> None:
     folder = tmp_path / "store"
     shutil.copytree(template.folder, folder)

@@ -114,6 +114,7 @@ def test_the_scan_finds_a_field_shaped_value_error() -> None:
     assert _field_shaped_value_errors('raise ValidationError("user", "no such account")') == []
 
 
+@pytest.mark.slow
 def test_no_refusal_names_its_field_only_in_its_text() -> None:
     found = {
         str(path.relative_to(PACKAGE.parent)): lines

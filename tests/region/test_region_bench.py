@@ -8,6 +8,7 @@ import pytest
 from outreach.bench.region import main
 
 
+@pytest.mark.slow
 def test_the_benchmark_prints_each_figure(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sites", "3", "--quarters", "2", "--adds", "1"]) == 0
     printed = capsys.readouterr().out

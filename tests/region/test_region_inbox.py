@@ -80,6 +80,7 @@ def test_a_newer_submission_replaces_the_older_and_the_older_cannot_come_back(
     assert last is not None and "replaces" in last.fields
 
 
+@pytest.mark.slow
 def test_an_altered_file_is_refused(region: Store, ash: SimulatedSite) -> None:
     data = bytearray(sent(ash, region, 40))
     data[-100] ^= 1

@@ -207,6 +207,7 @@ def test_ceasing_cancels_clinical_follow_ups_on_its_date_and_by_hand_today(store
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_migration_0008_backfills_each_follow_up_from_what_created_it(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     old = new_store(folder, revision="0007")

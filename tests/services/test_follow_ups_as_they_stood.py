@@ -190,6 +190,7 @@ def test_a_cancelled_follow_up_was_open_until_the_day_it_was_cancelled(folder: P
     assert (figures["follow_ups"]["open"], figures["follow_ups"]["overdue"]) == (4, 3)
 
 
+@pytest.mark.slow
 def test_a_follow_up_done_late_is_overdue_until_the_day_before_it_was_done(folder: Path) -> None:
     def overdue_refs(day: str) -> list[str]:
         rows = json.loads(_cli(folder, "followups", "--as-of", day, "--json"))

@@ -56,6 +56,7 @@ def step(
     )
 
 
+@pytest.mark.slow
 def test_a_positive_antibody_test_opens_a_follow_up_the_rna_test_completes(store: Store) -> None:
     first = step(store, "T1", HEP_C, "antibody_test", date(2025, 3, 1), "positive")
     assert first.event.result == "positive"

@@ -50,6 +50,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
         store.close()
 
 
+@pytest.mark.slow
 def test_a_kept_draft_comes_back_whole_to_the_same_account(store: Store) -> None:
     with freeze_time(KEPT_AT):
         kept = keep_draft(store, KeepDraft(form="conversation", fields=FIELDS))
@@ -64,6 +65,7 @@ def test_a_kept_draft_comes_back_whole_to_the_same_account(store: Store) -> None
     assert draft.saved_at == datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_another_account_is_never_offered_it(store: Store) -> None:
     with freeze_time(KEPT_AT):
         kept = keep_draft(store, KeepDraft(form="conversation", fields=FIELDS))
@@ -83,6 +85,7 @@ def test_another_account_is_never_offered_it(store: Store) -> None:
         bea.close()
 
 
+@pytest.mark.slow
 def test_a_draft_a_day_old_is_removed_not_offered(store: Store) -> None:
     with freeze_time(KEPT_AT):
         keep_draft(store, KeepDraft(form="screening", fields={"event": "test"}))

@@ -291,6 +291,7 @@ def test_due_follow_ups_are_oldest_first_without_leavers_or_do_not_approach_outr
         assert [r.id for r in paged] == [clinical.id]
 
 
+@pytest.mark.slow
 def test_recent_audit_is_newest_first_and_for_admins_only(store: Store) -> None:
     rows = recent_audit(store, limit=2)
     assert len(rows) == 2 and rows[0].id > rows[1].id
@@ -337,6 +338,7 @@ def test_a_page_after_a_row_continues_the_worklist_where_offset_would(
         assert after == due_followups(fresh, as_of=date(2025, 6, 1), offset=2)
 
 
+@pytest.mark.slow
 def test_decisions_read_up_front_answer_as_the_store_does_and_stay_current(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

@@ -52,6 +52,7 @@ def _people(store: Store) -> list[tuple[str | None, str, str, str | None]]:
         return [(p.uid, p.ref, p.display_name, p.language) for p in rows]
 
 
+@pytest.mark.slow
 def test_a_bundle_carries_new_rows_once(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1", "Ann [/]")
@@ -70,6 +71,7 @@ def test_a_bundle_carries_new_rows_once(two: tuple[Store, Store]) -> None:
     }
 
 
+@pytest.mark.slow
 def test_fields_merge_one_by_one_and_the_later_clock_wins_a_field(
     two: tuple[Store, Store],
 ) -> None:
@@ -100,6 +102,7 @@ def test_the_peers_acknowledgement_cuts_the_next_bundle(two: tuple[Store, Store]
     assert next_one.changes == 0  # B said it holds A's changes up to here
 
 
+@pytest.mark.slow
 def test_bundles_out_of_order_end_in_the_same_store(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1", "Ann")
@@ -113,6 +116,7 @@ def test_bundles_out_of_order_end_in_the_same_store(two: tuple[Store, Store]) ->
     assert _people(b) == _people(a)
 
 
+@pytest.mark.slow
 def test_a_deletion_travels_as_a_tombstone(two: tuple[Store, Store]) -> None:
     a, b = two
     _add(a, "A1", "Ann")
@@ -133,6 +137,7 @@ def _unchanged(store: Store, data: bytes, message: str) -> None:
     assert table_counts(store) == before
 
 
+@pytest.mark.slow
 def test_altered_foreign_misaddressed_and_expired_bundles_are_refused(
     two: tuple[Store, Store], tmp_path: Path
 ) -> None:

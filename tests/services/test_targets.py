@@ -119,6 +119,7 @@ def test_stats_json_shows_coverage_and_the_target(
     assert (target["target"], target["needed"], target["on_track"]) == (90.0, 2, False)
 
 
+@pytest.mark.slow
 def test_targets_set_and_list_from_the_command_line(
     store: Store, store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -239,6 +239,7 @@ def test_the_cli_json_keeps_the_stored_name_exactly(legacy_store: Path) -> None:
     assert [(r["ref"], r["name"], r["unit"]) for r in rows] == [("H1", HOSTILE_NAME, "Wing [/] X")]
 
 
+@pytest.mark.slow
 def test_an_error_naming_a_typed_value_prints_it_written_out(legacy_store: Path) -> None:
     result = _run(legacy_store, "person", f"Z9{PWNED}")
     assert result.exit_code == 1

@@ -366,6 +366,7 @@ def test_only_a_current_resident_can_be_transferred(
     assert not (tmp_path / "again.transfer").exists()
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_a_card_is_refused_and_nothing_changes(
     styal: Store, tmp_path: Path
 ) -> None:

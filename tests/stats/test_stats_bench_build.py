@@ -47,6 +47,7 @@ def snapshot(raw: Any) -> dict[str, Any]:
     return {"schema": schema, "rows": rows, "ids": ids}
 
 
+@pytest.mark.slow
 def test_bulk_load_matches_inserting_row_by_row_with_every_index(tmp_path: Path) -> None:
     bulk = new_store(tmp_path / "bulk")
     plain = new_store(tmp_path / "row-by-row")

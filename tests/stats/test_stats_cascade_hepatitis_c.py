@@ -104,6 +104,7 @@ def figures(shared_store: Store) -> Cascade:
         )
 
 
+@pytest.mark.slow
 def test_the_cohort_is_the_adult_receptions_of_the_quarter(figures: Cascade) -> None:
     # People 1, 2, 3, 4, 7, 8, 9 and 10.
     assert figures.overall.cohort == 8

@@ -203,6 +203,7 @@ def test_the_cascade_and_its_breakdown_match_the_reference(shared_store: Store, 
     check()
 
 
+@pytest.mark.slow
 def test_bowel_coverage_matches_the_reference(shared_store: Store) -> None:
     programme = load_cascade("bowel-screening")
     rule = programme.coverage

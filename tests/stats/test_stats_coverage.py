@@ -100,6 +100,7 @@ def cohort_store(empty_store: Store) -> Store:
     return empty_store
 
 
+@pytest.mark.slow
 def test_coverage_counts_the_hand_worked_cohort(cohort_store: Store) -> None:
     with cohort_store.read() as session:
         cov = coverage_on(session, D)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -64,6 +65,7 @@ def grouped(draw: st.DrawFn) -> tuple[list[Someone], list[str]]:
     return people, groups
 
 
+@pytest.mark.slow
 @fast
 @given(drawn=grouped(), period=periods, as_of=_days(2022, 2025))
 def test_coverage_uptake_and_reach_by_group_match_the_reference(

@@ -171,6 +171,7 @@ def apply(store: Store, write: tuple[object, ...]) -> None:
         pass
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20,
     deadline=None,

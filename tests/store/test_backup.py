@@ -149,6 +149,7 @@ def test_restore_passes_check_through_the_cli(
     assert "FAIL" not in checked.output
 
 
+@pytest.mark.slow
 def test_backup_and_restore_are_in_the_audit(
     source: tuple[Store, str], backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -450,6 +451,7 @@ def test_a_restore_removes_only_stale_leftovers_of_killed_restores(
     ]
 
 
+@pytest.mark.slow
 def test_restore_creates_a_missing_store_folder_and_its_parents(
     backup_file: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:

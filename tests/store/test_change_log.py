@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from outreach.clock import now
@@ -98,6 +99,7 @@ def test_changes_applied_from_another_store_are_not_logged_again(store: Store) -
     assert _log(store) == []
 
 
+@pytest.mark.slow
 def test_the_migration_logs_the_rows_a_store_already_held(tmp_path: Path) -> None:
     old = new_store(tmp_path / "s", revision="0021")
     with old.write() as session:

@@ -87,6 +87,7 @@ def _run(store: Store, sql: str, **params: object) -> None:
         session.execute(text(sql), params)
 
 
+@pytest.mark.slow
 def test_a_one_to_one_sets_the_first_contact_and_only_an_earlier_one_moves_it(
     store: Store,
 ) -> None:

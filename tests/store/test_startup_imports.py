@@ -52,11 +52,13 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
 
 
+@pytest.mark.slow
 def test_unlocking_an_up_to_date_store_does_not_import_alembic(tmp_path: Path) -> None:
     new_store(tmp_path / "s").close()
     assert _unlock_in_a_new_process(tmp_path / "s") == "alembic not imported"
 
 
+@pytest.mark.slow
 def test_unlocking_a_store_that_needs_a_migration_imports_alembic(tmp_path: Path) -> None:
     store = new_store(tmp_path / "s", revision="0011")
     store.close()

@@ -140,6 +140,7 @@ def test_every_row_is_signed_by_its_account(shop: tuple[Path, bytes]) -> None:
     assert findings["audit head"] == (True, "row 4 as recorded in keys.json, signed by bob")
 
 
+@pytest.mark.slow
 def test_staff_rewriting_an_admins_row_and_the_head_is_named(shop: tuple[Path, bytes]) -> None:
     """The reproduction: bob (staff) changes ana's row 3, hashes the chain again, re-signs his
     own row and records the new head in keys.json, signed with his own key. The chain and
@@ -193,6 +194,7 @@ def test_an_admins_own_rows_rewritten_and_re_signed_are_caught_by_later_rows(
     )
 
 
+@pytest.mark.slow
 def test_a_row_moved_to_another_signer_is_named(shop: tuple[Path, bytes]) -> None:
     """bob signs ana's row with his own key, leaving it hers."""
     folder, key = shop
@@ -211,6 +213,7 @@ def test_a_row_moved_to_another_signer_is_named(shop: tuple[Path, bytes]) -> Non
     )
 
 
+@pytest.mark.slow
 def test_an_edited_head_is_named(shop: tuple[Path, bytes]) -> None:
     folder, key = shop
     keyfile = KeyFile.load(folder / "keys.json")
@@ -443,6 +446,7 @@ def test_a_store_made_before_signed_roles_gets_them_at_the_next_admin_unlock(
     assert findings["key slots"][0]
 
 
+@pytest.mark.slow
 def test_outreach_audit_names_the_row_whose_signature_fails_and_exits_1(
     shop: tuple[Path, bytes],
 ) -> None:

@@ -107,6 +107,7 @@ def _fill_leaving(disk: Path, free: int) -> Path:
     return filler
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("free", [0, 16 * 1024])
 def test_opening_on_a_nearly_full_disk_says_the_disk_is_full(small_disk: Path, free: int) -> None:
     folder = small_disk / "store"

@@ -112,6 +112,7 @@ def test_rotate_gives_every_slot_the_new_key_and_keeps_every_record(
         assert last is not None and (last.action, last.fields) == ("keys.rotate", "data_key")
 
 
+@pytest.mark.slow
 def test_the_recovery_code_opens_the_store_after_a_rotation(tmp_path: Path) -> None:
     store, code = Store.init(
         tmp_path / "store", site_name="HMP Test", admin="ana", passphrase=PASSPHRASE
@@ -183,6 +184,7 @@ def test_the_cli_rotates_and_says_what_backups_keep(with_bob: tuple[Store, KeyFi
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_slots_of_the_first_format_still_open_and_are_rewritten_at_unlock(
     store: Store,
 ) -> None:

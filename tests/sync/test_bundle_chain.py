@@ -90,6 +90,7 @@ def test_a_replay_is_named_and_changes_nothing(two: tuple[Store, Store]) -> None
     assert _refs(b) == ["A1"]
 
 
+@pytest.mark.slow
 def test_a_lost_bundle_is_named_when_the_next_carries_its_changes(
     two: tuple[Store, Store],
 ) -> None:

@@ -677,6 +677,7 @@ def test_an_undone_import_keeps_the_person_work_elsewhere_needs(
         Team.teardown(team)
 
 
+@pytest.mark.slow
 def test_three_laptops_leaving_one_resident_on_three_days(templates: list[Store]) -> None:
     """The smallest case the random walk found: the same resident left on days 329, 12 and
     90, one on each laptop. A laptop paired a change forwarded by a third laptop with the

@@ -92,6 +92,7 @@ async def test_an_on_the_wing_conversation_before_arrival_is_refused_beside_wher
     )
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_next_step_for_someone_marked_do_not_approach_is_refused_beside_it(
     store: Store,

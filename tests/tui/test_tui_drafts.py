@@ -371,6 +371,7 @@ async def test_quitting_keeps_the_form_too(store: Store, folder: Path) -> None:
     assert [d.form for d in _drafts(folder)] == ["conversation"]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_application_started_unlocked_offers_kept_forms_too(
     store: Store, folder: Path

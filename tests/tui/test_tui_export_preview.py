@@ -239,6 +239,7 @@ async def test_the_written_summary_csv_holds_exactly_the_cells_previewed(
     assert written == shown
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_cancelling_the_confirmation_writes_nothing(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "export-2024-05"
@@ -300,6 +301,7 @@ async def test_choosing_another_period_previews_that_period(store: Store, tmp_pa
             assert folder == str(tmp_path / "home" / "outreach-exports" / "2024-Q1")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_nothing_can_be_written_before_the_preview_is_shown(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

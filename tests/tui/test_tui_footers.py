@@ -53,6 +53,7 @@ async def test_the_footer_at_80x24_shows_help(store: Store, name: str) -> None:
     assert "^l Lock" in footer, footer
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_the_dashboard_names_n_on_the_panel_it_changes(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

@@ -54,6 +54,7 @@ def _text(screen: ImportScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_roll_is_mapped_previewed_imported_and_undone(store: Store, tmp_path: Path) -> None:
     files = tmp_path / "files"
@@ -222,6 +223,7 @@ def test_the_preview_at_80x24(
         assert snap_compare(app, terminal_size=(80, 24), run_before=previewed)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_marking_many_as_left_is_confirmed_with_the_count(
     store: Store, tmp_path: Path

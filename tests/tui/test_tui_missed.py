@@ -60,6 +60,7 @@ async def test_h_lists_the_groups_below_the_site_biggest_gap_first(cohort: Store
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_with_nothing_recorded_the_screen_says_what_to_record(tmp_path: Path) -> None:
     with freeze_time(TODAY, **FROZEN), fresh_store(tmp_path / "empty") as store:

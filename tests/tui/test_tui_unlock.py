@@ -75,6 +75,7 @@ async def test_after_three_failures_the_button_counts_down(fresh_folder: Path) -
         assert "3 failed tries in a row" in str(error.render())
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_unknown_account_is_named(folder: Path) -> None:
     app = create_app(folder, user="zed")

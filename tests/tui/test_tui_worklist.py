@@ -76,6 +76,7 @@ async def test_a_result_needing_a_repeat_creates_a_follow_up_and_says_so(store: 
             ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_test_meeting_a_repeat_test_follow_up_says_one_completed(store: Store) -> None:
     # A1003's repeat test has been open since the fixture's earlier result.

@@ -153,6 +153,7 @@ async def test_z_puts_back_the_due_date_a_week_later_moved(store: Store) -> None
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_z_undoes_only_the_last_change_and_only_once(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):
@@ -337,6 +338,7 @@ def test_the_worklist_dates_and_keys_in_the_readme_agree() -> None:
         assert key in row
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_moved_follow_up_shows_the_date_it_was_first_due(store: Store) -> None:
     with freeze_time(TODAY, **FROZEN):

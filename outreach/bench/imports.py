@@ -9,8 +9,20 @@ people builds in reasonable time), and on a fresh copy of it for each run:
 - ``import_people`` of ROWS new people (one unit), through the CSV importer;
 - ``import_conversations`` of ROWS one-to-one conversations on the wing, each with a stored
   person on a day one of their stays covers (so every row passes the residency check an
-  on-site conversation needs), the people spread over the whole store, one mentor;
+  on-site conversation needs), one mentor;
 - ``import_screening`` of ROWS screening offers made on site, on the same people and days.
+
+Conversations and screening are timed twice, on files of two shapes (``--spans``):
+
+- ``recent``: the days of the last quarter (the 91 days up to the data's last day), the
+  people there spread over everyone resident then. A site imports what happened since its
+  last import (the weeks or months of paper forms a governance board's quarter leaves
+  waiting), not years at random, and such a file's days, and so the rows it adds to the
+  date-led indexes, lie close together. When the store holds fewer resident days in the
+  quarter than the file has rows, the span is widened back a day at a time until it holds
+  them, and the span used is printed.
+- ``ten-years``: the days of every stay in the store, people spread over the whole store:
+  the worst case, where nearly every row lands on its own page of each date-led index.
 
 With ``--people-only`` the stores hold people and stays but no activity (quicker to build at
 a million people; ``outreach.bench.data.load`` builds the indexes once the rows are in); the
@@ -49,10 +61,17 @@ def people_file(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def resident_days(store: Store, rows: int) -> list[tuple[str, date]]:
-    """``rows`` distinct (reference, day) pairs, each day covered by a stay of the person
-    (from arrival up to leaving, or to the data's last day for a stay still open), taken a
-    day at a time from every stay in turn so the people spread over the whole store."""
+# The span a "recent" file covers, and why: see the module's docstring.
+RECENT_DAYS = 91
+SPANS = ("recent", "ten-years")
+KINDS = ("people", "conversations", "screening")
+
+
+def resident_days(
+    store: Store, rows: int, since: date | None = None
+) -> tuple[list[tuple[str, date]], date]:
+    """:func:`pick_days` from the stays of ``store`` (a stay still open lasting to the data's
+    last day)."""
     with store.engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
         stays = [
@@ -62,6 +81,31 @@ def resident_days(store: Store, rows: int) -> list[tuple[str, date]]:
                 "JOIN person ON person.id = stay.person_id ORDER BY stay.id"
             )
         ]
+    return pick_days(stays, rows, since)
+
+
+def pick_days(
+    stays: list[tuple[str, date, date]], rows: int, since: date | None = None
+) -> tuple[list[tuple[str, date]], date]:
+    """``rows`` distinct (reference, day) pairs, each day covered by one of the ``stays``
+    (reference, first day, last day), taken a day at a time from every stay in turn so the
+    people spread over all those resident in the span; and the first day of that span.
+    With ``since``, only days from ``since`` on are taken, the span widened back a day at a
+    time while they are too few; without, days from every stay."""
+    if since is None:
+        return _spread(stays, rows), min(arrived for _, arrived, _ in stays)
+    first = since
+    while True:
+        within = [(ref, max(arrived, first), last) for ref, arrived, last in stays if last >= first]
+        if sum((last - arrived).days + 1 for _, arrived, last in within) >= rows:
+            return _spread(within, rows), first
+        if not any(arrived < first for _, arrived, _ in stays):
+            raise RuntimeError(f"the stays cover fewer than {rows} days")
+        first -= timedelta(1)
+
+
+def _spread(stays: list[tuple[str, date, date]], rows: int) -> list[tuple[str, date]]:
+    """``rows`` distinct (reference, day) pairs from ``stays``, a day at a time from each."""
     found: dict[tuple[str, date], None] = {}
     for offset in itertools.count():
         longer = [
@@ -138,7 +182,16 @@ def timed(
     return statistics.median(times), statistics.median(cpu), report
 
 
-def run_size(size: int, rows: list[int], runs: int, keep: Path | None, people_only: bool) -> None:
+def run_size(
+    size: int,
+    rows: list[int],
+    runs: int,
+    keep: Path | None,
+    *,
+    people_only: bool = False,
+    kinds: tuple[str, ...] = KINDS,
+    spans: tuple[str, ...] = SPANS,
+) -> None:
     with tempfile.TemporaryDirectory(prefix="outreach-bench-imports-") as tmp:
         scratch = Path(tmp)
         name = f"imports-{size}" + ("-people" if people_only else "")
@@ -158,25 +211,42 @@ def run_size(size: int, rows: list[int], runs: int, keep: Path | None, people_on
         print(f"\n{size:,} people, {what} ({note})", flush=True)
         with_store = Store.unlock(kept, user="bench", passphrase=PASSPHRASE)
         try:
-            days = {n: resident_days(with_store, n) for n in rows}
+            since = {"recent": AS_OF - timedelta(RECENT_DAYS - 1), "ten-years": None}
+            days = {
+                (n, span): resident_days(with_store, n, since[span]) for n in rows for span in spans
+            }
         finally:
             with_store.close()
         for n in rows:
-            files: list[tuple[str, Callable[[Store], ImportReport]]] = [
-                ("people", partial(import_people, source=people_file(n))),
-                (
-                    "conversations",
-                    partial(import_conversations, source=conversations_file(days[n])),
-                ),
-                ("screening", partial(import_screening, source=screening_file(days[n]))),
-            ]
-            for what, work in files:
+            files: list[tuple[str, str, Callable[[Store], ImportReport]]] = []
+            if "people" in kinds:
+                files.append(("people", "", partial(import_people, source=people_file(n))))
+            for span in spans:
+                pairs, first = days[n, span]
+                shown = f"{first:%d %b %Y} to {AS_OF:%d %b %Y}"
+                if "conversations" in kinds:
+                    work: Callable[[Store], ImportReport] = partial(
+                        import_conversations, source=conversations_file(pairs)
+                    )
+                    files.append(("conversations", shown, work))
+                if "screening" in kinds:
+                    work = partial(import_screening, source=screening_file(pairs))
+                    files.append(("screening", shown, work))
+            for what, span_shown, work in files:
                 seconds, cpu, report = timed(kept, work, runs, scratch)
                 print(
                     f"  import {n:>7,} {what:<13} {seconds:7.2f} s  (CPU {cpu:6.2f} s; "
-                    f"{report.added:,} added)",
+                    f"{report.added:,} added)" + (f"  days {span_shown}" if span_shown else ""),
                     flush=True,
                 )
+
+
+def _listed(text: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in parts if part not in allowed]
+    if unknown or not parts:
+        raise SystemExit(f"{what}: one or more of {', '.join(allowed)}")
+    return parts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,13 +262,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="stores of people and stays only (no activity): much quicker to build at 1M",
     )
+    parser.add_argument(
+        "--files",
+        default=",".join(KINDS),
+        help="which files to time, comma separated (default: all of " + ", ".join(KINDS) + ")",
+    )
+    parser.add_argument(
+        "--spans",
+        default=",".join(SPANS),
+        help=f"the days the conversations and screening files cover: recent (the last "
+        f"{RECENT_DAYS} days, what a site imports), ten-years (every stay's days, the worst "
+        "case); comma separated, default both",
+    )
     args = parser.parse_args(argv)
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",")]
     rows = [int(part.replace("_", "")) for part in args.rows.split(",")]
+    kinds = _listed(args.files, KINDS, "--files")
+    spans = _listed(args.spans, SPANS, "--spans")
     shown = ", ".join(f"{n:,}" for n in rows)
     print(f"outreach import benchmark: {shown} rows per file, median of {args.runs} runs")
     for size in sizes:
-        run_size(size, rows, args.runs, args.keep, args.people_only)
+        run_size(
+            size, rows, args.runs, args.keep, people_only=args.people_only, kinds=kinds, spans=spans
+        )
     return 0
 
 

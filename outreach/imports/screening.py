@@ -41,8 +41,8 @@ from outreach.services.screening import (
     CeaseReason,
     Pathway,
     RecordScreeningEvent,
+    ScreeningBatch,
     pathways_of,
-    record_screening_event,
 )
 from outreach.store.action import Action
 
@@ -202,7 +202,8 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
 
     The file's people and their pathways (tests and open follow-ups) are read once, a few
     hundred people per query, and handed to :func:`record_screening_event`, which keeps
-    them up to date: every event is recorded exactly as one entered alone would be.
+    them up to date: every event is recorded exactly as one entered alone would be. Steps
+    that set nothing in motion are written many at a time (:class:`ScreeningBatch`).
     """
     people = ids_of_refs(run.session, (row.get("ref") or "" for row in rows))
     entries = []
@@ -232,15 +233,14 @@ def _record(
 ) -> None:
     """Record each entry not already stored, in date order, counting into the run's report."""
     # The run's transaction is audited once, as the import.
-    within = Action.within(run.session, run.actor_id)
+    batch = ScreeningBatch(Action.within(run.session, run.actor_id))
     for entry in sorted(entries, key=lambda e: e.occurred_on):
         if entry.key in keys:
             run.report.unchanged += 1
         else:
             keys.add(entry.key)
             try:
-                recorded = record_screening_event(
-                    within,
+                completed = batch.record(
                     RecordScreeningEvent(
                         person_ref=entry.ref,
                         occurred_on=entry.occurred_on,
@@ -256,11 +256,12 @@ def _record(
                     pathway=pathways[entry.person_id],
                 )
                 run.report.added += 1
-                run.report.followups_completed += len(recorded.completed)
+                run.report.followups_completed += completed
             except ValidationError as exc:
                 run.problems.refused(entry.line, exc)
         done += 1
         run.tick(done)
+    batch.write_pending()
 
 
 def _people(run: ImportRun, person_ids: list[int]) -> dict[int, Person]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -53,10 +54,27 @@ from outreach.services.lookups import (
     person_by_ref,
     require_resident,
 )
-from outreach.store.action import Actions
+from outreach.store.action import Action, Actions
+from outreach.store.bulk import insert_logged
 
 # Pathways are read for this many people per query.
 _CHUNK = 500
+
+# An import writes its waiting events this many at a time.
+_BATCH = 2000
+
+QUIET_STEPS = frozenset(
+    {
+        ScreeningEventKind.offered,
+        ScreeningEventKind.declined,
+        ScreeningEventKind.booked,
+        ScreeningEventKind.attended,
+        ScreeningEventKind.did_not_attend,
+        ScreeningEventKind.result_communicated,
+    }
+)
+"""Steps that set nothing in motion (see :func:`_set_in_motion`): no action, no follow-up
+opened, completed or cancelled, no test's action recomputed."""
 
 
 _CEASING_CANCELS = frozenset(
@@ -203,21 +221,8 @@ def record_screening_event(
         if pathway is None:
             pathway = pathways_of(session, [person.id], cmd.programme)[person.id]
         earlier = list(pathway.tests)
-        row = ScreeningEvent(
-            person_id=person.id,
-            programme=cmd.programme,
-            occurred_on=cmd.occurred_on,
-            event=step.kind.value,
-            hpv=step.hpv,
-            cytology=step.cytology,
-            sample=step.sample,
-            where=step.where,
-            reason=step.reason,
-            action=_action_of(rules, step, cmd.occurred_on, earlier),
-            note=clean_note(cmd.note),
-            logged_by=act.actor_id,
-            created_at=now(),
-        )
+        action = _action_of(rules, step, cmd.occurred_on, earlier)
+        row = ScreeningEvent(**_values(cmd, person.id, step, action, act.actor_id))
         session.add(row)
         session.flush()
         recorded = _set_in_motion(session, rules, person, pathway, row, earlier)
@@ -233,6 +238,72 @@ def record_screening_event(
         act.names(row.id, fields)
         act.touches(cmd.occurred_on)
         return recorded
+
+
+def _values(
+    cmd: RecordScreeningEvent, person_id: int, step: _Step, action: str | None, actor_id: int | None
+) -> dict[str, Any]:
+    """The stored event's columns (but its ids), whichever way it is written."""
+    return {
+        "person_id": person_id,
+        "programme": cmd.programme,
+        "occurred_on": cmd.occurred_on,
+        "event": step.kind.value,
+        "hpv": step.hpv,
+        "cytology": step.cytology,
+        "sample": step.sample,
+        "where": step.where,
+        "reason": step.reason,
+        "action": action,
+        "note": clean_note(cmd.note),
+        "logged_by": actor_id,
+        "created_at": now(),
+    }
+
+
+class ScreeningBatch:
+    """Screening events recorded many at a time, for an import.
+
+    A step that sets nothing in motion (:data:`QUIET_STEPS`: no result to act on, no
+    follow-up to open, complete or cancel) is checked at once, exactly as
+    :func:`record_screening_event` checks it, and waits; the waiting ones are written
+    together with one Core ``executemany`` (:func:`~outreach.store.bulk.insert_logged`, which
+    logs them for sync as the trigger would). Any other step is recorded at once by
+    :func:`record_screening_event`, after everything waiting, so its row is numbered after
+    theirs. The rows are the same either way, in the same order; :meth:`write_pending` must
+    be called before the transaction ends.
+    """
+
+    def __init__(self, within: Action) -> None:
+        self.within = within
+        self.session = within.session
+        self._pending: list[dict[str, Any]] = []
+
+    def record(self, cmd: RecordScreeningEvent, *, person: Person, pathway: Pathway) -> int:
+        """Record ``cmd`` for ``person`` (whose ``pathway`` is kept up to date); how many
+        follow-ups it completed. Refused, writing nothing, as
+        :func:`record_screening_event` refuses it."""
+        load_programme(cmd.programme)
+        assert person.id is not None
+        step = _checked(self.session, cmd, person)
+        if step.kind not in QUIET_STEPS:
+            self.write_pending()
+            recorded = record_screening_event(self.within, cmd, person=person, pathway=pathway)
+            return len(recorded.completed)
+        self._pending.append(_values(cmd, person.id, step, None, self.within.actor_id))
+        self.within.touches(cmd.occurred_on)
+        if len(self._pending) >= _BATCH:
+            self.write_pending()
+        return 0
+
+    def write_pending(self) -> None:
+        """Write the waiting events."""
+        if not self._pending:
+            return
+        # ORM rows added before these go first, as they would have in a flush.
+        self.session.flush()
+        insert_logged(self.session.connection(), ScreeningEvent, self._pending)
+        self._pending = []
 
 
 @dataclass(frozen=True)

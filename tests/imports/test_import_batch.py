@@ -3,6 +3,7 @@ file) writes exactly the rows that entering the same events one by one writes.""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -106,6 +107,27 @@ def _rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
+def _change_log(store: Store) -> list[tuple[object, ...]]:
+    """The change log in order (table, row, operation, fields), each stable id of a written
+    row given as its table and row id, which both ways share; the clock checked to rise."""
+    with store.read() as session:
+        connection = session.connection()
+        named = {}
+        for table in (*WRITTEN, "person", "mentor"):
+            for uid, row_id in connection.execute(text(f"SELECT uid, rowid FROM {table}")):
+                named[uid] = f"{table}#{row_id}"
+        found = []
+        clocks = []
+        for tbl, uid, op, data, hlc in connection.execute(
+            text("SELECT tbl, uid, op, data, hlc FROM change_log ORDER BY rowid")
+        ):
+            fields = {k: named.get(v, v) for k, v in json.loads(data or "{}").items()}
+            found.append((tbl, named.get(uid, uid), op, fields))
+            clocks.append(hlc)
+    assert clocks == sorted(set(clocks))
+    return found
+
+
 def _cells(line: str) -> list[str]:
     return line.split(",")
 
@@ -179,7 +201,28 @@ def test_imported_screening_writes_the_rows_recording_it_one_by_one_writes(
         assert (report.errors, report.added) == ([], 8)
         _one_by_one_screening(one)
         imported, recorded = _rows(batch), _rows(one)
+        logged_batch, logged_one = _change_log(batch), _change_log(one)
     assert imported == recorded
+    # The booked and did-not-attend steps were written together, and logged for sync as
+    # the trigger logs a step recorded alone: the same rows, fields and order.
+    assert logged_batch == logged_one
+    # Worked out by hand, after the stored test (#1) and decision: the booked (#2) and
+    # did-not-attend (#3) steps, then A1008AH's test (#4) and the colposcopy follow-up it
+    # opens, A1002AB's tests (#5, #7; the stored November test's action stays routine
+    # recall, so no update is logged), A1008AH's referral (#6, a colposcopy follow-up is
+    # open already) and attendance (#8, which completes it), and A1010AK's ceasing (#9).
+    assert [entry[:3] for entry in logged_batch[-10:]] == [
+        ("screening_event", "screening_event#2", "insert"),
+        ("screening_event", "screening_event#3", "insert"),
+        ("screening_event", "screening_event#4", "insert"),
+        ("follow_up", "follow_up#1", "insert"),
+        ("screening_event", "screening_event#5", "insert"),
+        ("screening_event", "screening_event#6", "insert"),
+        ("screening_event", "screening_event#7", "insert"),
+        ("screening_event", "screening_event#8", "insert"),
+        ("follow_up", "follow_up#1", "update"),
+        ("screening_event", "screening_event#9", "insert"),
+    ]
     # A1002AB's tests come before its stored November test, so only actions are recomputed
     # and no follow-up is made; A1008AH's colposcopy follow-up is done in August.
     assert [(row[4], row[6]) for row in imported["follow_up"]] == [("colposcopy", "done")]

@@ -66,6 +66,7 @@ def build_demo(
     keep_open: bool = False,
     replace: bool = False,
     on_start: Callable[[], None] | None = None,
+    on_year: Callable[[int], None] | None = None,
 ) -> DemoInfo:
     """Create the demo store in ``folder`` (which must not hold a store, or with ``replace``
     must hold the demo store), built up to ``today`` (not after the clock's today: the
@@ -76,7 +77,8 @@ def build_demo(
     exclusively: while the demo is open elsewhere it is refused with a message naming who has
     it open, before anything is built or removed. With ``keep_open`` the unlocked store is
     returned in :attr:`DemoInfo.store` (the caller closes it). ``on_start`` is called once
-    the lock is held, just before the build begins.
+    the lock is held, just before the build begins; ``on_year(year)`` as each calendar year
+    of the history is written (the build's progress: the years run up to ``today``).
     """
     if today > clock_today():
         raise ValidationError("today", f"{today.isoformat()} is after today's date")
@@ -91,7 +93,7 @@ def build_demo(
     with store_lock.exclusive(folder, DEMO_USER, purpose=purpose):
         if on_start is not None:
             on_start()  # (the folder is ours now: the build will not be refused)
-        counts = _build_locked(folder, today=today, seed=seed, residents=residents)
+        counts = _build_locked(folder, today=today, seed=seed, residents=residents, on_year=on_year)
     opened = Store.unlock(folder, user=DEMO_USER, passphrase=DEMO_PASSPHRASE) if keep_open else None
     return DemoInfo(
         folder=folder,
@@ -105,7 +107,14 @@ def build_demo(
     )
 
 
-def _build_locked(folder: Path, *, today: date, seed: int, residents: int) -> dict[str, int]:
+def _build_locked(
+    folder: Path,
+    *,
+    today: date,
+    seed: int,
+    residents: int,
+    on_year: Callable[[int], None] | None = None,
+) -> dict[str, int]:
     """Build the demo beside ``folder`` and put it in place of any store there, holding the
     folder's lock exclusively (the lock file itself stays: processes waiting on it must find
     the same file)."""
@@ -118,7 +127,7 @@ def _build_locked(folder: Path, *, today: date, seed: int, residents: int) -> di
     )
     try:
         replay = Replay(store, plan.people)
-        replay.write(plan.acts)
+        replay.write(plan.acts, on_year=on_year)
         set_target(
             store,
             SetTarget(

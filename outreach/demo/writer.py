@@ -8,7 +8,7 @@ few large transactions (one per calendar year), each with one ``demo.build`` aud
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 
 from sqlalchemy import text
@@ -62,9 +62,10 @@ class Replay:
         # work them complete them, and leaving cancels them.
         self.outreach: defaultdict[str, list[int]] = defaultdict(list)
 
-    def write(self, acts: Iterable[Act]) -> None:
+    def write(self, acts: Iterable[Act], on_year: Callable[[int], None] | None = None) -> None:
         """Write ``acts`` (in order), one transaction and one ``demo.build`` audit row per
-        calendar year; each step is written by the use case that writes it in the app."""
+        calendar year; each step is written by the use case that writes it in the app.
+        ``on_year(year)`` is called once each year's transaction has committed."""
         analysed = False
         for year, batch in groupby(acts, key=lambda act: act.on.year):
             with self.store.action("demo.build", entity="demo") as build:
@@ -77,6 +78,8 @@ class Replay:
                     build.session.execute(text("ANALYZE"))
                     analysed = True
                 build.names(None, [f"year={year}", f"steps={sum(self.counts.values()) - before}"])
+            if on_year is not None:
+                on_year(year)
 
     def _one(self, build: Action, act: Act) -> None:
         self.counts[type(act).__name__] += 1

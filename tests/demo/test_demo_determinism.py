@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from outreach.demo import build_demo
+from outreach.demo.account import DEMO_PASSPHRASE, DEMO_USER
 from outreach.demo.simulate import plan_demo
 from outreach.stats.coverage import coverage_on_days
+from outreach.store.store import Store
 
 TODAY = date(2025, 6, 30)
 SMALL = 80
@@ -70,3 +72,31 @@ def test_a_later_day_keeps_the_earlier_story() -> None:
     later = plan_demo(seed=5, today=TODAY + timedelta(days=200), residents=150)
     cutoff = TODAY - timedelta(days=120)
     assert [a for a in earlier.acts if a.on < cutoff] == [a for a in later.acts if a.on < cutoff]
+
+
+@pytest.mark.slow
+def test_the_build_reports_each_year_of_its_history_once_it_is_written(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    seen: list[tuple[int, int]] = []
+    watching: list[Store] = []
+
+    def on_year(year: int) -> None:
+        # Each report follows that year's commit: its audit row is already in the store.
+        if not watching:
+            building = tmp_path / "demo.building"
+            watching.append(Store.unlock(building, user=DEMO_USER, passphrase=DEMO_PASSPHRASE))
+        with watching[0].read() as session:
+            written = session.execute(
+                text("SELECT count(*) FROM audit WHERE action = 'demo.build'")
+            ).scalar_one()
+        seen.append((year, int(written)))
+
+    try:
+        build_demo(folder, today=TODAY, seed=3, residents=12, on_year=on_year)
+    finally:
+        for store in watching:
+            store.close()
+    years = sorted({act.on.year for act in plan_demo(seed=3, today=TODAY, residents=12).acts})
+    assert [year for year, _ in seen] == years
+    assert years[-1] == TODAY.year
+    assert [written for _, written in seen] == list(range(1, len(years) + 1))

@@ -19,7 +19,7 @@ from outreach.store.engine import connect
 from outreach.store.errors import StoreTooNew
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
-from tests.support.store_helpers import raw, revision_of
+from tests.support.store_helpers import add_people, raw, revision_of
 from tests.support.stores import PASSPHRASE, new_store
 
 
@@ -105,3 +105,37 @@ def test_the_models_declare_every_table_and_index_the_migrations_make(store: Sto
     assert diff == []
     assert {"ix_stay_until_arrived", "ix_screening_adequate", "first_contact"} <= names
     assert names >= SEARCH_INDEX_TABLES
+
+
+def _statistics(folder: Path, key: bytes) -> dict[str, str]:
+    conn = raw(folder, key)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return {}
+        return dict(conn.execute("SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL"))
+    finally:
+        conn.close()
+
+
+def test_a_migrated_store_has_planner_statistics_for_its_tables_and_new_indexes(
+    tmp_path: Path,
+) -> None:
+    """A store at 0030 never analysed its conversations; migrating it to head analyses the
+    tables with rows, the index 0024 remade among them, and leaves empty tables alone."""
+    folder = tmp_path / "store"
+    old = new_store(folder, revision="0030")
+    key = old._data_key
+    add_people(old, 3)  # A00000..A00002, one conversation each, on 2024-01-01, 02-02, 03-03
+    old.close()
+    assert "ix_conversation_on_cover" not in _statistics(folder, key)
+
+    Store.unlock(folder, user="ana", passphrase=PASSPHRASE).close()
+
+    stats = _statistics(folder, key)
+    # 3 rows; every prefix of (occurred_on, kind, setting, outcome, minutes, attendees,
+    # person_id, programme) tells the 3 apart except kind, setting and outcome, which all
+    # 3 share: the days differ, so each prefix holds 1 row a value.
+    assert stats["ix_conversation_on_cover"] == "3 1 1 1 1 1 1 1 1"
+    assert stats["ix_person_ref"] == "3 1"
+    # No decisions: no statistics, so the planner keeps its defaults for an empty table.
+    assert not [name for name in stats if name.startswith("ix_decision")]

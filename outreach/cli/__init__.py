@@ -1,7 +1,9 @@
 """The ``outreach`` command. A thin layer: every command calls the store, services, stats or
 exports, and turns their errors into one line and a non-zero exit.
 
-Each group of commands lives in its own module and registers itself on :data:`app` here.
+Each group of commands lives in its own module and registers itself on :data:`app` here
+when imported; :data:`COMMAND_MODULES` says which modules register each command, so that a run
+imports only the modules of the command it runs (:mod:`outreach.cli.lazy`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,47 @@ import typer
 
 from outreach import __version__
 from outreach.cli.common import fail, say, use_settings
+from outreach.cli.lazy import LazyGroup
+
+_CLI = "outreach.cli."
+# Each top-level command, in the order --help lists it, and the modules that register it and
+# its subcommands (tests/cli/test_cli_lazy.py checks this against importing every module).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "audit": (_CLI + "audit_commands",),
+    "backup": (_CLI + "backup_commands",),
+    "restore": (_CLI + "backup_commands",),
+    "codes": (_CLI + "codes_commands",),
+    "demo": (_CLI + "demo_commands",),
+    "person": (_CLI + "domain_commands",),
+    "decide": (_CLI + "domain_commands",),
+    "init": (_CLI + "store_commands",),
+    "check": (_CLI + "store_commands",),
+    "export": (_CLI + "export_commands",),
+    "verify": (_CLI + "export_commands",),
+    "programmes": (_CLI + "programme_commands",),
+    "stats": (_CLI + "stats_commands",),
+    "open": (_CLI + "tui_commands",),
+    "log": (_CLI + "domain_commands", _CLI + "programme_commands"),
+    "people": (_CLI + "domain_commands", _CLI + "people_commands"),
+    "mentors": (_CLI + "domain_commands",),
+    "followups": (_CLI + "domain_commands",),
+    "keys": (_CLI + "store_commands", _CLI + "export_commands"),
+    "import": (_CLI + "import_commands",),
+    "region": (_CLI + "region_commands",),
+    "site": (_CLI + "site_commands",),
+    "targets": (_CLI + "stats_commands",),
+    "sync": (_CLI + "sync_commands",),
+    "transfer": (_CLI + "transfer_commands",),
+}
+
+
+class _OutreachGroup(LazyGroup):
+    modules = COMMAND_MODULES
+
 
 app = typer.Typer(
     name="outreach",
+    cls=_OutreachGroup,
     help="Track peer-mentor outreach, screening uptake and follow-ups, offline and encrypted.",
     no_args_is_help=False,
     add_completion=False,
@@ -58,25 +98,7 @@ def _root(
         run_app()
 
 
-# Command modules register themselves on import.
-from outreach.cli import (  # noqa: E402
-    audit_commands,  # noqa: F401
-    backup_commands,  # noqa: F401
-    codes_commands,  # noqa: F401
-    demo_commands,  # noqa: F401
-    domain_commands,  # noqa: F401
-    export_commands,  # noqa: F401
-    import_commands,  # noqa: F401
-    people_commands,  # noqa: F401
-    programme_commands,  # noqa: F401
-    region_commands,  # noqa: F401
-    site_commands,  # noqa: F401
-    stats_commands,  # noqa: F401
-    store_commands,  # noqa: F401
-    sync_commands,  # noqa: F401
-    transfer_commands,  # noqa: F401
-    tui_commands,  # noqa: F401
-)
+_OutreachGroup.app = app
 
 
 def main() -> None:

@@ -17,12 +17,11 @@ from sqlmodel import Session, col, select
 
 from outreach.clock import today
 from outreach.model import Person, Stay, Unit
-from outreach.queries import is_waiting_to_revisit, outer, param, resident, sql
+from outreach.queries import outer, param, resident, sql
 from outreach.rules.screening import age_on
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, person_by_ref
 from outreach.services.name_search import first_found
-from outreach.services.standing import decision_in_force
 from outreach.services.status import statuses_of
 from outreach.store.store import Store
 
@@ -189,12 +188,12 @@ def _matches(session: Session, ids: list[int], day: date, programme: str) -> lis
     for person in ordered:
         assert person.id is not None
         status = statuses[person.id]
-        decision = decision_in_force(session, person.id, day, programme)
         last = last_stays.get(person.id)
         unit = status.unit
         if unit is None and last is not None and last.unit_id is not None:
             unit = _unit_name(session, last.unit_id)
-        declined = is_waiting_to_revisit(decision, day)
+        # The status already read the decision in force: no query per person for it.
+        declined = status.waiting_to_revisit
         rows.append(
             PersonMatch(
                 ref=person.ref,
@@ -205,10 +204,8 @@ def _matches(session: Session, ids: list[int], day: date, programme: str) -> lis
                 resident=status.resident,
                 left_on=None if status.resident or last is None else last.left_on,
                 do_not_approach=status.do_not_approach,
-                decided_on=decision.decided_on
-                if decision is not None and (status.do_not_approach or declined)
-                else None,
-                declined_until=decision.revisit_on if declined and decision else None,
+                decided_on=status.decided_on if status.do_not_approach or declined else None,
+                declined_until=status.revisit_on if declined else None,
             )
         )
     return rows

@@ -22,7 +22,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from outreach.model import (
@@ -81,6 +84,8 @@ class PersonStatus:
     """For someone who has left: the day their last stay ended."""
     decided_on: date | None = None
     """The day the decision in force was taken."""
+    waiting_to_revisit: bool = False
+    """The decision in force is an informed decline whose revisit date is after ``as_of``."""
     clinical_step: ClinicalStep | None = None
     """The most pressing clinical follow-up open on ``as_of`` (colposcopy before a repeat
     test, then the earliest due)."""
@@ -226,7 +231,8 @@ def compute_status(
     due_on = next_test_due(programme, date_of_birth=person.date_of_birth, tests=results, day=day)
     kind = decision.kind if decision else None
     dna = kind == DecisionKind.do_not_approach
-    worklist = eligible and not ceasings and not dna and not is_waiting_to_revisit(decision, day)
+    waiting = is_waiting_to_revisit(decision, day)
+    worklist = eligible and not ceasings and not dna and not waiting
     due = worklist and due_on is not None and due_on <= day
     return PersonStatus(
         as_of=day,
@@ -252,6 +258,45 @@ def compute_status(
         else None,
         clinical_step=_most_pressing(clinical_steps),
         decided_on=decision.decided_on if decision else None,
+        waiting_to_revisit=waiting,
+    )
+
+
+@dataclass(frozen=True)
+class _PageStatements:
+    """The statements that read a page of people's statuses, built once: a page is read on
+    every keystroke of a search, and building them cost more than running them."""
+
+    stays: Any
+    events: Any
+    decisions: Any
+    steps: Any
+
+
+@cache
+def _page_statements() -> _PageStatements:
+    ids: Any = bindparam("ids", expanding=True)
+    programme: Any = bindparam("programme")
+    day: Any = bindparam("day")
+    table = decision_table()
+    return _PageStatements(
+        stays=select(Stay, Unit.name)
+        .join(Unit, col(Unit.id) == Stay.unit_id, isouter=True)
+        .where(col(Stay.person_id).in_(ids)),
+        events=select(ScreeningEvent).where(
+            col(ScreeningEvent.person_id).in_(ids),
+            ScreeningEvent.programme == programme,
+            col(ScreeningEvent.event).in_([ScreeningEventKind.test, ScreeningEventKind.ceased]),
+        ),
+        decisions=select(Decision)
+        .where(col(Decision.person_id).in_(ids), decided_by(table, programme=programme, day=day))
+        .order_by(*latest_first(table)),
+        steps=select(col(FollowUp.person_id), col(FollowUp.reason), col(FollowUp.due_on)).where(
+            col(FollowUp.person_id).in_(ids),
+            FollowUp.programme == programme,
+            col(FollowUp.reason).in_(CLINICAL_REASONS),
+            open_on(follow_ups(), day),
+        ),
     )
 
 
@@ -262,39 +307,19 @@ def statuses_of(
     ids = [p.id for p in people if p.id is not None]
     if not ids:
         return {}
+    statements = _page_statements()
+    params = {"ids": ids, "programme": programme, "day": as_of}
     stays: dict[int, list[tuple[Stay, str | None]]] = defaultdict(list)
-    for stay, unit_name in session.exec(
-        select(Stay, Unit.name)
-        .join(Unit, col(Unit.id) == Stay.unit_id, isouter=True)
-        .where(col(Stay.person_id).in_(ids))
-    ):
+    for stay, unit_name in session.exec(statements.stays, params=params):
         stays[stay.person_id].append((stay, unit_name))
     events: dict[int, list[ScreeningEvent]] = defaultdict(list)
-    for event in session.exec(
-        select(ScreeningEvent).where(
-            col(ScreeningEvent.person_id).in_(ids),
-            ScreeningEvent.programme == programme,
-            col(ScreeningEvent.event).in_([ScreeningEventKind.test, ScreeningEventKind.ceased]),
-        )
-    ):
+    for event in session.exec(statements.events, params=params):
         events[event.person_id].append(event)
     decisions: dict[int, Decision] = {}
-    table = decision_table()
-    for decision in session.exec(
-        select(Decision)
-        .where(col(Decision.person_id).in_(ids), decided_by(table, programme=programme, day=as_of))
-        .order_by(*latest_first(table))
-    ):
+    for decision in session.exec(statements.decisions, params=params):
         decisions.setdefault(decision.person_id, decision)  # the first one: the one in force
     steps: dict[int, list[ClinicalStep]] = defaultdict(list)
-    for person_id, reason, due_on in session.exec(
-        select(col(FollowUp.person_id), col(FollowUp.reason), col(FollowUp.due_on)).where(
-            col(FollowUp.person_id).in_(ids),
-            FollowUp.programme == programme,
-            col(FollowUp.reason).in_(CLINICAL_REASONS),
-            open_on(follow_ups(), as_of),
-        )
-    ):
+    for person_id, reason, due_on in session.exec(statements.steps, params=params):
         steps[person_id].append(ClinicalStep(reason, due_on))
     rules = load_programme(programme)
     return {

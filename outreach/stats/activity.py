@@ -60,7 +60,8 @@ _STAY_UNTIL = sql(stay_until(stays()), bare=True)
 # over the month (a conversation's outcome for the programme is its own where the programme is
 # its first, its further programme's row's otherwise: the service never records a first
 # programme again as a further one). The columns only those counts read are left NULL before
-# ``:count_from``. When every month is kept, PERIOD_SQL leaves them out altogether.
+# ``:count_from``; when no month is kept, PERIOD_ALL_SQL reads them for every conversation.
+# When every month is kept, PERIOD_SQL leaves them out altogether.
 _CONV = f"""
 WITH conv(id, kind, person_id, occurred_on, first) AS MATERIALIZED (
     SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)}
@@ -70,23 +71,35 @@ WITH conv(id, kind, person_id, occurred_on, first) AS MATERIALIZED (
 ),
 """
 
-_CONV_COUNTING = f"""
+
+def _conv_counting(gated: bool) -> str:
+    """The ``conv`` CTE of the counting statements. ``gated``: the columns only the monthly
+    counts read are NULL before ``:count_from``; otherwise every conversation is counted, for
+    a period none of whose months is kept (the running month alone, for one), sparing five
+    comparisons a conversation."""
+
+    def counted(value: str) -> str:
+        return f"CASE WHEN c.occurred_on >= :count_from THEN {value} END" if gated else value
+
+    before = "WHEN c.occurred_on < :count_from THEN NULL " if gated else ""
+    return f"""
 WITH conv(id, kind, person_id, occurred_on, first, setting, outcome, minutes, attendees, month)
 AS MATERIALIZED (
     SELECT c.id, c.kind, c.person_id, c.occurred_on, {sql(_FIRST)},
-        CASE WHEN c.occurred_on >= :count_from THEN c.setting END,
-        CASE WHEN c.occurred_on < :count_from THEN NULL WHEN {sql(_FIRST)} THEN c.outcome ELSE (
+        {counted("c.setting")},
+        CASE {before}WHEN {sql(_FIRST)} THEN c.outcome ELSE (
             SELECT cp.outcome FROM conversation_programme cp
             WHERE cp.conversation_id = c.id AND cp.programme = :programme
         ) END,
-        CASE WHEN c.occurred_on >= :count_from THEN c.minutes END,
-        CASE WHEN c.occurred_on >= :count_from THEN c.attendees END,
-        CASE WHEN c.occurred_on >= :count_from THEN substr(c.occurred_on, 1, 7) END
+        {counted("c.minutes")},
+        {counted("c.attendees")},
+        {counted("substr(c.occurred_on, 1, 7)")}
     FROM conversation c INDEXED BY ix_conversation_on_cover
     WHERE c.occurred_on >= :start AND c.occurred_on <= :stop AND ({sql(_ADDRESSED)})
     ORDER BY +c.id
 ),
 """
+
 
 _FIGURES_WITH = f"""people(person_id) AS NOT MATERIALIZED (
     SELECT person_id FROM conv WHERE person_id IS NOT NULL
@@ -183,9 +196,11 @@ GROUP BY month, code
 """
 
 PERIOD_SQL = _CONV + _FIGURES_WITH + _BARRIERS + _FIGURES
-PERIOD_COUNTING_SQL = (
-    _CONV_COUNTING + _RAISED + _FIGURES_WITH + _RAISED_BARRIERS + _FIGURES + _COUNTS
-)
+_COUNTING_TAIL = _RAISED + _FIGURES_WITH + _RAISED_BARRIERS + _FIGURES + _COUNTS
+PERIOD_COUNTING_SQL = _conv_counting(gated=True) + _COUNTING_TAIL
+PERIOD_ALL_SQL = _conv_counting(gated=False) + _COUNTING_TAIL
+"""PERIOD_COUNTING_SQL for a period whose months are all counted (``:count_from`` is the
+period's start): the same rows."""
 
 # Open and overdue are read on the period's last day read (``stop``: the as-of date while the
 # period runs, its end once it has ended), from the dates in the data: opened on or before
@@ -324,7 +339,12 @@ def counted_figures(
     people = first = tested = 0
     median: float | None = None
     stop = date.fromisoformat(params["stop"])
-    statement = PERIOD_SQL if plan.count_from > stop else PERIOD_COUNTING_SQL
+    if plan.count_from > stop:
+        statement = PERIOD_SQL
+    elif plan.count_from > period.start:
+        statement = PERIOD_COUNTING_SQL
+    else:
+        statement = PERIOD_ALL_SQL
     for part, key, a, b, c, n, spent, came in session.execute(text(statement), params):
         if part == "barrier":
             raising[key] = int(a)

@@ -226,12 +226,15 @@ def test_a_month_is_counted_by_hand(tmp_path: Path) -> None:
                 "2024-05",
             ]
             board = dashboard(store, as_of=TODAY, period=YEAR)
-            conv = board.activity.conversations
-            # February (kept) and June (counted): three conversations, 32 minutes.
-            assert (conv.count, conv.one_to_one, conv.minutes, conv.people) == (3, 3, 32, 3)
-            assert conv.by_mentor == {"Dee Hartley": (1, 5), "Maya Lee": (3, 32)}
-            assert board.activity.barriers == {"fear_anxiety": (2, 2), "past_trauma": (1, 1)}
-            assert board.activity.outcomes == {"booked": 2, "informed_decline": 1}
+            # February (kept) and June (counted), then every month counted (none kept: the
+            # statement that counts every conversation): three conversations, 32 minutes.
+            for figures in (board.activity, afresh(store)):
+                conv = figures.conversations
+                assert (conv.count, conv.one_to_one, conv.minutes, conv.people) == (3, 3, 32, 3)
+                assert conv.by_mentor == {"Dee Hartley": (1, 5), "Maya Lee": (3, 32)}
+                assert conv.by_setting == {"wing": (3, 32)}
+                assert figures.barriers == {"fear_anxiety": (2, 2), "past_trauma": (1, 1)}
+                assert figures.outcomes == {"booked": 2, "informed_decline": 1}
         finally:
             store.close()
 

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,15 @@ class KdfParams:
     def derive(self, secret: str) -> bytes:
         # NFC so that the same passphrase typed on another keyboard layout still opens.
         material = unicodedata.normalize("NFC", secret).encode("utf-8")
+        kept = _KEPT.get()
+        if kept is not None and (self, material) in kept.keys:
+            return kept.keys[(self, material)]
         with _AHEAD_LOCK:
             ahead = _AHEAD.pop((self, material), None)
-        if ahead is not None:
-            return ahead.result()
-        return self._derive(material)
+        key = ahead.result() if ahead is not None else self._derive(material)
+        if kept is not None:
+            kept.keys[(self, material)] = key
+        return key
 
     def _derive(self, material: bytes) -> bytes:
         kdf = Argon2id(
@@ -105,6 +110,12 @@ def derive_ahead(folder: Path, *, user: str, secret: str) -> None:
         kdf = KeyFile.load(folder / "keys.json").slot_for(user).kdf
     except Exception:
         return
+    _start_deriving(kdf, secret, alone=True)
+
+
+def _start_deriving(kdf: KdfParams, secret: str, *, alone: bool) -> None:
+    """Derive ``kdf``'s key from ``secret`` in a thread, for the next :meth:`KdfParams.derive`
+    of the same to take; ``alone`` drops any other derivation waiting first."""
     material = unicodedata.normalize("NFC", secret).encode("utf-8")
     result: Future[bytes] = Future()
 
@@ -115,9 +126,51 @@ def derive_ahead(folder: Path, *, user: str, secret: str) -> None:
             result.set_exception(exc)
 
     with _AHEAD_LOCK:
-        _AHEAD.clear()
+        if alone:
+            _AHEAD.clear()
         _AHEAD[(kdf, material)] = result
+    kept = _KEPT.get()
+    if kept is not None:
+        kept.started.append((kdf, material))
     threading.Thread(target=run, name="derive-ahead", daemon=True).start()
+
+
+@dataclass
+class _Kept:
+    keys: dict[tuple[KdfParams, bytes], bytes] = field(default_factory=dict)
+    started: list[tuple[KdfParams, bytes]] = field(default_factory=list)
+
+
+_KEPT: ContextVar[_Kept | None] = ContextVar("kept_derivations", default=None)
+
+
+@contextmanager
+def derivations_kept() -> Iterator[None]:
+    """Within the block (in this thread or task), each key :meth:`KdfParams.derive` derives is
+    kept, and deriving it again from the same parameters and secret takes it instead of
+    running Argon2id again: a new store seals its admin's slot and opens it at once. The keys,
+    and any derivation started in the block and not taken, are dropped when the block ends."""
+    kept = _Kept()
+    token = _KEPT.set(kept)
+    try:
+        yield
+    finally:
+        with _AHEAD_LOCK:
+            for started in kept.started:
+                _AHEAD.pop(started, None)
+        kept.keys.clear()
+        _KEPT.reset(token)
+
+
+def fresh_kdf_derived_ahead(secret: str) -> KdfParams:
+    """New derivation parameters (a fresh salt) whose key is already being derived from
+    ``secret`` in a thread, for a slot about to be added with them (:meth:`KeyFile.add_slot`'s
+    ``kdf``), so that two new slots' derivations run at once. Leaves any other derivation
+    waiting where it is. Inside :func:`derivations_kept`, dropped at the block's end if no
+    slot took it."""
+    kdf = KdfParams.fresh()
+    _start_deriving(kdf, secret, alone=False)
+    return kdf
 
 
 @dataclass(frozen=True)
@@ -565,17 +618,19 @@ class KeyFile:
         holds_authority: bool = False,
         keep: tuple[Slot, SlotSecrets] | None = None,
         signer_since: int = 0,
+        kdf: KdfParams | None = None,
     ) -> Slot:
         """A new format-2 slot for ``secret`` holding ``data_key`` (and ``next_key`` during a
         re-key), its role signed with ``authority`` (the store authority's private key, which
         the slot also seals when ``holds_authority``). Where the store has an authority, an
         account's new slot also gets its own audit-signing key, which must sign its rows from
         audit row ``signer_since`` on. With ``keep``, the same slot (id, key pair, signing key,
-        signature) sealed under a new passphrase."""
+        signature) sealed under a new passphrase. ``kdf``: the slot's derivation parameters
+        (default: fresh ones; see :func:`fresh_kdf_derived_ahead`)."""
         if keep is not None:
             old, opened = keep
             slot = replace(
-                old, kdf=KdfParams.fresh(), nonce=_b64(secrets.token_bytes(12)), next_key=""
+                old, kdf=kdf or KdfParams.fresh(), nonce=_b64(secrets.token_bytes(12)), next_key=""
             )
             blob = opened.private + (opened.authority_public or b"") + (opened.authority or b"")
         else:
@@ -585,7 +640,7 @@ class KeyFile:
                 kind=kind,
                 account=account,
                 role=role,
-                kdf=KdfParams.fresh(),
+                kdf=kdf or KdfParams.fresh(),
                 nonce=_b64(secrets.token_bytes(12)),
                 wrapped_key="",
                 public_key=_b64(private.public_key().public_bytes_raw()),

@@ -118,25 +118,31 @@ class Store(AccountsStore):
         keyfile = keyslots.KeyFile(store_id=store_id)
         authority, keyfile.authority = keyslots.new_authority()
         recovery = keyslots.new_recovery_code()
-        keyfile.add_slot(
-            kind=keyslots.RECOVERY,
-            secret=recovery,
-            data_key=data_key,
-            account=None,
-            role=None,
-            authority=authority,
-            holds_authority=True,
-        )
-        admin_slot = keyfile.add_slot(
-            kind=keyslots.ACCOUNT,
-            secret=passphrase,
-            data_key=data_key,
-            account=admin,
-            role=Role.admin,
-            authority=authority,
-            holds_authority=True,
-        )
-        _, admin_secrets = keyfile.open_slot(admin_slot, passphrase)
+        # Two Argon2id derivations, not three: the admin's runs in a thread beside the recovery
+        # slot's (Argon2id runs without the GIL), and the admin's slot is opened with the key
+        # its sealing derived, dropped when the block ends.
+        with keyslots.derivations_kept():
+            admin_kdf = keyslots.fresh_kdf_derived_ahead(passphrase)
+            keyfile.add_slot(
+                kind=keyslots.RECOVERY,
+                secret=recovery,
+                data_key=data_key,
+                account=None,
+                role=None,
+                authority=authority,
+                holds_authority=True,
+            )
+            admin_slot = keyfile.add_slot(
+                kind=keyslots.ACCOUNT,
+                secret=passphrase,
+                data_key=data_key,
+                account=admin,
+                role=Role.admin,
+                authority=authority,
+                holds_authority=True,
+                kdf=admin_kdf,
+            )
+            _, admin_secrets = keyfile.open_slot(admin_slot, passphrase)
         engine = make_engine(folder / DATA, data_key)
         try:
             upgrade(engine)

@@ -38,6 +38,7 @@ from outreach.rules.wording import NONE, load_wording
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key, residence_read_ahead
 from outreach.services.screening import (
+    QUIET_STEPS,
     CeaseReason,
     Pathway,
     RecordScreeningEvent,
@@ -200,10 +201,11 @@ def _agreeing(
 def apply(run: ImportRun, rows: list[Row]) -> None:
     """Record each new pathway event of the file, in date order.
 
-    The file's people and their pathways (tests and open follow-ups) are read once, a few
-    hundred people per query, and handed to :func:`record_screening_event`, which keeps
-    them up to date: every event is recorded exactly as one entered alone would be. Steps
-    that set nothing in motion are written many at a time (:class:`ScreeningBatch`).
+    The file's people, and the pathways (tests and open follow-ups) of those with a step
+    that sets something in motion, are read once, a few hundred people per query, and
+    handed to :func:`record_screening_event`, which keeps them up to date: every event is
+    recorded exactly as one entered alone would be. Steps that set nothing in motion are
+    written many at a time (:class:`ScreeningBatch`).
     """
     people = ids_of_refs(run.session, (row.get("ref") or "" for row in rows))
     entries = []
@@ -216,7 +218,10 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
     keys = _stored_keys(run, entries)
     person_ids = sorted({e.person_id for e in entries})
     records = _people(run, person_ids)
-    pathways = pathways_of(run.session, person_ids, PROGRAMME)
+    # A step that sets nothing in motion never reads its person's pathway: only the people
+    # with another step in the file have theirs read.
+    moving = sorted({e.person_id for e in entries if e.event not in QUIET_STEPS})
+    pathways = pathways_of(run.session, moving, PROGRAMME)
     on_site = ((e.person_id, e.occurred_on) for e in entries if e.where == Where.on_site)
     with residence_read_ahead(run.session, on_site):
         _record(run, entries, keys, records, pathways, done=len(rows) - len(entries))
@@ -253,7 +258,7 @@ def _record(
                         note=entry.note,
                     ),
                     person=records[entry.person_id],
-                    pathway=pathways[entry.person_id],
+                    pathway=pathways.get(entry.person_id),
                 )
                 run.report.added += 1
                 run.report.followups_completed += completed

@@ -279,10 +279,10 @@ class ScreeningBatch:
         self.session = within.session
         self._pending: list[dict[str, Any]] = []
 
-    def record(self, cmd: RecordScreeningEvent, *, person: Person, pathway: Pathway) -> int:
-        """Record ``cmd`` for ``person`` (whose ``pathway`` is kept up to date); how many
-        follow-ups it completed. Refused, writing nothing, as
-        :func:`record_screening_event` refuses it."""
+    def record(self, cmd: RecordScreeningEvent, *, person: Person, pathway: Pathway | None) -> int:
+        """Record ``cmd`` for ``person`` (whose ``pathway``, when given, is kept up to date;
+        a step that sets something in motion reads it when not); how many follow-ups it
+        completed. Refused, writing nothing, as :func:`record_screening_event` refuses it."""
         load_programme(cmd.programme)
         assert person.id is not None
         step = _checked(self.session, cmd, person)

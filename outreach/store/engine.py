@@ -28,7 +28,7 @@ MIN_SQLCIPHER = (4, 0, 0)
 MIN_SQLITE = (3, 51, 3)
 BUSY_TIMEOUT_MS = 10_000
 # Decrypted pages kept per connection, taken only as pages are read (see connect()).
-PAGE_CACHE_KIB = 65536
+PAGE_CACHE_KIB = 49152
 
 # Execution option that makes a transaction take the write lock at BEGIN, so two writers
 # queue on busy_timeout instead of failing when a read transaction tries to upgrade.
@@ -112,11 +112,15 @@ def connect(db_path: Path, data_key: bytes) -> Any:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
-        # 64 MiB of decrypted pages per connection, taken only as pages are read: each of the
-        # dashboard's two readers then keeps every page it needs (about 50 MB at 200,000
-        # people) from one run to the next instead of decrypting them again. A cache smaller
-        # than what one run reads keeps almost nothing: each pass evicts the pages the next
-        # one wants first.
+        # 48 MiB of decrypted pages per connection, taken only as pages are read: each of the
+        # month dashboard's two readers then keeps every page it needs (at most 44.6 MB at
+        # 200,000 people) from one run to the next instead of decrypting them again. A cache
+        # smaller than what one run reads keeps almost nothing: each pass evicts the pages
+        # the next one wants first. So a bigger cap buys nothing where the reads outgrow it
+        # (a year's dashboard or export; the month dashboard at 1,000,000 people, 1.63-1.68 s
+        # CPU at 48 MiB against 1.89-2.02 s at 64), and every connection may hold all of it:
+        # at 64 MiB the peak memory at 200,000 people was 254-255 MB, at 48 MiB 220-221 MB
+        # (README, "Speed").
         conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Names are compared folded the same way in SQL and in Python (outreach.wording).

@@ -62,8 +62,11 @@ RENAMES = {
 
 MARK_MISSING_LEFT = "mark_missing_left"
 
-# New people are inserted in batches of this many.
-_BATCH = 500
+# New people are inserted in batches of this many (and stored people read as many per
+# query). Each batch pays for its own statements around the insert (the name indexes'
+# triggers held back and made again, the change log's clock): at 200,000 people, 2,000 a
+# batch took about 0.2 s less CPU for 10,000 people than 500 did.
+_BATCH = 2000
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def _change_log(store: Store) -> list[tuple[object, ...]]:
     with store.read() as session:
         connection = session.connection()
         named = {}
-        for table in (*WRITTEN, "person", "mentor"):
+        for table in (*WRITTEN, "person", "stay", "unit", "mentor"):
             for uid, row_id in connection.execute(text(f"SELECT uid, rowid FROM {table}")):
                 named[uid] = f"{table}#{row_id}"
         found = []
@@ -308,3 +308,65 @@ def test_file_directory_numbers_conversations_after_the_highest_stored(
             directory = FileDirectory(session, [])
             assert [directory.conversation_id(session) for _ in range(2)] == [10, 11]
             assert Directory().conversation_id(session) is None
+
+
+# Five new people (one of them already stored as A1001AA, matched whatever its case) and
+# an update: in batches of two, new people are written in three batches.
+ROLL = """ref,name,date_of_birth,unit,arrived
+N1,Ana Ruiz,1990-01-02,Elm House,2024-11-01
+n2,Łucja Nowak,1985-03-04,Oak House,2024-11-02
+a1001aa,Jade Whitfield,1991-04-12,Elm House,2023-09-04
+N3,Siobhán O'Neill,1979-05-06,Elm House,2024-11-03
+N4,Bea [b] Lee,2000-07-08,New Wing,2024-11-04
+N5,Cy Dunn,1970-09-10,Oak House,2024-11-05
+"""
+
+
+def _names(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """The people and stays (every column but ``uid``) and what the name indexes hold."""
+    with store.read() as session:
+        connection = session.connection()
+        found = {}
+        for table, columns in (
+            ("person", "id, ref, display_name, date_of_birth, has_cervix, created_at"),
+            ("stay", "id, person_id, unit_id, arrived_on, left_on, left_reason"),
+            ("person_search", "rowid, name_key"),
+            ("person_pieces", "rowid, pieces"),
+        ):
+            found[table] = [
+                tuple(r)
+                for r in connection.execute(text(f"SELECT {columns} FROM {table} ORDER BY rowid"))
+            ]
+    return found
+
+
+def test_a_roll_written_in_several_batches_stores_what_one_batch_stores(
+    template: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.imports.people as people
+
+    with copy_of(template, tmp_path / "one") as one:
+        report = import_people(one, ROLL.encode())
+        assert (report.errors, report.added, report.unchanged) == ([], 5, 1)
+        stored_one, logged_one = _names(one), sorted(map(repr, _change_log(one)))
+    monkeypatch.setattr(people, "_BATCH", 2)
+    with copy_of(template, tmp_path / "many") as many:
+        report = import_people(many, ROLL.encode())
+        assert (report.errors, report.added, report.unchanged) == ([], 5, 1)
+        stored_many, logged_many = _names(many), sorted(map(repr, _change_log(many)))
+    assert stored_many == stored_one
+    # The same change-log entries (the batches interleave people and stays differently).
+    assert logged_many == logged_one
+    # The fixture roll holds twelve people: the new ones are numbered 13 to 17 in file
+    # order, each with its stay and its rows in both name indexes.
+    assert [row[:3] for row in stored_many["person"][-5:]] == [
+        (13, "N1", "Ana Ruiz"),
+        (14, "n2", "Łucja Nowak"),
+        (15, "N3", "Siobhán O'Neill"),
+        (16, "N4", "Bea [b] Lee"),
+        (17, "N5", "Cy Dunn"),
+    ]
+    assert [row[1] for row in stored_many["stay"][-5:]] == [13, 14, 15, 16, 17]
+    assert [row[0] for row in stored_many["person_search"][-5:]] == [13, 14, 15, 16, 17]
+    assert [row[0] for row in stored_many["person_pieces"][-5:]] == [13, 14, 15, 16, 17]
+    assert stored_many["person_search"][-3][1] == "siobhanoneill"

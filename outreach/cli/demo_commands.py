@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -124,17 +123,10 @@ def _import_app_in_background() -> threading.Thread:
     thread."""
 
     def load() -> None:
-        import outreach.services.followups
-        import outreach.stats.dashboard
-        import outreach.tui.app
-        import outreach.tui.screens.dashboard  # noqa: F401
-        from outreach.rules.programme import load_programme
+        import outreach.tui.app  # noqa: F401
+        from outreach.tui.screens.warming import warm_first_screen
 
-        # The programme file, checked against its schema (importing jsonschema takes a
-        # quarter of a second): read here, while the key derivation runs, it is cached for
-        # the dashboard's first statements. A bad file is reported there, not here.
-        with contextlib.suppress(ValueError):
-            load_programme()
+        warm_first_screen()
 
     thread = threading.Thread(target=load, name="import-app", daemon=True)
     thread.start()

@@ -80,11 +80,12 @@ class UnlockScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        """Import the store, services and stats while the passphrase is typed: about a second
-        of SQLAlchemy and Alembic imports that would otherwise follow pressing enter."""
-        import outreach.services.followups
-        import outreach.stats.dashboard
-        import outreach.store.store  # noqa: F401
+        """While the passphrase is typed, import what the first dashboard needs and read the
+        programme file (:func:`warm_first_screen`): about a second of imports that would
+        otherwise follow pressing enter."""
+        from outreach.tui.screens.warming import warm_first_screen
+
+        warm_first_screen()
 
     def reset(self, notice: str = "") -> None:
         """Forget the typed passphrase and show ``notice`` (used when the app locks)."""

@@ -102,7 +102,13 @@ def validated_document(summary: PublishedSummary) -> dict[str, Any]:
 def write_json(summary: PublishedSummary, path: Path) -> None:
     """Write ``summary`` to ``path`` as UTF-8 JSON; refuses (:class:`InvalidSummary`) a
     document that fails the schema."""
-    text = json.dumps(validated_document(summary), ensure_ascii=False, indent=2)
+    write_document(validated_document(summary), path)
+
+
+def write_document(document: dict[str, Any], path: Path) -> None:
+    """Write a document :func:`validated_document` made to ``path`` as UTF-8 JSON (as
+    :func:`write_json` writes it), without checking it against the schema again."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")
 
 

@@ -138,10 +138,11 @@ def test_an_export_whose_figures_fail_the_schema_is_refused_and_nothing_is_writt
 def test_a_json_file_that_fails_the_schema_is_never_signed(
     filled_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def invalid_file(_summary: PublishedSummary, path: Path) -> None:
+    def invalid_file(_document: dict[str, Any], path: Path) -> None:
         path.write_text(json.dumps({"format": "outreach-summary/1"}), encoding="utf-8")
 
-    monkeypatch.setitem(export_module.FORMATS, "json", ("summary.json", invalid_file))
+    # The export writes the document it checked (write_document), not the summary again.
+    monkeypatch.setattr(export_module, "write_document", invalid_file)
     folder = tmp_path / "exports"
     folder.mkdir()
     before = _audit_count(filled_store)
@@ -185,12 +186,11 @@ def test_verify_refuses_a_signed_export_whose_summary_fails_the_schema(
 def test_a_json_file_other_than_the_checked_summary_is_never_signed(
     filled_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def another_site(summary: PublishedSummary, path: Path) -> None:
-        document = summary_document(summary)
-        document["site"] = "HMP Elsewhere"
+    def another_site(checked: dict[str, Any], path: Path) -> None:
+        document = dict(checked, site="HMP Elsewhere")
         path.write_text(json.dumps(document), encoding="utf-8")
 
-    monkeypatch.setitem(export_module.FORMATS, "json", ("summary.json", another_site))
+    monkeypatch.setattr(export_module, "write_document", another_site)
     folder = tmp_path / "exports"
     folder.mkdir()
     before = _audit_count(filled_store)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from outreach.model import Conversation
-from outreach.stats.pathway import colposcopy, reach, reach_check_days, uptake
+from outreach.rules.programme import load_programme
+from outreach.stats.checks import check
+from outreach.stats.pathway import colposcopy, reach, reach_check_days, reach_checks, uptake
 from outreach.stats.period import Period
 from outreach.store.store import Store
 from tests.support.cohort import Cohort
@@ -95,7 +97,15 @@ def test_reach_counts_the_uncovered_with_a_one_to_one_conversation(empty_store: 
         talk(c, e, date(2023, 12, 1))
     with empty_store.read() as session:
         got = reach(session, Q1, as_of=date(2024, 6, 1))
+        # Read beside a trend day, by the statement that also counts coverage cells.
+        beside = check(
+            session,
+            programme=load_programme(),
+            trend_days=[date(2024, 3, 31)],
+            **reach_checks(Q1, date(2024, 6, 1)),
+        )
     assert (got.uncovered, got.reached) == (4, 2)
+    assert (beside.uncovered, beside.reached) == (4, 2)
 
 
 def test_colposcopy_attendance_within_2_and_6_weeks(empty_store: Store) -> None:

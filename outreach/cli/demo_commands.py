@@ -12,6 +12,7 @@ import typer
 
 from outreach.cli import app
 from outreach.cli.common import errors_shown, say, settings
+from outreach.tui.collection import pause_collection
 from outreach.wording import counted
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def demo(
 
     folder = store if store is not None else default_demo_folder()
     restarted = settings().restarted_as and not (rebuild or summary)
+    if not (rebuild or summary):
+        pause_collection()  # until the first dashboard is drawn (outreach.tui.collection)
     if not (restarted or rebuild):
         # The key derivation (Argon2id, without the GIL) runs beside the imports that follow
         # (SQLAlchemy, SQLModel, the services), which took as long again before it started.

@@ -11,6 +11,7 @@ import typer
 from outreach.cli import app
 from outreach.cli.common import StoreOption, UserOption, fail, say, settings, store_folder
 from outreach.settings import RESTARTED_AS_ENV, RESTARTED_NOTICE_ENV
+from outreach.tui.collection import pause_collection, resume_collection
 
 if TYPE_CHECKING:
     from outreach.tui.app import OutreachApp
@@ -57,6 +58,7 @@ def run_app(
     demo: bool = False,
 ) -> None:
     """Start the application on a store folder; returns when the person quits."""
+    pause_collection()
     from outreach.store.restore_swap import finish_interrupted_restore
     from outreach.store.store import DATA
 
@@ -90,6 +92,7 @@ def run_until_locked(application: OutreachApp) -> None:
     try:
         application.run()
     finally:
+        resume_collection()
         if application.store is not None:
             application.store.close()
     if application.crash_message:

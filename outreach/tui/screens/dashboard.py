@@ -28,6 +28,7 @@ from outreach.settings import Settings
 from outreach.text import visible
 from outreach.tui.actions import dashboard_bindings
 from outreach.tui.base import DataScreen
+from outreach.tui.collection import resume_collection
 from outreach.tui.messages import (
     ConflictsCounted,
     DashboardLoaded,
@@ -258,6 +259,8 @@ class DashboardScreen(DataScreen):
             return
         if _ready_marker(self.app):
             self.call_after_refresh(_ready, self.app)
+        # Start-up is over once the first figures are on screen (see outreach.tui.collection).
+        self.call_after_refresh(resume_collection)
         self._shown_once = True
 
     @on(Failed)

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from outreach.store.last_account import account_names, last_account, remember_account
+from outreach.tui.collection import resume_collection
 from outreach.tui.messages import Unlocked, UnlockFailed
 from outreach.tui.text import shown, shown_lines
 
@@ -85,7 +86,11 @@ class UnlockScreen(Screen[None]):
         otherwise follow pressing enter."""
         from outreach.tui.screens.warming import warm_first_screen
 
-        warm_first_screen()
+        try:
+            warm_first_screen()
+        finally:
+            # The person may take a while to type: start-up's imports are done.
+            resume_collection()
 
     def reset(self, notice: str = "") -> None:
         """Forget the typed passphrase and show ``notice`` (used when the app locks)."""

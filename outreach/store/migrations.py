@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 # (2.8 s CPU at 200,000 people, about the same at a limit of 100 or 400).
 OPTIMIZE = "PRAGMA optimize = 0x10002"
 ANALYSIS_LIMIT = 1000
+# A store analysed while small would keep figures of a small store until a table grows 25
+# times (at a later migration), while with none the planner assumes big tables, as a growing
+# store soon has: a store is analysed once it holds this many people.
+ANALYSE_FROM_PEOPLE = 1000
 
 # Alembic takes a fifth of start-up to import and is needed only when a migration is due:
 # whether one is due is read from the revision files' own lines and the store's
@@ -129,7 +133,7 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     """Run migrations with foreign keys off (batch table rebuilds would fire ON DELETE
     CASCADE), check foreign keys before commit, and roll back everything on a violation.
     The tables that need planner statistics then get them (``OPTIMIZE``), in the same
-    transaction."""
+    transaction, once the store holds ``ANALYSE_FROM_PEOPLE`` people."""
     from alembic import command
 
     cfg = alembic_config()
@@ -147,8 +151,17 @@ def upgrade(engine: Engine, target: str = "head") -> None:
                         f"migration left {counted(len(bad), 'broken reference')} "
                         f"(first: {table} row {rowid}); nothing was changed"
                     )
-                conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
-                conn.exec_driver_sql(OPTIMIZE)
+                if _people(conn) >= ANALYSE_FROM_PEOPLE:
+                    conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+                    conn.exec_driver_sql(OPTIMIZE)
         finally:
             raw.execute("PRAGMA analysis_limit = 0")
             raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _people(conn: Any) -> int:
+    """About how many people the store holds (its highest person id, read without reading
+    them all); 0 at a revision with no person table yet."""
+    if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'person'").first():
+        return 0
+    return int(conn.exec_driver_sql("SELECT max(id) FROM person").scalar() or 0)

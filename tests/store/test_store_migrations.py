@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, select
 
 from outreach.model import Account, AuditEntry, Role
 from outreach.model.people import SEARCH_INDEX_TABLES
-from outreach.store import audit
+from outreach.store import audit, migrations
 from outreach.store.engine import connect
 from outreach.store.errors import StoreTooNew
 from outreach.store.migrations import head_revision
@@ -118,10 +118,11 @@ def _statistics(folder: Path, key: bytes) -> dict[str, str]:
 
 
 def test_a_migrated_store_has_planner_statistics_for_its_tables_and_new_indexes(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A store at 0030 never analysed its conversations; migrating it to head analyses the
     tables with rows, the index 0024 remade among them, and leaves empty tables alone."""
+    monkeypatch.setattr(migrations, "ANALYSE_FROM_PEOPLE", 3)
     folder = tmp_path / "store"
     old = new_store(folder, revision="0030")
     key = old._data_key
@@ -139,3 +140,21 @@ def test_a_migrated_store_has_planner_statistics_for_its_tables_and_new_indexes(
     assert stats["ix_person_ref"] == "3 1"
     # No decisions: no statistics, so the planner keeps its defaults for an empty table.
     assert not [name for name in stats if name.startswith("ix_decision")]
+
+
+def test_a_store_with_fewer_people_than_the_threshold_is_not_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Figures of a small store would outlive its growth: below the threshold a migrated store
+    keeps the planner's defaults."""
+    monkeypatch.setattr(migrations, "ANALYSE_FROM_PEOPLE", 3)
+    folder = tmp_path / "store"
+    old = new_store(folder, revision="0030")
+    key = old._data_key
+    add_people(old, 2)
+    old.close()
+
+    Store.unlock(folder, user="ana", passphrase=PASSPHRASE).close()
+
+    assert revision_of(folder, key) == head_revision()
+    assert not [name for name in _statistics(folder, key) if name.startswith("ix_conversation")]

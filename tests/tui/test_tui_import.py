@@ -19,7 +19,7 @@ from outreach.model import Person, Stay, Unit
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.dialogs.account_dialogs import ConfirmDialog
-from outreach.tui.last_folder import last_import_folder
+from outreach.tui.last_folder import last_import_folder, remember_import_folder
 from outreach.tui.screens.import_file import (
     ImportResultDialog,
     ImportScreen,
@@ -185,6 +185,26 @@ async def test_a_path_typed_ahead_of_ctrl_t_is_the_one_previewed(
             assert field.value == str(tmp_path / "roll.csv")
             assert not _text(screen, "#import-status").startswith("No file at")
             assert screen.report is not None
+
+
+@pytest.mark.asyncio
+async def test_what_is_typed_goes_on_after_the_remembered_folder(
+    store: Store, tmp_path: Path
+) -> None:
+    files = tmp_path / "rolls"
+    files.mkdir()
+    remember_import_folder(files)
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            field = app.screen.query_one("#path", Input)
+            assert field.value == f"{files.resolve()}/"
+            for char in "roll.csv":
+                app.post_message(events.Key(char, char))
+            await wait_for(pilot, lambda: field.value.endswith(".csv"))
+            assert field.value == f"{files.resolve()}/roll.csv"
 
 
 @pytest.mark.asyncio

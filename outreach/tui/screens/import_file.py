@@ -238,11 +238,14 @@ class ImportScreen(DataScreen):
         with Vertical(id="import-form"):
             with Horizontal(classes="row"):
                 yield Label("File")
+                # The remembered folder is the start of the path, not a value to replace:
+                # what is typed goes on after it (not selected on focus).
                 yield Input(
                     str(folder) + "/" if folder else "",
                     placeholder="path to a .csv file",
                     suggester=PathSuggester(),
                     compact=True,
+                    select_on_focus=False,
                     id="path",
                 )
             with Horizontal(classes="row"):

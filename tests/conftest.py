@@ -40,6 +40,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ``tmp_path``."""
     for name in [n for n in os.environ if n.startswith("OUTREACH_")]:
         monkeypatch.delenv(name)
+    # The processes tests start (the application killed mid-write, a second process on the
+    # store, the CLI) keep their compiled modules, as an installed outreach does, instead of
+    # compiling every module again at each start (0.3-0.45 s of CPU a start).
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USERPROFILE", str(home))  # Path.home() on Windows

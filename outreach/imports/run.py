@@ -289,7 +289,8 @@ def run_import(
     try:
         # One action: the import's rows, its batch and its import.KIND audit row commit
         # together, or (refused, a dry run, nothing to change) none of them do.
-        with store.action(f"import.{kind}", entity=kind) as act:
+        # Bulk: the commit does not also fold the WAL into data.db (Store.write).
+        with store.action(f"import.{kind}", entity=kind, bulk=True) as act:
             session = act.session
             batch = changes.start_batch(session, kind=kind, actor_id=store.actor.id)
             run = ImportRun(session, store.actor.id, report, problems, tick, table, mapping)

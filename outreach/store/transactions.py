@@ -24,6 +24,7 @@ from outreach.store import audit, keyslots, store_lock
 from outreach.store.action import Action
 from outreach.store.engine import (
     BUSY_TIMEOUT_MS,
+    CHECKPOINT_LATER,
     WRITE,
     is_busy,
     is_disk_full,
@@ -90,6 +91,7 @@ class OpenStore:
         self.actor = actor
         self._keyfile = keyfile
         self._write_engine = engine.execution_options(**{WRITE: True})
+        self._bulk_write_engine = engine.execution_options(**{WRITE: True, CHECKPOINT_LATER: True})
         self._aside_engine: Engine | None = None
         self._aside_lock = threading.Lock()
         # Set at unlock when data.db has lost committed changes that keys.json recorded.
@@ -136,7 +138,7 @@ class OpenStore:
             yield session
 
     @contextmanager
-    def write(self, *, derived: bool = False) -> Iterator[Session]:
+    def write(self, *, derived: bool = False, bulk: bool = False) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE), committed when the block ends cleanly.
 
         The caller writes its audit row in the same block, so action and audit land together.
@@ -148,10 +150,15 @@ class OpenStore:
         Another process keeping the write lock past the busy timeout raises
         :class:`StoreBusy` naming who has the store open; a store replaced or moved away
         since it was opened raises :class:`StoreReplaced`. Neither writes anything.
+        ``bulk``: the block adds thousands of rows (an import); its commit leaves the WAL for
+        :meth:`checkpoint` (which :meth:`close` runs) instead of copying it into data.db
+        before returning, as SQLite does after any commit that leaves the WAL over 1,000
+        pages. The rows are committed and synced either way.
         """
         mine: tuple[int, str, str] | None = None
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            engine = self._bulk_write_engine if bulk else self._write_engine
+            with Session(engine, expire_on_commit=False) as session, session.begin():
                 session.info[audit.SIGNER] = self._signer
                 # Checked once the write lock is held, so no restore can swap the file between
                 # this check and the commit without first waiting for this transaction.
@@ -186,15 +193,16 @@ class OpenStore:
         *,
         entity: str = "",
         roles: tuple[Role, ...] = (Role.admin, Role.staff),
+        bulk: bool = False,
     ) -> Iterator[Action]:
         """One write use case: checks the acting account has one of ``roles`` (NotAllowed
         otherwise), opens one write transaction (:meth:`write`) and, when the block ends
         cleanly, appends the action's audit row (``name``, ``entity``, and the id and fields
         the block gave :meth:`Action.names`) in that transaction, unless the block found
         nothing to change (:meth:`Action.unchanged`). An exception inside the block rolls
-        everything back and writes no audit row."""
+        everything back and writes no audit row. ``bulk``: as for :meth:`write`."""
         self.require(*roles)
-        with self.write() as session:
+        with self.write(bulk=bulk) as session:
             act = Action(session, self.actor.id, name, entity)
             yield act
             if not act.audited:
@@ -311,6 +319,9 @@ class OpenStore:
     def _connect(self, data_key: bytes) -> None:
         self.engine = make_engine(self.db_path, data_key)
         self._write_engine = self.engine.execution_options(**{WRITE: True})
+        self._bulk_write_engine = self.engine.execution_options(
+            **{WRITE: True, CHECKPOINT_LATER: True}
+        )
 
 
 def busy_message(folder: Path) -> str:

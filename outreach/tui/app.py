@@ -251,11 +251,12 @@ class OutreachApp(App[None]):
         if idle >= self.idle_seconds:
             self.lock()
         elif idle >= CHECKPOINT_AFTER_IDLE_S:
-            self._checkpoint_if_written()
+            self.checkpoint_if_written()
 
-    def _checkpoint_if_written(self) -> None:
-        """Fold the WAL into data.db once things are quiet after a write (see
-        :meth:`Store.checkpoint`), in the background."""
+    def checkpoint_if_written(self) -> None:
+        """Fold the WAL into data.db in the background (see :meth:`Store.checkpoint`) when
+        anything was saved since the last time: once things are quiet after a write, and
+        straight after an import, whose commit leaves its pages in the WAL."""
         store = self.store
         if store is None or store.commits == self._checkpointed_commits:
             return

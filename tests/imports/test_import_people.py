@@ -359,3 +359,22 @@ def test_new_people_are_refused_as_add_person_refuses_them(
     report = import_people(store, _csv(row))
     assert refused.value.field == service_field
     assert report.errors == [RowError(2, column, refused.value.problem)]
+
+
+def test_an_import_leaves_its_pages_in_the_wal_for_the_checkpoint(store: Store) -> None:
+    # 3,000 new people write about 2,000 pages, over SQLite's 1,000-page threshold: an
+    # ordinary commit would copy them into data.db before returning.
+    rows = [f"B{n:05d},Person {n},1990-01-01,Unit 1,2024-11-01,,," for n in range(3000)]
+    assert store.checkpoint()
+    data, wal = store.folder / "data.db", store.folder / "data.db-wal"
+    before = data.stat().st_size
+    report = import_people(store, source=_csv(*rows))
+    assert (report.added, report.errors) == (3000, [])
+    # Committed and readable, but data.db has not grown: the new pages are in the WAL alone.
+    assert data.stat().st_size == before
+    assert wal.stat().st_size > 1000 * 4096
+    assert len(_people(store)) == 3000
+    assert store.checkpoint()
+    assert data.stat().st_size > before
+    assert wal.stat().st_size == 0
+    assert len(_people(store)) == 3000

@@ -281,3 +281,29 @@ async def test_marking_many_as_left_is_confirmed_with_the_count(
     with store.read() as session:
         left = session.exec(select(Person.ref).join(Stay).where(col(Stay.left_on).is_not(None)))
         assert sorted(left.all()) == ["A1003", "B2001", "B2002", "B2003"]
+
+
+@pytest.mark.asyncio
+async def test_the_wal_is_folded_in_after_an_import(store: Store, tmp_path: Path) -> None:
+    # The import's commit leaves its pages in the WAL; the screen has them folded into
+    # data.db beside the result, not 30 s later nor in the next save someone makes.
+    roll = tmp_path / "roll.csv"
+    roll.write_text(
+        "ref,name,date_of_birth,arrived,unit\nC3101,Ada Lovett,1990-04-03,2024-01-12,Wing B\n"
+    )
+    wal = store.folder / "data.db-wal"
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+            screen: ImportScreen = app.screen
+            screen.query_one("#path", Input).value = str(roll)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.report is not None and screen.report.ok, 600)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportResultDialog), 600)
+            await wait_for(pilot, lambda: wal.stat().st_size == 0, 600)
+            assert [p[0] for p in _new_people(store)] == ["C3101"]

@@ -527,6 +527,11 @@ class ImportScreen(DataScreen):
             + (f", {done.marked_left} marked as left." if done.marked_left else ".")
         )
         self._status(summary)
+        # The import's commit left its pages in the WAL (Store.write, bulk): fold them into
+        # data.db now, beside the result, rather than in the next save someone makes.
+        checkpoint = getattr(self.app, "checkpoint_if_written", None)
+        if checkpoint is not None:
+            checkpoint()
 
         def closed(undone: bool | None) -> None:
             if undone:

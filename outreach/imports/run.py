@@ -262,6 +262,10 @@ def run_import(
     when there are no errors, it is not a dry run, something changed, and any sweeping
     change was confirmed."""
     require_writer(store)
+    if not dry_run:
+        # Before the file is read into memory, not only before the write (Store.write,
+        # bulk): the other connections' caches are stale once the import commits.
+        store.release_idle_caches()
     data = source.read_bytes() if isinstance(source, Path) else source
     table = read_table(data, columns, encoding=encoding, kind=kind, mapping=mapping)
     report = ImportReport(
@@ -289,8 +293,9 @@ def run_import(
     try:
         # One action: the import's rows, its batch and its import.KIND audit row commit
         # together, or (refused, a dry run, nothing to change) none of them do.
-        # Bulk: the commit does not also fold the WAL into data.db (Store.write).
-        with store.action(f"import.{kind}", entity=kind, bulk=True) as act:
+        # Bulk: the commit does not also fold the WAL into data.db (Store.write). A dry run
+        # commits nothing, and leaves the other connections' caches as they are.
+        with store.action(f"import.{kind}", entity=kind, bulk=not dry_run) as act:
             session = act.session
             batch = changes.start_batch(session, kind=kind, actor_id=store.actor.id)
             run = ImportRun(session, store.actor.id, report, problems, tick, table, mapping)

@@ -54,6 +54,19 @@ def _text(screen: ImportScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+async def _import_screen(pilot: Any, path: Path | None = None) -> ImportScreen:
+    """Open the Import screen with ``o``; with ``path``, type it and preview (enter)."""
+    app = pilot.app
+    await pilot.press("o")
+    await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+    screen: ImportScreen = app.screen
+    if path is not None:
+        screen.query_one("#path", Input).value = str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.report is not None, tries=600)
+    return screen
+
+
 @pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_roll_is_mapped_previewed_imported_and_undone(store: Store, tmp_path: Path) -> None:
@@ -63,12 +76,7 @@ async def test_a_roll_is_mapped_previewed_imported_and_undone(store: Store, tmp_
     with freeze_time(TODAY, **FROZEN):
         app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("o")
-            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
-            screen: ImportScreen = app.screen
-            screen.query_one("#path", Input).value = str(files / "roll.csv")
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: screen.report is not None, tries=600)
+            screen = await _import_screen(pilot, files / "roll.csv")
             assert screen.report is not None
             # The unmapped column is named; the NHS number is ignored on sight.
             table = screen.query_one("#columns", DataTable)
@@ -258,9 +266,7 @@ async def test_marking_many_as_left_is_confirmed_with_the_count(
     with freeze_time(TODAY, **FROZEN):
         app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("o")
-            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
-            screen: ImportScreen = app.screen
+            screen = await _import_screen(pilot)
             screen.query_one("#left-on", Input).value = "01/06/2024"
             screen.query_one("#path", Input).value = str(roll)
             await pilot.press("ctrl+t")
@@ -295,12 +301,8 @@ async def test_the_wal_is_folded_in_after_an_import(store: Store, tmp_path: Path
     with freeze_time(TODAY, **FROZEN):
         app = create_app(store.folder, store=store)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("o")
-            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
-            screen: ImportScreen = app.screen
-            screen.query_one("#path", Input).value = str(roll)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: screen.report is not None and screen.report.ok, 600)
+            screen = await _import_screen(pilot, roll)
+            assert screen.report is not None and screen.report.ok
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             await pilot.press("y")

@@ -31,9 +31,11 @@ from outreach.services.people import (
     update_person,
 )
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
-from outreach.stats.coverage import coverage_trend
+from outreach.stats.checks import check
+from outreach.stats.coverage import coverage_trend, month_end_days
 from outreach.stats.dashboard import dashboard
-from outreach.stats.month_cache import verify
+from outreach.stats.month_cache import DAYS_AT_ONCE, check_with_kept, verify
+from outreach.stats.pathway import reach_checks
 from outreach.stats.period import Period
 from outreach.store.store import Store
 from tests.conftest import PASSPHRASE
@@ -309,3 +311,26 @@ def test_an_export_keeps_the_month_ends_of_its_trend_and_reads_them_back(
             assert published_summary(store, period="2023", as_of=TODAY) == first
         finally:
             store.close()
+
+
+def test_month_ends_counted_a_few_at_a_time_give_what_one_statement_gives(
+    store: Store,
+) -> None:
+    # Nothing kept: the 11 ended month ends and today are counted DAYS_AT_ONCE at a time,
+    # and reach on its own (month_cache._in_parts), rather than in one statement.
+    programme = load_programme()
+    days = month_end_days(TODAY, 12)
+    asked = reach_checks(Period.year(2024), TODAY)
+    with freeze_time(TODAY, **FROZEN):
+        with store.write(derived=True) as session:
+            session.execute(text("DELETE FROM month_coverage"))
+        with store.read() as session:
+            parts = check_with_kept(
+                session, programme=programme, trend_days=days, today=TODAY, **asked
+            )
+            whole = check(session, programme=programme, trend_days=days, **asked)
+    assert len(days) > DAYS_AT_ONCE
+    assert sorted(parts.checked.cells, key=str) == sorted(whole.cells, key=str)
+    assert (parts.checked.uncovered, parts.checked.reached) == (whole.uncovered, whole.reached)
+    # Every ended month end is among the cells to keep, counted now.
+    assert sorted(parts.fresh) == days[:-1]

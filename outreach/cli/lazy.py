@@ -90,7 +90,12 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, *, commands: Any = None, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self.commands = LazyCommands(self.app, self.modules, dict(commands or {}))
+        # Typer hands over every command registered so far, built. A name of ``modules`` is
+        # built on lookup instead, after importing all its modules: an earlier run in this
+        # process may have imported only one of them (``person`` imports domain_commands,
+        # which makes ``people``; people_commands adds ``people update``).
+        built = {n: c for n, c in dict(commands or {}).items() if n not in self.modules}
+        self.commands = LazyCommands(self.app, self.modules, built)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)

@@ -142,3 +142,26 @@ def test_a_mistyped_command_is_refused_with_the_nearest_name() -> None:
     result = CliRunner().invoke(app, ["dmeo"])
     assert result.exit_code == 2
     assert "No such command 'dmeo'. Did you mean 'demo'?" in result.output
+
+
+def test_a_group_is_complete_when_an_earlier_run_imported_one_of_its_modules() -> None:
+    # Two runs in one process (as tests and anything calling app() twice do): the first
+    # imports domain_commands, which makes `people`; the second must still import
+    # people_commands, which adds `update` to it, rather than take `people` as Typer built
+    # it from what was registered so far.
+    script = (
+        "from typer.testing import CliRunner\n"
+        "from outreach.cli import app\n"
+        "assert CliRunner().invoke(app, ['person', '--help']).exit_code == 0\n"
+        "result = CliRunner().invoke(app, ['people', '--help'])\n"
+        "print(result.output.split('Commands:', 1)[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        timeout=120,
+    )
+    assert "update" in done.stdout.split()

@@ -334,3 +334,12 @@ def test_month_ends_counted_a_few_at_a_time_give_what_one_statement_gives(
     assert (parts.checked.uncovered, parts.checked.reached) == (whole.uncovered, whole.reached)
     # Every ended month end is among the cells to keep, counted now.
     assert sorted(parts.fresh) == days[:-1]
+    # One day of the trend to count, beside a year's reach (13 check days): apart, too.
+    with store.read() as session:
+        one = check_with_kept(
+            session, programme=programme, trend_days=days[-1:], today=TODAY, **asked
+        )
+        whole = check(session, programme=programme, trend_days=days[-1:], **asked)
+    assert sorted(one.checked.cells, key=str) == sorted(whole.cells, key=str)
+    assert (one.checked.uncovered, one.checked.reached) == (whole.uncovered, whole.reached)
+    assert one.checked.cells and one.checked.reached + one.checked.uncovered > 0

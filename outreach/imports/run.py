@@ -263,8 +263,8 @@ def run_import(
     change was confirmed."""
     require_writer(store)
     if not dry_run:
-        # Before the file is read into memory, not only before the write (Store.write,
-        # bulk): the other connections' caches are stale once the import commits.
+        # Before the file is read into memory: the other connections' caches are stale
+        # once the import commits (Store.release_idle_caches).
         store.release_idle_caches()
     data = source.read_bytes() if isinstance(source, Path) else source
     table = read_table(data, columns, encoding=encoding, kind=kind, mapping=mapping)

@@ -156,8 +156,6 @@ class OpenStore:
         pages. The rows are committed and synced either way.
         """
         mine: tuple[int, str, str] | None = None
-        if bulk:
-            self.release_idle_caches()
         try:
             engine = self._bulk_write_engine if bulk else self._write_engine
             with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -190,12 +188,12 @@ class OpenStore:
 
     def release_idle_caches(self) -> int:
         """Give back the decrypted pages that the connections nobody is using keep (up to
-        48 MiB each), and say how many connections that was. Called before a bulk write:
-        once it commits, each other connection drops its whole page cache at its next read
-        anyway (SQLite does so in WAL mode whenever another connection has written since),
-        so their memory is better spent on the write. After a year's dashboard at 200,000
-        people this took the import that followed from 12 MB over the dashboard's peak to
-        2 MB over it."""
+        48 MiB each), and say how many connections that was. For use before a bulk write
+        (``run_import`` calls it before it reads the file): once the write commits, each
+        other connection drops its whole page cache at its next read anyway (SQLite does so
+        in WAL mode whenever another connection has written since), so their memory is
+        better spent on the write. After a year's dashboard at 200,000 people this took the
+        import that followed from 12 MB over the dashboard's peak to 2 MB over it."""
         released = 0
         with self._aside_lock:
             engines = [e for e in (self.engine, self._aside_engine) if e is not None]

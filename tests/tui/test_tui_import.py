@@ -244,6 +244,13 @@ def test_the_preview_at_80x24(
         screen.query_one("#path", Input).value = "fixtures/prison-roll.csv"
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.report is not None, tries=600)
+        # The table sizes its columns to their rows when it is next idle, and draws its
+        # header after: wait for the sizes, then for a frame drawn with them (a busy machine
+        # once took the picture between the two).
+        table = screen.query_one("#columns", DataTable)
+        first = next(iter(table.columns.values()))
+        widest = max(len(str(table.get_row_at(i)[0])) for i in range(table.row_count))
+        await wait_for(pilot, lambda: first.content_width == widest, tries=600)
         await pilot.pause()
 
     with freeze_time(TODAY, **FROZEN):

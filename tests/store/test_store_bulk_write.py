@@ -1,6 +1,7 @@
 """A bulk write (an import) commits without folding the WAL into data.db, every other write
-keeping SQLite's 1,000-page threshold on whichever pooled connection it runs; and an import
-first has the connections nobody is using give back their page caches."""
+keeping SQLite's 1,000-page threshold on whichever pooled connection it runs; it has a larger
+page cache, given back once its connection is idle; and an import first has the connections
+nobody is using give back their page caches."""
 
 from __future__ import annotations
 
@@ -41,6 +42,34 @@ def test_only_a_bulk_write_commits_without_a_checkpoint(store: Store) -> None:
     assert _threshold(store, bulk=True) == 0
     assert _threshold(store, bulk=True) == 0
     assert _threshold(store, bulk=False) == 1000
+
+
+def _cache_kib(session_or_connection: Any) -> int:
+    # PRAGMA cache_size gives a negative number for a size in KiB.
+    return -int(session_or_connection.execute(text("PRAGMA cache_size")).scalar_one())
+
+
+def test_a_bulk_write_has_a_larger_cache_only_while_it_runs(store: Store) -> None:
+    with store.write(bulk=True) as session:
+        used = id(session.connection().connection.dbapi_connection)
+        assert _cache_kib(session) == 81920
+    # Back in the pool, the same connection (the last one used is handed out next) has the
+    # ordinary cache again, for a read or a write.
+    with store.read() as session:
+        assert id(session.connection().connection.dbapi_connection) == used
+        assert _cache_kib(session) == 49152
+    with store.write() as session:
+        assert id(session.connection().connection.dbapi_connection) == used
+        assert _cache_kib(session) == 49152
+    with store.write(bulk=True) as session:
+        assert _cache_kib(session) == 81920
+    # Refused and rolled back, it gives it back all the same.
+    with pytest.raises(RuntimeError), store.write(bulk=True) as session:
+        assert _cache_kib(session) == 81920
+        raise RuntimeError("refused")
+    with store.engine.connect() as conn:
+        assert id(conn.connection.dbapi_connection) == used
+        assert _cache_kib(conn) == 49152
 
 
 def _shrunk(store: Store) -> Iterator[list[int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -378,3 +379,24 @@ def test_an_import_leaves_its_pages_in_the_wal_for_the_checkpoint(store: Store) 
     assert data.stat().st_size > before
     assert wal.stat().st_size == 0
     assert len(_people(store)) == 3000
+
+
+def test_the_objects_made_before_an_import_are_spared_the_collector_only_while_it_runs(
+    store: Store,
+) -> None:
+    rows = [f"C{n:03d},Person {n},1990-01-01,Unit 1,2024-11-01,,," for n in range(300)]
+    frozen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        frozen.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    report = import_people(store, source=_csv(*rows), progress=progress)
+    assert (report.added, report.errors) == (300, [])
+    # Frozen while the rows were applied (the test's own objects among them), and not after.
+    assert frozen and min(frozen) > 1000
+    assert gc.get_freeze_count() == 0
+    # A refused file gives them back too.
+    refused = import_people(store, source=_csv("C999,,1990-01-01,Unit 1,2024-11-01,,,"))
+    assert refused.errors
+    assert gc.get_freeze_count() == 0

@@ -39,6 +39,7 @@ from outreach.rules.programme import load_programme, programme_keys
 from outreach.stats import month_activity
 from outreach.stats.month_cache import keep, newest_change
 from outreach.stats.period import Period
+from outreach.store.heap import give_back_freed_memory
 from outreach.store.store import Store
 
 STAR_MEANING = (
@@ -182,6 +183,7 @@ def published_and_exact(
             exact = build_cascade_table(
                 session, rules, choice.period, as_of=choice.as_of, by=choice.by
             )
+        give_back_freed_memory()
         return exact.publish(choice.policy), exact.publish(NO_DISCLOSURE_CONTROL)
     programme = load_programme()
     with store.read() as session:
@@ -191,6 +193,7 @@ def published_and_exact(
         add_cervical_breakdowns(table, session, programme, choice.period, choice.by)
     keep(store, programme, built.cells, seen)
     month_activity.keep(store, built.months, seen)
+    give_back_freed_memory()
     return table.publish(choice.policy), table.publish(NO_DISCLOSURE_CONTROL)
 
 

@@ -47,6 +47,7 @@ from outreach.imports.files import (
 from outreach.imports.mapping import ColumnMapping, HeaderCell
 from outreach.services.errors import ValidationError
 from outreach.services.lookups import require_writer
+from outreach.store.heap import give_back_freed_memory
 from outreach.store.store import Store
 
 T = TypeVar("T")
@@ -330,6 +331,7 @@ def run_import(
                 report.batch_id = batch.id
         except _RollBack:
             pass
+        give_back_freed_memory()
         report.errors.sort(key=lambda e: e.line)
         return report
 

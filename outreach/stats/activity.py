@@ -29,7 +29,7 @@ from outreach.queries import (
 )
 from outreach.rules.cascade import CascadeProgramme
 from outreach.rules.programme import Programme, load_programme
-from outreach.stats.month_activity import MonthCounts, plan_counts
+from outreach.stats.month_activity import MonthCounts, months_in, plan_counts
 from outreach.stats.pathway import stop_day
 from outreach.stats.period import Period
 
@@ -312,6 +312,28 @@ def period_figures(
     """The conversation figures of ``period``, reading the counts of the ended months the
     store keeps."""
     return counted_figures(session, period, as_of=as_of, programme=programme)[0]
+
+
+def months_to_count(
+    session: Session,
+    period: Period,
+    *,
+    as_of: date,
+    programme: Programme | CascadeProgramme,
+    today: date | None = None,
+) -> int:
+    """How many months of ``period`` :func:`counted_figures` would count afresh now: from
+    the first month not kept to the period's last day by ``as_of`` (usually the running month
+    alone; a year's twelve the first time)."""
+    stop = stop_day(period, as_of)
+    plan = plan_counts(
+        session,
+        period.start,
+        stop,
+        today if today is not None else clock_today(),
+        programme.key,
+    )
+    return len(months_in(plan.count_from, stop)) if plan.count_from <= stop else 0
 
 
 def counted_figures(

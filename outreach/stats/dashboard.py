@@ -25,6 +25,7 @@ from outreach.stats.activity import (
     activity_of,
     counted_figures,
     follow_ups,
+    months_to_count,
 )
 from outreach.stats.checks import Checked
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
@@ -42,6 +43,7 @@ from outreach.stats.pathway import (
 from outreach.stats.period import Period
 from outreach.stats.progress import TargetProgress, progress
 from outreach.stats.targets import targets_in
+from outreach.store.heap import give_back_freed_memory
 from outreach.store.store import Store
 
 TREND_MONTHS = 12
@@ -81,17 +83,27 @@ def dashboard(
     the store's aside connection while a pooled one reads the conversation figures and
     uptake, so the two run on two cores and each keeps its own pages cached. Each has its
     own read transaction; both must have seen the same latest audit row (every saved change
-    writes one, in its transaction), or the aside figures are read again in this one.
+    writes one, in its transaction), or the aside figures are read again in this one. When
+    the conversation figures must count more than :data:`MONTHS_BESIDE` months afresh (a
+    year's first dashboard), the aside figures are read after them, in the same transaction,
+    so the two never hold their rows in memory at once.
     """
     programme = programme or load_programme()
     as_of = as_of or today()
     period = period or Period.containing(as_of, "year")
     used: list[_Aside] = []
     months: dict[str, MonthCounts] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
-        with store.read() as session:
-            seen = _last_audit(session)
+    with ThreadPoolExecutor(max_workers=1) as pool, store.read() as session:
+        seen = _last_audit(session)
+        aside: Callable[[], _Aside]
+        if months_to_count(session, period, as_of=as_of, programme=programme) > MONTHS_BESIDE:
+
+            def aside() -> _Aside:
+                used.append(_aside_in(session, as_of, period, programme))
+                return used[-1]
+
+        else:
+            apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
 
             def aside() -> _Aside:
                 their_seen, result = apart.result()
@@ -100,12 +112,23 @@ def dashboard(
                 used.append(result)
                 return result
 
-            board = _dashboard(session, as_of, period, programme, aside, months)
+        board = _dashboard(session, as_of, period, programme, aside, months)
     # Ended month ends and months counted now are kept for the next dashboard, unless a
     # change was saved since they were read (outreach.stats.month_cache, month_activity).
     keep(store, programme, used[0].fresh, seen)
     month_activity.keep(store, months, seen)
+    give_back_freed_memory()
     return board
+
+
+MONTHS_BESIDE = 4
+"""The most months the conversation figures may count afresh (rather than read kept) with
+the aside figures read beside them. Counting a year's months holds each conversation of the
+year in memory until the statement ends: at 1,000,000 people that read alone peaked 150 MB
+over the process's 84 MB, the aside figures alone 75 MB over it, and the two side by side
+311 MB in all, one after the other 234 MB (6.3 s against 9.7 s). That happens once, at the
+first dashboard of a year (its months are kept after); on other days only the running month
+is counted, and a change to old conversations sends back the months it touches."""
 
 
 def _last_audit(session: Session) -> int | None:

@@ -36,6 +36,7 @@ from outreach.store.errors import (
     StoreBusy,
     StoreReplaced,
 )
+from outreach.store.heap import give_back_freed_memory
 from outreach.store.layout import DATA, KEYS
 
 _HOST = socket.gethostname()
@@ -212,6 +213,9 @@ class OpenStore:
             finally:
                 for conn in held:
                     conn.close()
+        # The pages go back to the C library, which would keep them for the thread that
+        # read them (the aside connection's are another thread's): give them to the system.
+        give_back_freed_memory()
         return released
 
     @contextmanager

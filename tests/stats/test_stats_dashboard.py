@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from outreach.rules.programme import load_programme
 from outreach.stats import dashboard as board
-from outreach.stats.activity import FollowUps
+from outreach.stats.activity import FollowUps, months_to_count
 from outreach.stats.checks import Checked
 from outreach.stats.pathway import Colposcopy
 from outreach.stats.period import Period
@@ -81,3 +82,61 @@ def test_the_aside_half_reads_on_one_connection_kept_for_it(built: Store) -> Non
     assert aside_connection() is first
     with built.read() as session:
         assert session.connection().connection.dbapi_connection is not first
+
+
+YEAR = Period.parse("2024")
+
+
+def _forget_kept_figures(store: Store) -> None:
+    with store.write(derived=True) as session:
+        session.execute(text("DELETE FROM month_activity"))
+        session.execute(text("DELETE FROM month_coverage"))
+
+
+def test_months_to_count_are_those_from_the_first_not_kept_to_the_last_day(built: Store) -> None:
+    _forget_kept_figures(built)
+    programme = load_programme()
+    with built.read() as session:
+        # Nothing kept: January to the period's last day by as-of.
+        assert months_to_count(session, YEAR, as_of=date(2024, 12, 31), programme=programme) == 12
+        assert months_to_count(session, YEAR, as_of=date(2024, 6, 15), programme=programme) == 6
+        assert months_to_count(session, Q1, as_of=AS_OF, programme=programme) == 3
+    board.dashboard(built, as_of=date(2024, 12, 31), period=YEAR)
+    with built.read() as session:
+        # Every month of 2024 has ended (the clock is past it): all twelve were kept.
+        assert months_to_count(session, YEAR, as_of=date(2024, 12, 31), programme=programme) == 0
+
+
+def test_a_year_counted_afresh_reads_the_aside_half_after_in_the_same_read(
+    built: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _forget_kept_figures(built)
+    apart: list[object] = []
+    real = board._aside_read_apart
+
+    def counted(*args: object) -> object:
+        apart.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(board, "_aside_read_apart", counted)
+    as_of = date(2024, 12, 31)
+    first = board.dashboard(built, as_of=as_of, period=YEAR)
+    # Twelve months to count (more than MONTHS_BESIDE): nothing read on the aside connection.
+    assert apart == []
+    programme = load_programme()
+    with built.read() as session:
+        expected = board._dashboard(
+            session,
+            as_of,
+            YEAR,
+            programme,
+            lambda: board._aside_in(session, as_of, YEAR, programme),
+        )
+    assert first == expected
+    # Its months are kept now: the next one reads the aside half beside, to the same figures.
+    assert board.dashboard(built, as_of=as_of, period=YEAR) == expected
+    assert len(apart) == 1
+    # A quarter's three months are read beside even when none is kept.
+    _forget_kept_figures(built)
+    board.dashboard(built, as_of=AS_OF, period=Q1)
+    assert len(apart) == 2

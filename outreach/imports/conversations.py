@@ -73,9 +73,6 @@ RENAMES = {
 _SCHEDULING_OUTCOMES = frozenset({"informed_decline", "do_not_approach"})
 _OUTREACH_REASONS = (FollowUpReason.next_step.value, FollowUpReason.revisit.value)
 
-# Stored rows are looked up this many ids or days per query.
-_CHUNK = 500
-
 Key = tuple[int | None, date, frozenset[int], str, int, int, str, str]
 """person id, date, mentor ids, kind, attendees, minutes, outcome, programme."""
 
@@ -344,9 +341,14 @@ def _log(
 
 def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups) -> set[int]:
     """The file's people who may have an open next step or revisit while the file is applied:
-    those with one stored (read a few hundred people per query), and those a row of the file
-    gives a next step or a decision (which may schedule one). Everyone else's conversations
-    meet nothing, so the per-conversation look for follow-ups to complete is skipped."""
+    those with one stored, and those a row of the file gives a next step or a decision (which
+    may schedule one). Everyone else's conversations meet nothing, so the per-conversation
+    look for follow-ups to complete is skipped.
+
+    The stored ones are read as one range of the worklist's covering index (the open
+    follow-ups of the programme, what the worklist shows), not person by person: looking up
+    each of a file's 10,000 people read a page of follow-ups for each, 0.2-0.3 s at 1,000,000
+    people (37 ms at 200,000), where the range took 23 ms (8 ms) with 90,000 open."""
     reached: dict[int, bool] = {}
     for entry in entries:
         ids = [entry.person_id] if entry.person_id is not None else []
@@ -355,21 +357,16 @@ def _may_meet_follow_ups(run: ImportRun, entries: list[Entry], lookups: _Lookups
         for person_id in ids:
             reached[person_id] = reached.get(person_id, False) or schedules
     found = {person_id for person_id, schedules in reached.items() if schedules}
-    people = sorted(reached)
-    connection = run.session.connection()
-    for start in range(0, len(people), _CHUNK):
-        found.update(
-            connection.execute(
-                columns(col(FollowUp.person_id))
-                .where(
-                    col(FollowUp.person_id).in_(people[start : start + _CHUNK]),
-                    col(FollowUp.programme) == PROGRAMME,
-                    col(FollowUp.status) == FollowUpStatus.open.value,
-                    col(FollowUp.reason).in_(_OUTREACH_REASONS),
-                )
-                .distinct()
-            ).scalars()
+    if not reached:
+        return found
+    open_now = run.session.connection().execute(
+        columns(col(FollowUp.person_id)).where(
+            col(FollowUp.status) == FollowUpStatus.open.value,
+            col(FollowUp.programme) == PROGRAMME,
+            col(FollowUp.reason).in_(_OUTREACH_REASONS),
         )
+    )
+    found.update(person_id for person_id in open_now.scalars() if person_id in reached)
     return found
 
 

@@ -272,3 +272,33 @@ def test_after_importing_the_fixtures_no_overdue_follow_up_was_already_met(
     ]
     for row in due_followups(store, as_of=date(2025, 12, 1), include_left=True):
         assert _met_later(store, row.person_ref, row.reason, row.due_on) == [], row
+
+
+def test_an_import_completes_the_stored_open_follow_ups_of_the_people_it_reaches_only(
+    store: Store,
+) -> None:
+    # Stored before the file: next steps for M1 and M2, and M3's revisit after a decline.
+    _talk(store, date(2024, 6, 3), ref="M1", next_step_on=date(2024, 6, 17))
+    _talk(store, date(2024, 6, 3), ref="M2", next_step_on=date(2024, 6, 10))
+    record_decision(
+        store,
+        RecordDecision(
+            person_ref="M3",
+            kind="informed_decline",
+            decided_on=date(2024, 2, 1),
+            revisit_on=date(2024, 8, 1),
+        ),
+    )
+    header = "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome,next_step,note\n"
+    rows = (
+        "M1,2024-06-20,Mo,one_to_one,,20,wing,,booked,,\n"
+        "M3,2024-09-02,Mo,one_to_one,,20,wing,,booked,,\n"
+    )
+    report = import_conversations(store, (header + rows).encode())
+    assert (report.errors, report.added, report.followups_completed) == ([], 2, 2)
+    # M2 is not in the file: her next step stays open.
+    assert _followups(store) == [
+        ("M1", "next_step", date(2024, 6, 17), "done", date(2024, 6, 20)),
+        ("M2", "next_step", date(2024, 6, 10), "open", None),
+        ("M3", "revisit", date(2024, 8, 1), "done", date(2024, 9, 2)),
+    ]

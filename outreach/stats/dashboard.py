@@ -29,7 +29,7 @@ from outreach.stats.activity import (
 )
 from outreach.stats.checks import Checked
 from outreach.stats.coverage import Coverage, coverage_from, coverage_on, month_end_days
-from outreach.stats.month_activity import MonthCounts
+from outreach.stats.month_activity import MonthCounts, months_in
 from outreach.stats.month_cache import Cell, Counted, check_with_kept, keep
 from outreach.stats.pathway import (
     Colposcopy,
@@ -38,6 +38,7 @@ from outreach.stats.pathway import (
     colposcopy,
     reach_checks,
     reach_from,
+    stop_day,
     uptake,
 )
 from outreach.stats.period import Period
@@ -93,26 +94,31 @@ def dashboard(
     period = period or Period.containing(as_of, "year")
     used: list[_Aside] = []
     months: dict[str, MonthCounts] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool, store.read() as session:
-        seen = _last_audit(session)
-        aside: Callable[[], _Aside]
-        if months_to_count(session, period, as_of=as_of, programme=programme) > MONTHS_BESIDE:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # A period of a few months (the screen's month) is read side by side from the start;
+        # a longer one once its kept months say how many are left to count.
+        short = len(months_in(period.start, stop_day(period, as_of))) <= MONTHS_BESIDE
+        apart = pool.submit(_aside_read_apart, store, as_of, period, programme) if short else None
+        with store.read() as session:
+            seen = _last_audit(session)
+            if (
+                apart is None
+                and months_to_count(session, period, as_of=as_of, programme=programme)
+                <= MONTHS_BESIDE
+            ):
+                apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
 
             def aside() -> _Aside:
-                used.append(_aside_in(session, as_of, period, programme))
-                return used[-1]
-
-        else:
-            apart = pool.submit(_aside_read_apart, store, as_of, period, programme)
-
-            def aside() -> _Aside:
-                their_seen, result = apart.result()
-                if their_seen != seen:
+                if apart is None:
                     result = _aside_in(session, as_of, period, programme)
+                else:
+                    their_seen, result = apart.result()
+                    if their_seen != seen:
+                        result = _aside_in(session, as_of, period, programme)
                 used.append(result)
                 return result
 
-        board = _dashboard(session, as_of, period, programme, aside, months)
+            board = _dashboard(session, as_of, period, programme, aside, months)
     # Ended month ends and months counted now are kept for the next dashboard, unless a
     # change was saved since they were read (outreach.stats.month_cache, month_activity).
     keep(store, programme, used[0].fresh, seen)

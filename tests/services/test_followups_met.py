@@ -22,7 +22,7 @@ from outreach.model import (
     Person,
 )
 from outreach.services.conversations import LogConversation, log_conversation
-from outreach.services.decisions import RecordDecision, record_decision
+from outreach.services.decisions import DecisionRecorded, RecordDecision, record_decision
 from outreach.services.followups import due_followups
 from outreach.services.followups_met import completed_summary, reasons_met
 from outreach.services.mentors import AddMentor, add_mentor
@@ -179,9 +179,9 @@ def test_a_next_step_already_met_by_a_later_stored_conversation_is_done_at_once(
     assert later.follow_up is not None and later.follow_up.status == "open"
 
 
-def test_a_late_entered_decline_whose_revisit_was_met_is_done_at_once(store: Store) -> None:
-    _talk(store, date(2024, 9, 2), ref="M3", outcome="booked")
-    result = record_decision(
+def _m3_declined(store: Store) -> DecisionRecorded:
+    """M3's informed decline of 1 February 2024, to be revisited on 1 August."""
+    return record_decision(
         store,
         RecordDecision(
             person_ref="M3",
@@ -190,6 +190,11 @@ def test_a_late_entered_decline_whose_revisit_was_met_is_done_at_once(store: Sto
             revisit_on=date(2024, 8, 1),
         ),
     )
+
+
+def test_a_late_entered_decline_whose_revisit_was_met_is_done_at_once(store: Store) -> None:
+    _talk(store, date(2024, 9, 2), ref="M3", outcome="booked")
+    result = _m3_declined(store)
     assert result.follow_up is not None
     assert (result.follow_up.status, result.follow_up.done_on) == ("done", date(2024, 9, 2))
 
@@ -280,15 +285,7 @@ def test_an_import_completes_the_stored_open_follow_ups_of_the_people_it_reaches
     # Stored before the file: next steps for M1 and M2, and M3's revisit after a decline.
     _talk(store, date(2024, 6, 3), ref="M1", next_step_on=date(2024, 6, 17))
     _talk(store, date(2024, 6, 3), ref="M2", next_step_on=date(2024, 6, 10))
-    record_decision(
-        store,
-        RecordDecision(
-            person_ref="M3",
-            kind="informed_decline",
-            decided_on=date(2024, 2, 1),
-            revisit_on=date(2024, 8, 1),
-        ),
-    )
+    _m3_declined(store)
     header = "ref,date,mentor,kind,attendees,minutes,setting,barriers,outcome,next_step,note\n"
     rows = (
         "M1,2024-06-20,Mo,one_to_one,,20,wing,,booked,,\n"

@@ -274,6 +274,10 @@ class KeyFile:
     # Each account's newest audit row ({"id", "hash", "signed_by", "signature"}), signed by
     # that account: no one else can move it, so its rows cannot be rewritten into another's.
     account_heads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The audit row that says accounts were given their signing keys ({"id", "hash",
+    # "accounts"}), saved with those keys inside that row's transaction: when the row is not
+    # in data.db (the program was killed before the commit), an admin's unlock writes it.
+    signing_keys_row: dict[str, Any] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -329,6 +333,7 @@ class KeyFile:
             authority=raw.get("authority", ""),
             retired=slots[live:],
             account_heads=raw.get("account_heads", {}),
+            signing_keys_row=raw.get("signing_keys_row", {}),
         )
 
     def account_slots(self) -> list[Slot]:
@@ -712,6 +717,8 @@ class KeyFile:
         }
         if self.account_heads:
             body["account_heads"] = self.account_heads
+        if self.signing_keys_row:
+            body["signing_keys_row"] = self.signing_keys_row
         if self.retired:
             body["retired"] = [
                 {**{k: v for k, v in asdict(s).items() if k != "kdf"}, "kdf": asdict(s.kdf)}

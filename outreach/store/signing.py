@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from sqlmodel import Session
+
 from outreach.model import Role
 from outreach.store import audit, keyslots
 from outreach.store.watching import WatchedStore
@@ -28,6 +30,10 @@ class SigningStore(WatchedStore):
             updated.unlock_failures = dict(on_disk.unlock_failures)
             if int(on_disk.audit_head.get("id", 0)) > int(updated.audit_head.get("id", 0)):
                 updated.audit_head = dict(on_disk.audit_head)
+            if int(on_disk.signing_keys_row.get("id", 0)) > int(
+                updated.signing_keys_row.get("id", 0)
+            ):
+                updated.signing_keys_row = dict(on_disk.signing_keys_row)
             for name, head in on_disk.account_heads.items():
                 if int(head.get("id", 0)) > int(updated.account_heads.get(name, {}).get("id", 0)):
                     updated.account_heads[name] = dict(head)
@@ -81,18 +87,14 @@ class SigningStore(WatchedStore):
         assert opened is not None
         authority, public = keyslots.new_authority()
         with self.write() as session:
-            session.info[audit.SIGNER] = audit.Signer(audit.STORE_KEY, authority)
-            entry = audit.record(
-                session,
-                actor_id=self.actor.id,
-                action="keys.signing_keys",
-                entity="account",
-                fields=[f"accounts={len(self._keyfile.account_slots())}", "roles_signed"],
+            accounts = len(self._keyfile.account_slots())
+            row_id, row = _signing_keys_row(
+                session, self.actor.id, authority, accounts, "roles_signed"
             )
-            assert entry.id is not None
             with keyslots.keys_locked(self.folder):
                 updated = keyslots.KeyFile.load(self.keys_path)
-                updated.adopt_authority(authority, public, since=entry.id + 1)
+                updated.adopt_authority(authority, public, since=row_id + 1)
+                updated.signing_keys_row = row
                 pinned = dataclasses.replace(
                     opened, authority_public=keyslots.unb64(public), authority=authority
                 )
@@ -112,21 +114,16 @@ class SigningStore(WatchedStore):
         if authority is None or not lacking or self._slot_secrets is None:
             return
         with self.write() as session:
-            session.info[audit.SIGNER] = audit.Signer(audit.STORE_KEY, authority)
-            entry = audit.record(
-                session,
-                actor_id=self.actor.id,
-                action="keys.signing_keys",
-                entity="account",
-                fields=[f"accounts={len(lacking)}"],
-            )
-            assert entry.id is not None
+            row_id, row = _signing_keys_row(session, self.actor.id, authority, len(lacking))
             with keyslots.keys_locked(self.folder):
                 # Read again under the lock: another program may have changed it meanwhile.
+                # Saved before the commit, so that no program writes an unsigned row after the
+                # row above; a kill between the two is put right by _record_lost_signing_row.
                 updated = keyslots.KeyFile.load(self.keys_path)
                 for slot in updated.account_slots():
                     if not slot.signer and not slot.legacy:
-                        updated.give_signer(slot, authority, since=entry.id + 1)
+                        updated.give_signer(slot, authority, since=row_id + 1)
+                updated.signing_keys_row = row
                 updated.save(self.keys_path)
             self._keyfile = updated
             # From here on (the head recorded once this commits, too) the admin's own key signs.
@@ -135,6 +132,29 @@ class SigningStore(WatchedStore):
             self._slot_secrets = dataclasses.replace(self._slot_secrets, signing=signing)
             if signing is not None:
                 self._signer = audit.Signer(self.actor.name, signing)
+
+    def _record_lost_signing_row(self) -> None:
+        """Write the "keys.signing_keys" row again when keys.json holds the signing keys it
+        announced but data.db does not hold the row (killed between keys.json's save and the
+        commit): at an admin's unlock, signed by the store's key, marked as recorded late.
+        Until then the audit would not say when the accounts' keys were given."""
+        authority = self._authority
+        recorded = self._keyfile.signing_keys_row
+        if authority is None or not recorded:
+            return
+        with self.read() as session:
+            if audit.row_is(session, recorded):
+                return
+        accounts = int(recorded.get("accounts", 0))
+        with self.write() as session:
+            _, row = _signing_keys_row(
+                session, self.actor.id, authority, accounts, f"lost_row={recorded.get('id')}"
+            )
+            with keyslots.keys_locked(self.folder):
+                updated = keyslots.KeyFile.load(self.keys_path)
+                updated.signing_keys_row = row
+                updated.save(self.keys_path)
+        self._keyfile.signing_keys_row = dict(updated.signing_keys_row)
 
     def _compare_head(self) -> None:
         """Notice committed changes that data.db lost since keys.json recorded them: say so in
@@ -213,3 +233,21 @@ class SigningStore(WatchedStore):
             )
             current.save(self.keys_path)
         self._keyfile.unlock_failures = dict(current.unlock_failures)
+
+
+def _signing_keys_row(
+    session: Session, actor_id: int | None, authority: bytes, accounts: int, *more: str
+) -> tuple[int, dict[str, object]]:
+    """Write the "keys.signing_keys" row, saying how many accounts were given keys, signed by
+    the store's key (``authority``) in the caller's write transaction. Returns its id and what
+    keys.json keeps of it to find it again ({"id", "hash", "accounts"})."""
+    session.info[audit.SIGNER] = audit.Signer(audit.STORE_KEY, authority)
+    entry = audit.record(
+        session,
+        actor_id=actor_id,
+        action="keys.signing_keys",
+        entity="account",
+        fields=[f"accounts={accounts}", *more],
+    )
+    assert entry.id is not None
+    return entry.id, {"id": entry.id, "hash": entry.hash, "accounts": accounts}

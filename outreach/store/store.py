@@ -299,6 +299,7 @@ class Store(AccountsStore):
                     store._drop_connections()
                     ensure_alone(store.db_path, store._data_key)
                     store._move_to_new_key()
+            store._record_lost_signing_row()
             store._give_signing_keys()
             store._compare_head()
             if keyfile.unlock_failures.get("count"):

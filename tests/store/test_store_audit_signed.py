@@ -657,3 +657,71 @@ def test_check_names_a_backup_whose_head_row_is_gone_or_of_another_store(
         f"{read_backup_info(tmp_path / 'other.bak').created_at[:16]}): it is a backup of "
         "another store",
     )
+
+
+class _Killed(Exception):
+    """Stands for a kill: raised once keys.json is saved inside the signing keys' write."""
+
+
+def test_a_signing_keys_row_lost_to_a_kill_is_written_at_the_next_admin_unlock(
+    tmp_path: Path,
+) -> None:
+    """keys.json is saved with the new signing keys before their audit row commits (no
+    program may write an unsigned row after it); a kill between the two loses the row but
+    keeps the keys, and the next admin unlock writes the row again, marked as late."""
+    folder = tmp_path / "store"
+    with slots_without_signers():
+        store = new_store(folder)
+        store.add_account("bob", Role.staff, BOB)
+    key = store._data_key
+    store.close()
+    assert _rows(folder, key) == [(1, "store.init", ""), (2, "account.add", "")]
+    save = KeyFile.save
+
+    def save_then_die(keyfile: KeyFile, path: Path) -> None:
+        save(keyfile, path)
+        if keyfile.signing_keys_row:
+            raise _Killed
+
+    with (
+        mock.patch.object(KeyFile, "save", save_then_die),
+        pytest.raises(_Killed),
+    ):
+        Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    keyfile = KeyFile.load(folder / "keys.json")
+    assert {(s.account, s.signer_since) for s in keyfile.account_slots()} == {
+        ("ana", 4),
+        ("bob", 4),
+    }
+    assert keyfile.signing_keys_row["id"] == 3
+    assert _rows(folder, key) == [(1, "store.init", ""), (2, "account.add", "")]
+
+    # Staff alone cannot write the row (it is signed by the store's key): bob's own row takes
+    # id 3, signed with the key keys.json gave him.
+    with Store.unlock(folder, user="bob", passphrase=BOB) as bob:
+        _add(bob, 1)
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
+        _add(ana, 2)
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE):
+        pass
+    assert _rows(folder, key) == [
+        (1, "store.init", ""),
+        (2, "account.add", ""),
+        (3, "person.add", "bob"),
+        (4, "keys.signing_keys", audit.STORE_KEY),
+        (5, "person.add", "ana"),
+    ]
+    engine = make_engine(folder / "data.db", key)
+    try:
+        with Session(engine) as session:
+            late = session.get(AuditEntry, 4)
+            assert late is not None and late.fields == "accounts=2,lost_row=3"
+            assert audit.verify_chain(session) is None
+    finally:
+        engine.dispose()
+    assert KeyFile.load(folder / "keys.json").signing_keys_row["id"] == 4
+    findings = _findings(folder, key)
+    assert findings["audit signatures"] == (
+        True,
+        "3 rows signed and verified; 2 older rows were written before their account had a key",
+    )

@@ -35,6 +35,25 @@ async def wait_for(pilot: Any, condition: Callable[[], object], tries: int = 300
     raise AssertionError("the application never reached the expected state")
 
 
+async def settled(pilot: Any, tries: int = 100) -> None:
+    """Let the app run until its screen stays the same across two looks 50 ms apart: a
+    widget that fills or resizes when next idle (a table sizing its columns, a scroll view
+    adding its bar and wrapping its text again) has then drawn its last frame."""
+    import re
+
+    def look() -> str:
+        return re.sub(r"terminal-\d+", "terminal", pilot.app.export_screenshot())
+
+    last = look()
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        now = look()
+        if now == last:
+            return
+        last = now
+    raise AssertionError("the screen never stopped changing")
+
+
 async def wait_for_answer(pilot: Any, picker: Any, text: str, tries: int = 1500) -> None:
     """Let the app run until ``picker`` lists the answer to exactly ``text``.
 

@@ -11,13 +11,15 @@ copy for the module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
 
 from outreach.store.store import Store
+from tests.support.snapshot_text import mismatch
 from tests.support.stores import PASSPHRASE
 from tests.support.tui_helpers import FROZEN, still_cursor
 from tests.support.tui_store import TODAY, copy_built
@@ -41,3 +43,20 @@ def store(folder: Path) -> Iterator[Store]:
         opened = Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def snap_compare(
+    snap_compare: Callable[..., bool], request: pytest.FixtureRequest
+) -> Callable[..., bool]:
+    """The snapshot plugin's comparison; one that does not match fails with the lines of
+    text that differ, so a run elsewhere shows what changed without its HTML report."""
+    from pytest_textual_snapshot import node_to_report_path
+
+    def compare(*args: Any, **kwargs: Any) -> bool:
+        if snap_compare(*args, **kwargs):
+            return True
+        told = mismatch(node_to_report_path(request.node))
+        raise AssertionError(f"the screen does not match its snapshot:\n{told}")
+
+    return compare

@@ -26,7 +26,7 @@ from outreach.tui.screens.import_file import (
     MapColumnDialog,
     PathSuggester,
 )
-from tests.support.tui_helpers import FROZEN, SIZE, wait_for
+from tests.support.tui_helpers import FROZEN, SIZE, settled, wait_for
 from tests.support.tui_store import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,7 +251,7 @@ def test_the_preview_at_80x24(
         first = next(iter(table.columns.values()))
         widest = max(len(str(table.get_row_at(i)[0])) for i in range(table.row_count))
         await wait_for(pilot, lambda: first.content_width == widest, tries=600)
-        await pilot.pause()
+        await settled(pilot)
 
     with freeze_time(TODAY, **FROZEN):
         app = create_app(store.folder, store=store)

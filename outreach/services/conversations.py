@@ -21,8 +21,6 @@ from outreach.model import (
     DecisionKind,
     FollowUp,
     FollowUpReason,
-    Mentor,
-    Person,
 )
 from outreach.rules.cascade import load_any
 from outreach.rules.limits import minutes_problem
@@ -36,6 +34,8 @@ from outreach.services.followups_met import complete_if_met_in, complete_met_in,
 from outreach.services.lookups import (
     PROGRAMME,
     Directory,
+    NamedMentor,
+    Someone,
     choice,
     clean_note,
     not_before_birth,
@@ -102,11 +102,11 @@ class CheckedConversation:
 
     occurred_on: date
     kind: ConversationKind
-    person: Person | None
+    person: Someone | None
     """The one-to-one's person (None for a group)."""
-    named: list[Person]
+    named: list[Someone]
     """A group's identified attendees."""
-    mentors: list[Mentor]
+    mentors: list[NamedMentor]
     count: int
     setting: str
     minutes: int
@@ -119,7 +119,7 @@ class CheckedConversation:
     further: list[CheckedAddressed] = field(default_factory=list)
 
     @property
-    def reached(self) -> list[Person]:
+    def reached(self) -> list[Someone]:
         """The people the conversation reached: its person, or a group's named attendees."""
         return [self.person] if self.person is not None else self.named
 
@@ -141,7 +141,7 @@ class CheckedConversation:
         }
 
 
-def _id(person: Person) -> int:
+def _id(person: Someone) -> int:
     assert person.id is not None
     return person.id
 
@@ -202,7 +202,7 @@ def _barriers(codes: Sequence[str], programme: str) -> list[str]:
 
 
 def _further(
-    cmd: LogConversation, person: Person | None, outcomes: object, find: Directory
+    cmd: LogConversation, person: Someone | None, outcomes: object, find: Directory
 ) -> list[CheckedAddressed]:
     """The further programmes, checked: each a programme once (and not the first), its
     outcome a code of the conversation outcomes, a decision only about one person."""
@@ -287,7 +287,7 @@ def check_conversation(
 
 def _attendance(
     session: Session, cmd: LogConversation, kind: ConversationKind, find: Directory
-) -> tuple[Person | None, list[Person], int]:
+) -> tuple[Someone | None, list[Someone], int]:
     """A one-to-one's person (None for a group), a group's named attendees, and how many
     attended."""
     person = None
@@ -307,7 +307,7 @@ def _attendance(
         if cmd.attendees is None or cmd.attendees < 1:
             raise ValidationError("attendees", "a group session needs at least 1 attendee")
         count = cmd.attendees
-    named: list[Person] = []
+    named: list[Someone] = []
     for ref in cmd.attendee_refs:
         found = find.person(session, ref, field="attendee_refs")
         if found.id not in (p.id for p in named):
@@ -317,9 +317,9 @@ def _attendance(
     return person, named, count
 
 
-def _mentors(session: Session, cmd: LogConversation, find: Directory) -> list[Mentor]:
+def _mentors(session: Session, cmd: LogConversation, find: Directory) -> list[NamedMentor]:
     """The mentors named, once each, every one active on the day."""
-    found: list[Mentor] = []
+    found: list[NamedMentor] = []
     for name in cmd.mentors:
         if not name.strip():
             continue
@@ -336,7 +336,7 @@ def _mentors(session: Session, cmd: LogConversation, find: Directory) -> list[Me
 
 
 def _decision_kind(
-    session: Session, cmd: LogConversation, person: Person | None, outcome: str
+    session: Session, cmd: LogConversation, person: Someone | None, outcome: str
 ) -> DecisionKind | None:
     """The decision the outcome records, if any, after checking the next step against it
     and against a do-not-approach already in force."""

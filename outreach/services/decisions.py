@@ -13,7 +13,6 @@ from outreach.model import (
     FollowUp,
     FollowUpReason,
     FollowUpStatus,
-    Person,
 )
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
@@ -25,6 +24,7 @@ from outreach.services.followups import (
 from outreach.services.followups_met import complete_if_met_in
 from outreach.services.lookups import (
     PROGRAMME,
+    Someone,
     choice,
     clean_note,
     not_before_birth,
@@ -60,7 +60,7 @@ class RecordDecision:
 
 
 def record_decision(
-    on: Actions, cmd: RecordDecision, *, person: Person | None = None
+    on: Actions, cmd: RecordDecision, *, person: Someone | None = None
 ) -> DecisionRecorded:
     """Record a decision; one ``decision.record`` audit row. ``person``: the person
     ``cmd.person_ref`` names, when the caller has read them already.
@@ -83,7 +83,7 @@ def record_decision(
         return result
 
 
-def _record(act: Action, cmd: RecordDecision, person: Person) -> DecisionRecorded:
+def _record(act: Action, cmd: RecordDecision, person: Someone) -> DecisionRecorded:
     session = act.session
     decided_on, revisit_on, programme = cmd.decided_on, cmd.revisit_on, cmd.programme
     assert person.id is not None

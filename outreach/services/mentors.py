@@ -13,13 +13,13 @@ from outreach.model import Mentor, Person
 from outreach.rules.limits import NAME_MAX, text_problem
 from outreach.services.dates import not_in_future
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import mentor_by_name, person_by_ref, plain_line
+from outreach.services.lookups import NamedMentor, mentor_by_name, person_by_ref, plain_line
 from outreach.store.action import Actions
 from outreach.store.store import Store
 from outreach.wording import fold
 
 
-def is_active(mentor: Mentor, day: date) -> bool:
+def is_active(mentor: NamedMentor, day: date) -> bool:
     """Active on ``day``: from ``active_from`` (if set) to ``active_to`` inclusive (if set)."""
     started = mentor.active_from is None or mentor.active_from <= day
     ended = mentor.active_to is not None and mentor.active_to < day

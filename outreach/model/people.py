@@ -36,10 +36,12 @@ class Person(Travelling, table=True):
 
     # Birth dates for the coverage checks without reading the wider rows (migration 0006);
     # references matched ignoring (ASCII) case by an import, reading only the file's
-    # references (migration 0009): the expression must match the queries word for word.
+    # references (migration 0009), with what a conversation import's checks need of each
+    # person, so it reads no person row (migration 0032): the expression must match the
+    # queries word for word.
     __table_args__ = (
         Index("ix_person_birth", "id", "date_of_birth", "has_cervix"),
-        Index("ix_person_ref_lower", text("lower(ref)"), "id"),
+        Index("ix_person_ref_lower", text("lower(ref)"), "id", "ref", "date_of_birth"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event
 from sqlmodel import SQLModel, col, select
 
 from outreach.model import Account, AuditEntry, Role
 from outreach.model.people import SEARCH_INDEX_TABLES
+from outreach.services.lookups import FileDirectory, Known
 from outreach.store import audit, migrations
 from outreach.store.engine import connect
 from outreach.store.errors import StoreTooNew
@@ -158,3 +161,48 @@ def test_a_store_with_fewer_people_than_the_threshold_is_not_analysed(
 
     assert revision_of(folder, key) == head_revision()
     assert not [name for name in _statistics(folder, key) if name.startswith("ix_conversation")]
+
+
+def test_0032_covers_what_an_import_reads_of_each_person_from_the_reference_index(
+    tmp_path: Path,
+) -> None:
+    """A store at 0031 gets ``ix_person_ref_lower`` on (lower(ref), id, ref, date_of_birth):
+    an import's reading of its file's people, by reference ignoring case, then reads the
+    index alone, and finds the same people."""
+    folder = tmp_path / "store"
+    old = new_store(folder, revision="0031")
+    key = old._data_key
+    add_people(old, 3)  # A00000 born 1980-01-01, A00001 1981-02-02, A00002 1982-03-03
+    old.close()
+
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as store:
+        statements: list[tuple[str, object]] = []
+
+        def seen(conn: object, cursor: object, sql: str, params: object, *_: object) -> None:
+            if "lower(person.ref) IN" in sql:
+                statements.append((sql, params))
+
+        event.listen(store.engine, "before_cursor_execute", seen)
+        try:
+            with store.read() as session:
+                directory = FileDirectory(session, ["a00001", "A00002", "B9"])
+                found = [directory.person(session, ref) for ref in ("a00001", "A00002")]
+        finally:
+            event.remove(store.engine, "before_cursor_execute", seen)
+        assert found == [
+            Known(2, "A00001", date(1981, 2, 2)),
+            Known(3, "A00002", date(1982, 3, 3)),
+        ]
+        assert directory.ids == {"a00001": 2, "a00002": 3}
+        assert len(statements) == 1
+        with store.engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statements[0][0], statements[0][1])
+            details = [str(row[-1]) for row in plan]
+    assert "SEARCH person USING COVERING INDEX ix_person_ref_lower (<expr>=?)" in details
+    conn = raw(folder, key)
+    try:
+        columns = [r[2] for r in conn.execute("PRAGMA index_xinfo('ix_person_ref_lower')")]
+    finally:
+        conn.close()
+    # The expression, and the rowid every index ends with, have no name.
+    assert columns == [None, "id", "ref", "date_of_birth", None]

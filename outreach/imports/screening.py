@@ -26,17 +26,23 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import select as columns
-from sqlmodel import col, select
+from sqlmodel import col
 
 from outreach.imports import values as cell
 from outreach.imports.files import Columns, Row
 from outreach.imports.people import past
 from outreach.imports.run import ImportRun, RowProblems, day_text
-from outreach.model import Cytology, HpvResult, Person, SampleTaker, ScreeningEvent, Where
+from outreach.model import Cytology, HpvResult, SampleTaker, ScreeningEvent, Where
 from outreach.model.enums import ScreeningEventKind
 from outreach.rules.wording import NONE, load_wording
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import PROGRAMME, ids_of_refs, ref_key, residence_read_ahead
+from outreach.services.lookups import (
+    PROGRAMME,
+    Someone,
+    people_of_refs,
+    ref_key,
+    residence_read_ahead,
+)
 from outreach.services.screening import (
     QUIET_STEPS,
     CeaseReason,
@@ -201,13 +207,16 @@ def _agreeing(
 def apply(run: ImportRun, rows: list[Row]) -> None:
     """Record each new pathway event of the file, in date order.
 
-    The file's people, and the pathways (tests and open follow-ups) of those with a step
-    that sets something in motion, are read once, a few hundred people per query, and
+    The file's people (from the reference index alone: :func:`people_of_refs`), and the
+    pathways (tests and open follow-ups) of those with a step that sets something in motion,
+    are read once, a few hundred people per query, and
     handed to :func:`record_screening_event`, which keeps them up to date: every event is
     recorded exactly as one entered alone would be. Steps that set nothing in motion are
     written many at a time (:class:`ScreeningBatch`).
     """
-    people = ids_of_refs(run.session, (row.get("ref") or "" for row in rows))
+    known = people_of_refs(run.session, (row.get("ref") or "" for row in rows))
+    people = {key: person.id for key, person in known.items()}
+    records: dict[int, Someone] = {person.id: person for person in known.values()}
     entries = []
     for row in rows:
         entry = parse(row, people, run.problems)
@@ -216,8 +225,6 @@ def apply(run: ImportRun, rows: list[Row]) -> None:
             if run.previewing:
                 run.show(row, describe(entry, row))
     keys = _stored_keys(run, entries)
-    person_ids = sorted({e.person_id for e in entries})
-    records = _people(run, person_ids)
     # A step that sets nothing in motion never reads its person's pathway: only the people
     # with another step in the file have theirs read.
     moving = sorted({e.person_id for e in entries if e.event not in QUIET_STEPS})
@@ -231,7 +238,7 @@ def _record(
     run: ImportRun,
     entries: list[Entry],
     keys: set[Key],
-    records: dict[int, Person],
+    records: dict[int, Someone],
     pathways: dict[int, Pathway],
     *,
     done: int,
@@ -267,16 +274,6 @@ def _record(
         done += 1
         run.tick(done)
     batch.write_pending()
-
-
-def _people(run: ImportRun, person_ids: list[int]) -> dict[int, Person]:
-    found: dict[int, Person] = {}
-    for start in range(0, len(person_ids), _CHUNK):
-        chunk = person_ids[start : start + _CHUNK]
-        for person in run.session.exec(select(Person).where(col(Person.id).in_(chunk))):
-            assert person.id is not None
-            found[person.id] = person
-    return found
 
 
 def _value(member: object) -> str | None:

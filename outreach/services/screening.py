@@ -33,7 +33,6 @@ from outreach.model import (
     FollowUpReason,
     FollowUpStatus,
     HpvResult,
-    Person,
     ResultAction,
     SampleTaker,
     ScreeningEvent,
@@ -47,6 +46,7 @@ from outreach.services.errors import ValidationError
 from outreach.services.followups import create_followup_in
 from outreach.services.lookups import (
     PROGRAMME,
+    Someone,
     choice,
     clean_note,
     not_before_birth,
@@ -197,7 +197,7 @@ def record_screening_event(
     on: Actions,
     cmd: RecordScreeningEvent,
     *,
-    person: Person | None = None,
+    person: Someone | None = None,
     pathway: Pathway | None = None,
 ) -> ScreeningRecorded:
     """Record one pathway event (see the module docstring for what each kind sets in motion);
@@ -279,7 +279,7 @@ class ScreeningBatch:
         self.session = within.session
         self._pending: list[dict[str, Any]] = []
 
-    def record(self, cmd: RecordScreeningEvent, *, person: Person, pathway: Pathway | None) -> int:
+    def record(self, cmd: RecordScreeningEvent, *, person: Someone, pathway: Pathway | None) -> int:
         """Record ``cmd`` for ``person`` (whose ``pathway``, when given, is kept up to date;
         a step that sets something in motion reads it when not); how many follow-ups it
         completed. Refused, writing nothing, as :func:`record_screening_event` refuses it."""
@@ -318,7 +318,7 @@ class _Step:
     reason: str | None
 
 
-def _checked(session: Session, cmd: RecordScreeningEvent, person: Person) -> _Step:
+def _checked(session: Session, cmd: RecordScreeningEvent, person: Someone) -> _Step:
     """The event's codes, each checked against its code list and against the others."""
     kind = choice(ScreeningEventKind, cmd.event, "event")
     not_in_future(cmd.occurred_on, "occurred_on")
@@ -373,7 +373,7 @@ def _action_of(
 def _set_in_motion(
     session: Session,
     rules: Programme,
-    person: Person,
+    person: Someone,
     pathway: Pathway,
     row: ScreeningEvent,
     earlier: list[ScreeningEvent],

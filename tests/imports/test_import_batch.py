@@ -12,10 +12,11 @@ from freezegun import freeze_time
 from sqlalchemy import text
 
 from outreach.imports.pipeline import import_conversations, import_people, import_screening
+from outreach.model import Person
 from outreach.services.conversations import LogConversation, log_conversation
 from outreach.services.decisions import RecordDecision, record_decision
 from outreach.services.errors import ValidationError
-from outreach.services.lookups import Directory, FileDirectory, ids_of_refs
+from outreach.services.lookups import Directory, FileDirectory, Known, ids_of_refs, people_of_refs
 from outreach.services.mentors import AddMentor, add_mentor
 from outreach.services.screening import RecordScreeningEvent, record_screening_event
 from outreach.store.store import Store
@@ -266,6 +267,12 @@ def test_file_directory_reads_each_reference_once_for_ids_and_records(
             # The ids as the parse step reads them: by SQLite's lower(), the oldest person
             # on a clash; "é1" is not "É1" there, and nobody is "z9".
             assert directory.ids == ids_of_refs(session, typed)
+            # A screening file's people are read the same way, with what its checks need.
+            people = people_of_refs(session, typed)
+            assert {key: person.id for key, person in people.items()} == directory.ids
+            older = session.get(Person, ids["A1003AC"])
+            assert older is not None
+            assert people["a1003ac"] == Known(older.id, "A1003AC", older.date_of_birth)
             assert directory.ids == {
                 "a1003ac": ids["A1003AC"],
                 "a1001aa": ids["A1001AA"],

@@ -40,8 +40,8 @@ _CHUNK = 500
 
 
 class Someone(Protocol):
-    """What the checks of a conversation or a decision need of a person: a stored
-    :class:`Person`, or a :class:`Known` read for a whole file."""
+    """What the checks of a conversation, a decision or a screening step need of a person: a
+    stored :class:`Person`, or a :class:`Known` read for a whole file."""
 
     @property
     def id(self) -> int | None: ...
@@ -55,8 +55,9 @@ class Someone(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """A person as :class:`FileDirectory` reads them: only what the checks need, read as plain
-    rows (a full :class:`Person` costs the ORM some 20 µs each, a file of 10,000 people 0.2 s)."""
+    """A person as an import reads them (:func:`known_by_keys`): only what the checks need,
+    as plain rows (a full :class:`Person` costs the ORM some 20 µs each, a file of 10,000
+    people 0.2 s)."""
 
     id: int
     ref: str

@@ -20,7 +20,9 @@ def svg_lines(svg: str) -> list[str]:
     """The characters an SVG screenshot shows, one string per row, trailing spaces cut."""
     rows: dict[float, list[tuple[float, str]]] = {}
     for match in _TEXT.finditer(svg):
-        x, y, text = float(match[1]), float(match[2]), html.unescape(match[3])
+        # Rich writes each space as a no-break space so the SVG keeps it.
+        x, y = float(match[1]), float(match[2])
+        text = html.unescape(match[3]).replace("\xa0", " ")
         rows.setdefault(y, []).append((x, text))
     lines = []
     for y in sorted(rows):

@@ -145,8 +145,14 @@ class SigningStore(WatchedStore):
         with self.read() as session:
             if audit.row_is(session, recorded):
                 return
-        accounts = int(recorded.get("accounts", 0))
         with self.write() as session:
+            # Another admin's unlock may have written it while this one waited for the write
+            # lock: keys.json then names that row, and data.db now holds it.
+            current = keyslots.KeyFile.load(self.keys_path).signing_keys_row
+            if audit.row_is(session, current):
+                self._keyfile.signing_keys_row = dict(current)
+                return
+            accounts = int(recorded.get("accounts", 0))
             _, row = _signing_keys_row(
                 session, self.actor.id, authority, accounts, f"lost_row={recorded.get('id')}"
             )

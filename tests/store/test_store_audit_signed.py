@@ -702,8 +702,12 @@ def test_a_signing_keys_row_lost_to_a_kill_is_written_at_the_next_admin_unlock(
         _add(bob, 1)
     with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as ana:
         _add(ana, 2)
-    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE):
-        pass
+    with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as again:
+        # As a second admin's unlock that read keys.json before the first wrote the row
+        # again: it finds the row once it holds the write lock, and writes no second one.
+        again._keyfile.signing_keys_row = dict(keyfile.signing_keys_row)
+        again._record_lost_signing_row()
+        assert again._keyfile.signing_keys_row["id"] == 4
     assert _rows(folder, key) == [
         (1, "store.init", ""),
         (2, "account.add", ""),

@@ -21,6 +21,7 @@ from outreach.tui.app import create_app
 from outreach.tui.dialogs.account_dialogs import ConfirmDialog
 from outreach.tui.last_folder import last_import_folder, remember_import_folder
 from outreach.tui.screens.import_file import (
+    COLUMN_LABELS,
     ImportResultDialog,
     ImportScreen,
     MapColumnDialog,
@@ -229,6 +230,32 @@ async def test_the_path_completes_folders_and_files(tmp_path: Path) -> None:
     assert await suggester.get_suggestion(f"{tmp_path}/x") is None
 
 
+@pytest.mark.asyncio
+async def test_the_column_table_header_is_drawn_at_its_final_widths_at_once(
+    store: Store, tmp_path: Path
+) -> None:
+    """The header row drawn before the table is next idle (a frame the screen draws first)
+    is already at the widths of the rows: the table no longer sizes them later."""
+    roll = tmp_path / "roll.csv"
+    roll.write_bytes(ROLL.encode())
+    with freeze_time(TODAY, **FROZEN):
+        app = create_app(store.folder, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _import_screen(pilot, roll)
+            report = screen.report
+            assert report is not None
+            table = screen.query_one("#columns", DataTable)
+            # Back to the empty table the screen opens with, then the preview shown again,
+            # and its header drawn with nothing run in between.
+            table.clear(columns=True)
+            table.add_columns(*COLUMN_LABELS)
+            screen._show(report)
+            header = table.render_line(0).text
+    # "Reception Date" (14 cells) is the widest name, "ignored (NHS number)" (20) the
+    # widest reading; a cell of padding either side of each, and the table's 40 filled.
+    assert header == f" {'Column':<14}  {'Read as':<20} " + "  "
+
+
 def test_the_preview_at_80x24(
     snap_compare: Any, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,13 +271,13 @@ def test_the_preview_at_80x24(
         screen.query_one("#path", Input).value = "fixtures/prison-roll.csv"
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.report is not None, tries=600)
-        # The table sizes its columns to their rows when it is next idle, and draws its
-        # header after: wait for the sizes, then for a frame drawn with them (a busy machine
-        # once took the picture between the two).
+        # The columns are as wide as what they hold from the first frame (the table sizing
+        # them when next idle once left the header at the old widths), and the picture is
+        # taken once the screen has stopped changing.
         table = screen.query_one("#columns", DataTable)
         first = next(iter(table.columns.values()))
         widest = max(len(str(table.get_row_at(i)[0])) for i in range(table.row_count))
-        await wait_for(pilot, lambda: first.content_width == widest, tries=600)
+        assert (first.width, first.auto_width) == (widest, False)
         await settled(pilot)
 
     with freeze_time(TODAY, **FROZEN):

@@ -111,6 +111,10 @@ def preview_text(report: ImportReport, file_name: str) -> Text:
     return out
 
 
+COLUMN_LABELS = ("Column", "Read as")
+"""The headers of the table of the file's columns."""
+
+
 def how_read(cell: Any) -> Text:
     """How a header cell is read, as the column table shows it."""
     if cell.target is None:
@@ -284,7 +288,7 @@ class ImportScreen(DataScreen):
     def on_mount(self) -> None:
         from outreach.imports.mapping import saved_mappings
 
-        self.query_one("#columns", DataTable).add_columns("Column", "Read as")
+        self.query_one("#columns", DataTable).add_columns(*COLUMN_LABELS)
         self.query_one("#path", Input).focus()
         self.call(MappingsLoaded, saved_mappings)
 
@@ -396,9 +400,16 @@ class ImportScreen(DataScreen):
     def _show(self, report: ImportReport) -> None:
         self.report = report
         table = self.query_one("#columns", DataTable)
-        table.clear()
-        for cell in report.header:
-            table.add_row(plain(cell.text), how_read(cell), key=cell.key)
+        names = [plain(cell.text) for cell in report.header]
+        reads = [how_read(cell) for cell in report.header]
+        # The columns are sized here from what they hold, not by the table when it is next
+        # idle: a frame drawn in between left the header row (which the table caches) at the
+        # old widths above rows drawn at the new ones.
+        table.clear(columns=True)
+        for label, texts in zip(COLUMN_LABELS, (names, reads), strict=True):
+            table.add_column(label, width=max([len(label), *(t.cell_len for t in texts)]))
+        for cell, name_text, read in zip(report.header, names, reads, strict=True):
+            table.add_row(name_text, read, key=cell.key)
         name = self._path().name
         self.query_one("#preview", Static).update(preview_text(report, name))
         if not report.ok:

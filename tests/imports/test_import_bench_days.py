@@ -50,3 +50,35 @@ def test_stays_with_too_few_days_are_refused() -> None:
     assert len(pick_days(STAYS[2:], 32, since=date(2020, 2, 1))[0]) == 32
     with pytest.raises(RuntimeError, match="fewer than 33 days"):
         pick_days(STAYS[2:], 33, since=date(2020, 2, 1))
+
+
+def test_a_few_people_file_takes_the_days_of_the_people_resident_longest_in_its_span() -> None:
+    # From 20 Dec: A holds 20-31 Dec (12 days), B 20-29 Dec (10), C nothing. 11 rows fit in
+    # A's days alone; 13 need B too, and are then spread a day at a time over both.
+    pairs, first = pick_days(STAYS, 11, since=date(2024, 12, 20), fewest=True)
+    assert first == date(2024, 12, 20)
+    assert pairs == [("A", date(2024, 12, day)) for day in range(20, 31)]
+    pairs, _ = pick_days(STAYS, 13, since=date(2024, 12, 20), fewest=True)
+    assert pairs == [
+        *((ref, date(2024, 12, day)) for day in range(20, 26) for ref in ("A", "B")),
+        ("A", date(2024, 12, 26)),
+    ]
+
+
+def test_a_few_people_file_counts_a_day_two_stays_cover_once() -> None:
+    # D's two stays overlap: 1-10 and 5-12 Dec are 12 days, not 18, so E's 14 come first
+    # and hold the 12 rows alone; on a tie the earlier reference goes first.
+    stays = [
+        ("D", date(2024, 12, 1), date(2024, 12, 10)),
+        ("D", date(2024, 12, 5), date(2024, 12, 12)),
+        ("E", date(2024, 12, 1), date(2024, 12, 14)),
+    ]
+    pairs, _ = pick_days(stays, 12, since=date(2024, 12, 1), fewest=True)
+    assert {ref for ref, _ in pairs} == {"E"}
+    tied = [
+        ("G", date(2024, 12, 1), date(2024, 12, 3)),
+        ("F", date(2024, 12, 1), date(2024, 12, 3)),
+    ]
+    assert pick_days(tied, 3, since=date(2024, 12, 1), fewest=True)[0] == [
+        ("F", date(2024, 12, day)) for day in (1, 2, 3)
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from outreach.store.engine import (
     make_engine,
 )
 from outreach.store.errors import (
+    DiskFull,
     StoreExists,
     StoreInUse,
     StoreLocked,
@@ -315,8 +317,38 @@ def _tighten(folder: Path) -> None:
     private.tighten(folder, backups=BACKUPS)
 
 
+MIGRATION_ROOM = 64 << 20
+"""Free bytes a migration is left beyond the copy it keeps first and a tenth of the store:
+its own writes (a new index, a table made again) go through the WAL before data.db."""
+
+
+def _size_text(count: int) -> str:
+    return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{max(count / 1e6, 1):.0f} MB"
+
+
+def _room_for_migration(folder: Path) -> None:
+    """Raise :class:`DiskFull`, before anything is written, when the disk has too little
+    room for the copy kept before a migration (as large as data.db and its WAL) and the
+    migration after it. At 1,000,000 people the copy is 13.4 GB; a disk that filled up
+    halfway through it would leave nothing changed, but only after minutes of copying."""
+    size = sum(
+        path.stat().st_size for path in (folder / DATA, folder / f"{DATA}-wal") if path.exists()
+    )
+    need = size + size // 10 + MIGRATION_ROOM
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise DiskFull(
+            f"this version of outreach brings the store's layout up to date, and keeps a "
+            f"copy of the store in {BACKUPS}/ first: that needs {_size_text(need)} free on "
+            f"this disk, and {_size_text(free)} is. Free some space, then open the store "
+            "again; nothing was changed"
+        )
+
+
 def _backup_before_migration(folder: Path, data_key: bytes, revision: str) -> Path:
-    """A keyed copy of data.db in backups/, consistent even with the WAL in use."""
+    """A keyed copy of data.db in backups/, consistent even with the WAL in use; refused
+    first (:func:`_room_for_migration`) when the disk has too little room for it."""
+    _room_for_migration(folder)
     target_dir = folder / BACKUPS
     target_dir.mkdir(exist_ok=True)
     stamp = now().strftime("%Y%m%dT%H%M%SZ")

@@ -4,6 +4,7 @@ then migrated."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import warnings
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from outreach.model.people import SEARCH_INDEX_TABLES
 from outreach.services.lookups import FileDirectory, Known
 from outreach.store import audit, migrations
 from outreach.store.engine import connect
-from outreach.store.errors import StoreTooNew
+from outreach.store.errors import DiskFull, StoreTooNew
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
 from tests.support.store_helpers import add_people, raw, revision_of
@@ -206,3 +207,40 @@ def test_0032_covers_what_an_import_reads_of_each_person_from_the_reference_inde
         conn.close()
     # The expression, and the rowid every index ends with, have no name.
     assert columns == [None, "id", "ref", "date_of_birth", None]
+
+
+def test_a_migration_without_room_for_its_backup_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    old = new_store(folder, revision="0031")
+    key = old._data_key
+    old.close()
+    before = hashlib.sha256((folder / "data.db").read_bytes()).hexdigest()
+    size = (folder / "data.db").stat().st_size
+    # The copy (as large as data.db, no WAL after a close), a tenth more and 64 MiB.
+    need = size + size // 10 + (64 << 20)
+    free = need - 1
+    real = shutil.disk_usage
+    monkeypatch.setattr(
+        shutil,
+        "disk_usage",
+        lambda path: real(path)._replace(free=free) if Path(path) == folder else real(path),
+    )
+    with pytest.raises(DiskFull) as raised:
+        Store.unlock(folder, user="ana", passphrase=PASSPHRASE)
+    assert str(raised.value) == (
+        "this version of outreach brings the store's layout up to date, and keeps a copy of "
+        f"the store in backups/ first: that needs {need / 1e6:.0f} MB free on this disk, and "
+        f"{free / 1e6:.0f} MB is. Free some space, then open the store again; nothing was "
+        "changed"
+    )
+    assert revision_of(folder, key) == "0031"
+    assert hashlib.sha256((folder / "data.db").read_bytes()).hexdigest() == before
+    assert not (folder / "backups").exists()
+    # One byte more and the store is copied, then brought up to date.
+    free = need
+    Store.unlock(folder, user="ana", passphrase=PASSPHRASE).close()
+    assert revision_of(folder, key) == head_revision()
+    (copy,) = (folder / "backups").iterdir()
+    assert copy.name.startswith("data-before-migration-from-0031-")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -135,13 +135,35 @@ def unlock(store: Path | None, user: str | None) -> Store:
 
     folder = store_folder(store)
     secret = passphrase()
+    said = upgrade_said()
     try:
-        opened = Store.unlock(folder, user=user, passphrase=secret)
+        opened = Store.unlock(folder, user=user, passphrase=secret, said=said)
     except Throttled as exc:
         say(f"{exc}; waiting…", err=True)
         sys.stderr.flush()
         time.sleep(exc.wait_seconds)
-        opened = Store.unlock(folder, user=user, passphrase=secret)
+        opened = Store.unlock(folder, user=user, passphrase=secret, said=said)
     if opened.head_warning:
         say(f"warning: {opened.head_warning}", err=True)
     return opened
+
+
+def upgrade_said() -> Callable[[str], None]:
+    """What an unlock says while it upgrades a store, on stderr: on a terminal one line
+    rewritten as the copy made first rises; elsewhere (a log, a script) a line when the copy
+    starts and one when the upgrade itself does, not one for every step."""
+    watched = sys.stderr.isatty()
+    last: list[str] = []
+
+    def show(text: str) -> None:
+        copying = "%" in text
+        if watched:
+            sys.stderr.write(
+                ("\r\033[K" if last else "") + visible_lines(text) + ("" if copying else "\n")
+            )
+            sys.stderr.flush()
+        elif not copying or not last:
+            say(text, err=True)
+        last[:] = [text]
+
+    return show

@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -185,11 +186,19 @@ class Store(AccountsStore):
         return store, recovery
 
     @classmethod
-    def unlock(cls, folder: Path, *, user: str | None, passphrase: str) -> Store:
-        """Open with an account's passphrase. Wrong passphrases never touch ``data.db``."""
+    def unlock(
+        cls, folder: Path, *, user: str | None, passphrase: str, said: Said | None = None
+    ) -> Store:
+        """Open with an account's passphrase. Wrong passphrases never touch ``data.db``.
+
+        ``said`` is told, in a line a person can read, what an unlock that takes long is
+        doing: a store from an older outreach is copied to backups/ (the share done told as
+        it goes) and then brought up to date, minutes at a million people."""
         keyfile, slot, keys, opened = unwrap_keys(folder, user=user, passphrase=passphrase)
         assert slot.account is not None
-        store = cls._open(folder, keyfile, keys, slot.account, slot=slot, slot_secrets=opened)
+        store = cls._open(
+            folder, keyfile, keys, slot.account, slot=slot, slot_secrets=opened, said=said
+        )
         try:
             store._pin_authority(passphrase)
         except BaseException:
@@ -239,13 +248,14 @@ class Store(AccountsStore):
         slot: keyslots.Slot | None = None,
         slot_secrets: keyslots.SlotSecrets | None = None,
         via_recovery: bool = False,
+        said: Said | None = None,
     ) -> Store:
         check_library()
         private.owner_only()
         lock = store_lock.shared(folder, user)
         try:
             return cls._open_locked(
-                folder, keyfile, keys, user, lock, slot=slot, slot_secrets=slot_secrets
+                folder, keyfile, keys, user, lock, slot=slot, slot_secrets=slot_secrets, said=said
             )
         except BaseException:
             lock.release()
@@ -262,6 +272,7 @@ class Store(AccountsStore):
         *,
         slot: keyslots.Slot | None,
         slot_secrets: keyslots.SlotSecrets | None,
+        said: Said | None = None,
     ) -> Store:
         # Left by a run killed while rewriting keys.json or backing up before a migration;
         # removed only while no other program has the store open (it may be writing them).
@@ -273,7 +284,7 @@ class Store(AccountsStore):
         try:
             ensure_current(
                 engine,
-                backup=lambda rev: _backup_before_migration(folder, data_key, rev),
+                backup=lambda rev: _backup_before_migration(folder, data_key, rev, said),
                 exclusive=lambda: lock.exclusive("a schema upgrade"),
             )
             with Session(engine) as session:
@@ -317,13 +328,19 @@ def _tighten(folder: Path) -> None:
     private.tighten(folder, backups=BACKUPS)
 
 
+Said = Callable[[str], None]
+"""Told, in a line a person can read, what a long step is doing."""
+
 MIGRATION_ROOM = 64 << 20
 """Free bytes a migration is left beyond the copy it keeps first and a tenth of the store:
 its own writes (a new index, a table made again) go through the WAL before data.db."""
 
 
 def _size_text(count: int) -> str:
-    return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{max(count / 1e6, 1):.0f} MB"
+    """Bytes as a person reads them: 13.4 GB, 101 MB, 0.2 MB."""
+    if count >= 1e9:
+        return f"{count / 1e9:.1f} GB"
+    return f"{count / 1e6:.0f} MB" if count >= 1e7 else f"{count / 1e6:.1f} MB"
 
 
 def _room_for_migration(folder: Path) -> None:
@@ -345,16 +362,37 @@ def _room_for_migration(folder: Path) -> None:
         )
 
 
-def _backup_before_migration(folder: Path, data_key: bytes, revision: str) -> Path:
+UPGRADING = "Upgrading the store: "
+"""How every line an upgrade says at unlock begins."""
+
+
+def _backup_before_migration(
+    folder: Path, data_key: bytes, revision: str, said: Said | None = None
+) -> Path:
     """A keyed copy of data.db in backups/, consistent even with the WAL in use; refused
-    first (:func:`_room_for_migration`) when the disk has too little room for it."""
+    first (:func:`_room_for_migration`) when the disk has too little room for it. ``said``
+    is told the share copied as it rises, then that the upgrade itself is under way."""
     _room_for_migration(folder)
     target_dir = folder / BACKUPS
     target_dir.mkdir(exist_ok=True)
     stamp = now().strftime("%Y%m%dT%H%M%SZ")
     target = target_dir / f"data-before-migration-from-{revision}-{stamp}.db"
     tmp = target.with_name(target.name + ".partial")
-    copy_database(folder / DATA, tmp, data_key)
+    copied = None
+    if said is not None:
+        size = _size_text((folder / DATA).stat().st_size)
+        shown: list[int] = []
+
+        def copied(done: int, total: int) -> None:
+            share = 100 * done // total if total else 100
+            if not shown or share != shown[-1]:
+                shown.append(share)
+                said(f"{UPGRADING}keeping a copy of it in {BACKUPS}/ first ({share}% of {size})")
+
+        copied(0, 1)
+    copy_database(folder / DATA, tmp, data_key, progress=copied)
     os.replace(tmp, target)
     keyslots.fsync_dir(target_dir)
+    if said is not None:
+        said(f"{UPGRADING}the copy is kept; now bringing its layout up to date")
     return target

@@ -58,6 +58,13 @@ class UnlockFailed(Message):
 
 
 @dataclass
+class UnlockProgress(Message):
+    """What an unlock that takes long is doing (a store being upgraded), to show meanwhile."""
+
+    text: str
+
+
+@dataclass
 class Answer(Message):
     """What a worker's call returned. Each kind of result is its own subclass, whose ``data``
     has its type, so a screen handles each with its own handler (``@on(DashboardLoaded)``)."""

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, col, select
 from outreach.model import Account, AuditEntry, Role
 from outreach.model.people import SEARCH_INDEX_TABLES
 from outreach.services.lookups import FileDirectory, Known
-from outreach.store import audit, migrations
+from outreach.store import audit, engine, migrations
 from outreach.store.engine import connect
 from outreach.store.errors import DiskFull, StoreTooNew
 from outreach.store.migrations import head_revision
@@ -244,3 +244,29 @@ def test_a_migration_without_room_for_its_backup_is_refused_before_anything_is_w
     assert revision_of(folder, key) == head_revision()
     (copy,) = (folder / "backups").iterdir()
     assert copy.name.startswith("data-before-migration-from-0031-")
+
+
+def test_an_upgrade_at_unlock_says_what_it_is_doing_as_its_copy_rises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    new_store(folder, revision="0031").close()
+    size = (folder / "data.db").stat().st_size
+    pages = size // 4096
+    # Two steps: just over half the pages, then the rest.
+    step = pages // 2 + 1
+    monkeypatch.setattr(engine, "COPY_STEP_PAGES", step)
+    said: list[str] = []
+    Store.unlock(folder, user="ana", passphrase=PASSPHRASE, said=said.append).close()
+    copying = "Upgrading the store: keeping a copy of it in backups/ first"
+    shown = f"{size / 1e6:.1f} MB"
+    assert said == [
+        f"{copying} (0% of {shown})",
+        f"{copying} ({100 * step // pages}% of {shown})",
+        f"{copying} (100% of {shown})",
+        "Upgrading the store: the copy is kept; now bringing its layout up to date",
+    ]
+    # Unlocked again, it is up to date: nothing to say.
+    said.clear()
+    Store.unlock(folder, user="ana", passphrase=PASSPHRASE, said=said.append).close()
+    assert said == []

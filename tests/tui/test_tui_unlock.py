@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Button, Input, Static
 
 from outreach.errors import ValidationError
+from outreach.store.errors import DiskFull
 from outreach.store.store import Store
 from outreach.tui.app import create_app
 from outreach.tui.screens.dashboard import DashboardScreen
@@ -138,3 +140,41 @@ def test_idle_minutes_default_to_five_and_a_bad_value_is_refused_by_name(
     assert str(refused.value) == (
         "OUTREACH_IDLE_MINUTES: 'soon' is not a number of minutes above 0"
     )
+
+
+@pytest.mark.asyncio
+async def test_an_upgrade_at_unlock_is_shown_as_it_goes(
+    fresh_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the store says while it upgrades (a copy kept first, for minutes at a million
+    people) replaces "Unlocking…" as it comes, in order, until the unlock ends."""
+    copying = "Upgrading the store: keeping a copy of it in backups/ first"
+
+    def upgrading(folder: Path, *, user: str | None, passphrase: str, said: Any = None) -> Store:
+        assert said is not None
+        said(f"{copying} (0% of 13.4 GB)")
+        said(f"{copying} (57% of 13.4 GB)")
+        raise DiskFull("the disk filled up: nothing was changed")
+
+    monkeypatch.setattr(Store, "unlock", staticmethod(upgrading))
+    shown: list[str] = []
+    show = UnlockScreen._show
+
+    def recorded(screen: UnlockScreen, text: str) -> None:
+        shown.append(text)
+        show(screen, text)
+
+    monkeypatch.setattr(UnlockScreen, "_show", recorded)
+    app = create_app(fresh_folder, user="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(shown) == 4)
+        error = app.screen.query_one("#unlock-error", Static)
+        assert str(error.render()) == "the disk filled up: nothing was changed"
+    assert shown == [
+        "Unlocking…",
+        f"{copying} (0% of 13.4 GB)",
+        f"{copying} (57% of 13.4 GB)",
+        "the disk filled up: nothing was changed",
+    ]

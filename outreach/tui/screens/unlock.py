@@ -3,7 +3,9 @@
 The account is chosen from the store's accounts, never typed, so a passphrase can never end
 up in it in plain sight. It is filled in from ``--user``, else the store's only account, else
 the account last used on this laptop; the cursor then starts in the passphrase. Tab goes from
-account to passphrase, and choosing an account moves there too.
+account to passphrase, and choosing an account moves there too. A store from an older
+outreach is upgraded as it is unlocked, which at a million people takes minutes: the line
+under the passphrase says what is being done meanwhile (the copy kept first, as it rises).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from outreach.store.last_account import account_names, last_account, remember_account
 from outreach.tui.collection import resume_collection
-from outreach.tui.messages import Unlocked, UnlockFailed
+from outreach.tui.messages import Unlocked, UnlockFailed, UnlockProgress
 from outreach.tui.text import shown, shown_lines
 
 
@@ -137,8 +139,11 @@ class UnlockScreen(Screen[None]):
         from outreach.store.store import Store
         from outreach.tui.errors import shown as error_text
 
+        def said(text: str) -> None:
+            self.post_message(UnlockProgress(text))
+
         try:
-            store = Store.unlock(self.folder, user=account, passphrase=secret)
+            store = Store.unlock(self.folder, user=account, passphrase=secret, said=said)
         except Throttled as exc:
             self.post_message(UnlockFailed(str(exc), exc.wait_seconds))
         except WrongPassphrase as exc:
@@ -150,6 +155,10 @@ class UnlockScreen(Screen[None]):
         else:
             remember_account(store.actor.name)
             self.app.post_message(Unlocked(store))
+
+    @on(UnlockProgress)
+    def _progress(self, message: UnlockProgress) -> None:
+        self._show(message.text)
 
     @on(UnlockFailed)
     def _failed(self, message: UnlockFailed) -> None:

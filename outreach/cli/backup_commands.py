@@ -15,6 +15,7 @@ from outreach.cli.common import (
     passphrase,
     recovery_code,
     say,
+    step_said,
     store_folder,
     unlock,
 )
@@ -35,7 +36,7 @@ def backup(
     from outreach.store.backup import create_backup
 
     with errors_shown(), unlock(store, user) as opened:
-        info = create_backup(opened, file)
+        info = create_backup(opened, file, said=step_said())
     if info.leftovers_removed:
         say(
             f"Removed {_leftovers(info.leftovers_removed)} of interrupted backups from "

@@ -88,6 +88,9 @@ def say(text: str, *, err: bool = False) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
+    if sys.stderr.isatty():
+        # Over a step's progress line left unfinished (step_said), not after it.
+        sys.stderr.write("\r\033[K")
     say(f"error: {message}", err=True)
     return typer.Exit(code)
 
@@ -135,7 +138,7 @@ def unlock(store: Path | None, user: str | None) -> Store:
 
     folder = store_folder(store)
     secret = passphrase()
-    said = upgrade_said()
+    said = step_said()
     try:
         opened = Store.unlock(folder, user=user, passphrase=secret, said=said)
     except Throttled as exc:
@@ -148,22 +151,26 @@ def unlock(store: Path | None, user: str | None) -> Store:
     return opened
 
 
-def upgrade_said() -> Callable[[str], None]:
-    """What an unlock says while it upgrades a store, on stderr: on a terminal one line
-    rewritten as the copy made first rises; elsewhere (a log, a script) a line when the copy
-    starts and one when the upgrade itself does, not one for every step."""
+def step_said() -> Callable[[str], None]:
+    """What a long step says as it goes (an upgrade at unlock, a backup's copy), on stderr:
+    on a terminal one line a step, rewritten as the share done rises and ended at 100%;
+    elsewhere (a log, a script) the first line of each step and every line without a share,
+    not one for every step."""
     watched = sys.stderr.isatty()
-    last: list[str] = []
+    last = [""]
+    unfinished = [False]
 
     def show(text: str) -> None:
-        copying = "%" in text
+        step, _, share = text.rpartition("% of ")[0].rpartition(" (")
+        rising = share.isdigit()
         if watched:
-            sys.stderr.write(
-                ("\r\033[K" if last else "") + visible_lines(text) + ("" if copying else "\n")
-            )
+            ended = not rising or share == "100"
+            again = "\r\033[K" if unfinished[0] else ""
+            sys.stderr.write(again + visible_lines(text) + ("\n" if ended else ""))
             sys.stderr.flush()
-        elif not copying or not last:
+            unfinished[0] = not ended
+        elif not rising or last[0] != step:
             say(text, err=True)
-        last[:] = [text]
+        last[0] = step if rising else text
 
     return show

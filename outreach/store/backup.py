@@ -52,7 +52,8 @@ from outreach.store.errors import (
     WrongPassphrase,
 )
 from outreach.store.migrations import alembic_config, current_revision
-from outreach.store.store import DATA, KEYS, Store
+from outreach.store.progress import Said, rising, size_text
+from outreach.store.store import DATA, KEYS, Store, stored_bytes
 
 MAGIC = b"OUTREACH-BACKUP\n"
 FORMAT = "outreach-backup/1"
@@ -120,13 +121,15 @@ def _nonce(index: int) -> bytes:
 # -- writing -------------------------------------------------------------------------------
 
 
-def create_backup(store: Store, target: Path) -> BackupInfo:
+def create_backup(store: Store, target: Path, *, said: Said | None = None) -> BackupInfo:
     """Write a backup of the open ``store`` to ``target`` and record it in the audit.
 
     The file appears whole or not at all: it is written to a temporary file next to
     ``target``, fsynced and renamed. A full disk raises :class:`DiskFull` and leaves any
     earlier ``target`` as it was. Temporary files that killed backups left in the same folder
-    (matching :data:`BACKUP_LEFTOVER`, older than this process) are removed first.
+    (matching :data:`BACKUP_LEFTOVER`, older than this process) are removed first. ``said``
+    is told the share done of each of the two long steps as it rises: copying the store, then
+    encrypting the copy into the file (minutes each at a million people).
     """
     target = target.expanduser().absolute()
     if target.is_dir():
@@ -141,7 +144,20 @@ def create_backup(store: Store, target: Path) -> BackupInfo:
     data_key = store._data_key
     try:
         revision = current_revision(store.engine)
-        copy_database(store.db_path, snapshot, data_key)
+        size = size_text(stored_bytes(store.folder))
+        copying = sealing = None
+        if said is not None:
+            copying = rising(
+                said, lambda share: f"Backing up: copying the store ({share}% of {size})"
+            )
+            sealing = rising(
+                said, lambda share: f"Backing up: encrypting the copy ({share}% of {size})"
+            )
+            copying(0, 1)
+        copy_database(store.db_path, snapshot, data_key, progress=copying)
+        whole = snapshot.stat().st_size
+        if sealing is not None:
+            sealing(0, whole)
         keyfile = copy.deepcopy(store._keyfile)
         keyfile.unlock_failures = {}
         salt = secrets.token_bytes(32)
@@ -167,6 +183,8 @@ def create_backup(store: Store, target: Path) -> BackupInfo:
                 sealed = aead.encrypt(_nonce(index), chunk, _aad(digest, index, final))
                 out.write(_LENGTH.pack(len(sealed)))
                 out.write(sealed)
+                if sealing is not None:
+                    sealing(min(body.tell(), whole), whole)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, target)

@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,6 +38,7 @@ from outreach.store.errors import (
 )
 from outreach.store.layout import DATA, KEYS
 from outreach.store.migrations import ensure_current, upgrade
+from outreach.store.progress import Said, rising, size_text
 
 # Re-exported: callers written before unlocking, re-keying, watching and transactions had
 # modules of their own import them here.
@@ -328,19 +328,16 @@ def _tighten(folder: Path) -> None:
     private.tighten(folder, backups=BACKUPS)
 
 
-Said = Callable[[str], None]
-"""Told, in a line a person can read, what a long step is doing."""
-
 MIGRATION_ROOM = 64 << 20
 """Free bytes a migration is left beyond the copy it keeps first and a tenth of the store:
 its own writes (a new index, a table made again) go through the WAL before data.db."""
 
 
-def _size_text(count: int) -> str:
-    """Bytes as a person reads them: 13.4 GB, 101 MB, 0.2 MB."""
-    if count >= 1e9:
-        return f"{count / 1e9:.1f} GB"
-    return f"{count / 1e6:.0f} MB" if count >= 1e7 else f"{count / 1e6:.1f} MB"
+def stored_bytes(folder: Path) -> int:
+    """The bytes the store's data takes on disk: data.db and its WAL."""
+    return sum(
+        path.stat().st_size for path in (folder / DATA, folder / f"{DATA}-wal") if path.exists()
+    )
 
 
 def _room_for_migration(folder: Path) -> None:
@@ -348,16 +345,14 @@ def _room_for_migration(folder: Path) -> None:
     room for the copy kept before a migration (as large as data.db and its WAL) and the
     migration after it. At 1,000,000 people the copy is 13.4 GB; a disk that filled up
     halfway through it would leave nothing changed, but only after minutes of copying."""
-    size = sum(
-        path.stat().st_size for path in (folder / DATA, folder / f"{DATA}-wal") if path.exists()
-    )
+    size = stored_bytes(folder)
     need = size + size // 10 + MIGRATION_ROOM
     free = shutil.disk_usage(folder).free
     if free < need:
         raise DiskFull(
             f"this version of outreach brings the store's layout up to date, and keeps a "
-            f"copy of the store in {BACKUPS}/ first: that needs {_size_text(need)} free on "
-            f"this disk, and {_size_text(free)} is. Free some space, then open the store "
+            f"copy of the store in {BACKUPS}/ first: that needs {size_text(need)} free on "
+            f"this disk, and {size_text(free)} is. Free some space, then open the store "
             "again; nothing was changed"
         )
 
@@ -380,15 +375,13 @@ def _backup_before_migration(
     tmp = target.with_name(target.name + ".partial")
     copied = None
     if said is not None:
-        size = _size_text((folder / DATA).stat().st_size)
-        shown: list[int] = []
-
-        def copied(done: int, total: int) -> None:
-            share = 100 * done // total if total else 100
-            if not shown or share != shown[-1]:
-                shown.append(share)
-                said(f"{UPGRADING}keeping a copy of it in {BACKUPS}/ first ({share}% of {size})")
-
+        size = size_text(stored_bytes(folder))
+        copied = rising(
+            said,
+            lambda share: (
+                f"{UPGRADING}keeping a copy of it in {BACKUPS}/ first ({share}% of {size})"
+            ),
+        )
         copied(0, 1)
     copy_database(folder / DATA, tmp, data_key, progress=copied)
     os.replace(tmp, target)

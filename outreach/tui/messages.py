@@ -58,8 +58,9 @@ class UnlockFailed(Message):
 
 
 @dataclass
-class UnlockProgress(Message):
-    """What an unlock that takes long is doing (a store being upgraded), to show meanwhile."""
+class StepSaid(Message):
+    """What a long step run in a worker is doing (an upgrade at unlock, a backup's copy), to
+    show meanwhile."""
 
     text: str
 

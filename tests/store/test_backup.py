@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.model import AuditEntry, Role
 from outreach.store import backup as backup_module
+from outreach.store import engine
 from outreach.store.backup import (
     MAGIC,
     RestoreResult,
@@ -468,3 +469,32 @@ def test_restore_creates_a_missing_store_folder_and_its_parents(
     ]
     with Store.unlock(folder, user="ana", passphrase=PASSPHRASE) as restored:
         assert table_counts(restored)["person"] == counts["person"] == 300
+
+
+def test_a_backup_says_how_far_each_of_its_steps_has_got(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy in two steps (just over half its pages, then the rest) and the encryption in
+    quarters of the copy: each share said once, as it is reached."""
+    add_people(store, 50)
+    store.checkpoint()
+    size = (store.folder / "data.db").stat().st_size
+    pages = size // 4096
+    step = pages // 2 + 1
+    monkeypatch.setattr(engine, "COPY_STEP_PAGES", step)
+    monkeypatch.setattr(backup_module, "CHUNK_SIZE", size // 4)
+    said: list[str] = []
+    create_backup(store, tmp_path / "outreach.bak", said=said.append)
+    shown = f"{size / 1e6:.1f} MB"
+    copying, sealing = "Backing up: copying the store", "Backing up: encrypting the copy"
+    assert said == [
+        f"{copying} (0% of {shown})",
+        f"{copying} ({100 * step // pages}% of {shown})",
+        f"{copying} (100% of {shown})",
+        # A chunk is told once the one after it is read: half the copy, then three quarters.
+        f"{sealing} (0% of {shown})",
+        f"{sealing} (50% of {shown})",
+        f"{sealing} (75% of {shown})",
+        f"{sealing} (100% of {shown})",
+    ]
+    _restore(tmp_path / "outreach.bak", tmp_path / "restored")

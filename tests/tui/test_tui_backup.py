@@ -131,10 +131,20 @@ async def test_escape_goes_back_to_the_application(backed_up_folder: Path) -> No
 
 @pytest.mark.slow
 @pytest.mark.asyncio
-async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path, tui_template: Path) -> None:
+async def test_yes_writes_a_readable_backup_then_quits(
+    tmp_path: Path, tui_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     copy_built(tui_template, tmp_path / "store")
     store = _open(tmp_path / "store")
     target_folder = tmp_path / "usb" / "backups"
+    statuses: list[str] = []
+    status = BackupDialog._status
+
+    def recorded(dialog: BackupDialog, text: str, *, error: bool = False) -> None:
+        statuses.append(text)
+        status(dialog, text, error=error)
+
+    monkeypatch.setattr(BackupDialog, "_status", recorded)
     try:
         with freeze_time(TODAY, **FROZEN):
             app = create_app(store.folder, store=store, idle_minutes=60)
@@ -150,6 +160,11 @@ async def test_yes_writes_a_readable_backup_then_quits(tmp_path: Path, tui_templ
     finally:
         store.close()
     written = target_folder / "outreach-backup-2024-06-14.obk"
+    # The line beside the spinner says which step the backup is on, as its share rises.
+    assert statuses[0] == f"Writing {written} …"
+    assert statuses[1].startswith("Backing up: copying the store (0% of ")
+    assert statuses[-1].startswith("Backing up: encrypting the copy (100% of ")
+    assert all(text.startswith("Backing up: ") for text in statuses[1:])
     info = read_backup_info(written)
     assert info.accounts == ["ana"]
     assert info.created_at.startswith("2024-06-14")

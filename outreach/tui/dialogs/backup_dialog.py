@@ -1,8 +1,9 @@
 """Offered on quit when the last backup is old: write one now, or quit without, or go back.
 
 The backup runs in a thread worker (it copies and encrypts the whole database) while a
-spinner turns; the dialog answers True once the file is written, False for "quit without",
-None for "go back to the application".
+spinner turns and the line beside it says which step it is on and how far it has got; the
+dialog answers True once the file is written, False for "quit without", None for "go back
+to the application".
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Stat
 
 from outreach.tui.backup_reminder import backup_file_name, suggested_backup_file
 from outreach.tui.base import DataDialog
-from outreach.tui.messages import BackupWritten, Failed
+from outreach.tui.messages import BackupWritten, Failed, StepSaid
 from outreach.tui.text import shown_lines
 
 if TYPE_CHECKING:
@@ -98,7 +99,16 @@ class BackupDialog(DataDialog):
 
         self._set_writing(True)
         self._status(f"Writing {self.target} …")
-        self.call(BackupWritten, create_backup, target=self.target)
+
+        def said(text: str) -> None:
+            self.post_message(StepSaid(text))
+
+        self.call(BackupWritten, create_backup, target=self.target, said=said)
+
+    @on(StepSaid)
+    def _said(self, message: StepSaid) -> None:
+        if self.writing:
+            self._status(message.text)
 
     @on(Button.Pressed, "#backup-no")
     def action_skip(self) -> None:

@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from outreach.store.last_account import account_names, last_account, remember_account
 from outreach.tui.collection import resume_collection
-from outreach.tui.messages import Unlocked, UnlockFailed, UnlockProgress
+from outreach.tui.messages import StepSaid, Unlocked, UnlockFailed
 from outreach.tui.text import shown, shown_lines
 
 
@@ -140,7 +140,7 @@ class UnlockScreen(Screen[None]):
         from outreach.tui.errors import shown as error_text
 
         def said(text: str) -> None:
-            self.post_message(UnlockProgress(text))
+            self.post_message(StepSaid(text))
 
         try:
             store = Store.unlock(self.folder, user=account, passphrase=secret, said=said)
@@ -156,8 +156,8 @@ class UnlockScreen(Screen[None]):
             remember_account(store.actor.name)
             self.app.post_message(Unlocked(store))
 
-    @on(UnlockProgress)
-    def _progress(self, message: UnlockProgress) -> None:
+    @on(StepSaid)
+    def _said(self, message: StepSaid) -> None:
         self._show(message.text)
 
     @on(UnlockFailed)

@@ -14,15 +14,14 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.cli.common import step_said
 from outreach.store import engine
-from tests.support.stores import PASSPHRASE, new_store
+from tests.support.stores import PASSPHRASE, new_store, older_store
 
 
 def test_a_command_on_an_older_store_says_it_is_upgrading_it_in_two_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "store"
-    new_store(folder, revision="0031").close()
-    size = (folder / "data.db").stat().st_size
+    size = older_store(folder)
     # A step a page: the copy reports dozens of shares, of which a log gets the first only.
     monkeypatch.setattr(engine, "COPY_STEP_PAGES", 1)
     result = CliRunner().invoke(

@@ -24,7 +24,7 @@ from outreach.store.errors import DiskFull, StoreTooNew
 from outreach.store.migrations import head_revision
 from outreach.store.store import Store
 from tests.support.store_helpers import add_people, raw, revision_of
-from tests.support.stores import PASSPHRASE, new_store
+from tests.support.stores import PASSPHRASE, new_store, older_store
 
 
 def test_a_store_from_a_newer_outreach_is_refused_untouched(store: Store) -> None:
@@ -250,8 +250,7 @@ def test_an_upgrade_at_unlock_says_what_it_is_doing_as_its_copy_rises(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "store"
-    new_store(folder, revision="0031").close()
-    size = (folder / "data.db").stat().st_size
+    size = older_store(folder)
     pages = size // 4096
     # Two steps: just over half the pages, then the rest.
     step = pages // 2 + 1

@@ -187,3 +187,10 @@ def session_template(tmp_path_factory: pytest.TempPathFactory) -> Store:
     with freeze_time(TEMPLATE_MADE_AT):
         opened = new_store(tmp_path_factory.mktemp("store-template") / "store")
     return as_template(opened)
+
+
+def older_store(folder: Path, revision: str = "0031") -> int:
+    """A closed store at ``revision`` in ``folder``, for an unlock to upgrade; data.db's size
+    (the whole store: a close leaves no WAL)."""
+    new_store(folder, revision=revision).close()
+    return (folder / "data.db").stat().st_size

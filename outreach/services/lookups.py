@@ -149,22 +149,27 @@ def people_of_refs(session: Session, refs: Iterable[str]) -> dict[str, Known]:
     return found
 
 
+# The folded references asked for, handed over as one JSON array: one parameter and one
+# statement however many, where SQLAlchemy built an IN list of 500 afresh for each query
+# (9,961 references at 200,000 people: 25-47 ms of CPU against 37-47 ms).
+_KEYS = func.json_each(bindparam("keys")).table_valued("value", name="keys")
+_KNOWN_BY_KEYS = (
+    columns(col(Person.id), col(Person.ref), col(Person.date_of_birth), _KEYS.c.value)
+    .select_from(_KEYS)
+    .join(Person, func.lower(Person.ref) == _KEYS.c.value)
+    .order_by(col(Person.id))
+)
+
+
 def known_by_keys(session: Session, keys: Iterable[str]) -> Iterator[tuple[str, Known]]:
     """Each person whose ``lower(ref)`` is one of ``keys`` (references folded by
-    :func:`ref_key`), with that key: a few hundred keys per query, each key's people oldest
-    first. ``ix_person_ref_lower`` holds every column read, so no person row is read (at
-    1,000,000 people, 10,000 references take 0.04 s, against 0.15-0.46 s through the rows)."""
-    wanted = sorted(set(keys))
-    folded = func.lower(Person.ref)
-    connection = session.connection()
-    for start in range(0, len(wanted), _CHUNK):
-        found = connection.execute(
-            select(col(Person.id), col(Person.ref), col(Person.date_of_birth), folded)
-            .where(folded.in_(wanted[start : start + _CHUNK]))
-            .order_by(col(Person.id))
-        )
-        for person_id, ref, born, key in found:
-            yield key, Known(person_id, ref, born)
+    :func:`ref_key`), with that key, oldest first: one statement for all the keys.
+    ``ix_person_ref_lower`` holds every column read, so no person row is read (at 1,000,000
+    people, 10,000 references take 0.04 s, against 0.15-0.46 s through the rows)."""
+    wanted = json.dumps(sorted(set(keys)))
+    found = session.connection().execute(_KNOWN_BY_KEYS, {"keys": wanted})
+    for person_id, ref, born, key in found.all():
+        yield key, Known(person_id, ref, born)
 
 
 def mentor_by_name(session: Session, name: str, field: str = "mentor") -> Mentor:

@@ -180,7 +180,7 @@ def test_0032_covers_what_an_import_reads_of_each_person_from_the_reference_inde
         statements: list[tuple[str, object]] = []
 
         def seen(conn: object, cursor: object, sql: str, params: object, *_: object) -> None:
-            if "lower(person.ref) IN" in sql:
+            if "lower(person.ref) = keys.value" in sql:
                 statements.append((sql, params))
 
         event.listen(store.engine, "before_cursor_execute", seen)

@@ -140,9 +140,8 @@ def ids_of_refs(session: Session, refs: Iterable[str]) -> dict[str, int]:
 
 def people_of_refs(session: Session, refs: Iterable[str]) -> dict[str, Known]:
     """The people with these references, by :func:`ref_key` (on a clash of spellings the
-    oldest person wins), read a few hundred references per query from the ``lower(ref)``
-    index alone (:func:`known_by_keys`), so the cost follows the references asked for, not
-    the store."""
+    oldest person wins), read in one query from the ``lower(ref)`` index alone
+    (:func:`known_by_keys`), so the cost follows the references asked for, not the store."""
     found: dict[str, Known] = {}
     for key, person in known_by_keys(session, {ref_key(ref) for ref in refs if ref.strip()}):
         found.setdefault(key, person)
@@ -213,7 +212,7 @@ class Directory:
 
 
 class FileDirectory(Directory):
-    """People and mentors read up front (a few hundred references per query, every mentor
+    """People and mentors read up front (every folded reference in one query, every mentor
     in one), giving exactly the answers :class:`Directory` would: the same person for each
     spelling of a reference, the same mentor for each name, and the same errors (anything
     not read up front is looked up in the store)."""

@@ -295,6 +295,33 @@ def test_file_directory_reads_each_reference_once_for_ids_and_records(
                 directory.person(session, "Z9")
 
 
+def test_references_with_json_and_sql_characters_are_found_as_typed(
+    template: Store, tmp_path: Path
+) -> None:
+    # The references are handed to SQLite as one JSON array: quotes, backslashes, brackets
+    # and a would-be statement are values like any other, found as typed and never run.
+    hostile = ['A"1', "B\\2", "C[3]", "D'); DROP TABLE person;--", "E\u2028\u00e95"]
+    with copy_of(template, tmp_path / "copy") as store:
+        with store.engine.begin() as connection:
+            olds = ("A1001AA", "A1002AB", "A1003AC", "A1004AD", "A1005AE")
+            for old, new in zip(olds, hostile, strict=True):
+                connection.execute(
+                    text("UPDATE person SET ref = :new WHERE ref = :old"), {"new": new, "old": old}
+                )
+        with store.read() as session:
+            ids = dict(session.connection().execute(text("SELECT ref, id FROM person")).all())
+            directory = FileDirectory(session, [*hostile, 'a"1'])
+            assert directory.ids == {
+                'a"1': ids['A"1'],
+                "b\\2": ids["B\\2"],
+                "c[3]": ids["C[3]"],
+                "d'); drop table person;--": ids["D'); DROP TABLE person;--"],
+                "e\u2028\u00e95": ids["E\u2028\u00e95"],
+            }
+            for ref in hostile:
+                assert directory.person(session, ref).id == ids[ref]
+
+
 def test_file_directory_refuses_what_the_store_lookups_refuse(
     template: Store, tmp_path: Path
 ) -> None:

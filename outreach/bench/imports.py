@@ -228,7 +228,8 @@ def run_copied(kept: Path, work: Callable[[Store], ImportReport], folder: Path) 
 
 def run_linked(kept: Path, work: Callable[[Store], ImportReport], folder: Path) -> Run:
     """``work`` in a child process on the kept store's own data.db, hard-linked into
-    ``folder`` beside a copy of its keys, instead of a copy of the whole store.
+    ``folder`` (on the same file system) beside a copy of its keys, instead of a copy of the
+    whole store.
 
     An import's commit leaves its pages in the WAL (``Store.write(bulk=True)``) and the
     child exits without folding them in, so data.db is only read; the WAL, the keys the
@@ -297,8 +298,11 @@ def timed(
     None when linked; and the last run. CPU time is this process's (SQLCipher runs in it),
     which a machine busy with other work does not inflate the way it inflates the wall
     clock."""
-    each = run_linked if linked else run_copied
-    done = [each(kept, work, scratch / f"run-{n}") for n in range(runs)]
+    if linked:
+        # Beside the kept store: a hard link cannot cross to another file system.
+        done = [run_linked(kept, work, kept.parent / f".{kept.name}-run-{n}") for n in range(runs)]
+    else:
+        done = [run_copied(kept, work, scratch / f"run-{n}") for n in range(runs)]
     last = done[-1]
     if last.refused is not None:
         raise RuntimeError(f"benchmark import refused: {last.refused}")

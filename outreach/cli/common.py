@@ -151,26 +151,21 @@ def unlock(store: Path | None, user: str | None) -> Store:
     return opened
 
 
-def step_said() -> Callable[[str], None]:
-    """What a long step says as it goes (an upgrade at unlock, a backup's copy), on stderr:
-    on a terminal one line a step, rewritten as the share done rises and ended at 100%;
-    elsewhere (a log, a script) the first line of each step and every line without a share,
-    not one for every step."""
-    watched = sys.stderr.isatty()
-    last = [""]
+def step_said() -> Callable[[str], None] | None:
+    """What a long step says as it goes (an upgrade at unlock, a backup's copy), on stderr,
+    only when a person is watching it (as an import's progress): one line a step, rewritten
+    as the share done rises and ended at 100%. None for a log or a script, whose output stays
+    what the command prints."""
+    if not sys.stderr.isatty():
+        return None
     unfinished = [False]
 
     def show(text: str) -> None:
-        step, _, share = text.rpartition("% of ")[0].rpartition(" (")
-        rising = share.isdigit()
-        if watched:
-            ended = not rising or share == "100"
-            again = "\r\033[K" if unfinished[0] else ""
-            sys.stderr.write(again + visible_lines(text) + ("\n" if ended else ""))
-            sys.stderr.flush()
-            unfinished[0] = not ended
-        elif not rising or last[0] != step:
-            say(text, err=True)
-        last[0] = step if rising else text
+        share = text.rpartition("% of ")[0].rpartition(" (")[2]
+        ended = not share.isdigit() or share == "100"
+        again = "\r\033[K" if unfinished[0] else ""
+        sys.stderr.write(again + visible_lines(text) + ("\n" if ended else ""))
+        sys.stderr.flush()
+        unfinished[0] = not ended
 
     return show

@@ -19,6 +19,7 @@ from outreach.tui.dialogs.account_dialogs import (
     NewPassphraseDialog,
 )
 from outreach.tui.messages import AccountChanged, AccountsLoaded, Failed
+from outreach.tui.tables import sized
 from outreach.tui.text import row
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -66,6 +67,7 @@ class AccountsScreen(DataScreen):
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows([row(*cells) for cells in message.data])
+        sized(table)
         self.query_one("#accounts-status", Static).update(counted(len(message.data), "account"))
 
     @on(AccountChanged)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import ConflictResolved, ConflictsLoaded, Failed
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
@@ -95,6 +96,7 @@ class ConflictsScreen(DataScreen):
         for view in self.rows:
             what, here, theirs = conflict_words(view)
             table.add_row(*row(view.id, view.person_ref or "-", what, here, theirs))
+        sized(table)
         count = len(self.rows)
         status = (
             f"{count} waiting. 1 keeps this laptop's side, 2 the other laptop's."

@@ -31,6 +31,7 @@ from outreach.clock import today
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import ExportPreviewed, ExportWritten, Failed
 from outreach.tui.programme_choice import CERVICAL, programme_choices, shown_programme
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -259,6 +260,7 @@ class ExportScreen(DataScreen):
                 for r in preview.rows
             ]
         )
+        sized(table)
         notes = (*preview.explanation, *preview.screen_notes)
         self.query_one("#export-notes", Static).update(shown_lines("\n".join(notes)))
         self._status(

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.clock import today
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, FollowupChanged, FollowupsLoaded
+from outreach.tui.tables import sized
 from outreach.tui.text import row as cells
 from outreach.tui.widgets.person_picker import PersonChoice
 from outreach.tui.widgets.site_header import SiteHeader
@@ -167,6 +168,7 @@ class FollowUpsScreen(DataScreen):
                 key=str(row.id),
             )
             self._rows[key.value or ""] = row
+        sized(table)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         page = self.page_start // PAGE + 1

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from outreach.clock import today
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, MentorActiveChanged, MentorsLoaded
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -85,6 +86,7 @@ class MentorsScreen(DataScreen):
                     m.person_ref or "",
                 )
             )
+        sized(table)
         active = sum(1 for m in self.rows if m.active)
         self.query_one("#mentors-status", Static).update(
             f"{active} active of {counted(len(self.rows), 'mentor')} on {today():%d %b %Y}"

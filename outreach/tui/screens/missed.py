@@ -20,6 +20,7 @@ from outreach.rules.disclosure import NHS_HES_2018
 from outreach.tui.base import DataScreen
 from outreach.tui.messages import Failed, MissedLoaded
 from outreach.tui.programme_choice import CERVICAL, next_programme, shown_programme
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
@@ -191,6 +192,7 @@ class MissedScreen(DataScreen):
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows([row(*(SMALL_HEADING if r is None else r.cells())) for r in shown])
+        sized(table)
         self._show_detail(0)
         status = self.query_one("#missed-status", Static)
         title = message.data[0].title

@@ -14,6 +14,7 @@ from outreach.tui.base import DataScreen
 from outreach.tui.dialogs.target_form import measure_labels
 from outreach.tui.messages import Failed, TargetsLoaded
 from outreach.tui.programme_choice import CERVICAL, next_programme, shown_programme
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 from outreach.wording import counted
@@ -91,6 +92,7 @@ class TargetsScreen(DataScreen):
                 for t in self.rows
             ]
         )
+        sized(table)
         title = _title(self._asked)
         self.query_one("#targets-status", Static).update(
             shown_lines(

@@ -32,6 +32,7 @@ from outreach.tui.messages import (
     TransferTaken,
 )
 from outreach.tui.screens.import_file import PathSuggester
+from outreach.tui.tables import sized
 from outreach.tui.text import row, shown_lines
 from outreach.tui.widgets.site_header import SiteHeader
 
@@ -362,6 +363,7 @@ class ArrivalsScreen(DataScreen):
                 *row(r.person_ref, r.display_name, r.date_of_birth, r.left_on, r.follow_ups),
                 *row(r.from_site),
             )
+        sized(table)
         status = (
             f"{len(self.rows)} expected. enter: she arrived (a unit and a day); "
             "ins: import a packet."

@@ -37,8 +37,9 @@ imports read the same tables either way. Each figure is the median of ``--runs``
 (default 3), each on its own copy of the store (with ``--linked``, in a child process on
 the kept store's own data.db, which it leaves as it was: :func:`run_linked`); the time
 includes reading the CSV, matching references, validating, writing in one transaction with
-the undo record and the audit row, and committing. Only synthetic data is written. With ``--keep DIR`` the built stores are
-kept in ``DIR/imports-<size>/`` (``imports-<size>-people/``) and reused.
+the undo record and the audit row, and committing. Only synthetic data is written. With
+``--keep DIR`` the built stores are kept in ``DIR/imports-<size>/``
+(``imports-<size>-people/``) and reused.
 """
 
 from __future__ import annotations

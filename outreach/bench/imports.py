@@ -422,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
         "for every run; the checkpoint after each import is then not timed)",
     )
     args = parser.parse_args(argv)
+    if args.linked and not hasattr(os, "fork"):
+        parser.error("--linked runs each import in a forked process, which this system lacks")
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",")]
     rows = [int(part.replace("_", "")) for part in args.rows.split(",")]
     kinds = _listed(args.files, KINDS, "--files")

@@ -3,6 +3,7 @@ on a kept store's own data.db, in a child process, leaves that store exactly as 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from outreach.bench.data import AS_OF
-from outreach.bench.imports import build, conversations_file, resident_days, run_linked
+from outreach.bench.imports import build, conversations_file, main, resident_days, run_linked
 from outreach.bench.operations import PASSPHRASE
 from outreach.imports.pipeline import import_conversations
 from outreach.imports.run import ImportReport
@@ -96,3 +97,15 @@ def test_a_failure_in_the_child_is_raised_in_the_parent(kept: Path, tmp_path: Pa
 
     with pytest.raises(RuntimeError, match="benchmark import failed: ValueError: no such file"):
         run_linked(kept, broken, tmp_path / "run")
+
+
+def test_linked_runs_are_refused_where_processes_cannot_fork(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delattr(os, "fork")
+    with pytest.raises(SystemExit) as raised:
+        main(["--sizes", "100", "--linked"])
+    assert raised.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: --linked runs each import in a forked process, which this system lacks\n"
+    )

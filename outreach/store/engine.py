@@ -263,6 +263,13 @@ def copy_database(
     try:
         dest.execute("PRAGMA cipher_log_level = NONE")
         dest.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        # A copy made in steps starts over whenever another connection commits between two
+        # of them, which on a store in use (a backup while the application saves) could go
+        # on for ever. A read transaction held across the steps fixes the snapshot (WAL):
+        # the copy is the store as it was at its start, and commits made meanwhile wait in
+        # the WAL for the next copy.
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if progress is None:
             src.backup(dest)
         else:
